@@ -1,0 +1,34 @@
+//! `GET /healthz`: whether this process can serve, which here means whether the database answers.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::store::Store;
+
+/// A load balancer waits about this long; a database slower than this counts as down.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// 200 `{"status":"ok"}` when the database answers in time, 503 `{"status":"unavailable"}` otherwise.
+pub async fn healthz(State(store): State<Store>) -> (StatusCode, Json<Value>) {
+    match tokio::time::timeout(PING_TIMEOUT, store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check: database error");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+        }
+        Err(_) => {
+            tracing::warn!("health check: database timed out");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! `POST /v1/auth/login` (password login that registers a device) and `GET /v1/me` (who a token belongs to).
+
+use axum::Json;
+use axum::extract::State;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, ApiJson};
+use crate::app::AppState;
+use crate::auth::{AuthUser, Subject};
+use crate::clock;
+use crate::store::{LoginOutcome, Role, Tenant, User};
+
+/// Upper bounds on login fields: generous for real input, small enough that nobody hashes a megabyte.
+const MAX_NAME_CHARS: usize = 128;
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    /// Tenant slug, e.g. `hoeje-taastrup`.
+    tenant: String,
+    username: String,
+    password: SecretString,
+    /// A name for this device chosen by the client ("Annas telefon"); a new device is registered per login.
+    device: String,
+}
+
+#[derive(Serialize)]
+pub struct LoginResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    device_id: String,
+    user: UserView,
+}
+
+/// A user as the API shows it. `tenant` is the tenant id, as in the token; `tenant_slug` is what users type.
+#[derive(Serialize)]
+pub struct UserView {
+    id: String,
+    username: String,
+    role: Role,
+    tenant: String,
+    tenant_slug: String,
+    team_id: Option<String>,
+}
+
+impl UserView {
+    fn new(user: User, tenant: Tenant) -> Self {
+        UserView {
+            id: user.id,
+            username: user.username,
+            role: user.role,
+            tenant: tenant.id,
+            tenant_slug: tenant.slug,
+            team_id: user.team_id,
+        }
+    }
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    check_length("tenant", &request.tenant)?;
+    check_length("username", &request.username)?;
+    check_length("device", &request.device)?;
+    if request.device.trim().is_empty() {
+        return Err(ApiError::BadRequest("device must name the device".to_owned()));
+    }
+    if request.password.expose_secret().len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::BadRequest(format!(
+            "password is longer than {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+
+    let now = clock::now_ms();
+    let outcome = state
+        .store
+        .verify_login(&request.tenant, &request.username, &request.password, now)
+        .await?;
+    let (user, tenant) = match outcome {
+        LoginOutcome::Success { user, tenant } => (user, tenant),
+        LoginOutcome::Refused { reason, user_id } => {
+            tracing::warn!(?reason, user.id = user_id.as_deref(), "login refused");
+            return Err(ApiError::LoginFailed);
+        }
+    };
+    let device = state
+        .store
+        .register_device(&user.id, &tenant.id, request.device.trim(), now)
+        .await?;
+    let subject = Subject {
+        user_id: &user.id,
+        tenant_id: &tenant.id,
+        role: user.role,
+        device_id: &device.id,
+    };
+    let issued = state.tokens.issue(subject, clock::unix_seconds(now))?;
+    tracing::info!(user.id = %user.id, tenant.id = %tenant.id, device.id = %device.id, "login succeeded");
+
+    Ok(Json(LoginResponse {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        device_id: device.id,
+        user: UserView::new(user, tenant),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct MeResponse {
+    user: UserView,
+    device_id: String,
+}
+
+/// The caller, as the database knows them now (a role change shows here before the token is renewed).
+pub async fn me(State(state): State<AppState>, caller: AuthUser) -> Result<Json<MeResponse>, ApiError> {
+    let user = state
+        .store
+        .user_by_id(&caller.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let tenant = state
+        .store
+        .tenant_by_id(&user.tenant_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(Json(MeResponse {
+        user: UserView::new(user, tenant),
+        device_id: caller.device_id,
+    }))
+}
+
+fn check_length(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "{field} is longer than {MAX_NAME_CHARS} characters"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The application: shared state, the router with its middleware, and [`Application`], which binds, serves and
+//! shuts down.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Request};
+use rand::RngExt;
+use rand::distr::Alphanumeric;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::api;
+use crate::auth::{TokenError, TokenKeys, password};
+use crate::clock;
+use crate::config::ServeConfig;
+use crate::demo::{self, DemoLogin};
+use crate::store::{JWT_SECRET, Store, StoreError};
+
+/// The largest request body accepted (login and future JSON endpoints). Sync traffic goes over WebSocket frames,
+/// which have their own limits.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach. Cheap to clone: both parts are handles.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub tokens: TokenKeys,
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Store {
+        state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for TokenKeys {
+    fn from_ref(state: &AppState) -> TokenKeys {
+        state.tokens.clone()
+    }
+}
+
+/// The whole HTTP service: routes, error-shaped fallbacks, body limit and request spans.
+pub fn router(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request| {
+            // The matched route ("/v1/me"), never the URI: a URI can carry a token or an id in its query.
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                route,
+                user.id = tracing::field::Empty,
+                device.id = tracing::field::Empty,
+            )
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    api::routes()
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(trace)
+        .with_state(state)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("demo: {0}")]
+    Demo(#[from] demo::DemoError),
+    #[error("access tokens: {0}")]
+    Token(#[from] TokenError),
+    #[error("password hashing: {0}")]
+    Password(#[from] password::PasswordError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A server that has connected to its database, migrated it and bound its port, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+    demo: Option<(Vec<DemoLogin>, SecretString)>,
+}
+
+impl Application {
+    /// Connects and migrates the database, sets up token keys, loads the demo if asked, and binds the listener.
+    pub async fn build(config: ServeConfig) -> Result<Application, StartupError> {
+        use secrecy::ExposeSecret;
+        let store = Store::connect(config.database_url.expose_secret()).await?;
+        store.migrate().await?;
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                store
+                    .server_secret_get_or_create(JWT_SECRET, random_secret(), clock::now_ms())
+                    .await?
+            }
+        };
+        password::prepare().await?;
+        let tokens = TokenKeys::new(
+            &secret,
+            &config.token_issuer,
+            &config.token_audience,
+            config.access_token_ttl,
+        )?;
+        let demo = if config.demo {
+            let password = config.demo_password.clone().unwrap_or_else(random_password);
+            Some((demo::load(&store, &password).await?, password))
+        } else {
+            None
+        };
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        tracing::info!(database = ?store.kind(), %local_addr, "ready");
+        Ok(Application {
+            listener,
+            local_addr,
+            state: AppState { store, tokens },
+            demo,
+        })
+    }
+
+    /// The bound port (useful when configured with port 0).
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The demo logins and their password, when started with `--demo`.
+    pub fn demo(&self) -> Option<(&[DemoLogin], &SecretString)> {
+        self.demo
+            .as_ref()
+            .map(|(logins, password)| (logins.as_slice(), password))
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the database pool.
+    pub async fn run_until_stopped<F>(self, shutdown: F) -> std::io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let store = self.state.store.clone();
+        let served = axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await;
+        // Closing the pool lets SQLite checkpoint its WAL into the database file.
+        store.close().await;
+        tracing::info!("stopped");
+        served
+    }
+}
+
+/// 32 random bytes, hex encoded: a 256-bit HS256 key.
+fn random_secret() -> SecretString {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    SecretString::from(bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>())
+}
+
+/// A demo password that is easy to type: 16 letters and digits (about 95 bits).
+fn random_password() -> SecretString {
+    let password: String = rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect();
+    SecretString::from(password)
+}

@@ -1,0 +1,8 @@
+//! Authentication: argon2id passwords, HS256 access tokens, and the [`AuthUser`] extractor that guards routes.
+
+mod extract;
+pub mod password;
+pub mod token;
+
+pub use extract::{AuthUser, authenticate};
+pub use token::{Claims, IssuedToken, Subject, TokenError, TokenKeys};

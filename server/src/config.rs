@@ -1,0 +1,148 @@
+//! Configuration: one clap struct, every option a flag and a `TOVHOLDER_*` environment variable.
+//!
+//! The defaults start the embedded mode (a SQLite file next to the binary, listening on localhost only), so
+//! `tovholder serve` with no configuration works. Secrets (`--jwt-secret`, `--demo-password` and the database URL,
+//! which may hold a password) are `SecretString`s: their `Debug` output is redacted, and `--help` does not echo
+//! their environment values. Prefer the environment for secrets: command lines are visible in `ps`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+/// Tovholder: offline-first sync backend for outreach social work.
+#[derive(Debug, Parser)]
+#[command(name = "tovholder", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeConfig),
+}
+
+/// Options of `tovholder serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// Database: `sqlite:PATH` (embedded; the file is created if missing) or `postgres://USER@HOST/DB` (several
+    /// processes may share one PostgreSQL database).
+    #[arg(
+        long,
+        env = "TOVHOLDER_DATABASE_URL",
+        default_value = "sqlite:./tovholder.db",
+        hide_env_values = true
+    )]
+    pub database_url: SecretString,
+
+    /// Address to listen on. Port 0 picks a free port (the chosen address is printed).
+    #[arg(long, env = "TOVHOLDER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Load the synthetic demo municipalities and users at start (idempotent), and print their logins.
+    #[arg(long, env = "TOVHOLDER_DEMO")]
+    pub demo: bool,
+
+    /// Password for every demo user. If unset, a random one is generated and printed once.
+    #[arg(long, env = "TOVHOLDER_DEMO_PASSWORD", hide_env_values = true)]
+    pub demo_password: Option<SecretString>,
+
+    /// HS256 signing secret for access tokens (at least 32 bytes). If unset, one is generated and stored in the
+    /// database, so tokens survive restarts and every process on the same database accepts them.
+    #[arg(long, env = "TOVHOLDER_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// `iss` claim of issued tokens; tokens with another issuer are refused.
+    #[arg(long, env = "TOVHOLDER_TOKEN_ISSUER", default_value = "tovholder")]
+    pub token_issuer: String,
+
+    /// `aud` claim of issued tokens; tokens for another audience are refused.
+    #[arg(long, env = "TOVHOLDER_TOKEN_AUDIENCE", default_value = "tovholder-sync")]
+    pub token_audience: String,
+
+    /// Lifetime of an access token, e.g. `15m`, `1h`, `900s`.
+    #[arg(
+        long,
+        env = "TOVHOLDER_ACCESS_TOKEN_TTL",
+        default_value = "15m",
+        value_parser = parse_ttl
+    )]
+    pub access_token_ttl: Duration,
+}
+
+impl ServeConfig {
+    /// A configuration for `database_url` with every other option at its default (tests and tools).
+    pub fn with_database(database_url: &str) -> Self {
+        ServeConfig {
+            database_url: SecretString::from(database_url),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            demo: false,
+            demo_password: None,
+            jwt_secret: None,
+            token_issuer: "tovholder".to_owned(),
+            token_audience: "tovholder-sync".to_owned(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A token lifetime: a humantime duration of at least one second.
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if ttl.as_secs() == 0 {
+        return Err("must be at least 1s".to_owned());
+    }
+    Ok(ttl)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<ServeConfig, clap::Error> {
+        let Command::Serve(config) = Cli::try_parse_from(args)?.command;
+        Ok(config)
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let config = parse(&[
+            "tovholder",
+            "serve",
+            "--database-url",
+            "postgres://postgres@127.0.0.1/tovholder",
+            "--listen",
+            "0.0.0.0:9000",
+            "--demo",
+            "--access-token-ttl",
+            "1h",
+        ])
+        .expect("parses");
+        assert_eq!(
+            config.database_url.expose_secret(),
+            "postgres://postgres@127.0.0.1/tovholder"
+        );
+        assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+        assert!(config.demo);
+        assert_eq!(config.access_token_ttl, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn a_zero_ttl_is_refused() {
+        assert!(parse(&["tovholder", "serve", "--access-token-ttl", "0s"]).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut config = ServeConfig::with_database("postgres://u:hunter2@db/tovholder");
+        config.jwt_secret = Some(SecretString::from("a-very-secret-signing-key-of-32-bytes"));
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("a-very-secret"));
+    }
+}

@@ -1,0 +1,148 @@
+//! The demo's case documents: who holds which case, and committing each through the store like any commit.
+//!
+//! A tenant that already has cases is left alone, so loading at every start adds nothing. Case ids are fixed by
+//! the case number (see [`super::generate`]), so when two processes load the demo at once the second one's
+//! first commit finds the case already there and stops.
+
+use sync_core::case::{conflicts, read_valid_case};
+use sync_core::fit::RuleSet;
+
+use super::DemoError;
+use super::generate::{CaseSpec, Holder, generate};
+use crate::projection::Projection;
+use crate::store::{DocumentCommit, Role, Store, StoreError, Team, Tenant, User};
+
+/// A run of consecutively numbered cases held by the same worker(s).
+struct Caseload {
+    tenant: &'static str,
+    /// Usernames; the first is the tovholder.
+    holders: &'static [&'static str],
+    count: u32,
+}
+
+/// Sixty cases: most held by one worker, a few held by two. In Høje-Taastrup the team shares its cases, so anna
+/// and bo also see each other's; in Holstebro only the assigned worker sees a case.
+const CASELOADS: &[Caseload] = &[
+    Caseload { tenant: "hoeje-taastrup", holders: &["anna"], count: 22 },
+    Caseload { tenant: "hoeje-taastrup", holders: &["bo"], count: 20 },
+    Caseload { tenant: "hoeje-taastrup", holders: &["anna", "bo"], count: 6 },
+    Caseload { tenant: "holstebro", holders: &["mads"], count: 12 },
+];
+
+/// A generated case, ready to commit.
+struct Prepared {
+    doc_id: String,
+    changes: Vec<Vec<u8>>,
+    hashes: Vec<String>,
+    heads: Vec<String>,
+    projection: Projection,
+    holders: Vec<String>,
+}
+
+/// Creates the demo cases of one tenant unless it has cases already. Returns how many were created.
+pub(super) async fn load(
+    store: &Store,
+    slug: &'static str,
+    tenant: &Tenant,
+    team: &Team,
+    users: &[User],
+    now_ms: i64,
+) -> Result<usize, DemoError> {
+    if store.case_count(&tenant.id).await? > 0 {
+        return Ok(0);
+    }
+    let specs = specs(slug, team, users, now_ms);
+    // Generating a year of contacts for dozens of cases is CPU work: keep it off the async workers.
+    let prepared = tokio::task::spawn_blocking(move || specs.iter().map(prepare).collect::<Result<Vec<_>, _>>())
+        .await??;
+    let mut created = 0;
+    for case in &prepared {
+        let commit = DocumentCommit {
+            doc_id: &case.doc_id,
+            tenant_id: &tenant.id,
+            team_id: Some(&team.id),
+            create: true,
+            assign_users: &case.holders,
+            device_id: None,
+            user_id: case.holders.first().map_or("", String::as_str),
+            changes: &case.changes,
+            change_hashes: &case.hashes,
+            heads: &case.heads,
+            projection: &case.projection,
+            now_ms,
+        };
+        match store.commit_document(&commit).await {
+            Ok(_) => created += 1,
+            // Another process is loading the same demo: its cases are the same ones, so leave the rest to it.
+            Err(StoreError::AlreadyExists) => break,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    tracing::info!(tenant.id = %tenant.id, created, "demo cases loaded");
+    Ok(created)
+}
+
+/// The specs of a tenant's demo cases, numbered across all tenants so every case number is unique.
+fn specs(slug: &str, team: &Team, users: &[User], now_ms: i64) -> Vec<CaseSpec> {
+    let by_name = |name: &str| users.iter().find(|u| u.username == name);
+    let lead_id = users
+        .iter()
+        .find(|u| u.role == Role::Lead)
+        .map_or_else(String::new, |u| u.id.clone());
+    let mut specs = Vec::new();
+    let mut number = 0;
+    for caseload in CASELOADS {
+        for _ in 0..caseload.count {
+            number += 1;
+            if caseload.tenant != slug {
+                continue;
+            }
+            let holders: Vec<Holder> = caseload
+                .holders
+                .iter()
+                .filter_map(|name| by_name(name))
+                .map(|user| Holder { user_id: user.id.clone(), name: display_name(&user.username) })
+                .collect();
+            if holders.is_empty() {
+                continue;
+            }
+            specs.push(CaseSpec {
+                number,
+                tenant_slug: slug.to_owned(),
+                team_id: team.id.clone(),
+                holders,
+                lead_id: lead_id.clone(),
+                now_ms,
+            });
+        }
+    }
+    specs
+}
+
+/// Generates a case and everything its commit needs: raw changes, hashes, heads and projection.
+fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
+    let generated = generate(spec)?;
+    let doc = generated.doc.automerge();
+    let doc_id = generated.doc_id.to_string();
+    // Read back and validated as the server validates any upload: the demo gets no shortcut.
+    let case = read_valid_case(doc)?;
+    let projection = Projection::of(&doc_id, &case, &conflicts::list(doc), &RuleSet::v1());
+    let changes = doc.get_changes(&[]);
+    Ok(Prepared {
+        changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+        hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
+        heads: doc.get_heads().iter().map(ToString::to_string).collect(),
+        projection,
+        holders: spec.holders.iter().map(|h| h.user_id.clone()).collect(),
+        doc_id,
+    })
+}
+
+/// "anna" → "Anna": the name the case document shows for a worker.
+fn display_name(username: &str) -> String {
+    let mut chars = username.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

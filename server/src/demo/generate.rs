@@ -1,0 +1,229 @@
+//! One synthetic demo case, generated from its number alone: the same number always gives the same document
+//! id, citizen, plan and contacts (only the dates follow today's date), so loading is repeatable and two server
+//! processes loading the demo at once agree on what to create.
+//!
+//! Every case is written through [`CaseDocument`] edits, each validated like a worker's, so the demo documents
+//! are valid by construction and have a realistic history: one change per goal and per contact.
+
+use automerge::ActorId;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use sync_core::DocumentId;
+use sync_core::case::date::Date;
+use sync_core::case::ffb::Ffb;
+use sync_core::case::{Case, CaseDocument, CaseError, Citizen, Goal, NewContact};
+use sync_core::fit::{Instrument, RaterKind, Rating};
+use uuid::Uuid;
+
+use super::content::{self, Theme};
+
+const DAY_MS: i64 = 86_400_000;
+/// Mixed into every case's seed, so the demo's ids are its own.
+const SEED: u64 = 0x746f_7668_6f6c_6465;
+
+/// A worker who holds a demo case.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// What one demo case is made from.
+#[derive(Clone, Debug)]
+pub struct CaseSpec {
+    /// 1-based; gives the reference `demo-0001` and the seed.
+    pub number: u32,
+    pub tenant_slug: String,
+    pub team_id: String,
+    /// The tovholder first, then any co-holder.
+    pub holders: Vec<Holder>,
+    /// The lead who approves §85 grants.
+    pub lead_id: String,
+    pub now_ms: i64,
+}
+
+/// How the citizen's ORS and SRS develop over the year.
+#[derive(Clone, Copy, Debug)]
+enum Trajectory {
+    Improving,
+    Flat,
+    Deteriorating,
+    /// ORS flat, and the alliance (SRS) lower than it should be.
+    LowAlliance,
+    /// ORS above the clinical cutoff from the start.
+    AboveCutoff,
+}
+
+/// A generated case: its document id and document.
+pub struct Generated {
+    pub doc_id: DocumentId,
+    pub doc: CaseDocument,
+}
+
+/// Generates case `spec.number`.
+pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
+    let mut rng = StdRng::seed_from_u64(SEED ^ u64::from(spec.number));
+    let doc_id = DocumentId::from_bytes(rng.random());
+    let actor = ActorId::from(rng.random::<[u8; 16]>().to_vec());
+    let today = spec.now_ms.div_euclid(DAY_MS) * DAY_MS;
+    let year_start = today - 365 * DAY_MS;
+    let trajectory = match spec.number % 6 {
+        0 | 1 => Trajectory::Improving,
+        2 => Trajectory::Flat,
+        3 => Trajectory::Deteriorating,
+        4 => Trajectory::LowAlliance,
+        _ => Trajectory::AboveCutoff,
+    };
+    let paper_forms = spec.number % 9 == 4;
+    let age = if spec.number % 10 == 7 {
+        rng.random_range(13..=17)
+    } else {
+        rng.random_range(19..=68)
+    };
+    let tovholder = spec.holders.first().map(|h| h.user_id.clone()).unwrap_or_default();
+
+    let mut case = Case::new(
+        &spec.tenant_slug,
+        &spec.team_id,
+        Citizen {
+            display_name: content::citizen_name(&mut rng),
+            reference: format!("demo-{:04}", spec.number),
+            birth_year: Some(Date::from_unix_ms(spec.now_ms).year() - age),
+        },
+    );
+    let theme = content::theme(&mut rng);
+    case.plan.purpose = theme.purpose.to_owned();
+    case.tovholder = Some(tovholder.clone());
+    for holder in &spec.holders {
+        case.workers.insert(holder.user_id.clone(), holder.name.clone());
+    }
+    let mut at = year_start + 9 * 3_600_000;
+    let mut doc = CaseDocument::create(actor, &case, at)?;
+    doc.set_own_goal(theme.own_goal, at + 60_000)?;
+    let goals = add_goals(&mut doc, &mut rng, theme, at)?;
+
+    let course_id = uuid(&mut rng);
+    let course = content::course(&mut rng, Date::from_unix_ms(at), &spec.lead_id, at)?;
+    doc.add_course(course_id, course, at)?;
+
+    let mut achieved = false;
+    at = weekday(year_start + rng.random_range(1..7) * DAY_MS) + rng.random_range(8..15) * 3_600_000;
+    while at < today {
+        let fraction = (at - year_start) as f64 / (365 * DAY_MS) as f64;
+        let acute = rng.random_bool(0.05);
+        let kind = if acute { "acute" } else { content::contact_kind(&mut rng) };
+        let contact = NewContact {
+            kind: kind.to_owned(),
+            start_ms: at,
+            duration_minutes: content::duration(&mut rng, kind),
+            course: (!acute).then(|| course_id.to_string()),
+            workers: spec.holders.iter().map(|h| h.user_id.clone()).take(1 + usize::from(rng.random_bool(0.2))).collect(),
+            notes: content::note(&mut rng),
+            goals: vec![goals[rng.random_range(0..goals.len())].to_string()],
+            ors: ors(&mut rng, trajectory, fraction, paper_forms),
+            srs: srs(&mut rng, trajectory, kind, paper_forms),
+            recorded_by: tovholder.clone(),
+        };
+        let duration = contact.duration_minutes * 60_000;
+        doc.add_contact(uuid(&mut rng), contact, at + duration)?;
+        if !achieved && fraction > 0.6 && matches!(trajectory, Trajectory::Improving) {
+            // The last goal added is a stepping stone; an improving citizen reached it.
+            if let Some(stone) = goals.last() {
+                doc.set_goal_status(&stone.to_string(), "achieved", at + duration + 60_000)?;
+            }
+            achieved = true;
+        }
+        at = weekday(at + rng.random_range(7..=21) * DAY_MS);
+    }
+    Ok(Generated { doc_id, doc })
+}
+
+/// A goal, a sub-goal under it and stepping stones under that, for the theme's goals. Returns the ids, the
+/// stepping stones last.
+fn add_goals(doc: &mut CaseDocument, rng: &mut StdRng, theme: &Theme, at: i64) -> Result<Vec<Uuid>, CaseError> {
+    let ffb = Ffb::get();
+    let goal_type = |display: &str| ffb.goal_type_code(display).unwrap_or_default().to_owned();
+    let target = Date::from_unix_ms(at + 365 * DAY_MS).to_string();
+    let mut ids = Vec::new();
+    let mut stones = Vec::new();
+    for (title, sub_title, stone_titles) in theme.goals {
+        let goal_id = uuid(rng);
+        let kind = if rng.random_bool(0.8) { "Udvikle funktionsevne" } else { "Fastholde funktionsevne" };
+        let goal = |title: &str, level: &str, parent: Option<Uuid>| Goal {
+            title: title.to_owned(),
+            level: level.to_owned(),
+            parent: parent.map(|p| p.to_string()),
+            goal_type: goal_type(kind),
+            status: "active".to_owned(),
+            target_date: Some(target.clone()),
+            created_ms: at,
+        };
+        doc.add_goal(goal_id, goal(title, "goal", None), at)?;
+        let sub_id = uuid(rng);
+        doc.add_goal(sub_id, goal(sub_title, "sub_goal", Some(goal_id)), at)?;
+        ids.extend([goal_id, sub_id]);
+        for stone in *stone_titles {
+            let stone_id = uuid(rng);
+            doc.add_goal(stone_id, goal(stone, "stepping_stone", Some(sub_id)), at)?;
+            stones.push(stone_id);
+        }
+    }
+    ids.extend(stones);
+    Ok(ids)
+}
+
+/// The ORS at `fraction` of the year: the trajectory's line plus noise; sometimes skipped or on paper.
+fn ors(rng: &mut StdRng, trajectory: Trajectory, fraction: f64, paper: bool) -> Option<Rating> {
+    if rng.random_bool(0.1) {
+        return None;
+    }
+    if rng.random_bool(0.03) {
+        return Some(Rating::skipped(Instrument::Ors, RaterKind::Citizen));
+    }
+    let (from, to) = match trajectory {
+        Trajectory::Improving => (170.0, 300.0),
+        Trajectory::Flat | Trajectory::LowAlliance => (200.0, 205.0),
+        Trajectory::Deteriorating => (250.0, 160.0),
+        Trajectory::AboveCutoff => (290.0, 300.0),
+    };
+    let total = (from + (to - from) * fraction) as i64 + rng.random_range(-15..=15);
+    Some(rating(rng, Instrument::Ors, total, paper))
+}
+
+/// The SRS: high for a good alliance, lower for the low-alliance cases; a group contact uses the GSRS.
+fn srs(rng: &mut StdRng, trajectory: Trajectory, kind: &str, paper: bool) -> Option<Rating> {
+    let instrument = if kind == "group" { Instrument::Gsrs } else { Instrument::Srs };
+    if rng.random_bool(0.04) {
+        return Some(Rating::skipped(instrument, RaterKind::Citizen));
+    }
+    let total = match trajectory {
+        Trajectory::LowAlliance => rng.random_range(300..=350),
+        _ => rng.random_range(355..=395),
+    };
+    Some(rating(rng, instrument, total, paper))
+}
+
+/// A rating near `total` mm: four items around a quarter of it, or (on paper forms, now and then) the total only.
+fn rating(rng: &mut StdRng, instrument: Instrument, total: i64, paper: bool) -> Rating {
+    let total = total.clamp(0, 400);
+    if paper && rng.random_bool(0.3) {
+        return Rating::paper_total(instrument, total, RaterKind::Citizen);
+    }
+    let items = [0; 4].map(|_| (total / 4 + rng.random_range(-10..=10)).clamp(0, 100));
+    Rating::items(instrument, items, RaterKind::Citizen)
+}
+
+/// A UUID v4 drawn from the case's generator.
+fn uuid(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+/// The same time on the next weekday, if `ms` falls on a Saturday or Sunday.
+fn weekday(ms: i64) -> i64 {
+    // 1970-01-01 was a Thursday: day 0 is weekday 4 counting from Sunday = 0.
+    match (ms.div_euclid(DAY_MS) + 4) % 7 {
+        6 => ms + 2 * DAY_MS,
+        0 => ms + DAY_MS,
+        _ => ms,
+    }
+}

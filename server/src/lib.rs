@@ -1,0 +1,21 @@
+//! The `tovholder` server: an offline-first sync backend for outreach social work.
+//!
+//! - [`config`]: the one configuration struct (flags and `TOVHOLDER_*` environment variables).
+//! - [`app`]: [`app::Application`] (bind, serve, shut down), the shared [`app::AppState`] and the router.
+//! - [`api`]: HTTP handlers and the one error shape.
+//! - [`auth`]: argon2id passwords, HS256 access tokens, the [`auth::AuthUser`] extractor.
+//! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
+//! - [`projection`]: the relational rows (contacts, FIT scores, goals, courses, alerts, conflicts) of a case.
+//! - [`compaction`]: the background task that folds committed changes into snapshots.
+//! - [`demo`]: the synthetic demo municipalities, their users and case documents.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod compaction;
+pub mod config;
+pub mod demo;
+pub mod projection;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,67 @@
+//! The `tovholder` binary: parse the configuration, set up logging, serve until SIGTERM or Ctrl-C.
+
+use anyhow::Context;
+use clap::Parser;
+use secrecy::ExposeSecret;
+use server::app::Application;
+use server::config::{Cli, Command, ServeConfig};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    server::telemetry::init();
+    match cli.command {
+        Command::Serve(config) => serve(config).await,
+    }
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let app = Application::build(config)
+        .await
+        .context("could not start tovholder")?;
+    println!("tovholder listening on http://{}", app.local_addr());
+    if let Some((logins, password)) = app.demo() {
+        // Printed to stdout once, for the person who started the demo; never to the log.
+        println!("demo logins, all with password {}", password.expose_secret());
+        for login in logins {
+            println!(
+                "  tenant {:<16} username {:<8} role {}",
+                login.tenant, login.username, login.role
+            );
+        }
+    }
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .context("server failed")?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM (what container runtimes and systemd send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,287 @@
+//! The relational projection of one case document: the rows the back office queries instead of the CRDT.
+//!
+//! [`Projection::of`] is a pure function of the typed case, its conflicts and the FIT rule set, so the rows the
+//! store holds can always be rebuilt from the document and compared (a test does exactly that). The store writes
+//! a projection in the same transaction as the commit it belongs to (`Store::commit_document`).
+//!
+//! What is left out is as deliberate as what is in: no note text, no conflicting values (both may be citizen data),
+//! only whether notes exist and how many values a conflicted field holds. Every row list is sorted by its key, so
+//! two projections of the same document compare equal.
+
+use std::collections::BTreeMap;
+
+use sync_core::case::date::Date;
+use sync_core::case::{Case, Conflict, Contact};
+use sync_core::fit::{Entry, RaterKind, Rating, RuleSet, ScoredContact, assess};
+
+/// Every projection row of one document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Projection {
+    pub doc_id: String,
+    pub contacts: Vec<ContactRow>,
+    pub fit_scores: Vec<FitScoreRow>,
+    pub goals: Vec<GoalRow>,
+    pub courses: Vec<CourseRow>,
+    pub alerts: Vec<AlertRow>,
+    pub conflicts: Vec<ConflictRow>,
+}
+
+/// One contact, without its notes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactRow {
+    pub contact_id: String,
+    pub kind: String,
+    pub start_ms: i64,
+    pub duration_minutes: i64,
+    pub course_id: Option<String>,
+    pub recorded_by: String,
+    pub has_notes: bool,
+}
+
+/// One FIT rating, in the contact's `ors` or `srs` slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FitScoreRow {
+    pub contact_id: String,
+    /// `ors` or `srs`: the slot, whichever instrument filled it.
+    pub slot: String,
+    /// `ors`, `srs`, `cors`, `csrs` or `gsrs`.
+    pub instrument: String,
+    /// `items`, `paper_total` or `skipped`.
+    pub entry: String,
+    /// The four item scores in millimetres; `None` unless the entry holds exactly four.
+    pub items_mm: Option<[i64; 4]>,
+    pub total_mm: Option<i64>,
+    pub paper_total: bool,
+    /// `citizen`, `relative` or `professional`.
+    pub rater: String,
+    /// ORS: the total is clinical; SRS: the total is below the SRS cutoff. `None` without a usable total.
+    pub below_cutoff: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoalRow {
+    pub goal_id: String,
+    pub parent_id: Option<String>,
+    pub level: String,
+    pub goal_type: String,
+    pub status: String,
+    pub title: String,
+    pub target_date: Option<String>,
+    pub created_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseRow {
+    pub course_id: String,
+    pub service_code: String,
+    pub legal_basis: String,
+    pub start_date: String,
+    pub planned_end_date: Option<String>,
+    pub end_date: Option<String>,
+    pub end_reason: Option<String>,
+    pub granted_minutes_per_week: i64,
+    pub approval_state: String,
+}
+
+/// One FIT alert of a course as it stands now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertRow {
+    /// The course the alert is about; `None` for the group of contacts that belong to no course.
+    pub course_id: Option<String>,
+    /// The alert kind's stable snake_case name, e.g. `srs_below_cutoff`.
+    pub kind: String,
+    pub contact_id: Option<String>,
+    /// The neutral item key, for `srs_item_low` only.
+    pub item: Option<String>,
+    pub rule_set_version: String,
+}
+
+/// A field with concurrent values: where, and how many. Never the values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConflictRow {
+    /// Dotted path, e.g. `plan.goals.<id>.status`.
+    pub path: String,
+    pub value_count: i64,
+}
+
+impl Projection {
+    /// The projection of `case` (the document `doc_id`), with its `conflicts` and the FIT `rules`.
+    pub fn of(doc_id: &str, case: &Case, conflicts: &[Conflict], rules: &RuleSet) -> Projection {
+        let birth_year = case.citizen.birth_year.and_then(|year| i32::try_from(year).ok());
+        let mut fit_scores = Vec::new();
+        for (id, contact) in &case.contacts {
+            for (slot, rating) in [("ors", &contact.ors), ("srs", &contact.srs)] {
+                if let Some(rating) = rating {
+                    fit_scores.push(fit_score(id, slot, contact, rating, birth_year, rules));
+                }
+            }
+        }
+        let mut conflicts: Vec<ConflictRow> = conflicts
+            .iter()
+            .map(|conflict| ConflictRow {
+                path: conflict.field(),
+                value_count: i64::try_from(conflict.values.len()).unwrap_or(i64::MAX),
+            })
+            .collect();
+        conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+        Projection {
+            doc_id: doc_id.to_owned(),
+            contacts: case.contacts.iter().map(|(id, c)| contact_row(id, c)).collect(),
+            fit_scores,
+            goals: case
+                .plan
+                .goals
+                .iter()
+                .map(|(id, goal)| GoalRow {
+                    goal_id: id.clone(),
+                    parent_id: goal.parent.clone(),
+                    level: goal.level.clone(),
+                    goal_type: goal.goal_type.clone(),
+                    status: goal.status.clone(),
+                    title: goal.title.clone(),
+                    target_date: goal.target_date.clone(),
+                    created_ms: goal.created_ms,
+                })
+                .collect(),
+            courses: case
+                .courses
+                .iter()
+                .map(|(id, course)| CourseRow {
+                    course_id: id.clone(),
+                    service_code: course.service.clone(),
+                    legal_basis: course.legal_basis.clone(),
+                    start_date: course.start.clone(),
+                    planned_end_date: course.planned_end.clone(),
+                    end_date: course.end.clone(),
+                    end_reason: course.end_reason.clone(),
+                    granted_minutes_per_week: course.granted_minutes_per_week,
+                    approval_state: course.approval.state.clone(),
+                })
+                .collect(),
+            alerts: alerts(case, birth_year, rules),
+            conflicts,
+        }
+    }
+}
+
+fn contact_row(id: &str, contact: &Contact) -> ContactRow {
+    ContactRow {
+        contact_id: id.to_owned(),
+        kind: contact.kind.clone(),
+        start_ms: contact.start_ms,
+        duration_minutes: contact.duration_minutes,
+        course_id: contact.course.clone(),
+        recorded_by: contact.recorded_by.clone(),
+        has_notes: !contact.notes.as_str().trim().is_empty(),
+    }
+}
+
+fn fit_score(
+    contact_id: &str,
+    slot: &str,
+    contact: &Contact,
+    rating: &Rating,
+    birth_year: Option<i32>,
+    rules: &RuleSet,
+) -> FitScoreRow {
+    // The flag comes from the rule set's own assessment of this one rating, so the age, cutoff and "usable"
+    // rules are sync-core's and cannot drift from what the phone shows.
+    let single = ScoredContact {
+        year: contact_year(contact),
+        ors: (slot == "ors").then(|| rating.clone()),
+        srs: (slot == "srs").then(|| rating.clone()),
+    };
+    let assessed = assess(rules, birth_year, std::slice::from_ref(&single));
+    let below_cutoff = assessed.contacts.first().and_then(|c| {
+        if slot == "ors" {
+            c.ors_clinical
+        } else {
+            c.srs_below_cutoff
+        }
+    });
+    let (entry, items_mm) = match &rating.entry {
+        Entry::Items { items } => ("items", <[i64; 4]>::try_from(items.as_slice()).ok()),
+        Entry::PaperTotal { .. } => ("paper_total", None),
+        Entry::Skipped => ("skipped", None),
+    };
+    FitScoreRow {
+        contact_id: contact_id.to_owned(),
+        slot: slot.to_owned(),
+        instrument: rating.instrument.abbreviation().to_lowercase(),
+        entry: entry.to_owned(),
+        items_mm,
+        total_mm: rating.total_mm(),
+        paper_total: rating.is_paper_total(),
+        rater: rater_name(rating.rater).to_owned(),
+        below_cutoff,
+    }
+}
+
+/// The alerts of every course: contacts grouped by course, each group in chronological order.
+///
+/// Only the citizen's own ratings are assessed: a relative's or a professional's score is a different series,
+/// and mixing it in would make a change that no one measured.
+fn alerts(case: &Case, birth_year: Option<i32>, rules: &RuleSet) -> Vec<AlertRow> {
+    let mut groups: BTreeMap<Option<&str>, Vec<(&str, &Contact)>> = BTreeMap::new();
+    for course in case.courses.keys() {
+        groups.entry(Some(course.as_str())).or_default();
+    }
+    for (id, contact) in &case.contacts {
+        groups
+            .entry(contact.course.as_deref())
+            .or_default()
+            .push((id.as_str(), contact));
+    }
+    let mut rows = Vec::new();
+    // `None` sorts first in a BTreeMap; the contacts without a course are listed after the courses.
+    let (no_course, courses): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(course, _)| course.is_none());
+    for (course, mut contacts) in courses.into_iter().chain(no_course) {
+        contacts.sort_by(|(a_id, a), (b_id, b)| a.start_ms.cmp(&b.start_ms).then(a_id.cmp(b_id)));
+        let scored: Vec<ScoredContact> = contacts
+            .iter()
+            .map(|(_, contact)| ScoredContact {
+                year: contact_year(contact),
+                ors: citizen_rating(contact.ors.as_ref()),
+                srs: citizen_rating(contact.srs.as_ref()),
+            })
+            .collect();
+        for alert in assess(rules, birth_year, &scored).alerts {
+            rows.push(AlertRow {
+                course_id: course.map(str::to_owned),
+                kind: alert_kind_name(&alert.kind),
+                contact_id: alert
+                    .contact_index
+                    .and_then(|index| contacts.get(index))
+                    .map(|(id, _)| (*id).to_owned()),
+                item: alert.item,
+                rule_set_version: alert.rule_set_version,
+            });
+        }
+    }
+    rows
+}
+
+fn citizen_rating(rating: Option<&Rating>) -> Option<Rating> {
+    rating.filter(|r| r.rater == RaterKind::Citizen).cloned()
+}
+
+fn contact_year(contact: &Contact) -> i32 {
+    i32::try_from(Date::from_unix_ms(contact.start_ms).year()).unwrap_or(i32::MAX)
+}
+
+fn rater_name(rater: RaterKind) -> &'static str {
+    match rater {
+        RaterKind::Citizen => "citizen",
+        RaterKind::Relative => "relative",
+        RaterKind::Professional => "professional",
+    }
+}
+
+/// The alert kind's serde name, the stable code clients and vectors use.
+fn alert_kind_name(kind: &sync_core::fit::AlertKind) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(name)) => name,
+        // A unit enum variant always serialises to a string; this arm only satisfies the type.
+        _ => format!("{kind:?}"),
+    }
+}

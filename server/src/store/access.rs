@@ -1,0 +1,147 @@
+//! Who may see which case, written once as SQL ([`visible_case!`]) and used by every query that answers it.
+//!
+//! The rule:
+//! - a worker sees the cases assigned to them (an open assignment), plus their own team's cases when the team
+//!   shares cases;
+//! - a lead sees their team's cases and their own assignments;
+//! - an admin sees no case content (admins manage users and devices; break-the-glass access comes later), even
+//!   when a case was assigned to them;
+//! - nothing crosses tenants.
+//!
+//! The rule reads the viewer's role and team from the `users` and `teams` rows, not from the [`Viewer`] the
+//! caller holds, so a changed role or team takes effect at the next query even on a connection opened before.
+//! A case that does not exist and a case the viewer may not see give the same answer, so guessing ids reveals
+//! nothing.
+
+use super::{Role, Store, StoreError, on_pool};
+
+/// The SQL condition "the user `u` may see the case `c`" (the aliases are the caller's).
+macro_rules! visible_case {
+    () => {
+        "(c.tenant_id = u.tenant_id AND ( \
+            (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM case_assignments a \
+                WHERE a.case_id = c.doc_id AND a.user_id = u.id AND a.unassigned_at IS NULL)) \
+            OR (u.role = 'lead' AND c.team_id = u.team_id) \
+            OR (u.role = 'worker' AND c.team_id = u.team_id \
+                AND EXISTS (SELECT 1 FROM teams tm WHERE tm.id = u.team_id AND tm.shares_cases))))"
+    };
+}
+
+/// The user a sync connection acts for, with what the access rule looks at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: String,
+    pub tenant_id: String,
+    pub role: Role,
+    pub team_id: Option<String>,
+    /// Whether the user's team shares its cases with every member.
+    pub team_shares_cases: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ViewerRow {
+    id: String,
+    tenant_id: String,
+    role: String,
+    team_id: Option<String>,
+    shares_cases: Option<bool>,
+}
+
+impl Store {
+    /// The viewer for a user id; `None` if there is no such user.
+    pub async fn viewer(&self, user_id: &str) -> Result<Option<Viewer>, StoreError> {
+        let sql = "SELECT u.id, u.tenant_id, u.role, u.team_id, t.shares_cases FROM users u \
+                   LEFT JOIN teams t ON t.id = u.team_id WHERE u.id = $1";
+        let row: Option<ViewerRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await)?;
+        row.map(|row| {
+            Ok(Viewer {
+                role: row.role.parse()?,
+                user_id: row.id,
+                tenant_id: row.tenant_id,
+                team_id: row.team_id,
+                team_shares_cases: row.shares_cases.unwrap_or(false),
+            })
+        })
+        .transpose()
+    }
+
+    /// Whether `viewer` may see the case `doc_id`. False both when the case does not exist and when it is not
+    /// the viewer's to see: callers must not be able to tell the two apart.
+    pub async fn can_see(&self, viewer: &Viewer, doc_id: &str) -> Result<bool, StoreError> {
+        let sql = concat!(
+            "SELECT COUNT(*) FROM users u JOIN cases c ON c.doc_id = $2 \
+             WHERE u.id = $1 AND u.tenant_id = $3 AND ",
+            visible_case!()
+        );
+        let count: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(&viewer.user_id)
+                .bind(doc_id)
+                .bind(&viewer.tenant_id)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count > 0)
+    }
+
+    /// The tenant's change sequence now: the cursor a device holds once it has everything up to here.
+    pub async fn tenant_cursor(&self, tenant_id: &str) -> Result<i64, StoreError> {
+        let sql = "SELECT seq FROM tenant_seq WHERE tenant_id = $1";
+        let seq: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(tenant_id)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// The cases `viewer` may see whose sequence is past `after` (every visible case when `None`), each with
+    /// its heads, and the tenant's cursor at the same instant.
+    ///
+    /// One statement reads both, so it sees one snapshot: a commit is either counted in the cursor *and* listed,
+    /// or neither. Since commits take their numbers under the tenant's row lock, every commit numbered up to
+    /// the cursor is in that snapshot, and a device that stores the cursor misses nothing.
+    pub async fn visible_changes(
+        &self,
+        viewer: &Viewer,
+        after: Option<i64>,
+    ) -> Result<(i64, Vec<(String, Vec<String>)>), StoreError> {
+        // The LEFT JOIN keeps the cursor row when no case qualifies.
+        let sql = concat!(
+            "SELECT t.seq, c.doc_id, c.heads FROM users u \
+             JOIN tenant_seq t ON t.tenant_id = u.tenant_id \
+             LEFT JOIN cases c ON c.tenant_id = u.tenant_id AND c.seq > $3 AND ",
+            visible_case!(),
+            " WHERE u.id = $1 AND u.tenant_id = $2"
+        );
+        let rows: Vec<(i64, Option<String>, Option<String>)> = on_pool!(self, |pool| {
+            sqlx::query_as(sql)
+                .bind(&viewer.user_id)
+                .bind(&viewer.tenant_id)
+                .bind(after.unwrap_or(-1))
+                .fetch_all(pool)
+                .await
+        })?;
+        let cursor = rows.first().map_or(0, |(seq, _, _)| *seq);
+        let changed = rows
+            .into_iter()
+            .filter_map(|(_, doc_id, heads)| Some((doc_id?, split_heads(&heads.unwrap_or_default()))))
+            .collect();
+        Ok((cursor, changed))
+    }
+}
+
+/// Heads as stored in `cases.heads`: comma-separated hex, empty for none.
+pub(super) fn join_heads(heads: &[String]) -> String {
+    heads.join(",")
+}
+
+pub(super) fn split_heads(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|head| !head.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,292 @@
+//! Case documents in the store: loading, committing changes with their projection, and compaction.
+//!
+//! A document is stored as at most one compacted snapshot (`doc_snapshots`) plus the changes committed since
+//! (`doc_changes`, one row per automerge change). Every commit takes the next number of its tenant's change
+//! sequence; `cases.seq` and `cases.heads` say where each document stands, so a reconnecting device learns what
+//! changed without any document being loaded.
+//!
+//! Reads that combine the snapshot and the changes are single statements: compaction replaces changes by a
+//! snapshot in one transaction, and one statement sees either the changes or the snapshot that folded them in,
+//! never neither.
+
+use super::access::join_heads;
+use super::{Store, StoreError, Tx, on_pool, on_tx};
+use crate::projection::Projection;
+
+/// The PostgreSQL channel that carries `doc_id:seq` whenever a case's sequence moves (a commit, or a change to
+/// who may see it). Sent inside the transaction, so listeners hear of it only once it is committed.
+pub const DOCUMENTS_CHANNEL: &str = "tovholder_documents";
+
+/// A document as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub doc_id: String,
+    pub tenant_id: String,
+    pub team_id: Option<String>,
+    /// The snapshot, then every later change, concatenated: loadable with `automerge::Automerge::load`. Empty
+    /// for a case row that has had no commit yet.
+    pub bytes: Vec<u8>,
+    /// The sequence number of the last commit these bytes include (0 when none): pass it to
+    /// [`Store::changes_after`] to catch up later.
+    pub seq: i64,
+}
+
+/// One commit of changes to a document, with the projection of the document as it stands after them.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentCommit<'a> {
+    pub doc_id: &'a str,
+    pub tenant_id: &'a str,
+    /// The team holding the case; used when the commit creates it.
+    pub team_id: Option<&'a str>,
+    /// Whether this commit creates the case row; [`StoreError::AlreadyExists`] if it exists already.
+    pub create: bool,
+    /// Users to assign the new case to (only with `create`); users of another tenant are skipped.
+    pub assign_users: &'a [String],
+    /// The uploading device; `None` for changes the server made itself (the demo loader).
+    pub device_id: Option<&'a str>,
+    pub user_id: &'a str,
+    /// Raw automerge changes (`Change::raw_bytes`), in causal order.
+    pub changes: &'a [Vec<u8>],
+    /// The hex hash of each change, in the same order.
+    pub change_hashes: &'a [String],
+    /// The document's heads after the changes, hex.
+    pub heads: &'a [String],
+    pub projection: &'a Projection,
+    pub now_ms: i64,
+}
+
+/// Rows of a document's snapshot and changes after a sequence number, in load order (see [`Store::changes_after`]).
+const CHUNKS_AFTER: &str = "SELECT through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots \
+     WHERE doc_id = $1 AND through_seq > $2 \
+     UNION ALL SELECT seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 \
+     ORDER BY 1, 2";
+
+impl Store {
+    /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
+    pub async fn load_document(&self, doc_id: &str) -> Result<Option<StoredDocument>, StoreError> {
+        let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
+        let case: Option<(String, Option<String>)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_optional(pool)
+            .await)?;
+        let Some((tenant_id, team_id)) = case else {
+            return Ok(None);
+        };
+        let chunks = self.changes_after(doc_id, -1).await?;
+        let seq = chunks.last().map_or(0, |(seq, _)| *seq);
+        Ok(Some(StoredDocument {
+            doc_id: doc_id.to_owned(),
+            tenant_id,
+            team_id,
+            bytes: chunks.into_iter().flat_map(|(_, bytes)| bytes).collect(),
+            seq,
+        }))
+    }
+
+    /// What was committed to `doc_id` after sequence number `seq`, in order, each chunk with the sequence
+    /// number of its commit: for a cached document to catch up with other server processes' commits.
+    ///
+    /// Apply each chunk with `Automerge::load_incremental`. A chunk is one change, except when compaction has
+    /// already folded changes after `seq` into the snapshot: then the first chunk is that snapshot (a whole
+    /// saved document, which `load_incremental` merges just the same), so nothing is ever skipped.
+    pub async fn changes_after(&self, doc_id: &str, seq: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+        let rows: Vec<(i64, i64, Vec<u8>)> = on_pool!(self, |pool| sqlx::query_as(CHUNKS_AFTER)
+            .bind(doc_id)
+            .bind(seq)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows.into_iter().map(|(seq, _, bytes)| (seq, bytes)).collect())
+    }
+
+    /// Commits changes to a document in one transaction and returns the sequence number they got.
+    ///
+    /// Takes the tenant's next sequence number, creates the case (and its assignments) if asked, appends the
+    /// changes, records the new heads and replaces the document's projection rows. On PostgreSQL it also
+    /// notifies [`DOCUMENTS_CHANNEL`], delivered when the transaction commits.
+    pub async fn commit_document(&self, commit: &DocumentCommit<'_>) -> Result<i64, StoreError> {
+        if commit.changes.len() != commit.change_hashes.len() {
+            return Err(StoreError::InvalidArgument("one hash per change"));
+        }
+        if commit.projection.doc_id != commit.doc_id {
+            return Err(StoreError::InvalidArgument(
+                "the projection is of another document",
+            ));
+        }
+        let mut heads = commit.heads.to_vec();
+        heads.sort();
+        let heads = join_heads(&heads);
+        let mut tx = self.begin_write().await?;
+        let seq = tx.next_seq(commit.tenant_id).await?;
+        if commit.create {
+            tx.insert_case(commit, seq, &heads).await?;
+        }
+        on_tx!(&mut tx, |conn| {
+            let sql = "UPDATE cases SET seq = $1, heads = $2 WHERE doc_id = $3 AND tenant_id = $4";
+            let updated = sqlx::query(sql)
+                .bind(seq)
+                .bind(&heads)
+                .bind(commit.doc_id)
+                .bind(commit.tenant_id)
+                .execute(&mut *conn)
+                .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::NotFound("case"));
+            }
+            let sql = "INSERT INTO doc_changes (doc_id, seq, idx, hash, bytes, device_id, user_id, committed_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+            for (idx, (bytes, hash)) in commit.changes.iter().zip(commit.change_hashes).enumerate() {
+                sqlx::query(sql)
+                    .bind(commit.doc_id)
+                    .bind(seq)
+                    .bind(i64::try_from(idx).unwrap_or(i64::MAX))
+                    .bind(hash)
+                    .bind(bytes)
+                    .bind(commit.device_id)
+                    .bind(commit.user_id)
+                    .bind(commit.now_ms)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+        tx.replace_projection(commit.tenant_id, commit.projection).await?;
+        tx.notify_document(commit.doc_id, seq).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// Up to `limit` documents with at least `min_changes` change rows since their snapshot, most first.
+    pub async fn documents_needing_compaction(
+        &self,
+        min_changes: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING COUNT(*) >= $1 \
+                   ORDER BY COUNT(*) DESC, doc_id LIMIT $2";
+        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(min_changes)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// How many change rows `doc_id` has beyond its snapshot.
+    pub async fn change_row_count(&self, doc_id: &str) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM doc_changes WHERE doc_id = $1";
+        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(doc_id)
+            .fetch_one(pool)
+            .await)?)
+    }
+
+    /// Replaces the changes through `through_seq` by `snapshot` (an automerge `save()` of the document loaded
+    /// at exactly that sequence number), in one transaction.
+    ///
+    /// Only changes the snapshot covers are deleted (sequence ≤ `through_seq`); later commits stay. A snapshot
+    /// older than the stored one is not written, and deleting up to its sequence is then still covered by the
+    /// newer one, so two compactors racing on one document are harmless. Returns whether the snapshot was stored.
+    pub async fn compact_document(
+        &self,
+        doc_id: &str,
+        snapshot: &[u8],
+        through_seq: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let stored = on_tx!(&mut tx, |conn| {
+            let sql = "INSERT INTO doc_snapshots (doc_id, bytes, through_seq, updated_at) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes, \
+                       through_seq = excluded.through_seq, updated_at = excluded.updated_at \
+                       WHERE doc_snapshots.through_seq < excluded.through_seq";
+            let stored = sqlx::query(sql)
+                .bind(doc_id)
+                .bind(snapshot)
+                .bind(through_seq)
+                .bind(now_ms)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM doc_changes WHERE doc_id = $1 AND seq <= $2")
+                .bind(doc_id)
+                .bind(through_seq)
+                .execute(&mut *conn)
+                .await?;
+            stored.rows_affected() == 1
+        });
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// How many cases a tenant has (the demo loader skips a tenant that has any).
+    pub async fn case_count(&self, tenant_id: &str) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM cases WHERE tenant_id = $1";
+        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(tenant_id)
+            .fetch_one(pool)
+            .await)?)
+    }
+}
+
+impl Tx {
+    /// Takes the tenant's next change-sequence number. The row lock it takes is held until the transaction
+    /// ends, so commits of one tenant are numbered in the order they commit (see `cases.rs`).
+    pub(crate) async fn next_seq(&mut self, tenant_id: &str) -> Result<i64, StoreError> {
+        let sql = "UPDATE tenant_seq SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq";
+        let seq: Option<i64> = on_tx!(self, |conn| sqlx::query_scalar(sql)
+            .bind(tenant_id)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        seq.ok_or(StoreError::NotFound("tenant"))
+    }
+
+    /// Tells listening server processes that `doc_id` moved to `seq` (PostgreSQL only; a SQLite database has one
+    /// server process, which knows already).
+    pub(crate) async fn notify_document(&mut self, doc_id: &str, seq: i64) -> Result<(), StoreError> {
+        if let Tx::Postgres(tx) = self {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(DOCUMENTS_CHANNEL)
+                .bind(format!("{doc_id}:{seq}"))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the case row of a new document and its assignments.
+    async fn insert_case(
+        &mut self,
+        commit: &DocumentCommit<'_>,
+        seq: i64,
+        heads: &str,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, |conn| {
+            // The team must be one of the tenant's: a case never points across tenants.
+            let sql = "INSERT INTO cases (doc_id, tenant_id, team_id, created_at, seq, heads) \
+                       SELECT $1, $2, $3, $4, $5, $6 \
+                       WHERE $3 IS NULL OR EXISTS (SELECT 1 FROM teams WHERE id = $3 AND tenant_id = $2)";
+            let inserted = sqlx::query(sql)
+                .bind(commit.doc_id)
+                .bind(commit.tenant_id)
+                .bind(commit.team_id)
+                .bind(commit.now_ms)
+                .bind(seq)
+                .bind(heads)
+                .execute(&mut *conn)
+                .await?;
+            if inserted.rows_affected() != 1 {
+                return Err(StoreError::NotFound("team in this tenant"));
+            }
+            let sql = "INSERT INTO case_assignments (case_id, tenant_id, user_id, assigned_at) \
+                       SELECT $1, u.tenant_id, u.id, $3 FROM users u WHERE u.id = $2 AND u.tenant_id = $4 \
+                       ON CONFLICT (case_id, user_id) WHERE unassigned_at IS NULL DO NOTHING";
+            for user_id in commit.assign_users {
+                sqlx::query(sql)
+                    .bind(commit.doc_id)
+                    .bind(user_id)
+                    .bind(commit.now_ms)
+                    .bind(commit.tenant_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,207 @@
+//! Password login with the lockout rule: 3 failed logins within 24 hours block the user until an admin clears it.
+//!
+//! Every failed attempt is stored in `failed_logins` (the access log must show failed logins too). The outcome
+//! tells the caller why a login was refused so it can log that with ids; the HTTP answer is the same whatever the
+//! reason, so an attacker cannot tell an unknown tenant or username from a wrong password or a blocked user.
+
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::{Store, StoreError, Tenant, Tx, User, execute, on_pool, on_tx};
+use crate::auth::password;
+
+/// Failed logins within [`LOCKOUT_WINDOW_MS`] that block a user (Datatilsynet's guidance: 3 within 24 hours).
+pub const LOCKOUT_FAILURES: i64 = 3;
+/// The window in which failed logins count towards a block.
+pub const LOCKOUT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// What a login attempt came to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Success {
+        user: User,
+        tenant: Tenant,
+    },
+    /// Refused; `user_id` is set when the username exists, for the log line.
+    Refused {
+        reason: LoginRefusal,
+        user_id: Option<String>,
+    },
+}
+
+/// Why a login was refused: for logs only, never for the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginRefusal {
+    UnknownTenant,
+    UnknownUser,
+    WrongPassword,
+    /// The user was already blocked; the password was not looked at.
+    Blocked,
+    /// This failure was the one that blocked the user.
+    NowBlocked,
+}
+
+/// A user row with its password hash, read only here.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    id: String,
+    tenant_id: String,
+    username: String,
+    role: String,
+    team_id: Option<String>,
+    blocked_at: Option<i64>,
+    password_hash: String,
+}
+
+impl Store {
+    /// Checks a login and applies the lockout rule.
+    pub async fn verify_login(
+        &self,
+        tenant_slug: &str,
+        username: &str,
+        password: &SecretString,
+        now: i64,
+    ) -> Result<LoginOutcome, StoreError> {
+        let tenant = self.tenant_by_slug(tenant_slug).await?;
+        let candidate = match &tenant {
+            Some(tenant) => self.login_candidate(&tenant.id, username).await?,
+            None => None,
+        };
+        // Argon2 runs on every path, against a dummy hash when there is no such user, so the response time does
+        // not reveal which tenants and usernames exist.
+        let stored_hash = candidate.as_ref().map(|c| c.password_hash.clone());
+        let matches = password::verify_blocking(password.clone(), stored_hash).await?;
+
+        let (Some(tenant), Some(candidate)) = (&tenant, candidate) else {
+            let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
+            self.record_failed_login(tenant_id, None, username, now).await?;
+            let reason = match tenant {
+                Some(_) => LoginRefusal::UnknownUser,
+                None => LoginRefusal::UnknownTenant,
+            };
+            return Ok(LoginOutcome::Refused {
+                reason,
+                user_id: None,
+            });
+        };
+        let tenant = tenant.clone();
+        let user = User {
+            role: candidate.role.parse()?,
+            id: candidate.id,
+            tenant_id: candidate.tenant_id,
+            username: candidate.username,
+            team_id: candidate.team_id,
+            blocked_at: candidate.blocked_at,
+        };
+        let reason = if user.blocked_at.is_some() {
+            self.record_failed_login(Some(&tenant.id), Some(&user.id), username, now)
+                .await?;
+            LoginRefusal::Blocked
+        } else if !matches {
+            match self
+                .record_failed_login(Some(&tenant.id), Some(&user.id), username, now)
+                .await?
+            {
+                true => LoginRefusal::NowBlocked,
+                false => LoginRefusal::WrongPassword,
+            }
+        } else {
+            return Ok(LoginOutcome::Success { user, tenant });
+        };
+        Ok(LoginOutcome::Refused {
+            reason,
+            user_id: Some(user.id),
+        })
+    }
+
+    /// Clears a user's block; failures before now no longer count towards a new one. Returns whether the user
+    /// exists. Meant for an admin.
+    pub async fn unblock_user(&self, user_id: &str, now: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE users SET blocked_at = NULL, failures_cleared_at = $1 WHERE id = $2";
+        let done = execute!(self, sqlx::query(sql).bind(now).bind(user_id))?;
+        Ok(done == 1)
+    }
+
+    async fn login_candidate(
+        &self,
+        tenant_id: &str,
+        username: &str,
+    ) -> Result<Option<Candidate>, StoreError> {
+        let sql = "SELECT id, tenant_id, username, role, team_id, blocked_at, password_hash FROM users \
+                   WHERE tenant_id = $1 AND username = $2";
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sql)
+                .bind(tenant_id)
+                .bind(username)
+                .fetch_optional(pool)
+                .await
+        })?)
+    }
+
+    /// Stores one failed login and, for a known user, blocks them if it is the third within the window.
+    /// Returns whether this call blocked the user.
+    async fn record_failed_login(
+        &self,
+        tenant_id: Option<&str>,
+        user_id: Option<&str>,
+        username: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let insert =
+            "INSERT INTO failed_logins (id, tenant_id, user_id, username, at) VALUES ($1, $2, $3, $4, $5)";
+        let id = Uuid::new_v4().to_string();
+        let Some(user_id) = user_id else {
+            execute!(
+                self,
+                sqlx::query(insert)
+                    .bind(&id)
+                    .bind(tenant_id)
+                    .bind(None::<&str>)
+                    .bind(username)
+                    .bind(now)
+            )?;
+            return Ok(false);
+        };
+
+        let mut tx = self.begin_write().await?;
+        // Serialise failures per user, so two concurrent wrong passwords cannot both count 2 and leave the third
+        // failure unblocked. SQLite's BEGIN IMMEDIATE already holds the database's write lock.
+        if let Tx::Postgres(pg) = &mut tx {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user_id)
+                .execute(&mut **pg)
+                .await?;
+        }
+        let count = "SELECT COUNT(*) FROM failed_logins f JOIN users u ON u.id = f.user_id \
+                     WHERE f.user_id = $1 AND f.at > $2 \
+                     AND (u.failures_cleared_at IS NULL OR f.at > u.failures_cleared_at)";
+        let block = "UPDATE users SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NULL";
+        let blocked = on_tx!(&mut tx, |conn| {
+            sqlx::query(insert)
+                .bind(&id)
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(username)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            let failures: i64 = sqlx::query_scalar(count)
+                .bind(user_id)
+                .bind(now - LOCKOUT_WINDOW_MS)
+                .fetch_one(&mut *conn)
+                .await?;
+            if failures >= LOCKOUT_FAILURES {
+                let done = sqlx::query(block)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *conn)
+                    .await?;
+                done.rows_affected() == 1
+            } else {
+                false
+            }
+        });
+        tx.commit().await?;
+        Ok(blocked)
+    }
+}

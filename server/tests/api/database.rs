@@ -1,0 +1,126 @@
+//! A database that exists for one test.
+//!
+//! SQLite tests get a file in a temporary directory. PostgreSQL tests create a uniquely named database on the
+//! server at `TOVHOLDER_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`) and drop it afterwards, even
+//! when the test fails. If PostgreSQL is unreachable the PostgreSQL tests fail loudly; a run that means to skip
+//! them says so with `TOVHOLDER_TEST_SKIP_PG=1`.
+
+use sqlx::{Connection, PgConnection};
+use tempfile::TempDir;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether the PostgreSQL tests were switched off explicitly (and says so in the test output).
+pub fn skip_postgres() -> bool {
+    let skip = std::env::var("TOVHOLDER_TEST_SKIP_PG").is_ok_and(|value| value == "1");
+    if skip {
+        eprintln!("SKIPPED: PostgreSQL test (TOVHOLDER_TEST_SKIP_PG=1)");
+    }
+    skip
+}
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code, reason = "held so the directory lives as long as the database")] TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite:{}", dir.path().join("tovholder.db").display());
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+            Backend::Postgres => {
+                let base = std::env::var("TOVHOLDER_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+                let admin_url = with_database(&base, "postgres");
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
+                    panic!(
+                        "\n\n*** PostgreSQL is not reachable at {base}: {error}\n*** Start PostgreSQL, point \
+                         TOVHOLDER_TEST_PG_URL at one, or set TOVHOLDER_TEST_SKIP_PG=1 to skip the PostgreSQL \
+                         tests explicitly.\n"
+                    )
+                });
+                let name = format!("tovholder_test_{}", uuid::Uuid::new_v4().simple());
+                let create = format!("CREATE DATABASE \"{name}\"");
+                sqlx::query(sqlx::AssertSqlSafe(create))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create the test database");
+                let url = with_database(&base, &name);
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread with its own runtime can.
+        // FORCE ends the pool's connections that are still open.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(&mut admin)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database {}", self.url);
+        }
+    }
+}
+
+/// `base` (a PostgreSQL URL, with or without a database and query) pointing at `database` instead.
+fn with_database(base: &str, database: &str) -> String {
+    let (address, query) = match base.split_once('?') {
+        Some((address, query)) => (address, format!("?{query}")),
+        None => (base, String::new()),
+    };
+    let host_start = address.find("://").map_or(0, |at| at + 3);
+    let host_end = address[host_start..]
+        .find('/')
+        .map_or(address.len(), |at| host_start + at);
+    format!("{}/{database}{query}", &address[..host_end])
+}
+
+#[test]
+fn with_database_replaces_only_the_database() {
+    assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+    assert_eq!(
+        with_database("postgres://u@h/db?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+}

@@ -1,0 +1,189 @@
+//! Test harness: [`TestApp`], the application built (port 0) on a fresh [`TestDatabase`] and driven in-process
+//! through `tower::ServiceExt::oneshot`.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use server::app::{AppState, Application};
+use server::config::ServeConfig;
+use tower::ServiceExt;
+
+pub use crate::database::{Backend, TestDatabase, skip_postgres};
+
+/// The demo users' password in tests.
+pub const DEMO_PASSWORD: &str = "demo-password-for-tests";
+/// The signing secret tests configure, so they can forge tokens with it.
+pub const JWT_SECRET: &str = "test-signing-secret-that-is-at-least-32-bytes";
+
+/// Builds a [`TestApp`]; by default on a fresh database, with the demo loaded and the test signing secret.
+pub struct TestAppBuilder {
+    backend: Backend,
+    demo: bool,
+    jwt_secret: Option<&'static str>,
+    database_url: Option<String>,
+}
+
+impl TestAppBuilder {
+    pub fn without_demo(mut self) -> Self {
+        self.demo = false;
+        self
+    }
+
+    /// Let the server generate (or find) its signing secret in the database.
+    pub fn generated_secret(mut self) -> Self {
+        self.jwt_secret = None;
+        self
+    }
+
+    /// Use an existing database (another test app's), as a second server process would.
+    pub fn on_database(mut self, url: &str) -> Self {
+        self.database_url = Some(url.to_owned());
+        self
+    }
+
+    pub async fn build(self) -> TestApp {
+        let database = match self.database_url {
+            Some(_) => None,
+            None => Some(TestDatabase::create(self.backend).await),
+        };
+        let url = self
+            .database_url
+            .as_deref()
+            .or(database.as_ref().map(|db| db.url.as_str()));
+        let mut config = ServeConfig::with_database(url.expect("a database url"));
+        config.listen = ([127, 0, 0, 1], 0).into();
+        config.demo = self.demo;
+        config.demo_password = Some(SecretString::from(DEMO_PASSWORD));
+        config.jwt_secret = self.jwt_secret.map(SecretString::from);
+        let app = Application::build(config).await.expect("the application starts");
+        let router = server::app::router(app.state().clone());
+        TestApp {
+            app,
+            router,
+            database,
+        }
+    }
+}
+
+/// A running application on its own database, driven in-process.
+pub struct TestApp {
+    pub app: Application,
+    router: Router,
+    // Declared last so the database is dropped after the application's pool handles.
+    pub database: Option<TestDatabase>,
+}
+
+/// A response with its body read: JSON when it parses, else the text as a JSON string.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl TestResponse {
+    /// The `error.code` of an error response.
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<not the error shape>")
+    }
+}
+
+impl TestApp {
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            demo: true,
+            jwt_secret: Some(JWT_SECRET),
+            database_url: None,
+        }
+    }
+
+    /// A fresh database with the demo loaded.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::builder(backend).build().await
+    }
+
+    pub fn state(&self) -> &AppState {
+        self.app.state()
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database
+            .as_ref()
+            .map(|db| db.url.as_str())
+            .expect("this app created its database")
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read the body")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        TestResponse { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        let mut request = Request::get(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::empty()).expect("a valid request"))
+            .await
+    }
+
+    /// POSTs raw bytes with the given content type (none if `None`).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> TestResponse {
+        let mut request = Request::post(path);
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        self.send(request.body(body.into()).expect("a valid request"))
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> TestResponse {
+        self.post_raw(path, Some("application/json"), body.to_string())
+            .await
+    }
+
+    pub async fn login(&self, tenant: &str, username: &str, password: &str) -> TestResponse {
+        let body =
+            json!({ "tenant": tenant, "username": username, "password": password, "device": "test phone" });
+        self.post_json("/v1/auth/login", &body).await
+    }
+
+    /// Logs a demo user in and returns the access token.
+    pub async fn token_for(&self, tenant: &str, username: &str) -> String {
+        let response = self.login(tenant, username, DEMO_PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "login of {username}: {:?}",
+            response.body
+        );
+        response.body["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+}

@@ -1,0 +1,38 @@
+//! Integration tests of the `tovholder` HTTP API and store, each run against SQLite and against PostgreSQL.
+//!
+//! One test binary (faster to link than one per file). Each behaviour is an `async fn(Backend)`; the
+//! [`both_backends!`] macro turns a list of them into `sqlite::name` and `postgres::name` tests.
+
+/// Declares a `#[tokio::test]` per backend for each named `async fn(Backend)` of the calling module.
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::helpers::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if crate::helpers::skip_postgres() {
+                        return;
+                    }
+                    super::$name(crate::helpers::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+mod database;
+mod demo;
+mod helpers;
+mod login;
+mod requests;
+mod serve;
+mod store;
+mod tokens;

@@ -1,0 +1,123 @@
+//! Store behaviour that no endpoint shows yet: case assignments and server secrets.
+
+use secrecy::{ExposeSecret, SecretString};
+use server::clock::now_ms;
+use server::store::{NewCase, StoreError};
+
+use crate::helpers::{Backend, TestApp};
+
+both_backends!(
+    a_case_is_assigned_once_and_only_within_its_tenant,
+    the_first_stored_secret_wins,
+    usernames_are_unique_within_a_tenant,
+);
+
+async fn a_case_is_assigned_once_and_only_within_its_tenant(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.state().store;
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let anna = store
+        .user_by_username(&tenant.id, "anna")
+        .await
+        .expect("store")
+        .expect("anna");
+    let holstebro = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let mads = store
+        .user_by_username(&holstebro.id, "mads")
+        .await
+        .expect("store")
+        .expect("mads");
+
+    let doc_id = "2Q4J8rTqkWcFqKxFr9iWbZ6nKpDs";
+    let case = NewCase {
+        doc_id,
+        tenant_id: &tenant.id,
+        team_id: anna.team_id.as_deref(),
+    };
+    store.create_case(&case, now_ms()).await.expect("case row");
+
+    assert!(
+        store
+            .assign_case(doc_id, &anna.id, now_ms())
+            .await
+            .expect("store")
+    );
+    assert!(
+        !store
+            .assign_case(doc_id, &anna.id, now_ms())
+            .await
+            .expect("store"),
+        "already assigned"
+    );
+    assert!(
+        !store
+            .assign_case(doc_id, &mads.id, now_ms())
+            .await
+            .expect("store"),
+        "another tenant's user"
+    );
+    assert_eq!(store.assigned_cases(&anna.id).await.expect("store"), [doc_id]);
+    assert_eq!(
+        store.case_assignees(doc_id).await.expect("store"),
+        vec![anna.id.clone()]
+    );
+
+    assert!(
+        store
+            .unassign_case(doc_id, &anna.id, now_ms())
+            .await
+            .expect("store")
+    );
+    assert!(store.assigned_cases(&anna.id).await.expect("store").is_empty());
+    // Reassigning after an unassignment opens a new assignment; the old one stays as history.
+    assert!(
+        store
+            .assign_case(doc_id, &anna.id, now_ms() + 1)
+            .await
+            .expect("store")
+    );
+}
+
+async fn the_first_stored_secret_wins(backend: Backend) {
+    let app = TestApp::builder(backend).without_demo().build().await;
+    let store = &app.state().store;
+    let first = store
+        .server_secret_get_or_create("test", SecretString::from("first"), now_ms())
+        .await
+        .expect("store");
+    let second = store
+        .server_secret_get_or_create("test", SecretString::from("second"), now_ms())
+        .await
+        .expect("store");
+    assert_eq!(
+        (first.expose_secret(), second.expose_secret()),
+        ("first", "first")
+    );
+}
+
+async fn usernames_are_unique_within_a_tenant(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.state().store;
+    let tenant = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let new = server::store::NewUser {
+        tenant_id: &tenant.id,
+        username: "mads",
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        role: server::store::Role::Worker,
+        team_id: None,
+    };
+    let result = store.create_user(&new, now_ms()).await;
+    assert!(matches!(result, Err(StoreError::AlreadyExists)), "{result:?}");
+}

@@ -1,0 +1,243 @@
+//! Concurrent values of one field: found, shown with their authors, and resolved by a person.
+//!
+//! When two devices set the same single-valued field offline, automerge keeps both values and every replica
+//! shows the same winner. Tovholder never lets that choice pass silently: [`list`] walks the document and reports
+//! every field holding more than one value, with each value and the actor (device) that wrote it, and
+//! [`resolve`] writes the value a person chose as a normal change that supersedes all of them.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{Automerge, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Value};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::document::CaseError;
+
+/// A field with concurrent values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    /// Path from the root, e.g. `["plan", "goals", "<id>", "status"]`.
+    pub path: Vec<String>,
+    /// Every value, the one every replica currently shows first.
+    pub values: Vec<ConflictValue>,
+}
+
+/// One of the concurrent values of a field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConflictValue {
+    /// The value as JSON (objects are shown whole).
+    pub value: Json,
+    /// Hex actor id of the device that wrote it.
+    pub actor: String,
+}
+
+impl Conflict {
+    /// The dotted path, as validation errors name fields.
+    pub fn field(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+/// Every conflicted field of the document, in document order.
+pub fn list(doc: &Automerge) -> Vec<Conflict> {
+    let mut found = Vec::new();
+    walk(doc, &ROOT, &mut Vec::new(), &mut found);
+    found
+}
+
+fn walk(doc: &Automerge, obj: &ObjId, path: &mut Vec<String>, found: &mut Vec<Conflict>) {
+    let props: Vec<Prop> = match doc.object_type(obj) {
+        Ok(ObjType::Map | ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
+        Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),
+        // Text merges character by character: there is nothing to choose between.
+        _ => return,
+    };
+    for prop in props {
+        let Ok(values) = doc.get_all(obj, prop.clone()) else {
+            continue;
+        };
+        path.push(prop_name(&prop));
+        if values.len() > 1 {
+            found.push(Conflict {
+                path: path.clone(),
+                values: values
+                    .iter()
+                    .map(|(value, id)| ConflictValue {
+                        value: to_json(doc, value, id),
+                        actor: author(id),
+                    })
+                    .collect(),
+            });
+        }
+        // Descend into the winning value only: what lies under a losing object is part of its shown value.
+        if let Some((Value::Object(_), child)) = values.first() {
+            walk(doc, child, path, found);
+        }
+        path.pop();
+    }
+}
+
+/// The hex actor id that wrote the operation `id`.
+fn author(id: &ObjId) -> String {
+    match id {
+        ObjId::Id(_, actor, _) => actor.to_hex_string(),
+        ObjId::Root => String::new(),
+    }
+}
+
+fn prop_name(prop: &Prop) -> String {
+    match prop {
+        Prop::Map(key) => key.clone(),
+        Prop::Seq(index) => index.to_string(),
+    }
+}
+
+/// A document value as JSON, recursively.
+pub fn to_json(doc: &Automerge, value: &Value<'_>, id: &ObjId) -> Json {
+    match value {
+        Value::Scalar(s) => scalar_to_json(s.as_ref()),
+        Value::Object(ObjType::Text) => Json::String(doc.text(id).unwrap_or_default()),
+        Value::Object(ObjType::List) => Json::Array(
+            (0..doc.length(id))
+                .filter_map(|i| doc.get(id, i).ok().flatten())
+                .map(|(v, child)| to_json(doc, &v, &child))
+                .collect(),
+        ),
+        Value::Object(_) => Json::Object(
+            doc.keys(id)
+                .filter_map(|key| {
+                    let (v, child) = doc.get(id, key.as_str()).ok().flatten()?;
+                    Some((key, to_json(doc, &v, &child)))
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn scalar_to_json(s: &ScalarValue) -> Json {
+    match s {
+        ScalarValue::Str(text) => Json::String(text.to_string()),
+        ScalarValue::Int(i) => Json::from(*i),
+        ScalarValue::Uint(u) => Json::from(*u),
+        ScalarValue::F64(f) => Json::from(*f),
+        ScalarValue::Boolean(b) => Json::Bool(*b),
+        ScalarValue::Timestamp(t) => Json::from(*t),
+        ScalarValue::Counter(c) => Json::from(i64::from(c)),
+        ScalarValue::Null => Json::Null,
+        other => Json::String(other.to_string()),
+    }
+}
+
+/// Resolves the conflict at `path` with `chosen` (one of its values, or a new one), as one change that
+/// supersedes every concurrent value.
+pub fn resolve(doc: &mut Automerge, path: &[String], chosen: &Json, now_ms: i64) -> Result<(), CaseError> {
+    let (last, parents) = path.split_last().ok_or_else(|| not_found(path))?;
+    let mut obj = ROOT;
+    for key in parents {
+        obj = match doc.get(&obj, prop_of(doc, &obj, key)?) {
+            Ok(Some((Value::Object(_), child))) => child,
+            _ => return Err(not_found(path)),
+        };
+    }
+    let prop = prop_of(doc, &obj, last)?;
+    let mut tx = doc.transaction();
+    write_json(&mut tx, &obj, prop, chosen).map_err(|e| CaseError::Unreadable(e.to_string()))?;
+    tx.commit_with(
+        CommitOptions::default()
+            .with_message("resolve conflict".to_owned())
+            .with_time(now_ms / 1000),
+    );
+    Ok(())
+}
+
+fn prop_of(doc: &Automerge, obj: &ObjId, key: &str) -> Result<Prop, CaseError> {
+    match doc.object_type(obj) {
+        Ok(ObjType::List) => key
+            .parse::<usize>()
+            .map(Prop::Seq)
+            .map_err(|_| CaseError::NotFound {
+                what: "field",
+                id: key.to_owned(),
+            }),
+        _ => Ok(Prop::Map(key.to_owned())),
+    }
+}
+
+fn not_found(path: &[String]) -> CaseError {
+    CaseError::NotFound {
+        what: "field",
+        id: path.join("."),
+    }
+}
+
+/// Writes JSON at `prop`: a put (or a new object) supersedes every concurrent value there.
+fn write_json<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    prop: Prop,
+    value: &Json,
+) -> Result<(), automerge::AutomergeError> {
+    match value {
+        Json::Object(fields) => {
+            let child = tx.put_object(obj, prop, ObjType::Map)?;
+            for (key, field) in fields {
+                write_json(tx, &child, Prop::Map(key.clone()), field)?;
+            }
+        }
+        Json::Array(items) => {
+            let child = tx.put_object(obj, prop, ObjType::List)?;
+            for (index, item) in items.iter().enumerate() {
+                insert_json(tx, &child, index, item)?;
+            }
+        }
+        scalar => tx.put(obj, prop, json_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+fn insert_json<T: Transactable>(
+    tx: &mut T,
+    list: &ObjId,
+    index: usize,
+    value: &Json,
+) -> Result<(), automerge::AutomergeError> {
+    match value {
+        Json::Object(_) | Json::Array(_) => {
+            let kind = if value.is_array() {
+                ObjType::List
+            } else {
+                ObjType::Map
+            };
+            let child = tx.insert_object(list, index, kind)?;
+            match value {
+                Json::Object(fields) => {
+                    for (key, field) in fields {
+                        write_json(tx, &child, Prop::Map(key.clone()), field)?;
+                    }
+                }
+                Json::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        insert_json(tx, &child, i, item)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        scalar => tx.insert(list, index, json_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+/// JSON numbers become integers where they are integers, as the typed model stores them.
+fn json_scalar(value: &Json) -> ScalarValue {
+    match value {
+        Json::Null => ScalarValue::Null,
+        Json::Bool(b) => ScalarValue::Boolean(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => ScalarValue::Int(i),
+            (None, Some(u)) => ScalarValue::Uint(u),
+            _ => ScalarValue::F64(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => ScalarValue::Str(s.as_str().into()),
+        Json::Array(_) | Json::Object(_) => ScalarValue::Null,
+    }
+}

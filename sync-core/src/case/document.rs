@@ -1,0 +1,125 @@
+//! [`CaseDocument`]: one citizen's case as an automerge document, read and changed through the typed [`Case`].
+//!
+//! Every change goes the same way: read the typed case, apply the edit, validate the whole result, and only then
+//! reconcile it into the document as one automerge change stamped with the caller's clock. A refused edit leaves
+//! the document exactly as it was. The actor id (one per device) is passed in: the core draws no randomness.
+
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, Automerge, ChangeHash};
+
+use crate::validation::ValidationError;
+
+use super::model::Case;
+use super::schema::{self, SCHEMA_VERSION};
+use super::validate::validate;
+
+/// Why a case document could not be read or changed.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum CaseError {
+    /// The edit, or the document as merged, breaks a rule; the document is unchanged.
+    #[error("invalid case: {0}")]
+    Invalid(#[from] ValidationError),
+    /// An edit named a contact, goal or course the case does not have.
+    #[error("no {what} with id {id} in this case")]
+    NotFound { what: &'static str, id: String },
+    /// The bytes or the document structure are not a case document this build can read.
+    #[error("unreadable case document: {0}")]
+    Unreadable(String),
+}
+
+/// One case document.
+#[derive(Debug, Clone)]
+pub struct CaseDocument {
+    doc: Automerge,
+}
+
+impl CaseDocument {
+    /// A new case document holding `case`, written by `actor` at `now_ms`. The case is validated first.
+    pub fn create(actor: ActorId, case: &Case, now_ms: i64) -> Result<Self, CaseError> {
+        let mut case = case.clone();
+        case.schema = SCHEMA_VERSION;
+        validate(&case)?;
+        let mut doc = Automerge::new().with_actor(actor);
+        reconcile_committed(&mut doc, &case, "create case", now_ms)?;
+        Ok(Self { doc })
+    }
+
+    /// Loads a saved document (full save or concatenated incremental saves) for `actor`, migrating it to the
+    /// current schema if it is older.
+    pub fn load(bytes: &[u8], actor: ActorId, now_ms: i64) -> Result<Self, CaseError> {
+        let doc = Automerge::load(bytes).map_err(|e| CaseError::Unreadable(e.to_string()))?;
+        Self::from_automerge(doc.with_actor(actor), now_ms)
+    }
+
+    /// Wraps a document received through sync, migrating it to the current schema if needed.
+    pub fn from_automerge(mut doc: Automerge, now_ms: i64) -> Result<Self, CaseError> {
+        schema::migrate(&mut doc, schema::MIGRATIONS, SCHEMA_VERSION, now_ms)?;
+        Ok(Self { doc })
+    }
+
+    /// Reads the typed case. Concurrent values of one field show the winner automerge picks on every replica;
+    /// [`super::conflicts`] lists the others.
+    pub fn read(&self) -> Result<Case, CaseError> {
+        read_case(&self.doc)
+    }
+
+    /// Changes the case with `edit`, validates the result and commits it as one change. Returns the new change's
+    /// hash, or `None` when the edit changed nothing.
+    pub fn change<F>(&mut self, now_ms: i64, message: &str, edit: F) -> Result<Option<ChangeHash>, CaseError>
+    where
+        F: FnOnce(&mut Case) -> Result<(), CaseError>,
+    {
+        let mut case = self.read()?;
+        edit(&mut case)?;
+        validate(&case)?;
+        reconcile_committed(&mut self.doc, &case, message, now_ms)
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// The underlying document, for the sync protocol. Changes made here bypass validation; the protocol only
+    /// applies sync messages, which the server validates as a whole.
+    pub fn automerge_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    pub fn into_automerge(self) -> Automerge {
+        self.doc
+    }
+}
+
+/// Reads the typed case from any automerge document (the server validates documents it did not create).
+pub fn read_case(doc: &Automerge) -> Result<Case, CaseError> {
+    autosurgeon::hydrate(doc).map_err(|e| CaseError::Unreadable(e.to_string()))
+}
+
+/// Reads and validates: what the server runs before accepting merged changes.
+pub fn read_valid_case(doc: &Automerge) -> Result<Case, CaseError> {
+    let case = read_case(doc)?;
+    validate(&case)?;
+    Ok(case)
+}
+
+fn reconcile_committed(
+    doc: &mut Automerge,
+    case: &Case,
+    message: &str,
+    now_ms: i64,
+) -> Result<Option<ChangeHash>, CaseError> {
+    let options = CommitOptions::default()
+        .with_message(message.to_owned())
+        .with_time(now_ms / 1000);
+    let mut tx = doc.transaction();
+    autosurgeon::reconcile(&mut tx, case).map_err(|e| CaseError::Unreadable(e.to_string()))?;
+    Ok(tx.commit_with(options).0)
+}

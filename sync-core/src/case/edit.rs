@@ -1,0 +1,199 @@
+//! The edits a worker makes to a case, as typed operations on [`CaseDocument`].
+//!
+//! Ids of new items are UUIDs the caller draws (the core takes randomness as a parameter). Each edit is one
+//! automerge change, validated as a whole before it is written; see [`CaseDocument::change`].
+
+use automerge::ChangeHash;
+use autosurgeon::Text;
+use uuid::Uuid;
+
+use crate::fit::Rating;
+
+use super::document::{CaseDocument, CaseError};
+use super::model::{Approval, Case, Contact, Course, FollowUp, Goal, OutcomeEvent};
+
+/// A contact as a worker records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewContact {
+    pub kind: String,
+    pub start_ms: i64,
+    pub duration_minutes: i64,
+    pub course: Option<String>,
+    pub workers: Vec<String>,
+    pub notes: String,
+    pub goals: Vec<String>,
+    pub ors: Option<Rating>,
+    pub srs: Option<Rating>,
+    pub recorded_by: String,
+}
+
+/// Which of a contact's two ratings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatingSlot {
+    /// At the start of the contact (ORS/CORS).
+    Outcome,
+    /// At the end of the contact (SRS/CSRS/GSRS).
+    Session,
+}
+
+/// The result of one edit: the new change, or `None` when the edit changed nothing.
+pub type EditResult = Result<Option<ChangeHash>, CaseError>;
+
+impl CaseDocument {
+    pub fn add_contact(&mut self, id: Uuid, new: NewContact, now_ms: i64) -> EditResult {
+        let contact = Contact {
+            kind: new.kind,
+            start_ms: new.start_ms,
+            duration_minutes: new.duration_minutes,
+            course: new.course,
+            workers: new.workers,
+            notes: Text::with_value(new.notes),
+            goals: new.goals,
+            ors: new.ors,
+            srs: new.srs,
+            recorded_by: new.recorded_by,
+        };
+        self.change(now_ms, "add contact", |case| {
+            case.contacts.insert(id.to_string(), contact);
+            Ok(())
+        })
+    }
+
+    /// Sets or clears a contact's ORS or SRS.
+    pub fn set_rating(
+        &mut self,
+        contact: &str,
+        slot: RatingSlot,
+        rating: Option<Rating>,
+        now_ms: i64,
+    ) -> EditResult {
+        self.change(now_ms, "set rating", |case| {
+            let contact = contact_mut(case, contact)?;
+            match slot {
+                RatingSlot::Outcome => contact.ors = rating,
+                RatingSlot::Session => contact.srs = rating,
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces a contact's notes; the change is written as the smallest text edit, so it interleaves with
+    /// another worker's concurrent edit instead of overwriting it.
+    pub fn set_notes(&mut self, contact: &str, notes: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "edit notes", |case| {
+            contact_mut(case, contact)?.notes.update(notes);
+            Ok(())
+        })
+    }
+
+    /// Inserts and deletes characters in a contact's notes at a position (in characters).
+    pub fn splice_notes(
+        &mut self,
+        contact: &str,
+        pos: usize,
+        delete: usize,
+        insert: &str,
+        now_ms: i64,
+    ) -> EditResult {
+        self.change(now_ms, "edit notes", |case| {
+            let notes = &mut contact_mut(case, contact)?.notes;
+            let len = notes.as_str().chars().count();
+            let pos = pos.min(len);
+            let delete = delete.min(len - pos);
+            notes.splice(pos, isize::try_from(delete).unwrap_or(isize::MAX), insert);
+            Ok(())
+        })
+    }
+
+    pub fn set_own_goal(&mut self, words: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "edit own goal", |case| {
+            case.plan.own_goal.update(words);
+            Ok(())
+        })
+    }
+
+    pub fn add_goal(&mut self, id: Uuid, goal: Goal, now_ms: i64) -> EditResult {
+        self.change(now_ms, "add goal", |case| {
+            case.plan.goals.insert(id.to_string(), goal);
+            Ok(())
+        })
+    }
+
+    pub fn set_goal_status(&mut self, goal: &str, status: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "set goal status", |case| {
+            goal_mut(case, goal)?.status = status.to_owned();
+            Ok(())
+        })
+    }
+
+    pub fn set_goal_title(&mut self, goal: &str, title: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "set goal title", |case| {
+            goal_mut(case, goal)?.title = title.to_owned();
+            Ok(())
+        })
+    }
+
+    pub fn add_course(&mut self, id: Uuid, course: Course, now_ms: i64) -> EditResult {
+        self.change(now_ms, "add course", |case| {
+            case.courses.insert(id.to_string(), course);
+            Ok(())
+        })
+    }
+
+    /// Ends a course on `end` (YYYY-MM-DD) with a reason code.
+    pub fn end_course(&mut self, course: &str, end: &str, reason: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "end course", |case| {
+            let course = course_mut(case, course)?;
+            course.end = Some(end.to_owned());
+            course.end_reason = Some(reason.to_owned());
+            Ok(())
+        })
+    }
+
+    /// Records a lead's decision on a grant: who and when, in the document itself.
+    pub fn decide_approval(&mut self, course: &str, approved: bool, by: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "decide approval", |case| {
+            course_mut(case, course)?.approval = Approval {
+                state: if approved { "approved" } else { "rejected" }.to_owned(),
+                by: Some(by.to_owned()),
+                at_ms: Some(now_ms),
+            };
+            Ok(())
+        })
+    }
+
+    pub fn add_follow_up(&mut self, id: Uuid, follow_up: FollowUp, now_ms: i64) -> EditResult {
+        self.change(now_ms, "add follow-up", |case| {
+            case.follow_ups.insert(id.to_string(), follow_up);
+            Ok(())
+        })
+    }
+
+    pub fn add_outcome(&mut self, id: Uuid, outcome: OutcomeEvent, now_ms: i64) -> EditResult {
+        self.change(now_ms, "add outcome", |case| {
+            case.outcomes.insert(id.to_string(), outcome);
+            Ok(())
+        })
+    }
+}
+
+fn contact_mut<'a>(case: &'a mut Case, id: &str) -> Result<&'a mut Contact, CaseError> {
+    case.contacts.get_mut(id).ok_or_else(|| CaseError::NotFound {
+        what: "contact",
+        id: id.to_owned(),
+    })
+}
+
+fn goal_mut<'a>(case: &'a mut Case, id: &str) -> Result<&'a mut Goal, CaseError> {
+    case.plan.goals.get_mut(id).ok_or_else(|| CaseError::NotFound {
+        what: "goal",
+        id: id.to_owned(),
+    })
+}
+
+fn course_mut<'a>(case: &'a mut Case, id: &str) -> Result<&'a mut Course, CaseError> {
+    case.courses.get_mut(id).ok_or_else(|| CaseError::NotFound {
+        what: "course",
+        id: id.to_owned(),
+    })
+}

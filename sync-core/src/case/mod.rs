@@ -1,0 +1,26 @@
+//! The case document: one automerge document per citizen's case.
+//!
+//! - [`model`]: the typed structs (autosurgeon maps them to the document).
+//! - [`document`]: [`CaseDocument`], reading and changing a case with validation before every write.
+//! - [`edit`]: the typed edits a worker makes.
+//! - [`validate`]: the rules every case must obey, on device and server alike.
+//! - [`conflicts`]: concurrent values of one field, listed and resolved.
+//! - [`schema`]: the schema version and migrations.
+//! - [`codes`], [`ffb`]: the code lists, the project's own and KL's FFB.
+//! - [`date`]: ISO calendar dates.
+
+pub mod codes;
+pub mod conflicts;
+pub mod date;
+pub mod document;
+pub mod edit;
+pub mod ffb;
+pub mod model;
+pub mod schema;
+pub mod validate;
+
+pub use conflicts::Conflict;
+pub use document::{CaseDocument, CaseError, read_case, read_valid_case};
+pub use edit::{NewContact, RatingSlot};
+pub use model::{Approval, Case, Citizen, Contact, Course, FollowUp, Goal, OutcomeEvent, Plan};
+pub use schema::SCHEMA_VERSION;

@@ -1,0 +1,175 @@
+//! The typed view of a case document: what one citizen's case holds, mapped to automerge through autosurgeon.
+//!
+//! Layout decisions, each made for offline merging:
+//! - Collections that grow on several phones at once (goals, courses, contacts, follow-ups, outcomes, workers) are
+//!   maps keyed by a UUID string, never lists, so two phones adding a contact offline both win.
+//! - Goals are one flat map with a `parent` reference rather than nested maps: a sub-goal added on one phone while
+//!   its goal is edited on another merges without touching the same object.
+//! - Notes and the citizen's own goal are automerge Text, so two workers' edits interleave.
+//! - Codes (contact kind, legal basis, FFB codes, statuses) are stored as strings and checked by
+//!   [`crate::case::validate`]; a document written by a newer or broken client still hydrates, and validation
+//!   names the field instead of failing to read the whole case.
+//! - The serde form (JSON) mirrors the document, for the back office, exports and the shared test vectors.
+//! - Times are unix milliseconds (`*_ms`), calendar dates ISO `YYYY-MM-DD` strings.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::{Deserialize, Serialize};
+
+use crate::fit::Rating;
+
+/// One citizen's case: the root of a case document.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Case {
+    /// Schema version of this document; see [`crate::case::schema`].
+    pub schema: u64,
+    /// Tenant (municipality) slug. Fixed at creation: a case never moves between tenants.
+    pub tenant: String,
+    /// Team id holding the case.
+    pub team: String,
+    pub citizen: Citizen,
+    /// User id of the tovholder, the one worker who holds the thread for this citizen.
+    pub tovholder: Option<String>,
+    /// Assigned workers: user id → display name. Informational: the server's assignment table decides access.
+    pub workers: BTreeMap<String, String>,
+    pub plan: Plan,
+    pub courses: BTreeMap<String, Course>,
+    pub contacts: BTreeMap<String, Contact>,
+    pub follow_ups: BTreeMap<String, FollowUp>,
+    pub outcomes: BTreeMap<String, OutcomeEvent>,
+}
+
+/// Who the case is about. The display name is citizen data: it never goes to logs.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Citizen {
+    pub display_name: String,
+    /// A pseudonymous reference that lets the municipality's case system find the citizen (never a CPR number).
+    pub reference: String,
+    /// Birth year, for age-dependent FIT cutoffs (children and youth have their own).
+    pub birth_year: Option<i64>,
+}
+
+/// The action plan (Serviceloven §141).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Plan {
+    pub purpose: String,
+    /// The citizen's own hope or goal, in their own words.
+    #[serde(serialize_with = "text_as_str", deserialize_with = "text_from_str")]
+    pub own_goal: Text,
+    /// Goals, sub-goals and stepping-stone goals, flat, linked by `parent`.
+    pub goals: BTreeMap<String, Goal>,
+}
+
+/// A goal at one of three levels.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Goal {
+    pub title: String,
+    /// `goal`, `sub_goal` or `stepping_stone` (see [`crate::case::codes::GOAL_LEVELS`]).
+    pub level: String,
+    /// The goal one level up; none for a top-level goal.
+    pub parent: Option<String>,
+    /// FFB goal type code (Udvikle / Fastholde / Begrænse tab af funktionsevne).
+    pub goal_type: String,
+    /// `active`, `achieved`, `paused` or `dropped`.
+    pub status: String,
+    pub target_date: Option<String>,
+    pub created_ms: i64,
+}
+
+/// A course (forløb): a time-limited grant of support under one legal basis.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Course {
+    /// FFB service (ydelse) code.
+    pub service: String,
+    /// `s85`, `s82a`, `s82b`, `s82c` or `s82d`.
+    pub legal_basis: String,
+    pub start: String,
+    pub planned_end: Option<String>,
+    pub end: Option<String>,
+    /// `mutual_agreement`, `citizen_dropped_out`, `moved`, `other`; set together with `end`.
+    pub end_reason: Option<String>,
+    /// Granted support in minutes a week (integers, so two devices never disagree on rounding).
+    pub granted_minutes_per_week: i64,
+    pub approval: Approval,
+}
+
+/// Whether a grant needed and got a lead's approval.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Approval {
+    /// `not_required`, `awaiting`, `approved` or `rejected`.
+    pub state: String,
+    pub by: Option<String>,
+    pub at_ms: Option<i64>,
+}
+
+/// One contact with the citizen: a home visit, a call, a group session …
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct Contact {
+    /// See [`crate::case::codes::CONTACT_KINDS`].
+    pub kind: String,
+    pub start_ms: i64,
+    pub duration_minutes: i64,
+    /// The course this contact belongs to, if any.
+    pub course: Option<String>,
+    /// User ids of the workers present.
+    pub workers: Vec<String>,
+    #[serde(serialize_with = "text_as_str", deserialize_with = "text_from_str")]
+    pub notes: Text,
+    /// Goal ids worked on.
+    pub goals: Vec<String>,
+    /// ORS (or CORS), rated at the start.
+    pub ors: Option<Rating>,
+    /// SRS (or CSRS, GSRS), rated at the end.
+    pub srs: Option<Rating>,
+    /// User id of the worker who recorded the contact.
+    pub recorded_by: String,
+}
+
+/// A planned follow-up of the plan.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub due: String,
+    pub purpose: String,
+    pub done: bool,
+}
+
+/// A measured result: the citizen moved to their own home, got a job, needs less support, support ended.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct OutcomeEvent {
+    /// `own_home`, `job`, `less_support` or `support_ended`.
+    pub kind: String,
+    pub date: String,
+    pub note: String,
+}
+
+fn text_from_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+    String::deserialize(deserializer).map(Text::with_value)
+}
+
+fn text_as_str<S: serde::Serializer>(text: &Text, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text.as_str())
+}
+
+impl Case {
+    /// An empty case for a citizen: no plan content, courses or contacts yet.
+    pub fn new(tenant: &str, team: &str, citizen: Citizen) -> Case {
+        Case {
+            schema: super::schema::SCHEMA_VERSION,
+            tenant: tenant.to_owned(),
+            team: team.to_owned(),
+            citizen,
+            tovholder: None,
+            workers: BTreeMap::new(),
+            plan: Plan {
+                purpose: String::new(),
+                own_goal: Text::with_value(""),
+                goals: BTreeMap::new(),
+            },
+            courses: BTreeMap::new(),
+            contacts: BTreeMap::new(),
+            follow_ups: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The client side of one connection: a sans-I/O state machine from received bytes to effects.
+//!
+//! The session owns the per-document sync states of this connection, the documents the Welcome asked it
+//! to catch up on, and the heads the server acknowledged. The documents themselves stay with the
+//! client's store and are lent per call through [`ClientDocs`]. The I/O layer persists what the effects
+//! report: documents that changed, acknowledged heads (so unacknowledged changes survive restarts and go
+//! into the next Hello's manifest) and the cursor.
+
+mod boundary;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::ChangeHash;
+use automerge::sync::{self, SyncDoc};
+
+use crate::ids::DocumentId;
+use crate::protocol::codec::decode;
+use crate::protocol::frame::{Frame, ManifestEntry, RefusalReason};
+use crate::protocol::limits::Limits;
+use crate::protocol::sync_message::{knows_all, normalized, vet};
+
+pub use boundary::{ClientDocs, ClientEffect, ClientError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    AwaitingWelcome,
+    Open,
+    Closed,
+}
+
+/// The client's state machine for one connection.
+#[derive(Debug)]
+pub struct ClientSession {
+    client: String,
+    device: String,
+    limits: Limits,
+    phase: Phase,
+    /// Documents to upload as soon as the Welcome arrives.
+    to_upload: BTreeSet<DocumentId>,
+    states: BTreeMap<DocumentId, sync::State>,
+    /// Welcome documents whose server heads the device does not hold yet; the cursor waits for them.
+    catching_up: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    /// The cursor of a CaughtUp that arrived before `catching_up` emptied.
+    pending_cursor: Option<u64>,
+    in_sync: bool,
+    acked: BTreeMap<DocumentId, Vec<ChangeHash>>,
+}
+
+impl ClientSession {
+    /// `client` names the software and its version (for the server's logs); `device` must match the token.
+    pub fn new(client: String, device: String) -> Self {
+        Self::with_limits(client, device, Limits::default())
+    }
+
+    pub fn with_limits(client: String, device: String, limits: Limits) -> Self {
+        Self {
+            client,
+            device,
+            limits,
+            phase: Phase::Idle,
+            to_upload: BTreeSet::new(),
+            states: BTreeMap::new(),
+            catching_up: BTreeMap::new(),
+            pending_cursor: None,
+            in_sync: false,
+            acked: BTreeMap::new(),
+        }
+    }
+
+    /// Opens the session: `cursor` is the last persisted cursor, `manifest` the documents with
+    /// unacknowledged changes (every local document when `cursor` is `None`).
+    pub fn start(&mut self, cursor: Option<u64>, manifest: Vec<ManifestEntry>) -> Vec<ClientEffect> {
+        if self.phase != Phase::Idle {
+            return Vec::new();
+        }
+        self.phase = Phase::AwaitingWelcome;
+        self.to_upload = manifest.iter().map(|entry| entry.doc).collect();
+        let manifest = manifest
+            .into_iter()
+            .map(|entry| ManifestEntry {
+                doc: entry.doc,
+                heads: normalized(entry.heads),
+            })
+            .collect();
+        let hello = Frame::Hello {
+            client: self.client.clone(),
+            device: self.device.clone(),
+            cursor,
+            manifest,
+        };
+        vec![ClientEffect::Send(hello)]
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.phase == Phase::Open
+    }
+
+    /// Welcome documents still to download before the cursor may advance (for a progress bar).
+    pub fn catching_up(&self) -> usize {
+        self.catching_up.len()
+    }
+
+    /// The heads the server last acknowledged for `doc` in this connection.
+    pub fn acked_heads(&self, doc: &DocumentId) -> Option<&[ChangeHash]> {
+        self.acked.get(doc).map(Vec::as_slice)
+    }
+
+    /// Handles one binary WebSocket message from the server.
+    pub fn handle_frame(&mut self, bytes: &[u8], docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
+        if matches!(self.phase, Phase::Idle | Phase::Closed) {
+            return Vec::new();
+        }
+        let frame = match decode(bytes, &self.limits) {
+            Ok(frame) => frame,
+            Err(error) => return self.fail(error.into()),
+        };
+        match (self.phase, frame) {
+            (_, Frame::Error { code, message }) => {
+                self.phase = Phase::Closed;
+                vec![ClientEffect::ServerError { code, message }]
+            }
+            (Phase::AwaitingWelcome, Frame::Welcome { changed, .. }) => self.on_welcome(changed, docs),
+            (Phase::Open, Frame::Sync { doc, message }) => self.on_sync(doc, &message, docs),
+            (Phase::Open, Frame::Ack { doc, heads }) => {
+                self.acked.insert(doc, heads.clone());
+                vec![ClientEffect::Acknowledged { doc, heads }]
+            }
+            (Phase::Open, Frame::Refused { doc, reason, message }) => {
+                self.on_refused(doc, reason, message, docs)
+            }
+            (Phase::Open, Frame::Purge { doc, reason }) => {
+                self.forget(&doc);
+                let mut out = vec![ClientEffect::Purge { doc, reason }];
+                out.extend(self.release_cursor());
+                out
+            }
+            (Phase::Open, Frame::CaughtUp { cursor }) => {
+                self.pending_cursor = Some(cursor);
+                self.release_cursor()
+            }
+            (_, frame) => self.fail(ClientError::UnexpectedFrame(frame.frame_type().name())),
+        }
+    }
+
+    /// A document was edited locally while connected: send the change now.
+    pub fn local_change(&mut self, doc: DocumentId, docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
+        match self.phase {
+            Phase::Open => self.sync(doc, docs),
+            // Uploaded with the manifest documents when the Welcome arrives.
+            Phase::AwaitingWelcome => {
+                self.to_upload.insert(doc);
+                Vec::new()
+            }
+            // The next connection's manifest carries it.
+            Phase::Idle | Phase::Closed => Vec::new(),
+        }
+    }
+
+    fn on_welcome(&mut self, changed: Vec<ManifestEntry>, docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
+        self.phase = Phase::Open;
+        let mut to_sync = std::mem::take(&mut self.to_upload);
+        for entry in changed {
+            // A document already holding the server's heads costs nothing: that is what makes a
+            // reconnect O(what changed) even when the cursor is old.
+            if docs
+                .get(&entry.doc)
+                .is_some_and(|doc| knows_all(doc, &entry.heads))
+            {
+                continue;
+            }
+            to_sync.insert(entry.doc);
+            self.catching_up.insert(entry.doc, entry.heads);
+        }
+        to_sync.into_iter().flat_map(|doc| self.sync(doc, docs)).collect()
+    }
+
+    fn on_sync(
+        &mut self,
+        doc_id: DocumentId,
+        message: &[u8],
+        docs: &mut impl ClientDocs,
+    ) -> Vec<ClientEffect> {
+        let message = match vet(message, &self.limits) {
+            Ok(message) => message,
+            Err(error) => {
+                return self.fail(ClientError::BadSync {
+                    doc: doc_id,
+                    reason: error.to_string(),
+                });
+            }
+        };
+        let doc = docs.get_or_create(doc_id);
+        let state = self.states.entry(doc_id).or_default();
+        let heads_before = doc.get_heads();
+        if let Err(error) = doc.receive_sync_message(state, message) {
+            return self.fail(ClientError::BadSync {
+                doc: doc_id,
+                reason: error.to_string(),
+            });
+        }
+        let mut out = Vec::new();
+        if doc.get_heads() != heads_before {
+            out.push(ClientEffect::DocumentChanged { doc: doc_id });
+        }
+        if let Some(reply) = doc.generate_sync_message(state) {
+            out.push(ClientEffect::Send(Frame::Sync {
+                doc: doc_id,
+                message: reply.encode(),
+            }));
+        }
+        if self
+            .catching_up
+            .get(&doc_id)
+            .is_some_and(|heads| knows_all(doc, heads))
+        {
+            self.catching_up.remove(&doc_id);
+            out.extend(self.release_cursor());
+        }
+        out
+    }
+
+    fn on_refused(
+        &mut self,
+        doc: DocumentId,
+        reason: RefusalReason,
+        message: String,
+        docs: &mut impl ClientDocs,
+    ) -> Vec<ClientEffect> {
+        self.states.remove(&doc);
+        let mut out = vec![ClientEffect::Refused { doc, reason, message }];
+        match reason {
+            // Nothing to sync, now or later in this connection; the cursor must not wait for it.
+            RefusalReason::NotFound => {
+                self.catching_up.remove(&doc);
+                out.extend(self.release_cursor());
+            }
+            // The server keeps the device's changes out but still serves its own: restart from a fresh
+            // state to receive them. The server ignores the refused changes until the device edits again.
+            RefusalReason::Invalid | RefusalReason::WriteForbidden => out.extend(self.sync(doc, docs)),
+        }
+        out
+    }
+
+    fn sync(&mut self, doc_id: DocumentId, docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
+        let doc = docs.get_or_create(doc_id);
+        let state = self.states.entry(doc_id).or_default();
+        match doc.generate_sync_message(state) {
+            Some(message) => vec![ClientEffect::Send(Frame::Sync {
+                doc: doc_id,
+                message: message.encode(),
+            })],
+            // A message is in flight; the server's answer prompts the next one.
+            None => Vec::new(),
+        }
+    }
+
+    fn release_cursor(&mut self) -> Vec<ClientEffect> {
+        if !self.catching_up.is_empty() {
+            return Vec::new();
+        }
+        let Some(cursor) = self.pending_cursor.take() else {
+            return Vec::new();
+        };
+        let mut out = vec![ClientEffect::CursorAdvanced(cursor)];
+        if !self.in_sync {
+            self.in_sync = true;
+            out.push(ClientEffect::InSync);
+        }
+        out
+    }
+
+    fn forget(&mut self, doc: &DocumentId) {
+        self.states.remove(doc);
+        self.catching_up.remove(doc);
+        self.to_upload.remove(doc);
+        self.acked.remove(doc);
+    }
+
+    fn fail(&mut self, error: ClientError) -> Vec<ClientEffect> {
+        self.phase = Phase::Closed;
+        vec![ClientEffect::Failed(error)]
+    }
+}

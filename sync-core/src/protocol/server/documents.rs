@@ -1,0 +1,213 @@
+//! The per-document half of the server session: receiving a peer's sync messages into the server's
+//! documents, acknowledging, refusing and pushing.
+//!
+//! Acknowledgements name the *client's* heads once the server durably holds all of them: that tells the
+//! device exactly which of its changes are safe, even before it has the server's own changes, and it
+//! also covers a document the device only downloaded, so it never lands in a later manifest.
+//!
+//! A refusal quarantines the refused changes for the rest of the connection: this peer's sync state
+//! becomes read-only, so the device keeps receiving the server's changes but its refused ones are
+//! ignored rather than re-sent and refused in a loop. A head the server has neither seen nor refused is
+//! a new edit on the device (a correction, say), and lifts the quarantine.
+
+use std::collections::BTreeSet;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, Change, ChangeHash};
+
+use super::{Phase, ServerEffect, ServerSession, SessionError};
+use crate::ids::DocumentId;
+use crate::protocol::frame::{Frame, PurgeReason, RefusalReason};
+use crate::protocol::sync_message::knows_all;
+
+/// What one sync message did to the server's document.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub heads_before: Vec<ChangeHash>,
+    pub heads_after: Vec<ChangeHash>,
+    /// The changes this message added; empty when it brought nothing new.
+    pub new_changes: Vec<Change>,
+}
+
+/// This peer's side of one document.
+#[derive(Debug, Default)]
+pub(super) struct PeerDoc {
+    pub(super) state: sync::State,
+    /// The client heads last acknowledged, so each is acknowledged once.
+    pub(super) acked: Vec<ChangeHash>,
+    /// The changes the last message added, quarantined if the I/O layer refuses them.
+    pub(super) last_new: Vec<ChangeHash>,
+    /// Changes refused in this connection. While set, the peer's sync state is read-only: the device
+    /// still receives the server's changes, but its own are ignored until it makes a new one, instead of
+    /// being re-sent and refused in a loop.
+    pub(super) quarantine: Option<BTreeSet<ChangeHash>>,
+}
+
+impl ServerSession {
+    /// Applies a sync message from this peer to the server's copy of the document.
+    pub fn receive_sync(
+        &mut self,
+        doc_id: DocumentId,
+        doc: &mut Automerge,
+        message: sync::Message,
+    ) -> Result<Received, SessionError> {
+        if self.phase != Phase::Open {
+            return Err(SessionError::NotOpen);
+        }
+        let peer = self.peers.entry(doc_id).or_default();
+        if let Some(refused) = &peer.quarantine {
+            // A head the server has neither seen nor refused is a new edit on the device (a correction,
+            // say): lift the quarantine and sync afresh so the device uploads again.
+            if message
+                .heads
+                .iter()
+                .any(|head| !refused.contains(head) && !knows_all(doc, &[*head]))
+            {
+                *peer = PeerDoc {
+                    acked: std::mem::take(&mut peer.acked),
+                    ..PeerDoc::default()
+                };
+            }
+        }
+        let heads_before = doc.get_heads();
+        if let Err(source) = doc.receive_sync_message(&mut peer.state, message) {
+            return Err(SessionError::Sync {
+                heads_before,
+                source: Box::new(source),
+            });
+        }
+        let heads_after = doc.get_heads();
+        let new_changes = if heads_after == heads_before {
+            Vec::new()
+        } else {
+            doc.get_changes(&heads_before)
+        };
+        peer.last_new = new_changes.iter().map(Change::hash).collect();
+        Ok(Received {
+            heads_before,
+            heads_after,
+            new_changes,
+        })
+    }
+
+    /// The changes from [`Self::receive_sync`] passed validation and are durably committed.
+    pub fn committed(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
+        self.answer(doc_id, doc)
+    }
+
+    /// The message brought no new changes: answer it.
+    pub fn reply(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
+        self.answer(doc_id, doc)
+    }
+
+    /// Acknowledges the client's heads once the server durably holds all of them, then sends automerge's
+    /// reply. Acknowledging the *client's* heads tells the device exactly which of its changes are safe,
+    /// even before it has received the server's own changes.
+    fn answer(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
+        if self.phase != Phase::Open {
+            return Vec::new();
+        }
+        let Some(peer) = self.peers.get_mut(&doc_id) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(client_heads) = &peer.state.their_heads
+            && !client_heads.is_empty()
+            && *client_heads != peer.acked
+            && knows_all(doc, client_heads)
+        {
+            peer.acked.clone_from(client_heads);
+            out.push(ServerEffect::Send(Frame::Ack {
+                doc: doc_id,
+                heads: client_heads.clone(),
+            }));
+        }
+        if let Some(message) = doc.generate_sync_message(&mut peer.state) {
+            out.push(ServerEffect::Send(Frame::Sync {
+                doc: doc_id,
+                message: message.encode(),
+            }));
+        }
+        out
+    }
+
+    /// The changes from [`Self::receive_sync`] were refused (and the I/O layer rolled its document back to
+    /// `heads_before`). They stay quarantined for this connection, as the module documentation explains.
+    pub fn refused(
+        &mut self,
+        doc_id: DocumentId,
+        reason: RefusalReason,
+        message: String,
+    ) -> Vec<ServerEffect> {
+        let peer = self.peers.entry(doc_id).or_default();
+        let mut refused = peer.quarantine.take().unwrap_or_default();
+        refused.extend(peer.last_new.drain(..));
+        *peer = PeerDoc {
+            state: sync::State::new_read_only(),
+            acked: std::mem::take(&mut peer.acked),
+            last_new: Vec::new(),
+            quarantine: Some(refused),
+        };
+        self.emit(Frame::Refused {
+            doc: doc_id,
+            reason,
+            message,
+        })
+    }
+
+    /// Another connection's changes to `doc` were refused and the I/O layer rolled the shared document back.
+    /// Rolling back also drops automerge's queue of changes that arrived before their dependencies, which
+    /// may hold changes this peer sent: its sync state believes they were delivered and would never send
+    /// them again, so both sides would ask each other for the same change forever. automerge's sync reset
+    /// (or, for peers without it, empty heads) makes this peer forget what it sent, and it sends them again.
+    pub fn doc_rolled_back(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
+        if !matches!(self.phase, Phase::Resolving | Phase::Open) {
+            return Vec::new();
+        }
+        let Some(peer) = self.peers.get_mut(&doc_id) else {
+            return Vec::new();
+        };
+        peer.state.needs_reset = true;
+        match doc.generate_sync_message(&mut peer.state) {
+            Some(message) => self.emit(Frame::Sync {
+                doc: doc_id,
+                message: message.encode(),
+            }),
+            // The flag rides on the next message instead.
+            None => Vec::new(),
+        }
+    }
+
+    /// The device may not see `doc`, or it does not exist: the two get the same answer.
+    pub fn not_found(&mut self, doc_id: DocumentId) -> Vec<ServerEffect> {
+        self.peers.remove(&doc_id);
+        self.emit(Frame::Refused {
+            doc: doc_id,
+            reason: RefusalReason::NotFound,
+            message: "no such document".into(),
+        })
+    }
+
+    /// Pushes a change to a document the device may see: another peer's change, or a document that has
+    /// just become visible to it. The caller decides visibility; the session only syncs.
+    pub fn doc_changed(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
+        if !matches!(self.phase, Phase::Resolving | Phase::Open) {
+            return Vec::new();
+        }
+        let peer = self.peers.entry(doc_id).or_default();
+        match doc.generate_sync_message(&mut peer.state) {
+            Some(message) => self.emit(Frame::Sync {
+                doc: doc_id,
+                message: message.encode(),
+            }),
+            // Nothing new for the peer, or a message is in flight and its answer will carry the rest.
+            None => Vec::new(),
+        }
+    }
+
+    /// Tells the device to delete `doc`, and forgets it.
+    pub fn purge(&mut self, doc_id: DocumentId, reason: PurgeReason) -> Vec<ServerEffect> {
+        self.peers.remove(&doc_id);
+        self.emit(Frame::Purge { doc: doc_id, reason })
+    }
+}
