@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Request};
@@ -16,9 +17,11 @@ use tracing::Level;
 use crate::api;
 use crate::auth::{TokenError, TokenKeys, password};
 use crate::clock;
+use crate::compaction;
 use crate::config::ServeConfig;
 use crate::demo::{self, DemoLogin};
 use crate::store::{JWT_SECRET, Store, StoreError};
+use crate::sync::{self, SyncService};
 
 /// The largest request body accepted (login and future JSON endpoints). Sync traffic goes over WebSocket frames,
 /// which have their own limits.
@@ -29,6 +32,7 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub store: Store,
     pub tokens: TokenKeys,
+    pub sync: Arc<SyncService>,
 }
 
 impl FromRef<AppState> for Store {
@@ -62,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     api::routes()
+        .merge(sync::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -136,7 +141,11 @@ impl Application {
         Ok(Application {
             listener,
             local_addr,
-            state: AppState { store, tokens },
+            state: AppState {
+                sync: SyncService::start(store.clone()),
+                store,
+                tokens,
+            },
             demo,
         })
     }
@@ -167,9 +176,26 @@ impl Application {
         F: Future<Output = ()> + Send + 'static,
     {
         let store = self.state.store.clone();
+        let sync = self.state.sync.clone();
+        let stop_sync = sync.shutdown.clone();
+        // Background compaction stops with the sync service, before the pool closes.
+        let compactor = compaction::spawn_compactor(
+            store.clone(),
+            compaction::INTERVAL,
+            stop_sync.clone().cancelled_owned(),
+        );
         let served = axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                // Sync connections are upgraded out of the HTTP server's sight: tell them separately.
+                stop_sync.cancel();
+            })
             .await;
+        // Every sync connection finishes the commit in hand and closes before the pool goes.
+        sync.shut_down().await;
+        if let Err(error) = compactor.await {
+            tracing::warn!(%error, "the compactor did not stop cleanly");
+        }
         // Closing the pool lets SQLite checkpoint its WAL into the database file.
         store.close().await;
         tracing::info!("stopped");

@@ -17,6 +17,8 @@ use tokio::task::JoinHandle;
 use crate::clock;
 use crate::store::{Store, StoreError};
 
+/// How often the server's compactor looks for documents to compact.
+pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Documents with fewer change rows than this are not worth a rewrite yet.
 pub const MIN_CHANGES: i64 = 32;
 /// Documents compacted per round, so one round never holds the database for long.

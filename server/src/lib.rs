@@ -5,6 +5,7 @@
 //! - [`api`]: HTTP handlers and the one error shape.
 //! - [`auth`]: argon2id passwords, HS256 access tokens, the [`auth::AuthUser`] extractor.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
+//! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
 //! - [`projection`]: the relational rows (contacts, FIT scores, goals, courses, alerts, conflicts) of a case.
 //! - [`compaction`]: the background task that folds committed changes into snapshots.
 //! - [`demo`]: the synthetic demo municipalities, their users and case documents.
@@ -18,4 +19,5 @@ pub mod config;
 pub mod demo;
 pub mod projection;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

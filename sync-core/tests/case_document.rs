@@ -121,6 +121,13 @@ fn a_created_case_reads_back_as_written() {
 }
 
 #[test]
+fn a_case_read_from_one_document_can_start_another() {
+    let (doc, _) = shared_case();
+    let copy = CaseDocument::create(actor(9), &doc.read().expect("read"), NOW).expect("a new document");
+    assert_eq!(copy.read().expect("read"), doc.read().expect("read"));
+}
+
+#[test]
 fn concurrent_contact_creation_on_two_devices_keeps_both() {
     let (mut anna, mut bo) = shared_case();
     anna.add_contact(uuid(31), contact("home_visit"), NOW + 1)
@@ -146,6 +153,35 @@ fn concurrent_note_edits_interleave() {
     assert_eq!(
         notes,
         "Anna: slept well. Talked about the rent. Bo: call the landlord."
+    );
+}
+
+#[test]
+fn danish_letters_in_notes_survive_edits_and_merges() {
+    let (mut anna, mut bo) = shared_case();
+    let id = uuid(30).to_string();
+    anna.set_notes(&id, "Borgeren gik en tur i skoven. Æblerne var røde.", NOW)
+        .expect("anna");
+    merge(&mut anna, &mut bo);
+    anna.set_notes(&id, "Borgeren gik en lang tur i skoven. Æblerne var røde.", NOW)
+        .expect("anna");
+    bo.splice_notes(&id, 48, 0, " Søvnen er bedre.", NOW)
+        .expect("bo, after the last character");
+    bo.splice_notes(&id, 0, 0, "På besøg: ", NOW)
+        .expect("bo, at the start");
+    merge(&mut anna, &mut bo);
+    let notes = anna.read().expect("read").contacts[&id].notes.as_str().to_owned();
+    assert_eq!(
+        notes,
+        "På besøg: Borgeren gik en lang tur i skoven. Æblerne var røde. Søvnen er bedre."
+    );
+    anna.set_own_goal("Jeg vil have min egen bolig på Østerbro", NOW)
+        .expect("own goal");
+    anna.set_own_goal("Jeg vil gerne have min egen bolig på Østerbro", NOW)
+        .expect("own goal again");
+    assert_eq!(
+        anna.read().expect("read").plan.own_goal.as_str(),
+        "Jeg vil gerne have min egen bolig på Østerbro"
     );
 }
 

@@ -4,7 +4,7 @@
 //! the case number (see [`super::generate`]), so when two processes load the demo at once the second one's
 //! first commit finds the case already there and stops.
 
-use sync_core::case::{conflicts, read_valid_case};
+use sync_core::case::conflicts;
 use sync_core::fit::RuleSet;
 
 use super::DemoError;
@@ -23,10 +23,26 @@ struct Caseload {
 /// Sixty cases: most held by one worker, a few held by two. In Høje-Taastrup the team shares its cases, so anna
 /// and bo also see each other's; in Holstebro only the assigned worker sees a case.
 const CASELOADS: &[Caseload] = &[
-    Caseload { tenant: "hoeje-taastrup", holders: &["anna"], count: 22 },
-    Caseload { tenant: "hoeje-taastrup", holders: &["bo"], count: 20 },
-    Caseload { tenant: "hoeje-taastrup", holders: &["anna", "bo"], count: 6 },
-    Caseload { tenant: "holstebro", holders: &["mads"], count: 12 },
+    Caseload {
+        tenant: "hoeje-taastrup",
+        holders: &["anna"],
+        count: 22,
+    },
+    Caseload {
+        tenant: "hoeje-taastrup",
+        holders: &["bo"],
+        count: 20,
+    },
+    Caseload {
+        tenant: "hoeje-taastrup",
+        holders: &["anna", "bo"],
+        count: 6,
+    },
+    Caseload {
+        tenant: "holstebro",
+        holders: &["mads"],
+        count: 12,
+    },
 ];
 
 /// A generated case, ready to commit.
@@ -53,8 +69,9 @@ pub(super) async fn load(
     }
     let specs = specs(slug, team, users, now_ms);
     // Generating a year of contacts for dozens of cases is CPU work: keep it off the async workers.
-    let prepared = tokio::task::spawn_blocking(move || specs.iter().map(prepare).collect::<Result<Vec<_>, _>>())
-        .await??;
+    let prepared =
+        tokio::task::spawn_blocking(move || specs.iter().map(prepare).collect::<Result<Vec<_>, _>>())
+            .await??;
     let mut created = 0;
     for case in &prepared {
         let commit = DocumentCommit {
@@ -101,7 +118,10 @@ fn specs(slug: &str, team: &Team, users: &[User], now_ms: i64) -> Vec<CaseSpec> 
                 .holders
                 .iter()
                 .filter_map(|name| by_name(name))
-                .map(|user| Holder { user_id: user.id.clone(), name: display_name(&user.username) })
+                .map(|user| Holder {
+                    user_id: user.id.clone(),
+                    name: display_name(&user.username),
+                })
                 .collect();
             if holders.is_empty() {
                 continue;
@@ -124,9 +144,8 @@ fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
     let generated = generate(spec)?;
     let doc = generated.doc.automerge();
     let doc_id = generated.doc_id.to_string();
-    // Read back and validated as the server validates any upload: the demo gets no shortcut.
-    let case = read_valid_case(doc)?;
-    let projection = Projection::of(&doc_id, &case, &conflicts::list(doc), &RuleSet::v1());
+    // `generate` wrote the case through validation already; the projection is of that same case.
+    let projection = Projection::of(&doc_id, &generated.case, &conflicts::list(doc), &RuleSet::v1());
     let changes = doc.get_changes(&[]);
     Ok(Prepared {
         changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),

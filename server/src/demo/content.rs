@@ -13,11 +13,20 @@ use sync_core::{Problem, ValidationError};
 
 const FIRST_NAMES: &[&str] = &[
     "Alma", "Bjarke", "Cecilie", "Dagmar", "Egon", "Frida", "Gorm", "Hjørdis", "Ib", "Jytte", "Karl", "Lone",
-    "Mogens", "Nanna", "Oluf", "Pernille", "Rasmus", "Sigrid", "Tage", "Ulla", "Viggo", "Yrsa", "Åge", "Ebbe",
+    "Mogens", "Nanna", "Oluf", "Pernille", "Rasmus", "Sigrid", "Tage", "Ulla", "Viggo", "Yrsa", "Åge",
+    "Ebbe",
 ];
 const SURNAMES: &[&str] = &[
-    "Demosen", "Prøvesen", "Fiktivsen", "Eksempelgaard", "Testrup", "Opdigtholm", "Skabelonsen", "Attrapsen",
-    "Modelby", "Øvelund",
+    "Demosen",
+    "Prøvesen",
+    "Fiktivsen",
+    "Eksempelgaard",
+    "Testrup",
+    "Opdigtholm",
+    "Skabelonsen",
+    "Attrapsen",
+    "Modelby",
+    "Øvelund",
 ];
 
 /// One plan theme: what the plan is for, the citizen's own words, and goals with a sub-goal and stepping stones.
@@ -32,40 +41,80 @@ const THEMES: &[Theme] = &[
         purpose: "Støtte til at bevare egen bolig og få hverdagen til at hænge sammen.",
         own_goal: "Jeg vil gerne blive boende i min lejlighed og have styr på mine regninger.",
         goals: &[
-            ("Bevare egen bolig", "Betale husleje til tiden", &["Åbne posten hver mandag", "Lave budget med støttepersonen"]),
-            ("Bedre døgnrytme", "Stå op inden kl. 9 på hverdage", &["Sætte vækkeur hver aften"]),
+            (
+                "Bevare egen bolig",
+                "Betale husleje til tiden",
+                &["Åbne posten hver mandag", "Lave budget med støttepersonen"],
+            ),
+            (
+                "Bedre døgnrytme",
+                "Stå op inden kl. 9 på hverdage",
+                &["Sætte vækkeur hver aften"],
+            ),
         ],
     },
     Theme {
         purpose: "Støtte til at komme videre mod uddannelse eller job.",
         own_goal: "Jeg vil gerne i gang med noget, hvor jeg møder andre mennesker.",
         goals: &[
-            ("Komme i uddannelse eller job", "Deltage i et praktikforløb", &["Ringe til jobcentret", "Besøge en praktikplads"]),
-            ("Styrke sociale relationer", "Deltage i en fast aktivitet", &["Prøve caféen én gang"]),
+            (
+                "Komme i uddannelse eller job",
+                "Deltage i et praktikforløb",
+                &["Ringe til jobcentret", "Besøge en praktikplads"],
+            ),
+            (
+                "Styrke sociale relationer",
+                "Deltage i en fast aktivitet",
+                &["Prøve caféen én gang"],
+            ),
         ],
     },
     Theme {
         purpose: "Støtte til at mindske brugen af rusmidler og styrke netværket.",
         own_goal: "Jeg vil gerne kunne se mine børn hver anden weekend.",
         goals: &[
-            ("Mindre brug af rusmidler", "Holde fast i aftaler med misbrugscentret", &["Skrive aftaler i kalenderen"]),
-            ("Styrke relationen til familien", "Planlægge samvær med børnene", &["Ringe til børnenes mor", "Forberede et samvær"]),
+            (
+                "Mindre brug af rusmidler",
+                "Holde fast i aftaler med misbrugscentret",
+                &["Skrive aftaler i kalenderen"],
+            ),
+            (
+                "Styrke relationen til familien",
+                "Planlægge samvær med børnene",
+                &["Ringe til børnenes mor", "Forberede et samvær"],
+            ),
         ],
     },
     Theme {
         purpose: "Støtte til at klare praktiske opgaver og egen økonomi.",
         own_goal: "Jeg vil kunne åbne min post uden at få ondt i maven.",
         goals: &[
-            ("Få styr på økonomien", "Få overblik over gæld", &["Samle regninger i én mappe", "Kontakte gældsrådgivningen"]),
-            ("Klare indkøb selv", "Handle ind efter en liste", &["Skrive indkøbsliste sammen"]),
+            (
+                "Få styr på økonomien",
+                "Få overblik over gæld",
+                &["Samle regninger i én mappe", "Kontakte gældsrådgivningen"],
+            ),
+            (
+                "Klare indkøb selv",
+                "Handle ind efter en liste",
+                &["Skrive indkøbsliste sammen"],
+            ),
         ],
     },
     Theme {
         purpose: "Støtte til en mere stabil hverdag med bedre psykisk trivsel.",
         own_goal: "Jeg vil gerne sove om natten og tage bussen alene igen.",
         goals: &[
-            ("Bedre psykisk trivsel", "Bruge en plan for svære dage", &["Lave kriseplan", "Øve vejrtrækning"]),
-            ("Færdes alene i byen", "Tage bussen til kontoret", &["Tage bussen sammen én gang"]),
+            (
+                "Bedre psykisk trivsel",
+                "Bruge en plan for svære dage",
+                &["Lave kriseplan", "Øve vejrtrækning"],
+            ),
+            (
+                "Færdes alene i byen",
+                "Tage bussen til kontoret",
+                &["Tage bussen sammen én gang"],
+            ),
         ],
     },
 ];
@@ -117,7 +166,11 @@ pub fn course(rng: &mut StdRng, start: Date, lead_id: &str, at: i64) -> Result<C
         "Individuel tidsbegrænset socialpædagogisk hjælp og støtte"
     };
     let code = ffb.service_code(service).ok_or_else(|| {
-        CaseError::Invalid(ValidationError::new("service", Problem::UnknownCode, "no such FFB service"))
+        CaseError::Invalid(ValidationError::new(
+            "service",
+            Problem::UnknownCode,
+            "no such FFB service",
+        ))
     })?;
     let planned_end = Date::from_unix_ms(at + (if s85 { 730 } else { 365 }) * 86_400_000);
     Ok(Course {
@@ -127,11 +180,23 @@ pub fn course(rng: &mut StdRng, start: Date, lead_id: &str, at: i64) -> Result<C
         planned_end: Some(planned_end.to_string()),
         end: None,
         end_reason: None,
-        granted_minutes_per_week: if s85 { rng.random_range(4..=10) * 30 } else { rng.random_range(2..=4) * 30 },
-        approval: if s85 {
-            Approval { state: "approved".to_owned(), by: Some(lead_id.to_owned()), at_ms: Some(at) }
+        granted_minutes_per_week: if s85 {
+            rng.random_range(4..=10) * 30
         } else {
-            Approval { state: "not_required".to_owned(), by: None, at_ms: None }
+            rng.random_range(2..=4) * 30
+        },
+        approval: if s85 {
+            Approval {
+                state: "approved".to_owned(),
+                by: Some(lead_id.to_owned()),
+                at_ms: Some(at),
+            }
+        } else {
+            Approval {
+                state: "not_required".to_owned(),
+                by: None,
+                at_ms: None,
+            }
         },
     })
 }

@@ -2,17 +2,18 @@
 //! id, citizen, plan and contacts (only the dates follow today's date), so loading is repeatable and two server
 //! processes loading the demo at once agree on what to create.
 //!
-//! Every case is written through [`CaseDocument`] edits, each validated like a worker's, so the demo documents
-//! are valid by construction and have a realistic history: one change per goal and per contact.
+//! The case is built as a typed [`Case`] and written with [`CaseDocument::create`], which validates it like any
+//! worker's edit, so a demo document is valid by construction.
 
 use automerge::ActorId;
+use autosurgeon::Text;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use sync_core::DocumentId;
 use sync_core::case::date::Date;
 use sync_core::case::ffb::Ffb;
-use sync_core::case::{Case, CaseDocument, CaseError, Citizen, Goal, NewContact};
-use sync_core::fit::{Instrument, RaterKind, Rating};
+use sync_core::case::{Case, CaseDocument, CaseError, Citizen, Contact, Goal};
+use sync_core::fit::{Family, Instrument, RaterKind, Rating};
 use uuid::Uuid;
 
 use super::content::{self, Theme};
@@ -54,10 +55,11 @@ enum Trajectory {
     AboveCutoff,
 }
 
-/// A generated case: its document id and document.
+/// A generated case: its document id, the document, and the case it holds.
 pub struct Generated {
     pub doc_id: DocumentId,
     pub doc: CaseDocument,
+    pub case: Case,
 }
 
 /// Generates case `spec.number`.
@@ -80,7 +82,16 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
     } else {
         rng.random_range(19..=68)
     };
-    let tovholder = spec.holders.first().map(|h| h.user_id.clone()).unwrap_or_default();
+    // The case's usual SRS total: a steady, good alliance, or one that needs talking about.
+    let alliance = match trajectory {
+        Trajectory::LowAlliance => rng.random_range(315..=345),
+        _ => rng.random_range(372..=390),
+    };
+    let tovholder = spec
+        .holders
+        .first()
+        .map(|h| h.user_id.clone())
+        .unwrap_or_default();
 
     let mut case = Case::new(
         &spec.tenant_slug,
@@ -93,83 +104,99 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
     );
     let theme = content::theme(&mut rng);
     case.plan.purpose = theme.purpose.to_owned();
+    case.plan.own_goal = Text::with_value(theme.own_goal);
     case.tovholder = Some(tovholder.clone());
     for holder in &spec.holders {
         case.workers.insert(holder.user_id.clone(), holder.name.clone());
     }
-    let mut at = year_start + 9 * 3_600_000;
-    let mut doc = CaseDocument::create(actor, &case, at)?;
-    doc.set_own_goal(theme.own_goal, at + 60_000)?;
-    let goals = add_goals(&mut doc, &mut rng, theme, at)?;
+    let intake = year_start + 9 * 3_600_000;
+    let goals = add_goals(&mut case, &mut rng, theme, intake);
+    let course_id = uuid(&mut rng).to_string();
+    let course = content::course(&mut rng, Date::from_unix_ms(intake), &spec.lead_id, intake)?;
+    case.courses.insert(course_id.clone(), course);
 
-    let course_id = uuid(&mut rng);
-    let course = content::course(&mut rng, Date::from_unix_ms(at), &spec.lead_id, at)?;
-    doc.add_course(course_id, course, at)?;
-
-    let mut achieved = false;
-    at = weekday(year_start + rng.random_range(1..7) * DAY_MS) + rng.random_range(8..15) * 3_600_000;
+    let mut at = weekday(year_start + rng.random_range(1..7) * DAY_MS) + rng.random_range(8..15) * 3_600_000;
     while at < today {
         let fraction = (at - year_start) as f64 / (365 * DAY_MS) as f64;
         let acute = rng.random_bool(0.05);
-        let kind = if acute { "acute" } else { content::contact_kind(&mut rng) };
-        let contact = NewContact {
+        let kind = if acute {
+            "acute"
+        } else {
+            content::contact_kind(&mut rng)
+        };
+        let co_worker = usize::from(rng.random_bool(0.2));
+        let contact = Contact {
             kind: kind.to_owned(),
             start_ms: at,
             duration_minutes: content::duration(&mut rng, kind),
-            course: (!acute).then(|| course_id.to_string()),
-            workers: spec.holders.iter().map(|h| h.user_id.clone()).take(1 + usize::from(rng.random_bool(0.2))).collect(),
-            notes: content::note(&mut rng),
-            goals: vec![goals[rng.random_range(0..goals.len())].to_string()],
+            course: (!acute).then(|| course_id.clone()),
+            workers: spec
+                .holders
+                .iter()
+                .take(1 + co_worker)
+                .map(|h| h.user_id.clone())
+                .collect(),
+            notes: Text::with_value(content::note(&mut rng)),
+            goals: vec![goals[rng.random_range(0..goals.len())].clone()],
             ors: ors(&mut rng, trajectory, fraction, paper_forms),
-            srs: srs(&mut rng, trajectory, kind, paper_forms),
+            srs: srs(&mut rng, alliance, trajectory, kind, paper_forms),
             recorded_by: tovholder.clone(),
         };
-        let duration = contact.duration_minutes * 60_000;
-        doc.add_contact(uuid(&mut rng), contact, at + duration)?;
-        if !achieved && fraction > 0.6 && matches!(trajectory, Trajectory::Improving) {
-            // The last goal added is a stepping stone; an improving citizen reached it.
-            if let Some(stone) = goals.last() {
-                doc.set_goal_status(&stone.to_string(), "achieved", at + duration + 60_000)?;
-            }
-            achieved = true;
-        }
+        case.contacts.insert(uuid(&mut rng).to_string(), contact);
         at = weekday(at + rng.random_range(7..=21) * DAY_MS);
     }
-    Ok(Generated { doc_id, doc })
+    if matches!(trajectory, Trajectory::Improving)
+        && let Some(stone) = goals.last().and_then(|id| case.plan.goals.get_mut(id))
+    {
+        // An improving citizen has reached a stepping stone.
+        stone.status = "achieved".to_owned();
+    }
+    // One validated write of the whole year: a change per contact would replay the whole case through
+    // hydrate, validate and reconcile for every contact, which makes loading sixty cases take seconds.
+    let doc = CaseDocument::create(actor, &case, today - DAY_MS)?;
+    Ok(Generated { doc_id, doc, case })
 }
 
-/// A goal, a sub-goal under it and stepping stones under that, for the theme's goals. Returns the ids, the
-/// stepping stones last.
-fn add_goals(doc: &mut CaseDocument, rng: &mut StdRng, theme: &Theme, at: i64) -> Result<Vec<Uuid>, CaseError> {
+/// A goal, a sub-goal under it and stepping stones under that, for each of the theme's goals. Returns the ids,
+/// the stepping stones last.
+fn add_goals(case: &mut Case, rng: &mut StdRng, theme: &Theme, at: i64) -> Vec<String> {
     let ffb = Ffb::get();
-    let goal_type = |display: &str| ffb.goal_type_code(display).unwrap_or_default().to_owned();
     let target = Date::from_unix_ms(at + 365 * DAY_MS).to_string();
     let mut ids = Vec::new();
     let mut stones = Vec::new();
     for (title, sub_title, stone_titles) in theme.goals {
-        let goal_id = uuid(rng);
-        let kind = if rng.random_bool(0.8) { "Udvikle funktionsevne" } else { "Fastholde funktionsevne" };
-        let goal = |title: &str, level: &str, parent: Option<Uuid>| Goal {
+        let kind = if rng.random_bool(0.8) {
+            "Udvikle funktionsevne"
+        } else {
+            "Fastholde funktionsevne"
+        };
+        let goal_type = ffb.goal_type_code(kind).unwrap_or_default().to_owned();
+        let goal = |title: &str, level: &str, parent: Option<&String>| Goal {
             title: title.to_owned(),
             level: level.to_owned(),
-            parent: parent.map(|p| p.to_string()),
-            goal_type: goal_type(kind),
+            parent: parent.cloned(),
+            goal_type: goal_type.clone(),
             status: "active".to_owned(),
             target_date: Some(target.clone()),
             created_ms: at,
         };
-        doc.add_goal(goal_id, goal(title, "goal", None), at)?;
-        let sub_id = uuid(rng);
-        doc.add_goal(sub_id, goal(sub_title, "sub_goal", Some(goal_id)), at)?;
-        ids.extend([goal_id, sub_id]);
+        let goal_id = uuid(rng).to_string();
+        case.plan.goals.insert(goal_id.clone(), goal(title, "goal", None));
+        let sub_id = uuid(rng).to_string();
+        case.plan
+            .goals
+            .insert(sub_id.clone(), goal(sub_title, "sub_goal", Some(&goal_id)));
         for stone in *stone_titles {
-            let stone_id = uuid(rng);
-            doc.add_goal(stone_id, goal(stone, "stepping_stone", Some(sub_id)), at)?;
+            let stone_id = uuid(rng).to_string();
+            case.plan
+                .goals
+                .insert(stone_id.clone(), goal(stone, "stepping_stone", Some(&sub_id)));
             stones.push(stone_id);
         }
+        ids.extend([goal_id, sub_id]);
     }
     ids.extend(stones);
-    Ok(ids)
+    ids
 }
 
 /// The ORS at `fraction` of the year: the trajectory's line plus noise; sometimes skipped or on paper.
@@ -190,26 +217,38 @@ fn ors(rng: &mut StdRng, trajectory: Trajectory, fraction: f64, paper: bool) -> 
     Some(rating(rng, Instrument::Ors, total, paper))
 }
 
-/// The SRS: high for a good alliance, lower for the low-alliance cases; a group contact uses the GSRS.
-fn srs(rng: &mut StdRng, trajectory: Trajectory, kind: &str, paper: bool) -> Option<Rating> {
-    let instrument = if kind == "group" { Instrument::Gsrs } else { Instrument::Srs };
+/// The SRS around the case's usual level (`alliance`, in mm): steady and high for a good alliance, lower and
+/// more uneven for the low-alliance cases. A group contact uses the GSRS.
+fn srs(rng: &mut StdRng, alliance: i64, trajectory: Trajectory, kind: &str, paper: bool) -> Option<Rating> {
+    let instrument = if kind == "group" {
+        Instrument::Gsrs
+    } else {
+        Instrument::Srs
+    };
     if rng.random_bool(0.04) {
         return Some(Rating::skipped(instrument, RaterKind::Citizen));
     }
-    let total = match trajectory {
-        Trajectory::LowAlliance => rng.random_range(300..=350),
-        _ => rng.random_range(355..=395),
+    let spread = if matches!(trajectory, Trajectory::LowAlliance) {
+        12
+    } else {
+        4
     };
+    let total = alliance + rng.random_range(-spread..=spread);
     Some(rating(rng, instrument, total, paper))
 }
 
 /// A rating near `total` mm: four items around a quarter of it, or (on paper forms, now and then) the total only.
+/// Session items vary less than outcome items: people who rate the alliance well tend to rate every part well.
 fn rating(rng: &mut StdRng, instrument: Instrument, total: i64, paper: bool) -> Rating {
     let total = total.clamp(0, 400);
     if paper && rng.random_bool(0.3) {
         return Rating::paper_total(instrument, total, RaterKind::Citizen);
     }
-    let items = [0; 4].map(|_| (total / 4 + rng.random_range(-10..=10)).clamp(0, 100));
+    let spread = match instrument.family() {
+        Family::Outcome => 10,
+        Family::Session => 3,
+    };
+    let items = [0; 4].map(|_| (total / 4 + rng.random_range(-spread..=spread)).clamp(0, 100));
     Rating::items(instrument, items, RaterKind::Citizen)
 }
 

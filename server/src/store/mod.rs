@@ -175,6 +175,14 @@ impl Store {
         Ok(())
     }
 
+    /// The PostgreSQL pool, for LISTEN/NOTIFY; `None` on SQLite.
+    pub fn postgres_pool(&self) -> Option<PgPool> {
+        match &self.backend {
+            Backend::Postgres(pool) => Some(pool.clone()),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
     /// Whether the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         execute!(self, sqlx::query("SELECT 1"))?;

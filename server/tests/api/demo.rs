@@ -1,14 +1,20 @@
-//! The demo loader: the promised municipalities and users, and loading twice changes nothing but the password.
+//! The demo loader: the promised municipalities, users and case documents, and loading twice changes nothing but
+//! the password.
 
+use std::collections::BTreeSet;
+
+use automerge::Automerge;
 use axum::http::StatusCode;
 use secrecy::SecretString;
-use server::store::Role;
+use server::store::{Role, Store};
+use sync_core::case::{Case, read_valid_case};
 
 use crate::helpers::{Backend, DEMO_PASSWORD, TestApp};
 
 both_backends!(
     demo_has_the_two_municipalities_and_their_users,
-    loading_the_demo_twice_creates_nothing_new
+    loading_the_demo_twice_creates_nothing_new,
+    the_demo_cases_are_loaded_once_and_every_one_validates,
 );
 
 async fn demo_has_the_two_municipalities_and_their_users(backend: Backend) {
@@ -100,4 +106,108 @@ async fn loading_the_demo_twice_creates_nothing_new(backend: Backend) {
         app.login("holstebro", "mads", DEMO_PASSWORD).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// The demo cases a user sees, read back from the store and validated as the server validates uploads.
+async fn visible_cases(store: &Store, tenant: &str, username: &str) -> Vec<(String, Case)> {
+    let tenant = store
+        .tenant_by_slug(tenant)
+        .await
+        .expect("store")
+        .expect("tenant");
+    let user = store
+        .user_by_username(&tenant.id, username)
+        .await
+        .expect("store")
+        .expect("user");
+    let viewer = store.viewer(&user.id).await.expect("store").expect("viewer");
+    let (_, listed) = store.visible_changes(&viewer, None).await.expect("store");
+    let mut cases = Vec::new();
+    for (doc_id, heads) in listed {
+        let stored = store
+            .load_document(&doc_id)
+            .await
+            .expect("store")
+            .expect("stored");
+        let doc = Automerge::load(&stored.bytes).expect("loads");
+        let hex: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
+        assert_eq!(hex, heads, "the listed heads are the document's");
+        let case = read_valid_case(&doc).unwrap_or_else(|error| panic!("{doc_id}: {error}"));
+        cases.push((doc_id, case));
+    }
+    cases
+}
+
+async fn the_demo_cases_are_loaded_once_and_every_one_validates(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.state().store;
+    server::demo::load(store, &SecretString::from(DEMO_PASSWORD))
+        .await
+        .expect("loads again");
+
+    // Høje-Taastrup's team shares its cases: each worker and the lead see all 48. Holstebro's does not: mads
+    // sees his 12 because they are assigned to him. The admin sees no case content.
+    let lead = visible_cases(store, "hoeje-taastrup", "lea").await;
+    assert_eq!(lead.len(), 48);
+    assert_eq!(visible_cases(store, "hoeje-taastrup", "anna").await.len(), 48);
+    assert_eq!(visible_cases(store, "hoeje-taastrup", "admin").await.len(), 0);
+    let mads = visible_cases(store, "holstebro", "mads").await;
+    assert_eq!(mads.len(), 12);
+    let anna_id = store
+        .user_by_username(
+            &store
+                .tenant_by_slug("hoeje-taastrup")
+                .await
+                .expect("store")
+                .expect("t")
+                .id,
+            "anna",
+        )
+        .await
+        .expect("store")
+        .expect("anna")
+        .id;
+    assert_eq!(store.assigned_cases(&anna_id).await.expect("store").len(), 22 + 6);
+
+    let all: Vec<&(String, Case)> = lead.iter().chain(&mads).collect();
+    let references: BTreeSet<&str> = all.iter().map(|(_, c)| c.citizen.reference.as_str()).collect();
+    assert_eq!(references.len(), 60, "no case was created twice");
+    assert!(references.iter().all(|r| r.starts_with("demo-")));
+    let this_year = sync_core::case::date::Date::from_unix_ms(server::clock::now_ms()).year();
+    let youths = all
+        .iter()
+        .filter(|(_, c)| c.citizen.birth_year.is_some_and(|y| this_year - y <= 17))
+        .count();
+    assert!(youths >= 3, "{youths} young citizens");
+    for (doc_id, case) in &all {
+        assert!(
+            !case.plan.own_goal.as_str().is_empty(),
+            "{doc_id} has the citizen's own goal"
+        );
+        assert!(
+            case.plan.goals.values().any(|g| g.level == "stepping_stone"),
+            "{doc_id}"
+        );
+        assert!(
+            case.contacts.len() >= 17,
+            "{doc_id}: a year of contacts every 1-3 weeks"
+        );
+        let held = store.projection_rows(doc_id).await.expect("store");
+        assert_eq!(held.contacts.len(), case.contacts.len(), "{doc_id} is projected");
+    }
+    let alerts: BTreeSet<String> = {
+        let mut kinds = BTreeSet::new();
+        for (doc_id, _) in &all {
+            let held = store.projection_rows(doc_id).await.expect("store");
+            kinds.extend(held.alerts.into_iter().map(|a| a.kind));
+        }
+        kinds
+    };
+    for kind in [
+        "srs_below_cutoff",
+        "reliable_deterioration",
+        "no_reliable_change_consider_other",
+    ] {
+        assert!(alerts.contains(kind), "some demo case raises {kind}: {alerts:?}");
+    }
 }

@@ -28,11 +28,17 @@ macro_rules! both_backends {
     };
 }
 
+mod access;
+mod compaction;
 mod database;
 mod demo;
+mod documents;
+mod fixtures;
 mod helpers;
 mod login;
+mod projections;
 mod requests;
 mod serve;
 mod store;
+mod sync;
 mod tokens;

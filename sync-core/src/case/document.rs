@@ -38,6 +38,11 @@ impl CaseDocument {
     pub fn create(actor: ActorId, case: &Case, now_ms: i64) -> Result<Self, CaseError> {
         let mut case = case.clone();
         case.schema = SCHEMA_VERSION;
+        // Text read from another document remembers that document's heads; written here it must start fresh.
+        case.plan.own_goal = autosurgeon::Text::with_value(case.plan.own_goal.as_str());
+        for contact in case.contacts.values_mut() {
+            contact.notes = autosurgeon::Text::with_value(contact.notes.as_str());
+        }
         validate(&case)?;
         let mut doc = Automerge::new().with_actor(actor);
         reconcile_committed(&mut doc, &case, "create case", now_ms)?;

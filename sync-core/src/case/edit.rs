@@ -86,7 +86,7 @@ impl CaseDocument {
         })
     }
 
-    /// Inserts and deletes characters in a contact's notes at a position (in characters).
+    /// Inserts and deletes characters in a contact's notes at a position (in characters, clamped to the text).
     pub fn splice_notes(
         &mut self,
         contact: &str,
@@ -97,10 +97,13 @@ impl CaseDocument {
     ) -> EditResult {
         self.change(now_ms, "edit notes", |case| {
             let notes = &mut contact_mut(case, contact)?.notes;
-            let len = notes.as_str().chars().count();
-            let pos = pos.min(len);
-            let delete = delete.min(len - pos);
-            notes.splice(pos, isize::try_from(delete).unwrap_or(isize::MAX), insert);
+            // autosurgeon (and automerge, built with utf8-indexing) count UTF-8 bytes: convert from characters,
+            // clamping to the text.
+            let text = notes.as_str();
+            let byte_at = |chars: usize| text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i);
+            let start = byte_at(pos);
+            let end = byte_at(pos.saturating_add(delete));
+            notes.splice(start, isize::try_from(end - start).unwrap_or(isize::MAX), insert);
             Ok(())
         })
     }

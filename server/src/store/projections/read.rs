@@ -1,0 +1,188 @@
+//! Reading a document's projection rows back, for checks and (later) the back office.
+
+use crate::projection::{AlertRow, ConflictRow, ContactRow, CourseRow, FitScoreRow, GoalRow, Projection};
+use crate::store::{Store, StoreError, on_pool};
+
+// The columns of each table's SELECT below, in order.
+type ContactColumns = (String, String, i64, i64, Option<String>, String, bool);
+type GoalColumns = (
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
+type CourseColumns = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+);
+type AlertColumns = (
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+type FitScoreColumns = (
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    bool,
+    String,
+    Option<bool>,
+);
+
+impl Store {
+    /// The projection rows the tables hold for `doc_id`, sorted as [`Projection::of`] sorts them.
+    ///
+    /// Sorting happens here, not in SQL: PostgreSQL orders text by its collation, Rust by bytes.
+    pub async fn projection_rows(&self, doc_id: &str) -> Result<Projection, StoreError> {
+        let mut projection = Projection {
+            doc_id: doc_id.to_owned(),
+            ..Projection::default()
+        };
+        let sql = "SELECT contact_id, kind, started_at, duration_minutes, course_id, recorded_by, has_notes \
+                   FROM proj_contacts WHERE doc_id = $1";
+        let rows: Vec<ContactColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        projection.contacts = rows
+            .into_iter()
+            .map(|r| ContactRow {
+                contact_id: r.0,
+                kind: r.1,
+                start_ms: r.2,
+                duration_minutes: r.3,
+                course_id: r.4,
+                recorded_by: r.5,
+                has_notes: r.6,
+            })
+            .collect();
+        projection
+            .contacts
+            .sort_by(|a, b| a.contact_id.cmp(&b.contact_id));
+
+        let sql = "SELECT contact_id, slot, instrument, entry, item_1_mm, item_2_mm, item_3_mm, item_4_mm, \
+                   total_mm, paper_total, rater, below_cutoff FROM proj_fit_scores WHERE doc_id = $1";
+        let rows: Vec<FitScoreColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        projection.fit_scores = rows
+            .into_iter()
+            .map(|r| FitScoreRow {
+                contact_id: r.0,
+                slot: r.1,
+                instrument: r.2,
+                entry: r.3,
+                items_mm: match (r.4, r.5, r.6, r.7) {
+                    (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+                    _ => None,
+                },
+                total_mm: r.8,
+                paper_total: r.9,
+                rater: r.10,
+                below_cutoff: r.11,
+            })
+            .collect();
+        projection
+            .fit_scores
+            .sort_by(|a, b| (&a.contact_id, &a.slot).cmp(&(&b.contact_id, &b.slot)));
+
+        let sql = "SELECT goal_id, parent_id, level, goal_type, status, title, target_date, created_at \
+                   FROM proj_goals WHERE doc_id = $1";
+        let rows: Vec<GoalColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        projection.goals = rows
+            .into_iter()
+            .map(|r| GoalRow {
+                goal_id: r.0,
+                parent_id: r.1,
+                level: r.2,
+                goal_type: r.3,
+                status: r.4,
+                title: r.5,
+                target_date: r.6,
+                created_ms: r.7,
+            })
+            .collect();
+        projection.goals.sort_by(|a, b| a.goal_id.cmp(&b.goal_id));
+
+        projection.courses = self.course_rows(doc_id).await?;
+
+        let sql = "SELECT position, course_id, kind, contact_id, item, rule_set_version \
+                   FROM proj_alerts WHERE doc_id = $1";
+        let mut rows: Vec<AlertColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        rows.sort_by_key(|r| r.0);
+        projection.alerts = rows
+            .into_iter()
+            .map(|r| AlertRow {
+                course_id: r.1,
+                kind: r.2,
+                contact_id: r.3,
+                item: r.4,
+                rule_set_version: r.5,
+            })
+            .collect();
+
+        let sql = "SELECT path, value_count FROM proj_conflicts WHERE doc_id = $1";
+        let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        projection.conflicts = rows
+            .into_iter()
+            .map(|(path, value_count)| ConflictRow { path, value_count })
+            .collect();
+        projection.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(projection)
+    }
+
+    async fn course_rows(&self, doc_id: &str) -> Result<Vec<CourseRow>, StoreError> {
+        let sql = "SELECT course_id, service_code, legal_basis, start_date, planned_end_date, end_date, \
+                   end_reason, granted_minutes_per_week, approval_state FROM proj_courses WHERE doc_id = $1";
+        let rows: Vec<CourseColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        let mut courses: Vec<CourseRow> = rows
+            .into_iter()
+            .map(|r| CourseRow {
+                course_id: r.0,
+                service_code: r.1,
+                legal_basis: r.2,
+                start_date: r.3,
+                planned_end_date: r.4,
+                end_date: r.5,
+                end_reason: r.6,
+                granted_minutes_per_week: r.7,
+                approval_state: r.8,
+            })
+            .collect();
+        courses.sort_by(|a, b| a.course_id.cmp(&b.course_id));
+        Ok(courses)
+    }
+}

@@ -1,0 +1,159 @@
+//! The server's in-memory documents: loaded from the store when a connection needs one, shared by every
+//! connection of this process, and dropped again when idle, so memory follows the documents in use rather than
+//! every document ever touched.
+//!
+//! Each document sits behind its own async mutex. A connection holds it from applying a device's sync message
+//! until the commit (or rollback) is done, so no other connection ever sees changes that may still be rolled
+//! back, and commits to one document are serialised while other documents go on in parallel.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use automerge::Automerge;
+use sync_core::DocumentId;
+use tokio::sync::OwnedMutexGuard;
+
+use crate::clock;
+use crate::store::{Store, StoreError};
+
+/// A document as this process holds it.
+pub struct Loaded {
+    pub doc: Automerge,
+    pub tenant_id: String,
+    pub team_id: Option<String>,
+    /// The sequence number of the last commit folded into `doc`.
+    pub seq: i64,
+}
+
+/// A locked document: `None` while the store has no such case (a device may be creating it).
+pub type DocGuard = OwnedMutexGuard<Option<Loaded>>;
+
+struct Slot {
+    doc: Arc<tokio::sync::Mutex<Option<Loaded>>>,
+    last_used_ms: AtomicI64,
+}
+
+/// The cache of loaded documents.
+pub struct Documents {
+    store: Store,
+    slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
+}
+
+/// Why a document could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored document {doc} does not load: {source}")]
+    Corrupt {
+        doc: DocumentId,
+        source: Box<automerge::AutomergeError>,
+    },
+}
+
+impl Documents {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Locks `id`, loading it from the store if this process does not hold it.
+    pub async fn open(&self, id: DocumentId) -> Result<DocGuard, OpenError> {
+        let slot = self.slot(id);
+        let mut guard = slot.doc.clone().lock_owned().await;
+        if guard.is_none() {
+            *guard = self.load(id).await?;
+        }
+        slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+        Ok(guard)
+    }
+
+    /// Brings a held document up to date with commits made by other processes. A document this process does not
+    /// hold needs nothing: it is loaded fresh when next opened. Returns whether anything was applied.
+    pub async fn refresh(&self, id: DocumentId, seq: i64) -> Result<bool, OpenError> {
+        let Some(slot) = self.held(id) else {
+            return Ok(false);
+        };
+        let mut guard = slot.doc.clone().lock_owned().await;
+        catch_up(&self.store, id, &mut guard, seq).await
+    }
+
+    /// Like [`Self::refresh`], on a document already locked.
+    pub async fn catch_up(&self, id: DocumentId, guard: &mut DocGuard, seq: i64) -> Result<bool, OpenError> {
+        catch_up(&self.store, id, guard, seq).await
+    }
+
+    /// Drops documents nobody has used for `idle_ms` and nobody holds now. Returns how many are still held.
+    pub fn evict_idle(&self, idle_ms: i64) -> usize {
+        let now = clock::now_ms();
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots.retain(|_, slot| {
+            let recently_used = now - slot.last_used_ms.load(Ordering::Relaxed) < idle_ms;
+            // A connection waiting for or holding the lock keeps the document.
+            recently_used || Arc::strong_count(&slot.doc) > 1 || slot.doc.try_lock().is_err()
+        });
+        slots.len()
+    }
+
+    /// How many documents this process holds in memory.
+    pub fn held_count(&self) -> usize {
+        self.slots.lock().map(|slots| slots.len()).unwrap_or_default()
+    }
+
+    fn slot(&self, id: DocumentId) -> Arc<Slot> {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots
+            .entry(id)
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    doc: Arc::new(tokio::sync::Mutex::new(None)),
+                    last_used_ms: AtomicI64::new(clock::now_ms()),
+                })
+            })
+            .clone()
+    }
+
+    fn held(&self, id: DocumentId) -> Option<Arc<Slot>> {
+        let slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots.get(&id).cloned()
+    }
+
+    async fn load(&self, id: DocumentId) -> Result<Option<Loaded>, OpenError> {
+        let Some(stored) = self.store.load_document(&id.to_string()).await? else {
+            return Ok(None);
+        };
+        let doc = Automerge::load(&stored.bytes).map_err(|source| OpenError::Corrupt {
+            doc: id,
+            source: Box::new(source),
+        })?;
+        Ok(Some(Loaded {
+            doc,
+            tenant_id: stored.tenant_id,
+            team_id: stored.team_id,
+            seq: stored.seq,
+        }))
+    }
+}
+
+async fn catch_up(store: &Store, id: DocumentId, guard: &mut DocGuard, seq: i64) -> Result<bool, OpenError> {
+    let Some(loaded) = guard.as_mut() else {
+        return Ok(false);
+    };
+    if loaded.seq >= seq {
+        return Ok(false);
+    }
+    for (change_seq, bytes) in store.changes_after(&id.to_string(), loaded.seq).await? {
+        loaded
+            .doc
+            .load_incremental(&bytes)
+            .map_err(|source| OpenError::Corrupt {
+                doc: id,
+                source: Box::new(source),
+            })?;
+        loaded.seq = loaded.seq.max(change_seq);
+    }
+    Ok(true)
+}

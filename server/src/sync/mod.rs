@@ -1,0 +1,101 @@
+//! The sync endpoint: devices connect a WebSocket at `/v1/sync` and speak the protocol of `docs/PROTOCOL.md`,
+//! driven by `sync_core::protocol::ServerSession`.
+//!
+//! - [`upgrade`]: authenticates the WebSocket upgrade (token in `Sec-WebSocket-Protocol` or `Authorization`).
+//! - [`connection`]: one task per connection, feeding frames and document events to the session and carrying out
+//!   its effects.
+//! - [`receive`]: a device's changes: merge, check, commit durably, then acknowledge; or roll back and quarantine.
+//! - [`accept`]: the write rules checked before a commit.
+//! - [`documents`]: the shared in-memory documents, loaded on use and dropped when idle.
+//! - [`hub`]: document events to every connection, across processes through PostgreSQL LISTEN/NOTIFY.
+
+mod accept;
+mod connection;
+mod documents;
+mod hub;
+mod receive;
+mod upgrade;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use sync_core::fit::RuleSet;
+use sync_core::protocol::{Limits, RateLimit, WEBSOCKET_PATH};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::app::AppState;
+use crate::store::Store;
+
+pub use documents::Documents;
+pub use hub::{Hub, HubEvent};
+
+/// How long an unused document stays in memory.
+const DOCUMENT_IDLE: Duration = Duration::from_secs(60);
+
+/// Everything the sync connections of this process share.
+pub struct SyncService {
+    pub store: Store,
+    pub documents: Arc<Documents>,
+    pub hub: Arc<Hub>,
+    pub limits: Limits,
+    pub rate: RateLimit,
+    pub rules: RuleSet,
+    /// Cancelled at shutdown: connections finish the commit in hand, close, and are waited for.
+    pub shutdown: CancellationToken,
+    pub connections: TaskTracker,
+}
+
+impl SyncService {
+    /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
+    pub fn start(store: Store) -> Arc<SyncService> {
+        let service = Arc::new(SyncService {
+            documents: Arc::new(Documents::new(store.clone())),
+            store,
+            hub: Arc::new(Hub::default()),
+            limits: Limits::default(),
+            rate: RateLimit::default(),
+            rules: RuleSet::v1(),
+            shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
+        });
+        tokio::spawn(evict_idle(service.documents.clone(), service.shutdown.clone()));
+        if let Some(pool) = service.store.postgres_pool() {
+            tokio::spawn(hub::listen(
+                pool,
+                service.hub.clone(),
+                service.documents.clone(),
+                service.shutdown.clone(),
+            ));
+        }
+        service
+    }
+
+    /// Stops accepting sync work and waits until every connection has closed.
+    pub async fn shut_down(&self) {
+        self.shutdown.cancel();
+        self.connections.close();
+        self.connections.wait().await;
+    }
+}
+
+/// The sync routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(WEBSOCKET_PATH, get(upgrade::upgrade))
+}
+
+async fn evict_idle(documents: Arc<Documents>, shutdown: CancellationToken) {
+    let idle_ms = i64::try_from(DOCUMENT_IDLE.as_millis()).unwrap_or(i64::MAX);
+    let mut tick = tokio::time::interval(DOCUMENT_IDLE / 4);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                let held = documents.evict_idle(idle_ms);
+                tracing::debug!(documents.held = held, "evicted idle documents");
+            }
+        }
+    }
+}

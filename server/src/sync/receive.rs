@@ -1,0 +1,205 @@
+//! A device's sync message for one document: merge it, check the result, commit durably, and only then
+//! acknowledge; or roll back, quarantine and refuse, without touching the device's other documents.
+//!
+//! The document stays locked from merge to commit, so no other connection sees changes that may still be rolled
+//! back. A document the device may not see gets exactly the answer a missing one gets.
+
+use automerge::sync;
+use automerge::{Automerge, Change, ChangeHash};
+use sync_core::DocumentId;
+use sync_core::case::conflicts;
+use sync_core::protocol::{ErrorCode, Received, ServerEffect, SessionError};
+
+use super::accept::{Placement, Refusal, check_write};
+use super::connection::{Connection, ConnectionError};
+use super::documents::{DocGuard, Loaded};
+use super::hub::HubEvent;
+use crate::clock;
+use crate::projection::Projection;
+use crate::store::{DocumentCommit, Quarantined};
+
+impl Connection {
+    pub(super) async fn receive(
+        &mut self,
+        doc_id: DocumentId,
+        message: sync::Message,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        let mut guard = self.service.documents.open(doc_id).await?;
+        if guard.is_some() && !self.visible.contains(&doc_id) {
+            if !self
+                .service
+                .store
+                .can_see(&self.peer.viewer, &doc_id.to_string())
+                .await?
+            {
+                return Ok(self.session.not_found(doc_id));
+            }
+            self.visible.insert(doc_id);
+        }
+        let creating = guard.is_none();
+        // automerge's first sync message carries heads, not changes: a device offering heads for a document the
+        // server lacks is about to upload it, while one with nothing to offer is asking for a missing document.
+        let offers_content = !message.heads.is_empty();
+        let loaded = guard.get_or_insert_with(|| Loaded {
+            doc: Automerge::new(),
+            tenant_id: self.peer.viewer.tenant_id.clone(),
+            team_id: None,
+            seq: 0,
+        });
+        let received = match self.session.receive_sync(doc_id, &mut loaded.doc, message) {
+            Ok(received) => received,
+            Err(SessionError::NotOpen) => return Ok(Vec::new()),
+            Err(SessionError::Sync { heads_before, source }) => {
+                tracing::info!(connection.id = self.id, case.id = %doc_id, error = %source, "unusable sync message");
+                roll_back(&mut guard, creating, &heads_before);
+                return Ok(self.session.close(
+                    ErrorCode::Malformed,
+                    "the sync message could not be applied".into(),
+                ));
+            }
+        };
+        if received.new_changes.is_empty() {
+            if creating {
+                let empty = guard.take().map(|loaded| loaded.doc).unwrap_or_default();
+                if offers_content {
+                    // Tell the device the server has nothing, so it sends its changes; keep nothing meanwhile.
+                    return Ok(self.session.reply(doc_id, &empty));
+                }
+                // Asking for a document that is not there: the same answer as for one the device may not see.
+                return Ok(self.session.not_found(doc_id));
+            }
+            let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+            return Ok(self.session.reply(doc_id, &loaded.doc));
+        }
+        let verdict = {
+            let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+            let placement = (!creating).then_some(Placement {
+                team_id: loaded.team_id.as_deref(),
+            });
+            check_write(&self.peer.viewer, &self.peer.tenant_slug, placement, &loaded.doc)
+        };
+        match verdict {
+            Ok(case) => self.commit(doc_id, guard, creating, &received, &case).await,
+            Err(refusal) => {
+                self.quarantine(doc_id, &refusal, &received.new_changes).await?;
+                roll_back(&mut guard, creating, &received.heads_before);
+                drop(guard);
+                self.service.hub.publish(HubEvent::RolledBack {
+                    doc: doc_id,
+                    origin: self.id,
+                });
+                Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
+            }
+        }
+    }
+
+    async fn commit(
+        &mut self,
+        doc_id: DocumentId,
+        mut guard: DocGuard,
+        creating: bool,
+        received: &Received,
+        case: &sync_core::case::Case,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        let changes = &received.new_changes;
+        let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
+        let doc_text = doc_id.to_string();
+        let projection = Projection::of(
+            &doc_text,
+            case,
+            &conflicts::list(&loaded.doc),
+            &self.service.rules,
+        );
+        let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+        let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
+        let heads: Vec<String> = loaded.doc.get_heads().iter().map(ChangeHash::to_string).collect();
+        // The creator holds the case, and so do the workers the document names (the store skips anyone outside
+        // the tenant).
+        let mut assign: Vec<String> = vec![self.peer.viewer.user_id.clone()];
+        assign.extend(
+            case.workers
+                .keys()
+                .filter(|u| **u != self.peer.viewer.user_id)
+                .cloned(),
+        );
+        let team_id = if creating {
+            Some(case.team.clone())
+        } else {
+            loaded.team_id.clone()
+        };
+        let commit = DocumentCommit {
+            doc_id: &doc_text,
+            tenant_id: &loaded.tenant_id,
+            team_id: team_id.as_deref(),
+            create: creating,
+            assign_users: if creating { &assign } else { &[] },
+            device_id: Some(&self.peer.device_id),
+            user_id: &self.peer.viewer.user_id,
+            changes: &raw,
+            change_hashes: &hashes,
+            heads: &heads,
+            projection: &projection,
+            now_ms: clock::now_ms(),
+        };
+        match self.service.store.commit_document(&commit).await {
+            Ok(seq) => {
+                loaded.seq = seq;
+                loaded.team_id = team_id;
+                self.visible.insert(doc_id);
+                tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
+                let effects = self.session.committed(doc_id, &loaded.doc);
+                drop(guard);
+                self.service.hub.publish(HubEvent::Changed {
+                    doc: doc_id,
+                    seq,
+                    origin: self.id,
+                });
+                Ok(effects)
+            }
+            Err(error) => {
+                // Not acknowledged, so the device keeps its changes and sends them again on its next connection.
+                roll_back(&mut guard, creating, &received.heads_before);
+                Err(error.into())
+            }
+        }
+    }
+
+    async fn quarantine(
+        &mut self,
+        doc_id: DocumentId,
+        refusal: &Refusal,
+        changes: &[Change],
+    ) -> Result<(), ConnectionError> {
+        let bytes: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        let doc_text = doc_id.to_string();
+        self.service
+            .store
+            .quarantine(&Quarantined {
+                tenant_id: &self.peer.viewer.tenant_id,
+                doc_id: &doc_text,
+                device_id: Some(&self.peer.device_id),
+                user_id: Some(&self.peer.viewer.user_id),
+                reason: refusal.code(),
+                message: &refusal.message,
+                bytes: &bytes,
+                now_ms: clock::now_ms(),
+            })
+            .await?;
+        tracing::info!(connection.id = self.id, case.id = %doc_id, reason = refusal.code(), "quarantined changes");
+        Ok(())
+    }
+}
+
+/// Puts the shared document back as it was before a device's message; a document being created is dropped.
+fn roll_back(guard: &mut DocGuard, creating: bool, heads_before: &[ChangeHash]) {
+    if creating {
+        **guard = None;
+        return;
+    }
+    let Some(loaded) = guard.as_mut() else { return };
+    match loaded.doc.fork_at(heads_before) {
+        Ok(doc) => loaded.doc = doc,
+        // Cannot happen for heads the document had; drop it so the next use reloads it from the store.
+        Err(_) => **guard = None,
+    }
+}

@@ -1,0 +1,244 @@
+//! The document store: commits load back, each commit takes the tenant's next number, a cursor finds exactly
+//! what changed, refused commits leave no trace, and refused changes are quarantined.
+
+use automerge::Automerge;
+use server::store::{DocumentCommit, Quarantined, StoreError};
+
+use crate::fixtures::{NOW, World, Writer, heads_hex, ors, projection_of, srs};
+use crate::helpers::Backend;
+
+both_backends!(
+    a_committed_document_loads_back_with_its_heads,
+    each_commit_takes_the_next_number_of_its_tenant,
+    concurrent_commits_take_distinct_consecutive_numbers,
+    visible_changes_lists_exactly_the_documents_changed_after_the_cursor,
+    a_refused_commit_changes_nothing,
+    quarantined_changes_are_listed_without_their_bytes,
+);
+
+async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let mut case = Writer::new(1, &world.north, &world.nord, &world.anna);
+    case.add_contact(1, Some(ors([50, 50, 50, 50])), Some(srs([95, 95, 95, 95])), true);
+    let first = case.create(store, &[&world.anna]).await;
+
+    let stored = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+    assert_eq!(
+        (stored.seq, stored.tenant_id.as_str()),
+        (first, world.north.id.as_str())
+    );
+    assert_eq!(stored.team_id.as_deref(), Some(world.nord.id.as_str()));
+    let loaded = Automerge::load(&stored.bytes).expect("loads");
+    assert_eq!(loaded.get_heads(), case.doc.heads());
+
+    // A second commit: the whole document still loads, and a copy cached at the first catches up.
+    case.add_contact(2, Some(ors([60, 60, 60, 60])), None, true);
+    let second = case.commit(store).await;
+    let stored = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+    assert_eq!(stored.seq, second);
+    assert_eq!(
+        Automerge::load(&stored.bytes).expect("loads").get_heads(),
+        case.doc.heads()
+    );
+    let mut cached = loaded;
+    let chunks = store.changes_after(&case.doc_id, first).await.expect("store");
+    assert!(
+        chunks.iter().all(|(seq, _)| *seq == second),
+        "only the second commit"
+    );
+    for (_, bytes) in chunks {
+        cached.load_incremental(&bytes).expect("applies");
+    }
+    assert_eq!(cached.get_heads(), case.doc.heads());
+
+    assert!(
+        store
+            .load_document("no-such-case")
+            .await
+            .expect("store")
+            .is_none()
+    );
+}
+
+async fn each_commit_takes_the_next_number_of_its_tenant(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    assert_eq!(store.tenant_cursor(&world.north.id).await.expect("store"), 0);
+    let mut one = Writer::new(1, &world.north, &world.nord, &world.anna);
+    let mut two = Writer::new(2, &world.north, &world.nord, &world.bo);
+    let mut west = Writer::new(3, &world.west, &world.bost, &world.mads);
+
+    assert_eq!(one.create(store, &[&world.anna]).await, 1);
+    assert_eq!(two.create(store, &[&world.bo]).await, 2);
+    // Another tenant counts on its own.
+    assert_eq!(west.create(store, &[&world.mads]).await, 1);
+    one.add_contact(1, None, None, true);
+    assert_eq!(one.commit(store).await, 3);
+    assert_eq!(store.tenant_cursor(&world.north.id).await.expect("store"), 3);
+    assert_eq!(store.tenant_cursor(&world.west.id).await.expect("store"), 1);
+}
+
+async fn concurrent_commits_take_distinct_consecutive_numbers(backend: Backend) {
+    let world = World::new(backend).await;
+    let tasks: Vec<_> = (1..=8)
+        .map(|n| {
+            let mut case = Writer::new(n, &world.north, &world.nord, &world.anna);
+            let store = world.store().clone();
+            let holder = world.anna.clone();
+            tokio::spawn(async move { case.create(&store, &[&holder]).await })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.push(task.await.expect("commits"));
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=8).collect::<Vec<i64>>());
+}
+
+async fn visible_changes_lists_exactly_the_documents_changed_after_the_cursor(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let anna = world.viewer(&world.anna).await;
+    let mut cases: Vec<Writer> = (1..=4)
+        .map(|n| Writer::new(n, &world.north, &world.nord, &world.anna))
+        .collect();
+    for case in &mut cases {
+        case.create(store, &[&world.anna]).await;
+    }
+    // A case anna may not see (team Syd does not share, and it is not hers) changes too.
+    let mut hidden = Writer::new(9, &world.north, &world.syd, &world.cy);
+    hidden.create(store, &[&world.cy]).await;
+
+    let (cursor, all) = store.visible_changes(&anna, None).await.expect("store");
+    assert_eq!(cursor, 5);
+    assert_eq!(all.len(), 4);
+
+    cases[1].add_contact(1, None, None, true);
+    cases[1].commit(store).await;
+    cases[3].add_contact(2, None, None, true);
+    cases[3].commit(store).await;
+    hidden.add_contact(3, None, None, true);
+    hidden.commit(store).await;
+
+    let (now, mut changed) = store.visible_changes(&anna, Some(cursor)).await.expect("store");
+    assert_eq!(now, store.tenant_cursor(&world.north.id).await.expect("store"));
+    changed.sort();
+    let mut expected: Vec<(String, Vec<String>)> = [&cases[1], &cases[3]]
+        .iter()
+        .map(|c| (c.doc_id.clone(), heads_hex(&c.doc.heads())))
+        .collect();
+    expected.sort();
+    assert_eq!(changed, expected);
+    let (again, nothing) = store.visible_changes(&anna, Some(now)).await.expect("store");
+    assert_eq!((again, nothing.len()), (now, 0));
+}
+
+async fn a_refused_commit_changes_nothing(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let mut case = Writer::new(1, &world.north, &world.nord, &world.anna);
+    case.create(store, &[&world.anna]).await;
+    let before = store.tenant_cursor(&world.north.id).await.expect("store");
+
+    let projection = projection_of("missing", case.doc.automerge());
+    let mut commit = DocumentCommit {
+        doc_id: "missing",
+        tenant_id: &world.north.id,
+        team_id: Some(&world.nord.id),
+        create: false,
+        assign_users: &[],
+        device_id: None,
+        user_id: &world.anna.id,
+        changes: &[],
+        change_hashes: &[],
+        heads: &[],
+        projection: &projection,
+        now_ms: NOW,
+    };
+    let missing = store.commit_document(&commit).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    // A team of another tenant is refused, even though the team exists.
+    commit.create = true;
+    commit.team_id = Some(&world.bost.id);
+    let foreign = store.commit_document(&commit).await;
+    assert!(matches!(foreign, Err(StoreError::NotFound(_))), "{foreign:?}");
+    let projection = projection_of(&case.doc_id, case.doc.automerge());
+    commit.doc_id = &case.doc_id;
+    commit.team_id = Some(&world.nord.id);
+    commit.projection = &projection;
+    let twice = store.commit_document(&commit).await;
+    assert!(matches!(twice, Err(StoreError::AlreadyExists)), "{twice:?}");
+    commit.create = false;
+    let unhashed_changes = [vec![1, 2, 3]];
+    commit.changes = &unhashed_changes;
+    let unhashed = store.commit_document(&commit).await;
+    assert!(
+        matches!(unhashed, Err(StoreError::InvalidArgument(_))),
+        "{unhashed:?}"
+    );
+
+    assert_eq!(store.tenant_cursor(&world.north.id).await.expect("store"), before);
+    assert!(store.load_document("missing").await.expect("store").is_none());
+}
+
+async fn quarantined_changes_are_listed_without_their_bytes(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let device = store
+        .register_device(&world.anna.id, &world.north.id, "test phone", NOW)
+        .await
+        .expect("device");
+    let refuse = |doc_id: &'static str, reason: &'static str, bytes: &'static [u8], at: i64| Quarantined {
+        tenant_id: &world.north.id,
+        doc_id,
+        device_id: Some(&device.id),
+        user_id: Some(&world.anna.id),
+        reason,
+        message: "contacts.x.ors.items[2]: an item is 0 to 100 mm",
+        bytes,
+        now_ms: at,
+    };
+    let first = store
+        .quarantine(&refuse("case-a", "invalid", &[1, 2, 3], NOW))
+        .await
+        .expect("store");
+    let second = store
+        .quarantine(&refuse("case-b", "forbidden", &[4; 10], NOW + 1))
+        .await
+        .expect("store");
+
+    let for_device = store.quarantined_for_device(&device.id).await.expect("store");
+    let listed: Vec<(&str, &str, &str, i64)> = for_device
+        .iter()
+        .map(|q| (q.id.as_str(), q.doc_id.as_str(), q.reason.as_str(), q.byte_len))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (first.as_str(), "case-a", "invalid", 3),
+            (second.as_str(), "case-b", "forbidden", 10)
+        ]
+    );
+    let for_case = store.quarantined_for_case("case-b").await.expect("store");
+    assert_eq!(for_case.len(), 1);
+    assert_eq!(for_case[0].device_id.as_deref(), Some(device.id.as_str()));
+    assert_eq!(for_case[0].user_id.as_deref(), Some(world.anna.id.as_str()));
+    assert!(for_case[0].resolved_at.is_none());
+    assert!(
+        store
+            .quarantined_for_case("case-c")
+            .await
+            .expect("store")
+            .is_empty()
+    );
+}

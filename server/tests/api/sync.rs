@@ -1,0 +1,536 @@
+//! The sync endpoint over a real WebSocket: durable acknowledgement, reconnects that cost what changed, refusal
+//! without blocking other documents, tenant isolation, live updates (across two server processes on PostgreSQL)
+//! and protocol errors.
+
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, Automerge, ROOT, ReadDoc};
+use server::app::AppState;
+use sync_core::DocumentId;
+use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_valid_case};
+use sync_core::protocol::{ClientEffect, ErrorCode, Frame, PROTOCOL_VERSION, RefusalReason};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, TestDatabase};
+use tests::device::{Device, open_socket};
+
+both_backends!(
+    a_new_case_is_acknowledged_only_once_committed_and_projected,
+    reconnect_syncs_only_changed_documents,
+    a_case_of_another_tenant_looks_exactly_like_a_missing_one,
+    an_invalid_change_is_quarantined_and_other_documents_carry_on,
+    live_changes_reach_a_connected_teammate,
+    a_connection_without_a_valid_token_is_refused,
+    a_client_speaking_another_protocol_version_gets_a_clear_error,
+    an_oversized_frame_gets_a_clear_error_before_the_close,
+    documents_leave_memory_when_idle,
+);
+
+const NOW: i64 = 1_764_000_000_000;
+
+/// A server listening on TCP, stopped when dropped.
+struct Running {
+    port: u16,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _database: Option<TestDatabase>,
+}
+
+impl Running {
+    async fn start(backend: Backend) -> Running {
+        Self::serve(TestApp::spawn(backend).await)
+    }
+
+    /// A second process on the same database.
+    async fn beside(other: &Running, url: &str) -> Running {
+        let _ = other;
+        Self::serve(TestApp::builder(Backend::Postgres).on_database(url).build().await)
+    }
+
+    fn serve(test_app: TestApp) -> Running {
+        let TestApp { app, database, .. } = test_app;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = app.state().clone();
+        let port = app.port();
+        let task = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        Running {
+            port,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+            _database: database,
+        }
+    }
+
+    /// Logs a demo user in on a new device.
+    async fn device(&self, tenant: &str, username: &str) -> Device {
+        let tenant_row = self
+            .state
+            .store
+            .tenant_by_slug(tenant)
+            .await
+            .expect("store")
+            .expect("tenant");
+        let user = self
+            .state
+            .store
+            .user_by_username(&tenant_row.id, username)
+            .await
+            .expect("store")
+            .expect("user");
+        let body = serde_json::json!({
+            "tenant": tenant, "username": username, "password": DEMO_PASSWORD, "device": "test phone"
+        });
+        let response = http_post_json(self.port, "/v1/auth/login", &body).await;
+        let _ = user;
+        Device::new(
+            response["device_id"].as_str().expect("device id"),
+            response["access_token"].as_str().expect("token"),
+        )
+    }
+
+    async fn team_of(&self, tenant: &str, username: &str) -> String {
+        let tenant = self
+            .state
+            .store
+            .tenant_by_slug(tenant)
+            .await
+            .expect("store")
+            .expect("tenant");
+        let user = self
+            .state
+            .store
+            .user_by_username(&tenant.id, username)
+            .await
+            .expect("store")
+            .expect("user");
+        user.team_id.expect("a team")
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("stops in time")
+                .expect("task")
+                .expect("served");
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 JSON POST over TCP (the tests need no HTTP client crate for one call).
+async fn http_post_json(port: u16, path: &str, body: &serde_json::Value) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = body.to_string();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connects");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("reads");
+    let (_, json) = response.split_once("\r\n\r\n").expect("a body");
+    serde_json::from_str(json).unwrap_or_else(|_| panic!("not JSON: {response}"))
+}
+
+fn new_case(team: &str, n: u128) -> (DocumentId, Automerge) {
+    let citizen = Citizen {
+        display_name: format!("Synthetic {n}"),
+        reference: format!("test-{n}"),
+        birth_year: Some(1985),
+    };
+    let mut doc = CaseDocument::create(
+        ActorId::random(),
+        &Case::new("hoeje-taastrup", team, citizen),
+        NOW,
+    )
+    .expect("valid case");
+    doc.add_contact(Uuid::from_u128(n), contact(), NOW)
+        .expect("valid contact");
+    (DocumentId::from_uuid(Uuid::new_v4()), doc.into_automerge())
+}
+
+fn contact() -> NewContact {
+    NewContact {
+        kind: "home_visit".into(),
+        start_ms: NOW,
+        duration_minutes: 60,
+        course: None,
+        workers: vec![],
+        notes: "Synthetic note".into(),
+        goals: vec![],
+        ors: None,
+        srs: None,
+        recorded_by: "tester".into(),
+    }
+}
+
+fn add_contact(doc: &mut Automerge, n: u128) {
+    let mut case = CaseDocument::from_automerge(std::mem::take(doc), NOW).expect("a case");
+    case.add_contact(Uuid::from_u128(n), contact(), NOW)
+        .expect("valid contact");
+    *doc = case.into_automerge();
+}
+
+async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let (id, doc) = new_case(&team, 1);
+    anna.docs.insert(id, doc);
+    anna.sync(server.port).await;
+
+    let heads = anna.docs[&id].get_heads();
+    assert!(
+        anna.is_acked(&id, &anna.docs[&id]),
+        "the upload is acknowledged: {:?}",
+        anna.effects
+    );
+    // Acknowledged means committed: a fresh read of the store has the document at the acknowledged heads.
+    let stored = server
+        .state
+        .store
+        .load_document(&id.to_string())
+        .await
+        .expect("store")
+        .expect("stored");
+    let stored_doc = Automerge::load(&stored.bytes).expect("loads");
+    assert_eq!(stored_doc.get_heads(), heads);
+    read_valid_case(&stored_doc).expect("a valid case");
+    let projection = server
+        .state
+        .store
+        .projection_rows(&id.to_string())
+        .await
+        .expect("projection");
+    assert_eq!(projection.contacts.len(), 1);
+    server.stop().await;
+}
+
+async fn reconnect_syncs_only_changed_documents(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let ids: Vec<DocumentId> = (0..20)
+        .map(|n| {
+            let (id, doc) = new_case(&team, 100 + n);
+            anna.docs.insert(id, doc);
+            id
+        })
+        .collect();
+    anna.sync(server.port).await;
+    // A second sync settles the cursor past anna's own uploads.
+    anna.sync(server.port).await;
+
+    // Bo (same team, sharing cases) changes 3 of them.
+    let mut bo = server.device("hoeje-taastrup", "bo").await;
+    bo.sync(server.port).await;
+    for (n, id) in ids.iter().take(3).enumerate() {
+        let doc = bo.docs.get_mut(id).expect("bo sees the team's cases");
+        add_contact(doc, 500 + n as u128);
+    }
+    bo.sync(server.port).await;
+
+    anna.received.clear();
+    anna.effects.clear();
+    anna.sync(server.port).await;
+    let welcome = anna.received.iter().find_map(|f| match f {
+        Frame::Welcome { changed, .. } => Some(changed.clone()),
+        _ => None,
+    });
+    let changed: Vec<DocumentId> = welcome.expect("a welcome").iter().map(|e| e.doc).collect();
+    for id in ids.iter().take(3) {
+        assert!(changed.contains(id), "a changed document is listed");
+    }
+    for id in ids.iter().skip(3) {
+        assert!(
+            !changed.contains(id),
+            "an unchanged document is not listed: {} listed",
+            changed.len()
+        );
+    }
+    let synced: std::collections::BTreeSet<DocumentId> = anna
+        .received
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Sync { doc, .. } => Some(*doc),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        synced.iter().all(|d| ids[..3].contains(d)),
+        "only changed documents sync: {synced:?}"
+    );
+    for id in &ids[..3] {
+        assert_eq!(anna.docs[id].get_heads(), bo.docs[id].get_heads());
+    }
+    server.stop().await;
+}
+
+async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let (id, doc) = new_case(&team, 2);
+    anna.docs.insert(id, doc.clone());
+    anna.sync(server.port).await;
+
+    // Mads of another municipality asks for the id (guessed or leaked) and for an id nobody uses.
+    let mut mads = server.device("holstebro", "mads").await;
+    let missing = DocumentId::from_uuid(Uuid::new_v4());
+    mads.docs.insert(id, Automerge::new());
+    mads.docs.insert(missing, Automerge::new());
+    let mut connection = mads.connect(server.port).await;
+    mads.run_until(&mut connection, Duration::from_secs(20), |d| {
+        d.refused(&id) && d.refused(&missing)
+    })
+    .await;
+    let answers: Vec<(RefusalReason, String)> = mads
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            ClientEffect::Refused { reason, message, .. } => Some((*reason, message.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0], answers[1], "the two answers are identical");
+    assert_eq!(answers[0].0, RefusalReason::NotFound);
+    assert!(
+        mads.docs[&id].get_heads().is_empty(),
+        "nothing of the case reached mads"
+    );
+
+    // With a copy of his own to push, he is refused the same way, and the case is untouched.
+    let mut fork = doc.fork();
+    fork.set_actor(ActorId::random());
+    add_contact(&mut fork, 77);
+    let mut mads = server.device("holstebro", "mads").await;
+    mads.docs.insert(id, fork);
+    let mut connection = mads.connect(server.port).await;
+    mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&id))
+        .await;
+    // Nothing of the foreign copy reached the case.
+    let stored = server
+        .state
+        .store
+        .load_document(&id.to_string())
+        .await
+        .expect("store")
+        .expect("stored");
+    assert_eq!(
+        Automerge::load(&stored.bytes).expect("loads").get_heads(),
+        doc.get_heads()
+    );
+    server.stop().await;
+}
+
+async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let (good, good_doc) = new_case(&team, 3);
+    let (bad, mut bad_doc) = new_case(&team, 4);
+    // A broken client writes a score of 150 mm straight into the document.
+    bad_doc
+        .transact(|tx| {
+            let contacts = tx.get(ROOT, "contacts")?.expect("contacts").1;
+            let contact = tx
+                .get(&contacts, Uuid::from_u128(4).to_string())?
+                .expect("contact")
+                .1;
+            let ors = tx.put_object(&contact, "ors", automerge::ObjType::Map)?;
+            tx.put(&ors, "instrument", "ors")?;
+            tx.put(&ors, "rater", "citizen")?;
+            let entry = tx.put_object(&ors, "entry", automerge::ObjType::Map)?;
+            let items_variant = tx.put_object(&entry, "items", automerge::ObjType::Map)?;
+            let items = tx.put_object(&items_variant, "items", automerge::ObjType::List)?;
+            for (i, value) in [50_i64, 150, 50, 50].into_iter().enumerate() {
+                tx.insert(&items, i, value)?;
+            }
+            Ok::<_, automerge::AutomergeError>(())
+        })
+        .expect("raw edit");
+    anna.docs.insert(good, good_doc);
+    anna.docs.insert(bad, bad_doc);
+    anna.sync(server.port).await;
+
+    assert!(
+        anna.is_acked(&good, &anna.docs[&good]),
+        "the valid document is committed"
+    );
+    let refusal = anna.effects.iter().find_map(|e| match e {
+        ClientEffect::Refused { doc, reason, message } if *doc == bad => Some((*reason, message.clone())),
+        _ => None,
+    });
+    let (reason, message) = refusal.expect("the invalid document is refused");
+    assert_eq!(reason, RefusalReason::Invalid);
+    assert!(
+        message.contains("ors.items[1]"),
+        "the message names the field: {message}"
+    );
+    let quarantined = server
+        .state
+        .store
+        .quarantined_for_case(&bad.to_string())
+        .await
+        .expect("store");
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].reason, "invalid");
+    assert!(
+        server
+            .state
+            .store
+            .load_document(&bad.to_string())
+            .await
+            .expect("store")
+            .is_none()
+    );
+    server.stop().await;
+}
+
+async fn live_changes_reach_a_connected_teammate(backend: Backend) {
+    let first = Running::start(backend).await;
+    // On PostgreSQL the teammate is connected to a second server process sharing the database.
+    let second_database_url = first._database.as_ref().map(|db| db.url.clone()).expect("url");
+    let second = match backend {
+        Backend::Postgres => Some(Running::beside(&first, &second_database_url).await),
+        Backend::Sqlite => None,
+    };
+    let other = second.as_ref().unwrap_or(&first);
+    let team = first.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = first.device("hoeje-taastrup", "anna").await;
+    let (id, doc) = new_case(&team, 5);
+    anna.docs.insert(id, doc);
+    anna.sync(first.port).await;
+
+    let mut bo = other.device("hoeje-taastrup", "bo").await;
+    let mut bo_connection = bo.connect(other.port).await;
+    bo.run_until(&mut bo_connection, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    assert!(bo.docs.contains_key(&id), "bo got the team's case on connecting");
+
+    let mut anna_connection = anna.connect(first.port).await;
+    anna.run_until(&mut anna_connection, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    add_contact(anna.docs.get_mut(&id).expect("doc"), 600);
+    let expected = anna.docs[&id].get_heads();
+    let started = tokio::time::Instant::now();
+    anna.edited(&mut anna_connection, id).await;
+    // Both phones keep reading their sockets, as connected apps do.
+    let anna_done = anna.run_until(&mut anna_connection, Duration::from_secs(5), |d| {
+        d.is_acked(&id, &d.docs[&id])
+    });
+    let bo_done = bo.run_until(&mut bo_connection, Duration::from_secs(5), |d| {
+        d.docs[&id].get_heads() == expected
+    });
+    tokio::join!(anna_done, bo_done);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "live update took {took:?}");
+    if let Some(second) = second {
+        second.stop().await;
+    }
+    first.stop().await;
+}
+
+async fn a_connection_without_a_valid_token_is_refused(backend: Backend) {
+    let server = Running::start(backend).await;
+    let refused = open_socket(server.port, "not-a-token", "tovholder.v1").await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
+        other => panic!("expected a 401, got {other:?}"),
+    }
+    server.stop().await;
+}
+
+async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: Backend) {
+    use futures_util::{SinkExt, StreamExt};
+    let server = Running::start(backend).await;
+    let anna = server.device("hoeje-taastrup", "anna").await;
+    let mut socket = open_socket(server.port, &anna.token, "tovholder.v2")
+        .await
+        .expect("connects");
+    let mut frame = sync_core::protocol::encode(&Frame::Hello {
+        client: "old".into(),
+        device: anna.device_id.clone(),
+        cursor: None,
+        manifest: vec![],
+    });
+    frame[0] = PROTOCOL_VERSION + 1;
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Binary(frame.into()))
+        .await
+        .expect("send");
+    let reply = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        .await
+        .expect("an answer");
+    let Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(bytes))) = reply else {
+        panic!("expected an error frame, got {reply:?}");
+    };
+    match sync_core::protocol::decode(&bytes, &Default::default()).expect("decodes") {
+        Frame::Error { code, message } => {
+            assert_eq!(code, ErrorCode::ProtocolVersion);
+            assert!(message.contains("protocol 2"), "{message}");
+        }
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+    server.stop().await;
+}
+
+async fn an_oversized_frame_gets_a_clear_error_before_the_close(backend: Backend) {
+    use futures_util::{SinkExt, StreamExt};
+    let server = Running::start(backend).await;
+    let anna = server.device("hoeje-taastrup", "anna").await;
+    let mut socket = open_socket(server.port, &anna.token, "tovholder.v1")
+        .await
+        .expect("connects");
+    let too_big = vec![1_u8; server.state.sync.limits.max_frame_bytes + 1];
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Binary(too_big.into()))
+        .await
+        .expect("send");
+    let reply = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        .await
+        .expect("an answer");
+    let Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(bytes))) = reply else {
+        panic!("expected an error frame, got {reply:?}");
+    };
+    match sync_core::protocol::decode(&bytes, &Default::default()).expect("decodes") {
+        Frame::Error { code, .. } => assert_eq!(code, ErrorCode::FrameTooLarge),
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+    server.stop().await;
+}
+
+async fn documents_leave_memory_when_idle(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    for n in 0..30 {
+        let (id, doc) = new_case(&team, 900 + n);
+        anna.docs.insert(id, doc);
+    }
+    anna.sync(server.port).await;
+    let documents = &server.state.sync.documents;
+    assert!(documents.held_count() >= 30, "the documents in use are in memory");
+    // Nothing is in use any more: everything held goes, however many documents were ever touched.
+    assert_eq!(documents.evict_idle(0), 0);
+    assert_eq!(documents.held_count(), 0);
+    // And comes back from the store when needed.
+    anna.docs.clear();
+    anna.cursor = None;
+    anna.sync(server.port).await;
+    assert!(anna.docs.len() >= 30);
+    server.stop().await;
+}

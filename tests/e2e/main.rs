@@ -1,0 +1,9 @@
+//! End-to-end tests: real `tovholder` processes on real databases, devices over real WebSockets.
+//!
+//! - two processes on one PostgreSQL pass changes both ways, live;
+//! - a server killed with SIGKILL in the middle of an upload storm loses no acknowledged change, and the devices
+//!   resume without duplicates or loss.
+
+mod cases;
+mod crash;
+mod live;

@@ -1,0 +1,235 @@
+//! A test device: documents in memory, driven over a real WebSocket by sync-core's `ClientSession`, as the `tov`
+//! client drives it. Tests use it to play phones against a real server, in-process or in another process.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use automerge::{Automerge, ChangeHash};
+use futures_util::{SinkExt, StreamExt};
+use sync_core::DocumentId;
+use sync_core::protocol::{ClientEffect, ClientSession, Frame, ManifestEntry, decode, encode};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// One phone: its documents, what the server acknowledged, its cursor, and every effect and frame it saw.
+pub struct Device {
+    pub device_id: String,
+    pub token: String,
+    pub docs: BTreeMap<DocumentId, Automerge>,
+    pub acked: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    pub cursor: Option<u64>,
+    pub effects: Vec<ClientEffect>,
+    /// Every frame received, across connections.
+    pub received: Vec<Frame>,
+    /// Where the current connection's effects start in `effects`.
+    connection_start: usize,
+    /// Frame bytes sent and received, across connections (for benchmarks).
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+/// An open connection of a [`Device`].
+pub struct Connection {
+    pub socket: Socket,
+    pub session: ClientSession,
+}
+
+impl Device {
+    pub fn new(device_id: &str, token: &str) -> Self {
+        Self {
+            device_id: device_id.to_owned(),
+            token: token.to_owned(),
+            docs: BTreeMap::new(),
+            acked: BTreeMap::new(),
+            cursor: None,
+            effects: Vec::new(),
+            received: Vec::new(),
+            connection_start: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+        }
+    }
+
+    /// Documents with changes the server has not acknowledged, or every document without a cursor.
+    pub fn manifest(&self) -> Vec<ManifestEntry> {
+        self.docs
+            .iter()
+            .filter(|(id, doc)| self.cursor.is_none() || !self.is_acked(id, doc))
+            .map(|(id, doc)| ManifestEntry {
+                doc: *id,
+                heads: doc.get_heads(),
+            })
+            .collect()
+    }
+
+    /// Whether every head of the document is among the heads the server acknowledged.
+    pub fn is_acked(&self, id: &DocumentId, doc: &Automerge) -> bool {
+        self.acked
+            .get(id)
+            .is_some_and(|acked| doc.get_heads().iter().all(|h| acked.contains(h)))
+    }
+
+    /// Opens a connection and sends the Hello; panics if the server refuses.
+    pub async fn connect(&mut self, port: u16) -> Connection {
+        match self.try_connect(port).await {
+            Ok(connection) => connection,
+            Err(error) => panic!("cannot connect: {error}"),
+        }
+    }
+
+    pub async fn try_connect(&mut self, port: u16) -> Result<Connection, String> {
+        let socket = open_socket(port, &self.token, "tovholder.v1")
+            .await
+            .map_err(|e| e.to_string())?;
+        self.connection_start = self.effects.len();
+        let mut connection = Connection {
+            socket,
+            session: ClientSession::new("test-device/1".into(), self.device_id.clone()),
+        };
+        let effects = connection.session.start(self.cursor, self.manifest());
+        self.try_apply(&mut connection, effects).await?;
+        Ok(connection)
+    }
+
+    /// Connects, syncs until caught up and every local change is acknowledged, and disconnects.
+    pub async fn sync(&mut self, port: u16) {
+        if let Err(error) = self.try_sync(port, Duration::from_secs(20)).await {
+            panic!("{error}; the last effects: {:?}", last(&self.effects));
+        }
+    }
+
+    /// Like [`Self::sync`], with an error instead of a panic when the server goes away.
+    pub async fn try_sync(&mut self, port: u16, timeout: Duration) -> Result<(), String> {
+        let mut connection = self.try_connect(port).await?;
+        self.try_run_until(&mut connection, timeout, |device| device.settled())
+            .await?;
+        let _ = connection.socket.close(None).await;
+        Ok(())
+    }
+
+    /// Caught up on this connection and nothing pending.
+    pub fn settled(&self) -> bool {
+        self.in_sync()
+            && self
+                .docs
+                .iter()
+                .all(|(id, doc)| self.is_acked(id, doc) || self.refused(id))
+    }
+
+    /// The current connection has caught up.
+    pub fn in_sync(&self) -> bool {
+        self.effects[self.connection_start..].contains(&ClientEffect::InSync)
+    }
+
+    pub fn refused(&self, id: &DocumentId) -> bool {
+        self.effects
+            .iter()
+            .any(|e| matches!(e, ClientEffect::Refused { doc, .. } if doc == id))
+    }
+
+    /// Processes frames until `done` holds; panics after `timeout` or if the connection ends.
+    pub async fn run_until(
+        &mut self,
+        connection: &mut Connection,
+        timeout: Duration,
+        done: impl Fn(&Device) -> bool,
+    ) {
+        if let Err(error) = self.try_run_until(connection, timeout, done).await {
+            panic!("{error}; the last effects: {:?}", last(&self.effects));
+        }
+    }
+
+    /// Processes frames until `done` holds; an error when `timeout` passes or the connection ends (a server
+    /// killed in the middle, say).
+    pub async fn try_run_until(
+        &mut self,
+        connection: &mut Connection,
+        timeout: Duration,
+        done: impl Fn(&Device) -> bool,
+    ) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !done(self) {
+            let message = tokio::time::timeout_at(deadline, connection.socket.next())
+                .await
+                .map_err(|_| "timed out".to_owned())?;
+            match message {
+                Some(Ok(Message::Binary(bytes))) => {
+                    self.bytes_received += bytes.len() as u64;
+                    if let Ok(frame) = decode(&bytes, &Default::default()) {
+                        self.received.push(frame);
+                    }
+                    let effects = connection.session.handle_frame(&bytes, &mut self.docs);
+                    self.try_apply(connection, effects).await?;
+                }
+                Some(Ok(_)) => {}
+                other => return Err(format!("connection ended: {other:?}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// A local edit while connected is sent at once.
+    pub async fn edited(&mut self, connection: &mut Connection, doc: DocumentId) {
+        let effects = connection.session.local_change(doc, &mut self.docs);
+        if let Err(error) = self.try_apply(connection, effects).await {
+            panic!("{error}");
+        }
+    }
+
+    async fn try_apply(
+        &mut self,
+        connection: &mut Connection,
+        effects: Vec<ClientEffect>,
+    ) -> Result<(), String> {
+        for effect in effects {
+            match &effect {
+                ClientEffect::Send(frame) => {
+                    let bytes = encode(frame);
+                    self.bytes_sent += bytes.len() as u64;
+                    connection
+                        .socket
+                        .send(Message::Binary(bytes.into()))
+                        .await
+                        .map_err(|e| format!("send failed: {e}"))?;
+                    continue;
+                }
+                ClientEffect::Acknowledged { doc, heads } => {
+                    self.acked.insert(*doc, heads.clone());
+                }
+                ClientEffect::CursorAdvanced(cursor) => self.cursor = Some(*cursor),
+                ClientEffect::Purge { doc, .. } => {
+                    self.docs.remove(doc);
+                }
+                _ => {}
+            }
+            self.effects.push(effect);
+        }
+        Ok(())
+    }
+}
+
+/// Opens the sync WebSocket with a token and a protocol entry.
+pub async fn open_socket(
+    port: u16,
+    token: &str,
+    protocol: &str,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = format!("ws://127.0.0.1:{port}/v1/sync").into_client_request()?;
+    let offered = format!("{protocol}, bearer.{token}");
+    let value = offered.parse().map_err(|_| {
+        tokio_tungstenite::tungstenite::Error::Url(
+            tokio_tungstenite::tungstenite::error::UrlError::UnableToConnect("bad token".into()),
+        )
+    })?;
+    request.headers_mut().insert("Sec-WebSocket-Protocol", value);
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(socket)
+}
+
+fn last(effects: &[ClientEffect]) -> &[ClientEffect] {
+    &effects[effects.len().saturating_sub(8)..]
+}

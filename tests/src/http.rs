@@ -1,0 +1,54 @@
+//! A minimal HTTP/1.1 JSON client over TCP: tests make a handful of JSON calls and need no HTTP client crate.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::device::Device;
+
+/// POSTs `body` as JSON to `127.0.0.1:port` and returns the status and the parsed JSON answer.
+pub async fn post_json(
+    port: u16,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<(u16, serde_json::Value), String> {
+    let body = body.to_string();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (head, json) = response.split_once("\r\n\r\n").ok_or("no body")?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("no status")?;
+    let value = serde_json::from_str(json).map_err(|_| format!("not JSON: {response}"))?;
+    Ok((status, value))
+}
+
+/// Logs a user in on a new device and returns it, ready to sync.
+pub async fn login(port: u16, tenant: &str, username: &str, password: &str) -> Device {
+    let body = serde_json::json!({
+        "tenant": tenant, "username": username, "password": password, "device": "test phone"
+    });
+    let (status, answer) = post_json(port, "/v1/auth/login", &body)
+        .await
+        .expect("login answers");
+    assert_eq!(status, 200, "login of {username}: {answer}");
+    Device::new(
+        answer["device_id"].as_str().expect("a device id"),
+        answer["access_token"].as_str().expect("an access token"),
+    )
+}
