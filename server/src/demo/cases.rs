@@ -79,6 +79,7 @@ pub(super) async fn load(
             tenant_id: &tenant.id,
             team_id: Some(&team.id),
             create: true,
+            base_seq: None,
             assign_users: &case.holders,
             device_id: None,
             user_id: case.holders.first().map_or("", String::as_str),

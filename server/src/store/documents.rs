@@ -40,6 +40,10 @@ pub struct DocumentCommit<'a> {
     pub team_id: Option<&'a str>,
     /// Whether this commit creates the case row; [`StoreError::AlreadyExists`] if it exists already.
     pub create: bool,
+    /// The sequence number of the last commit the caller's copy of the document includes (see
+    /// [`StoredDocument::seq`]); `None` when creating. If another commit came in since, the commit is refused
+    /// with [`StoreError::Stale`]: the projection was computed from an out-of-date document.
+    pub base_seq: Option<i64>,
     /// Users to assign the new case to (only with `create`); users of another tenant are skipped.
     pub assign_users: &'a [String],
     /// The uploading device; `None` for changes the server made itself (the demo loader).
@@ -60,6 +64,12 @@ const CHUNKS_AFTER: &str = "SELECT through_seq AS seq, CAST(-1 AS BIGINT) AS idx
      WHERE doc_id = $1 AND through_seq > $2 \
      UNION ALL SELECT seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 \
      ORDER BY 1, 2";
+
+/// The sequence number of the last commit folded into a document: its newest change, or its snapshot if
+/// compaction folded everything.
+const LAST_COMMIT: &str = "SELECT CAST(COALESCE(MAX(s), 0) AS BIGINT) FROM ( \
+     SELECT MAX(seq) AS s FROM doc_changes WHERE doc_id = $1 \
+     UNION ALL SELECT MAX(through_seq) AS s FROM doc_snapshots WHERE doc_id = $1) AS last_commit";
 
 impl Store {
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
@@ -116,7 +126,18 @@ impl Store {
         heads.sort();
         let heads = join_heads(&heads);
         let mut tx = self.begin_write().await?;
+        // The tenant's row lock (SQLite: the write lock) is held from here on, so the check below cannot race
+        // another process's commit to the same document.
         let seq = tx.next_seq(commit.tenant_id).await?;
+        if let Some(base) = commit.base_seq {
+            let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
+                .bind(commit.doc_id)
+                .fetch_one(&mut *conn)
+                .await?);
+            if latest != base {
+                return Err(StoreError::Stale);
+            }
+        }
         if commit.create {
             tx.insert_case(commit, seq, &heads).await?;
         }

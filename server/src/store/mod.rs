@@ -79,6 +79,9 @@ pub enum StoreError {
     /// The caller passed arguments that contradict each other (e.g. fewer hashes than changes).
     #[error("invalid argument: {0}")]
     InvalidArgument(&'static str),
+    /// The document changed (in another process) since the caller read it: catch up and try again.
+    #[error("the document changed since it was read")]
+    Stale,
     /// A row holds a value the code does not understand (e.g. an unknown role).
     #[error("invalid stored value: {0}")]
     Corrupt(String),

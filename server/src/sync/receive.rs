@@ -16,7 +16,7 @@ use super::documents::{DocGuard, Loaded};
 use super::hub::HubEvent;
 use crate::clock;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Quarantined};
+use crate::store::{DocumentCommit, Quarantined, StoreError};
 
 impl Connection {
     pub(super) async fn receive(
@@ -71,38 +71,77 @@ impl Connection {
             let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
             return Ok(self.session.reply(doc_id, &loaded.doc));
         }
-        let verdict = {
-            let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-            let placement = (!creating).then_some(Placement {
-                team_id: loaded.team_id.as_deref(),
-            });
-            check_write(&self.peer.viewer, &self.peer.tenant_slug, placement, &loaded.doc)
-        };
-        match verdict {
-            Ok(case) => self.commit(doc_id, guard, creating, &received, &case).await,
-            Err(refusal) => {
-                self.quarantine(doc_id, &refusal, &received.new_changes).await?;
-                roll_back(&mut guard, creating, &received.heads_before);
-                drop(guard);
-                self.service.hub.publish(HubEvent::RolledBack {
-                    doc: doc_id,
-                    origin: self.id,
-                });
-                Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
-            }
-        }
+        self.check_and_commit(doc_id, guard, creating, &received).await
     }
 
-    async fn commit(
+    /// Checks the merged document and commits it. When another server process committed to the document in the
+    /// meantime (the store says `Stale`), the document is reloaded with the device's changes applied on top and
+    /// checked and committed again, so the projection is never computed from an out-of-date document.
+    async fn check_and_commit(
         &mut self,
         doc_id: DocumentId,
         mut guard: DocGuard,
         creating: bool,
         received: &Received,
-        case: &sync_core::case::Case,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
-        let changes = &received.new_changes;
-        let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
+        const ATTEMPTS: usize = 3;
+        // After a reload the document no longer has `heads_before` as its state before the device's changes, so
+        // undoing them means dropping it (the next use loads it from the store) rather than rolling back.
+        let mut reloaded = false;
+        for attempt in 1..=ATTEMPTS {
+            let verdict = {
+                let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+                let placement = (!creating).then_some(Placement {
+                    team_id: loaded.team_id.as_deref(),
+                });
+                check_write(&self.peer.viewer, &self.peer.tenant_slug, placement, &loaded.doc)
+            };
+            let case = match verdict {
+                Ok(case) => case,
+                Err(refusal) => {
+                    return self
+                        .refuse(doc_id, guard, creating || reloaded, received, refusal)
+                        .await;
+                }
+            };
+            match self.commit(doc_id, &mut guard, creating, received, &case).await {
+                Ok(seq) => {
+                    self.visible.insert(doc_id);
+                    let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+                    let effects = self.session.committed(doc_id, &loaded.doc);
+                    drop(guard);
+                    self.service.hub.publish(HubEvent::Changed {
+                        doc: doc_id,
+                        seq,
+                        origin: self.id,
+                    });
+                    return Ok(effects);
+                }
+                Err(StoreError::Stale) if attempt < ATTEMPTS => {
+                    tracing::debug!(connection.id = self.id, case.id = %doc_id, "document changed elsewhere; retrying");
+                    self.reload_with(doc_id, &mut guard, received).await?;
+                    reloaded = true;
+                }
+                Err(error) => {
+                    // Not acknowledged, so the device keeps its changes and sends them again later.
+                    roll_back(&mut guard, creating || reloaded, &received.heads_before);
+                    return Err(error.into());
+                }
+            }
+        }
+        Err(ConnectionError::Store(StoreError::Stale))
+    }
+
+    /// Commits the device's changes with the projection of `case`; returns the commit's sequence number.
+    async fn commit(
+        &mut self,
+        doc_id: DocumentId,
+        guard: &mut DocGuard,
+        creating: bool,
+        received: &Received,
+        case: &sync_core::case::Case,
+    ) -> Result<i64, StoreError> {
+        let loaded = guard.as_mut().ok_or(StoreError::NotFound("document"))?;
         let doc_text = doc_id.to_string();
         let projection = Projection::of(
             &doc_text,
@@ -110,6 +149,7 @@ impl Connection {
             &conflicts::list(&loaded.doc),
             &self.service.rules,
         );
+        let changes = &received.new_changes;
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
         let heads: Vec<String> = loaded.doc.get_heads().iter().map(ChangeHash::to_string).collect();
@@ -132,6 +172,7 @@ impl Connection {
             tenant_id: &loaded.tenant_id,
             team_id: team_id.as_deref(),
             create: creating,
+            base_seq: (!creating).then_some(loaded.seq),
             assign_users: if creating { &assign } else { &[] },
             device_id: Some(&self.peer.device_id),
             user_id: &self.peer.viewer.user_id,
@@ -141,27 +182,52 @@ impl Connection {
             projection: &projection,
             now_ms: clock::now_ms(),
         };
-        match self.service.store.commit_document(&commit).await {
-            Ok(seq) => {
-                loaded.seq = seq;
-                loaded.team_id = team_id;
-                self.visible.insert(doc_id);
-                tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
-                let effects = self.session.committed(doc_id, &loaded.doc);
-                drop(guard);
-                self.service.hub.publish(HubEvent::Changed {
-                    doc: doc_id,
-                    seq,
-                    origin: self.id,
-                });
-                Ok(effects)
-            }
-            Err(error) => {
-                // Not acknowledged, so the device keeps its changes and sends them again on its next connection.
-                roll_back(&mut guard, creating, &received.heads_before);
-                Err(error.into())
-            }
-        }
+        let seq = self.service.store.commit_document(&commit).await?;
+        loaded.seq = seq;
+        loaded.team_id = team_id;
+        tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
+        Ok(seq)
+    }
+
+    /// Replaces the held document with the stored one plus the device's new changes.
+    async fn reload_with(
+        &mut self,
+        doc_id: DocumentId,
+        guard: &mut DocGuard,
+        received: &Received,
+    ) -> Result<(), ConnectionError> {
+        let stored = self
+            .service
+            .store
+            .load_document(&doc_id.to_string())
+            .await?
+            .ok_or(StoreError::NotFound("document"))?;
+        let mut doc = Automerge::load(&stored.bytes)?;
+        doc.apply_changes(received.new_changes.iter().cloned())?;
+        let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
+        loaded.doc = doc;
+        loaded.seq = stored.seq;
+        Ok(())
+    }
+
+    /// Rolls back, quarantines and refuses the device's changes; its other documents carry on. With `drop_doc`
+    /// the held document is dropped instead of rolled back.
+    async fn refuse(
+        &mut self,
+        doc_id: DocumentId,
+        mut guard: DocGuard,
+        drop_doc: bool,
+        received: &Received,
+        refusal: Refusal,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        self.quarantine(doc_id, &refusal, &received.new_changes).await?;
+        roll_back(&mut guard, drop_doc, &received.heads_before);
+        drop(guard);
+        self.service.hub.publish(HubEvent::RolledBack {
+            doc: doc_id,
+            origin: self.id,
+        });
+        Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
     }
 
     async fn quarantine(
@@ -190,9 +256,10 @@ impl Connection {
     }
 }
 
-/// Puts the shared document back as it was before a device's message; a document being created is dropped.
-fn roll_back(guard: &mut DocGuard, creating: bool, heads_before: &[ChangeHash]) {
-    if creating {
+/// Puts the shared document back as it was before a device's message; with `drop_doc` (a document being
+/// created, or one reloaded since the message) it is dropped instead.
+fn roll_back(guard: &mut DocGuard, drop_doc: bool, heads_before: &[ChangeHash]) {
+    if drop_doc {
         **guard = None;
         return;
     }

@@ -14,6 +14,7 @@ both_backends!(
     visible_changes_lists_exactly_the_documents_changed_after_the_cursor,
     a_refused_commit_changes_nothing,
     quarantined_changes_are_listed_without_their_bytes,
+    a_commit_from_an_out_of_date_copy_is_refused_as_stale,
 );
 
 async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
@@ -156,6 +157,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
         tenant_id: &world.north.id,
         team_id: Some(&world.nord.id),
         create: false,
+        base_seq: None,
         assign_users: &[],
         device_id: None,
         user_id: &world.anna.id,
@@ -241,4 +243,60 @@ async fn quarantined_changes_are_listed_without_their_bytes(backend: Backend) {
             .expect("store")
             .is_empty()
     );
+}
+
+/// A server process whose copy of a document is out of date (another process committed since it read it) is
+/// told so instead of committing a projection computed from the old document.
+async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let mut case = Writer::new(1, &world.north, &world.nord, &world.anna);
+    case.create(store, &[&world.anna]).await;
+    let stored = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+
+    // Another process commits a contact.
+    case.add_contact(7, None, None, false);
+    case.commit(store).await;
+
+    let projection = projection_of(&case.doc_id, case.doc.automerge());
+    let commit = DocumentCommit {
+        doc_id: &case.doc_id,
+        tenant_id: &world.north.id,
+        team_id: Some(&world.nord.id),
+        create: false,
+        base_seq: Some(stored.seq),
+        assign_users: &[],
+        device_id: None,
+        user_id: &world.anna.id,
+        changes: &[],
+        change_hashes: &[],
+        heads: &[],
+        projection: &projection,
+        now_ms: NOW,
+    };
+    let before = store.tenant_cursor(&world.north.id).await.expect("store");
+    let stale = store.commit_document(&commit).await;
+    assert!(matches!(stale, Err(StoreError::Stale)), "{stale:?}");
+    assert_eq!(
+        store.tenant_cursor(&world.north.id).await.expect("store"),
+        before,
+        "no number used"
+    );
+    let current = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+    let fresh = DocumentCommit {
+        base_seq: Some(current.seq),
+        ..commit
+    };
+    store
+        .commit_document(&fresh)
+        .await
+        .expect("an up-to-date copy commits");
 }

@@ -192,6 +192,7 @@ impl Writer {
                 tenant_id: &self.tenant_id,
                 team_id: Some(&self.team_id),
                 create,
+                base_seq: None,
                 assign_users: assign,
                 device_id: None,
                 user_id: &self.holder_id,
