@@ -128,6 +128,26 @@ fn a_case_read_from_one_document_can_start_another() {
 }
 
 #[test]
+fn a_device_edits_text_again_after_a_colleague_built_on_its_change() {
+    let (mut anna, mut bo) = shared_case();
+    let id = uuid(30).to_string();
+    anna.set_notes(&id, "Anna was here.", NOW).expect("anna");
+    merge(&mut anna, &mut bo);
+    bo.set_notes(&id, "Anna was here. Bo too.", NOW)
+        .expect("bo builds on anna's change");
+    merge(&mut anna, &mut bo);
+    // Anna's last change is no longer a head, but her next change still depends on it.
+    anna.set_notes(&id, "Anna was here again. Bo too.", NOW)
+        .expect("anna edits again");
+    anna.set_own_goal("Egen bolig", NOW).expect("and other text");
+    merge(&mut anna, &mut bo);
+    assert_eq!(
+        bo.read().expect("read").contacts[&id].notes.as_str(),
+        "Anna was here again. Bo too."
+    );
+}
+
+#[test]
 fn concurrent_contact_creation_on_two_devices_keeps_both() {
     let (mut anna, mut bo) = shared_case();
     anna.add_contact(uuid(31), contact("home_visit"), NOW + 1)

@@ -115,8 +115,8 @@ fn goal() -> Goal {
     }
 }
 
-/// Applies a typed edit to device `device`'s copy of `doc`; an edit its copy refuses (say, a contact it has not
-/// seen yet) leaves the copy unchanged, as on a real phone.
+/// Applies a typed edit to device `device`'s copy of `doc`. The ops only name items the copy holds, so every
+/// edit must succeed: a refusal here is a bug (it found autosurgeon's stale-heads refusal once).
 fn edit_case(net: &mut Network, device: usize, doc: DocumentId, edit: impl FnOnce(&mut CaseDocument)) {
     if !net.client(device).docs.contains_key(&doc) {
         return;
@@ -198,7 +198,7 @@ fn run(seed: u64, devices: usize, ops: Vec<Op>) {
                         srs: None,
                         recorded_by: format!("worker-{device}"),
                     };
-                    let _ = case.add_contact(id, contact, NOW);
+                    case.add_contact(id, contact, NOW).expect("a valid new contact");
                 });
             }
             Op::SetOrs {
@@ -218,7 +218,8 @@ fn run(seed: u64, devices: usize, ops: Vec<Op>) {
                 if let Some(id) = nth_key(&net, device, doc, contact, contacts) {
                     edit_case(&mut net, device, doc, |case| {
                         let rating = Rating::items(instrument, items, RaterKind::Citizen);
-                        let _ = case.set_rating(&id, slot, Some(rating), NOW);
+                        case.set_rating(&id, slot, Some(rating), NOW)
+                            .expect("a valid rating");
                     });
                 }
             }
@@ -230,20 +231,21 @@ fn run(seed: u64, devices: usize, ops: Vec<Op>) {
             } => {
                 if let Some(id) = nth_key(&net, device, doc, contact, contacts) {
                     edit_case(&mut net, device, doc, |case| {
-                        let _ = case.splice_notes(&id, pos, 0, &text, NOW);
+                        case.splice_notes(&id, pos, 0, &text, NOW).expect("a notes edit");
                     });
                 }
             }
             Op::AddGoal { device } => {
                 let id = next_id();
                 edit_case(&mut net, device, doc, |case| {
-                    let _ = case.add_goal(id, goal(), NOW);
+                    case.add_goal(id, goal(), NOW).expect("a valid goal");
                 });
             }
             Op::SetGoalStatus { device, goal, status } => {
                 if let Some(id) = nth_key(&net, device, doc, goal, goals) {
                     edit_case(&mut net, device, doc, |case| {
-                        let _ = case.set_goal_status(&id, STATUSES[status], NOW);
+                        case.set_goal_status(&id, STATUSES[status], NOW)
+                            .expect("a goal status");
                     });
                 }
             }

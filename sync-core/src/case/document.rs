@@ -74,10 +74,21 @@ impl CaseDocument {
     where
         F: FnOnce(&mut Case) -> Result<(), CaseError>,
     {
-        let mut case = self.read()?;
-        edit(&mut case)?;
-        validate(&case)?;
-        reconcile_committed(&mut self.doc, &case, message, now_ms)
+        // Read inside the transaction that writes: a transaction depends on this actor's previous change even when
+        // that is no longer a head (after others built on it), so text read from the document outside it would
+        // carry other heads than the transaction and autosurgeon would refuse it as stale.
+        let mut tx = self.doc.transaction();
+        let mut case: Case = autosurgeon::hydrate(&tx).map_err(|e| CaseError::Unreadable(e.to_string()))?;
+        let checked = edit(&mut case).and_then(|()| validate(&case).map_err(CaseError::from));
+        if let Err(error) = checked {
+            tx.rollback();
+            return Err(error);
+        }
+        if let Err(error) = autosurgeon::reconcile(&mut tx, &case) {
+            tx.rollback();
+            return Err(CaseError::Unreadable(error.to_string()));
+        }
+        Ok(tx.commit_with(commit_options(message, now_ms)).0)
     }
 
     pub fn heads(&self) -> Vec<ChangeHash> {
@@ -121,10 +132,14 @@ fn reconcile_committed(
     message: &str,
     now_ms: i64,
 ) -> Result<Option<ChangeHash>, CaseError> {
-    let options = CommitOptions::default()
-        .with_message(message.to_owned())
-        .with_time(now_ms / 1000);
     let mut tx = doc.transaction();
     autosurgeon::reconcile(&mut tx, case).map_err(|e| CaseError::Unreadable(e.to_string()))?;
-    Ok(tx.commit_with(options).0)
+    Ok(tx.commit_with(commit_options(message, now_ms)).0)
+}
+
+/// Every change carries a message and the caller's clock (automerge's own would read the system clock).
+fn commit_options(message: &str, now_ms: i64) -> CommitOptions {
+    CommitOptions::default()
+        .with_message(message.to_owned())
+        .with_time(now_ms / 1000)
 }

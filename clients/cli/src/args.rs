@@ -1,0 +1,276 @@
+//! The command line of `tov`: one clap derive tree, every command and option documented for `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 success; 1 failure (network, store, incomplete sync); 2 bad input (unknown option, a score out of \
+range, an id that matches no case: nothing was written); 3 the server refused this login or device (log in again, \
+or the device was revoked).
+
+Environment: TOV_PROFILE (profile directory), TOV_PASSWORD (login password instead of the prompt).";
+
+/// tov: the offline client of Tovholder, for outreach workers' caseloads.
+///
+/// Log in once with signal; from then on list the caseload, record contacts with ORS/SRS and update goals offline.
+/// Every edit is checked and stored on the device first, and reaches the server at the next `tov sync`.
+#[derive(Debug, Parser)]
+#[command(name = "tov", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Profile directory: one per device, so several simulated phones can run side by side. Default: `tov` in
+    /// the user's data directory (~/.local/share/tov).
+    #[arg(long, global = true, env = "TOV_PROFILE", value_name = "DIR")]
+    pub profile: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in to a server, register this device and remember both in the profile.
+    Login(LoginArgs),
+    /// List the caseload: citizen, current course, last contact and FIT alerts.
+    Cases,
+    /// Show one case (`tov case ID`), or create one (`tov case new`).
+    Case(CaseArgs),
+    /// Record contacts with the citizen.
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Add goals and set their status.
+    #[command(subcommand)]
+    Goal(GoalCommand),
+    /// Edit a contact's notes.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Exchange changes with the server: upload local edits, download others'.
+    Sync(SyncArgs),
+    /// List fields that two devices changed concurrently, with every value and who wrote it.
+    Conflicts {
+        /// Only this case (id or unique prefix).
+        case: Option<String>,
+    },
+    /// Resolve a conflicted field by picking one of its values or giving a new one.
+    Resolve(ResolveArgs),
+    /// Show the server, user, cursor, documents, unsynced changes and refused changes.
+    Status,
+    /// Delete the local store (documents, cursor). The login is kept; the next sync downloads everything again.
+    Reset {
+        /// Delete even if some documents have changes the server has not acknowledged (they are lost).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Server base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// Municipality (tenant) slug, e.g. hoeje-taastrup.
+    #[arg(long)]
+    pub tenant: String,
+    /// User name.
+    #[arg(long)]
+    pub user: String,
+    /// Name the server registers this device under. Default: "tov on HOSTNAME".
+    #[arg(long)]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CaseArgs {
+    #[command(subcommand)]
+    pub command: Option<CaseCommand>,
+    /// The case: its id or a unique prefix of it (as `tov cases` shows it).
+    pub id: Option<String>,
+    /// How many of the latest contacts to list (0 for all).
+    #[arg(long, default_value_t = 10)]
+    pub contacts: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Create a case in your team, with you as its tovholder.
+    New {
+        /// The citizen's name as the team uses it.
+        #[arg(long)]
+        name: String,
+        /// The municipality's reference for the citizen (a pseudonymous case number, never a CPR number).
+        #[arg(long)]
+        reference: String,
+        /// Birth year: picks the child FIT forms and age-dependent cutoffs.
+        #[arg(long)]
+        birth_year: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Record a contact. Scores are item scores in points, e.g. --ors 6.5,5.0,7.2,6.0; `paper:24.7` for a paper
+    /// form that kept only the total; `skipped` when the citizen was deliberately not asked.
+    Add(ContactArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactArgs {
+    /// The case (id or unique prefix).
+    pub case: String,
+    /// Kind of contact.
+    #[arg(long, value_enum)]
+    pub kind: ContactKind,
+    /// ORS (outcome) at the start of the contact: four item scores 0.0–10.0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub ors: Option<String>,
+    /// SRS (session) at the end of the contact: four item scores 0.0–10.0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub srs: Option<String>,
+    /// Who gave the scores.
+    #[arg(long, value_enum, default_value_t = Rater::Citizen)]
+    pub rater: Rater,
+    /// Notes from the contact.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Start time, RFC 3339 with an offset (e.g. 2025-03-01T10:00:00+01:00). Default: now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Duration in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub minutes: i64,
+    /// A goal worked on (id prefix); repeat for several.
+    #[arg(long = "goal")]
+    pub goals: Vec<String>,
+    /// The course (id prefix), or `none`. Default: the open course that started last.
+    #[arg(long)]
+    pub course: Option<String>,
+}
+
+/// Kinds of contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ContactKind {
+    HomeVisit,
+    Video,
+    Phone,
+    Group,
+    Cafe,
+    Office,
+    Acute,
+}
+
+impl ContactKind {
+    /// The stored code: the option's name with underscores (`home-visit` → `home_visit`).
+    pub fn code(self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().replace('-', "_"))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rater {
+    /// The citizen about themself.
+    Citizen,
+    /// A parent, partner or other relative.
+    Relative,
+    /// A professional from another service.
+    Professional,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GoalCommand {
+    /// Add a goal; with --parent a sub-goal, or a stepping stone under a sub-goal.
+    Add {
+        /// The case (id or unique prefix).
+        case: String,
+        #[arg(long)]
+        title: String,
+        /// The goal one level up (id prefix).
+        #[arg(long)]
+        parent: Option<String>,
+        /// FFB goal type. Default: the parent's, or udvikle.
+        #[arg(long = "type", value_enum)]
+        goal_type: Option<GoalTypeArg>,
+        /// Target date, YYYY-MM-DD.
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// Set a goal's status.
+    Set {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The goal (id or unique prefix).
+        goal: String,
+        #[arg(long, value_enum)]
+        status: GoalStatus,
+    },
+}
+
+/// FFB goal types (KL's Måltype).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GoalTypeArg {
+    /// Udvikle funktionsevne.
+    #[value(alias = "develop")]
+    Udvikle,
+    /// Fastholde funktionsevne.
+    #[value(alias = "maintain")]
+    Fastholde,
+    /// Begrænse tab af funktionsevne.
+    #[value(alias = "begrænse", alias = "limit-loss")]
+    Begraense,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GoalStatus {
+    Active,
+    Achieved,
+    Paused,
+    Dropped,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Replace a contact's notes (--text) or add a line to them (--append). Two workers' edits interleave.
+    Edit {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The contact (id or unique prefix).
+        contact: String,
+        /// The new text.
+        #[arg(long, conflicts_with = "append", required_unless_present = "append")]
+        text: Option<String>,
+        /// Text to add on a new line.
+        #[arg(long)]
+        append: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Stay connected: store live changes as they arrive and upload edits other tov commands make meanwhile;
+    /// reconnect with backoff when the connection drops. Stop with Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+    /// Delete documents the server purges even if they have unsynced changes (they are lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Give up when the server is silent this many seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("choice").required(true).args(["pick", "value"]))]
+pub struct ResolveArgs {
+    /// The case (id or unique prefix).
+    pub case: String,
+    /// The conflicted field: its path as `tov conflicts` shows it, or its number there.
+    pub field: String,
+    /// Keep the value with this number (from `tov conflicts`).
+    #[arg(long)]
+    pub pick: Option<usize>,
+    /// Write this JSON value instead (e.g. '"achieved"').
+    #[arg(long)]
+    pub value: Option<String>,
+}

@@ -1,0 +1,100 @@
+//! `tov cases`, `tov case ID` and `tov case new`: the caseload, one case, and creating a case. All offline.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::Context;
+use cli::caseload::CaseSummary;
+use cli::edits::{self, NewCase};
+use cli::time::now_ms;
+use cli::view::{self, case::CaseView, short};
+use sync_core::case::conflicts;
+use sync_core::fit::RuleSet;
+
+use super::{case_id, open};
+
+pub async fn list(dir: &Path) -> anyhow::Result<()> {
+    let device = open(dir, false).await?;
+    let refused: BTreeSet<_> = device
+        .store()
+        .refusals()
+        .await?
+        .into_iter()
+        .map(|r| r.doc)
+        .collect();
+    let rules = RuleSet::v1();
+    let mut summaries = Vec::new();
+    for case in device.cases().await? {
+        match case {
+            Ok(local) => {
+                let mut summary = CaseSummary::of(local.id, &local.case, &rules);
+                summary.conflicts = conflicts::list(local.doc.automerge()).len();
+                summary.pending = local.pending;
+                summary.refused = refused.contains(&local.id);
+                summaries.push(summary);
+            }
+            // Named by id only: the document could not be read, and its content is none of the log's business.
+            Err((id, error)) => eprintln!(
+                "warning: case {} cannot be shown: {error}",
+                short(&id.to_string())
+            ),
+        }
+    }
+    summaries.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
+    print!("{}", view::caseload::render(&summaries));
+    device.close().await;
+    Ok(())
+}
+
+pub async fn show(dir: &Path, prefix: &str, contacts: usize) -> anyhow::Result<()> {
+    let device = open(dir, false).await?;
+    let id = case_id(&device, prefix).await?;
+    let local = device.read_case(&id).await.context("reading the case")?;
+    let found = conflicts::list(local.doc.automerge());
+    let refusals: Vec<_> = device
+        .store()
+        .refusals()
+        .await?
+        .into_iter()
+        .filter(|r| r.doc == id)
+        .collect();
+    let view = CaseView {
+        pending: local.pending,
+        conflicts: &found,
+        refusals: &refusals,
+        contacts,
+    };
+    print!("{}", view::case::render(&id, &local.case, view, &RuleSet::v1()));
+    device.close().await;
+    Ok(())
+}
+
+pub async fn create(
+    dir: &Path,
+    name: String,
+    reference: String,
+    birth_year: Option<i64>,
+) -> anyhow::Result<()> {
+    let device = open(dir, true).await?;
+    let shown = name.clone();
+    let new = NewCase {
+        name,
+        reference,
+        birth_year,
+    };
+    let id = edits::create_case(&device, new, now_ms())
+        .await
+        .context("the case was not created")?;
+    println!(
+        "Created case {id} for {shown} (short id {}).",
+        short(&id.to_string())
+    );
+    println!("It reaches the server at the next `tov sync`.");
+    device.close().await;
+    Ok(())
+}

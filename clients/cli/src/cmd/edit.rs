@@ -1,0 +1,126 @@
+//! `tov contact add`, `tov goal add|set` and `tov note edit`: offline edits, validated before they are stored.
+
+use std::path::Path;
+
+use anyhow::Context;
+use cli::edits::{self, ContactInput, CourseChoice, GoalInput, GoalType, NoteEdit};
+use cli::time::{now_ms, parse_rfc3339};
+use cli::view::short;
+use sync_core::fit::RaterKind;
+
+use super::{case_id, open};
+use crate::args::{ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, Rater};
+
+const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
+
+pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> {
+    let ContactCommand::Add(args) = command;
+    let now = now_ms();
+    // The time is read before the store is opened: bad input is refused before anything is touched.
+    let start_ms = match &args.at {
+        Some(text) => parse_rfc3339(text, "at")?,
+        None => now,
+    };
+    let device = open(dir, true).await?;
+    let id = case_id(&device, &args.case).await?;
+    let input = ContactInput {
+        kind: args.kind.code(),
+        start_ms,
+        duration_minutes: args.minutes,
+        notes: args.note,
+        ors: args.ors,
+        srs: args.srs,
+        rater: match args.rater {
+            Rater::Citizen => RaterKind::Citizen,
+            Rater::Relative => RaterKind::Relative,
+            Rater::Professional => RaterKind::Professional,
+        },
+        goals: args.goals,
+        course: match args.course.as_deref() {
+            None => CourseChoice::Current,
+            Some("none") => CourseChoice::None,
+            Some(prefix) => CourseChoice::Id(prefix.to_owned()),
+        },
+    };
+    let contact = edits::add_contact(&device, &id, input, now)
+        .await
+        .context("the contact was not recorded")?;
+    println!(
+        "Recorded contact {} on case {} {NOT_SYNCED}.",
+        short(&contact),
+        short(&id.to_string())
+    );
+    device.close().await;
+    Ok(())
+}
+
+pub async fn goal(dir: &Path, command: GoalCommand) -> anyhow::Result<()> {
+    let device = open(dir, true).await?;
+    let now = now_ms();
+    match command {
+        GoalCommand::Add {
+            case,
+            title,
+            parent,
+            goal_type,
+            target,
+        } => {
+            let id = case_id(&device, &case).await?;
+            let input = GoalInput {
+                title,
+                parent,
+                goal_type: goal_type.map(|t| match t {
+                    GoalTypeArg::Udvikle => GoalType::Develop,
+                    GoalTypeArg::Fastholde => GoalType::Maintain,
+                    GoalTypeArg::Begraense => GoalType::LimitLoss,
+                }),
+                target_date: target,
+            };
+            let goal = edits::add_goal(&device, &id, input, now)
+                .await
+                .context("the goal was not added")?;
+            println!(
+                "Added goal {} to case {} {NOT_SYNCED}.",
+                short(&goal),
+                short(&id.to_string())
+            );
+        }
+        GoalCommand::Set { case, goal, status } => {
+            let id = case_id(&device, &case).await?;
+            let code = match status {
+                GoalStatus::Active => "active",
+                GoalStatus::Achieved => "achieved",
+                GoalStatus::Paused => "paused",
+                GoalStatus::Dropped => "dropped",
+            };
+            let goal = edits::set_goal_status(&device, &id, &goal, code, now)
+                .await
+                .context("the goal was not changed")?;
+            println!("Goal {} is now {code} {NOT_SYNCED}.", short(&goal));
+        }
+    }
+    device.close().await;
+    Ok(())
+}
+
+pub async fn note(dir: &Path, command: NoteCommand) -> anyhow::Result<()> {
+    let NoteCommand::Edit {
+        case,
+        contact,
+        text,
+        append,
+    } = command;
+    let edit = match (text, append) {
+        (Some(text), _) => NoteEdit::Replace(text),
+        (None, Some(text)) => NoteEdit::Append(text),
+        (None, None) => return Err(super::BadInput("give --text or --append".into()).into()),
+    };
+    let device = open(dir, true).await?;
+    let id = case_id(&device, &case).await?;
+    let contact = edits::edit_note(&device, &id, &contact, edit, now_ms())
+        .await
+        .context("the note was not changed")?;
+    println!("Edited the notes of contact {} {NOT_SYNCED}.", short(&contact));
+    device.close().await;
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The commands of the `tov` binary: each opens what it needs through the library, calls it, and prints.
+//!
+//! - [`session`]: `login`, `status`, `reset`, `sync`.
+//! - [`cases`]: `cases`, `case ID`, `case new`.
+//! - [`edit`]: `contact add`, `goal add|set`, `note edit`.
+//! - [`conflicts`]: `conflicts`, `resolve`.
+
+mod cases;
+mod conflicts;
+mod edit;
+mod session;
+
+use std::path::Path;
+
+use anyhow::Context;
+use cli::{Device, Profile};
+use sync_core::DocumentId;
+
+use crate::args::{CaseCommand, Cli, Command};
+
+/// Input that could not be used, found before anything was written (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = match cli.profile {
+        Some(dir) => dir,
+        None => Profile::default_dir()?,
+    };
+    match cli.command {
+        Command::Login(args) => session::login(&dir, args).await,
+        Command::Status => session::status(&dir).await,
+        Command::Reset { force } => session::reset(&dir, force).await,
+        Command::Sync(args) => session::sync(&dir, args).await,
+        Command::Cases => cases::list(&dir).await,
+        Command::Case(args) => match (args.command, args.id) {
+            (
+                Some(CaseCommand::New {
+                    name,
+                    reference,
+                    birth_year,
+                }),
+                _,
+            ) => cases::create(&dir, name, reference, birth_year).await,
+            (None, Some(id)) => cases::show(&dir, &id, args.contacts).await,
+            (None, None) => {
+                Err(BadInput("give a case id (see `tov cases`), or `tov case new`".into()).into())
+            }
+        },
+        Command::Contact(command) => edit::contact(&dir, command).await,
+        Command::Goal(command) => edit::goal(&dir, command).await,
+        Command::Note(command) => edit::note(&dir, command).await,
+        Command::Conflicts { case } => conflicts::list(&dir, case.as_deref()).await,
+        Command::Resolve(args) => conflicts::resolve(&dir, args).await,
+    }
+}
+
+/// Opens the profile in `dir` and its store; `logged_in` requires a login.
+async fn open(dir: &Path, logged_in: bool) -> anyhow::Result<Device> {
+    let profile = Profile::open(dir)?;
+    if logged_in {
+        profile.logged_in()?;
+    }
+    Ok(Device::open(profile).await?)
+}
+
+/// Finds a case by id prefix.
+async fn case_id(device: &Device, prefix: &str) -> anyhow::Result<DocumentId> {
+    device
+        .find_case(prefix)
+        .await
+        .with_context(|| format!("looking up case {prefix:?}"))
+}

@@ -1,0 +1,216 @@
+//! The edits a worker makes on the device: each one validated by `sync-core` and written in one transaction
+//! before the next sync sends it.
+//!
+//! - Here: creating a case, goals and notes.
+//! - [`contact`]: recording a contact with its ORS and SRS.
+//! - [`resolve`]: choosing a value for a conflicted field.
+//!
+//! Ids of goals, contacts and courses may be given as a unique prefix, as `tov case ID` shows them shortened.
+
+mod contact;
+mod resolve;
+
+use sync_core::DocumentId;
+use sync_core::case::ffb::Ffb;
+use sync_core::case::{Case, CaseDocument, Citizen, Goal, codes};
+use sync_core::validation::{Problem, ValidationError};
+use uuid::Uuid;
+
+use crate::device::{Device, DeviceError, unique_match};
+
+pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating};
+pub use resolve::{Choice, resolve};
+
+/// A new case's citizen.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub name: String,
+    /// The municipality's pseudonymous reference (never a CPR number).
+    pub reference: String,
+    pub birth_year: Option<i64>,
+}
+
+/// Creates a case in the user's team, with the user as its tovholder. Returns its id.
+pub async fn create_case(device: &Device, new: NewCase, now_ms: i64) -> Result<DocumentId, DeviceError> {
+    let settings = device.settings()?;
+    let team = settings.team_id.as_deref().ok_or_else(|| {
+        DeviceError::Unusable(format!(
+            "{} is in no team, so cannot create cases",
+            settings.username
+        ))
+    })?;
+    let citizen = Citizen {
+        display_name: new.name,
+        reference: new.reference,
+        birth_year: new.birth_year,
+    };
+    let mut case = Case::new(&settings.tenant_slug, team, citizen);
+    case.tovholder = Some(settings.user_id.clone());
+    case.workers
+        .insert(settings.user_id.clone(), settings.username.clone());
+    let doc = CaseDocument::create(device.actor().clone(), &case, now_ms)?;
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    device.insert_case(&id, &doc, now_ms).await?;
+    Ok(id)
+}
+
+/// FFB goal types, by the names workers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoalType {
+    /// Udvikle funktionsevne: develop what the citizen can do.
+    Develop,
+    /// Fastholde funktionsevne: keep it.
+    Maintain,
+    /// Begrænse tab af funktionsevne: limit its loss.
+    LimitLoss,
+}
+
+impl GoalType {
+    /// The FFB code, looked up by its Danish display name in KL's code system.
+    pub fn ffb_code(self) -> Option<&'static str> {
+        let display = match self {
+            Self::Develop => "Udvikle funktionsevne",
+            Self::Maintain => "Fastholde funktionsevne",
+            Self::LimitLoss => "Begrænse tab af funktionsevne",
+        };
+        Ffb::get().goal_type_code(display)
+    }
+}
+
+/// A goal to add.
+#[derive(Debug, Clone)]
+pub struct GoalInput {
+    pub title: String,
+    /// The goal one level up (id prefix): a sub-goal under a goal, a stepping stone under a sub-goal.
+    pub parent: Option<String>,
+    /// Defaults to the parent's type, or "develop" for a top-level goal.
+    pub goal_type: Option<GoalType>,
+    /// `YYYY-MM-DD`.
+    pub target_date: Option<String>,
+}
+
+/// Adds a goal; its level follows from the parent. Returns the new goal's id.
+pub async fn add_goal(
+    device: &Device,
+    case_id: &DocumentId,
+    input: GoalInput,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let case = doc.read()?;
+            let parent = match &input.parent {
+                Some(prefix) => Some(find_goal(&case, prefix)?),
+                None => None,
+            };
+            let parent_goal = parent.as_ref().and_then(|id| case.plan.goals.get(id));
+            let level = match parent_goal.map(|p| codes::goal_level_depth(&p.level)) {
+                None => codes::GOAL_LEVELS[0].code,
+                Some(Some(depth)) if depth + 1 < codes::GOAL_LEVELS.len() => {
+                    codes::GOAL_LEVELS[depth + 1].code
+                }
+                Some(_) => {
+                    return Err(ValidationError::new(
+                        "parent",
+                        Problem::UnknownCode,
+                        "a stepping-stone goal is the smallest step: it has no sub-goals",
+                    )
+                    .into());
+                }
+            };
+            let goal_type = match input.goal_type {
+                Some(kind) => kind.ffb_code().unwrap_or_default().to_owned(),
+                None => match parent_goal {
+                    Some(parent) => parent.goal_type.clone(),
+                    None => GoalType::Develop.ffb_code().unwrap_or_default().to_owned(),
+                },
+            };
+            let goal = Goal {
+                title: input.title,
+                level: level.to_owned(),
+                parent,
+                goal_type,
+                status: "active".to_owned(),
+                target_date: input.target_date,
+                created_ms: now_ms,
+            };
+            let id = Uuid::new_v4();
+            doc.add_goal(id, goal, now_ms)?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// Sets a goal's status (`active`, `achieved`, `paused`, `dropped`).
+pub async fn set_goal_status(
+    device: &Device,
+    case_id: &DocumentId,
+    goal: &str,
+    status: &str,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let id = find_goal(&doc.read()?, goal)?;
+            doc.set_goal_status(&id, status, now_ms)?;
+            Ok(id)
+        })
+        .await
+}
+
+/// How to change a contact's notes.
+#[derive(Debug, Clone)]
+pub enum NoteEdit {
+    /// Replace the text; written as the smallest text edit, so it interleaves with a colleague's edit.
+    Replace(String),
+    /// Add to the end, on a new line.
+    Append(String),
+}
+
+/// Edits a contact's notes. Returns the contact's id.
+pub async fn edit_note(
+    device: &Device,
+    case_id: &DocumentId,
+    contact: &str,
+    edit: NoteEdit,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let case = doc.read()?;
+            let id = unique_match(
+                "contact",
+                contact,
+                case.contacts.keys().map(|k| (k.clone(), k.clone())),
+            )?;
+            match edit {
+                NoteEdit::Replace(text) => doc.set_notes(&id, &text, now_ms)?,
+                // Written through `set_notes` (a minimal diff: an insertion at the end) rather than
+                // `splice_notes`, whose position is in characters while autosurgeon splices at byte offsets: with
+                // "ø" in the notes the text would land mid-word, or the splice would panic off a char boundary.
+                NoteEdit::Append(text) => {
+                    let notes = case
+                        .contacts
+                        .get(&id)
+                        .map(|c| c.notes.as_str().to_owned())
+                        .unwrap_or_default();
+                    let joined = if notes.is_empty() || notes.ends_with('\n') {
+                        format!("{notes}{text}")
+                    } else {
+                        format!("{notes}\n{text}")
+                    };
+                    doc.set_notes(&id, &joined, now_ms)?
+                }
+            };
+            Ok(id)
+        })
+        .await
+}
+
+fn find_goal(case: &Case, prefix: &str) -> Result<String, DeviceError> {
+    unique_match(
+        "goal",
+        prefix,
+        case.plan.goals.keys().map(|k| (k.clone(), k.clone())),
+    )
+}

@@ -1,0 +1,259 @@
+//! Documents in the store: appended automerge chunks, the heads they add up to, and the acknowledged heads.
+//!
+//! A document is written incrementally: each write appends `save_after(stored heads)` (the raw new changes) as a
+//! chunk, so a contact added to a year-old case costs a few hundred bytes, not the whole case. After
+//! [`COMPACT_AFTER`] chunks the next write replaces them with one full, compressed save. Loading concatenates the
+//! chunks, which automerge reads as a document followed by changes.
+
+use automerge::{ActorId, Automerge, ChangeHash};
+use sqlx::{Row, Sqlite, Transaction};
+use sync_core::DocumentId;
+use sync_core::protocol::sync_message::knows_all;
+
+use super::{Store, StoreError};
+
+/// How many chunks a document may grow to before its next write compacts it into one.
+pub const COMPACT_AFTER: i64 = 32;
+
+/// A document's bookkeeping, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDoc {
+    pub id: DocumentId,
+    pub heads: Vec<ChangeHash>,
+    /// The heads of the server's last Ack, if it sent one.
+    pub acked: Option<Vec<ChangeHash>>,
+}
+
+impl StoredDoc {
+    /// Whether the document has changes the server has not acknowledged. Acked heads are heads the device itself
+    /// announced, so "every change is covered by them" is the same as "they are the document's heads".
+    pub fn is_pending(&self) -> bool {
+        self.acked.as_ref() != Some(&self.heads)
+    }
+}
+
+/// Sorted heads as one blob of 32-byte hashes, so two heads columns compare with `=`.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort_unstable();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, StoreError> {
+    bytes
+        .chunks(32)
+        .map(|hash| {
+            ChangeHash::try_from(hash).map_err(|_| StoreError::Damaged("heads are not 32-byte hashes".into()))
+        })
+        .collect()
+}
+
+fn parse_id(text: &str) -> Result<DocumentId, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Damaged(format!("document id {text:?}")))
+}
+
+fn stored_doc(row: &sqlx::sqlite::SqliteRow) -> Result<StoredDoc, StoreError> {
+    let acked: Option<Vec<u8>> = row.try_get("acked_heads")?;
+    Ok(StoredDoc {
+        id: parse_id(row.try_get("doc_id")?)?,
+        heads: decode_heads(row.try_get("heads")?)?,
+        acked: acked.map(|bytes| decode_heads(&bytes)).transpose()?,
+    })
+}
+
+/// Loads concatenated chunks as a document for `actor`.
+pub fn load_automerge(bytes: &[u8], actor: ActorId) -> Result<Automerge, StoreError> {
+    Automerge::load(bytes)
+        .map(|doc| doc.with_actor(actor))
+        .map_err(|e| StoreError::Damaged(format!("unreadable document: {e}")))
+}
+
+impl Store {
+    /// Every document's bookkeeping, in id order.
+    pub async fn documents(&self) -> Result<Vec<StoredDoc>, StoreError> {
+        let rows = sqlx::query("SELECT doc_id, heads, acked_heads FROM documents ORDER BY doc_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(stored_doc).collect()
+    }
+
+    /// The documents with changes the server has not acknowledged.
+    pub async fn pending(&self) -> Result<Vec<StoredDoc>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT doc_id, heads, acked_heads FROM documents \
+             WHERE acked_heads IS NULL OR acked_heads != heads ORDER BY doc_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_doc).collect()
+    }
+
+    pub async fn document(&self, id: &DocumentId) -> Result<Option<StoredDoc>, StoreError> {
+        let row = sqlx::query("SELECT doc_id, heads, acked_heads FROM documents WHERE doc_id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(stored_doc).transpose()
+    }
+
+    /// The document's saved bytes (its chunks, concatenated), if the store has it.
+    pub async fn load_bytes(&self, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+        let chunks: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok((!chunks.is_empty()).then(|| chunks.concat()))
+    }
+
+    pub async fn load(&self, id: &DocumentId, actor: ActorId) -> Result<Option<Automerge>, StoreError> {
+        self.load_bytes(id)
+            .await?
+            .map(|bytes| load_automerge(&bytes, actor))
+            .transpose()
+    }
+
+    /// Persists a document that received changes through sync. If another tov process wrote changes to the store
+    /// meanwhile (a local edit during `sync --watch`), they are merged into `doc` first, so neither side's changes
+    /// are lost; returns whether that happened, so the caller can upload them.
+    pub async fn save_synced(
+        &self,
+        id: &DocumentId,
+        doc: &mut Automerge,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (stored_heads, merged) = match tx.load(id).await? {
+            Some((bytes, heads)) if !knows_all(doc, &heads) => {
+                let mut stored = load_automerge(&bytes, doc.get_actor().clone())?;
+                doc.merge(&mut stored)
+                    .map_err(|e| StoreError::Damaged(format!("merging the stored document: {e}")))?;
+                (heads, true)
+            }
+            Some((_, heads)) => (heads, false),
+            None => (Vec::new(), false),
+        };
+        tx.append(id, doc, &stored_heads, now_ms).await?;
+        tx.commit().await?;
+        Ok(merged)
+    }
+
+    /// Records the heads of the server's Ack.
+    pub async fn set_acked(&self, id: &DocumentId, heads: &[ChangeHash]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE documents SET acked_heads = ? WHERE doc_id = ?")
+            .bind(encode_heads(heads))
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a document, its chunks and its acknowledged heads.
+    pub async fn delete(&self, id: &DocumentId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM documents WHERE doc_id = ?")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction that holds SQLite's write lock from the start (`BEGIN IMMEDIATE`): a document
+    /// read in it cannot change underneath before the edit is appended.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        Ok(WriteTx {
+            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+        })
+    }
+}
+
+/// A write transaction; dropping it without [`WriteTx::commit`] rolls it back.
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl WriteTx {
+    /// The document's bytes and stored heads.
+    pub async fn load(&mut self, id: &DocumentId) -> Result<Option<(Vec<u8>, Vec<ChangeHash>)>, StoreError> {
+        let heads: Option<Vec<u8>> = sqlx::query_scalar("SELECT heads FROM documents WHERE doc_id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(heads) = heads else { return Ok(None) };
+        let chunks: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
+                .bind(id.to_string())
+                .fetch_all(&mut *self.tx)
+                .await?;
+        Ok(Some((chunks.concat(), decode_heads(&heads)?)))
+    }
+
+    /// Appends what `doc` has beyond `stored_heads` (the heads the store holds, all known to `doc`), creating the
+    /// document if the store does not have it, and compacting it when it has grown to many chunks.
+    pub async fn append(
+        &mut self,
+        id: &DocumentId,
+        doc: &Automerge,
+        stored_heads: &[ChangeHash],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let id_text = id.to_string();
+        let heads = encode_heads(&doc.get_heads());
+        let chunks: Option<i64> = sqlx::query_scalar("SELECT chunks FROM documents WHERE doc_id = ?")
+            .bind(&id_text)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(chunks) = chunks else {
+            sqlx::query("INSERT INTO documents (doc_id, heads, chunks, updated_ms) VALUES (?, ?, 1, ?)")
+                .bind(&id_text)
+                .bind(&heads)
+                .bind(now_ms)
+                .execute(&mut *self.tx)
+                .await?;
+            return self.put_chunk(&id_text, 0, &doc.save()).await;
+        };
+        let changes = doc.save_after(stored_heads);
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let chunks = if chunks + 1 > COMPACT_AFTER {
+            sqlx::query("DELETE FROM document_chunks WHERE doc_id = ?")
+                .bind(&id_text)
+                .execute(&mut *self.tx)
+                .await?;
+            self.put_chunk(&id_text, 0, &doc.save()).await?;
+            1
+        } else {
+            let next: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(seq), -1) + 1 FROM document_chunks WHERE doc_id = ?")
+                    .bind(&id_text)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+            self.put_chunk(&id_text, next, &changes).await?;
+            chunks + 1
+        };
+        sqlx::query("UPDATE documents SET heads = ?, chunks = ?, updated_ms = ? WHERE doc_id = ?")
+            .bind(&heads)
+            .bind(chunks)
+            .bind(now_ms)
+            .bind(&id_text)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_chunk(&mut self, id: &str, seq: i64, bytes: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(seq)
+            .bind(bytes)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Refusals and purge notes: what the server would not take from this device, and what it told it to delete.
+//!
+//! A refusal stays listed (in `tov status`, next to the case) until the document's changes are acknowledged: the
+//! worker has to see that a visit did not reach the office. Purge notes keep no citizen data, only the document
+//! id, the reason and what the device did, because the point of a purge is that the data leaves the device.
+
+use sqlx::Row;
+use sync_core::DocumentId;
+
+use super::{Store, StoreError};
+
+/// A change the server refused, as `tov status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusalNote {
+    pub doc: DocumentId,
+    /// `not_found`, `invalid` or `write_forbidden`.
+    pub reason: String,
+    /// The server's message: safe to show, never citizen data.
+    pub message: String,
+    pub at_ms: i64,
+}
+
+/// What the device did with a purged document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeOutcome {
+    Deleted,
+    /// Deleted with `--force` although it had changes the server had not acknowledged.
+    DeletedPending,
+    /// Not deleted: it has changes the server has not acknowledged, and `--force` was not given.
+    KeptPending,
+}
+
+impl PurgeOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Deleted => "deleted",
+            Self::DeletedPending => "deleted_pending",
+            Self::KeptPending => "kept_pending",
+        }
+    }
+
+    fn from_code(code: &str) -> Self {
+        match code {
+            "deleted_pending" => Self::DeletedPending,
+            "kept_pending" => Self::KeptPending,
+            _ => Self::Deleted,
+        }
+    }
+}
+
+/// A purge the server asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeNote {
+    pub doc: DocumentId,
+    /// `unassigned`, `course_ended`, `device_revoked` or `other`.
+    pub reason: String,
+    pub outcome: PurgeOutcome,
+    pub at_ms: i64,
+}
+
+fn doc_id(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentId, StoreError> {
+    let text: String = row.try_get("doc_id")?;
+    text.parse()
+        .map_err(|_| StoreError::Damaged(format!("document id {text:?}")))
+}
+
+impl Store {
+    /// Records a refusal. The server refuses the same changes again at every connection until they are
+    /// corrected, so an identical earlier refusal is replaced rather than repeated.
+    pub async fn add_refusal(&self, note: &RefusalNote) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM refusals WHERE doc_id = ? AND reason = ? AND message = ?")
+            .bind(note.doc.to_string())
+            .bind(&note.reason)
+            .bind(&note.message)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO refusals (doc_id, reason, message, at_ms) VALUES (?, ?, ?, ?)")
+            .bind(note.doc.to_string())
+            .bind(&note.reason)
+            .bind(&note.message)
+            .bind(note.at_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the refusals of a document whose changes the server has now acknowledged (corrected, say).
+    pub async fn clear_refusals(&self, doc: &DocumentId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM refusals WHERE doc_id = ?")
+            .bind(doc.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every recorded refusal, oldest first.
+    pub async fn refusals(&self) -> Result<Vec<RefusalNote>, StoreError> {
+        let rows = sqlx::query("SELECT doc_id, reason, message, at_ms FROM refusals ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RefusalNote {
+                    doc: doc_id(row)?,
+                    reason: row.try_get("reason")?,
+                    message: row.try_get("message")?,
+                    at_ms: row.try_get("at_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn add_purge(&self, note: &PurgeNote) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO purges (doc_id, reason, outcome, at_ms) VALUES (?, ?, ?, ?)")
+            .bind(note.doc.to_string())
+            .bind(&note.reason)
+            .bind(note.outcome.code())
+            .bind(note.at_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The latest `limit` purge notes, newest first.
+    pub async fn purges(&self, limit: i64) -> Result<Vec<PurgeNote>, StoreError> {
+        let rows = sqlx::query("SELECT doc_id, reason, outcome, at_ms FROM purges ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let outcome: String = row.try_get("outcome")?;
+                Ok(PurgeNote {
+                    doc: doc_id(row)?,
+                    reason: row.try_get("reason")?,
+                    outcome: PurgeOutcome::from_code(&outcome),
+                    at_ms: row.try_get("at_ms")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,127 @@
+//! Sync with the server over the WebSocket protocol (docs/PROTOCOL.md), driving `sync-core`'s [`ClientSession`].
+//!
+//! - [`run_once`]: connect, send the Hello, sync until the device holds everything the server had at the Welcome
+//!   and every uploaded change is acknowledged (or refused), then disconnect. What `tov sync` does.
+//! - [`watch`]: stay connected, persist live changes as they arrive, upload local edits other tov commands store
+//!   meanwhile, and reconnect with backoff when the connection drops. What `tov sync --watch` does.
+//! - `link`: the session and the documents in play, and how each effect is persisted; `socket`: the connection.
+//!
+//! [`ClientSession`]: sync_core::protocol::ClientSession
+
+mod link;
+mod report;
+mod socket;
+mod watch;
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio_tungstenite::tungstenite::Message;
+
+pub use report::{SyncError, SyncEvent, SyncReport};
+pub use watch::{WatchEvent, watch};
+
+use crate::device::Device;
+use crate::profile::Profile;
+use link::Link;
+use socket::Socket;
+
+/// Show a progress bar when a sync involves more documents than this.
+const PROGRESS_THRESHOLD: u64 = 5;
+
+/// How a sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Delete a document the server purges even when it has unacknowledged changes (they are lost).
+    pub force: bool,
+    /// Give up when the server sends nothing for this long (also the connect timeout).
+    pub timeout: Duration,
+    /// Draw a progress bar on stderr (only on a terminal, and only for more than a few documents).
+    pub progress: bool,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            force: false,
+            timeout: Duration::from_secs(30),
+            progress: false,
+        }
+    }
+}
+
+/// Syncs the profile's store once. See the module documentation.
+pub async fn run_once(profile: &Profile, options: &SyncOptions) -> Result<SyncReport, SyncError> {
+    let device = Device::open(profile.clone()).await?;
+    let result = sync_device(&device, options).await;
+    device.close().await;
+    result
+}
+
+/// Syncs an open device once.
+pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncReport, SyncError> {
+    let settings = device.settings()?.clone();
+    let token = device.profile().token()?;
+    let mut socket = socket::connect(&settings.server, &token, options.timeout).await?;
+    let (mut link, hello) = Link::open(device, &settings.device_id, options.force, false).await?;
+    send_all(&mut socket, hello).await?;
+    let mut bar: Option<ProgressBar> = None;
+    while !link.is_complete() {
+        let message = match tokio::time::timeout(options.timeout, socket.next()).await {
+            Err(_) => return Err(SyncError::Timeout(options.timeout)),
+            Ok(None) => return Err(SyncError::Closed),
+            Ok(Some(Err(error))) => return Err(SyncError::Network(error.to_string())),
+            Ok(Some(Ok(message))) => message,
+        };
+        match message {
+            Message::Binary(bytes) => {
+                let replies = link.receive(&bytes).await?;
+                send_all(&mut socket, replies).await?;
+            }
+            Message::Close(_) => return Err(SyncError::Closed),
+            // Pings are answered by tungstenite itself; text frames are not part of the protocol.
+            _ => {}
+        }
+        update_progress(&mut bar, options, link.progress());
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    // A polite close; the server's answer to it is not worth waiting long for.
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
+    link.finish().await
+}
+
+async fn send_all(socket: &mut Socket, frames: Vec<Vec<u8>>) -> Result<(), SyncError> {
+    for frame in frames {
+        socket
+            .feed(Message::Binary(frame.into()))
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+    }
+    socket
+        .flush()
+        .await
+        .map_err(|e| SyncError::Network(e.to_string()))
+}
+
+fn update_progress(bar: &mut Option<ProgressBar>, options: &SyncOptions, (done, total): (u64, u64)) {
+    if bar.is_none() && options.progress && total > PROGRESS_THRESHOLD && std::io::stderr().is_terminal() {
+        let new = ProgressBar::new(total);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} syncing {pos}/{len} documents {wide_bar} {elapsed}")
+        {
+            new.set_style(style);
+        }
+        *bar = Some(new);
+    }
+    if let Some(bar) = bar {
+        bar.set_length(total);
+        bar.set_position(done.min(total));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,272 @@
+//! One case as `tov case ID` shows it: the citizen, the plan with its goal tree, courses, contacts with their
+//! ORS and SRS, the FIT chart and the alerts of the current series.
+
+use std::fmt::Write;
+
+use sync_core::DocumentId;
+use sync_core::case::ffb::Ffb;
+use sync_core::case::{Case, Conflict, Contact, codes};
+use sync_core::fit::{AlertKind, ChangeCategory, Points, RaterKind, Rating, RuleSet};
+
+use super::{alert_sentence, chart, label, short};
+use crate::caseload;
+use crate::store::RefusalNote;
+use crate::time;
+
+/// What to show besides the case itself.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseView<'a> {
+    pub pending: bool,
+    pub conflicts: &'a [Conflict],
+    pub refusals: &'a [RefusalNote],
+    /// How many of the latest contacts to list (0: all).
+    pub contacts: usize,
+}
+
+/// Renders the case.
+pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail; the results are ignored for that reason.
+    let born = case
+        .citizen
+        .birth_year
+        .map(|y| format!(", born {y}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}  (ref {}{born})",
+        case.citizen.display_name, case.citizen.reference
+    );
+    let _ = writeln!(out, "Case {id}");
+    let workers: Vec<&str> = case.workers.values().map(String::as_str).collect();
+    let tovholder = case
+        .tovholder
+        .as_ref()
+        .and_then(|id| case.workers.get(id))
+        .map_or("-", String::as_str);
+    let _ = writeln!(out, "Tovholder: {tovholder}   Workers: {}", workers.join(", "));
+    if view.pending {
+        let _ = writeln!(
+            out,
+            "* Has changes not yet acknowledged by the server: run `tov sync`."
+        );
+    }
+    for refusal in view.refusals {
+        let _ = writeln!(
+            out,
+            "R The server refused changes ({}): {}",
+            refusal.reason, refusal.message
+        );
+    }
+    if !view.conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "! {} conflicted field(s): see `tov conflicts {}`.",
+            view.conflicts.len(),
+            short(&id.to_string())
+        );
+    }
+
+    let _ = writeln!(out, "\nOwn goal: {}", or_dash(case.plan.own_goal.as_str()));
+    if !case.plan.purpose.is_empty() {
+        let _ = writeln!(out, "Purpose:  {}", case.plan.purpose);
+    }
+    goals(&mut out, case);
+    courses(&mut out, case);
+    contacts(&mut out, case, view.contacts);
+
+    let all = caseload::series(case, rules);
+    if let Some(current) = caseload::current(case, &all) {
+        let course = current
+            .course
+            .map_or("contacts without a course".to_owned(), |c| {
+                format!("course {}", short(c))
+            });
+        let _ = writeln!(
+            out,
+            "\nFIT, {course} (the citizen's own ratings, rules {}):",
+            current.assessment.rule_set_version
+        );
+        if let Some(chart) = chart::render(current, rules) {
+            out.push_str(&chart);
+        }
+        let a = &current.assessment;
+        if let (Some(first), Some(last), Some(change)) = (a.intake_index, a.latest_index, a.change_mm) {
+            let total = |i: usize| {
+                a.contacts[i]
+                    .ors_total_mm
+                    .map_or("-".into(), |mm| Points(mm).to_string())
+            };
+            let sign = if change >= 0 { "+" } else { "" };
+            let _ = writeln!(
+                out,
+                "ORS intake {} -> latest {} ({sign}{}): {}",
+                total(first),
+                total(last),
+                Points(change),
+                category(a.category)
+            );
+        }
+        // One line per kind: several low SRS items are one concern, named item by item.
+        let mut kinds: Vec<AlertKind> = a.alerts.iter().map(|alert| alert.kind).collect();
+        kinds.dedup();
+        for kind in kinds {
+            let items: Vec<&str> = a
+                .alerts
+                .iter()
+                .filter(|x| x.kind == kind)
+                .filter_map(|x| x.item.as_deref())
+                .collect();
+            let items = if items.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", items.join(", "))
+            };
+            let _ = writeln!(out, "  alert: {}{items}", alert_sentence(kind));
+        }
+    }
+    out
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.trim().is_empty() { "-" } else { text }
+}
+
+fn category(category: ChangeCategory) -> &'static str {
+    match category {
+        ChangeCategory::NoBaseline => "no baseline",
+        ChangeCategory::IntakeAboveCutoff => "intake above the cutoff (use caution)",
+        ChangeCategory::ClinicallySignificant => "clinically significant change",
+        ChangeCategory::ReliableImprovement => "reliable improvement",
+        ChangeCategory::ReliableDeterioration => "reliable deterioration",
+        ChangeCategory::NoReliableChange => "no reliable change",
+    }
+}
+
+fn goals(out: &mut String, case: &Case) {
+    let _ = writeln!(out, "\nGoals:");
+    if case.plan.goals.is_empty() {
+        let _ = writeln!(out, "  (none yet: `tov goal add`)");
+    }
+    // A goal whose parent is missing (a merge removed it) is shown at the top rather than lost.
+    let roots = case
+        .plan
+        .goals
+        .iter()
+        .filter(|(_, g)| g.parent.as_ref().is_none_or(|p| !case.plan.goals.contains_key(p)));
+    let mut roots: Vec<_> = roots.collect();
+    roots.sort_by_key(|(id, g)| (g.created_ms, (*id).clone()));
+    for (id, _) in roots {
+        goal_line(out, case, id, 1);
+    }
+}
+
+fn goal_line(out: &mut String, case: &Case, id: &str, depth: usize) {
+    let Some(goal) = case.plan.goals.get(id) else {
+        return;
+    };
+    let kind = Ffb::get()
+        .goal_types
+        .get(&goal.goal_type)
+        .map_or(goal.goal_type.as_str(), String::as_str);
+    let target = goal
+        .target_date
+        .as_ref()
+        .map(|d| format!(", by {d}"))
+        .unwrap_or_default();
+    let bullet = if depth == 1 { "-" } else { "`-" };
+    let _ = writeln!(
+        out,
+        "{}{bullet} {}  [{}, {}{target}]  {}",
+        "  ".repeat(depth),
+        goal.title,
+        label(codes::GOAL_STATUSES, &goal.status).to_lowercase(),
+        kind,
+        short(id)
+    );
+    // Children are kept two levels deep at most by validation, so this recursion is shallow.
+    let mut children: Vec<_> = case
+        .plan
+        .goals
+        .iter()
+        .filter(|(_, g)| g.parent.as_deref() == Some(id))
+        .collect();
+    children.sort_by_key(|(child, g)| (g.created_ms, (*child).clone()));
+    for (child, _) in children {
+        if depth < 4 {
+            goal_line(out, case, child, depth + 1);
+        }
+    }
+}
+
+fn courses(out: &mut String, case: &Case) {
+    let _ = writeln!(out, "\nCourses:");
+    if case.courses.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
+    let mut courses: Vec<_> = case.courses.iter().collect();
+    courses.sort_by_key(|(id, c)| (c.start.clone(), (*id).clone()));
+    for (id, course) in courses {
+        let service = Ffb::get()
+            .services
+            .get(&course.service)
+            .map_or(course.service.as_str(), String::as_str);
+        let until = match (&course.end, &course.planned_end) {
+            (Some(end), _) => {
+                let reason = course
+                    .end_reason
+                    .as_deref()
+                    .map(|r| label(codes::END_REASONS, r))
+                    .unwrap_or_default();
+                format!("ended {end} ({})", reason.to_lowercase())
+            }
+            (None, Some(planned)) => format!("planned end {planned}"),
+            (None, None) => "open".to_owned(),
+        };
+        let minutes = course.granted_minutes_per_week;
+        let _ = writeln!(
+            out,
+            "  {}  {} / {service}\n            from {} {until}; {}:{:02} h a week, approval {}",
+            short(id),
+            label(codes::LEGAL_BASES, &course.legal_basis),
+            course.start,
+            minutes / 60,
+            minutes % 60,
+            course.approval.state.replace('_', " ")
+        );
+    }
+}
+
+fn rating(rating: Option<&Rating>, name: &str) -> String {
+    match rating {
+        None => format!("{name} -"),
+        Some(r) if r.rater == RaterKind::Citizen => r.to_string(),
+        Some(r) => format!("{r} ({})", format!("{:?}", r.rater).to_lowercase()),
+    }
+}
+
+fn contacts(out: &mut String, case: &Case, limit: usize) {
+    let mut all: Vec<(&String, &Contact)> = case.contacts.iter().collect();
+    all.sort_by_key(|(id, c)| (c.start_ms, (*id).clone()));
+    let shown = if limit == 0 {
+        all.len()
+    } else {
+        limit.min(all.len())
+    };
+    let _ = writeln!(out, "\nContacts ({}, latest {shown} shown):", all.len());
+    for (id, contact) in &all[all.len() - shown..] {
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}, {} min  {}  {}",
+            short(id),
+            time::local_minute(contact.start_ms),
+            label(codes::CONTACT_KINDS, &contact.kind),
+            contact.duration_minutes,
+            rating(contact.ors.as_ref(), "ORS"),
+            rating(contact.srs.as_ref(), "SRS"),
+        );
+        for line in contact.notes.as_str().lines().filter(|l| !l.trim().is_empty()) {
+            let _ = writeln!(out, "            {line}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The real `tov` binary: bad input is refused with exit code 2 before anything is written, `reset` will not
+//! throw away unsynced work without `--force`, and a refused login is exit code 3.
+
+mod common;
+
+use std::path::Path;
+
+use cli::{Device, Profile};
+use common::{TestServer, login_as, shown, sync, tov};
+use sync_core::DocumentId;
+
+/// The store's documents and their heads, to show that a refused command wrote nothing.
+async fn snapshot(dir: &Path) -> Vec<(DocumentId, Vec<automerge::ChangeHash>, bool)> {
+    let device = Device::open(Profile::open(dir).expect("profile"))
+        .await
+        .expect("store");
+    let docs = device.store().documents().await.expect("lists");
+    device.close().await;
+    docs.into_iter()
+        .map(|d| (d.id, d.heads.clone(), d.is_pending()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_score_is_refused_with_exit_code_2_and_nothing_is_written() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    sync(&login_as(&server, "anna", dir.path()).await).await;
+    let before = snapshot(dir.path()).await;
+    let case = before[0].0.to_string();
+    let prefix = &case[..8];
+
+    let out_of_range = tov(
+        dir.path(),
+        &[
+            "contact",
+            "add",
+            prefix,
+            "--kind",
+            "home-visit",
+            "--ors",
+            "6.5,5.0,10.5,6.0",
+            "--srs",
+            "9.1,9.4,8.8,9.0",
+        ],
+    )
+    .await;
+    assert_eq!(out_of_range.status.code(), Some(2), "{}", shown(&out_of_range));
+    assert!(
+        String::from_utf8_lossy(&out_of_range.stderr).contains("ors.items[2]"),
+        "{}",
+        shown(&out_of_range)
+    );
+
+    let partial = tov(
+        dir.path(),
+        &[
+            "contact",
+            "add",
+            prefix,
+            "--kind",
+            "phone",
+            "--srs",
+            "9.1,9.4,8.8",
+        ],
+    )
+    .await;
+    assert_eq!(partial.status.code(), Some(2), "{}", shown(&partial));
+    assert!(
+        String::from_utf8_lossy(&partial.stderr).contains("srs.items"),
+        "{}",
+        shown(&partial)
+    );
+
+    let unknown_kind = tov(dir.path(), &["contact", "add", prefix, "--kind", "teleport"]).await;
+    assert_eq!(unknown_kind.status.code(), Some(2), "{}", shown(&unknown_kind));
+
+    let no_such_case = tov(dir.path(), &["contact", "add", "0000", "--kind", "phone"]).await;
+    assert_eq!(no_such_case.status.code(), Some(2), "{}", shown(&no_such_case));
+
+    assert_eq!(
+        snapshot(dir.path()).await,
+        before,
+        "a refused command wrote nothing"
+    );
+
+    // The same command with good scores is stored, pending until the next sync.
+    let good = tov(
+        dir.path(),
+        &[
+            "contact",
+            "add",
+            prefix,
+            "--kind",
+            "home-visit",
+            "--ors",
+            "6.5,5.0,7.2,6.0",
+            "--srs",
+            "9.1,9.4,8.8,9.0",
+        ],
+    )
+    .await;
+    assert!(good.status.success(), "{}", shown(&good));
+    let pending: Vec<_> = snapshot(dir.path())
+        .await
+        .into_iter()
+        .filter(|d| d.2)
+        .map(|d| d.0.to_string())
+        .collect();
+    assert_eq!(pending, vec![case]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_refuses_to_discard_pending_changes_without_force() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    sync(&login_as(&server, "anna", dir.path()).await).await;
+    let created = tov(
+        dir.path(),
+        &["case", "new", "--name", "Test Borger", "--reference", "T-1"],
+    )
+    .await;
+    assert!(created.status.success(), "{}", shown(&created));
+
+    let refused = tov(dir.path(), &["reset"]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", shown(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("1 document(s)"),
+        "{}",
+        shown(&refused)
+    );
+    assert_eq!(
+        snapshot(dir.path()).await.iter().filter(|d| d.2).count(),
+        1,
+        "the new case is still there"
+    );
+
+    let forced = tov(dir.path(), &["reset", "--force"]).await;
+    assert!(forced.status.success(), "{}", shown(&forced));
+    assert!(
+        String::from_utf8_lossy(&forced.stderr).contains("discarding unsynced changes in 1"),
+        "{}",
+        shown(&forced)
+    );
+    assert!(snapshot(dir.path()).await.is_empty());
+
+    // The login survives a reset: the next sync downloads the caseload again.
+    let again = tov(dir.path(), &["sync"]).await;
+    assert!(again.status.success(), "{}", shown(&again));
+    assert_eq!(snapshot(dir.path()).await.len(), common::TEAM_CASES);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_ends_the_sync_with_exit_code_3() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    login_as(&server, "anna", dir.path()).await;
+    std::fs::write(dir.path().join("token"), "not.a.token").expect("writes");
+    let refused = tov(dir.path(), &["sync"]).await;
+    assert_eq!(refused.status.code(), Some(3), "{}", shown(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("tov login"),
+        "{}",
+        shown(&refused)
+    );
+    server.stop().await;
+}
