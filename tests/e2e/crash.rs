@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use automerge::ReadDoc;
-use sqlx::Connection;
 use sync_core::DocumentId;
-use tests::database::{TestDatabase, skip_postgres};
+use tests::database::{TestDatabase, committed_changes, skip_postgres};
 use tests::http::login;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
@@ -129,21 +128,4 @@ async fn killed_mid_upload(url: &str) {
         }
     }
     server.stop();
-}
-
-/// Changes committed so far, read straight from the database the server writes.
-async fn committed_changes(url: &str) -> i64 {
-    let sql = "SELECT COUNT(*) FROM doc_changes";
-    let count = if url.starts_with("sqlite:") {
-        match sqlx::SqliteConnection::connect(url).await {
-            Ok(mut db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db).await.ok(),
-            Err(_) => None,
-        }
-    } else {
-        match sqlx::PgConnection::connect(url).await {
-            Ok(mut db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db).await.ok(),
-            Err(_) => None,
-        }
-    };
-    count.unwrap_or(0)
 }

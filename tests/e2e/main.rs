@@ -7,3 +7,4 @@
 mod cases;
 mod crash;
 mod live;
+mod phones;

@@ -75,3 +75,20 @@ impl TestDatabase {
         }
     }
 }
+
+/// Changes committed so far, read straight from the database the server writes.
+pub async fn committed_changes(url: &str) -> i64 {
+    let sql = "SELECT COUNT(*) FROM doc_changes";
+    let count = if url.starts_with("sqlite:") {
+        match sqlx::SqliteConnection::connect(url).await {
+            Ok(mut db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db).await.ok(),
+            Err(_) => None,
+        }
+    } else {
+        match sqlx::PgConnection::connect(url).await {
+            Ok(mut db) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut db).await.ok(),
+            Err(_) => None,
+        }
+    };
+    count.unwrap_or(0)
+}

@@ -167,10 +167,24 @@ async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict
         device.close().await;
     }
     assert_eq!(heads[0], heads[1], "both phones hold the same document");
+    // The back office sees the conflict too, in the server's projection.
+    let field = status_path.join(".");
+    let projected = server
+        .store
+        .projection_rows(&case.to_string())
+        .await
+        .expect("projection");
+    assert!(
+        projected
+            .conflicts
+            .iter()
+            .any(|c| c.path == field && c.value_count == 2),
+        "{:?}",
+        projected.conflicts
+    );
 
     // anna resolves; after a sync round both phones agree and the conflict is gone.
     let device = Device::open(anna.clone()).await.expect("store");
-    let field = status_path.join(".");
     let (_, chosen) = resolve(
         &device,
         &case,
@@ -195,6 +209,15 @@ async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict
         assert_eq!(local.case.plan.goals[&goal].status, "achieved");
         device.close().await;
     }
+    let projected = server
+        .store
+        .projection_rows(&case.to_string())
+        .await
+        .expect("projection");
+    assert!(
+        projected.conflicts.iter().all(|c| c.path != field),
+        "resolved on the server too"
+    );
 
     // bo edits the note again, now that anna's changes sit on top of his own last one: an edit must not depend on
     // the device's previous change being a head.

@@ -25,6 +25,8 @@ pub const TEAM_CASES: usize = 48;
 /// A running server; stops when dropped.
 pub struct TestServer {
     pub url: String,
+    /// The server's store, to check what it holds (its projections, say).
+    pub store: server::store::Store,
     port: u16,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -52,6 +54,7 @@ impl TestServer {
         config.demo_password = Some(SecretString::from(PASSWORD));
         let app = Application::build(config).await.expect("server starts");
         let port = app.port();
+        let store = app.state().store.clone();
         let url = format!("http://127.0.0.1:{port}");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
@@ -59,6 +62,7 @@ impl TestServer {
         }));
         TestServer {
             url,
+            store,
             port,
             stop: Some(stop),
             task: Some(task),

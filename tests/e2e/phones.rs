@@ -1,0 +1,194 @@
+//! Real `tov` phones against a real `tovholder`: offline work that arrives exactly once through a network that
+//! drops connections, and fifty phones that converge after the server is killed in the middle of their sync.
+
+use std::time::Duration;
+
+use sync_core::case::read_case;
+use tests::database::{TestDatabase, committed_changes};
+use tests::http::login;
+use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
+use tests::proxy::FlakyProxy;
+use tests::tov::Phone;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_offline_contacts_arrive_exactly_once_through_a_dropping_network() {
+    let database = TestDatabase::sqlite();
+    let mut server = ServerProcess::start(&database.url, free_port()).await;
+    let proxy = FlakyProxy::start(server.port, 7, 2_500).await;
+    let dir = std::env::temp_dir().join(format!("tov-e2e-{}", uuid::Uuid::new_v4().simple()));
+    let phone = Phone::login(&dir, "anna", proxy.port, "hoeje-taastrup", "anna");
+    phone.ok(&["sync"]);
+
+    // Offline: a new case and twenty visits, each recorded by a fresh tov process (the app restarting).
+    let case = phone.new_case("Synthetic Dropping", "e2e-drop");
+    for n in 0..20 {
+        let note = format!("visit {n:02}");
+        phone.ok(&[
+            "contact",
+            "add",
+            &case,
+            "--kind",
+            "home-visit",
+            "--ors",
+            "5.0,5.0,5.0,5.0",
+            "--note",
+            &note,
+        ]);
+    }
+
+    // The network cuts the next connections at random points; the phone simply syncs again.
+    proxy.arm(4);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let output = phone.run(&["sync", "--timeout", "10"]);
+        if output.status.success() {
+            break;
+        }
+        assert!(
+            attempts < 30,
+            "sync never succeeded: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let status = phone.ok(&["status"]);
+    assert!(
+        status.contains("(0 with changes not yet acknowledged)"),
+        "{status}"
+    );
+    eprintln!(
+        "synced after {attempts} attempts, {} connections cut",
+        proxy.cuts.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    assert!(
+        proxy.cuts.load(std::sync::atomic::Ordering::Relaxed) >= 2,
+        "the network did cut connections"
+    );
+
+    // The server holds every visit exactly once.
+    let mut verifier = login(server.port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
+    verifier.sync(server.port).await;
+    let doc = verifier
+        .docs
+        .get(&case.parse().expect("a document id"))
+        .expect("the case reached the server");
+    let stored = read_case(doc).expect("a valid case");
+    let mut notes: Vec<String> = stored
+        .contacts
+        .values()
+        .map(|c| c.notes.as_str().to_owned())
+        .collect();
+    notes.sort();
+    let expected: Vec<String> = (0..20).map(|n| format!("visit {n:02}")).collect();
+    assert_eq!(notes, expected, "every visit once; tov status said:\n{status}");
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    database.drop_now().await;
+}
+
+const PHONES: usize = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_phones_converge_after_the_server_is_killed_mid_sync() {
+    let database = TestDatabase::sqlite();
+    let port = free_port();
+    let mut server = ServerProcess::start(&database.url, port).await;
+    let dir = std::env::temp_dir().join(format!("tov-e2e-{}", uuid::Uuid::new_v4().simple()));
+
+    // Fifty phones of anna and bo, each with a new case and two visits recorded offline.
+    let mut phones = Vec::new();
+    let mut cases = Vec::new();
+    for n in 0..PHONES {
+        let user = if n % 2 == 0 { "anna" } else { "bo" };
+        let phone = Phone::login(&dir, &format!("phone-{n}"), port, "hoeje-taastrup", user);
+        let case = phone.new_case(&format!("Synthetic Phone {n}"), &format!("e2e-phone-{n}"));
+        for visit in 0..2 {
+            let note = format!("phone {n} visit {visit}");
+            phone.ok(&[
+                "contact",
+                "add",
+                &case,
+                "--kind",
+                "phone",
+                "--srs",
+                "9.0,9.0,9.0,9.0",
+                "--note",
+                &note,
+            ]);
+        }
+        phones.push(phone);
+        cases.push(case);
+    }
+
+    // All fifty sync at once; the server is killed once some, not all, of their commits are in.
+    let baseline = committed_changes(&database.url).await;
+    let profiles: Vec<_> = phones.iter().map(|p| p.profile.clone()).collect();
+    let storm = std::thread::spawn(move || {
+        let children: Vec<_> = profiles
+            .iter()
+            .map(|profile| {
+                std::process::Command::new(tests::tov::tov_bin())
+                    .args(["sync", "--timeout", "20"])
+                    .env("TOV_PROFILE", profile)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .expect("tov starts")
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|mut c| c.wait().map(|s| s.success()).unwrap_or(false))
+            .collect::<Vec<_>>()
+    });
+    let total = (PHONES * 3) as i64;
+    let mut committed_at_kill = 0;
+    for _ in 0..3000 {
+        committed_at_kill = committed_changes(&database.url).await - baseline;
+        if committed_at_kill >= total / 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill9();
+    let finished = storm.join().expect("the storm ends");
+    eprintln!(
+        "killed after {committed_at_kill} of {total} changes committed; {} of {PHONES} phones had finished",
+        finished.iter().filter(|ok| **ok).count()
+    );
+
+    // Restart; every phone syncs again until it has nothing pending.
+    let mut server = ServerProcess::start(&database.url, port).await;
+    for phone in &phones {
+        phone.ok(&["sync", "--timeout", "30"]);
+        let status = phone.ok(&["status"]);
+        assert!(
+            status.contains("(0 with changes not yet acknowledged)"),
+            "{status}"
+        );
+    }
+
+    // The server has every phone's case with exactly its two visits, and the phones agree with it.
+    let mut verifier = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
+    verifier.sync(port).await;
+    for (n, case) in cases.iter().enumerate() {
+        let doc = verifier
+            .docs
+            .get(&case.parse().expect("an id"))
+            .expect("every phone's case arrived");
+        let stored = read_case(doc).expect("valid");
+        let mut notes: Vec<String> = stored
+            .contacts
+            .values()
+            .map(|c| c.notes.as_str().to_owned())
+            .collect();
+        notes.sort();
+        assert_eq!(
+            notes,
+            vec![format!("phone {n} visit 0"), format!("phone {n} visit 1")]
+        );
+    }
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    database.drop_now().await;
+}
