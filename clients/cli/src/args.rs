@@ -61,6 +61,34 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Play many phones against a running server and print throughput and latency percentiles. Each phone logs
+    /// in (a new device of the same user), downloads its caseload, records new cases offline and uploads them.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Server base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// Municipality (tenant) slug.
+    #[arg(long, default_value = "hoeje-taastrup")]
+    pub tenant: String,
+    /// The user every phone logs in as (password from TOV_PASSWORD or a prompt).
+    #[arg(long, default_value = "anna")]
+    pub user: String,
+    /// How many phones sync at once.
+    #[arg(long, default_value_t = 20)]
+    pub devices: usize,
+    /// New cases each phone records offline and uploads.
+    #[arg(long, default_value_t = 10)]
+    pub cases: usize,
+    /// Contacts (with ORS and SRS) in each new case.
+    #[arg(long, default_value_t = 2)]
+    pub contacts: usize,
+    /// Keep the phones' profiles here instead of a temporary directory that is removed afterwards.
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,9 @@
 //! - [`cases`]: `cases`, `case ID`, `case new`.
 //! - [`edit`]: `contact add`, `goal add|set`, `note edit`.
 //! - [`conflicts`]: `conflicts`, `resolve`.
+//! - [`bench`]: `bench`, the load generator.
 
+mod bench;
 mod cases;
 mod conflicts;
 mod edit;
@@ -53,6 +55,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Note(command) => edit::note(&dir, command).await,
         Command::Conflicts { case } => conflicts::list(&dir, case.as_deref()).await,
         Command::Resolve(args) => conflicts::resolve(&dir, args).await,
+        Command::Bench(args) => {
+            let password = session::password_for(&args.user, &args.tenant)?;
+            bench::run(args, password).await
+        }
     }
 }
 

@@ -15,18 +15,24 @@ use secrecy::SecretString;
 use super::open;
 use crate::args::{LoginArgs, SyncArgs};
 
-pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
+/// The password from `TOV_PASSWORD`, or else asked for without echo.
+pub fn password_for(user: &str, tenant: &str) -> anyhow::Result<SecretString> {
     let password = match std::env::var("TOV_PASSWORD") {
         Ok(password) => password,
-        Err(_) => rpassword::prompt_password(format!("Password for {}@{}: ", args.user, args.tenant))
+        Err(_) => rpassword::prompt_password(format!("Password for {user}@{tenant}: "))
             .context("reading the password")?,
     };
+    Ok(SecretString::from(password))
+}
+
+pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
+    let password = password_for(&args.user, &args.tenant)?;
     let device_name = args.device.unwrap_or_else(default_device_name);
     let input = LoginInput {
         server: args.server,
         tenant: args.tenant,
         username: args.user,
-        password: SecretString::from(password),
+        password,
         device_name,
     };
     let profile = login::login(dir, input, now_ms()).await.context("login failed")?;
