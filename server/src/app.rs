@@ -15,6 +15,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::api;
+use crate::audit;
 use crate::auth::{TokenError, TokenKeys, password};
 use crate::clock;
 use crate::compaction;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub store: Store,
     pub tokens: TokenKeys,
     pub sync: Arc<SyncService>,
+    /// How long a refresh token lives: the maximum offline period.
+    pub max_offline: std::time::Duration,
 }
 
 impl FromRef<AppState> for Store {
@@ -98,6 +101,7 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     demo: Option<(Vec<DemoLogin>, SecretString)>,
+    audit_retention: std::time::Duration,
 }
 
 impl Application {
@@ -145,8 +149,10 @@ impl Application {
                 sync: SyncService::start(store.clone()),
                 store,
                 tokens,
+                max_offline: config.max_offline,
             },
             demo,
+            audit_retention: config.audit_retention,
         })
     }
 
@@ -184,6 +190,13 @@ impl Application {
             compaction::INTERVAL,
             stop_sync.clone().cancelled_owned(),
         );
+        // The access log's retention purge stops the same way.
+        let purger = audit::retention::spawn_purger(
+            store.clone(),
+            self.audit_retention,
+            audit::retention::INTERVAL,
+            stop_sync.clone().cancelled_owned(),
+        );
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -195,6 +208,9 @@ impl Application {
         sync.shut_down().await;
         if let Err(error) = compactor.await {
             tracing::warn!(%error, "the compactor did not stop cleanly");
+        }
+        if let Err(error) = purger.await {
+            tracing::warn!(%error, "the access log purger did not stop cleanly");
         }
         // Closing the pool lets SQLite checkpoint its WAL into the database file.
         store.close().await;

@@ -23,6 +23,25 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve(ServeConfig),
+    /// Work with the access log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `tovholder audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the access log's hash chain; prints the first broken row or "chain intact (N rows)".
+    Verify {
+        /// Database, as for `serve`.
+        #[arg(
+            long,
+            env = "TOVHOLDER_DATABASE_URL",
+            default_value = "sqlite:./tovholder.db",
+            hide_env_values = true
+        )]
+        database_url: SecretString,
+    },
 }
 
 /// Options of `tovholder serve`.
@@ -71,6 +90,25 @@ pub struct ServeConfig {
         value_parser = parse_ttl
     )]
     pub access_token_ttl: Duration,
+
+    /// Maximum offline period: how long a refresh token stays valid after it is issued. A device that does not
+    /// refresh within it must log in again.
+    #[arg(
+        long,
+        env = "TOVHOLDER_MAX_OFFLINE",
+        default_value = "14days",
+        value_parser = parse_ttl
+    )]
+    pub max_offline: Duration,
+
+    /// How long access log rows are kept before the background task purges them, e.g. `183days`, `1year`.
+    #[arg(
+        long,
+        env = "TOVHOLDER_AUDIT_RETENTION",
+        default_value = "183days",
+        value_parser = parse_ttl
+    )]
+    pub audit_retention: Duration,
 }
 
 impl ServeConfig {
@@ -85,6 +123,8 @@ impl ServeConfig {
             token_issuer: "tovholder".to_owned(),
             token_audience: "tovholder-sync".to_owned(),
             access_token_ttl: Duration::from_secs(15 * 60),
+            max_offline: Duration::from_secs(14 * 24 * 60 * 60),
+            audit_retention: crate::audit::retention::DEFAULT_RETENTION,
         }
     }
 }
@@ -106,8 +146,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<ServeConfig, clap::Error> {
-        let Command::Serve(config) = Cli::try_parse_from(args)?.command;
-        Ok(config)
+        match Cli::try_parse_from(args)?.command {
+            Command::Serve(config) => Ok(config),
+            Command::Audit(_) => panic!("not serve"),
+        }
     }
 
     #[test]
@@ -131,6 +173,27 @@ mod tests {
         assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
         assert!(config.demo);
         assert_eq!(config.access_token_ttl, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn audit_retention_defaults_to_six_months_and_can_be_set() {
+        let default = parse(&["tovholder", "serve"]).expect("parses");
+        assert_eq!(
+            default.audit_retention,
+            crate::audit::retention::DEFAULT_RETENTION
+        );
+        assert_eq!(default.max_offline, Duration::from_secs(14 * 24 * 3600));
+        let set = parse(&["tovholder", "serve", "--audit-retention", "30days"]).expect("parses");
+        assert_eq!(set.audit_retention, Duration::from_secs(30 * 24 * 3600));
+    }
+
+    #[test]
+    fn audit_verify_is_a_command() {
+        let cli = Cli::try_parse_from(["tovholder", "audit", "verify", "--database-url", "sqlite:x.db"]);
+        assert!(matches!(
+            cli.map(|c| c.command),
+            Ok(Command::Audit(AuditCommand::Verify { .. }))
+        ));
     }
 
     #[test]

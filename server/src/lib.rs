@@ -1,5 +1,6 @@
 //! The `tovholder` server: an offline-first sync backend for outreach social work.
 //!
+//! - [`audit`]: the hash-chained access log, its verification and retention.
 //! - [`config`]: the one configuration struct (flags and `TOVHOLDER_*` environment variables).
 //! - [`app`]: [`app::Application`] (bind, serve, shut down), the shared [`app::AppState`] and the router.
 //! - [`api`]: HTTP handlers and the one error shape.
@@ -12,6 +13,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod compaction;

@@ -1,10 +1,13 @@
-//! The `tovholder` binary: parse the configuration, set up logging, serve until SIGTERM or Ctrl-C.
+//! The `tovholder` binary: parse the configuration, set up logging, serve until SIGTERM or Ctrl-C; or check the
+//! access log's chain (`tovholder audit verify`).
 
 use anyhow::Context;
 use clap::Parser;
 use secrecy::ExposeSecret;
 use server::app::Application;
-use server::config::{Cli, Command, ServeConfig};
+use server::audit::{self, Verification};
+use server::config::{AuditCommand, Cli, Command, ServeConfig};
+use server::store::Store;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -12,6 +15,29 @@ async fn main() -> anyhow::Result<()> {
     server::telemetry::init();
     match cli.command {
         Command::Serve(config) => serve(config).await,
+        Command::Audit(AuditCommand::Verify { database_url }) => verify(database_url.expose_secret()).await,
+    }
+}
+
+/// Checks the access log's chain; exits with status 1 when it is broken.
+async fn verify(database_url: &str) -> anyhow::Result<()> {
+    let store = Store::connect(database_url)
+        .await
+        .context("cannot open the database")?;
+    store.migrate().await.context("cannot migrate the database")?;
+    let verification = audit::verify(&store)
+        .await
+        .context("cannot read the access log")?;
+    store.close().await;
+    match verification {
+        Verification::Intact { rows } => {
+            println!("chain intact ({rows} rows)");
+            Ok(())
+        }
+        Verification::Broken(broken) => {
+            println!("chain broken at row {}: {broken}", broken.row());
+            std::process::exit(1);
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use sync_core::case::{Case, Conflict, Contact};
 use sync_core::fit::{Entry, RaterKind, Rating, RuleSet, ScoredContact, assess};
 
 /// Every projection row of one document.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Projection {
     pub doc_id: String,
     pub contacts: Vec<ContactRow>,
@@ -27,7 +27,7 @@ pub struct Projection {
 }
 
 /// One contact, without its notes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ContactRow {
     pub contact_id: String,
     pub kind: String,
@@ -39,7 +39,7 @@ pub struct ContactRow {
 }
 
 /// One FIT rating, in the contact's `ors` or `srs` slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FitScoreRow {
     pub contact_id: String,
     /// `ors` or `srs`: the slot, whichever instrument filled it.
@@ -58,7 +58,7 @@ pub struct FitScoreRow {
     pub below_cutoff: Option<bool>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct GoalRow {
     pub goal_id: String,
     pub parent_id: Option<String>,
@@ -70,7 +70,7 @@ pub struct GoalRow {
     pub created_ms: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CourseRow {
     pub course_id: String,
     pub service_code: String,
@@ -84,7 +84,7 @@ pub struct CourseRow {
 }
 
 /// One FIT alert of a course as it stands now.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AlertRow {
     /// The course the alert is about; `None` for the group of contacts that belong to no course.
     pub course_id: Option<String>,
@@ -97,7 +97,7 @@ pub struct AlertRow {
 }
 
 /// A field with concurrent values: where, and how many. Never the values.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ConflictRow {
     /// Dotted path, e.g. `plan.goals.<id>.status`.
     pub path: String,

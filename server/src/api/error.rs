@@ -32,6 +32,9 @@ pub enum ApiError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The resource existed but is used up or expired (a check-in link); the code says which.
+    #[error("gone: {0}")]
+    Gone(&'static str),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("payload too large")]
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::LoginFailed | ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Gone(code) => (StatusCode::GONE, code),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -70,6 +74,9 @@ impl ApiError {
             ApiError::Unauthorized => "missing, invalid or expired access token".to_owned(),
             ApiError::Forbidden => "not allowed".to_owned(),
             ApiError::NotFound => "no such resource".to_owned(),
+            ApiError::Gone("checkin_used") => "this link has been used already".to_owned(),
+            ApiError::Gone("checkin_expired") => "this link has expired".to_owned(),
+            ApiError::Gone(_) => "no longer available".to_owned(),
             ApiError::MethodNotAllowed => "method not allowed on this resource".to_owned(),
             ApiError::PayloadTooLarge => "request body too large".to_owned(),
             ApiError::RateLimited => "too many requests; try again later".to_owned(),

@@ -3,14 +3,31 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /healthz` | 200 when the database answers, 503 otherwise |
-//! | `POST /v1/auth/login` | password login; registers a device and returns an access token |
+//! | `POST /v1/auth/login` | password login; registers a device and returns an access and a refresh token |
+//! | `POST /v1/auth/refresh` | a refresh token buys new tokens (rotation); a reused one revokes the device |
 //! | `GET /v1/me` | the caller of a valid token |
+//! | `GET /v1/audit` | the tenant's access log, filtered by user, case, action, from, to, limit (admin) |
+//! | `GET /v1/audit/sample?n=` | a random sample of the tenant's access log, for spot checks (admin) |
+//! | `GET /v1/devices` | the tenant's devices (admin) or the lead's team's (lead) |
+//! | `POST /v1/devices/{id}/revoke` | revoke a device: tokens refused, sync connections closed (admin, lead) |
+//! | `POST /v1/cases/{id}/break-glass` | open a case outside one's caseload for 8 hours, with a reason (worker, lead) |
+//! | `GET /v1/cases/{id}/export` | everything about a case for a GDPR art. 15 request, lookups without who (admin) |
+//! | `POST /v1/cases/{id}/checkins` | a one-time check-in link for a video or phone contact (worker, lead) |
+//! | `GET /v1/checkin/{token}` | the citizen's check-in page: municipality and scales (no login: the link is it) |
+//! | `POST /v1/checkin/{token}` | the citizen's scores; they land in the contact; the link is then used up |
+//! | `GET /v1/break-glass` | recent break-the-glass grants of the lead's team (lead; admin: the tenant) |
 //!
 //! Handlers never write SQL: they call [`crate::store::Store`].
 
+mod audit;
+mod break_glass;
+mod checkin;
+mod devices;
 mod error;
+mod export;
 mod health;
 mod json;
+mod refresh;
 mod session;
 
 use axum::Router;
@@ -26,7 +43,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/v1/auth/login", post(session::login))
+        .route("/v1/auth/refresh", post(refresh::refresh))
         .route("/v1/me", get(session::me))
+        .route("/v1/audit", get(audit::list))
+        .route("/v1/audit/sample", get(audit::sample))
+        .route("/v1/devices", get(devices::list))
+        .route("/v1/devices/{id}/revoke", post(devices::revoke))
+        .route("/v1/cases/{id}/break-glass", post(break_glass::open))
+        .route("/v1/break-glass", get(break_glass::recent))
+        .route("/v1/cases/{id}/export", get(export::export))
+        .route("/v1/cases/{id}/checkins", post(checkin::create))
+        .route("/v1/checkin/{token}", get(checkin::page).post(checkin::submit))
 }
 
 /// Answers requests for routes that do not exist, in the API's error shape.

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ApiJson};
 use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
 use crate::auth::{AuthUser, Subject};
 use crate::clock;
-use crate::store::{LoginOutcome, Role, Tenant, User};
+use crate::store::{AuditRecord, LoginOutcome, RefreshOwner, Role, Tenant, User};
 
 /// Upper bounds on login fields: generous for real input, small enough that nobody hashes a megabyte.
 const MAX_NAME_CHARS: usize = 128;
@@ -30,6 +31,10 @@ pub struct LoginResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
+    /// Opaque; exchanged at `POST /v1/auth/refresh` for new tokens, once.
+    refresh_token: String,
+    /// Seconds until the refresh token expires (the maximum offline period).
+    refresh_expires_in: u64,
     device_id: String,
     user: UserView,
 }
@@ -83,6 +88,20 @@ pub async fn login(
         LoginOutcome::Success { user, tenant } => (user, tenant),
         LoginOutcome::Refused { reason, user_id } => {
             tracing::warn!(?reason, user.id = user_id.as_deref(), "login refused");
+            // The access log names the tenant and user when they exist; never the attempted username.
+            let tenant = state.store.tenant_by_slug(&request.tenant).await?;
+            let detail = format!("{reason:?}");
+            let failed = AuditRecord {
+                at: now,
+                tenant_id: tenant.as_ref().map(|t| t.id.as_str()),
+                user_id: user_id.as_deref(),
+                device_id: None,
+                action: Action::LoginFailed.as_str(),
+                case_id: None,
+                purpose: None,
+                detail: Some(&detail),
+            };
+            audit::record(&state.store, failed).await?;
             return Err(ApiError::LoginFailed);
         }
     };
@@ -98,11 +117,26 @@ pub async fn login(
     };
     let issued = state.tokens.issue(subject, clock::unix_seconds(now))?;
     tracing::info!(user.id = %user.id, tenant.id = %tenant.id, device.id = %device.id, "login succeeded");
+    let actor = Actor {
+        tenant_id: &tenant.id,
+        user_id: &user.id,
+        device_id: &device.id,
+    };
+    audit::record(&state.store, audit::event(actor, Action::Login, None, None, None)).await?;
+    let owner = RefreshOwner {
+        tenant_id: tenant.id.clone(),
+        user_id: user.id.clone(),
+        device_id: device.id.clone(),
+        role: user.role,
+    };
+    let refresh = super::refresh::issue(&state, &owner, now).await?;
 
     Ok(Json(LoginResponse {
         access_token: issued.token,
         token_type: "Bearer",
         expires_in: issued.expires_in,
+        refresh_token: refresh.token,
+        refresh_expires_in: refresh.expires_in,
         device_id: device.id,
         user: UserView::new(user, tenant),
     }))

@@ -1,7 +1,8 @@
-//! Authentication: argon2id passwords, HS256 access tokens, and the [`AuthUser`] extractor that guards routes.
+//! Authentication: argon2id passwords, HS256 access tokens, opaque refresh tokens, and the [`AuthUser`] extractor that guards routes.
 
 mod extract;
 pub mod password;
+pub mod refresh;
 pub mod token;
 
 pub use extract::{AuthUser, authenticate};

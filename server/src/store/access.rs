@@ -4,8 +4,9 @@
 //! - a worker sees the cases assigned to them (an open assignment), plus their own team's cases when the team
 //!   shares cases;
 //! - a lead sees their team's cases and their own assignments;
-//! - an admin sees no case content (admins manage users and devices; break-the-glass access comes later), even
-//!   when a case was assigned to them;
+//! - a worker or lead also sees a case they broke the glass for (a stated reason, logged, shown to the lead)
+//!   until that grant expires;
+//! - an admin sees no case content (admins manage users and devices), even when a case was assigned to them;
 //! - nothing crosses tenants.
 //!
 //! The rule reads the viewer's role and team from the `users` and `teams` rows, not from the [`Viewer`] the
@@ -14,13 +15,17 @@
 //! nothing.
 
 use super::{Role, Store, StoreError, on_pool};
+use crate::clock;
 
-/// The SQL condition "the user `u` may see the case `c`" (the aliases are the caller's).
+/// The SQL condition "the user `u` may see the case `c` at the time `$4`" (the aliases are the caller's; every
+/// query using it binds the current time in milliseconds as `$4`, for break-the-glass grants).
 macro_rules! visible_case {
     () => {
         "(c.tenant_id = u.tenant_id AND ( \
             (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM case_assignments a \
                 WHERE a.case_id = c.doc_id AND a.user_id = u.id AND a.unassigned_at IS NULL)) \
+            OR (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM break_glass g \
+                WHERE g.case_id = c.doc_id AND g.user_id = u.id AND g.expires_at > $4)) \
             OR (u.role = 'lead' AND c.team_id = u.team_id) \
             OR (u.role = 'worker' AND c.team_id = u.team_id \
                 AND EXISTS (SELECT 1 FROM teams tm WHERE tm.id = u.team_id AND tm.shares_cases))))"
@@ -81,6 +86,7 @@ impl Store {
                 .bind(&viewer.user_id)
                 .bind(doc_id)
                 .bind(&viewer.tenant_id)
+                .bind(clock::now_ms())
                 .fetch_one(pool)
                 .await
         })?;
@@ -121,6 +127,7 @@ impl Store {
                 .bind(&viewer.user_id)
                 .bind(&viewer.tenant_id)
                 .bind(after.unwrap_or(-1))
+                .bind(clock::now_ms())
                 .fetch_all(pool)
                 .await
         })?;

@@ -2,7 +2,10 @@
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, execute, on_pool};
+use super::{Store, StoreError, Tx, execute, on_pool, on_tx};
+
+/// The PostgreSQL channel that carries the id of a device just revoked.
+pub const DEVICES_CHANNEL: &str = "tovholder_devices";
 
 /// A phone, browser or CLI install that a user logged in from.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -65,11 +68,26 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes a device; its tokens stop working at once (see [`Store::session_is_active`]).
+    /// Revokes a device; its tokens stop working at once (see [`Store::session_is_active`]). On PostgreSQL the
+    /// same transaction notifies [`DEVICES_CHANNEL`], so every process closes the device's sync connections.
     /// Returns whether a device that was not yet revoked was found.
     pub async fn revoke_device(&self, id: &str, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
-        let done = execute!(self, sqlx::query(sql).bind(now).bind(id))?;
+        let mut tx = self.begin_write().await?;
+        let done = on_tx!(&mut tx, |conn| sqlx::query(sql)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map(|done| done.rows_affected()))?;
+        if let Tx::Postgres(pg) = &mut tx {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(DEVICES_CHANNEL)
+                .bind(id)
+                .execute(&mut **pg)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(done == 1)
     }
 
@@ -96,5 +114,54 @@ impl Store {
                 .await
         })?;
         Ok(count == 1)
+    }
+}
+
+/// A device as admins and leads see it in `GET /v1/devices`: with its user's name and team.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct DeviceListing {
+    pub id: String,
+    pub name: String,
+    pub user_id: String,
+    pub username: String,
+    pub team_id: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    /// The devices of a tenant, newest first; only those of `team_id`'s members when given (a lead's view).
+    pub async fn devices_of_tenant(
+        &self,
+        tenant_id: &str,
+        team_id: Option<&str>,
+    ) -> Result<Vec<DeviceListing>, StoreError> {
+        let sql = "SELECT d.id, d.name, d.user_id, u.username, u.team_id, d.created_at, d.last_seen_at, \
+                   d.revoked_at FROM devices d JOIN users u ON u.id = d.user_id \
+                   WHERE d.tenant_id = $1 AND u.tenant_id = $1 AND ($2 IS NULL OR u.team_id = $2) \
+                   ORDER BY d.created_at DESC, d.id";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(tenant_id)
+            .bind(team_id)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// The device `id` if it belongs to `tenant_id`; `None` both when it is missing and when it is another
+    /// tenant's, so the answers cannot be told apart.
+    pub async fn device_in_tenant(
+        &self,
+        id: &str,
+        tenant_id: &str,
+    ) -> Result<Option<DeviceListing>, StoreError> {
+        let sql = "SELECT d.id, d.name, d.user_id, u.username, u.team_id, d.created_at, d.last_seen_at, \
+                   d.revoked_at FROM devices d JOIN users u ON u.id = d.user_id \
+                   WHERE d.id = $1 AND d.tenant_id = $2 AND u.tenant_id = $2";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(id)
+            .bind(tenant_id)
+            .fetch_optional(pool)
+            .await)?)
     }
 }

@@ -170,7 +170,8 @@ impl Store {
             }
         });
         tx.replace_projection(commit.tenant_id, commit.projection).await?;
-        tx.notify_document(commit.doc_id, seq).await?;
+        tx.notify_document(commit.doc_id, seq, commit.tenant_id, commit.create)
+            .await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -260,11 +261,21 @@ impl Tx {
 
     /// Tells listening server processes that `doc_id` moved to `seq` (PostgreSQL only; a SQLite database has one
     /// server process, which knows already).
-    pub(crate) async fn notify_document(&mut self, doc_id: &str, seq: i64) -> Result<(), StoreError> {
+    ///
+    /// The payload is `doc_id:seq:tenant_id:kind`, kind `c` for a content commit and `a` for a change of who may
+    /// see the document (a new case, an assignment), so listeners can skip what cannot concern their devices.
+    pub(crate) async fn notify_document(
+        &mut self,
+        doc_id: &str,
+        seq: i64,
+        tenant_id: &str,
+        access: bool,
+    ) -> Result<(), StoreError> {
         if let Tx::Postgres(tx) = self {
+            let kind = if access { "a" } else { "c" };
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(DOCUMENTS_CHANNEL)
-                .bind(format!("{doc_id}:{seq}"))
+                .bind(format!("{doc_id}:{seq}:{tenant_id}:{kind}"))
                 .execute(&mut **tx)
                 .await?;
         }

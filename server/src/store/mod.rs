@@ -21,7 +21,10 @@
 //! one database at a time and would need two sets of offline data for every query.
 
 mod access;
+mod audit;
+mod break_glass;
 mod cases;
+mod checkins;
 mod connect;
 mod devices;
 mod documents;
@@ -29,17 +32,22 @@ mod identity;
 mod login;
 mod projections;
 mod quarantine;
+mod refresh;
 mod secrets;
 
 use sqlx::{PgPool, SqlitePool};
 
 pub use access::Viewer;
+pub use audit::{AuditFilter, AuditHead, AuditRecord, AuditRow, CaseLookup};
+pub use break_glass::{BreakGlass, NewBreakGlass};
 pub use cases::NewCase;
-pub use devices::Device;
+pub use checkins::{Checkin, NewCheckin};
+pub use devices::{DEVICES_CHANNEL, Device, DeviceListing};
 pub use documents::{DOCUMENTS_CHANNEL, DocumentCommit, StoredDocument};
 pub use identity::{NewUser, Role, Team, Tenant, User};
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS, LoginOutcome, LoginRefusal};
 pub use quarantine::{QuarantineEntry, Quarantined};
+pub use refresh::{RefreshOwner, Rotation};
 pub use secrets::JWT_SECRET;
 
 /// Handle to the central database. Cheap to clone: clones share the pool.

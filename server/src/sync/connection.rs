@@ -35,6 +35,8 @@ pub(super) struct Connection {
     socket: WebSocket,
     /// Documents the device may see, as of the Hello, plus those it created or was given since.
     pub(super) visible: HashSet<DocumentId>,
+    /// Documents sent to the device on this connection and logged as read, so each is logged once.
+    pub(super) read_logged: HashSet<DocumentId>,
 }
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
@@ -47,6 +49,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         session,
         socket,
         visible: HashSet::new(),
+        read_logged: HashSet::new(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
@@ -179,6 +182,7 @@ impl Connection {
             .iter()
             .filter_map(|entry| all_heads.get(&entry.doc).map(|heads| (entry.doc, heads.clone())))
             .collect();
+        self.log_welcome(&changed, &manifest, &all_heads).await;
         let cursor = u64::try_from(now).unwrap_or(0);
         tracing::debug!(
             connection.id = self.id,
@@ -197,6 +201,12 @@ impl Connection {
             HubEvent::Changed { origin, .. } | HubEvent::RolledBack { origin, .. } if origin == self.id => {
                 return true;
             }
+            // Another municipality's document, or a commit to a document this device does not hold and whose
+            // visibility did not change: nothing to do, and no store query (this runs on every connection).
+            HubEvent::Changed { tenant, .. } if tenant != self.peer.viewer.tenant_id => return true,
+            HubEvent::Changed {
+                doc, access: false, ..
+            } if !self.visible.contains(&doc) => return true,
             HubEvent::Changed { doc, .. } => self.push(doc).await,
             HubEvent::RolledBack { doc, .. } if self.visible.contains(&doc) => {
                 match self.service.documents.open(doc).await {
@@ -208,6 +218,13 @@ impl Connection {
                 }
             }
             HubEvent::RolledBack { .. } => Ok(Vec::new()),
+            HubEvent::DeviceRevoked { device_id } if device_id == self.peer.device_id => {
+                tracing::info!(connection.id = self.id, device.id = %device_id, "closing the connection of a revoked device");
+                Ok(self
+                    .session
+                    .close(ErrorCode::Revoked, "this device was revoked".into()))
+            }
+            HubEvent::DeviceRevoked { .. } => Ok(Vec::new()),
         };
         match effects {
             Ok(effects) => self.carry_out(effects).await,
@@ -236,10 +253,15 @@ impl Connection {
             self.visible.insert(doc);
         }
         let guard = self.service.documents.open(doc).await?;
-        Ok(match guard.as_ref() {
+        let effects = match guard.as_ref() {
             Some(loaded) => self.session.doc_changed(doc, &loaded.doc),
             None => Vec::new(),
-        })
+        };
+        drop(guard);
+        if !effects.is_empty() {
+            self.log_reads(vec![doc]).await;
+        }
+        Ok(effects)
     }
 
     async fn push_all_visible(&mut self) -> bool {

@@ -6,12 +6,15 @@
 //!   its effects.
 //! - [`receive`]: a device's changes: merge, check, commit durably, then acknowledge; or roll back and quarantine.
 //! - [`accept`]: the write rules checked before a commit.
+//! - [`access_log`]: the access log entries of a connection (documents sent, changes committed).
 //! - [`documents`]: the shared in-memory documents, loaded on use and dropped when idle.
 //! - [`hub`]: document events to every connection, across processes through PostgreSQL LISTEN/NOTIFY.
 
 mod accept;
+mod access_log;
 mod connection;
 mod documents;
+mod edit;
 mod hub;
 mod receive;
 mod upgrade;
@@ -30,6 +33,7 @@ use crate::app::AppState;
 use crate::store::Store;
 
 pub use documents::Documents;
+pub use edit::EditError;
 pub use hub::{Hub, HubEvent};
 
 /// How long an unused document stays in memory.

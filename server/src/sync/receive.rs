@@ -114,6 +114,8 @@ impl Connection {
                         doc: doc_id,
                         seq,
                         origin: self.id,
+                        tenant: self.peer.viewer.tenant_id.clone(),
+                        access: creating,
                     });
                     return Ok(effects);
                 }
@@ -186,6 +188,7 @@ impl Connection {
         loaded.seq = seq;
         loaded.team_id = team_id;
         tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
+        self.log_commit(&doc_text, creating, &hashes).await;
         Ok(seq)
     }
 

@@ -29,16 +29,24 @@ macro_rules! both_backends {
 }
 
 mod access;
+mod audit;
+mod audit_api;
+mod break_glass;
+mod checkin;
 mod compaction;
 mod database;
 mod demo;
+mod devices;
 mod documents;
+mod export;
 mod fixtures;
 mod helpers;
 mod login;
 mod projections;
+mod refresh;
 mod requests;
 mod serve;
+mod served;
 mod store;
 mod sync;
 mod tokens;

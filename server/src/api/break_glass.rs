@@ -1,0 +1,120 @@
+//! Break-the-glass: `POST /v1/cases/{id}/break-glass` opens a case outside the caller's caseload for
+//! [`GRANT_HOURS`] hours, with a stated reason; `GET /v1/break-glass` shows a lead the recent ones of their team
+//! (an admin, the tenant's).
+//!
+//! The reason is required (10 to 500 characters) because the data protection rules demand a stated purpose for
+//! every look outside one's caseload. It goes to the access log as the event's purpose and to the lead.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, ApiJson};
+use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
+use crate::auth::AuthUser;
+use crate::clock;
+use crate::store::{BreakGlass, NewBreakGlass, Role, Store, Viewer};
+
+/// How long a grant lasts: a working day.
+pub const GRANT_HOURS: i64 = 8;
+/// How far back `GET /v1/break-glass` looks.
+const RECENT_DAYS: i64 = 30;
+const HOUR_MS: i64 = 60 * 60 * 1000;
+const MIN_REASON_CHARS: usize = 10;
+const MAX_REASON_CHARS: usize = 500;
+/// Longer than any document id; a longer path segment cannot name a case.
+const MAX_CASE_ID_CHARS: usize = 128;
+
+#[derive(Deserialize)]
+pub struct BreakGlassRequest {
+    reason: String,
+}
+
+#[derive(Serialize)]
+pub struct Granted {
+    id: String,
+    case_id: String,
+    expires_at: i64,
+}
+
+#[derive(Serialize)]
+pub struct Grants {
+    grants: Vec<BreakGlass>,
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(case_id): Path<String>,
+    ApiJson(request): ApiJson<BreakGlassRequest>,
+) -> Result<Json<Granted>, ApiError> {
+    let viewer = current(&state.store, &caller).await?;
+    if viewer.role == Role::Admin {
+        // Admins manage users and devices; they do not read case content, glass or no glass.
+        return Err(ApiError::Forbidden);
+    }
+    let reason = request.reason.trim();
+    let length = reason.chars().count();
+    if !(MIN_REASON_CHARS..=MAX_REASON_CHARS).contains(&length) {
+        return Err(ApiError::BadRequest(format!(
+            "reason must state why, in {MIN_REASON_CHARS} to {MAX_REASON_CHARS} characters"
+        )));
+    }
+    if case_id.chars().count() > MAX_CASE_ID_CHARS {
+        return Err(ApiError::NotFound);
+    }
+    let now = clock::now_ms();
+    let expires_at = now + GRANT_HOURS * HOUR_MS;
+    let grant = NewBreakGlass {
+        tenant_id: &viewer.tenant_id,
+        case_id: &case_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+        team_id: viewer.team_id.as_deref(),
+        reason,
+        now,
+        expires_at,
+    };
+    let id = state.store.break_glass(&grant).await?.ok_or(ApiError::NotFound)?;
+    let actor = Actor {
+        tenant_id: &viewer.tenant_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+    };
+    let event = audit::event(actor, Action::BreakGlass, Some(&case_id), Some(reason), None);
+    audit::record(&state.store, event).await?;
+    tracing::info!(case.id = %case_id, user.id = %viewer.user_id, "broke the glass");
+    Ok(Json(Granted {
+        id,
+        case_id,
+        expires_at,
+    }))
+}
+
+pub async fn recent(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Grants>, ApiError> {
+    let viewer = current(&state.store, &caller).await?;
+    let team = match viewer.role {
+        Role::Admin => None,
+        Role::Lead => Some(viewer.team_id.clone().ok_or(ApiError::Forbidden)?),
+        Role::Worker => return Err(ApiError::Forbidden),
+    };
+    let since = clock::now_ms() - RECENT_DAYS * 24 * HOUR_MS;
+    let grants = state
+        .store
+        .break_glass_since(&viewer.tenant_id, team.as_deref(), since)
+        .await?;
+    Ok(Json(Grants { grants }))
+}
+
+/// The caller as the database knows them now.
+async fn current(store: &Store, caller: &AuthUser) -> Result<Viewer, ApiError> {
+    let viewer = store
+        .viewer(&caller.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if viewer.tenant_id != caller.tenant_id {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(viewer)
+}

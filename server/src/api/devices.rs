@@ -1,0 +1,96 @@
+//! `GET /v1/devices` (the tenant's devices, or a lead's team's) and `POST /v1/devices/{id}/revoke` (a lost
+//! phone: its tokens stop working and its open sync connections close within a second).
+//!
+//! A device of another tenant, or of another team for a lead, gets the same `not_found` as a missing one.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+
+use super::ApiError;
+use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
+use crate::auth::AuthUser;
+use crate::clock;
+use crate::store::{DeviceListing, Role, Store, Viewer};
+use crate::sync::HubEvent;
+
+#[derive(Serialize)]
+pub struct DeviceList {
+    devices: Vec<DeviceListing>,
+}
+
+#[derive(Serialize)]
+pub struct Revoked {
+    device_id: String,
+    revoked_at: i64,
+}
+
+pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<DeviceList>, ApiError> {
+    let viewer = manager(&state.store, &caller).await?;
+    let team = team_scope(&viewer)?;
+    let devices = state
+        .store
+        .devices_of_tenant(&viewer.tenant_id, team.as_deref())
+        .await?;
+    Ok(Json(DeviceList { devices }))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(device_id): Path<String>,
+) -> Result<Json<Revoked>, ApiError> {
+    let viewer = manager(&state.store, &caller).await?;
+    let team = team_scope(&viewer)?;
+    let device = state
+        .store
+        .device_in_tenant(&device_id, &viewer.tenant_id)
+        .await?
+        .filter(|device| team.is_none() || device.team_id == team)
+        .ok_or(ApiError::NotFound)?;
+    let now = clock::now_ms();
+    let revoked_now = state.store.revoke_device(&device.id, now).await?;
+    // Close this process's connections at once; on PostgreSQL the store's NOTIFY reaches the other processes.
+    state.sync.hub.publish(HubEvent::DeviceRevoked {
+        device_id: device.id.clone(),
+    });
+    if revoked_now {
+        let actor = Actor {
+            tenant_id: &caller.tenant_id,
+            user_id: &caller.user_id,
+            device_id: &caller.device_id,
+        };
+        let detail = format!("device={}", device.id);
+        audit::record(
+            &state.store,
+            audit::event(actor, Action::Revoke, None, None, Some(&detail)),
+        )
+        .await?;
+        tracing::info!(device.id = %device.id, "device revoked");
+    }
+    Ok(Json(Revoked {
+        device_id: device.id,
+        revoked_at: device.revoked_at.unwrap_or(now),
+    }))
+}
+
+/// The caller, if the database says they are an admin or a lead now.
+async fn manager(store: &Store, caller: &AuthUser) -> Result<Viewer, ApiError> {
+    let viewer = store
+        .viewer(&caller.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if viewer.role == Role::Worker || viewer.tenant_id != caller.tenant_id {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(viewer)
+}
+
+/// `None` for an admin (the whole tenant); the lead's team for a lead. A lead without a team manages nothing.
+fn team_scope(viewer: &Viewer) -> Result<Option<String>, ApiError> {
+    match viewer.role {
+        Role::Admin => Ok(None),
+        _ => viewer.team_id.clone().map(Some).ok_or(ApiError::Forbidden),
+    }
+}

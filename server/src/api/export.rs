@@ -1,0 +1,104 @@
+//! `GET /v1/cases/{id}/export`: everything about one citizen's case as JSON, for a request of access under GDPR
+//! art. 15 (admin of the case's tenant only).
+//!
+//! The export holds the case document's typed view, its projection rows, the changes refused for it (reason and
+//! size, not the bytes), and the dates, actions and purposes of every lookup in the access log, but not who
+//! looked: the citizen is entitled to know that and why their data was read, not which employee read it. The
+//! export itself is logged.
+
+use automerge::Automerge;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use sync_core::case::{Case, read_case};
+
+use super::ApiError;
+use super::audit::admin;
+use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
+use crate::auth::AuthUser;
+use crate::projection::Projection;
+use crate::store::CaseLookup;
+
+/// The purpose recorded for an export in the access log.
+const PURPOSE: &str = "gdpr_art15_access_request";
+const MAX_CASE_ID_CHARS: usize = 128;
+
+#[derive(Serialize)]
+pub struct CaseExport {
+    case_id: String,
+    exported_at: i64,
+    case: Case,
+    projections: Projection,
+    refused_changes: Vec<RefusedChange>,
+    lookups: Vec<CaseLookup>,
+}
+
+/// A quarantined change as the export shows it: why and when, not its bytes or its author.
+#[derive(Serialize)]
+pub struct RefusedChange {
+    reason: String,
+    message: String,
+    byte_len: i64,
+    created_at: i64,
+    resolved_at: Option<i64>,
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(case_id): Path<String>,
+) -> Result<Json<CaseExport>, ApiError> {
+    let viewer = admin(&state.store, &caller).await?;
+    if case_id.chars().count() > MAX_CASE_ID_CHARS {
+        return Err(ApiError::NotFound);
+    }
+    let stored = state
+        .store
+        .load_document(&case_id)
+        .await?
+        .filter(|stored| stored.tenant_id == viewer.tenant_id)
+        .ok_or(ApiError::NotFound)?;
+    let bytes = stored.bytes;
+    let doc = tokio::task::spawn_blocking(move || Automerge::load(&bytes))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let case = read_case(&doc).map_err(ApiError::internal)?;
+    let projections = state.store.projection_rows(&case_id).await?;
+    let refused_changes = state
+        .store
+        .quarantined_for_case(&case_id)
+        .await?
+        .into_iter()
+        .map(|entry| RefusedChange {
+            reason: entry.reason,
+            message: entry.message,
+            byte_len: entry.byte_len,
+            created_at: entry.created_at,
+            resolved_at: entry.resolved_at,
+        })
+        .collect();
+    // Logged before the lookups are read, so the export lists itself.
+    let actor = Actor {
+        tenant_id: &viewer.tenant_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+    };
+    let event = audit::event(actor, Action::Export, Some(&case_id), Some(PURPOSE), None);
+    let exported_at = event.at;
+    audit::record(&state.store, event).await?;
+    let lookups = state
+        .store
+        .audit_lookups_of_case(&viewer.tenant_id, &case_id)
+        .await?;
+    tracing::info!(case.id = %case_id, "case exported");
+    Ok(Json(CaseExport {
+        case_id,
+        exported_at,
+        case,
+        projections,
+        refused_changes,
+        lookups,
+    }))
+}

@@ -1,0 +1,160 @@
+//! The access log (Datatilsynet): who did what to which case, when and why, append-only and hash-chained.
+//!
+//! Handlers and the sync connection call the small functions here, one call per event; they build an
+//! [`AuditRecord`] and append it through the store, which serialises appends so the chain never forks. A row
+//! holds ids, an action code, a purpose and machine detail (change hashes), never citizen data or secrets.
+//!
+//! - [`chain`]: the row hash and the verifier.
+//! - [`retention`]: the background purge of rows past the retention period, keeping an anchor.
+//!
+//! Events of the sync path ([`committed`], [`downloaded`]) happen after the fact they record (a commit already
+//! acknowledged): a failure to log them is logged as an error and does not undo the commit. Handlers use
+//! [`record`] and fail the request instead.
+
+pub mod chain;
+pub mod retention;
+
+use crate::clock;
+use crate::store::{AuditRecord, Store, StoreError};
+
+/// Rows read per page when verifying.
+const VERIFY_PAGE: i64 = 1000;
+
+/// What was done. The codes are stored and part of the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Login,
+    LoginFailed,
+    Read,
+    Search,
+    Create,
+    Change,
+    Export,
+    Delete,
+    BreakGlass,
+    Revoke,
+    /// A used refresh token was presented again; the device was revoked.
+    RefreshReuse,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Login,
+        Action::LoginFailed,
+        Action::Read,
+        Action::Search,
+        Action::Create,
+        Action::Change,
+        Action::Export,
+        Action::Delete,
+        Action::BreakGlass,
+        Action::Revoke,
+        Action::RefreshReuse,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginFailed => "login_failed",
+            Action::Read => "read",
+            Action::Search => "search",
+            Action::Create => "create",
+            Action::Change => "change",
+            Action::Export => "export",
+            Action::Delete => "delete",
+            Action::BreakGlass => "break_glass",
+            Action::Revoke => "revoke",
+            Action::RefreshReuse => "refresh_reuse",
+        }
+    }
+
+    /// The action of a stored code, if it is one.
+    pub fn parse(code: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.as_str() == code)
+    }
+}
+
+/// Who acted: a user on a device of a tenant.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    pub tenant_id: &'a str,
+    pub user_id: &'a str,
+    pub device_id: &'a str,
+}
+
+/// One event about a case (or none), by an actor, now.
+pub fn event<'a>(
+    actor: Actor<'a>,
+    action: Action,
+    case_id: Option<&'a str>,
+    purpose: Option<&'a str>,
+    detail: Option<&'a str>,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        at: clock::now_ms(),
+        tenant_id: Some(actor.tenant_id),
+        user_id: Some(actor.user_id),
+        device_id: Some(actor.device_id),
+        action: action.as_str(),
+        case_id,
+        purpose,
+        detail,
+    }
+}
+
+/// Appends one event; the caller decides what a failure means.
+pub async fn record(store: &Store, record: AuditRecord<'_>) -> Result<(), StoreError> {
+    store.append_audit(&[record]).await
+}
+
+/// A device committed changes to a case (created it when `creating`): logged with the change hashes.
+pub async fn committed(store: &Store, actor: Actor<'_>, case_id: &str, creating: bool, hashes: &[String]) {
+    let action = if creating { Action::Create } else { Action::Change };
+    let detail = hashes.join(",");
+    let entry = event(actor, action, Some(case_id), Some("sync"), Some(&detail));
+    if let Err(error) = record(store, entry).await {
+        tracing::error!(case.id = %case_id, %error, "cannot write the access log for a commit");
+    }
+}
+
+/// Cases were sent to a device: one `read` row each, in one transaction.
+pub async fn downloaded(store: &Store, actor: Actor<'_>, case_ids: &[String]) {
+    let entries: Vec<AuditRecord<'_>> = case_ids
+        .iter()
+        .map(|case_id| event(actor, Action::Read, Some(case_id), Some("sync"), None))
+        .collect();
+    if let Err(error) = store.append_audit(&entries).await {
+        tracing::error!(cases = case_ids.len(), %error, "cannot write the access log for a download");
+    }
+}
+
+/// What verifying the chain found.
+#[derive(Debug)]
+pub enum Verification {
+    /// Every row from the anchor to the head checks out.
+    Intact {
+        rows: u64,
+    },
+    Broken(chain::Break),
+}
+
+/// Reads the whole chain from its anchor and checks every row.
+pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
+    let head = store.audit_head().await?;
+    let mut verifier = chain::Verifier::new(&head);
+    let mut after = head.anchor_id;
+    loop {
+        let rows = store.audit_rows_after(after, VERIFY_PAGE).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in &rows {
+            if let Err(broken) = verifier.check(row) {
+                return Ok(Verification::Broken(broken));
+            }
+        }
+    }
+    Ok(match verifier.finish(&head) {
+        Ok(rows) => Verification::Intact { rows },
+        Err(broken) => Verification::Broken(broken),
+    })
+}

@@ -1,0 +1,62 @@
+//! What a sync connection writes to the access log: every document sent to the device (once per document per
+//! connection, as `read`) and every commit (as `create` or `change`, with the change hashes).
+//!
+//! The calls sit where the sync code already decides these things (the Welcome, a push, a commit), one line
+//! each, so the sync code stays as it is; the log's own rules live in [`crate::audit`].
+
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
+use sync_core::DocumentId;
+use sync_core::protocol::ManifestEntry;
+
+use super::connection::{Connection, Peer};
+use crate::audit::{self, Actor};
+
+impl Peer {
+    /// The peer as the access log names it.
+    pub(super) fn actor(&self) -> Actor<'_> {
+        Actor {
+            tenant_id: &self.viewer.tenant_id,
+            user_id: &self.viewer.user_id,
+            device_id: &self.device_id,
+        }
+    }
+}
+
+impl Connection {
+    /// Logs what a Welcome offers: the documents changed since the device's cursor and those of its manifest
+    /// that it may see. That is what the device downloads next.
+    pub(super) async fn log_welcome(
+        &mut self,
+        changed: &[ManifestEntry],
+        manifest: &[ManifestEntry],
+        visible: &HashMap<DocumentId, Vec<ChangeHash>>,
+    ) {
+        let offered = changed.iter().map(|entry| entry.doc).chain(
+            manifest
+                .iter()
+                .map(|entry| entry.doc)
+                .filter(|doc| visible.contains_key(doc)),
+        );
+        self.log_reads(offered.collect()).await;
+    }
+
+    /// Logs `docs` as read by this device, each at most once per connection (a document pushed again after
+    /// each teammate's edit is still one download to the same device).
+    pub(super) async fn log_reads(&mut self, docs: Vec<DocumentId>) {
+        let fresh: Vec<String> = docs
+            .into_iter()
+            .filter(|doc| self.read_logged.insert(*doc))
+            .map(|doc| doc.to_string())
+            .collect();
+        if !fresh.is_empty() {
+            audit::downloaded(&self.service.store, self.peer.actor(), &fresh).await;
+        }
+    }
+
+    /// Logs a commit of the device's changes to `doc` (its creation when `creating`) with their hashes.
+    pub(super) async fn log_commit(&mut self, doc: &str, creating: bool, hashes: &[String]) {
+        audit::committed(&self.service.store, self.peer.actor(), doc, creating, hashes).await;
+    }
+}

@@ -1,0 +1,102 @@
+//! Changes the server itself makes to a case document (a citizen's check-in scores), committed and pushed
+//! exactly like a device's: validated by the case rules, under the document's lock, with its projection in the
+//! same transaction, then announced to every connection that holds the document.
+
+use automerge::{ActorId, Change, ChangeHash};
+use sync_core::DocumentId;
+use sync_core::case::{CaseDocument, CaseError, conflicts};
+
+use super::{HubEvent, SyncService};
+use crate::clock;
+use crate::projection::Projection;
+use crate::store::{DocumentCommit, StoreError};
+
+/// Why a server-made change did not land.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("no such case")]
+    NotFound,
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Open(#[from] super::documents::OpenError),
+}
+
+impl SyncService {
+    /// Applies `edit` to the case `doc_id` as `actor` on behalf of `user_id`, commits and announces it. Returns
+    /// the commit's sequence number. `edit` may run more than once (after another process's commit); it must
+    /// only describe the change.
+    pub async fn edit_case<F>(
+        &self,
+        doc_id: DocumentId,
+        actor: ActorId,
+        user_id: &str,
+        edit: F,
+    ) -> Result<i64, EditError>
+    where
+        F: Fn(&mut CaseDocument) -> Result<(), CaseError>,
+    {
+        let mut guard = self.documents.open(doc_id).await?;
+        for _ in 0..3 {
+            let loaded = guard.as_mut().ok_or(EditError::NotFound)?;
+            let before = loaded.doc.get_heads();
+            // Work on a copy: a refused edit leaves the shared document as it was.
+            let mut copy = loaded.doc.clone();
+            copy.set_actor(actor.clone());
+            let mut case_doc = CaseDocument::from_automerge(copy, clock::now_ms())?;
+            edit(&mut case_doc)?;
+            let case = case_doc.read()?;
+            let changes: Vec<Change> = case_doc.automerge().get_changes(&before);
+            let doc_text = doc_id.to_string();
+            let projection = Projection::of(
+                &doc_text,
+                &case,
+                &conflicts::list(case_doc.automerge()),
+                &self.rules,
+            );
+            let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+            let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
+            let heads: Vec<String> = case_doc.heads().iter().map(ChangeHash::to_string).collect();
+            let commit = DocumentCommit {
+                doc_id: &doc_text,
+                tenant_id: &loaded.tenant_id,
+                team_id: loaded.team_id.as_deref(),
+                create: false,
+                base_seq: Some(loaded.seq),
+                assign_users: &[],
+                device_id: None,
+                user_id,
+                changes: &raw,
+                change_hashes: &hashes,
+                heads: &heads,
+                projection: &projection,
+                now_ms: clock::now_ms(),
+            };
+            match self.store.commit_document(&commit).await {
+                Ok(seq) => {
+                    let tenant = loaded.tenant_id.clone();
+                    loaded.doc = case_doc.into_automerge();
+                    loaded.seq = seq;
+                    drop(guard);
+                    self.hub.publish(HubEvent::Changed {
+                        doc: doc_id,
+                        seq,
+                        origin: 0,
+                        tenant,
+                        access: false,
+                    });
+                    tracing::info!(case.id = %doc_id, seq, "committed a server change");
+                    return Ok(seq);
+                }
+                // Another process committed since this one loaded the document: catch up and edit again.
+                Err(StoreError::Stale) => {
+                    self.documents.catch_up(doc_id, &mut guard, i64::MAX).await?;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Stale.into())
+    }
+}

@@ -1,0 +1,148 @@
+//! The access log's chain: logins and failed logins are logged, the chain verifies (also with `tovholder audit
+//! verify`), tampering with a row is found at that row, and retention purges keep the chain verifiable.
+
+use axum::http::StatusCode;
+use server::audit::{self, Verification, retention};
+use server::store::{AuditFilter, AuditRecord, Store};
+
+use crate::helpers::{Backend, TestApp};
+
+both_backends!(
+    logins_and_failed_logins_are_logged_and_the_chain_verifies,
+    tampering_with_one_row_is_detected_at_that_row,
+    purge_respects_retention_and_the_chain_still_verifies,
+);
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+const NOW: i64 = 1_764_000_000_000;
+
+fn record(at: i64, action: &'static str, detail: Option<&'static str>) -> AuditRecord<'static> {
+    AuditRecord {
+        at,
+        tenant_id: Some("t"),
+        user_id: Some("u"),
+        device_id: Some("d"),
+        action,
+        case_id: Some("c"),
+        purpose: Some("sync"),
+        detail,
+    }
+}
+
+async fn intact_rows(store: &Store) -> u64 {
+    match audit::verify(store).await.expect("reads the log") {
+        Verification::Intact { rows } => rows,
+        Verification::Broken(broken) => panic!("the chain is broken: {broken}"),
+    }
+}
+
+async fn logins_and_failed_logins_are_logged_and_the_chain_verifies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.token_for("hoeje-taastrup", "lea").await;
+    let refused = app.login("hoeje-taastrup", "anna", "wrong password").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let store = &app.state().store;
+    assert_eq!(intact_rows(store).await, 2);
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let filter = AuditFilter {
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    let rows = store.audit_search(&tenant.id, &filter).await.expect("store");
+    let actions: Vec<&str> = rows.iter().map(|row| row.action.as_str()).collect();
+    assert_eq!(actions, ["login_failed", "login"], "newest first");
+    assert!(rows[0].user_id.is_some() && rows[0].device_id.is_none());
+    assert_eq!(
+        rows[0].prev_hash, rows[1].hash,
+        "each row names the previous row's hash"
+    );
+}
+
+async fn tampering_with_one_row_is_detected_at_that_row(backend: Backend) {
+    let app = TestApp::builder(backend).without_demo().build().await;
+    let store = &app.state().store;
+    let records: Vec<_> = (0..5).map(|i| record(NOW + i, "read", None)).collect();
+    store.append_audit(&records).await.expect("appends");
+    assert_eq!(intact_rows(store).await, 5);
+    assert_eq!(
+        audit_verify(app.database_url()).await,
+        (true, "chain intact (5 rows)".to_owned())
+    );
+
+    let sql = "UPDATE audit_log SET purpose = 'nothing to see' WHERE id = 3";
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(app.database_url())
+                .await
+                .expect("connects");
+            sqlx::query(sql).execute(&pool).await.expect("tampers");
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(app.database_url()).await.expect("connects");
+            sqlx::query(sql).execute(&pool).await.expect("tampers");
+            pool.close().await;
+        }
+    }
+    match audit::verify(store).await.expect("reads the log") {
+        Verification::Broken(broken) => assert_eq!(broken.row(), 3, "{broken}"),
+        Verification::Intact { rows } => panic!("tampering went unnoticed ({rows} rows)"),
+    }
+    let (ok, printed) = audit_verify(app.database_url()).await;
+    assert!(!ok && printed.starts_with("chain broken at row 3"), "{printed}");
+}
+
+/// Runs `tovholder audit verify` on a database: whether it succeeded, and the first line it printed.
+async fn audit_verify(database_url: &str) -> (bool, String) {
+    let url = database_url.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tovholder"))
+            .args(["audit", "verify", "--database-url", &url])
+            .env("RUST_LOG", "warn")
+            .output()
+    })
+    .await
+    .expect("joins")
+    .expect("runs tovholder");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    (
+        output.status.success(),
+        stdout.lines().next().unwrap_or_default().to_owned(),
+    )
+}
+
+async fn purge_respects_retention_and_the_chain_still_verifies(backend: Backend) {
+    let app = TestApp::builder(backend).without_demo().build().await;
+    let store = &app.state().store;
+    let old: Vec<_> = (0..3)
+        .map(|i| record(NOW - 200 * DAY_MS + i, "read", None))
+        .collect();
+    let recent: Vec<_> = (0..2)
+        .map(|i| record(NOW - DAY_MS + i, "change", Some("abc")))
+        .collect();
+    store.append_audit(&old).await.expect("appends");
+    store.append_audit(&recent).await.expect("appends");
+
+    let purged = retention::purge_once(store, retention::DEFAULT_RETENTION, NOW)
+        .await
+        .expect("purges");
+    assert_eq!(purged, 3, "only rows past the retention period go");
+    assert_eq!(intact_rows(store).await, 2, "the rest verifies from the anchor");
+    let head = store.audit_head().await.expect("head");
+    assert_eq!((head.anchor_id, head.last_id), (3, 5));
+
+    // Nothing more to purge, and the chain grows on from where it was.
+    let again = retention::purge_once(store, retention::DEFAULT_RETENTION, NOW)
+        .await
+        .expect("purges");
+    assert_eq!(again, 0);
+    store
+        .append_audit(&[record(NOW, "export", None)])
+        .await
+        .expect("appends");
+    assert_eq!(intact_rows(store).await, 3);
+}

@@ -1,0 +1,184 @@
+//! The access log in use: sync downloads and commits are logged once and without citizen data, and
+//! `GET /v1/audit` and `/v1/audit/sample` serve admins of the same tenant only, refusing bad queries with a 4xx.
+
+use automerge::{ActorId, ChangeHash};
+use axum::http::StatusCode;
+use server::store::AuditFilter;
+use sync_core::DocumentId;
+use sync_core::case::{Case, CaseDocument, Citizen};
+use uuid::Uuid;
+
+use crate::helpers::{Backend, TestApp};
+use crate::served::Served;
+
+both_backends!(
+    a_sync_download_and_a_commit_are_logged_once_without_citizen_data,
+    the_audit_endpoints_serve_admins_of_the_same_tenant_only,
+    bad_audit_queries_get_a_clear_4xx,
+);
+
+const NOW: i64 = 1_764_000_000_000;
+
+async fn a_sync_download_and_a_commit_are_logged_once_without_citizen_data(backend: Backend) {
+    let served = Served::start(TestApp::spawn(backend).await);
+    let store = served.state.store.clone();
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let anna_user = store
+        .user_by_username(&tenant.id, "anna")
+        .await
+        .expect("store")
+        .expect("anna");
+    let mut anna = served.device("hoeje-taastrup", "anna").await;
+    anna.sync(served.port).await;
+    let downloaded = anna.docs.len();
+    assert!(downloaded > 0, "anna's team shares cases");
+
+    let reads = AuditFilter {
+        user_id: Some(anna_user.id.clone()),
+        action: Some("read".into()),
+        limit: 1000,
+        ..AuditFilter::default()
+    };
+    let rows = store.audit_search(&tenant.id, &reads).await.expect("store");
+    assert_eq!(rows.len(), downloaded, "one read per document per connection");
+    assert!(
+        rows.iter()
+            .all(|row| row.device_id.as_deref() == Some(anna.device_id.as_str()))
+    );
+
+    // A new case: logged as create with its change hashes.
+    let team = anna_user.team_id.clone().expect("a team");
+    let citizen = Citizen {
+        display_name: "Synthetic Citizen".into(),
+        reference: "audit-1".into(),
+        birth_year: Some(1980),
+    };
+    let doc = CaseDocument::create(
+        ActorId::random(),
+        &Case::new("hoeje-taastrup", &team, citizen),
+        NOW,
+    )
+    .expect("a valid case")
+    .into_automerge();
+    let heads: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    anna.docs.insert(id, doc);
+    anna.sync(served.port).await;
+    let creates = AuditFilter {
+        case_id: Some(id.to_string()),
+        action: Some("create".into()),
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    let rows = store.audit_search(&tenant.id, &creates).await.expect("store");
+    assert_eq!(rows.len(), 1);
+    let detail = rows[0].detail.clone().unwrap_or_default();
+    assert!(
+        heads.iter().all(|head| detail.contains(head)),
+        "{detail} names {heads:?}"
+    );
+
+    let everything = AuditFilter {
+        limit: 1000,
+        ..AuditFilter::default()
+    };
+    let all = store.audit_search(&tenant.id, &everything).await.expect("store");
+    let text = serde_json::to_string(&all).expect("json");
+    assert!(
+        !text.contains("Synthetic") && !text.contains("audit-1"),
+        "no citizen data in the log"
+    );
+    assert!(matches!(
+        server::audit::verify(&store).await,
+        Ok(server::audit::Verification::Intact { .. })
+    ));
+    served.stop().await;
+}
+
+async fn the_audit_endpoints_serve_admins_of_the_same_tenant_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.token_for("hoeje-taastrup", "admin").await;
+    let mads = app.token_for("holstebro", "mads").await;
+    let anna = app.token_for("hoeje-taastrup", "anna").await;
+    let store = &app.state().store;
+    let holstebro = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let mads_id = store
+        .user_by_username(&holstebro.id, "mads")
+        .await
+        .expect("store")
+        .expect("mads")
+        .id;
+
+    let all = app.get("/v1/audit", Some(&admin)).await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    let entries = all.body["entries"].as_array().expect("entries");
+    assert!(!entries.is_empty());
+    assert!(
+        entries.iter().all(|e| e["user_id"] != mads_id.as_str()),
+        "another tenant's rows stay hidden"
+    );
+
+    // Filtering by another tenant's user finds nothing, exactly as for an unknown user.
+    let other = app.get(&format!("/v1/audit?user={mads_id}"), Some(&admin)).await;
+    assert_eq!(other.body["entries"], serde_json::json!([]));
+    let logins = app.get("/v1/audit?action=login&limit=1", Some(&admin)).await;
+    assert_eq!(logins.body["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(logins.body["entries"][0]["action"], "login");
+
+    let sample = app.get("/v1/audit/sample?n=2", Some(&admin)).await;
+    assert_eq!(sample.status, StatusCode::OK);
+    assert!(
+        sample.body["entries"]
+            .as_array()
+            .is_some_and(|e| (1..=2).contains(&e.len()))
+    );
+
+    for token in [&anna, &mads] {
+        for path in ["/v1/audit", "/v1/audit/sample?n=1"] {
+            let refused = app.get(path, Some(token)).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(refused.error_code(), "forbidden");
+        }
+    }
+    assert_eq!(app.get("/v1/audit", None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn bad_audit_queries_get_a_clear_4xx(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.token_for("hoeje-taastrup", "admin").await;
+    for path in [
+        "/v1/audit?limit=abc",
+        "/v1/audit?limit=0",
+        "/v1/audit?limit=100000",
+        "/v1/audit?from=yesterday",
+        "/v1/audit?action=drop%20table",
+        "/v1/audit/sample?n=-1",
+        "/v1/audit/sample?n=x",
+    ] {
+        let response = app.get(path, Some(&admin)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {:?}",
+            response.body
+        );
+        assert_eq!(response.error_code(), "bad_request", "{path}");
+    }
+    let quote = app
+        .get("/v1/audit?user=x%27%20OR%20%271%27%3D%271", Some(&admin))
+        .await;
+    assert_eq!(quote.status, StatusCode::OK);
+    assert_eq!(
+        quote.body["entries"],
+        serde_json::json!([]),
+        "SQL metacharacters are just text"
+    );
+}

@@ -1,0 +1,148 @@
+//! Break-the-glass: a reason is required, the grant opens the case to the user (also for sync catch-up), it is
+//! logged with the reason and shown to the lead, and another tenant's case answers like a missing one.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use server::store::{AuditFilter, Store, Viewer};
+
+use crate::helpers::{Backend, TestApp};
+
+both_backends!(
+    breaking_the_glass_needs_a_reason_grants_access_and_is_logged,
+    another_tenants_case_answers_like_a_missing_one,
+);
+
+const REASON: &str = "Borgeren ringede akut, og den faste medarbejder er syg";
+
+async fn viewer(store: &Store, tenant: &str, username: &str) -> Viewer {
+    let tenant = store
+        .tenant_by_slug(tenant)
+        .await
+        .expect("store")
+        .expect("tenant");
+    let user = store
+        .user_by_username(&tenant.id, username)
+        .await
+        .expect("store")
+        .expect("user");
+    store.viewer(&user.id).await.expect("store").expect("viewer")
+}
+
+/// A Holstebro case that mads does not hold (the team there does not share its cases).
+async fn case_outside_mads_caseload(store: &Store) -> String {
+    let lene = viewer(store, "holstebro", "lene").await;
+    let mads = viewer(store, "holstebro", "mads").await;
+    let (_, cases) = store.visible_changes(&lene, None).await.expect("store");
+    let (case, _) = cases.first().expect("the demo has Holstebro cases").clone();
+    store.unassign_case(&case, &mads.user_id, 1).await.expect("store");
+    assert!(!store.can_see(&mads, &case).await.expect("store"));
+    case
+}
+
+async fn breaking_the_glass_needs_a_reason_grants_access_and_is_logged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.state().store.clone();
+    let case = case_outside_mads_caseload(&store).await;
+    let mads = viewer(&store, "holstebro", "mads").await;
+    let (cursor, _) = store.visible_changes(&mads, None).await.expect("store");
+    let mads_token = app.token_for("holstebro", "mads").await;
+    let path = format!("/v1/cases/{case}/break-glass");
+    let with_token = |body: serde_json::Value| {
+        axum::http::Request::post(path.as_str())
+            .header("authorization", format!("Bearer {mads_token}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("a request")
+    };
+
+    for body in [
+        json!({}),
+        json!({ "reason": "" }),
+        json!({ "reason": "too short" }),
+        json!({ "reason": "          x         " }),
+        json!({ "reason": "x".repeat(501) }),
+        json!({ "reason": 42 }),
+    ] {
+        let refused = app.send(with_token(body.clone())).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(refused.error_code(), "bad_request");
+    }
+    assert!(
+        !store.can_see(&mads, &case).await.expect("store"),
+        "nothing was granted"
+    );
+
+    let granted = app.send(with_token(json!({ "reason": REASON }))).await;
+    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+    assert_eq!(granted.body["case_id"], case.as_str());
+    assert!(store.can_see(&mads, &case).await.expect("store"));
+    let (_, changed) = store.visible_changes(&mads, Some(cursor)).await.expect("store");
+    assert!(
+        changed.iter().any(|(id, _)| *id == case),
+        "the next catch-up brings the case"
+    );
+
+    let filter = AuditFilter {
+        action: Some("break_glass".into()),
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    let rows = store.audit_search(&mads.tenant_id, &filter).await.expect("store");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].case_id.as_deref(), Some(case.as_str()));
+    assert_eq!(rows[0].purpose.as_deref(), Some(REASON));
+    assert_eq!(rows[0].user_id.as_deref(), Some(mads.user_id.as_str()));
+
+    let lene = app.token_for("holstebro", "lene").await;
+    let listed = app.get("/v1/break-glass", Some(&lene)).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body["grants"][0]["case_id"], case.as_str());
+    assert_eq!(listed.body["grants"][0]["username"], "mads");
+    assert_eq!(listed.body["grants"][0]["reason"], REASON);
+    let worker = app.get("/v1/break-glass", Some(&mads_token)).await;
+    assert_eq!(worker.status, StatusCode::FORBIDDEN);
+}
+
+async fn another_tenants_case_answers_like_a_missing_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.state().store.clone();
+    let case = case_outside_mads_caseload(&store).await;
+    let anna = app.token_for("hoeje-taastrup", "anna").await;
+    let post = |path: String| {
+        axum::http::Request::post(path)
+            .header("authorization", format!("Bearer {anna}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(json!({ "reason": REASON }).to_string()))
+            .expect("a request")
+    };
+    let other = app.send(post(format!("/v1/cases/{case}/break-glass"))).await;
+    let missing = app
+        .send(post("/v1/cases/2VMKpqDzmfzXdZnJ8Sm4d1bBvEkE/break-glass".into()))
+        .await;
+    let quote = app
+        .send(post("/v1/cases/x'%20OR%20'1'='1/break-glass".into()))
+        .await;
+    for response in [&other, &missing, &quote] {
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{:?}", response.body);
+    }
+    assert_eq!(other.body, missing.body);
+    let anna_viewer = viewer(&store, "hoeje-taastrup", "anna").await;
+    assert!(!store.can_see(&anna_viewer, &case).await.expect("store"));
+
+    let admin = app.token_for("hoeje-taastrup", "admin").await;
+    let by_admin = app.send(
+        axum::http::Request::post(format!("/v1/cases/{case}/break-glass"))
+            .header("authorization", format!("Bearer {admin}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(json!({ "reason": REASON }).to_string()))
+            .expect("a request"),
+    );
+    assert_eq!(
+        by_admin.await.status,
+        StatusCode::FORBIDDEN,
+        "admins do not read cases"
+    );
+    let lea = app.token_for("hoeje-taastrup", "lea").await;
+    let listed = app.get("/v1/break-glass", Some(&lea)).await;
+    assert_eq!(listed.body["grants"], json!([]), "nothing of another tenant");
+}
