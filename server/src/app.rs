@@ -23,6 +23,7 @@ use crate::config::ServeConfig;
 use crate::demo::{self, DemoLogin};
 use crate::store::{JWT_SECRET, Store, StoreError};
 use crate::sync::{self, SyncService};
+use crate::web;
 
 /// The largest request body accepted (login and future JSON endpoints). Sync traffic goes over WebSocket frames,
 /// which have their own limits.
@@ -36,6 +37,8 @@ pub struct AppState {
     pub sync: Arc<SyncService>,
     /// How long a refresh token lives: the maximum offline period.
     pub max_offline: std::time::Duration,
+    /// The built web app, served at `/` when present.
+    pub web_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl FromRef<AppState> for Store {
@@ -68,9 +71,12 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    api::routes()
-        .merge(sync::routes())
-        .fallback(api::not_found)
+    let routes = api::routes().merge(sync::routes());
+    let routes = match state.web_dir.as_deref() {
+        Some(dir) => routes.merge(web::routes(dir)),
+        None => routes.fallback(api::not_found),
+    };
+    routes
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(trace)
@@ -146,10 +152,11 @@ impl Application {
             listener,
             local_addr,
             state: AppState {
-                sync: SyncService::start(store.clone()),
+                sync: SyncService::start(store.clone(), config.grant_limit_minutes),
                 store,
                 tokens,
                 max_offline: config.max_offline,
+                web_dir: web_dir(&config),
             },
             demo,
             audit_retention: config.audit_retention,
@@ -234,4 +241,18 @@ fn random_password() -> SecretString {
         .map(char::from)
         .collect();
     SecretString::from(password)
+}
+
+/// The web app's directory if it holds a build; says where it looked otherwise.
+fn web_dir(config: &ServeConfig) -> Option<Arc<std::path::PathBuf>> {
+    if web::is_built(&config.web_dir) {
+        tracing::info!(dir = %config.web_dir.display(), "serving the web app");
+        Some(Arc::new(config.web_dir.clone()))
+    } else {
+        tracing::info!(
+            dir = %config.web_dir.display(),
+            "no built web app there (npm run build in clients/web); serving the API and sync only"
+        );
+        None
+    }
 }

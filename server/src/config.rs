@@ -61,6 +61,11 @@ pub struct ServeConfig {
     #[arg(long, env = "TOVHOLDER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// The built web app (`npm run build` in clients/web), served at `/`. Without it the server runs the API and
+    /// sync alone.
+    #[arg(long, env = "TOVHOLDER_WEB_DIR", default_value = "clients/web/dist")]
+    pub web_dir: std::path::PathBuf,
+
     /// Load the synthetic demo municipalities and users at start (idempotent), and print their logins.
     #[arg(long, env = "TOVHOLDER_DEMO")]
     pub demo: bool,
@@ -109,6 +114,11 @@ pub struct ServeConfig {
         value_parser = parse_ttl
     )]
     pub audit_retention: Duration,
+
+    /// A course granting more minutes of support a week than this waits for a team lead's approval; a
+    /// caseworker may grant up to it alone.
+    #[arg(long, env = "TOVHOLDER_GRANT_LIMIT_MINUTES", default_value_t = crate::sync::grants::DEFAULT_LIMIT_MINUTES)]
+    pub grant_limit_minutes: i64,
 }
 
 impl ServeConfig {
@@ -125,6 +135,8 @@ impl ServeConfig {
             access_token_ttl: Duration::from_secs(15 * 60),
             max_offline: Duration::from_secs(14 * 24 * 60 * 60),
             audit_retention: crate::audit::retention::DEFAULT_RETENTION,
+            grant_limit_minutes: crate::sync::grants::DEFAULT_LIMIT_MINUTES,
+            web_dir: std::path::PathBuf::from("clients/web/dist"),
         }
     }
 }

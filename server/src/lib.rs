@@ -7,6 +7,7 @@
 //! - [`auth`]: argon2id passwords, HS256 access tokens, the [`auth::AuthUser`] extractor.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
 //! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
+//! - [`web`]: the built web app (the worker's PWA and the citizen's check-in page), served at `/`.
 //! - [`projection`]: the relational rows (contacts, FIT scores, goals, courses, alerts, conflicts) of a case.
 //! - [`compaction`]: the background task that folds committed changes into snapshots.
 //! - [`demo`]: the synthetic demo municipalities, their users and case documents.
@@ -23,3 +24,4 @@ pub mod projection;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod web;

@@ -125,8 +125,9 @@ impl Device {
         self.effects[self.connection_start..].contains(&ClientEffect::InSync)
     }
 
+    /// The server refused the document's changes on the current connection.
     pub fn refused(&self, id: &DocumentId) -> bool {
-        self.effects
+        self.effects[self.connection_start..]
             .iter()
             .any(|e| matches!(e, ClientEffect::Refused { doc, .. } if doc == id))
     }

@@ -15,6 +15,7 @@ mod access_log;
 mod connection;
 mod documents;
 mod edit;
+pub mod grants;
 mod hub;
 mod receive;
 mod upgrade;
@@ -47,6 +48,8 @@ pub struct SyncService {
     pub limits: Limits,
     pub rate: RateLimit,
     pub rules: RuleSet,
+    /// A course granting more minutes a week than this awaits a lead's approval (see [`grants`]).
+    pub grant_limit_minutes: i64,
     /// Cancelled at shutdown: connections finish the commit in hand, close, and are waited for.
     pub shutdown: CancellationToken,
     pub connections: TaskTracker,
@@ -54,7 +57,7 @@ pub struct SyncService {
 
 impl SyncService {
     /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
-    pub fn start(store: Store) -> Arc<SyncService> {
+    pub fn start(store: Store, grant_limit_minutes: i64) -> Arc<SyncService> {
         let service = Arc::new(SyncService {
             documents: Arc::new(Documents::new(store.clone())),
             store,
@@ -62,6 +65,7 @@ impl SyncService {
             limits: Limits::default(),
             rate: RateLimit::default(),
             rules: RuleSet::v1(),
+            grant_limit_minutes,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         });

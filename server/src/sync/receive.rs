@@ -13,6 +13,7 @@ use sync_core::protocol::{ErrorCode, Received, ServerEffect, SessionError};
 use super::accept::{Placement, Refusal, check_write};
 use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
+use super::grants;
 use super::hub::HubEvent;
 use crate::clock;
 use crate::projection::Projection;
@@ -96,6 +97,7 @@ impl Connection {
                 });
                 check_write(&self.peer.viewer, &self.peer.tenant_slug, placement, &loaded.doc)
             };
+            let verdict = verdict.and_then(|case| self.check_grants(&guard, creating, received, case));
             let case = match verdict {
                 Ok(case) => case,
                 Err(refusal) => {
@@ -132,6 +134,32 @@ impl Connection {
             }
         }
         Err(ConnectionError::Store(StoreError::Stale))
+    }
+
+    /// The grant rules (see [`super::grants`]), comparing with the case before the device's changes when an
+    /// approval holds a decision.
+    fn check_grants(
+        &self,
+        guard: &DocGuard,
+        creating: bool,
+        received: &Received,
+        case: sync_core::case::Case,
+    ) -> Result<sync_core::case::Case, Refusal> {
+        let before = match guard.as_ref() {
+            Some(loaded) if !creating && grants::needs_before(&case) => loaded
+                .doc
+                .fork_at(&received.heads_before)
+                .ok()
+                .and_then(|doc| sync_core::case::read_case(&doc).ok()),
+            _ => None,
+        };
+        grants::check(
+            &self.peer.viewer,
+            before.as_ref(),
+            &case,
+            self.service.grant_limit_minutes,
+        )?;
+        Ok(case)
     }
 
     /// Commits the device's changes with the projection of `case`; returns the commit's sequence number.

@@ -24,9 +24,16 @@ pub struct TestAppBuilder {
     demo: bool,
     jwt_secret: Option<&'static str>,
     database_url: Option<String>,
+    web_dir: Option<std::path::PathBuf>,
 }
 
 impl TestAppBuilder {
+    /// Serve a built web app from `dir`.
+    pub fn web_dir(mut self, dir: &std::path::Path) -> Self {
+        self.web_dir = Some(dir.to_owned());
+        self
+    }
+
     pub fn without_demo(mut self) -> Self {
         self.demo = false;
         self
@@ -58,6 +65,9 @@ impl TestAppBuilder {
         config.demo = self.demo;
         config.demo_password = Some(SecretString::from(DEMO_PASSWORD));
         config.jwt_secret = self.jwt_secret.map(SecretString::from);
+        if let Some(dir) = self.web_dir {
+            config.web_dir = dir;
+        }
         let app = Application::build(config).await.expect("the application starts");
         let router = server::app::router(app.state().clone());
         TestApp {
@@ -99,6 +109,7 @@ impl TestApp {
             demo: true,
             jwt_secret: Some(JWT_SECRET),
             database_url: None,
+            web_dir: None,
         }
     }
 

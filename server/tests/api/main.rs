@@ -50,3 +50,4 @@ mod served;
 mod store;
 mod sync;
 mod tokens;
+mod web;

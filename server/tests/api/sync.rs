@@ -26,6 +26,7 @@ both_backends!(
     a_client_speaking_another_protocol_version_gets_a_clear_error,
     an_oversized_frame_gets_a_clear_error_before_the_close,
     documents_leave_memory_when_idle,
+    a_grant_above_the_limit_waits_for_a_leads_approval,
 );
 
 const NOW: i64 = 1_764_000_000_000;
@@ -532,5 +533,145 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
     anna.cursor = None;
     anna.sync(server.port).await;
     assert!(anna.docs.len() >= 30);
+    server.stop().await;
+}
+
+fn course(minutes: i64, state: &str) -> sync_core::case::Course {
+    sync_core::case::Course {
+        service: sync_core::case::ffb::Ffb::get()
+            .service_code("Socialpædagogisk støtte")
+            .expect("code")
+            .to_owned(),
+        legal_basis: "s85".into(),
+        start: "2026-09-01".into(),
+        planned_end: Some("2026-12-01".into()),
+        end: None,
+        end_reason: None,
+        granted_minutes_per_week: minutes,
+        approval: sync_core::case::Approval {
+            state: state.into(),
+            by: None,
+            at_ms: None,
+        },
+    }
+}
+
+fn edit_case(doc: &mut Automerge, edit: impl FnOnce(&mut CaseDocument)) {
+    let mut case = CaseDocument::from_automerge(std::mem::take(doc), NOW).expect("a case");
+    edit(&mut case);
+    *doc = case.into_automerge();
+}
+
+fn refusal_of(device: &Device, id: &DocumentId) -> Option<RefusalReason> {
+    device.effects.iter().rev().find_map(|e| match e {
+        ClientEffect::Refused { doc, reason, .. } if doc == id => Some(*reason),
+        _ => None,
+    })
+}
+
+async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let tenant = server
+        .state
+        .store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let lea = server
+        .state
+        .store
+        .user_by_username(&tenant.id, "lea")
+        .await
+        .expect("store")
+        .expect("lea");
+
+    // Six hours a week without approval is refused; corrected to "awaiting", the case is accepted.
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let (id, doc) = new_case(&team, 40);
+    anna.docs.insert(id, doc);
+    anna.sync(server.port).await;
+    let course_id = Uuid::from_u128(41);
+    let course_key = course_id.to_string();
+    edit_case(anna.docs.get_mut(&id).expect("doc"), |c| {
+        c.add_course(course_id, course(360, "not_required"), NOW)
+            .expect("valid on the device");
+    });
+    anna.sync(server.port).await;
+    assert_eq!(refusal_of(&anna, &id), Some(RefusalReason::Invalid));
+    edit_case(anna.docs.get_mut(&id).expect("doc"), |c| {
+        c.change(NOW, "await approval", |case| {
+            case.courses.get_mut(&course_key).expect("course").approval.state = "awaiting".into();
+            Ok(())
+        })
+        .expect("valid");
+    });
+    anna.sync(server.port).await;
+    assert!(
+        anna.is_acked(&id, &anna.docs[&id]),
+        "awaiting approval is accepted"
+    );
+
+    // A worker may not approve.
+    let heads_before = anna.docs[&id].get_heads();
+    let anna_id = server
+        .state
+        .store
+        .user_by_username(&tenant.id, "anna")
+        .await
+        .expect("store")
+        .expect("anna")
+        .id;
+    edit_case(anna.docs.get_mut(&id).expect("doc"), |c| {
+        c.decide_approval(&course_key, true, &anna_id, NOW)
+            .expect("valid");
+    });
+    anna.sync(server.port).await;
+    assert_eq!(refusal_of(&anna, &id), Some(RefusalReason::WriteForbidden));
+    assert_eq!(
+        server
+            .state
+            .store
+            .quarantined_for_case(&id.to_string())
+            .await
+            .expect("store")
+            .len(),
+        2
+    );
+
+    // The lead approves under her own name.
+    let mut lea_phone = server.device("hoeje-taastrup", "lea").await;
+    lea_phone.sync(server.port).await;
+    let lea_doc = lea_phone
+        .docs
+        .get_mut(&id)
+        .expect("the lead sees her team's cases");
+    assert_eq!(
+        lea_doc.get_heads(),
+        heads_before,
+        "the worker's approval never reached the server"
+    );
+    edit_case(lea_doc, |c| {
+        c.decide_approval(&course_key, true, &lea.id, NOW).expect("valid");
+    });
+    lea_phone.sync(server.port).await;
+    assert!(
+        lea_phone.is_acked(&id, &lea_phone.docs[&id]),
+        "the lead's approval is accepted"
+    );
+    let stored = server
+        .state
+        .store
+        .load_document(&id.to_string())
+        .await
+        .expect("store")
+        .expect("stored");
+    let case = read_valid_case(&Automerge::load(&stored.bytes).expect("loads")).expect("valid");
+    assert_eq!(case.courses[&course_key].approval.state, "approved");
+    assert_eq!(
+        case.courses[&course_key].approval.by.as_deref(),
+        Some(lea.id.as_str())
+    );
     server.stop().await;
 }

@@ -1,0 +1,66 @@
+// The server's HTTP API as the app uses it: where it is, and logging in. The server does not serve the app yet,
+// so its origin is configurable (a `?api=` parameter remembered in localStorage, or VITE_API_ORIGIN at build
+// time); by default it is the app's own origin, which is how `tovholder serve` will run it.
+
+export interface LoginResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  /** Present once the server issues refresh tokens (POST /v1/auth/refresh, rotated on every use). */
+  refresh_token?: string;
+  refresh_expires_in?: number;
+  device_id: string;
+  user: { id: string; username: string; role: string; tenant: string; tenant_slug: string; team_id: string | null };
+}
+
+export class LoginRefused extends Error {
+  constructor(readonly status: number) {
+    super(`login refused (${status})`);
+    this.name = "LoginRefused";
+  }
+}
+
+export function apiOrigin(): string {
+  const fromQuery = new URLSearchParams(location.search).get("api");
+  if (fromQuery) localStorage.setItem("tovholder.api", fromQuery);
+  return (
+    localStorage.getItem("tovholder.api") ?? (import.meta.env.VITE_API_ORIGIN as string | undefined) ?? location.origin
+  ).replace(/\/$/, "");
+}
+
+export function syncUrl(api: string): string {
+  return `${api.replace(/^http/, "ws")}/v1/sync`;
+}
+
+/** Logs in; throws LoginRefused for an answer other than 200, and a TypeError when the network is unreachable. */
+export async function login(
+  api: string,
+  body: { tenant: string; username: string; password: string; device: string },
+): Promise<LoginResponse> {
+  const response = await fetch(`${api}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new LoginRefused(response.status);
+  return (await response.json()) as LoginResponse;
+}
+
+export interface RefreshResponse {
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+  device_id: string;
+}
+
+/** Trades a refresh token for new tokens. The old refresh token is spent, whatever happens next. */
+export async function refresh(api: string, refreshToken: string): Promise<RefreshResponse> {
+  const response = await fetch(`${api}/v1/auth/refresh`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  });
+  if (!response.ok) throw new LoginRefused(response.status);
+  return (await response.json()) as RefreshResponse;
+}

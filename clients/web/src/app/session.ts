@@ -1,0 +1,94 @@
+// Logging in and unlocking: turns a password into an open, decrypted store, a Repo and a running SyncClient.
+//
+// Online, the server checks the password and issues a token; the same password derives the store key. Offline
+// (or after a reload, when the in-memory key is gone) the password unlocks the store on its own, and the stored
+// token is used once the network returns. The password itself is never stored.
+
+import { EncryptedStore, WrongPassword, type StoredSession } from "../store/idb";
+import { SessionExpired, SyncClient } from "../sync/client";
+import { Repo } from "../sync/repo";
+import { apiOrigin, login, LoginRefused, refresh, syncUrl } from "./api";
+
+export interface Running {
+  session: StoredSession;
+  store: EncryptedStore;
+  repo: Repo;
+  client: SyncClient;
+}
+
+export type SignInError = "wrong_password" | "refused" | "need_online";
+
+const LAST_USER = "tovholder.lastUser";
+
+/** The last user on this device (tenant and username only), to offer unlocking after a reload. */
+export function lastUser(): { tenant: string; username: string } | null {
+  const raw = localStorage.getItem(LAST_USER);
+  return raw ? (JSON.parse(raw) as { tenant: string; username: string }) : null;
+}
+
+export async function signIn(tenant: string, username: string, password: string): Promise<Running | SignInError> {
+  const api = apiOrigin();
+  let session: StoredSession | undefined;
+  let store: EncryptedStore | undefined;
+  try {
+    const device = `Web ${navigator.platform || "browser"}`;
+    const answer = await login(api, { tenant, username, password, device });
+    session = { api, tenant, username, ...answer, access_expires_at_ms: Date.now() + answer.expires_in * 1000 };
+  } catch (error) {
+    if (error instanceof LoginRefused) return "refused";
+    // Unreachable: fall through to the offline unlock.
+  }
+  try {
+    store = await EncryptedStore.unlock(tenant, username, password);
+  } catch (error) {
+    if (error instanceof WrongPassword) return "wrong_password";
+    throw error;
+  }
+  if (session) await store.saveSession(session);
+  else session = await store.loadSession();
+  if (!session) {
+    store.close();
+    return "need_online";
+  }
+  localStorage.setItem(LAST_USER, JSON.stringify({ tenant, username }));
+  const repo = await Repo.open(store);
+  const s = session;
+  const st = store;
+  const client = new SyncClient(repo, {
+    url: syncUrl(s.api),
+    token: () => freshToken(s, st),
+    device: s.device_id,
+    client: "web/0.1",
+  });
+  client.start();
+  return { session: s, store, repo, client };
+}
+
+let refreshing: Promise<string> | null = null;
+
+/**
+ * The access token, refreshed first when it is about to expire. Refresh tokens rotate and a reused one revokes
+ * the device, so only one refresh is ever in flight and the new pair is stored before it is used.
+ */
+function freshToken(session: StoredSession, store: EncryptedStore): Promise<string> {
+  const expiresAt = session.access_expires_at_ms ?? Infinity;
+  if (!session.refresh_token || Date.now() < expiresAt - 60_000) return Promise.resolve(session.access_token);
+  refreshing ??= (async () => {
+    try {
+      const answer = await refresh(session.api, session.refresh_token!);
+      session.access_token = answer.access_token;
+      session.refresh_token = answer.refresh_token;
+      session.access_expires_at_ms = Date.now() + answer.expires_in * 1000;
+      await store.saveSession(session);
+      return session.access_token;
+    } catch (error) {
+      // Refused: the maximum offline period passed or the device was revoked; a login is needed. Unreachable:
+      // try the old token, the connection fails, and the client retries later.
+      if (error instanceof LoginRefused) throw new SessionExpired();
+      return session.access_token;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}

@@ -1,0 +1,101 @@
+// The app's entry: registers the service worker, shows the login/unlock screen, then routes between the
+// caseload, a case page and the new-contact form (hash routes, so the service worker serves one index.html).
+
+import "./style.css";
+import type { Running } from "./app/session";
+import { casePage } from "./ui/casepage";
+import { caseloadScreen } from "./ui/caseload";
+import { contactForm } from "./ui/contactform";
+import { h } from "./ui/dom";
+import { getLang, setLang, t } from "./ui/i18n";
+import { indicator } from "./ui/indicator";
+import { loginScreen } from "./ui/login";
+import { parseDocumentIdText } from "./sync/ids";
+
+const root = document.getElementById("app")!;
+let app: Running | null = null;
+let flash: string | null = null;
+let renderQueued = false;
+
+if ("serviceWorker" in navigator && import.meta.env.PROD) {
+  void navigator.serviceWorker.register("./sw.js");
+}
+document.documentElement.lang = getLang();
+
+function header(running: Running): HTMLElement {
+  const sync = indicator(running.client);
+  return h(
+    "header",
+    { class: "top" },
+    // The brand is an icon on the phone, to leave the header's width to the sync indicator.
+    h("a", { href: "#/", class: "brand", "aria-label": `${t("appName")} – ${t("caseload")}` }, h("img", { src: "./icon.svg", alt: "", width: 32, height: 32 })),
+    sync.element,
+    h(
+      "button",
+      {
+        class: "link",
+        lang: getLang() === "da" ? "en" : "da",
+        "aria-label": t("languageName"),
+        onclick: () => (setLang(getLang() === "da" ? "en" : "da"), render()),
+      },
+      t("language"),
+    ),
+    h("button", { class: "link", onclick: lock }, t("logout")),
+  );
+}
+
+function lock() {
+  // Locking drops the key from memory; the encrypted store stays for the next unlock.
+  app?.client.stop();
+  app?.store.close();
+  app = null;
+  location.hash = "#/";
+  render();
+}
+
+function render() {
+  renderQueued = false;
+  if (!app) {
+    root.replaceChildren(
+      loginScreen((running) => {
+        app = running;
+        running.repo.subscribe(() => scheduleRender());
+        render();
+      }),
+    );
+    return;
+  }
+  const running = app;
+  const [, route, textId, sub] = location.hash.split("/");
+  const id = route === "case" && textId ? parseDocumentIdText(decodeURIComponent(textId)) : null;
+  let screen: HTMLElement;
+  if (id && sub === "new") {
+    screen = contactForm(running, id, (message) => {
+      flash = message;
+      location.hash = `#/case/${textId}`;
+    });
+  } else if (id) {
+    screen = casePage(running, id, flash);
+  } else {
+    screen = caseloadScreen(running);
+  }
+  root.replaceChildren(header(running), screen);
+}
+
+/** Documents change under sync; re-render, except over a half-filled form (it would lose the ratings). */
+function scheduleRender() {
+  if (renderQueued || location.hash.endsWith("/new")) return;
+  renderQueued = true;
+  requestAnimationFrame(render);
+}
+
+window.addEventListener("hashchange", () => {
+  if (!location.hash.endsWith("/new") && !location.hash.includes("/case/")) flash = null;
+  render();
+});
+window.addEventListener("online", () => app?.client.retryNow());
+window.addEventListener("offline", () => {
+  app?.client.networkLost();
+  scheduleRender();
+});
+render();

@@ -1,0 +1,212 @@
+// A case page: the citizen's own goal, the goals tree, the running course and its planned end, the FIT chart with
+// alerts, the contacts, and anything needing a person: conflicts (both values, pick one) and refused changes.
+
+import type { Running } from "../app/session";
+import { listConflicts, resolveConflict } from "../case/conflicts";
+import { assessCase } from "../case/fit";
+import * as Automerge from "@automerge/automerge";
+import { FFB_SERVICES } from "../case/ffb";
+import { CONTACT_KINDS, currentCourse, GOAL_LEVELS, GOAL_STATUSES, LEGAL_BASES, readCase, type Case } from "../case/model";
+import { formatPoints } from "../fit";
+import { documentIdText } from "../sync/ids";
+import { fitChart } from "./chart";
+import { h } from "./dom";
+import { alertLabel, categoryLabel, formatDate, formatDateTime, pick, t } from "./i18n";
+
+const codeLabel = (list: readonly { code: string; da: string; en: string }[], code: string) => {
+  const found = list.find((c) => c.code === code);
+  return found ? pick(found) : code;
+};
+
+/** A goal's status as a select: the one single-valued field the phone edits, so two phones can conflict on it. */
+function goalStatus(app: Running, docId: string, goalId: string, title: string, status: string): HTMLElement {
+  return h(
+    "select",
+    {
+      class: "goal-status",
+      "aria-label": `Status: ${title}`,
+      onchange: (ev: Event) => {
+        const value = (ev.target as HTMLSelectElement).value;
+        void app.repo.change<Case>(docId, (d) => {
+          const goal = d.plan.goals[goalId];
+          if (goal) (goal as unknown as Record<string, unknown>).status = new Automerge.ImmutableString(value);
+        }, "goal status");
+      },
+    },
+    ...GOAL_STATUSES.map((s) => h("option", { value: s.code, selected: s.code === status }, pick(s))),
+  );
+}
+
+function goalsTree(app: Running, docId: string, c: Case): HTMLElement {
+  const goals = Object.entries(c.plan.goals);
+  const children = (parent: string | null): HTMLElement | null => {
+    const here = goals.filter(([, g]) => (g.parent ?? null) === parent).sort(([, a], [, b]) => a.created_ms - b.created_ms);
+    if (here.length === 0) return null;
+    return h(
+      "ul",
+      { class: "goals" },
+      ...here.map(([id, g]) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "goal-level" }, codeLabel(GOAL_LEVELS, g.level)),
+          " ",
+          g.title,
+          g.target_date ? h("span", { class: "muted" }, ` · ${formatDate(g.target_date)}`) : null,
+          goalStatus(app, docId, id, g.title, g.status),
+          children(id),
+        ),
+      ),
+    );
+  };
+  return children(null) ?? h("p", { class: "muted" }, "–");
+}
+
+/** A person-readable name for a conflicting field: goal fields by the goal's title, others by their path. */
+function fieldName(c: Case, path: string[]): string {
+  if (path[0] === "plan" && path[1] === "goals" && path[2] && c.plan.goals[path[2]]) {
+    return `${t("goals")}: ${c.plan.goals[path[2]]!.title} – ${path.slice(3).join(".")}`;
+  }
+  return path.join(".");
+}
+
+function valueText(v: unknown): string {
+  if (typeof v === "string") {
+    const status = GOAL_STATUSES.find((s) => s.code === v);
+    if (status) return pick(status);
+  }
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+}
+
+export function casePage(app: Running, id: string, flash: string | null): HTMLElement {
+  const doc = app.repo.get(id);
+  const c = doc ? readCase(doc) : null;
+  if (!doc || !c) return h("main", { class: "screen" }, h("a", { href: "#/" }, `← ${t("back")}`));
+  const { assessment, contactIds } = assessCase(c);
+  const courseId = currentCourse(c);
+  const course = courseId ? c.courses[courseId] : undefined;
+  const conflicts = listConflicts(doc);
+  const refusal = app.repo.refusal(id);
+  const waiting = app.repo.pending().includes(id);
+
+  const conflictSection =
+    conflicts.length > 0
+      ? h(
+          "section",
+          { class: "card conflicts", "aria-labelledby": "conflicts-h" },
+          h("h2", { id: "conflicts-h" }, t("conflicts")),
+          h("p", { class: "help" }, t("conflictHelp")),
+          ...conflicts.map((conflict) =>
+            h(
+              "div",
+              { class: "conflict" },
+              h("div", { class: "muted" }, fieldName(c, conflict.path)),
+              ...conflict.values.map((value) =>
+                h(
+                  "button",
+                  {
+                    class: "choice",
+                    onclick: () =>
+                      void app.repo.change(id, (d) => resolveConflict(d, conflict.path, value), "resolve conflict"),
+                  },
+                  `${t("choose")}: ${valueText(value)}`,
+                ),
+              ),
+            ),
+          ),
+        )
+      : null;
+
+  const contacts = contactIds
+    .map((cid, i) => ({ cid, i, contact: c.contacts[cid]!, a: assessment.contacts[i]! }))
+    .reverse();
+
+  return h(
+    "main",
+    { class: "screen" },
+    h("a", { href: "#/", class: "back" }, `← ${t("back")}`),
+    h("h1", {}, c.citizen.display_name, h("span", { class: "ref" }, ` ${c.citizen.reference}`)),
+    flash ? h("p", { class: "flash", role: "status" }, flash) : null,
+    refusal
+      ? h(
+          "section",
+          { class: "card refused", role: "alert" },
+          h("h2", {}, t("refused")),
+          h("p", {}, refusal.message),
+          h("p", { class: "help" }, t("refusedHelp")),
+        )
+      : null,
+    waiting ? h("p", { class: "badge waiting" }, t("waitingChanges")) : null,
+    conflictSection,
+    h(
+      "a",
+      { class: "button primary", href: `#/case/${documentIdText(id)}/new` },
+      `+ ${t("newContact")}`,
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, t("ownGoal")),
+      h("p", { class: "own-goal" }, c.plan.own_goal || "–"),
+      c.plan.purpose ? h("p", { class: "muted" }, `${t("purpose")}: ${c.plan.purpose}`) : null,
+    ),
+    h("section", { class: "card" }, h("h2", {}, t("goals")), goalsTree(app, id, c)),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, t("course")),
+      course
+        ? h(
+            "dl",
+            {},
+            h("dt", {}, "§"),
+            h("dd", {}, codeLabel(LEGAL_BASES, course.legal_basis)),
+            h("dt", {}, "FFB"),
+            h("dd", {}, FFB_SERVICES.get(course.service) ?? course.service),
+            h("dt", {}, t("start")),
+            h("dd", {}, formatDate(course.start)),
+            h("dt", {}, t("plannedEnd")),
+            h("dd", {}, formatDate(course.planned_end)),
+          )
+        : h("p", { class: "muted" }, t("noCourse")),
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, t("fitChart")),
+      assessment.contacts.length > 0 ? fitChart(assessment) : null,
+      h("p", {}, `${t("category")}: ${categoryLabel(assessment.category)}`),
+      assessment.alerts.length > 0
+        ? h(
+            "ul",
+            { class: "alerts", "data-testid": "alerts" },
+            ...assessment.alerts.map((a) => h("li", {}, `⚠ ${alertLabel(a.kind)}${a.item ? ` (${a.item})` : ""}`)),
+          )
+        : null,
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, t("contacts")),
+      contacts.length === 0
+        ? h("p", { class: "muted" }, t("noContacts"))
+        : h(
+            "ul",
+            { class: "contacts" },
+            ...contacts.map(({ contact, a }) =>
+              h(
+                "li",
+                {},
+                h("div", {}, h("strong", {}, codeLabel(CONTACT_KINDS, contact.kind)), " · ", formatDateTime(contact.start_ms)),
+                h(
+                  "div",
+                  { class: "muted" },
+                  `ORS ${a.ors_total_mm === null ? "–" : formatPoints(a.ors_total_mm)} · SRS ${a.srs_total_mm === null ? "–" : formatPoints(a.srs_total_mm)}`,
+                ),
+                contact.notes ? h("p", { class: "notes" }, contact.notes) : null,
+              ),
+            ),
+          ),
+    ),
+  );
+}

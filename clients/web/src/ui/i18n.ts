@@ -1,0 +1,158 @@
+// Labels in Danish (the default) and English. Short domain labels only: the licensed ORS/SRS item wording is
+// configuration a municipality loads, never shipped here (DOMAIN.md, licence).
+
+export type Lang = "da" | "en";
+
+const LABELS = {
+  appName: { da: "Tovholder", en: "Tovholder" },
+  login: { da: "Log ind", en: "Log in" },
+  unlock: { da: "Lås op", en: "Unlock" },
+  unlockHelp: {
+    da: "Appen er låst, fordi siden blev genindlæst. Skriv din adgangskode for at åbne dine sager – det virker også uden net.",
+    en: "The app is locked because the page was reloaded. Type your password to open your cases – this works offline too.",
+  },
+  tenant: { da: "Kommune", en: "Municipality" },
+  username: { da: "Brugernavn", en: "Username" },
+  password: { da: "Adgangskode", en: "Password" },
+  server: { da: "Server", en: "Server" },
+  deviceName: { da: "Min telefon", en: "My phone" },
+  wrongPassword: { da: "Forkert adgangskode.", en: "Wrong password." },
+  loginFailed: { da: "Login mislykkedes.", en: "Login failed." },
+  needOnline: {
+    da: "Første login kræver net. Denne telefon har ingen gemte sager for brugeren.",
+    en: "The first login needs a connection. This phone holds no saved cases for this user.",
+  },
+  logout: { da: "Lås", en: "Lock" },
+  caseload: { da: "Mine sager", en: "My cases" },
+  noCases: { da: "Ingen sager endnu. De hentes, når der er net.", en: "No cases yet. They arrive when online." },
+  alert: { da: "advarsel", en: "alert" },
+  alerts: { da: "advarsler", en: "alerts" },
+  offline: { da: "Offline", en: "Offline" },
+  connecting: { da: "Forbinder …", en: "Connecting …" },
+  syncing: { da: "Synkroniserer …", en: "Syncing …" },
+  saved: { da: "Alt gemt på serveren", en: "All saved on the server" },
+  stopped: { da: "Synkronisering stoppet", en: "Sync stopped" },
+  waiting: { da: "venter", en: "waiting" },
+  problem_login: { da: "Log ind igen for at synkronisere", en: "Log in again to sync" },
+  problem_update_app: { da: "Opdatér appen for at synkronisere", en: "Update the app to sync" },
+  problem_revoked: { da: "Denne telefon er spærret", en: "This phone has been revoked" },
+  back: { da: "Tilbage", en: "Back" },
+  ownGoal: { da: "Borgerens eget mål", en: "The citizen's own goal" },
+  purpose: { da: "Formål", en: "Purpose" },
+  goals: { da: "Mål", en: "Goals" },
+  course: { da: "Forløb", en: "Course" },
+  plannedEnd: { da: "Planlagt slut", en: "Planned end" },
+  start: { da: "Start", en: "Start" },
+  noCourse: { da: "Intet aktivt forløb", en: "No active course" },
+  contacts: { da: "Kontakter", en: "Contacts" },
+  newContact: { da: "Ny kontakt", en: "New contact" },
+  kind: { da: "Type", en: "Kind" },
+  time: { da: "Tidspunkt", en: "Time" },
+  duration: { da: "Varighed (minutter)", en: "Duration (minutes)" },
+  notes: { da: "Noter", en: "Notes" },
+  goalsWorkedOn: { da: "Mål der blev arbejdet med", en: "Goals worked on" },
+  orsTitle: { da: "ORS – ved start af kontakten", en: "ORS – at the start of the contact" },
+  orsHelp: {
+    da: "Hvordan har du haft det den sidste uge, inklusive i dag? Flyt markøren på hver linje.",
+    en: "How have you been during the last week, including today? Move the marker on each line.",
+  },
+  srsTitle: { da: "SRS – ved slutningen af kontakten", en: "SRS – at the end of the contact" },
+  srsHelp: {
+    da: "Hvordan var samtalen i dag? Flyt markøren på hver linje.",
+    en: "How was today's session? Move the marker on each line.",
+  },
+  low: { da: "Lavt", en: "Low" },
+  high: { da: "Højt", en: "High" },
+  notRated: { da: "Ikke sat", en: "Not set" },
+  rated: { da: "Sat", en: "Set" },
+  skip: { da: "Springes over", en: "Skip" },
+  skipped: { da: "Sprunget over", en: "Skipped" },
+  save: { da: "Gem kontakt", en: "Save contact" },
+  cancel: { da: "Annullér", en: "Cancel" },
+  saved_contact: { da: "Kontakten er gemt på telefonen.", en: "The contact is saved on the phone." },
+  partial: {
+    da: "Sæt alle fire linjer, eller vælg 'Springes over'.",
+    en: "Set all four lines, or choose 'Skip'.",
+  },
+  fitChart: { da: "FIT-kurve", en: "FIT chart" },
+  cutoff: { da: "Skæringspunkt", en: "Cutoff" },
+  total: { da: "Total", en: "Total" },
+  conflicts: { da: "Konflikter", en: "Conflicts" },
+  conflictHelp: {
+    da: "To telefoner ændrede det samme felt samtidig. Vælg den rigtige værdi.",
+    en: "Two phones changed the same field at the same time. Choose the right value.",
+  },
+  choose: { da: "Vælg", en: "Choose" },
+  refused: { da: "Afvist af serveren", en: "Refused by the server" },
+  refusedHelp: {
+    da: "Ændringen er gemt på telefonen, men serveren afviste den. Ret sagen, så sendes den igen.",
+    en: "The change is kept on the phone, but the server refused it. Correct the case and it is sent again.",
+  },
+  waitingChanges: { da: "Venter på at blive sendt", en: "Waiting to be sent" },
+  language: { da: "EN", en: "DA" },
+  languageName: { da: "English", en: "Dansk" },
+  category: { da: "Forandring", en: "Change" },
+  noContacts: { da: "Ingen kontakter endnu.", en: "No contacts yet." },
+} as const;
+
+export type LabelKey = keyof typeof LABELS;
+
+let lang: Lang = (localStorage.getItem("tovholder.lang") as Lang | null) ?? "da";
+
+export function getLang(): Lang {
+  return lang;
+}
+
+export function setLang(next: Lang): void {
+  lang = next;
+  localStorage.setItem("tovholder.lang", next);
+  document.documentElement.lang = next;
+}
+
+export function t(key: LabelKey): string {
+  return LABELS[key][lang];
+}
+
+/** A label from a {da, en} pair (codes, FIT items). */
+export function pick(label: { da: string; en: string }): string {
+  return label[lang];
+}
+
+const ALERTS: Record<string, { da: string; en: string }> = {
+  no_baseline: { da: "Ingen ORS-baseline endnu", en: "No ORS baseline yet" },
+  srs_below_cutoff: { da: "SRS under 36", en: "SRS below 36" },
+  srs_item_low: { da: "Et SRS-punkt under 9", en: "An SRS item below 9" },
+  srs_dropped: { da: "SRS faldet mindst 1 point", en: "SRS fell by 1 point or more" },
+  srs_missing: { da: "SRS mangler", en: "SRS missing" },
+  no_reliable_change_revisit_goals: { da: "Ingen sikker forandring: se på målene igen", en: "No reliable change: revisit the goals" },
+  no_reliable_change_change_support: { da: "Ingen sikker forandring: justér støtten", en: "No reliable change: add or change support" },
+  no_reliable_change_consider_other: { da: "Ingen sikker forandring: overvej anden støtte", en: "No reliable change: consider other support" },
+  reliable_deterioration: { da: "Sikker forværring", en: "Reliable deterioration" },
+};
+
+const CATEGORIES: Record<string, { da: string; en: string }> = {
+  no_baseline: { da: "Ingen baseline", en: "No baseline" },
+  intake_above_cutoff: { da: "Startede over skæringspunktet (forsigtighed)", en: "Started above the cutoff (use caution)" },
+  clinically_significant: { da: "Klinisk betydende forbedring", en: "Clinically significant improvement" },
+  reliable_improvement: { da: "Sikker forbedring", en: "Reliable improvement" },
+  reliable_deterioration: { da: "Sikker forværring", en: "Reliable deterioration" },
+  no_reliable_change: { da: "Ingen sikker forandring", en: "No reliable change" },
+};
+
+export function alertLabel(kind: string): string {
+  return ALERTS[kind]?.[lang] ?? kind;
+}
+
+export function categoryLabel(kind: string): string {
+  return CATEGORIES[kind]?.[lang] ?? kind;
+}
+
+export function formatDateTime(ms: number): string {
+  return new Date(ms).toLocaleString(lang === "da" ? "da-DK" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function formatDate(iso: string | null): string {
+  if (!iso) return "–";
+  const d = new Date(`${iso}T12:00:00Z`);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString(lang === "da" ? "da-DK" : "en-GB", { dateStyle: "medium" });
+}
