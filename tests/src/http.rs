@@ -10,12 +10,27 @@ pub async fn post_json(
     path: &str,
     body: &serde_json::Value,
 ) -> Result<(u16, serde_json::Value), String> {
-    let body = body.to_string();
+    request(port, "POST", path, None, Some(body)).await
+}
+
+/// Sends `method path` with an optional bearer token and JSON body; returns the status and the JSON answer
+/// (`null` for an empty body).
+pub async fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> Result<(u16, serde_json::Value), String> {
+    let body = body.map(ToString::to_string).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .map_err(|e| e.to_string())?;
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
@@ -34,7 +49,11 @@ pub async fn post_json(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or("no status")?;
-    let value = serde_json::from_str(json).map_err(|_| format!("not JSON: {response}"))?;
+    let value = if json.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(json).map_err(|_| format!("not JSON: {response}"))?
+    };
     Ok((status, value))
 }
 

@@ -12,6 +12,7 @@
 //! | `POST /v1/devices/{id}/revoke` | revoke a device: tokens refused, sync connections closed (admin, lead) |
 //! | `POST /v1/cases/{id}/break-glass` | open a case outside one's caseload for 8 hours, with a reason (worker, lead) |
 //! | `GET /v1/cases/{id}/export` | everything about a case for a GDPR art. 15 request, lookups without who (admin) |
+//! | `PUT`/`DELETE /v1/cases/{id}/assignees/{user}` | give a worker a case or take it away (lead: team; admin) |
 //! | `POST /v1/cases/{id}/checkins` | a one-time check-in link for a video or phone contact (worker, lead) |
 //! | `GET /v1/checkin/{token}` | the citizen's check-in page: municipality and scales (no login: the link is it) |
 //! | `POST /v1/checkin/{token}` | the citizen's scores; they land in the contact; the link is then used up |
@@ -19,6 +20,7 @@
 //!
 //! Handlers never write SQL: they call [`crate::store::Store`].
 
+mod assignments;
 mod audit;
 mod break_glass;
 mod checkin;
@@ -31,7 +33,7 @@ mod refresh;
 mod session;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 pub use error::{ApiError, LOGIN_FAILED};
 pub use json::ApiJson;
@@ -53,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/break-glass", get(break_glass::recent))
         .route("/v1/cases/{id}/export", get(export::export))
         .route("/v1/cases/{id}/checkins", post(checkin::create))
+        .route(
+            "/v1/cases/{id}/assignees/{user}",
+            put(assignments::assign).delete(assignments::unassign),
+        )
         .route("/v1/checkin/{token}", get(checkin::page).post(checkin::submit))
 }
 

@@ -152,3 +152,57 @@ pub(super) fn split_heads(stored: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+impl Store {
+    /// Records that `device` holds these cases (idempotent).
+    pub async fn record_holdings(
+        &self,
+        device_id: &str,
+        doc_ids: &[String],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO device_holdings (device_id, doc_id, since) VALUES ($1, $2, $3) \
+                   ON CONFLICT (device_id, doc_id) DO NOTHING";
+        for doc_id in doc_ids {
+            super::execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id).bind(now_ms))?;
+        }
+        Ok(())
+    }
+
+    /// The cases `device` holds that its user may no longer see: the ones to purge from it, each with whether it
+    /// was told to purge it before.
+    pub async fn holdings_to_purge(
+        &self,
+        viewer: &Viewer,
+        device_id: &str,
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        let sql = concat!(
+            "SELECT h.doc_id, h.purged_at IS NOT NULL FROM device_holdings h JOIN users u ON u.id = $1 \
+             JOIN cases c ON c.doc_id = h.doc_id \
+             WHERE h.device_id = $2 AND u.tenant_id = $3 AND NOT ",
+            visible_case!(),
+            " ORDER BY h.doc_id"
+        );
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(&viewer.user_id)
+            .bind(device_id)
+            .bind(&viewer.tenant_id)
+            .bind(clock::now_ms())
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// The device was told to purge the case (the first time).
+    pub async fn mark_purged(&self, device_id: &str, doc_id: &str, now_ms: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE device_holdings SET purged_at = $3 WHERE device_id = $1 AND doc_id = $2 AND purged_at IS NULL";
+        super::execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id).bind(now_ms))?;
+        Ok(())
+    }
+
+    /// The device no longer holds the case (it was told to purge it twice).
+    pub async fn forget_holding(&self, device_id: &str, doc_id: &str) -> Result<(), StoreError> {
+        let sql = "DELETE FROM device_holdings WHERE device_id = $1 AND doc_id = $2";
+        super::execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id))?;
+        Ok(())
+    }
+}

@@ -37,6 +37,9 @@ pub(super) struct Connection {
     pub(super) visible: HashSet<DocumentId>,
     /// Documents sent to the device on this connection and logged as read, so each is logged once.
     pub(super) read_logged: HashSet<DocumentId>,
+    /// Cases the device may no longer see but still has changes for: their uploads are taken, then they are
+    /// purged (see [`super::purge`]).
+    pub(super) grace: HashSet<DocumentId>,
 }
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
@@ -50,6 +53,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         socket,
         visible: HashSet::new(),
         read_logged: HashSet::new(),
+        grace: HashSet::new(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
@@ -136,7 +140,10 @@ impl Connection {
                     );
                     self.resolve_hello(cursor, manifest).await
                 }
-                ServerEffect::ReceiveSync { doc, message } => self.receive(doc, message).await,
+                ServerEffect::ReceiveSync { doc, message } => match self.receive(doc, message).await {
+                    Ok(effects) => self.purge_after_ack(doc, effects).await,
+                    Err(error) => Err(error),
+                },
             };
             match more {
                 Ok(effects) => queue.extend(effects),
@@ -183,6 +190,15 @@ impl Connection {
             .filter_map(|entry| all_heads.get(&entry.doc).map(|heads| (entry.doc, heads.clone())))
             .collect();
         self.log_welcome(&changed, &manifest, &all_heads).await;
+        // The device will hold what the Welcome lists and what it brought; what it may no longer see goes.
+        let held = changed.iter().map(|entry| entry.doc);
+        let brought = manifest
+            .iter()
+            .map(|entry| entry.doc)
+            .filter(|doc| all_heads.contains_key(doc));
+        self.record_holdings(held.chain(brought).collect::<Vec<_>>())
+            .await?;
+        let purge_now = self.plan_purges(&manifest).await?;
         let cursor = u64::try_from(now).unwrap_or(0);
         tracing::debug!(
             connection.id = self.id,
@@ -191,6 +207,10 @@ impl Connection {
             "welcome"
         );
         let mut effects = self.session.welcome(cursor, changed, answers);
+        // Purges before CaughtUp: a device reads everything up to its catch-up before it may stop.
+        for (doc, told_before) in purge_now {
+            effects.extend(self.purge(doc, told_before).await?);
+        }
         effects.extend(self.session.caught_up(cursor));
         Ok(effects)
     }
@@ -207,7 +227,7 @@ impl Connection {
             HubEvent::Changed {
                 doc, access: false, ..
             } if !self.visible.contains(&doc) => return true,
-            HubEvent::Changed { doc, .. } => self.push(doc).await,
+            HubEvent::Changed { doc, access, .. } => self.push(doc, access).await,
             HubEvent::RolledBack { doc, .. } if self.visible.contains(&doc) => {
                 match self.service.documents.open(doc).await {
                     Ok(guard) => match guard.as_ref() {
@@ -237,20 +257,28 @@ impl Connection {
 
     /// Offers the device the current state of `doc`, if it may see it. A document not seen at the Hello may have
     /// become visible since (a new assignment, a teammate's new case), so the store decides.
-    async fn push(&mut self, doc: DocumentId) -> Result<Vec<ServerEffect>, ConnectionError> {
+    /// With `access`, who may see the document changed: it may have become visible, or stopped being so (then
+    /// the device is told to purge it).
+    async fn push(&mut self, doc: DocumentId, access: bool) -> Result<Vec<ServerEffect>, ConnectionError> {
         if !self.session.is_open() {
             return Ok(Vec::new());
         }
-        if !self.visible.contains(&doc) {
-            if !self
+        let known = self.visible.contains(&doc);
+        if !known || access {
+            let may_see = self
                 .service
                 .store
                 .can_see(&self.peer.viewer, &doc.to_string())
-                .await?
-            {
-                return Ok(Vec::new());
+                .await?;
+            match (known, may_see) {
+                (true, false) => return self.purge(doc, false).await,
+                (false, false) => return Ok(Vec::new()),
+                (false, true) => {
+                    self.visible.insert(doc);
+                    self.record_holdings([doc]).await?;
+                }
+                (true, true) => {}
             }
-            self.visible.insert(doc);
         }
         let guard = self.service.documents.open(doc).await?;
         let effects = match guard.as_ref() {
@@ -267,7 +295,7 @@ impl Connection {
     async fn push_all_visible(&mut self) -> bool {
         let docs: Vec<DocumentId> = self.visible.iter().copied().collect();
         for doc in docs {
-            match self.push(doc).await {
+            match self.push(doc, false).await {
                 Ok(effects) => {
                     if !self.carry_out(effects).await {
                         return false;

@@ -17,6 +17,7 @@ mod documents;
 mod edit;
 pub mod grants;
 mod hub;
+mod purge;
 mod receive;
 mod upgrade;
 

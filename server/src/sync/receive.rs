@@ -26,7 +26,8 @@ impl Connection {
         message: sync::Message,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
         let mut guard = self.service.documents.open(doc_id).await?;
-        if guard.is_some() && !self.visible.contains(&doc_id) {
+        // A case in the grace (no longer visible, changes pending) still takes the device's last changes.
+        if guard.is_some() && !self.visible.contains(&doc_id) && !self.grace.contains(&doc_id) {
             if !self
                 .service
                 .store
@@ -108,7 +109,10 @@ impl Connection {
             };
             match self.commit(doc_id, &mut guard, creating, received, &case).await {
                 Ok(seq) => {
-                    self.visible.insert(doc_id);
+                    if creating {
+                        self.visible.insert(doc_id);
+                        self.record_holdings([doc_id]).await?;
+                    }
                     let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
                     let effects = self.session.committed(doc_id, &loaded.doc);
                     drop(guard);

@@ -27,6 +27,8 @@ both_backends!(
     an_oversized_frame_gets_a_clear_error_before_the_close,
     documents_leave_memory_when_idle,
     a_grant_above_the_limit_waits_for_a_leads_approval,
+    an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive,
+    a_lead_takes_a_case_away_and_gives_it_back_live,
 );
 
 const NOW: i64 = 1_764_000_000_000;
@@ -673,5 +675,133 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         case.courses[&course_key].approval.by.as_deref(),
         Some(lea.id.as_str())
     );
+    server.stop().await;
+}
+
+async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive(backend: Backend) {
+    let server = Running::start(backend).await;
+    let store = &server.state.store;
+    let tenant = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let mads_id = store
+        .user_by_username(&tenant.id, "mads")
+        .await
+        .expect("store")
+        .expect("mads")
+        .id;
+    // Mads's team does not share cases: he sees exactly his assignments.
+    let mut mads = server.device("holstebro", "mads").await;
+    mads.sync(server.port).await;
+    let mut held: Vec<DocumentId> = mads.docs.keys().copied().collect();
+    assert!(held.len() >= 2, "the demo assigns mads cases");
+    let (pending, quiet) = (held.remove(0), held.remove(0));
+
+    // Offline, mads records a visit on one case; meanwhile both cases are taken from him.
+    add_contact(mads.docs.get_mut(&pending).expect("doc"), 700);
+    let his_heads = mads.docs[&pending].get_heads();
+    for case in [pending, quiet] {
+        assert!(
+            store
+                .unassign_case(&case.to_string(), &mads_id, NOW)
+                .await
+                .expect("store")
+        );
+    }
+    mads.sync(server.port).await;
+    // The purge of the pending case follows its Ack, possibly after mads's sync had already finished: it is
+    // repeated at the start of his next connection.
+    mads.sync(server.port).await;
+
+    // His visit arrived first, then both copies were purged.
+    let stored = store
+        .load_document(&pending.to_string())
+        .await
+        .expect("store")
+        .expect("stored");
+    let stored = Automerge::load(&stored.bytes).expect("loads");
+    assert!(
+        his_heads.iter().all(|h| stored.get_change_by_hash(h).is_some()),
+        "the pending visit was taken"
+    );
+    let position = |wanted: &dyn Fn(&ClientEffect) -> bool| mads.effects.iter().position(wanted);
+    let acked = position(
+        &|e| matches!(e, ClientEffect::Acknowledged { doc, heads } if *doc == pending && *heads == his_heads),
+    );
+    let purged = position(&|e| matches!(e, ClientEffect::Purge { doc, .. } if *doc == pending));
+    assert!(
+        acked.is_some() && purged.is_some() && acked < purged,
+        "the purge follows the ack: {:?}",
+        mads.effects
+    );
+    assert!(position(&|e| matches!(e, ClientEffect::Purge { doc, .. } if *doc == quiet)).is_some());
+    assert!(!mads.docs.contains_key(&pending) && !mads.docs.contains_key(&quiet));
+
+    // They do not come back, and the server stops repeating the purge.
+    let before = mads.effects.len();
+    mads.sync(server.port).await;
+    assert!(!mads.docs.contains_key(&pending) && !mads.docs.contains_key(&quiet));
+    assert!(
+        !mads.effects[before..]
+            .iter()
+            .any(|e| matches!(e, ClientEffect::Purge { .. }))
+    );
+    server.stop().await;
+}
+
+async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
+    use tests::http::request;
+    let server = Running::start(backend).await;
+    let store = &server.state.store;
+    let tenant = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let mads_id = store
+        .user_by_username(&tenant.id, "mads")
+        .await
+        .expect("store")
+        .expect("mads")
+        .id;
+    let lene = server.device("holstebro", "lene").await;
+    let lea = server.device("hoeje-taastrup", "lea").await;
+
+    let mut mads = server.device("holstebro", "mads").await;
+    let mut live = mads.connect(server.port).await;
+    mads.run_until(&mut live, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    let case = *mads.docs.keys().next().expect("mads holds cases");
+    let path = format!("/v1/cases/{case}/assignees/{mads_id}");
+
+    // Neither a worker nor a lead of another municipality may touch it; they cannot tell it exists.
+    for token in [&mads.token, &lea.token] {
+        let (status, _) = request(server.port, "DELETE", &path, Some(token), None)
+            .await
+            .expect("answers");
+        assert_eq!(status, 404);
+    }
+
+    let started = tokio::time::Instant::now();
+    let (status, _) = request(server.port, "DELETE", &path, Some(&lene.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 204);
+    mads.run_until(&mut live, Duration::from_secs(5), |d| !d.docs.contains_key(&case))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "purged live in {:?}",
+        started.elapsed()
+    );
+
+    let (status, _) = request(server.port, "PUT", &path, Some(&lene.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 204);
+    mads.run_until(&mut live, Duration::from_secs(5), |d| d.docs.contains_key(&case))
+        .await;
     server.stop().await;
 }

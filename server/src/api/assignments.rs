@@ -1,0 +1,99 @@
+//! Case assignments: `PUT` and `DELETE /v1/cases/{id}/assignees/{user}` give a worker a case or take it away.
+//!
+//! A lead assigns within their team's cases, an admin within the tenant. Taking a case away purges it from the
+//! worker's devices once their last changes for it have arrived (see `sync::purge`); connected devices learn at
+//! once, through the hub (and, on PostgreSQL, the store's NOTIFY reaches other processes).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::ApiError;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::clock;
+use crate::store::{Role, Viewer};
+use crate::sync::HubEvent;
+
+/// Longer than any id: a longer path segment names nothing.
+const MAX_SEGMENT_CHARS: usize = 128;
+
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path((case_id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    change(&state, &caller, &case_id, &user_id, true).await
+}
+
+pub async fn unassign(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path((case_id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    change(&state, &caller, &case_id, &user_id, false).await
+}
+
+async fn change(
+    state: &AppState,
+    caller: &AuthUser,
+    case_id: &str,
+    user_id: &str,
+    assign: bool,
+) -> Result<StatusCode, ApiError> {
+    if case_id.len() > MAX_SEGMENT_CHARS || user_id.len() > MAX_SEGMENT_CHARS {
+        return Err(ApiError::NotFound);
+    }
+    let store = &state.store;
+    let viewer = store
+        .viewer(&caller.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if viewer.tenant_id != caller.tenant_id {
+        return Err(ApiError::Unauthorized);
+    }
+    let doc: sync_core::DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
+    if !may_manage(state, &viewer, case_id).await? {
+        return Err(ApiError::NotFound);
+    }
+    let user = store
+        .user_by_id(user_id)
+        .await?
+        .filter(|u| u.tenant_id == viewer.tenant_id);
+    let Some(user) = user else {
+        return Err(ApiError::NotFound);
+    };
+    if user.role == Role::Admin {
+        return Err(ApiError::BadRequest("admins do not hold cases".into()));
+    }
+    let now = clock::now_ms();
+    let changed = if assign {
+        store.assign_case(case_id, &user.id, now).await?
+    } else {
+        store.unassign_case(case_id, &user.id, now).await?
+    };
+    if changed {
+        state.sync.hub.publish(HubEvent::Changed {
+            doc,
+            seq: 0,
+            origin: 0,
+            tenant: viewer.tenant_id.clone(),
+            access: true,
+        });
+        tracing::info!(case.id = %case_id, user.id = %user.id, assign, "case assignment changed");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A lead manages their team's cases, an admin the tenant's; a worker none. Another tenant's case, or a missing
+/// one, is simply not manageable: the caller cannot tell the two apart.
+async fn may_manage(state: &AppState, viewer: &Viewer, case_id: &str) -> Result<bool, ApiError> {
+    Ok(match viewer.role {
+        Role::Worker => false,
+        Role::Lead => state.store.can_see(viewer, case_id).await?,
+        Role::Admin => state
+            .store
+            .load_document(case_id)
+            .await?
+            .is_some_and(|doc| doc.tenant_id == viewer.tenant_id),
+    })
+}
