@@ -8,6 +8,7 @@
 //! | `GET /v1/me` | the caller of a valid token |
 //! | `GET /v1/audit` | the tenant's access log, filtered by user, case, action, from, to, limit (admin) |
 //! | `GET /v1/audit/sample?n=` | a random sample of the tenant's access log, for spot checks (admin) |
+//! | `POST /v1/users/{id}/unblock` | clear a lockout after three failed logins (admin) |
 //! | `GET /v1/devices` | the tenant's devices (admin) or the lead's team's (lead) |
 //! | `POST /v1/devices/{id}/revoke` | revoke a device: tokens refused, sync connections closed (admin, lead) |
 //! | `POST /v1/cases/{id}/break-glass` | open a case outside one's caseload for 8 hours, with a reason (worker, lead) |
@@ -31,6 +32,7 @@ mod health;
 mod json;
 mod refresh;
 mod session;
+mod users;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -50,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/audit", get(audit::list))
         .route("/v1/audit/sample", get(audit::sample))
         .route("/v1/devices", get(devices::list))
+        .route("/v1/users/{id}/unblock", post(users::unblock))
         .route("/v1/devices/{id}/revoke", post(devices::revoke))
         .route("/v1/cases/{id}/break-glass", post(break_glass::open))
         .route("/v1/break-glass", get(break_glass::recent))

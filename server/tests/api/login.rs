@@ -110,12 +110,19 @@ async fn three_failed_logins_block_the_user_until_an_admin_clears_it(backend: Ba
         StatusCode::OK
     );
 
-    assert!(
-        store
-            .unblock_user(&anna.id, server::clock::now_ms())
-            .await
-            .expect("store")
-    );
+    // Only an admin clears the block, through the API.
+    let unblock = |token: String| {
+        let path = format!("/v1/users/{}/unblock", anna.id);
+        let request = axum::http::Request::post(path)
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .expect("a request");
+        app.send(request)
+    };
+    let by_worker = unblock(app.token_for("hoeje-taastrup", "bo").await).await;
+    assert_eq!(by_worker.status, StatusCode::FORBIDDEN);
+    let by_admin = unblock(app.token_for("hoeje-taastrup", "admin").await).await;
+    assert_eq!(by_admin.status, StatusCode::NO_CONTENT);
     assert_eq!(
         app.login("hoeje-taastrup", "anna", DEMO_PASSWORD).await.status,
         StatusCode::OK
