@@ -7,7 +7,7 @@ import { expect } from "vitest";
 
 export const WEB = process.env.WEB_URL ?? "http://127.0.0.1:4173/";
 export const PASSWORD = process.env.TOVHOLDER_DEMO_PASSWORD ?? "";
-const SHOTS = new URL("../../../tests/artifacts/web/", import.meta.url).pathname;
+export const SHOTS = new URL("../../../tests/artifacts/web/", import.meta.url).pathname;
 
 export async function launch(): Promise<Browser> {
   mkdirSync(SHOTS, { recursive: true });

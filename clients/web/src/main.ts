@@ -4,6 +4,7 @@
 import "./style.css";
 import type { Running } from "./app/session";
 import { casePage } from "./ui/casepage";
+import { forgetCheckinLinks } from "./ui/checkinlink";
 import { caseloadScreen } from "./ui/caseload";
 import { contactForm } from "./ui/contactform";
 import { h } from "./ui/dom";
@@ -49,6 +50,7 @@ function lock() {
   app?.client.stop();
   app?.store.close();
   app = null;
+  forgetCheckinLinks();
   location.hash = "#/";
   render();
 }
@@ -79,7 +81,10 @@ function render() {
   } else {
     screen = caseloadScreen(running);
   }
+  // A sync rebuilds the screen; keep the keyboard focus on the control that had it (matched by its id).
+  const focused = document.activeElement?.id;
   root.replaceChildren(header(running), screen);
+  if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
 }
 
 /** Documents change under sync; re-render, except over a half-filled form (it would lose the ratings). */

@@ -14,6 +14,8 @@ export interface Running {
   store: EncryptedStore;
   repo: Repo;
   client: SyncClient;
+  /** The access token for an HTTP call, refreshed first when it is about to expire. */
+  accessToken(): Promise<string>;
 }
 
 export type SignInError = "wrong_password" | "refused" | "need_online";
@@ -61,7 +63,7 @@ export async function signIn(tenant: string, username: string, password: string)
     client: "web/0.1",
   });
   client.start();
-  return { session: s, store, repo, client };
+  return { session: s, store, repo, client, accessToken: () => freshToken(s, st) };
 }
 
 let refreshing: Promise<string> | null = null;

@@ -73,4 +73,6 @@ async function start() {
   );
 }
 
+// Another link opened in the same tab changes only the fragment, which reloads nothing: start again.
+window.addEventListener("hashchange", () => void start());
 void start();

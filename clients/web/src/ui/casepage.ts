@@ -9,7 +9,9 @@ import { FFB_SERVICES } from "../case/ffb";
 import { CONTACT_KINDS, currentCourse, GOAL_LEVELS, GOAL_STATUSES, LEGAL_BASES, readCase, type Case } from "../case/model";
 import { formatPoints } from "../fit";
 import { documentIdText } from "../sync/ids";
+import { offersCheckin } from "../checkin/link";
 import { fitChart } from "./chart";
+import { checkinControl } from "./checkinlink";
 import { h } from "./dom";
 import { alertLabel, categoryLabel, formatDate, formatDateTime, pick, t } from "./i18n";
 
@@ -193,10 +195,10 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
         : h(
             "ul",
             { class: "contacts" },
-            ...contacts.map(({ contact, a }) =>
+            ...contacts.map(({ cid, contact, a }) =>
               h(
                 "li",
-                {},
+                { "data-contact": cid },
                 h("div", {}, h("strong", {}, codeLabel(CONTACT_KINDS, contact.kind)), " · ", formatDateTime(contact.start_ms)),
                 h(
                   "div",
@@ -204,6 +206,7 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
                   `ORS ${a.ors_total_mm === null ? "–" : formatPoints(a.ors_total_mm)} · SRS ${a.srs_total_mm === null ? "–" : formatPoints(a.srs_total_mm)}`,
                 ),
                 contact.notes ? h("p", { class: "notes" }, contact.notes) : null,
+                offersCheckin(contact.kind) ? checkinControl(app, id, cid) : null,
               ),
             ),
           ),

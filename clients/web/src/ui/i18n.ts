@@ -93,6 +93,23 @@ const LABELS = {
   languageName: { da: "English", en: "Dansk" },
   category: { da: "Forandring", en: "Change" },
   noContacts: { da: "Ingen kontakter endnu.", en: "No contacts yet." },
+  sendCheckin: { da: "Send tjek-ind-link", en: "Send check-in link" },
+  checkinCreating: { da: "Laver link …", en: "Creating link …" },
+  checkinLink: { da: "Link til borgerens egen telefon", en: "Link for the citizen's own phone" },
+  checkinValidUntil: { da: "Kan bruges én gang, indtil", en: "Can be used once, until" },
+  copyLink: { da: "Kopiér link", en: "Copy link" },
+  copied: { da: "Linket er kopieret.", en: "The link is copied." },
+  copyFailed: { da: "Kunne ikke kopiere. Markér linket og kopiér det selv.", en: "Could not copy. Select the link and copy it yourself." },
+  checkin_offline: {
+    da: "Tjek-ind-linket kræver forbindelse til serveren. Prøv igen, når der er net.",
+    en: "The check-in link needs a connection to the server. Try again when online.",
+  },
+  checkin_not_on_server: {
+    da: "Kontakten er ikke nået serveren endnu. Vent til der står \"Alt gemt på serveren\", og prøv igen.",
+    en: "The contact has not reached the server yet. Wait for \"All saved on the server\" and try again.",
+  },
+  checkin_login: { da: "Log ind igen for at lave et link.", en: "Log in again to create a link." },
+  checkin_refused: { da: "Serveren kunne ikke lave linket.", en: "The server could not create the link." },
 } as const;
 
 export type LabelKey = keyof typeof LABELS;
