@@ -72,47 +72,26 @@ impl Running {
 
     /// Logs a demo user in on a new device.
     async fn device(&self, tenant: &str, username: &str) -> Device {
-        let tenant_row = self
-            .state
-            .store
-            .tenant_by_slug(tenant)
-            .await
-            .expect("store")
-            .expect("tenant");
-        let user = self
-            .state
-            .store
-            .user_by_username(&tenant_row.id, username)
-            .await
-            .expect("store")
-            .expect("user");
-        let body = serde_json::json!({
-            "tenant": tenant, "username": username, "password": DEMO_PASSWORD, "device": "test phone"
-        });
-        let response = http_post_json(self.port, "/v1/auth/login", &body).await;
-        let _ = user;
-        Device::new(
-            response["device_id"].as_str().expect("device id"),
-            response["access_token"].as_str().expect("token"),
-        )
+        tests::http::login(self.port, tenant, username, DEMO_PASSWORD).await
     }
 
-    async fn team_of(&self, tenant: &str, username: &str) -> String {
-        let tenant = self
-            .state
-            .store
+    /// A demo user, by tenant slug and username.
+    async fn user(&self, tenant: &str, username: &str) -> server::store::User {
+        let store = &self.state.store;
+        let tenant = store
             .tenant_by_slug(tenant)
             .await
             .expect("store")
             .expect("tenant");
-        let user = self
-            .state
-            .store
+        store
             .user_by_username(&tenant.id, username)
             .await
             .expect("store")
-            .expect("user");
-        user.team_id.expect("a team")
+            .expect("user")
+    }
+
+    async fn team_of(&self, tenant: &str, username: &str) -> String {
+        self.user(tenant, username).await.team_id.expect("a team")
     }
 
     async fn stop(mut self) {
@@ -127,24 +106,6 @@ impl Running {
                 .expect("served");
         }
     }
-}
-
-/// A minimal HTTP/1.1 JSON POST over TCP (the tests need no HTTP client crate for one call).
-async fn http_post_json(port: u16, path: &str, body: &serde_json::Value) -> serde_json::Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let body = body.to_string();
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .expect("connects");
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.expect("sends");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("reads");
-    let (_, json) = response.split_once("\r\n\r\n").expect("a body");
-    serde_json::from_str(json).unwrap_or_else(|_| panic!("not JSON: {response}"))
 }
 
 fn new_case(team: &str, n: u128) -> (DocumentId, Automerge) {
@@ -574,20 +535,7 @@ fn refusal_of(device: &Device, id: &DocumentId) -> Option<RefusalReason> {
 async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
     let server = Running::start(backend).await;
     let team = server.team_of("hoeje-taastrup", "anna").await;
-    let tenant = server
-        .state
-        .store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let lea = server
-        .state
-        .store
-        .user_by_username(&tenant.id, "lea")
-        .await
-        .expect("store")
-        .expect("lea");
+    let lea = server.user("hoeje-taastrup", "lea").await;
 
     // Six hours a week without approval is refused; corrected to "awaiting", the case is accepted.
     let mut anna = server.device("hoeje-taastrup", "anna").await;
@@ -617,14 +565,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
 
     // A worker may not approve.
     let heads_before = anna.docs[&id].get_heads();
-    let anna_id = server
-        .state
-        .store
-        .user_by_username(&tenant.id, "anna")
-        .await
-        .expect("store")
-        .expect("anna")
-        .id;
+    let anna_id = server.user("hoeje-taastrup", "anna").await.id;
     edit_case(anna.docs.get_mut(&id).expect("doc"), |c| {
         c.decide_approval(&course_key, true, &anna_id, NOW)
             .expect("valid");
@@ -681,17 +622,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
 async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive(backend: Backend) {
     let server = Running::start(backend).await;
     let store = &server.state.store;
-    let tenant = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let mads_id = store
-        .user_by_username(&tenant.id, "mads")
-        .await
-        .expect("store")
-        .expect("mads")
-        .id;
+    let mads_id = server.user("holstebro", "mads").await.id;
     // Mads's team does not share cases: he sees exactly his assignments.
     let mut mads = server.device("holstebro", "mads").await;
     mads.sync(server.port).await;
@@ -754,18 +685,7 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
 async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
     use tests::http::request;
     let server = Running::start(backend).await;
-    let store = &server.state.store;
-    let tenant = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let mads_id = store
-        .user_by_username(&tenant.id, "mads")
-        .await
-        .expect("store")
-        .expect("mads")
-        .id;
+    let mads_id = server.user("holstebro", "mads").await.id;
     let lene = server.device("holstebro", "lene").await;
     let lea = server.device("hoeje-taastrup", "lea").await;
 

@@ -212,11 +212,27 @@ fn raw_changes(doc: &Automerge) -> Vec<Vec<u8>> {
 /// The limit: the same change bytes as plain INSERTs, one durable transaction per document, into a fresh
 /// database of the same kind with the server's durability settings.
 async fn plain_inserts(server_url: &str, docs: &[Vec<Vec<u8>>]) -> Duration {
-    let create_pg =
-        "CREATE TABLE bench_plain (doc BIGINT NOT NULL, idx BIGINT NOT NULL, bytes BYTEA NOT NULL)";
-    let create_sqlite =
-        "CREATE TABLE bench_plain (doc BIGINT NOT NULL, idx BIGINT NOT NULL, bytes BLOB NOT NULL)";
-    let insert = "INSERT INTO bench_plain (doc, idx, bytes) VALUES ($1, $2, $3)";
+    // The same statements on either driver's connection type.
+    macro_rules! insert_all {
+        ($db:expr) => {{
+            let insert = "INSERT INTO bench_plain (doc, idx, bytes) VALUES ($1, $2, $3)";
+            let started = Instant::now();
+            for (d, changes) in docs.iter().enumerate() {
+                let mut tx = $db.begin().await.expect("begin");
+                for (i, bytes) in changes.iter().enumerate() {
+                    sqlx::query(insert)
+                        .bind(d as i64)
+                        .bind(i as i64)
+                        .bind(bytes)
+                        .execute(&mut *tx)
+                        .await
+                        .expect("insert");
+                }
+                tx.commit().await.expect("commit");
+            }
+            started.elapsed()
+        }};
+    }
     if server_url.starts_with("sqlite:") {
         let scratch = TestDatabase::sqlite();
         let url = format!("{}?mode=rwc", scratch.url);
@@ -224,44 +240,20 @@ async fn plain_inserts(server_url: &str, docs: &[Vec<Vec<u8>>]) -> Duration {
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"] {
             sqlx::query(pragma).execute(&mut db).await.expect("pragma");
         }
-        sqlx::query(create_sqlite).execute(&mut db).await.expect("table");
-        let started = Instant::now();
-        for (d, changes) in docs.iter().enumerate() {
-            let mut tx = db.begin().await.expect("begin");
-            for (i, bytes) in changes.iter().enumerate() {
-                sqlx::query(insert)
-                    .bind(d as i64)
-                    .bind(i as i64)
-                    .bind(bytes)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("insert");
-            }
-            tx.commit().await.expect("commit");
-        }
-        let took = started.elapsed();
+        let create =
+            "CREATE TABLE bench_plain (doc BIGINT NOT NULL, idx BIGINT NOT NULL, bytes BLOB NOT NULL)";
+        sqlx::query(create).execute(&mut db).await.expect("table");
+        let took = insert_all!(db);
         drop(db);
         scratch.drop_now().await;
         took
     } else {
         let scratch = TestDatabase::postgres().await;
         let mut db = sqlx::PgConnection::connect(&scratch.url).await.expect("postgres");
-        sqlx::query(create_pg).execute(&mut db).await.expect("table");
-        let started = Instant::now();
-        for (d, changes) in docs.iter().enumerate() {
-            let mut tx = db.begin().await.expect("begin");
-            for (i, bytes) in changes.iter().enumerate() {
-                sqlx::query(insert)
-                    .bind(d as i64)
-                    .bind(i as i64)
-                    .bind(bytes)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("insert");
-            }
-            tx.commit().await.expect("commit");
-        }
-        let took = started.elapsed();
+        let create =
+            "CREATE TABLE bench_plain (doc BIGINT NOT NULL, idx BIGINT NOT NULL, bytes BYTEA NOT NULL)";
+        sqlx::query(create).execute(&mut db).await.expect("table");
+        let took = insert_all!(db);
         drop(db);
         scratch.drop_now().await;
         took
