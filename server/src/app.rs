@@ -39,6 +39,8 @@ pub struct AppState {
     pub max_offline: std::time::Duration,
     /// The built web app, served at `/` when present.
     pub web_dir: Option<Arc<std::path::PathBuf>>,
+    /// The identity provider whose ID tokens log users in, when configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
 }
 
 impl FromRef<AppState> for Store {
@@ -86,6 +88,8 @@ pub fn router(state: AppState) -> Router {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("database: {0}")]
     Store(#[from] StoreError),
     #[error("demo: {0}")]
@@ -157,6 +161,7 @@ impl Application {
                 tokens,
                 max_offline: config.max_offline,
                 web_dir: web_dir(&config),
+                oidc: oidc(&config)?,
             },
             demo,
             audit_retention: config.audit_retention,
@@ -254,5 +259,30 @@ fn web_dir(config: &ServeConfig) -> Option<Arc<std::path::PathBuf>> {
             "no built web app there (npm run build in clients/web); serving the API and sync only"
         );
         None
+    }
+}
+
+/// The identity provider of the configuration: all four of issuer, audience, JWKS URL and tenant, or none.
+fn oidc(config: &ServeConfig) -> Result<Option<Arc<crate::auth::oidc::Oidc>>, StartupError> {
+    match (
+        &config.oidc_issuer,
+        &config.oidc_audience,
+        &config.oidc_jwks_url,
+        &config.oidc_tenant,
+    ) {
+        (Some(issuer), Some(audience), Some(jwks_url), Some(tenant)) => {
+            tracing::info!(%issuer, %tenant, "logins through the identity provider are on");
+            Ok(Some(Arc::new(crate::auth::oidc::Oidc::new(
+                issuer.clone(),
+                audience.clone(),
+                jwks_url.clone(),
+                tenant.clone(),
+                config.oidc_username_claim.clone(),
+            ))))
+        }
+        (None, None, None, None) => Ok(None),
+        _ => Err(StartupError::Config(
+            "--oidc-issuer, --oidc-audience, --oidc-jwks-url and --oidc-tenant go together".into(),
+        )),
     }
 }

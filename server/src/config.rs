@@ -21,8 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the server.
-    Serve(ServeConfig),
+    /// Run the server. (Boxed: the configuration is much larger than the other commands.)
+    Serve(Box<ServeConfig>),
     /// Work with the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -60,6 +60,31 @@ pub struct ServeConfig {
     /// Address to listen on. Port 0 picks a free port (the chosen address is printed).
     #[arg(long, env = "TOVHOLDER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// OpenID Connect issuer whose ID tokens (RS256/ES256) log users in, e.g. the municipality's Entra ID. With
+    /// `--oidc-audience`, `--oidc-jwks-url` and `--oidc-tenant`; off when unset.
+    #[arg(long, env = "TOVHOLDER_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The audience (client id) the identity provider's ID tokens must name.
+    #[arg(long, env = "TOVHOLDER_OIDC_AUDIENCE")]
+    pub oidc_audience: Option<String>,
+
+    /// Where the identity provider publishes its signing keys (JWKS).
+    #[arg(long, env = "TOVHOLDER_OIDC_JWKS_URL")]
+    pub oidc_jwks_url: Option<String>,
+
+    /// The tenant (slug) whose users the identity provider logs in.
+    #[arg(long, env = "TOVHOLDER_OIDC_TENANT")]
+    pub oidc_tenant: Option<String>,
+
+    /// The ID token claim holding the Tovholder username.
+    #[arg(
+        long,
+        env = "TOVHOLDER_OIDC_USERNAME_CLAIM",
+        default_value = "preferred_username"
+    )]
+    pub oidc_username_claim: String,
 
     /// The built web app (`npm run build` in clients/web), served at `/`. Without it the server runs the API and
     /// sync alone.
@@ -137,6 +162,11 @@ impl ServeConfig {
             audit_retention: crate::audit::retention::DEFAULT_RETENTION,
             grant_limit_minutes: crate::sync::grants::DEFAULT_LIMIT_MINUTES,
             web_dir: std::path::PathBuf::from("clients/web/dist"),
+            oidc_issuer: None,
+            oidc_audience: None,
+            oidc_jwks_url: None,
+            oidc_tenant: None,
+            oidc_username_claim: "preferred_username".into(),
         }
     }
 }
@@ -159,7 +189,7 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<ServeConfig, clap::Error> {
         match Cli::try_parse_from(args)?.command {
-            Command::Serve(config) => Ok(config),
+            Command::Serve(config) => Ok(*config),
             Command::Audit(_) => panic!("not serve"),
         }
     }

@@ -14,7 +14,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     server::telemetry::init();
     match cli.command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(*config).await,
         Command::Audit(AuditCommand::Verify { database_url }) => verify(database_url.expose_secret()).await,
     }
 }

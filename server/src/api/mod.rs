@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /healthz` | 200 when the database answers, 503 otherwise |
 //! | `POST /v1/auth/login` | password login; registers a device and returns an access and a refresh token |
+//! | `POST /v1/auth/oidc` | an ID token of the configured identity provider buys a session, as a password login |
 //! | `POST /v1/auth/refresh` | a refresh token buys new tokens (rotation); a reused one revokes the device |
 //! | `GET /v1/me` | the caller of a valid token |
 //! | `GET /v1/audit` | the tenant's access log, filtered by user, case, action, from, to, limit (admin) |
@@ -30,6 +31,7 @@ mod error;
 mod export;
 mod health;
 mod json;
+mod oidc;
 mod refresh;
 mod session;
 mod users;
@@ -48,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/v1/auth/login", post(session::login))
         .route("/v1/auth/refresh", post(refresh::refresh))
+        .route("/v1/auth/oidc", post(oidc::login))
         .route("/v1/me", get(session::me))
         .route("/v1/audit", get(audit::list))
         .route("/v1/audit/sample", get(audit::sample))

@@ -105,9 +105,23 @@ pub async fn login(
             return Err(ApiError::LoginFailed);
         }
     };
+    start_session(&state, user, tenant, request.device.trim(), now)
+        .await
+        .map(Json)
+}
+
+/// After a user proved who they are (password, or an external identity provider): registers the device,
+/// issues the access and refresh tokens, and logs the login.
+pub(super) async fn start_session(
+    state: &AppState,
+    user: User,
+    tenant: Tenant,
+    device_name: &str,
+    now: i64,
+) -> Result<LoginResponse, ApiError> {
     let device = state
         .store
-        .register_device(&user.id, &tenant.id, request.device.trim(), now)
+        .register_device(&user.id, &tenant.id, device_name, now)
         .await?;
     let subject = Subject {
         user_id: &user.id,
@@ -129,9 +143,8 @@ pub async fn login(
         device_id: device.id.clone(),
         role: user.role,
     };
-    let refresh = super::refresh::issue(&state, &owner, now).await?;
-
-    Ok(Json(LoginResponse {
+    let refresh = super::refresh::issue(state, &owner, now).await?;
+    Ok(LoginResponse {
         access_token: issued.token,
         token_type: "Bearer",
         expires_in: issued.expires_in,
@@ -139,7 +152,7 @@ pub async fn login(
         refresh_expires_in: refresh.expires_in,
         device_id: device.id,
         user: UserView::new(user, tenant),
-    }))
+    })
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,8 @@
-//! Authentication: argon2id passwords, HS256 access tokens, opaque refresh tokens, and the [`AuthUser`] extractor that guards routes.
+//! Authentication: argon2id passwords, HS256 access tokens, opaque refresh tokens, ID tokens of an external
+//! identity provider (OIDC), and the [`AuthUser`] extractor that guards routes.
 
 mod extract;
+pub mod oidc;
 pub mod password;
 pub mod refresh;
 pub mod token;

@@ -25,9 +25,20 @@ pub struct TestAppBuilder {
     jwt_secret: Option<&'static str>,
     database_url: Option<String>,
     web_dir: Option<std::path::PathBuf>,
+    oidc_jwks_url: Option<String>,
 }
 
+/// The identity provider the OIDC tests play.
+pub const OIDC_ISSUER: &str = "https://idp.example.test/hoeje-taastrup";
+pub const OIDC_AUDIENCE: &str = "tovholder-app";
+
 impl TestAppBuilder {
+    /// Accept ID tokens of [`OIDC_ISSUER`] for [`OIDC_AUDIENCE`], with keys from `jwks_url`, for hoeje-taastrup.
+    pub fn oidc(mut self, jwks_url: &str) -> Self {
+        self.oidc_jwks_url = Some(jwks_url.to_owned());
+        self
+    }
+
     /// Serve a built web app from `dir`.
     pub fn web_dir(mut self, dir: &std::path::Path) -> Self {
         self.web_dir = Some(dir.to_owned());
@@ -67,6 +78,12 @@ impl TestAppBuilder {
         config.jwt_secret = self.jwt_secret.map(SecretString::from);
         if let Some(dir) = self.web_dir {
             config.web_dir = dir;
+        }
+        if let Some(jwks_url) = self.oidc_jwks_url {
+            config.oidc_issuer = Some(OIDC_ISSUER.into());
+            config.oidc_audience = Some(OIDC_AUDIENCE.into());
+            config.oidc_jwks_url = Some(jwks_url);
+            config.oidc_tenant = Some("hoeje-taastrup".into());
         }
         let app = Application::build(config).await.expect("the application starts");
         let router = server::app::router(app.state().clone());
@@ -110,6 +127,7 @@ impl TestApp {
             jwt_secret: Some(JWT_SECRET),
             database_url: None,
             web_dir: None,
+            oidc_jwks_url: None,
         }
     }
 

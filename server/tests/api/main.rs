@@ -42,6 +42,7 @@ mod export;
 mod fixtures;
 mod helpers;
 mod login;
+mod oidc;
 mod projections;
 mod refresh;
 mod requests;
