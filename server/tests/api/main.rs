@@ -41,6 +41,7 @@ mod documents;
 mod export;
 mod fixtures;
 mod helpers;
+mod hostile;
 mod login;
 mod oidc;
 mod projections;
