@@ -192,3 +192,70 @@ async fn fifty_phones_converge_after_the_server_is_killed_mid_sync() {
     let _ = std::fs::remove_dir_all(&dir);
     database.drop_now().await;
 }
+
+/// What `tov status` says on a line starting with `label`.
+fn status_line(phone: &Phone, label: &str) -> String {
+    let status = phone.ok(&["status"]);
+    status
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_obeys_unassignment_and_revocation() {
+    use tests::http::request;
+    let database = TestDatabase::sqlite();
+    let mut server = ServerProcess::start(&database.url, free_port()).await;
+    let dir = std::env::temp_dir().join(format!("tov-e2e-{}", uuid::Uuid::new_v4().simple()));
+    let phone = Phone::login(&dir, "mads", server.port, "holstebro", "mads");
+    phone.ok(&["sync"]);
+    let before = status_line(&phone, "Documents:");
+
+    // The lead takes one of mads's cases away: his phone purges it at its next sync.
+    let lene = login(server.port, "holstebro", "lene", DEMO_PASSWORD).await;
+    let mads = login(server.port, "holstebro", "mads", DEMO_PASSWORD).await;
+    let mut probe = mads;
+    probe.sync(server.port).await;
+    let case = *probe.docs.keys().next().expect("mads holds cases");
+    let (_, me) = request(server.port, "GET", "/v1/me", Some(&probe.token), None)
+        .await
+        .expect("me");
+    let mads_id = me["user"]["id"].as_str().expect("an id").to_owned();
+    let path = format!("/v1/cases/{case}/assignees/{mads_id}");
+    let (status, _) = request(server.port, "DELETE", &path, Some(&lene.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 204);
+    phone.ok(&["sync"]);
+    phone.ok(&["sync"]);
+    let after = status_line(&phone, "Documents:");
+    assert_ne!(before, after, "the case left the phone: {before} → {after}");
+    let shown = phone.run(&["case", &case.to_string()]);
+    assert!(!shown.status.success(), "the purged case is gone from the phone");
+
+    // The lead revokes the phone: its next sync is refused with exit code 3.
+    let device = status_line(&phone, "Device:");
+    let device_id = device
+        .rsplit('(')
+        .next()
+        .and_then(|s| s.strip_suffix(')'))
+        .expect("a device id")
+        .to_owned();
+    let revoke = format!("/v1/devices/{device_id}/revoke");
+    let (status, body) = request(server.port, "POST", &revoke, Some(&lene.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 200, "{body}");
+    let refused = phone.run(&["sync"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    database.drop_now().await;
+}
