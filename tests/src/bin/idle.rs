@@ -1,0 +1,130 @@
+//! `idle`: many devices connected and idle while some sync, against a real release `tovholder` on this machine:
+//! the server's memory per idle connection, and the p50/p99 time for the devices that sync meanwhile, each
+//! recording a visit on an existing case and waiting for its durable Ack.
+//!
+//! ```sh
+//! cargo build --release -p server --bin tovholder -p tests --bin idle
+//! ./target/release/idle [IDLE] [SYNCING]       # defaults 2000 and 200
+//! ```
+
+use std::time::{Duration, Instant};
+
+use tests::database::TestDatabase;
+use tests::device::Device;
+use tests::http::login;
+use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<usize>().expect("a number"));
+    let idle_count = args.next().unwrap_or(2000);
+    let syncing_count = args.next().unwrap_or(200);
+    let database = TestDatabase::sqlite();
+    let port = free_port();
+    let server = ServerProcess::start(&database.url, port).await;
+    let pid = server.pid();
+
+    // One user's device, caught up once; its token serves every connection (a device may hold several).
+    let mut first = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
+    first.sync(port).await;
+    let cases: Vec<_> = first.docs.keys().copied().collect();
+    let cursor = first.cursor;
+    let rss_before = rss_kib(pid);
+
+    // Idle devices: connected, caught up, holding their socket open. They belong to another caseload (mads, in
+    // another municipality), as most phones hold other cases than the ones being edited; if they all held the
+    // edited cases, every commit would rightly be pushed to every one of them.
+    let mut other = login(port, "holstebro", "mads", DEMO_PASSWORD).await;
+    other.sync(port).await;
+    let mut idle = Vec::new();
+    for _ in 0..idle_count {
+        let mut device = Device::new(&other.device_id, &other.token);
+        device.cursor = other.cursor;
+        let mut connection = device.connect(port).await;
+        device
+            .run_until(&mut connection, Duration::from_secs(60), |d| d.in_sync())
+            .await;
+        idle.push((device, connection));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_idle = rss_kib(pid);
+    eprintln!("{idle_count} idle connections");
+
+    // Syncing devices: each records a visit on an existing case (round robin); the time from connecting to its Ack.
+    let started = Instant::now();
+    let runs: Vec<_> = (0..syncing_count)
+        .map(|n| {
+            let mut device = Device::new(&first.device_id, &first.token);
+            device.cursor = cursor;
+            let id = cases[n % cases.len()];
+            let mut doc = first.docs[&id].fork();
+            add_visit(&mut doc, n);
+            device.docs.insert(id, doc);
+            tokio::spawn(async move {
+                let begun = Instant::now();
+                device
+                    .try_sync(port, Duration::from_secs(120))
+                    .await
+                    .map(|()| begun.elapsed())
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for run in runs {
+        latencies.push(run.await.expect("task").expect("sync"));
+    }
+    let wall = started.elapsed();
+    latencies.sort();
+    let at = |p: usize| latencies[((p * latencies.len()).div_ceil(100)).clamp(1, latencies.len()) - 1];
+    let per_connection = (rss_idle.saturating_sub(rss_before)) as f64 / idle_count.max(1) as f64;
+    println!(
+        "| idle connections | server RSS before / with them | per idle connection | syncing devices | wall time | p50 | p99 | max |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {idle_count} | {} / {} MiB | {:.1} KiB | {syncing_count} | {:.2} s | {} ms | {} ms | {} ms |",
+        rss_before / 1024,
+        rss_idle / 1024,
+        per_connection,
+        wall.as_secs_f64(),
+        at(50).as_millis(),
+        at(99).as_millis(),
+        at(100).as_millis(),
+    );
+    drop(idle);
+    drop(server);
+    database.drop_now().await;
+}
+
+/// The server's resident memory in KiB, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn add_visit(doc: &mut automerge::Automerge, n: usize) {
+    use sync_core::case::{CaseDocument, NewContact};
+    let now = 1_764_000_000_000;
+    let mut case = CaseDocument::from_automerge(std::mem::take(doc), now).expect("a case");
+    let visit = NewContact {
+        kind: "home_visit".into(),
+        start_ms: now,
+        duration_minutes: 45,
+        course: None,
+        workers: vec![],
+        notes: format!("Idle bench visit {n}"),
+        goals: vec![],
+        ors: None,
+        srs: None,
+        recorded_by: "bench".into(),
+    };
+    case.add_contact(uuid::Uuid::new_v4(), visit, now)
+        .expect("a valid visit");
+    *doc = case.into_automerge();
+}
