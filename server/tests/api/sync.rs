@@ -419,7 +419,6 @@ async fn a_connection_without_a_valid_token_is_refused(backend: Backend) {
 }
 
 async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: Backend) {
-    use futures_util::{SinkExt, StreamExt};
     let server = Running::start(backend).await;
     let anna = server.device("hoeje-taastrup", "anna").await;
     let mut socket = open_socket(server.port, &anna.token, "tovholder.v2")
@@ -432,49 +431,39 @@ async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: 
         manifest: vec![],
     });
     frame[0] = PROTOCOL_VERSION + 1;
-    socket
-        .send(tokio_tungstenite::tungstenite::Message::Binary(frame.into()))
-        .await
-        .expect("send");
-    let reply = tokio::time::timeout(Duration::from_secs(10), socket.next())
-        .await
-        .expect("an answer");
-    let Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(bytes))) = reply else {
-        panic!("expected an error frame, got {reply:?}");
-    };
-    match sync_core::protocol::decode(&bytes, &Default::default()).expect("decodes") {
-        Frame::Error { code, message } => {
-            assert_eq!(code, ErrorCode::ProtocolVersion);
-            assert!(message.contains("protocol 2"), "{message}");
-        }
-        other => panic!("expected an error frame, got {other:?}"),
-    }
+    let (code, message) = send_and_read_error(&mut socket, frame).await;
+    assert_eq!(code, ErrorCode::ProtocolVersion);
+    assert!(message.contains("protocol 2"), "{message}");
     server.stop().await;
 }
 
 async fn an_oversized_frame_gets_a_clear_error_before_the_close(backend: Backend) {
-    use futures_util::{SinkExt, StreamExt};
     let server = Running::start(backend).await;
     let anna = server.device("hoeje-taastrup", "anna").await;
     let mut socket = open_socket(server.port, &anna.token, "tovholder.v1")
         .await
         .expect("connects");
     let too_big = vec![1_u8; server.state.sync.limits.max_frame_bytes + 1];
-    socket
-        .send(tokio_tungstenite::tungstenite::Message::Binary(too_big.into()))
-        .await
-        .expect("send");
+    let (code, _) = send_and_read_error(&mut socket, too_big).await;
+    assert_eq!(code, ErrorCode::FrameTooLarge);
+    server.stop().await;
+}
+
+/// Sends raw bytes as one frame and returns the Error frame the server answers with.
+async fn send_and_read_error(socket: &mut tests::device::Socket, bytes: Vec<u8>) -> (ErrorCode, String) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    socket.send(Message::Binary(bytes.into())).await.expect("send");
     let reply = tokio::time::timeout(Duration::from_secs(10), socket.next())
         .await
         .expect("an answer");
-    let Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(bytes))) = reply else {
+    let Some(Ok(Message::Binary(bytes))) = reply else {
         panic!("expected an error frame, got {reply:?}");
     };
     match sync_core::protocol::decode(&bytes, &Default::default()).expect("decodes") {
-        Frame::Error { code, .. } => assert_eq!(code, ErrorCode::FrameTooLarge),
+        Frame::Error { code, message } => (code, message),
         other => panic!("expected an error frame, got {other:?}"),
     }
-    server.stop().await;
 }
 
 async fn documents_leave_memory_when_idle(backend: Backend) {
