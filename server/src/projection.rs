@@ -8,10 +8,7 @@
 //! only whether notes exist and how many values a conflicted field holds. Every row list is sorted by its key, so
 //! two projections of the same document compare equal.
 
-use std::collections::BTreeMap;
-
-use sync_core::case::date::Date;
-use sync_core::case::{Case, Conflict, Contact};
+use sync_core::case::{Case, Conflict, Contact, series};
 use sync_core::fit::{Entry, RaterKind, Rating, RuleSet, ScoredContact, assess};
 
 /// Every projection row of one document.
@@ -36,6 +33,8 @@ pub struct ContactRow {
     pub course_id: Option<String>,
     pub recorded_by: String,
     pub has_notes: bool,
+    /// Marked as made in error: kept in the record, left out of FIT (no score rows, no alerts).
+    pub in_error: bool,
 }
 
 /// One FIT rating, in the contact's `ors` or `srs` slot.
@@ -68,6 +67,7 @@ pub struct GoalRow {
     pub title: String,
     pub target_date: Option<String>,
     pub created_ms: i64,
+    pub in_error: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -81,6 +81,7 @@ pub struct CourseRow {
     pub end_reason: Option<String>,
     pub granted_minutes_per_week: i64,
     pub approval_state: String,
+    pub in_error: bool,
 }
 
 /// One FIT alert of a course as it stands now.
@@ -109,7 +110,8 @@ impl Projection {
     pub fn of(doc_id: &str, case: &Case, conflicts: &[Conflict], rules: &RuleSet) -> Projection {
         let birth_year = case.citizen.birth_year.and_then(|year| i32::try_from(year).ok());
         let mut fit_scores = Vec::new();
-        for (id, contact) in &case.contacts {
+        // A contact made in error stays in the record but is left out of FIT.
+        for (id, contact) in case.contacts.iter().filter(|(_, c)| c.entered_in_error.is_none()) {
             for (slot, rating) in [("ors", &contact.ors), ("srs", &contact.srs)] {
                 if let Some(rating) = rating {
                     fit_scores.push(fit_score(id, slot, contact, rating, birth_year, rules));
@@ -141,6 +143,7 @@ impl Projection {
                     title: goal.title.clone(),
                     target_date: goal.target_date.clone(),
                     created_ms: goal.created_ms,
+                    in_error: goal.entered_in_error.is_some(),
                 })
                 .collect(),
             courses: case
@@ -156,9 +159,10 @@ impl Projection {
                     end_reason: course.end_reason.clone(),
                     granted_minutes_per_week: course.granted_minutes_per_week,
                     approval_state: course.approval.state.clone(),
+                    in_error: course.entered_in_error.is_some(),
                 })
                 .collect(),
-            alerts: alerts(case, birth_year, rules),
+            alerts: alerts(case, rules),
             conflicts,
         }
     }
@@ -173,6 +177,7 @@ fn contact_row(id: &str, contact: &Contact) -> ContactRow {
         course_id: contact.course.clone(),
         recorded_by: contact.recorded_by.clone(),
         has_notes: !contact.notes.as_str().trim().is_empty(),
+        in_error: contact.entered_in_error.is_some(),
     }
 }
 
@@ -217,41 +222,17 @@ fn fit_score(
     }
 }
 
-/// The alerts of every course: contacts grouped by course, each group in chronological order.
-///
-/// Only the citizen's own ratings are assessed: a relative's or a professional's score is a different series,
-/// and mixing it in would make a change that no one measured.
-fn alerts(case: &Case, birth_year: Option<i32>, rules: &RuleSet) -> Vec<AlertRow> {
-    let mut groups: BTreeMap<Option<&str>, Vec<(&str, &Contact)>> = BTreeMap::new();
-    for course in case.courses.keys() {
-        groups.entry(Some(course.as_str())).or_default();
-    }
-    for (id, contact) in &case.contacts {
-        groups
-            .entry(contact.course.as_deref())
-            .or_default()
-            .push((id.as_str(), contact));
-    }
+/// The alerts of every FIT series of the case (`sync_core::case::series`: the grouping every client uses).
+fn alerts(case: &Case, rules: &RuleSet) -> Vec<AlertRow> {
     let mut rows = Vec::new();
-    // `None` sorts first in a BTreeMap; the contacts without a course are listed after the courses.
-    let (no_course, courses): (Vec<_>, Vec<_>) = groups.into_iter().partition(|(course, _)| course.is_none());
-    for (course, mut contacts) in courses.into_iter().chain(no_course) {
-        contacts.sort_by(|(a_id, a), (b_id, b)| a.start_ms.cmp(&b.start_ms).then(a_id.cmp(b_id)));
-        let scored: Vec<ScoredContact> = contacts
-            .iter()
-            .map(|(_, contact)| ScoredContact {
-                year: contact_year(contact),
-                ors: citizen_rating(contact.ors.as_ref()),
-                srs: citizen_rating(contact.srs.as_ref()),
-            })
-            .collect();
-        for alert in assess(rules, birth_year, &scored).alerts {
+    for series in series::series(case, rules) {
+        for alert in series.assessment.alerts {
             rows.push(AlertRow {
-                course_id: course.map(str::to_owned),
+                course_id: series.course.map(str::to_owned),
                 kind: alert_kind_name(&alert.kind),
                 contact_id: alert
                     .contact_index
-                    .and_then(|index| contacts.get(index))
+                    .and_then(|index| series.contacts.get(index))
                     .map(|(id, _)| (*id).to_owned()),
                 item: alert.item,
                 rule_set_version: alert.rule_set_version,
@@ -261,12 +242,8 @@ fn alerts(case: &Case, birth_year: Option<i32>, rules: &RuleSet) -> Vec<AlertRow
     rows
 }
 
-fn citizen_rating(rating: Option<&Rating>) -> Option<Rating> {
-    rating.filter(|r| r.rater == RaterKind::Citizen).cloned()
-}
-
 fn contact_year(contact: &Contact) -> i32 {
-    i32::try_from(Date::from_unix_ms(contact.start_ms).year()).unwrap_or(i32::MAX)
+    series::contact_year(contact.start_ms)
 }
 
 fn rater_name(rater: RaterKind) -> &'static str {

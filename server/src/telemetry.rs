@@ -3,6 +3,9 @@
 //! What may be logged is decided where events are written: ids as fields (`user.id`, `device.id`, `case.id`),
 //! never names, notes, scores, passwords, tokens or database URLs. Request spans carry the matched route, not the
 //! URI, because a URI can carry a token in its query string.
+//!
+//! Panics are logged through the same channel, with their location only: a panic message can carry any value
+//! the code had at hand (`unwrap` on an error prints it), and that may be citizen data.
 
 use std::io::IsTerminal;
 
@@ -21,4 +24,12 @@ pub fn init() {
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .init();
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let thread = std::thread::current();
+        tracing::error!(panic.location = %location, thread = thread.name().unwrap_or("unnamed"), "panic");
+    }));
 }

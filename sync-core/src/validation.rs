@@ -27,6 +27,14 @@ pub enum Problem {
     TooLong,
     /// The document's schema is newer than this build understands.
     UnsupportedSchema,
+    /// A key the case schema does not define.
+    UnknownField,
+    /// A map, list, change or document beyond its bound.
+    TooLarge,
+    /// A recorded entry (a contact, rating, goal, course, follow-up or outcome) is gone: history is append-only.
+    Removed,
+    /// A recorded value this writer may not change (another worker's rating, a mark of an entry made in error).
+    Immutable,
 }
 
 /// A refused write: which field, what is wrong, and a sentence for a person.

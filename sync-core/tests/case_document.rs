@@ -47,6 +47,7 @@ fn goal() -> Goal {
         status: "active".into(),
         target_date: Some("2027-03-01".into()),
         created_ms: NOW,
+        entered_in_error: None,
     }
 }
 
@@ -67,6 +68,7 @@ fn course() -> Course {
             by: None,
             at_ms: None,
         },
+        entered_in_error: None,
     }
 }
 

@@ -112,6 +112,7 @@ fn goal() -> Goal {
         status: "active".into(),
         target_date: None,
         created_ms: NOW,
+        entered_in_error: None,
     }
 }
 

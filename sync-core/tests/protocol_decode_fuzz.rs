@@ -147,8 +147,10 @@ proptest! {
 /// A server document and a sync message from a client holding different changes: either the client's
 /// first message (heads and a bloom filter) or its second (the changes themselves).
 fn sync_pair(first: bool) -> (Automerge, Vec<u8>) {
-    let mut server = Automerge::new();
-    let mut client = Automerge::new();
+    // Fixed actors: with random ones, a bloom filter false positive (about 1 in 100) now and then makes the
+    // client hold back a change the server seems to have, and the test fails for no fault of the code.
+    let mut server = Automerge::new().with_actor(automerge::ActorId::from([1; 16].as_slice()));
+    let mut client = Automerge::new().with_actor(automerge::ActorId::from([2; 16].as_slice()));
     for (doc, key) in [(&mut server, "s"), (&mut client, "c")] {
         for n in 0..3i64 {
             let mut tx = doc.transaction();

@@ -140,6 +140,17 @@ pub enum ContactCommand {
     /// Record a contact. Scores are item scores in points, e.g. --ors 6.5,5.0,7.2,6.0; `paper:24.7` for a paper
     /// form that kept only the total; `skipped` when the citizen was deliberately not asked.
     Add(ContactArgs),
+    /// Mark a contact as recorded by mistake (on the wrong citizen, say). Recorded history is never deleted: the
+    /// contact stays in the record, struck through, and its scores leave FIT. The mark cannot be undone.
+    MarkInError {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The contact (id or unique prefix).
+        contact: String,
+        /// Why, for the record (e.g. "recorded on the wrong citizen").
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -170,6 +170,11 @@ impl Device {
             id: id.to_string(),
         })?;
         let mut doc = CaseDocument::load(&bytes, self.actor.clone(), now_ms)?;
+        // The append-only rules then refuse, here already, what the server would: rewriting another worker's
+        // rating among them.
+        if let Ok(settings) = self.profile.logged_in() {
+            doc = doc.with_author(&settings.user_id);
+        }
         let result = edit(&mut doc)?;
         tx.append(id, doc.automerge(), &stored_heads, now_ms).await?;
         tx.commit().await?;

@@ -167,3 +167,90 @@ async fn a_refused_token_ends_the_sync_with_exit_code_3() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = login_as(&server, "anna", dir.path()).await;
+    sync(&profile).await;
+    let case = snapshot(dir.path()).await[0].0.to_string();
+    let prefix = &case[..8];
+    let args = [
+        "contact",
+        "add",
+        prefix,
+        "--kind",
+        "phone",
+        "--ors",
+        "1.0,1.0,1.0,1.0",
+        "--srs",
+        "9.0,9.0,9.0,9.0",
+    ];
+    let added = tov(dir.path(), &args).await;
+    assert!(added.status.success(), "{}", shown(&added));
+    let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
+    let contact = stdout
+        .split_whitespace()
+        .nth(2)
+        .expect("Recorded contact ID …")
+        .to_owned();
+
+    let no_reason = tov(
+        dir.path(),
+        &["contact", "mark-in-error", prefix, &contact, "--reason", " "],
+    )
+    .await;
+    assert_eq!(no_reason.status.code(), Some(2), "{}", shown(&no_reason));
+    let marked = tov(
+        dir.path(),
+        &[
+            "contact",
+            "mark-in-error",
+            prefix,
+            &contact,
+            "--reason",
+            "recorded on the wrong citizen",
+        ],
+    )
+    .await;
+    assert!(marked.status.success(), "{}", shown(&marked));
+    let again = tov(
+        dir.path(),
+        &["contact", "mark-in-error", prefix, &contact, "--reason", "twice"],
+    )
+    .await;
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "the mark is permanent: {}",
+        shown(&again)
+    );
+    sync(&profile).await;
+
+    let shown_case = tov(dir.path(), &["case", prefix, "--contacts", "0"]).await;
+    let text = String::from_utf8_lossy(&shown_case.stdout);
+    assert!(
+        text.contains("MADE IN ERROR, not counted in FIT: recorded on the wrong citizen"),
+        "{text}"
+    );
+    // On the server: the contact row stays, marked; its scores are not in the FIT rows.
+    let id: DocumentId = case.parse().expect("an id");
+    let rows = server
+        .store
+        .projection_rows(&id.to_string())
+        .await
+        .expect("store");
+    let row = rows
+        .contacts
+        .iter()
+        .find(|c| c.contact_id.starts_with(&contact))
+        .expect("the contact is kept");
+    assert!(row.in_error);
+    assert!(
+        rows.fit_scores
+            .iter()
+            .all(|s| !s.contact_id.starts_with(&contact))
+    );
+    server.stop().await;
+}

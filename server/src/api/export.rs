@@ -1,7 +1,8 @@
 //! `GET /v1/cases/{id}/export`: everything about one citizen's case as JSON, for a request of access under GDPR
 //! art. 15 (admin of the case's tenant only).
 //!
-//! The export holds the case document's typed view, its projection rows, the changes refused for it (reason and
+//! The export holds the case document's typed view, the whole document as JSON (every key it holds, whether the
+//! typed view knows it or not, and every value of a conflicted field), its projection rows, the changes refused for it (reason and
 //! size, not the bytes), and the dates, actions and purposes of every lookup in the access log, but not who
 //! looked: the citizen is entitled to know that and why their data was read, not which employee read it. The
 //! export itself is logged.
@@ -10,7 +11,7 @@ use automerge::Automerge;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
-use sync_core::case::{Case, read_case};
+use sync_core::case::{Case, Conflict, conflicts, read_case};
 
 use super::ApiError;
 use super::audit::admin;
@@ -29,6 +30,10 @@ pub struct CaseExport {
     case_id: String,
     exported_at: i64,
     case: Case,
+    /// Everything the document holds, as JSON.
+    document: serde_json::Value,
+    /// Fields with concurrent values: every value, not only the one shown.
+    conflicts: Vec<Conflict>,
     projections: Projection,
     refused_changes: Vec<RefusedChange>,
     lookups: Vec<CaseLookup>,
@@ -65,6 +70,8 @@ pub async fn export(
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     let case = read_case(&doc).map_err(ApiError::internal)?;
+    let document = conflicts::document_json(&doc);
+    let conflicts = conflicts::list(&doc);
     let projections = state.store.projection_rows(&case_id).await?;
     let refused_changes = state
         .store
@@ -97,6 +104,8 @@ pub async fn export(
         case_id,
         exported_at,
         case,
+        document,
+        conflicts,
         projections,
         refused_changes,
         lookups,

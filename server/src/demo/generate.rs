@@ -141,6 +141,7 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
             ors: ors(&mut rng, trajectory, fraction, paper_forms),
             srs: srs(&mut rng, alliance, trajectory, kind, paper_forms),
             recorded_by: tovholder.clone(),
+            entered_in_error: None,
         };
         case.contacts.insert(uuid(&mut rng).to_string(), contact);
         at = weekday(at + rng.random_range(7..=21) * DAY_MS);
@@ -179,6 +180,7 @@ fn add_goals(case: &mut Case, rng: &mut StdRng, theme: &Theme, at: i64) -> Vec<S
             status: "active".to_owned(),
             target_date: Some(target.clone()),
             created_ms: at,
+            entered_in_error: None,
         };
         let goal_id = uuid(rng).to_string();
         case.plan.goals.insert(goal_id.clone(), goal(title, "goal", None));

@@ -1,12 +1,15 @@
 //! Whether a device may write what it sent: the write rules the server applies to every document after merging a
 //! device's changes and before committing them.
 //!
-//! The case document is validated as a whole with the same function the devices run (`sync_core::case::
-//! validate`), then the rules only the server can judge: who may write at all, and that a case stays in its
-//! tenant and team. The message of a refusal names the rule or the field, never a value from the document.
+//! The case document is checked as a whole with the same functions the devices run: its shape and size
+//! (`sync_core::case::shape`, `changes`), validation (`validate`) and the append-only history (`history`, against
+//! the case as committed). Then come the rules only the server can judge: who may write at all, and that a case
+//! stays in its tenant and team. The message of a refusal names the rule or the field, never a value from the
+//! document.
 
 use automerge::Automerge;
-use sync_core::case::{Case, CaseError, read_valid_case};
+use sync_core::ValidationError;
+use sync_core::case::{Case, CaseError, changes, history, read_valid_case};
 use sync_core::protocol::RefusalReason;
 
 use crate::store::{Role, Viewer};
@@ -19,6 +22,14 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// Breaks a rule of the case document; the message names the field.
+    pub fn invalid(error: &ValidationError) -> Self {
+        Self {
+            reason: RefusalReason::Invalid,
+            message: error.to_string(),
+        }
+    }
+
     fn forbidden(message: &str) -> Self {
         Self {
             reason: RefusalReason::WriteForbidden,
@@ -36,29 +47,44 @@ impl Refusal {
     }
 }
 
-/// Where the document lives, as the store knows it; `None` when the device is creating it.
-pub struct Placement<'a> {
+/// What the server holds of a document before the device's changes; `None` when the device is creating it.
+pub struct Existing<'a> {
     pub team_id: Option<&'a str>,
+    /// The case as committed (`None` only if the stored document does not read as a case).
+    pub case: Option<&'a Case>,
+    /// The bytes the store holds for it.
+    pub stored_bytes: usize,
 }
 
-/// Checks the merged document `doc` written by `viewer` (whose tenant's slug is `tenant_slug`).
+/// The document with the device's changes merged, and how many bytes of changes they are.
+pub struct Incoming<'a> {
+    pub doc: &'a Automerge,
+    pub bytes: usize,
+}
+
+/// Checks the merged document written by `viewer` (whose tenant's slug is `tenant_slug`).
 pub fn check_write(
     viewer: &Viewer,
     tenant_slug: &str,
-    existing: Option<Placement<'_>>,
-    doc: &Automerge,
+    existing: Option<Existing<'_>>,
+    incoming: &Incoming<'_>,
 ) -> Result<Case, Refusal> {
     // Admins manage users and devices; they do not write case content.
     if viewer.role == Role::Admin {
         return Err(Refusal::forbidden("this role may not change cases"));
     }
-    let case = read_valid_case(doc).map_err(|error| Refusal {
-        reason: RefusalReason::Invalid,
-        message: match error {
-            CaseError::Invalid(invalid) => invalid.to_string(),
-            other => other.to_string(),
+    let stored_bytes = existing.as_ref().map_or(0, |e| e.stored_bytes);
+    changes::check_document_size(stored_bytes, incoming.bytes).map_err(|e| Refusal::invalid(&e))?;
+    let case = read_valid_case(incoming.doc).map_err(|error| match error {
+        CaseError::Invalid(invalid) => Refusal::invalid(&invalid),
+        other => Refusal {
+            reason: RefusalReason::Invalid,
+            message: other.to_string(),
         },
     })?;
+    if let Some(before) = existing.as_ref().and_then(|e| e.case) {
+        history::check(before, &case, Some(&viewer.user_id)).map_err(|e| Refusal::invalid(&e))?;
+    }
     if case.tenant != tenant_slug {
         return Err(Refusal::forbidden(
             "a case belongs to the municipality it was created in",
@@ -66,7 +92,7 @@ pub fn check_write(
     }
     match existing {
         // Moving a case to another team is an assignment decision, not a sync edit.
-        Some(placement) if placement.team_id != Some(case.team.as_str()) => Err(Refusal::forbidden(
+        Some(existing) if existing.team_id != Some(case.team.as_str()) => Err(Refusal::forbidden(
             "a case cannot be moved to another team by a sync change",
         )),
         Some(_) => Ok(case),
@@ -110,41 +136,88 @@ mod tests {
         .into_automerge()
     }
 
+    fn incoming(doc: &Automerge) -> Incoming<'_> {
+        Incoming { doc, bytes: 100 }
+    }
+
+    fn existing(case: Option<&Case>) -> Option<Existing<'_>> {
+        Some(Existing {
+            team_id: Some("team-a"),
+            case,
+            stored_bytes: 1_000,
+        })
+    }
+
     #[test]
     fn a_worker_creates_a_case_in_their_own_team() {
-        assert!(check_write(&viewer(Role::Worker), "hoeje", None, &doc("hoeje", "team-a")).is_ok());
-        let refusal = check_write(&viewer(Role::Worker), "hoeje", None, &doc("hoeje", "team-b")).unwrap_err();
+        let own = doc("hoeje", "team-a");
+        assert!(check_write(&viewer(Role::Worker), "hoeje", None, &incoming(&own)).is_ok());
+        let other = doc("hoeje", "team-b");
+        let refusal = check_write(&viewer(Role::Worker), "hoeje", None, &incoming(&other)).unwrap_err();
         assert_eq!(refusal.reason, RefusalReason::WriteForbidden);
     }
 
     #[test]
     fn a_case_never_leaves_its_tenant_or_team() {
-        let placement = || {
-            Some(Placement {
-                team_id: Some("team-a"),
-            })
-        };
-        let other_tenant = check_write(
-            &viewer(Role::Lead),
-            "hoeje",
-            placement(),
-            &doc("holstebro", "team-a"),
-        );
-        assert_eq!(other_tenant.unwrap_err().reason, RefusalReason::WriteForbidden);
-        let other_team = check_write(&viewer(Role::Lead), "hoeje", placement(), &doc("hoeje", "team-b"));
-        assert_eq!(other_team.unwrap_err().reason, RefusalReason::WriteForbidden);
-        assert!(check_write(&viewer(Role::Lead), "hoeje", placement(), &doc("hoeje", "team-a")).is_ok());
+        let lead = viewer(Role::Lead);
+        let other_tenant = doc("holstebro", "team-a");
+        let refusal = check_write(&lead, "hoeje", existing(None), &incoming(&other_tenant)).unwrap_err();
+        assert_eq!(refusal.reason, RefusalReason::WriteForbidden);
+        let other_team = doc("hoeje", "team-b");
+        let refusal = check_write(&lead, "hoeje", existing(None), &incoming(&other_team)).unwrap_err();
+        assert_eq!(refusal.reason, RefusalReason::WriteForbidden);
+        let same = doc("hoeje", "team-a");
+        assert!(check_write(&lead, "hoeje", existing(None), &incoming(&same)).is_ok());
     }
 
     #[test]
     fn admins_do_not_write_case_content() {
-        let refusal = check_write(&viewer(Role::Admin), "hoeje", None, &doc("hoeje", "team-a")).unwrap_err();
+        let own = doc("hoeje", "team-a");
+        let refusal = check_write(&viewer(Role::Admin), "hoeje", None, &incoming(&own)).unwrap_err();
         assert_eq!(refusal.code(), "forbidden");
     }
 
     #[test]
     fn a_document_that_is_not_a_case_is_refused_as_invalid() {
-        let refusal = check_write(&viewer(Role::Worker), "hoeje", None, &Automerge::new()).unwrap_err();
+        let empty = Automerge::new();
+        let refusal = check_write(&viewer(Role::Worker), "hoeje", None, &incoming(&empty)).unwrap_err();
+        assert_eq!(refusal.reason, RefusalReason::Invalid);
+    }
+
+    #[test]
+    fn removing_a_recorded_entry_or_growing_too_large_is_invalid() {
+        let after = doc("hoeje", "team-a");
+        let mut before = sync_core::case::read_case(&after).expect("a case");
+        let mut follow_up_of = |id: &str| {
+            before.follow_ups.insert(
+                id.into(),
+                sync_core::case::FollowUp {
+                    due: "2027-01-01".into(),
+                    purpose: "Follow up".into(),
+                    done: false,
+                    entered_in_error: None,
+                },
+            );
+        };
+        follow_up_of("f1");
+        let refusal = check_write(
+            &viewer(Role::Worker),
+            "hoeje",
+            existing(Some(&before)),
+            &incoming(&after),
+        );
+        let refusal = refusal.unwrap_err();
+        assert_eq!(refusal.reason, RefusalReason::Invalid);
+        assert!(
+            refusal.message.starts_with("follow_ups.f1"),
+            "{}",
+            refusal.message
+        );
+        let huge = Incoming {
+            doc: &after,
+            bytes: changes::MAX_DOCUMENT_BYTES,
+        };
+        let refusal = check_write(&viewer(Role::Worker), "hoeje", existing(None), &huge).unwrap_err();
         assert_eq!(refusal.reason, RefusalReason::Invalid);
     }
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use automerge::Automerge;
 use sync_core::DocumentId;
+use sync_core::case::{Case, CaseError, read_case};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::clock;
@@ -24,6 +25,23 @@ pub struct Loaded {
     pub team_id: Option<String>,
     /// The sequence number of the last commit folded into `doc`.
     pub seq: i64,
+    /// The bytes the store holds for it (snapshot and changes), for the document size limit.
+    pub stored_bytes: usize,
+    /// The typed case as committed, read on first need: the "before" of the write rules that compare a device's
+    /// changes with what is recorded. `None` until read, and again after other processes' commits.
+    pub case: Option<Case>,
+}
+
+impl Loaded {
+    /// The committed case, read from the document if not held yet. Call it only while `doc` is at its committed
+    /// state (before a device's message is applied).
+    pub fn committed_case(&mut self) -> Result<&Case, CaseError> {
+        let case = match self.case.take() {
+            Some(case) => case,
+            None => read_case(&self.doc)?,
+        };
+        Ok(self.case.insert(case))
+    }
 }
 
 /// A locked document: `None` while the store has no such case (a device may be creating it).
@@ -134,6 +152,8 @@ impl Documents {
             tenant_id: stored.tenant_id,
             team_id: stored.team_id,
             seq: stored.seq,
+            stored_bytes: stored.bytes.len(),
+            case: None,
         }))
     }
 }
@@ -154,6 +174,8 @@ async fn catch_up(store: &Store, id: DocumentId, guard: &mut DocGuard, seq: i64)
                 source: Box::new(source),
             })?;
         loaded.seq = loaded.seq.max(change_seq);
+        loaded.stored_bytes += bytes.len();
     }
+    loaded.case = None;
     Ok(true)
 }

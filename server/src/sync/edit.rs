@@ -1,6 +1,7 @@
 //! Changes the server itself makes to a case document (a citizen's check-in scores), committed and pushed
-//! exactly like a device's: validated by the case rules, under the document's lock, with its projection in the
-//! same transaction, then announced to every connection that holds the document.
+//! exactly like a device's: validated by the case rules and the append-only history rules (as the user the
+//! change is made for), under the document's lock, with its projection in the same transaction, then announced
+//! to every connection that holds the document.
 
 use automerge::{ActorId, Change, ChangeHash};
 use sync_core::DocumentId;
@@ -45,7 +46,7 @@ impl SyncService {
             // Work on a copy: a refused edit leaves the shared document as it was.
             let mut copy = loaded.doc.clone();
             copy.set_actor(actor.clone());
-            let mut case_doc = CaseDocument::from_automerge(copy, clock::now_ms())?;
+            let mut case_doc = CaseDocument::from_automerge(copy, clock::now_ms())?.with_author(user_id);
             edit(&mut case_doc)?;
             let case = case_doc.read()?;
             let changes: Vec<Change> = case_doc.automerge().get_changes(&before);
@@ -79,6 +80,8 @@ impl SyncService {
                     let tenant = loaded.tenant_id.clone();
                     loaded.doc = case_doc.into_automerge();
                     loaded.seq = seq;
+                    loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
+                    loaded.case = Some(case);
                     drop(guard);
                     self.hub.publish(HubEvent::Changed {
                         doc: doc_id,

@@ -14,12 +14,6 @@ use crate::store::{Role, Viewer};
 /// The default limit: 5 hours a week (Holstebro's rule for what a caseworker may grant alone).
 pub const DEFAULT_LIMIT_MINUTES: i64 = 5 * 60;
 
-/// Whether checking the grants of `after` needs the case as it was before the device's changes: only when an
-/// approval holds a decision (the common case, no decision anywhere, costs nothing).
-pub fn needs_before(after: &Case) -> bool {
-    after.courses.values().any(decided)
-}
-
 /// Checks the grants of `after`, written by `writer`; `before` is the case before the writer's changes (`None`
 /// for a new case).
 pub fn check(
@@ -111,6 +105,7 @@ mod tests {
                     by: by.map(str::to_owned),
                     at_ms: by.map(|_| 1),
                 },
+                entered_in_error: None,
             },
         );
         case

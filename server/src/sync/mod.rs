@@ -10,7 +10,7 @@
 //! - [`documents`]: the shared in-memory documents, loaded on use and dropped when idle.
 //! - [`hub`]: document events to every connection, across processes through PostgreSQL LISTEN/NOTIFY.
 
-mod accept;
+pub mod accept;
 mod access_log;
 mod connection;
 mod documents;

@@ -7,10 +7,10 @@
 use automerge::sync;
 use automerge::{Automerge, Change, ChangeHash};
 use sync_core::DocumentId;
-use sync_core::case::conflicts;
-use sync_core::protocol::{ErrorCode, Received, ServerEffect, SessionError};
+use sync_core::case::{Case, conflicts, read_case};
+use sync_core::protocol::{ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 
-use super::accept::{Placement, Refusal, check_write};
+use super::accept::{Existing, Incoming, Refusal, check_write};
 use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
 use super::grants;
@@ -42,11 +42,21 @@ impl Connection {
         // automerge's first sync message carries heads, not changes: a device offering heads for a document the
         // server lacks is about to upload it, while one with nothing to offer is asking for a missing document.
         let offers_content = !message.heads.is_empty();
+        // The committed case is the "before" of the append-only rules: read it (once, then cached) while the
+        // document is still at it.
+        if let Some(loaded) = guard.as_mut()
+            && !message.changes.is_empty()
+            && let Err(error) = loaded.committed_case()
+        {
+            tracing::error!(case.id = %doc_id, %error, "a stored case does not read");
+        }
         let loaded = guard.get_or_insert_with(|| Loaded {
             doc: Automerge::new(),
             tenant_id: self.peer.viewer.tenant_id.clone(),
             team_id: None,
             seq: 0,
+            stored_bytes: 0,
+            case: None,
         });
         let received = match self.session.receive_sync(doc_id, &mut loaded.doc, message) {
             Ok(received) => received,
@@ -58,6 +68,32 @@ impl Connection {
                     ErrorCode::Malformed,
                     "the sync message could not be applied".into(),
                 ));
+            }
+            // Nothing was applied; a document being created is not kept.
+            Err(SessionError::Refused { problem, raw }) => {
+                if creating {
+                    *guard = None;
+                }
+                drop(guard);
+                return self
+                    .refuse_unapplied(doc_id, Refusal::invalid(&problem), &raw)
+                    .await;
+            }
+            Err(SessionError::Panicked { raw }) => {
+                // The document may be half changed: drop it, so the next use loads the committed one from the
+                // store, and tell the other connections, whose queued changes went with it.
+                tracing::warn!(connection.id = self.id, case.id = %doc_id, "automerge panicked on a device's changes; the case is reloaded from the store");
+                *guard = None;
+                drop(guard);
+                self.service.hub.publish(HubEvent::RolledBack {
+                    doc: doc_id,
+                    origin: self.id,
+                });
+                let refusal = Refusal {
+                    reason: RefusalReason::Invalid,
+                    message: "changes: the changes could not be applied".into(),
+                };
+                return self.refuse_unapplied(doc_id, refusal, &raw).await;
             }
         };
         if received.new_changes.is_empty() {
@@ -93,12 +129,25 @@ impl Connection {
         for attempt in 1..=ATTEMPTS {
             let verdict = {
                 let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-                let placement = (!creating).then_some(Placement {
+                let existing = (!creating).then_some(Existing {
                     team_id: loaded.team_id.as_deref(),
+                    case: loaded.case.as_ref(),
+                    stored_bytes: loaded.stored_bytes,
                 });
-                check_write(&self.peer.viewer, &self.peer.tenant_slug, placement, &loaded.doc)
+                let incoming = Incoming {
+                    doc: &loaded.doc,
+                    bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+                };
+                check_write(&self.peer.viewer, &self.peer.tenant_slug, existing, &incoming).and_then(|case| {
+                    grants::check(
+                        &self.peer.viewer,
+                        if creating { None } else { loaded.case.as_ref() },
+                        &case,
+                        self.service.grant_limit_minutes,
+                    )?;
+                    Ok(case)
+                })
             };
-            let verdict = verdict.and_then(|case| self.check_grants(&guard, creating, received, case));
             let case = match verdict {
                 Ok(case) => case,
                 Err(refusal) => {
@@ -107,7 +156,7 @@ impl Connection {
                         .await;
                 }
             };
-            match self.commit(doc_id, &mut guard, creating, received, &case).await {
+            match self.commit(doc_id, &mut guard, creating, received, case).await {
                 Ok(seq) => {
                     if creating {
                         self.visible.insert(doc_id);
@@ -140,32 +189,6 @@ impl Connection {
         Err(ConnectionError::Store(StoreError::Stale))
     }
 
-    /// The grant rules (see [`super::grants`]), comparing with the case before the device's changes when an
-    /// approval holds a decision.
-    fn check_grants(
-        &self,
-        guard: &DocGuard,
-        creating: bool,
-        received: &Received,
-        case: sync_core::case::Case,
-    ) -> Result<sync_core::case::Case, Refusal> {
-        let before = match guard.as_ref() {
-            Some(loaded) if !creating && grants::needs_before(&case) => loaded
-                .doc
-                .fork_at(&received.heads_before)
-                .ok()
-                .and_then(|doc| sync_core::case::read_case(&doc).ok()),
-            _ => None,
-        };
-        grants::check(
-            &self.peer.viewer,
-            before.as_ref(),
-            &case,
-            self.service.grant_limit_minutes,
-        )?;
-        Ok(case)
-    }
-
     /// Commits the device's changes with the projection of `case`; returns the commit's sequence number.
     async fn commit(
         &mut self,
@@ -173,13 +196,13 @@ impl Connection {
         guard: &mut DocGuard,
         creating: bool,
         received: &Received,
-        case: &sync_core::case::Case,
+        case: Case,
     ) -> Result<i64, StoreError> {
         let loaded = guard.as_mut().ok_or(StoreError::NotFound("document"))?;
         let doc_text = doc_id.to_string();
         let projection = Projection::of(
             &doc_text,
-            case,
+            &case,
             &conflicts::list(&loaded.doc),
             &self.service.rules,
         );
@@ -219,6 +242,8 @@ impl Connection {
         let seq = self.service.store.commit_document(&commit).await?;
         loaded.seq = seq;
         loaded.team_id = team_id;
+        loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
+        loaded.case = Some(case);
         tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
         self.log_commit(&doc_text, creating, &hashes).await;
         Ok(seq)
@@ -238,10 +263,14 @@ impl Connection {
             .await?
             .ok_or(StoreError::NotFound("document"))?;
         let mut doc = Automerge::load(&stored.bytes)?;
+        // The new "before" of the write rules: the case as the other process committed it.
+        let committed = read_case(&doc).ok();
         doc.apply_changes(received.new_changes.iter().cloned())?;
         let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
         loaded.doc = doc;
         loaded.seq = stored.seq;
+        loaded.stored_bytes = stored.bytes.len();
+        loaded.case = committed;
         Ok(())
     }
 
@@ -265,6 +294,18 @@ impl Connection {
         Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
     }
 
+    /// Quarantines and refuses changes that were never applied (they failed the checks before automerge, or
+    /// automerge panicked on them and the document was dropped).
+    async fn refuse_unapplied(
+        &mut self,
+        doc_id: DocumentId,
+        refusal: Refusal,
+        raw: &[u8],
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        self.store_quarantine(doc_id, &refusal, raw).await?;
+        Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
+    }
+
     async fn quarantine(
         &mut self,
         doc_id: DocumentId,
@@ -272,6 +313,15 @@ impl Connection {
         changes: &[Change],
     ) -> Result<(), ConnectionError> {
         let bytes: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        self.store_quarantine(doc_id, refusal, &bytes).await
+    }
+
+    async fn store_quarantine(
+        &mut self,
+        doc_id: DocumentId,
+        refusal: &Refusal,
+        bytes: &[u8],
+    ) -> Result<(), ConnectionError> {
         let doc_text = doc_id.to_string();
         self.service
             .store
@@ -282,7 +332,7 @@ impl Connection {
                 user_id: Some(&self.peer.viewer.user_id),
                 reason: refusal.code(),
                 message: &refusal.message,
-                bytes: &bytes,
+                bytes,
                 now_ms: clock::now_ms(),
             })
             .await?;

@@ -250,5 +250,6 @@ fn course() -> Course {
             by: None,
             at_ms: None,
         },
+        entered_in_error: None,
     }
 }

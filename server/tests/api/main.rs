@@ -42,6 +42,7 @@ mod export;
 mod fixtures;
 mod helpers;
 mod hostile;
+mod hostile_devices;
 mod login;
 mod oidc;
 mod projections;

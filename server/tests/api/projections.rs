@@ -4,7 +4,7 @@
 use automerge::{ActorId, Automerge};
 use server::projection::Projection;
 use sync_core::case::ffb::Ffb;
-use sync_core::case::{CaseDocument, Goal, conflicts, read_case};
+use sync_core::case::{CaseDocument, EntryRef, ErrorMark, Goal, conflicts, read_case};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 
 use crate::fixtures::{NOW, World, Writer, ors, srs, uuid};
@@ -27,6 +27,7 @@ fn goal(title: &str) -> Goal {
         status: "active".into(),
         target_date: None,
         created_ms: NOW,
+        entered_in_error: None,
     }
 }
 
@@ -163,19 +164,30 @@ async fn a_commit_replaces_the_rows_of_its_document(backend: Backend) {
     other.create(store, &[&world.anna]).await;
     let other_rows = store.projection_rows(&other.doc_id).await.expect("store");
 
-    let removed = uuid(1 + 1000).to_string();
+    // History is never removed (issue 10): a contact made in error is marked, and its scores leave
+    // the figures while the contact's row stays for the record.
+    let mistaken = uuid(1 + 1000).to_string();
+    let mark = ErrorMark {
+        by: world.anna.id.clone(),
+        at_ms: NOW,
+        reason: "recorded on the wrong citizen".into(),
+    };
     case.doc
-        .change(NOW, "remove a contact", |c| {
-            c.contacts.remove(&removed);
-            Ok(())
-        })
+        .mark_in_error(EntryRef::Contact(&mistaken), mark, NOW)
         .expect("valid");
     case.commit(store).await;
 
     let held = store.projection_rows(&case.doc_id).await.expect("store");
     assert_eq!(held, rebuilt(&world, &case.doc_id).await);
-    assert_eq!((held.contacts.len(), held.fit_scores.len()), (1, 1));
-    assert!(held.contacts.iter().all(|c| c.contact_id != removed));
+    assert_eq!((held.contacts.len(), held.fit_scores.len()), (2, 1));
+    let in_error: Vec<_> = held
+        .contacts
+        .iter()
+        .filter(|c| c.in_error)
+        .map(|c| &c.contact_id)
+        .collect();
+    assert_eq!(in_error, [&mistaken]);
+    assert!(held.fit_scores.iter().all(|s| s.contact_id != mistaken));
     assert_eq!(
         store.projection_rows(&other.doc_id).await.expect("store"),
         other_rows

@@ -505,6 +505,7 @@ fn course(minutes: i64, state: &str) -> sync_core::case::Course {
             by: None,
             at_ms: None,
         },
+        entered_in_error: None,
     }
 }
 

@@ -1,8 +1,9 @@
 //! Concurrent values of one field: found, shown with their authors, and resolved by a person.
 //!
 //! When two devices set the same single-valued field offline, automerge keeps both values and every replica
-//! shows the same winner. Tovholder never lets that choice pass silently: [`list`] walks the document and reports
-//! every field holding more than one value, with each value and the actor (device) that wrote it, and
+//! shows the same winner. Tovholder never lets that choice pass silently: [`list`] walks the document (with its own
+//! stack and a depth bound, so no document can exhaust the thread's) and reports every field holding more than one
+//! distinct value, with each value and the actor (device) that wrote it, and
 //! [`resolve`] writes the value a person chose as a normal change that supersedes all of them.
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -37,43 +38,56 @@ impl Conflict {
     }
 }
 
-/// Every conflicted field of the document, in document order.
+/// How deep [`list`] and [`to_json`] look. The case schema is seven levels deep; a document that passed
+/// [`super::shape::check`] never reaches this, and one that did not is cut off here instead of exhausting the stack.
+pub const MAX_DEPTH: usize = 16;
+
+/// Every conflicted field of the document, in document order. Concurrent values that are all equal (two phones
+/// writing the same value) are no disagreement and are not listed.
 pub fn list(doc: &Automerge) -> Vec<Conflict> {
     let mut found = Vec::new();
-    walk(doc, &ROOT, &mut Vec::new(), &mut found);
-    found
-}
-
-fn walk(doc: &Automerge, obj: &ObjId, path: &mut Vec<String>, found: &mut Vec<Conflict>) {
-    let props: Vec<Prop> = match doc.object_type(obj) {
-        Ok(ObjType::Map | ObjType::Table) => doc.keys(obj).map(Prop::Map).collect(),
-        Ok(ObjType::List) => (0..doc.length(obj)).map(Prop::Seq).collect(),
-        // Text merges character by character: there is nothing to choose between.
-        _ => return,
-    };
-    for prop in props {
-        let Ok(values) = doc.get_all(obj, prop.clone()) else {
-            continue;
+    // An explicit stack of objects still to visit, with their paths; children are pushed in reverse so they are
+    // visited in document order.
+    let mut pending: Vec<(ObjId, Vec<String>)> = vec![(ROOT, Vec::new())];
+    while let Some((obj, path)) = pending.pop() {
+        let props: Vec<Prop> = match doc.object_type(&obj) {
+            Ok(ObjType::Map | ObjType::Table) => doc.keys(&obj).map(Prop::Map).collect(),
+            Ok(ObjType::List) => (0..doc.length(&obj)).map(Prop::Seq).collect(),
+            // Text merges character by character: there is nothing to choose between.
+            _ => continue,
         };
-        path.push(prop_name(&prop));
-        if values.len() > 1 {
-            found.push(Conflict {
-                path: path.clone(),
-                values: values
+        let mut children = Vec::new();
+        for prop in props {
+            let Ok(values) = doc.get_all(&obj, prop.clone()) else {
+                continue;
+            };
+            let mut child_path = path.clone();
+            child_path.push(prop_name(&prop));
+            if values.len() > 1 {
+                let values: Vec<ConflictValue> = values
                     .iter()
                     .map(|(value, id)| ConflictValue {
                         value: to_json(doc, value, id),
                         actor: author(id),
                     })
-                    .collect(),
-            });
+                    .collect();
+                if values.iter().any(|v| v.value != values[0].value) {
+                    found.push(Conflict {
+                        path: child_path.clone(),
+                        values,
+                    });
+                }
+            }
+            // Descend into the winning value only: what lies under a losing object is part of its shown value.
+            if let Some((Value::Object(_), child)) = values.first()
+                && child_path.len() < MAX_DEPTH
+            {
+                children.push((child.clone(), child_path));
+            }
         }
-        // Descend into the winning value only: what lies under a losing object is part of its shown value.
-        if let Some((Value::Object(_), child)) = values.first() {
-            walk(doc, child, path, found);
-        }
-        path.pop();
+        pending.extend(children.into_iter().rev());
     }
+    found
 }
 
 /// The hex actor id that wrote the operation `id`.
@@ -91,22 +105,32 @@ fn prop_name(prop: &Prop) -> String {
     }
 }
 
-/// A document value as JSON, recursively.
+/// The whole document as JSON, every key whether or not the typed case knows it (for the art. 15 export).
+pub fn document_json(doc: &Automerge) -> Json {
+    to_json(doc, &Value::Object(ObjType::Map), &ROOT)
+}
+
+/// A document value as JSON. Objects nested deeper than [`MAX_DEPTH`] are shown as null.
 pub fn to_json(doc: &Automerge, value: &Value<'_>, id: &ObjId) -> Json {
+    to_json_within(doc, value, id, MAX_DEPTH)
+}
+
+fn to_json_within(doc: &Automerge, value: &Value<'_>, id: &ObjId, depth: usize) -> Json {
     match value {
         Value::Scalar(s) => scalar_to_json(s.as_ref()),
         Value::Object(ObjType::Text) => Json::String(doc.text(id).unwrap_or_default()),
+        Value::Object(_) if depth == 0 => Json::Null,
         Value::Object(ObjType::List) => Json::Array(
             (0..doc.length(id))
                 .filter_map(|i| doc.get(id, i).ok().flatten())
-                .map(|(v, child)| to_json(doc, &v, &child))
+                .map(|(v, child)| to_json_within(doc, &v, &child, depth - 1))
                 .collect(),
         ),
         Value::Object(_) => Json::Object(
             doc.keys(id)
                 .filter_map(|key| {
                     let (v, child) = doc.get(id, key.as_str()).ok().flatten()?;
-                    Some((key, to_json(doc, &v, &child)))
+                    Some((key, to_json_within(doc, &v, &child, depth - 1)))
                 })
                 .collect(),
         ),

@@ -1,14 +1,16 @@
 //! [`CaseDocument`]: one citizen's case as an automerge document, read and changed through the typed [`Case`].
 //!
-//! Every change goes the same way: read the typed case, apply the edit, validate the whole result, and only then
-//! reconcile it into the document as one automerge change stamped with the caller's clock. A refused edit leaves
-//! the document exactly as it was. The actor id (one per device) is passed in: the core draws no randomness.
+//! Every change goes the same way: read the typed case, apply the edit, validate the whole result and check that
+//! it keeps the recorded history ([`super::history`]), and only then reconcile it into the document as one
+//! automerge change stamped with the caller's clock. A refused edit leaves the document exactly as it was. The
+//! actor id (one per device) is passed in: the core draws no randomness.
 
 use automerge::transaction::CommitOptions;
 use automerge::{ActorId, Automerge, ChangeHash};
 
 use crate::validation::ValidationError;
 
+use super::history;
 use super::model::Case;
 use super::schema::{self, SCHEMA_VERSION};
 use super::validate::validate;
@@ -31,6 +33,9 @@ pub enum CaseError {
 #[derive(Debug, Clone)]
 pub struct CaseDocument {
     doc: Automerge,
+    /// The user id of whoever edits through this handle, for the write rules that depend on it (see
+    /// [`history`]); `None` when unknown.
+    author: Option<String>,
 }
 
 impl CaseDocument {
@@ -46,7 +51,7 @@ impl CaseDocument {
         validate(&case)?;
         let mut doc = Automerge::new().with_actor(actor);
         reconcile_committed(&mut doc, &case, "create case", now_ms)?;
-        Ok(Self { doc })
+        Ok(Self { doc, author: None })
     }
 
     /// Loads a saved document (full save or concatenated incremental saves) for `actor`, migrating it to the
@@ -59,7 +64,14 @@ impl CaseDocument {
     /// Wraps a document received through sync, migrating it to the current schema if needed.
     pub fn from_automerge(mut doc: Automerge, now_ms: i64) -> Result<Self, CaseError> {
         schema::migrate(&mut doc, schema::MIGRATIONS, SCHEMA_VERSION, now_ms)?;
-        Ok(Self { doc })
+        Ok(Self { doc, author: None })
+    }
+
+    /// Names the user who edits through this handle: the append-only rules then also refuse rewriting another
+    /// worker's rating, as the server does.
+    pub fn with_author(mut self, user_id: &str) -> Self {
+        self.author = Some(user_id.to_owned());
+        self
     }
 
     /// Reads the typed case. Concurrent values of one field show the winner automerge picks on every replica;
@@ -79,7 +91,12 @@ impl CaseDocument {
         // carry other heads than the transaction and autosurgeon would refuse it as stale.
         let mut tx = self.doc.transaction();
         let mut case: Case = autosurgeon::hydrate(&tx).map_err(|e| CaseError::Unreadable(e.to_string()))?;
-        let checked = edit(&mut case).and_then(|()| validate(&case).map_err(CaseError::from));
+        let before = case.clone();
+        let checked = edit(&mut case).and_then(|()| {
+            validate(&case)?;
+            history::check(&before, &case, self.author.as_deref())?;
+            Ok(())
+        });
         if let Err(error) = checked {
             tx.rollback();
             return Err(error);
@@ -119,8 +136,10 @@ pub fn read_case(doc: &Automerge) -> Result<Case, CaseError> {
     autosurgeon::hydrate(doc).map_err(|e| CaseError::Unreadable(e.to_string()))
 }
 
-/// Reads and validates: what the server runs before accepting merged changes.
+/// Checks the document's shape, reads and validates: what the server runs before accepting merged changes. The
+/// shape comes first, so nothing reads a document holding keys, types or sizes the schema does not define.
 pub fn read_valid_case(doc: &Automerge) -> Result<Case, CaseError> {
+    super::shape::check(doc)?;
     let case = read_case(doc)?;
     validate(&case)?;
     Ok(case)

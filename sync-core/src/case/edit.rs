@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::fit::Rating;
 
 use super::document::{CaseDocument, CaseError};
-use super::model::{Approval, Case, Contact, Course, FollowUp, Goal, OutcomeEvent};
+use super::model::{Approval, Case, Contact, Course, ErrorMark, FollowUp, Goal, OutcomeEvent};
 
 /// A contact as a worker records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +36,16 @@ pub enum RatingSlot {
     Session,
 }
 
+/// A recorded entry of a case, by collection and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryRef<'a> {
+    Contact(&'a str),
+    Goal(&'a str),
+    Course(&'a str),
+    FollowUp(&'a str),
+    Outcome(&'a str),
+}
+
 /// The result of one edit: the new change, or `None` when the edit changed nothing.
 pub type EditResult = Result<Option<ChangeHash>, CaseError>;
 
@@ -52,6 +62,7 @@ impl CaseDocument {
             ors: new.ors,
             srs: new.srs,
             recorded_by: new.recorded_by,
+            entered_in_error: None,
         };
         self.change(now_ms, "add contact", |case| {
             case.contacts.insert(id.to_string(), contact);
@@ -168,6 +179,53 @@ impl CaseDocument {
     pub fn add_follow_up(&mut self, id: Uuid, follow_up: FollowUp, now_ms: i64) -> EditResult {
         self.change(now_ms, "add follow-up", |case| {
             case.follow_ups.insert(id.to_string(), follow_up);
+            Ok(())
+        })
+    }
+
+    /// Marks an entry as made in error: it stays in the record, struck through and out of FIT (history is
+    /// append-only, see [`super::history`]). Marking one already marked is refused.
+    pub fn mark_in_error(&mut self, entry: EntryRef<'_>, mark: ErrorMark, now_ms: i64) -> EditResult {
+        self.change(now_ms, "mark entry in error", |case| {
+            let (what, id, slot) = match entry {
+                EntryRef::Contact(id) => (
+                    "contact",
+                    id,
+                    case.contacts.get_mut(id).map(|e| &mut e.entered_in_error),
+                ),
+                EntryRef::Goal(id) => (
+                    "goal",
+                    id,
+                    case.plan.goals.get_mut(id).map(|e| &mut e.entered_in_error),
+                ),
+                EntryRef::Course(id) => (
+                    "course",
+                    id,
+                    case.courses.get_mut(id).map(|e| &mut e.entered_in_error),
+                ),
+                EntryRef::FollowUp(id) => (
+                    "follow-up",
+                    id,
+                    case.follow_ups.get_mut(id).map(|e| &mut e.entered_in_error),
+                ),
+                EntryRef::Outcome(id) => (
+                    "outcome",
+                    id,
+                    case.outcomes.get_mut(id).map(|e| &mut e.entered_in_error),
+                ),
+            };
+            let slot = slot.ok_or_else(|| CaseError::NotFound {
+                what,
+                id: id.to_owned(),
+            })?;
+            if slot.is_some() {
+                return Err(CaseError::Invalid(crate::validation::ValidationError::new(
+                    "entered_in_error",
+                    crate::validation::Problem::Immutable,
+                    "this entry is already marked as made in error",
+                )));
+            }
+            *slot = Some(mark);
             Ok(())
         })
     }

@@ -75,6 +75,11 @@ pub struct Goal {
     pub status: String,
     pub target_date: Option<String>,
     pub created_ms: i64,
+    /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
+    /// through and left out of FIT. Absent in documents written before the mark existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
 }
 
 /// A course (forløb): a time-limited grant of support under one legal basis.
@@ -92,6 +97,11 @@ pub struct Course {
     /// Granted support in minutes a week (integers, so two devices never disagree on rounding).
     pub granted_minutes_per_week: i64,
     pub approval: Approval,
+    /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
+    /// through and left out of FIT. Absent in documents written before the mark existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
 }
 
 /// Whether a grant needed and got a lead's approval.
@@ -124,6 +134,11 @@ pub struct Contact {
     pub srs: Option<Rating>,
     /// User id of the worker who recorded the contact.
     pub recorded_by: String,
+    /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
+    /// through and left out of FIT. Absent in documents written before the mark existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
 }
 
 /// A planned follow-up of the plan.
@@ -132,6 +147,11 @@ pub struct FollowUp {
     pub due: String,
     pub purpose: String,
     pub done: bool,
+    /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
+    /// through and left out of FIT. Absent in documents written before the mark existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
 }
 
 /// A measured result: the citizen moved to their own home, got a job, needs less support, support ended.
@@ -141,6 +161,31 @@ pub struct OutcomeEvent {
     pub kind: String,
     pub date: String,
     pub note: String,
+    /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
+    /// through and left out of FIT. Absent in documents written before the mark existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
+/// Who marked an entry as made in error, when, and why. Once set it is never changed or removed.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct ErrorMark {
+    /// User id of the worker or lead who marked it.
+    pub by: String,
+    pub at_ms: i64,
+    /// A short reason for the record ("recorded on the wrong citizen").
+    pub reason: String,
+}
+
+impl ErrorMark {
+    pub fn new(by: &str, at_ms: i64, reason: &str) -> Self {
+        Self {
+            by: by.to_owned(),
+            at_ms,
+            reason: reason.to_owned(),
+        }
+    }
 }
 
 fn text_from_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {

@@ -11,7 +11,7 @@ use crate::validation::{Problem, ValidationError};
 use super::codes::{self, Code};
 use super::date::Date;
 use super::ffb::Ffb;
-use super::model::{Case, Contact, Course, Goal};
+use super::model::{Case, Contact, Course, ErrorMark, Goal};
 use super::schema::SCHEMA_VERSION;
 
 /// Longest free text (notes, own goal) in characters: generous for a visit, small enough to bound a document.
@@ -49,15 +49,32 @@ pub fn validate(case: &Case) -> Result<(), ValidationError> {
         validate_contact(contact).map_err(|e| e.within(&format!("contacts.{id}")))?;
     }
     for (id, follow_up) in &case.follow_ups {
-        Date::parse(&follow_up.due, "due").map_err(|e| e.within(&format!("follow_ups.{id}")))?;
-        max_chars("purpose", &follow_up.purpose, MAX_TEXT_CHARS)
-            .map_err(|e| e.within(&format!("follow_ups.{id}")))?;
+        let prefix = format!("follow_ups.{id}");
+        Date::parse(&follow_up.due, "due").map_err(|e| e.within(&prefix))?;
+        max_chars("purpose", &follow_up.purpose, MAX_TEXT_CHARS).map_err(|e| e.within(&prefix))?;
+        error_mark(&follow_up.entered_in_error).map_err(|e| e.within(&prefix))?;
     }
     for (id, outcome) in &case.outcomes {
         let prefix = format!("outcomes.{id}");
         known("kind", codes::OUTCOME_KINDS, &outcome.kind).map_err(|e| e.within(&prefix))?;
         Date::parse(&outcome.date, "date").map_err(|e| e.within(&prefix))?;
         max_chars("note", &outcome.note, MAX_TEXT_CHARS).map_err(|e| e.within(&prefix))?;
+        error_mark(&outcome.entered_in_error).map_err(|e| e.within(&prefix))?;
+    }
+    Ok(())
+}
+
+/// A mark of an entry made in error names who set it and why.
+fn error_mark(mark: &Option<ErrorMark>) -> Result<(), ValidationError> {
+    let Some(mark) = mark else { return Ok(()) };
+    required_line("entered_in_error.by", &mark.by)?;
+    required_line("entered_in_error.reason", &mark.reason)?;
+    if mark.at_ms <= 0 {
+        return Err(ValidationError::new(
+            "entered_in_error.at_ms",
+            Problem::Missing,
+            "a mark needs the time it was set",
+        ));
     }
     Ok(())
 }
@@ -104,7 +121,7 @@ fn validate_goal(case: &Case, goal: &Goal) -> Result<(), ValidationError> {
     if let Some(date) = &goal.target_date {
         Date::parse(date, "target_date")?;
     }
-    Ok(())
+    error_mark(&goal.entered_in_error)
 }
 
 fn validate_course(course: &Course) -> Result<(), ValidationError> {
@@ -144,7 +161,7 @@ fn validate_course(course: &Course) -> Result<(), ValidationError> {
         MAX_MINUTES_PER_WEEK,
     )?;
     known("approval.state", codes::APPROVAL_STATES, &course.approval.state)?;
-    Ok(())
+    error_mark(&course.entered_in_error)
 }
 
 fn validate_contact(contact: &Contact) -> Result<(), ValidationError> {
@@ -172,7 +189,7 @@ fn validate_contact(contact: &Contact) -> Result<(), ValidationError> {
     if let Some(srs) = &contact.srs {
         rating_of_family("srs", srs, Family::Session)?;
     }
-    Ok(())
+    error_mark(&contact.entered_in_error)
 }
 
 /// ORS must hold an outcome instrument (ORS/CORS) and SRS a session instrument (SRS/CSRS/GSRS).

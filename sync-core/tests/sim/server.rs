@@ -132,6 +132,26 @@ impl Network {
                 rollback(&mut self.server.docs, doc_id, existed, &heads_before);
                 (link.server.close(ErrorCode::Malformed, source.to_string()), true)
             }
+            Err(SessionError::Refused { problem, .. }) => {
+                if !existed {
+                    self.server.docs.remove(&doc_id);
+                }
+                let reason = problem.to_string();
+                self.server
+                    .refusals
+                    .push((doc_id, RefusalReason::Invalid, reason.clone()));
+                (link.server.refused(doc_id, RefusalReason::Invalid, reason), false)
+            }
+            // The document may be half changed; the store (here: nothing better) would reload it. The
+            // simulation never sends what makes automerge panic, so this only keeps the match whole.
+            Err(SessionError::Panicked { .. }) => {
+                self.server.docs.remove(&doc_id);
+                let reason = "the changes could not be applied".to_owned();
+                self.server
+                    .refusals
+                    .push((doc_id, RefusalReason::Invalid, reason.clone()));
+                (link.server.refused(doc_id, RefusalReason::Invalid, reason), true)
+            }
             Err(SessionError::NotOpen) => (Vec::new(), false),
         };
         self.server_effects(i, effects);

@@ -14,7 +14,16 @@ use crate::args::{ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteComm
 const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
 
 pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> {
-    let ContactCommand::Add(args) = command;
+    let args = match command {
+        ContactCommand::Add(args) => args,
+        ContactCommand::MarkInError {
+            case,
+            contact,
+            reason,
+        } => {
+            return mark_in_error(dir, &case, &contact, &reason).await;
+        }
+    };
     let now = now_ms();
     // The time is read before the store is opened: bad input is refused before anything is touched.
     let start_ms = match &args.at {
@@ -49,6 +58,23 @@ pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> 
         "Recorded contact {} on case {} {NOT_SYNCED}.",
         short(&contact),
         short(&id.to_string())
+    );
+    device.close().await;
+    Ok(())
+}
+
+async fn mark_in_error(dir: &Path, case: &str, contact: &str, reason: &str) -> anyhow::Result<()> {
+    if reason.trim().is_empty() {
+        return Err(super::BadInput("give a --reason: it stays in the record".into()).into());
+    }
+    let device = open(dir, true).await?;
+    let id = case_id(&device, case).await?;
+    let contact = edits::mark_contact_in_error(&device, &id, contact, reason, now_ms())
+        .await
+        .context("the contact was not marked")?;
+    println!(
+        "Contact {} is marked as made in error; it stays in the record and leaves FIT {NOT_SYNCED}.",
+        short(&contact)
     );
     device.close().await;
     Ok(())

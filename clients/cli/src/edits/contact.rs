@@ -108,8 +108,11 @@ pub async fn add_contact(
     device
         .change_case(case_id, now_ms, |doc| {
             let case = doc.read()?;
-            let (outcome, session) =
-                instruments(&case, &input.kind, crate::caseload::contact_year(input.start_ms));
+            let (outcome, session) = instruments(
+                &case,
+                &input.kind,
+                sync_core::case::series::contact_year(input.start_ms),
+            );
             let ors = input
                 .ors
                 .as_deref()

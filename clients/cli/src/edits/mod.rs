@@ -1,7 +1,7 @@
 //! The edits a worker makes on the device: each one validated by `sync-core` and written in one transaction
 //! before the next sync sends it.
 //!
-//! - Here: creating a case, goals and notes.
+//! - Here: creating a case, goals and notes, and marking a contact as made in error.
 //! - [`contact`]: recording a contact with its ORS and SRS.
 //! - [`resolve`]: choosing a value for a conflicted field.
 //!
@@ -12,7 +12,7 @@ mod resolve;
 
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
-use sync_core::case::{Case, CaseDocument, Citizen, Goal, codes};
+use sync_core::case::{Case, CaseDocument, Citizen, EntryRef, ErrorMark, Goal, codes};
 use sync_core::validation::{Problem, ValidationError};
 use uuid::Uuid;
 
@@ -133,6 +133,7 @@ pub async fn add_goal(
                 status: "active".to_owned(),
                 target_date: input.target_date,
                 created_ms: now_ms,
+                entered_in_error: None,
             };
             let id = Uuid::new_v4();
             doc.add_goal(id, goal, now_ms)?;
@@ -202,6 +203,34 @@ pub async fn edit_note(
                     doc.set_notes(&id, &joined, now_ms)?
                 }
             };
+            Ok(id)
+        })
+        .await
+}
+
+/// Marks a contact as made in error, under the logged-in user's name; returns the contact's id.
+pub async fn mark_contact_in_error(
+    device: &Device,
+    case_id: &DocumentId,
+    contact: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    let by = device.settings()?.user_id.clone();
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let case = doc.read()?;
+            let id = unique_match(
+                "contact",
+                contact,
+                case.contacts.keys().map(|k| (k.clone(), k.clone())),
+            )?;
+            let mark = ErrorMark {
+                by,
+                at_ms: now_ms,
+                reason: reason.trim().to_owned(),
+            };
+            doc.mark_in_error(EntryRef::Contact(&id), mark, now_ms)?;
             Ok(id)
         })
         .await

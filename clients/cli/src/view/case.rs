@@ -9,9 +9,9 @@ use sync_core::case::{Case, Conflict, Contact, codes};
 use sync_core::fit::{AlertKind, ChangeCategory, Points, RaterKind, Rating, RuleSet};
 
 use super::{alert_sentence, chart, label, short};
-use crate::caseload;
 use crate::store::RefusalNote;
 use crate::time;
+use sync_core::case::series;
 
 /// What to show besides the case itself.
 #[derive(Debug, Clone, Copy)]
@@ -75,8 +75,8 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
     courses(&mut out, case);
     contacts(&mut out, case, view.contacts);
 
-    let all = caseload::series(case, rules);
-    if let Some(current) = caseload::current(case, &all) {
+    let all = series::series(case, rules);
+    if let Some(current) = series::current(case, &all) {
         let course = current
             .course
             .map_or("contacts without a course".to_owned(), |c| {
@@ -265,6 +265,16 @@ fn contacts(out: &mut String, case: &Case, limit: usize) {
             rating(contact.ors.as_ref(), "ORS"),
             rating(contact.srs.as_ref(), "SRS"),
         );
+        // Kept in the record, never deleted; FIT leaves it out (case::series).
+        if let Some(mark) = &contact.entered_in_error {
+            let _ = writeln!(
+                out,
+                "            MADE IN ERROR, not counted in FIT: {} ({}, {})",
+                mark.reason,
+                mark.by,
+                time::local_minute(mark.at_ms)
+            );
+        }
         for line in contact.notes.as_str().lines().filter(|l| !l.trim().is_empty()) {
             let _ = writeln!(out, "            {line}");
         }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use sync_core::fit::{Instrument, Points, RuleSet};
 
-use crate::caseload::Series;
+use sync_core::case::series::Series;
 
 /// The most contacts shown; older ones are left off the left edge.
 pub const MAX_CONTACTS: usize = 24;
@@ -110,7 +110,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::caseload;
+    use sync_core::case::series;
 
     fn contact(start_ms: i64, ors: [i64; 4], srs: [i64; 4]) -> NewContact {
         NewContact {
@@ -150,7 +150,7 @@ mod tests {
         .expect("valid");
         let case = doc.read().expect("reads");
         let rules = RuleSet::v1();
-        let all = caseload::series(&case, &rules);
+        let all = series::series(&case, &rules);
         let chart = render(&all[0], &rules).expect("has totals");
         let row = |n: &str| {
             chart

@@ -5,6 +5,13 @@
 import * as Automerge from "@automerge/automerge";
 import { family, type Rating, validateRating, invalid, within, type ValidationError, type Family } from "../fit";
 
+/** An entry recorded by mistake: kept for the record, left out of FIT and figures (sync-core model.rs ErrorMark). */
+export interface ErrorMark {
+  by: string;
+  at_ms: number;
+  reason: string;
+}
+
 export interface Goal {
   title: string;
   level: string;
@@ -13,6 +20,7 @@ export interface Goal {
   status: string;
   target_date: string | null;
   created_ms: number;
+  entered_in_error?: ErrorMark;
 }
 
 export interface Course {
@@ -24,6 +32,7 @@ export interface Course {
   end_reason: string | null;
   granted_minutes_per_week: number;
   approval: { state: string; by: string | null; at_ms: number | null };
+  entered_in_error?: ErrorMark;
 }
 
 export interface Contact {
@@ -37,6 +46,7 @@ export interface Contact {
   ors: Rating | null;
   srs: Rating | null;
   recorded_by: string;
+  entered_in_error?: ErrorMark;
 }
 
 export interface Case {
@@ -49,8 +59,8 @@ export interface Case {
   plan: { purpose: string; own_goal: string; goals: Record<string, Goal> };
   courses: Record<string, Course>;
   contacts: Record<string, Contact>;
-  follow_ups: Record<string, { due: string; purpose: string; done: boolean }>;
-  outcomes: Record<string, { kind: string; date: string; note: string }>;
+  follow_ups: Record<string, { due: string; purpose: string; done: boolean; entered_in_error?: ErrorMark }>;
+  outcomes: Record<string, { kind: string; date: string; note: string; entered_in_error?: ErrorMark }>;
 }
 
 export interface Code {

@@ -9,7 +9,11 @@ export type Problem =
   | "end_before_start"
   | "malformed"
   | "too_long"
-  | "unsupported_schema";
+  | "unsupported_schema"
+  | "unknown_field"
+  | "too_large"
+  | "removed"
+  | "immutable";
 
 export interface ValidationError {
   field: string;

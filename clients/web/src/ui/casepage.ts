@@ -122,6 +122,10 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
   const contacts = contactIds
     .map((cid, i) => ({ cid, i, contact: c.contacts[cid]!, a: assessment.contacts[i]! }))
     .reverse();
+  // Contacts made in error stay in the record (never deleted), struck through and outside FIT.
+  const inError = Object.entries(c.contacts)
+    .filter(([, contact]) => contact.entered_in_error)
+    .sort(([, a], [, b]) => b.start_ms - a.start_ms);
 
   return h(
     "main",
@@ -210,6 +214,20 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
               ),
             ),
           ),
+      inError.length > 0
+        ? h(
+            "ul",
+            { class: "contacts in-error" },
+            ...inError.map(([cid, contact]) =>
+              h(
+                "li",
+                { "data-contact": cid, "data-in-error": "true" },
+                h("s", {}, codeLabel(CONTACT_KINDS, contact.kind), " · ", formatDateTime(contact.start_ms)),
+                h("div", { class: "muted" }, `${t("madeInError")}: ${contact.entered_in_error?.reason ?? ""}`),
+              ),
+            ),
+          )
+        : null,
     ),
   );
 }

@@ -93,6 +93,7 @@ const LABELS = {
   languageName: { da: "English", en: "Dansk" },
   category: { da: "Forandring", en: "Change" },
   noContacts: { da: "Ingen kontakter endnu.", en: "No contacts yet." },
+  madeInError: { da: "Registreret ved en fejl (tæller ikke med i FIT)", en: "Recorded in error (not counted in FIT)" },
   sendCheckin: { da: "Send tjek-ind-link", en: "Send check-in link" },
   checkinCreating: { da: "Laver link …", en: "Creating link …" },
   checkinLink: { da: "Link til borgerens egen telefon", en: "Link for the citizen's own phone" },

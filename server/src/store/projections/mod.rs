@@ -67,7 +67,7 @@ impl Tx {
                 doc,
                 tenant_id,
                 "INSERT INTO proj_contacts (doc_id, tenant_id, contact_id, kind, started_at, duration_minutes, \
-                 course_id, recorded_by, has_notes) ",
+                 course_id, recorded_by, has_notes, in_error) ",
                 projection.contacts,
                 |b, row| {
                     b.push_bind(&row.contact_id)
@@ -76,7 +76,8 @@ impl Tx {
                         .push_bind(row.duration_minutes)
                         .push_bind(&row.course_id)
                         .push_bind(&row.recorded_by)
-                        .push_bind(row.has_notes);
+                        .push_bind(row.has_notes)
+                        .push_bind(row.in_error);
                 }
             );
             insert_rows!(
@@ -107,7 +108,7 @@ impl Tx {
                 doc,
                 tenant_id,
                 "INSERT INTO proj_goals (doc_id, tenant_id, goal_id, parent_id, level, goal_type, status, title, \
-                 target_date, created_at) ",
+                 target_date, created_at, in_error) ",
                 projection.goals,
                 |b, row| {
                     b.push_bind(&row.goal_id)
@@ -117,7 +118,8 @@ impl Tx {
                         .push_bind(&row.status)
                         .push_bind(&row.title)
                         .push_bind(&row.target_date)
-                        .push_bind(row.created_ms);
+                        .push_bind(row.created_ms)
+                        .push_bind(row.in_error);
                 }
             );
             insert_rows!(
@@ -125,7 +127,7 @@ impl Tx {
                 doc,
                 tenant_id,
                 "INSERT INTO proj_courses (doc_id, tenant_id, course_id, service_code, legal_basis, start_date, \
-                 planned_end_date, end_date, end_reason, granted_minutes_per_week, approval_state) ",
+                 planned_end_date, end_date, end_reason, granted_minutes_per_week, approval_state, in_error) ",
                 projection.courses,
                 |b, row| {
                     b.push_bind(&row.course_id)
@@ -136,7 +138,8 @@ impl Tx {
                         .push_bind(&row.end_date)
                         .push_bind(&row.end_reason)
                         .push_bind(row.granted_minutes_per_week)
-                        .push_bind(&row.approval_state);
+                        .push_bind(&row.approval_state)
+                        .push_bind(row.in_error);
                 }
             );
             let alerts: Vec<(i64, &AlertRow)> = (0_i64..).zip(&projection.alerts).collect();

@@ -4,7 +4,7 @@ use crate::projection::{AlertRow, ConflictRow, ContactRow, CourseRow, FitScoreRo
 use crate::store::{Store, StoreError, on_pool};
 
 // The columns of each table's SELECT below, in order.
-type ContactColumns = (String, String, i64, i64, Option<String>, String, bool);
+type ContactColumns = (String, String, i64, i64, Option<String>, String, bool, bool);
 type GoalColumns = (
     String,
     Option<String>,
@@ -14,6 +14,7 @@ type GoalColumns = (
     String,
     Option<String>,
     i64,
+    bool,
 );
 type CourseColumns = (
     String,
@@ -25,6 +26,7 @@ type CourseColumns = (
     Option<String>,
     i64,
     String,
+    bool,
 );
 type AlertColumns = (
     i64,
@@ -58,8 +60,8 @@ impl Store {
             doc_id: doc_id.to_owned(),
             ..Projection::default()
         };
-        let sql = "SELECT contact_id, kind, started_at, duration_minutes, course_id, recorded_by, has_notes \
-                   FROM proj_contacts WHERE doc_id = $1";
+        let sql = "SELECT contact_id, kind, started_at, duration_minutes, course_id, recorded_by, has_notes, \
+                   in_error FROM proj_contacts WHERE doc_id = $1";
         let rows: Vec<ContactColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
             .fetch_all(pool)
@@ -74,6 +76,7 @@ impl Store {
                 course_id: r.4,
                 recorded_by: r.5,
                 has_notes: r.6,
+                in_error: r.7,
             })
             .collect();
         projection
@@ -107,8 +110,8 @@ impl Store {
             .fit_scores
             .sort_by(|a, b| (&a.contact_id, &a.slot).cmp(&(&b.contact_id, &b.slot)));
 
-        let sql = "SELECT goal_id, parent_id, level, goal_type, status, title, target_date, created_at \
-                   FROM proj_goals WHERE doc_id = $1";
+        let sql = "SELECT goal_id, parent_id, level, goal_type, status, title, target_date, created_at, \
+                   in_error FROM proj_goals WHERE doc_id = $1";
         let rows: Vec<GoalColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
             .fetch_all(pool)
@@ -124,6 +127,7 @@ impl Store {
                 title: r.5,
                 target_date: r.6,
                 created_ms: r.7,
+                in_error: r.8,
             })
             .collect();
         projection.goals.sort_by(|a, b| a.goal_id.cmp(&b.goal_id));
@@ -163,7 +167,8 @@ impl Store {
 
     async fn course_rows(&self, doc_id: &str) -> Result<Vec<CourseRow>, StoreError> {
         let sql = "SELECT course_id, service_code, legal_basis, start_date, planned_end_date, end_date, \
-                   end_reason, granted_minutes_per_week, approval_state FROM proj_courses WHERE doc_id = $1";
+                   end_reason, granted_minutes_per_week, approval_state, in_error FROM proj_courses \
+                   WHERE doc_id = $1";
         let rows: Vec<CourseColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
             .fetch_all(pool)
@@ -180,6 +185,7 @@ impl Store {
                 end_reason: r.6,
                 granted_minutes_per_week: r.7,
                 approval_state: r.8,
+                in_error: r.9,
             })
             .collect();
         courses.sort_by(|a, b| a.course_id.cmp(&b.course_id));

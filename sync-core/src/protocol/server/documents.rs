@@ -9,13 +9,19 @@
 //! becomes read-only, so the device keeps receiving the server's changes but its refused ones are
 //! ignored rather than re-sent and refused in a loop. A head the server has neither seen nor refused is
 //! a new edit on the device (a correction, say), and lifts the quarantine.
+//!
+//! A device is untrusted: its changes are checked before automerge applies them (`case::changes`), and
+//! applying them runs under `catch_unwind`, so a panic inside automerge is reported as
+//! [`SessionError::Panicked`] instead of reaching the server's worker thread.
 
 use std::collections::BTreeSet;
+use std::panic::{self, AssertUnwindSafe};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
 
 use super::{Phase, ServerEffect, ServerSession, SessionError};
+use crate::case::changes;
 use crate::ids::DocumentId;
 use crate::protocol::frame::{Frame, PurgeReason, RefusalReason};
 use crate::protocol::sync_message::knows_all;
@@ -69,18 +75,47 @@ impl ServerSession {
                 };
             }
         }
-        let heads_before = doc.get_heads();
-        if let Err(source) = doc.receive_sync_message(&mut peer.state, message) {
-            return Err(SessionError::Sync {
-                heads_before,
-                source: Box::new(source),
-            });
+        // The device's changes are checked before automerge sees them (see `case::changes`), unless the peer's
+        // state is read-only and they will be ignored anyway.
+        let mut checked = Vec::new();
+        if !peer.state.read_only {
+            match changes::check(message.changes.iter()) {
+                Ok(changes) => checked = changes,
+                Err(problem) => {
+                    peer.last_new.clear();
+                    let raw = message.changes.iter().flatten().copied().collect();
+                    return Err(SessionError::Refused { problem, raw });
+                }
+            }
         }
-        let heads_after = doc.get_heads();
-        let new_changes = if heads_after == heads_before {
-            Vec::new()
-        } else {
-            doc.get_changes(&heads_before)
+        peer.last_new = checked.iter().map(Change::hash).collect();
+        let heads_before = doc.get_heads();
+        // The last line of defence: a panic inside automerge stays here instead of unwinding through the server's
+        // worker thread with the shared document half changed. Rebuilding the new changes is part of it, since
+        // that is where a broken operation shows (automerge 0.12's "MissingOps").
+        let state = &mut peer.state;
+        let applied = panic::catch_unwind(AssertUnwindSafe(|| {
+            doc.receive_sync_message(state, message)?;
+            let heads_after = doc.get_heads();
+            let new_changes = if heads_after == heads_before {
+                Vec::new()
+            } else {
+                doc.get_changes(&heads_before)
+            };
+            Ok::<_, automerge::AutomergeError>((heads_after, new_changes))
+        }));
+        let (heads_after, new_changes) = match applied {
+            Ok(Ok(applied)) => applied,
+            Ok(Err(source)) => {
+                return Err(SessionError::Sync {
+                    heads_before,
+                    source: Box::new(source),
+                });
+            }
+            Err(_) => {
+                let raw = checked.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+                return Err(SessionError::Panicked { raw });
+            }
         };
         peer.last_new = new_changes.iter().map(Change::hash).collect();
         Ok(Received {

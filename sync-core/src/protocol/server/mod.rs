@@ -27,6 +27,7 @@ use crate::protocol::frame::{ErrorCode, Frame, ManifestEntry};
 use crate::protocol::limits::{Limits, RateLimit, RateLimiter};
 use crate::protocol::sync_message::{normalized, vet};
 use crate::protocol::wire::DecodeError;
+use crate::validation::ValidationError;
 
 use documents::PeerDoc;
 pub use documents::Received;
@@ -60,6 +61,18 @@ pub enum SessionError {
         heads_before: Vec<ChangeHash>,
         source: Box<AutomergeError>,
     },
+    /// The changes break the checks of `case::changes`; nothing was applied. Quarantine `raw` and call
+    /// [`ServerSession::refused`] with [`RefusalReason::Invalid`](crate::protocol::RefusalReason::Invalid).
+    #[error("refused changes: {problem}")]
+    Refused {
+        problem: ValidationError,
+        /// The message's change data, for the quarantine.
+        raw: Vec<u8>,
+    },
+    /// automerge panicked while applying the changes. The panic was contained, but the document may be half
+    /// changed: drop it (the store holds the truth), quarantine `raw` and refuse as for [`Self::Refused`].
+    #[error("applying the changes panicked inside automerge")]
+    Panicked { raw: Vec<u8> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,365 @@
+//! The checks on a device's automerge changes before anything applies them.
+//!
+//! A logged-in phone can send any bytes automerge accepts, and automerge 0.12 trusts some of them: a delete
+//! operation naming no predecessor is applied, after which rebuilding the change panics ("MissingOps",
+//! `op_set2/change/collector.rs`) for everyone who touches the document. Compressed data inflates without a
+//! bound. So before a sync message's changes reach a document, [`check`] splits them into chunks and refuses:
+//! - chunks other than changes and whole documents (automerge sends a saved document when it sends more than a
+//!   third of one), and compressed change chunks, which automerge never puts in a sync message;
+//! - a document whose compressed columns inflate to more than [`MAX_INFLATED_BYTES`], found by inflating them
+//!   here with that bound before automerge inflates them without one;
+//! - a change of more than [`MAX_CHANGE_OPS`] operations;
+//! - operations the case schema has no use for (counters, marks, tables, floats, bytes, timestamps) and deletes
+//!   without a predecessor.
+//!
+//! A document chunk is loaded into a scratch document (under `catch_unwind`: loading rebuilds and verifies its
+//! changes, where a broken one panics) so that its changes get the same checks.
+//!
+//! The size of the whole document is bounded by [`check_document_size`], which the server calls with the bytes it
+//! stores. What passes here is then applied under `catch_unwind` (see `protocol::server`), as the last line of
+//! defence against panics nobody has found yet.
+
+use automerge::legacy::OpType;
+use automerge::{Change, ObjType, ScalarValue};
+
+use crate::validation::{Problem, ValidationError};
+
+/// The most operations in one change. Typing a whole note is one operation per character, so a long visit note
+/// written at once is some thousands; creating a full case a few hundred.
+pub const MAX_CHANGE_OPS: usize = 50_000;
+/// The most bytes of changes a case document may hold. Years of weekly visits with long notes are well under
+/// 1 MiB; the bound keeps one document from filling the server's memory.
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most bytes the compressed columns of the documents in one sync message may inflate to.
+pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// automerge's chunk header: magic bytes, checksum, chunk type, then the length of the data.
+const MAGIC_BYTES: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const HEADER_BYTES: usize = 9;
+const CHUNK_TYPE_DOCUMENT: u8 = 0;
+const CHUNK_TYPE_CHANGE: u8 = 1;
+/// The bit of a column specification that says the column is deflated.
+const COLUMN_DEFLATED: u64 = 0b1000;
+
+/// Splits `chunks` (a sync message's change data) into changes and checks each; see the module documentation.
+///
+/// automerge 0.12 panics while reading some malformed changes that pass its checksum (an operation counter
+/// beyond `u32`, an actor index out of range: both found by fuzzing), so the whole check runs under
+/// `catch_unwind`, and such a change is refused like any that does not decode.
+pub fn check<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Change>, ValidationError> {
+    let chunks: Vec<&[u8]> = chunks.into_iter().collect();
+    std::panic::catch_unwind(|| check_unguarded(&chunks))
+        .unwrap_or_else(|_| Err(refused(Problem::Malformed, "a change does not decode")))
+}
+
+fn check_unguarded(chunks: &[&[u8]]) -> Result<Vec<Change>, ValidationError> {
+    let mut changes = Vec::new();
+    let mut inflate_budget = MAX_INFLATED_BYTES;
+    for &data in chunks {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (chunk_type, chunk, after) = split_chunk(rest)?;
+            rest = after;
+            if chunk_type == CHUNK_TYPE_DOCUMENT {
+                inflate_budget = check_inflation(&chunk[header_len(chunk)..], inflate_budget)?;
+                for change in document_changes(chunk)? {
+                    check_change(&change)?;
+                    changes.push(change);
+                }
+                continue;
+            }
+            let change = Change::try_from(chunk)
+                .map_err(|_| refused(Problem::Malformed, "a change does not decode"))?;
+            check_change(&change)?;
+            changes.push(change);
+        }
+    }
+    Ok(changes)
+}
+
+/// The changes of a saved document, read in a scratch document where a panic cannot reach anyone.
+fn document_changes(chunk: &[u8]) -> Result<Vec<Change>, ValidationError> {
+    let loaded = std::panic::catch_unwind(|| {
+        let doc = automerge::Automerge::load(chunk).ok()?;
+        Some(doc.get_changes(&[]))
+    });
+    match loaded {
+        Ok(Some(changes)) => Ok(changes),
+        Ok(None) => Err(refused(Problem::Malformed, "a document does not load")),
+        Err(_) => Err(refused(Problem::Malformed, "a document could not be read")),
+    }
+}
+
+/// Inflates the deflated columns of a document chunk's `payload`, at most `budget` bytes in all, and returns
+/// what is left of the budget. The layout is automerge's: actors, heads, the change and the operation column
+/// metadata (a count, then each column's specification and length), then the columns' data in that order.
+fn check_inflation(payload: &[u8], budget: u64) -> Result<u64, ValidationError> {
+    use std::io::Read;
+    let malformed = || refused(Problem::Malformed, "a document chunk is malformed");
+    let mut at = 0;
+    let number = |at: &mut usize| -> Result<u64, ValidationError> {
+        let (value, used) = leb128(payload.get(*at..).unwrap_or_default()).ok_or_else(malformed)?;
+        *at += used;
+        Ok(value)
+    };
+    let skip = |at: &mut usize, bytes: u64| -> Result<(), ValidationError> {
+        *at = usize::try_from(bytes)
+            .ok()
+            .and_then(|bytes| at.checked_add(bytes))
+            .filter(|end| *end <= payload.len())
+            .ok_or_else(malformed)?;
+        Ok(())
+    };
+    for _ in 0..number(&mut at)? {
+        let len = number(&mut at)?;
+        skip(&mut at, len)?;
+    }
+    let heads = number(&mut at)?;
+    skip(&mut at, heads.checked_mul(32).ok_or_else(malformed)?)?;
+    let mut columns = Vec::new();
+    for _ in 0..2 {
+        for _ in 0..number(&mut at)? {
+            let spec = number(&mut at)?;
+            let len = number(&mut at)?;
+            columns.push((spec & COLUMN_DEFLATED != 0, len));
+        }
+    }
+    let mut left = budget;
+    for (deflated, len) in columns {
+        let start = at;
+        skip(&mut at, len)?;
+        if deflated {
+            let mut inflated =
+                flate2::read::DeflateDecoder::new(&payload[start..at]).take(left.saturating_add(1));
+            let size = std::io::copy(&mut inflated, &mut std::io::sink()).map_err(|_| malformed())?;
+            if size > left {
+                return Err(refused(
+                    Problem::TooLarge,
+                    &format!("compressed data inflates to more than {MAX_INFLATED_BYTES} bytes"),
+                ));
+            }
+            left -= size;
+        }
+    }
+    Ok(left)
+}
+
+/// The operations of one change.
+pub fn check_change(change: &Change) -> Result<(), ValidationError> {
+    if change.len() > MAX_CHANGE_OPS {
+        return Err(refused(
+            Problem::TooLarge,
+            &format!("a change holds more than {MAX_CHANGE_OPS} operations"),
+        ));
+    }
+    for op in change.decode().operations {
+        match op.action {
+            OpType::Delete if op.pred.is_empty() => {
+                return Err(refused(Problem::Malformed, "a delete must name what it deletes"));
+            }
+            OpType::Delete => {}
+            OpType::Make(ObjType::Map | ObjType::List | ObjType::Text) => {}
+            OpType::Put(ScalarValue::Str(_) | ScalarValue::Int(_) | ScalarValue::Uint(_))
+            | OpType::Put(ScalarValue::Boolean(_) | ScalarValue::Null) => {}
+            OpType::Make(ObjType::Table)
+            | OpType::Increment(_)
+            | OpType::MarkBegin(_)
+            | OpType::MarkEnd(_)
+            | OpType::Put(_) => {
+                return Err(refused(
+                    Problem::UnknownField,
+                    "an operation the case schema does not use (counters, marks, tables or such values)",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A document that would hold `stored_bytes + added_bytes` of changes must stay within [`MAX_DOCUMENT_BYTES`].
+pub fn check_document_size(stored_bytes: usize, added_bytes: usize) -> Result<(), ValidationError> {
+    if stored_bytes.saturating_add(added_bytes) > MAX_DOCUMENT_BYTES {
+        return Err(refused(
+            Problem::TooLarge,
+            &format!("a case document holds at most {MAX_DOCUMENT_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// The type of the first chunk of `data`, the chunk, and what follows it. Only change and document chunks are
+/// accepted.
+fn split_chunk(data: &[u8]) -> Result<(u8, &[u8], &[u8]), ValidationError> {
+    let malformed = || refused(Problem::Malformed, "the change data is not a sequence of changes");
+    if data.len() < HEADER_BYTES || data[..4] != MAGIC_BYTES {
+        return Err(malformed());
+    }
+    let chunk_type = data[8];
+    if chunk_type != CHUNK_TYPE_CHANGE && chunk_type != CHUNK_TYPE_DOCUMENT {
+        return Err(refused(
+            Problem::Malformed,
+            "a device sends changes or documents, not compressed changes or bundles",
+        ));
+    }
+    let (length, length_bytes) = leb128(&data[HEADER_BYTES..]).ok_or_else(malformed)?;
+    let end = usize::try_from(length)
+        .ok()
+        .and_then(|length| length.checked_add(HEADER_BYTES + length_bytes))
+        .filter(|end| *end <= data.len())
+        .ok_or_else(malformed)?;
+    let (chunk, rest) = data.split_at(end);
+    Ok((chunk_type, chunk, rest))
+}
+
+/// The length of a chunk's header: the fixed part and the length of the data.
+fn header_len(chunk: &[u8]) -> usize {
+    HEADER_BYTES + leb128(&chunk[HEADER_BYTES..]).map_or(0, |(_, used)| used)
+}
+
+/// An unsigned LEB128 number and how many bytes it took; `None` when it does not fit a u64 or runs off the end.
+fn leb128(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().enumerate().take(10) {
+        let bits = u64::from(byte & 0x7f);
+        value |= bits.checked_shl(7 * i as u32)?;
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+fn refused(problem: Problem, message: &str) -> ValidationError {
+    ValidationError::new("changes", problem, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, Automerge, ExpandedChange, ROOT};
+
+    use super::*;
+
+    fn doc_with(f: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) -> Automerge {
+        let mut doc = Automerge::new().with_actor(ActorId::from([1; 16].as_slice()));
+        let mut tx = doc.transaction();
+        f(&mut tx);
+        tx.commit();
+        doc
+    }
+
+    fn bytes_of(doc: &Automerge) -> Vec<u8> {
+        doc.get_changes(&[])
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn what_automerge_writes_for_a_case_passes() {
+        let doc = doc_with(|tx| {
+            tx.put(ROOT, "tenant", "t").expect("put");
+            let notes = tx.put_object(ROOT, "notes", ObjType::Text).expect("put");
+            tx.splice_text(&notes, 0, 0, "Synthetic note").expect("splice");
+            tx.delete(ROOT, "tenant").expect("delete");
+        });
+        let bytes = bytes_of(&doc);
+        assert_eq!(check([bytes.as_slice()]).expect("valid").len(), 1);
+    }
+
+    #[test]
+    fn a_counter_a_float_or_a_mark_is_refused() {
+        for doc in [
+            doc_with(|tx| tx.put(ROOT, "n", ScalarValue::counter(1)).expect("put")),
+            doc_with(|tx| tx.put(ROOT, "n", 1.5_f64).expect("put")),
+            doc_with(|tx| {
+                tx.put_object(ROOT, "t", ObjType::Table).expect("put");
+            }),
+        ] {
+            let error = check([bytes_of(&doc).as_slice()]).expect_err("refused");
+            assert_eq!(error.problem, Problem::UnknownField);
+        }
+    }
+
+    /// The 0.12 bug: a delete of key `a` with an empty predecessor list is applied, and rebuilding the change then
+    /// panics with MissingOps. This is the minimal reproduction written down for automerge.
+    #[test]
+    fn a_delete_without_a_predecessor_is_refused() {
+        let base = doc_with(|tx| tx.put(ROOT, "a", 1_i64).expect("put"));
+        let json = serde_json::json!({
+            "ops": [{"action": "del", "obj": "_root", "key": "a", "pred": []}],
+            "actor": "02020202020202020202020202020202",
+            "seq": 1, "startOp": 2, "time": 0, "message": null,
+            "deps": [base.get_heads()[0].to_string()],
+        });
+        let change = Change::from(serde_json::from_value::<ExpandedChange>(json).expect("a change"));
+        let error = check([change.raw_bytes()]).expect_err("refused");
+        assert_eq!(
+            (error.problem, error.message.as_str()),
+            (Problem::Malformed, "a delete must name what it deletes")
+        );
+    }
+
+    #[test]
+    fn a_saved_document_passes_with_its_changes_checked() {
+        let doc = doc_with(|tx| tx.put(ROOT, "a", "x".repeat(1_000)).expect("put"));
+        assert_eq!(check([doc.save().as_slice()]).expect("a document").len(), 1);
+        let counter = doc_with(|tx| tx.put(ROOT, "n", ScalarValue::counter(1)).expect("put"));
+        assert_eq!(
+            check([counter.save().as_slice()]).expect_err("a counter").problem,
+            Problem::UnknownField
+        );
+    }
+
+    #[test]
+    fn a_document_that_inflates_without_bound_is_refused() {
+        // A long run of one character compresses about a thousandfold.
+        let doc = doc_with(|tx| {
+            let text = tx.put_object(ROOT, "t", ObjType::Text).expect("put");
+            tx.splice_text(&text, 0, 0, &"x".repeat(40_000)).expect("splice");
+        });
+        let saved = doc.save();
+        let payload = &saved[header_len(&saved)..];
+        assert!(check_inflation(payload, MAX_INFLATED_BYTES).is_ok());
+        assert_eq!(
+            check_inflation(payload, 1_000).expect_err("over").problem,
+            Problem::TooLarge
+        );
+    }
+
+    #[test]
+    fn compressed_changes_and_garbage_are_refused() {
+        let doc = doc_with(|tx| tx.put(ROOT, "a", "x".repeat(1_000)).expect("put"));
+        let mut change = doc.get_changes(&[]).remove(0);
+        let compressed = change.bytes().to_vec();
+        assert!(check([compressed.as_slice()]).is_err(), "a compressed change");
+        assert!(check([[0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1, 0xff].as_slice()]).is_err());
+        assert!(check([b"not a change".as_slice()]).is_err());
+    }
+
+    #[test]
+    fn a_change_of_too_many_operations_is_refused() {
+        // One splice writes an operation per character.
+        let doc = doc_with(|tx| {
+            let text = tx.put_object(ROOT, "t", ObjType::Text).expect("put");
+            tx.splice_text(&text, 0, 0, &"x".repeat(MAX_CHANGE_OPS))
+                .expect("splice");
+        });
+        assert_eq!(
+            check([bytes_of(&doc).as_slice()]).expect_err("big").problem,
+            Problem::TooLarge
+        );
+    }
+
+    #[test]
+    fn the_document_size_is_bounded() {
+        assert!(check_document_size(MAX_DOCUMENT_BYTES - 10, 10).is_ok());
+        assert_eq!(
+            check_document_size(MAX_DOCUMENT_BYTES, 1)
+                .expect_err("too big")
+                .problem,
+            Problem::TooLarge
+        );
+    }
+}

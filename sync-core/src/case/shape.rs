@@ -1,0 +1,538 @@
+//! The case document's shape: the keys and value types schema version 1 defines, checked on the raw automerge
+//! document before anything else reads it.
+//!
+//! A device is untrusted input. autosurgeon ignores keys it does not know, so without this check a change could
+//! hide data under a key (`probe_hidden`) that the typed case, the projections and the art. 15 export never see,
+//! or nest maps hundreds deep under it. [`check`] refuses every key the schema does not define, every value of the
+//! wrong type, and every string, text, map or list over its bound.
+//!
+//! The walk keeps its own stack, so no document can exhaust the thread's. Its depth is bounded by the shape
+//! itself (the deepest path, `contacts.<id>.ors.entry.items.items.<n>`, is seven levels), because a value that
+//! is not what the shape expects is refused without looking inside it. Every concurrent value of a key is
+//! checked, not only the one automerge shows: a conflict's other values are shown to a person as well.
+
+use automerge::{Automerge, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Value};
+
+use crate::validation::{Problem, ValidationError};
+
+use super::validate::{MAX_LINE_CHARS, MAX_TEXT_CHARS};
+
+/// The most entries of any map keyed by id (contacts, goals, courses, …): years of weekly visits fit easily.
+pub const MAX_MAP_ENTRIES: usize = 10_000;
+/// The most items of any list (the workers at a contact, the goals worked on).
+pub const MAX_LIST_ITEMS: usize = 1_000;
+/// The longest id used as a map key, in bytes (a UUID is 36).
+pub const MAX_KEY_BYTES: usize = 64;
+/// A single-line string, in UTF-8 bytes: four bytes for each allowed character. [`super::validate`] then counts
+/// the characters themselves.
+const LINE_BYTES: usize = MAX_LINE_CHARS * 4;
+/// A free text, in UTF-8 bytes (automerge counts text in bytes here, see the workspace's `utf8-indexing`).
+const TEXT_BYTES: usize = MAX_TEXT_CHARS * 4;
+
+/// What one value must be.
+#[derive(Debug)]
+pub enum Shape {
+    /// A scalar string of at most this many bytes.
+    Str(usize),
+    /// A signed or unsigned integer that fits an `i64`.
+    Int,
+    Bool,
+    /// An automerge Text of at most this many bytes.
+    Text(usize),
+    /// Null, or the inner shape (autosurgeon writes `None` as null).
+    Nullable(&'static Shape),
+    /// A map with exactly these fields.
+    Record(&'static [Field]),
+    /// An enum as autosurgeon writes it: one of the unit variants as a string, or a map holding exactly one of
+    /// the struct variants.
+    Tagged {
+        units: &'static [&'static str],
+        variants: &'static [Field],
+    },
+    /// A map from ids to values of one shape.
+    MapOf(&'static Shape),
+    /// A list of values of one shape.
+    ListOf(&'static Shape),
+}
+
+/// One key of a [`Shape::Record`].
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub shape: Shape,
+    /// Fields added after the first documents were written may be absent (they read as `None`).
+    pub required: bool,
+}
+
+const fn field(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: true,
+    }
+}
+
+/// A field newer than the first documents: absent reads as `None`.
+const fn added(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: false,
+    }
+}
+
+const LINE: Shape = Shape::Str(LINE_BYTES);
+const LONG: Shape = Shape::Str(TEXT_BYTES);
+const OPT_LINE: Shape = Shape::Nullable(&LINE);
+const OPT_INT: Shape = Shape::Nullable(&Shape::Int);
+
+/// Who marked an entry as made in error, when and why (see [`super::model::ErrorMark`]).
+const ERROR_MARK: Shape = Shape::Nullable(&Shape::Record(&[
+    field("by", LINE),
+    field("at_ms", Shape::Int),
+    field("reason", LINE),
+]));
+
+const ENTRY: Shape = Shape::Tagged {
+    units: &["skipped"],
+    variants: &[
+        field(
+            "items",
+            Shape::Record(&[field("items", Shape::ListOf(&Shape::Int))]),
+        ),
+        field("paper_total", Shape::Record(&[field("total_mm", Shape::Int)])),
+    ],
+};
+
+const RATING: Shape = Shape::Nullable(&Shape::Record(&[
+    field("instrument", LINE),
+    field("entry", ENTRY),
+    field("rater", LINE),
+]));
+
+const GOAL: Shape = Shape::Record(&[
+    field("title", LINE),
+    field("level", LINE),
+    field("parent", OPT_LINE),
+    field("goal_type", LINE),
+    field("status", LINE),
+    field("target_date", OPT_LINE),
+    field("created_ms", Shape::Int),
+    added("entered_in_error", ERROR_MARK),
+]);
+
+const COURSE: Shape = Shape::Record(&[
+    field("service", LINE),
+    field("legal_basis", LINE),
+    field("start", LINE),
+    field("planned_end", OPT_LINE),
+    field("end", OPT_LINE),
+    field("end_reason", OPT_LINE),
+    field("granted_minutes_per_week", Shape::Int),
+    field(
+        "approval",
+        Shape::Record(&[
+            field("state", LINE),
+            field("by", OPT_LINE),
+            field("at_ms", OPT_INT),
+        ]),
+    ),
+    added("entered_in_error", ERROR_MARK),
+]);
+
+const CONTACT: Shape = Shape::Record(&[
+    field("kind", LINE),
+    field("start_ms", Shape::Int),
+    field("duration_minutes", Shape::Int),
+    field("course", OPT_LINE),
+    field("workers", Shape::ListOf(&LINE)),
+    field("notes", Shape::Text(TEXT_BYTES)),
+    field("goals", Shape::ListOf(&LINE)),
+    field("ors", RATING),
+    field("srs", RATING),
+    field("recorded_by", LINE),
+    added("entered_in_error", ERROR_MARK),
+]);
+
+const FOLLOW_UP: Shape = Shape::Record(&[
+    field("due", LINE),
+    field("purpose", LONG),
+    field("done", Shape::Bool),
+    added("entered_in_error", ERROR_MARK),
+]);
+
+const OUTCOME: Shape = Shape::Record(&[
+    field("kind", LINE),
+    field("date", LINE),
+    field("note", LONG),
+    added("entered_in_error", ERROR_MARK),
+]);
+
+/// The whole case document, schema version 1: [`super::model::Case`] as autosurgeon writes it.
+pub const CASE: Shape = Shape::Record(&[
+    field("schema", Shape::Int),
+    field("tenant", LINE),
+    field("team", LINE),
+    field(
+        "citizen",
+        Shape::Record(&[
+            field("display_name", LINE),
+            field("reference", LINE),
+            field("birth_year", OPT_INT),
+        ]),
+    ),
+    field("tovholder", OPT_LINE),
+    field("workers", Shape::MapOf(&LINE)),
+    field(
+        "plan",
+        Shape::Record(&[
+            field("purpose", LONG),
+            field("own_goal", Shape::Text(TEXT_BYTES)),
+            field("goals", Shape::MapOf(&GOAL)),
+        ]),
+    ),
+    field("courses", Shape::MapOf(&COURSE)),
+    field("contacts", Shape::MapOf(&CONTACT)),
+    field("follow_ups", Shape::MapOf(&FOLLOW_UP)),
+    field("outcomes", Shape::MapOf(&OUTCOME)),
+]);
+
+/// Checks that `doc` has exactly the shape of a case document; the first problem found is returned, naming the
+/// path (never a value: the message may reach a log).
+pub fn check(doc: &Automerge) -> Result<(), ValidationError> {
+    check_shape(doc, &CASE)
+}
+
+/// Checks `doc` against any root shape (the tests use small ones).
+pub fn check_shape(doc: &Automerge, root: &'static Shape) -> Result<(), ValidationError> {
+    // Each entry is an object still to look inside: its id, what it must hold, and its path.
+    let mut pending: Vec<(ObjId, &'static Shape, String)> = vec![(ROOT, root, String::new())];
+    while let Some((obj, shape, path)) = pending.pop() {
+        match shape {
+            Shape::Record(fields) => {
+                check_record(doc, &obj, fields, &path, &mut pending)?;
+            }
+            Shape::Tagged { variants, .. } => {
+                let mut keys = doc.keys(&obj);
+                let (Some(key), None) = (keys.next(), keys.next()) else {
+                    return Err(wrong(&path, "must hold exactly one variant"));
+                };
+                let variant = variants
+                    .iter()
+                    .find(|variant| variant.name == key)
+                    .ok_or_else(|| unknown_field(&join(&path, &key)))?;
+                each_value(
+                    doc,
+                    &obj,
+                    Prop::Map(key.clone()),
+                    &variant.shape,
+                    &join(&path, &key),
+                    &mut pending,
+                )?;
+            }
+            Shape::MapOf(value) => {
+                if doc.length(&obj) > MAX_MAP_ENTRIES {
+                    return Err(too_large(&path, &format!("more than {MAX_MAP_ENTRIES} entries")));
+                }
+                for key in doc.keys(&obj) {
+                    if !is_id(&key) {
+                        return Err(wrong(&path, "holds a key that is not an id"));
+                    }
+                    let child = join(&path, &key);
+                    each_value(doc, &obj, Prop::Map(key), value, &child, &mut pending)?;
+                }
+            }
+            Shape::ListOf(item) => {
+                let len = doc.length(&obj);
+                if len > MAX_LIST_ITEMS {
+                    return Err(too_large(&path, &format!("more than {MAX_LIST_ITEMS} items")));
+                }
+                for index in 0..len {
+                    let child = format!("{path}[{index}]");
+                    each_value(doc, &obj, Prop::Seq(index), item, &child, &mut pending)?;
+                }
+            }
+            // Scalars and texts are checked where they are found, in `check_value`.
+            Shape::Str(_) | Shape::Int | Shape::Bool | Shape::Text(_) | Shape::Nullable(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_record(
+    doc: &Automerge,
+    obj: &ObjId,
+    fields: &'static [Field],
+    path: &str,
+    pending: &mut Vec<(ObjId, &'static Shape, String)>,
+) -> Result<(), ValidationError> {
+    for key in doc.keys(obj) {
+        if !fields.iter().any(|field| field.name == key) {
+            return Err(unknown_field(&join(path, &key)));
+        }
+    }
+    for field in fields {
+        let child = join(path, field.name);
+        let present = doc.get(obj, field.name).ok().flatten().is_some();
+        if !present {
+            if field.required {
+                return Err(ValidationError::new(child, Problem::Missing, "is missing"));
+            }
+            continue;
+        }
+        each_value(
+            doc,
+            obj,
+            Prop::Map(field.name.to_owned()),
+            &field.shape,
+            &child,
+            pending,
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks every concurrent value at `prop` of `obj`.
+fn each_value(
+    doc: &Automerge,
+    obj: &ObjId,
+    prop: Prop,
+    shape: &'static Shape,
+    path: &str,
+    pending: &mut Vec<(ObjId, &'static Shape, String)>,
+) -> Result<(), ValidationError> {
+    let values = doc
+        .get_all(obj, prop)
+        .map_err(|_| wrong(path, "cannot be read"))?;
+    for (value, id) in values {
+        check_value(doc, &value, id, shape, path, pending)?;
+    }
+    Ok(())
+}
+
+fn check_value(
+    doc: &Automerge,
+    value: &Value<'_>,
+    id: ObjId,
+    shape: &'static Shape,
+    path: &str,
+    pending: &mut Vec<(ObjId, &'static Shape, String)>,
+) -> Result<(), ValidationError> {
+    match (shape, value) {
+        (Shape::Nullable(_), Value::Scalar(s)) if matches!(s.as_ref(), ScalarValue::Null) => Ok(()),
+        (Shape::Nullable(inner), _) => check_value(doc, value, id, inner, path, pending),
+        (Shape::Str(max), Value::Scalar(s)) => match s.as_ref() {
+            ScalarValue::Str(text) if text.len() <= *max => Ok(()),
+            ScalarValue::Str(_) => Err(too_long(path, *max)),
+            _ => Err(wrong(path, "must be a string")),
+        },
+        (Shape::Tagged { units, .. }, Value::Scalar(s)) => match s.as_ref() {
+            ScalarValue::Str(text) if units.contains(&text.as_str()) => Ok(()),
+            _ => Err(wrong(path, "is not a known variant")),
+        },
+        (Shape::Int, Value::Scalar(s)) => match s.as_ref() {
+            ScalarValue::Int(_) => Ok(()),
+            ScalarValue::Uint(u) if i64::try_from(*u).is_ok() => Ok(()),
+            _ => Err(wrong(path, "must be an integer")),
+        },
+        (Shape::Bool, Value::Scalar(s)) => match s.as_ref() {
+            ScalarValue::Boolean(_) => Ok(()),
+            _ => Err(wrong(path, "must be true or false")),
+        },
+        (Shape::Text(max), Value::Object(ObjType::Text)) => {
+            if doc.length(&id) > *max {
+                return Err(too_long(path, *max));
+            }
+            // Text may hold block markers (maps inside the text); the schema has none. (`spans` would hydrate a
+            // block, recursively, before it could be refused; the items are looked at one by one instead.)
+            if doc
+                .list_range(&id, ..)
+                .any(|item| !matches!(item.value, automerge::ValueRef::Scalar(_)))
+            {
+                return Err(wrong(path, "must be plain text"));
+            }
+            Ok(())
+        }
+        (Shape::Record(_) | Shape::Tagged { .. } | Shape::MapOf(_), Value::Object(ObjType::Map))
+        | (Shape::ListOf(_), Value::Object(ObjType::List)) => {
+            pending.push((id, shape, path.to_owned()));
+            Ok(())
+        }
+        _ => Err(wrong(path, "has the wrong type")),
+    }
+}
+
+/// Ids used as map keys: UUIDs and the server's user ids, `[A-Za-z0-9_-]`, at most [`MAX_KEY_BYTES`].
+fn is_id(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= MAX_KEY_BYTES
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn unknown_field(path: &str) -> ValidationError {
+    ValidationError::new(path, Problem::UnknownField, "is not part of the case schema")
+}
+
+fn wrong(path: &str, message: &str) -> ValidationError {
+    ValidationError::new(path, Problem::Malformed, message)
+}
+
+fn too_long(path: &str, max_bytes: usize) -> ValidationError {
+    ValidationError::new(path, Problem::TooLong, format!("longer than {max_bytes} bytes"))
+}
+
+fn too_large(path: &str, message: &str) -> ValidationError {
+    ValidationError::new(path, Problem::TooLarge, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, ObjType};
+
+    use super::*;
+    use crate::case::{Case, CaseDocument, Citizen};
+
+    fn case_doc() -> Automerge {
+        let citizen = Citizen {
+            display_name: "Synthetic".into(),
+            reference: "ref".into(),
+            birth_year: Some(1980),
+        };
+        CaseDocument::create(
+            ActorId::from([1; 16].as_slice()),
+            &Case::new("t", "team", citizen),
+            1,
+        )
+        .expect("a valid case")
+        .into_automerge()
+    }
+
+    fn edit(doc: &mut Automerge, f: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) {
+        let mut tx = doc.transaction();
+        f(&mut tx);
+        tx.commit();
+    }
+
+    #[test]
+    fn a_case_the_model_writes_has_the_shape() {
+        assert_eq!(check(&case_doc()), Ok(()));
+    }
+
+    #[test]
+    fn a_key_the_schema_does_not_define_is_refused_by_its_path() {
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| tx.put(ROOT, "probe_hidden", "x").expect("put"));
+        let error = check(&doc).expect_err("unknown key");
+        assert_eq!(
+            (error.field.as_str(), error.problem),
+            ("probe_hidden", Problem::UnknownField)
+        );
+    }
+
+    #[test]
+    fn nesting_hundreds_deep_is_refused_without_recursion() {
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| {
+            let mut obj = tx.put_object(ROOT, "deep", ObjType::Map).expect("put");
+            for _ in 0..10_000 {
+                obj = tx.put_object(&obj, "d", ObjType::Map).expect("put");
+            }
+        });
+        assert_eq!(check(&doc).expect_err("deep").problem, Problem::UnknownField);
+        // Under a known key the first level of the wrong type stops the walk.
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| {
+            let citizen = tx.get(ROOT, "citizen").expect("get").expect("citizen").1;
+            let mut obj = tx
+                .put_object(&citizen, "display_name", ObjType::Map)
+                .expect("put");
+            for _ in 0..10_000 {
+                obj = tx.put_object(&obj, "d", ObjType::Map).expect("put");
+            }
+        });
+        let error = check(&doc).expect_err("wrong type");
+        assert_eq!(
+            (error.field.as_str(), error.problem),
+            ("citizen.display_name", Problem::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_losing_concurrent_value_is_checked_too() {
+        let base = case_doc();
+        let mut left = base.fork().with_actor(ActorId::from([2; 16].as_slice()));
+        let mut right = base.fork().with_actor(ActorId::from([3; 16].as_slice()));
+        edit(&mut left, |tx| tx.put(ROOT, "team", "team-b").expect("put"));
+        edit(&mut right, |tx| tx.put(ROOT, "team", 7_i64).expect("put"));
+        left.merge(&mut right).expect("merge");
+        assert_eq!(check(&left).expect_err("a number as team").field, "team");
+    }
+
+    #[test]
+    fn oversized_strings_and_maps_are_refused() {
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| {
+            tx.put(ROOT, "tenant", "x".repeat(LINE_BYTES + 1)).expect("put")
+        });
+        assert_eq!(check(&doc).expect_err("long").problem, Problem::TooLong);
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| {
+            let workers = tx.get(ROOT, "workers").expect("get").expect("workers").1;
+            tx.put(&workers, "not an id!", "Anna").expect("put");
+        });
+        assert_eq!(check(&doc).expect_err("bad key").field, "workers");
+    }
+
+    #[test]
+    fn a_missing_required_field_is_named() {
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| tx.delete(ROOT, "outcomes").expect("delete"));
+        let error = check(&doc).expect_err("missing");
+        assert_eq!(
+            (error.field.as_str(), error.problem),
+            ("outcomes", Problem::Missing)
+        );
+    }
+
+    #[test]
+    fn an_enum_holds_one_known_variant() {
+        let mut doc = case_doc();
+        edit(&mut doc, |tx| {
+            let contacts = tx.get(ROOT, "contacts").expect("get").expect("contacts").1;
+            let contact = tx.put_object(&contacts, "c1", ObjType::Map).expect("put");
+            for (key, value) in [("kind", "home_visit"), ("recorded_by", "w")] {
+                tx.put(&contact, key, value).expect("put");
+            }
+            for key in ["start_ms", "duration_minutes"] {
+                tx.put(&contact, key, 1_i64).expect("put");
+            }
+            for key in ["course", "srs"] {
+                tx.put(&contact, key, ScalarValue::Null).expect("put");
+            }
+            for key in ["workers", "goals"] {
+                tx.put_object(&contact, key, ObjType::List).expect("put");
+            }
+            tx.put_object(&contact, "notes", ObjType::Text).expect("put");
+            let ors = tx.put_object(&contact, "ors", ObjType::Map).expect("put");
+            tx.put(&ors, "instrument", "ors").expect("put");
+            tx.put(&ors, "rater", "citizen").expect("put");
+            let entry = tx.put_object(&ors, "entry", ObjType::Map).expect("put");
+            tx.put(&entry, "bogus", 1_i64).expect("put");
+        });
+        assert_eq!(
+            check(&doc).expect_err("unknown variant").field,
+            "contacts.c1.ors.entry.bogus"
+        );
+    }
+}
