@@ -35,10 +35,14 @@ pub enum Action {
     Revoke,
     /// A used refresh token was presented again; the device was revoked.
     RefreshReuse,
+    /// A user's lockout was cleared (by an admin, or at the server's console).
+    Unblock,
+    /// A user was created at the server's console.
+    CreateUser,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::Login,
         Action::LoginFailed,
         Action::Read,
@@ -50,6 +54,8 @@ impl Action {
         Action::BreakGlass,
         Action::Revoke,
         Action::RefreshReuse,
+        Action::Unblock,
+        Action::CreateUser,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +71,8 @@ impl Action {
             Action::BreakGlass => "break_glass",
             Action::Revoke => "revoke",
             Action::RefreshReuse => "refresh_reuse",
+            Action::Unblock => "unblock",
+            Action::CreateUser => "create_user",
         }
     }
 

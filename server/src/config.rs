@@ -26,6 +26,39 @@ pub enum Command {
     /// Work with the access log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Unblock a user or create an admin, directly in the database: the way back in when the only admin is
+    /// locked out. Written to the access log.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// `tovholder users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Clear a user's lockout (after three failed logins within a day).
+    Unblock(UserArgs),
+    /// Create an admin of a municipality. The password is read from TOVHOLDER_NEW_PASSWORD, or else from the
+    /// first line of standard input (never from the command line, where other users could see it).
+    CreateAdmin(UserArgs),
+}
+
+/// Which user, in which database.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// Database, as for `serve`.
+    #[arg(
+        long,
+        env = "TOVHOLDER_DATABASE_URL",
+        default_value = "sqlite:./tovholder.db",
+        hide_env_values = true
+    )]
+    pub database_url: SecretString,
+    /// The municipality's slug, e.g. hoeje-taastrup.
+    #[arg(long)]
+    pub tenant: String,
+    /// The user name.
+    #[arg(long)]
+    pub username: String,
 }
 
 /// `tovholder audit …`.
@@ -190,7 +223,7 @@ mod tests {
     fn parse(args: &[&str]) -> Result<ServeConfig, clap::Error> {
         match Cli::try_parse_from(args)?.command {
             Command::Serve(config) => Ok(*config),
-            Command::Audit(_) => panic!("not serve"),
+            Command::Audit(_) | Command::Users(_) => panic!("not serve"),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod clock;
 pub mod compaction;
 pub mod config;
 pub mod demo;
+pub mod operations;
 pub mod projection;
 pub mod store;
 pub mod sync;

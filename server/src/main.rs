@@ -1,12 +1,14 @@
 //! The `tovholder` binary: parse the configuration, set up logging, serve until SIGTERM or Ctrl-C; or check the
-//! access log's chain (`tovholder audit verify`).
+//! access log's chain (`tovholder audit verify`); or unblock a user or create an admin (`tovholder users …`).
 
 use anyhow::Context;
 use clap::Parser;
 use secrecy::ExposeSecret;
+use secrecy::SecretString;
 use server::app::Application;
 use server::audit::{self, Verification};
-use server::config::{AuditCommand, Cli, Command, ServeConfig};
+use server::config::{AuditCommand, Cli, Command, ServeConfig, UsersCommand};
+use server::operations;
 use server::store::Store;
 
 #[tokio::main]
@@ -16,7 +18,55 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => serve(*config).await,
         Command::Audit(AuditCommand::Verify { database_url }) => verify(database_url.expose_secret()).await,
+        Command::Users(command) => users(command).await,
     }
+}
+
+/// `tovholder users unblock|create-admin`.
+async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    let (UsersCommand::Unblock(args) | UsersCommand::CreateAdmin(args)) = &command;
+    let store = Store::connect(args.database_url.expose_secret())
+        .await
+        .context("cannot open the database")?;
+    store.migrate().await.context("cannot migrate the database")?;
+    let result = match &command {
+        UsersCommand::Unblock(args) => operations::unblock(&store, &args.tenant, &args.username)
+            .await
+            .map(|was_blocked| {
+                let state = if was_blocked {
+                    "unblocked"
+                } else {
+                    "was not blocked; failures cleared"
+                };
+                println!("{} in {}: {state}", args.username, args.tenant);
+            }),
+        UsersCommand::CreateAdmin(args) => {
+            let password = new_password()?;
+            operations::create_admin(&store, &args.tenant, &args.username, &password)
+                .await
+                .map(|user| {
+                    println!(
+                        "created admin {} in {} (id {})",
+                        user.username, args.tenant, user.id
+                    )
+                })
+        }
+    };
+    store.close().await;
+    result.context("the operation was not done")
+}
+
+/// The new password: TOVHOLDER_NEW_PASSWORD, else the first line of standard input.
+fn new_password() -> anyhow::Result<SecretString> {
+    if let Ok(password) = std::env::var("TOVHOLDER_NEW_PASSWORD") {
+        return Ok(SecretString::from(password));
+    }
+    eprintln!("password for the new admin (then Enter):");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
 /// Checks the access log's chain; exits with status 1 when it is broken.

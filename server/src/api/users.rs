@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 
 use super::ApiError;
 use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
 use crate::clock;
 use crate::store::Role;
@@ -32,6 +33,17 @@ pub async fn unblock(
         .filter(|user| user.tenant_id == caller.tenant_id)
         .ok_or(ApiError::NotFound)?;
     state.store.unblock_user(&user.id, clock::now_ms()).await?;
+    let actor = Actor {
+        tenant_id: &caller.tenant_id,
+        user_id: &caller.user_id,
+        device_id: &caller.device_id,
+    };
+    let detail = format!("user={}", user.id);
+    audit::record(
+        &state.store,
+        audit::event(actor, Action::Unblock, None, None, Some(&detail)),
+    )
+    .await?;
     tracing::info!(user.id = %user.id, admin.id = %caller.user_id, "user unblocked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,10 @@ use super::TokenKeys;
 use crate::api::ApiError;
 use crate::store::{Role, Store};
 
-/// An authenticated caller: a valid token whose user is not blocked and whose device is not revoked.
+/// An authenticated caller: a valid token of a user of the tenant, whose device is not revoked.
+///
+/// A lockout (3 failed password logins, DOMAIN.md) stops password logins only: anyone can type a wrong
+/// password for a user, and that must not cut off her phone in the middle of a shift. A lost phone is revoked.
 ///
 /// Handlers take it as an argument; a request without a valid token never reaches them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,13 +34,13 @@ pub async fn authenticate(keys: &TokenKeys, store: &Store, token: &str) -> Resul
         tracing::debug!(%error, "access token refused");
         ApiError::Unauthorized
     })?;
-    // The signature proves we issued the token; the database says whether its user and device may still act, so
-    // blocking a user or revoking a lost phone does not wait for the token to expire.
+    // The signature proves we issued the token; the database says whether its device may still act, so revoking a
+    // lost phone does not wait for the token to expire.
     if !store
         .session_is_active(&claims.tenant, &claims.sub, &claims.device)
         .await?
     {
-        tracing::info!(user.id = %claims.sub, device.id = %claims.device, "token of a blocked user or revoked device");
+        tracing::info!(user.id = %claims.sub, device.id = %claims.device, "token of a revoked device or a user no longer in the tenant");
         return Err(ApiError::Unauthorized);
     }
     let span = tracing::Span::current();

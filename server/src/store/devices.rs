@@ -91,11 +91,12 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Whether a token's (tenant, user, device) may still act: the user exists in that tenant and is not blocked,
-    /// and the device is the user's and not revoked.
+    /// Whether a token's (tenant, user, device) may still act: the user exists in that tenant, and the device is
+    /// the user's and not revoked. A blocked user's devices still act: a lockout stops password logins only
+    /// (issue 11: a stranger typing wrong passwords must not cut off a working phone).
     ///
-    /// Checked on every authenticated request, so blocking a user or revoking a device takes effect before the
-    /// access token expires.
+    /// Checked on every authenticated request, so revoking a device takes effect before the access token
+    /// expires.
     pub async fn session_is_active(
         &self,
         tenant_id: &str,
@@ -104,7 +105,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = "SELECT COUNT(*) FROM users u JOIN devices d ON d.user_id = u.id \
                    WHERE u.id = $1 AND u.tenant_id = $2 AND d.id = $3 AND d.tenant_id = $2 \
-                   AND u.blocked_at IS NULL AND d.revoked_at IS NULL";
+                   AND d.revoked_at IS NULL";
         let count: i64 = on_pool!(self, |pool| {
             sqlx::query_scalar(sql)
                 .bind(user_id)

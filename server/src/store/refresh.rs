@@ -22,7 +22,7 @@ pub enum Rotation {
     Rotated(RefreshOwner),
     /// The token was used before: its device must be revoked (see [`Store::revoke_device`]).
     Reused(RefreshOwner),
-    /// Unknown, expired, or its user is blocked or its device revoked.
+    /// Unknown, expired, or its device revoked. (A lockout does not stop refreshing: it stops password logins.)
     Refused,
 }
 
@@ -41,7 +41,7 @@ struct TokenRow {
 macro_rules! find {
     () => {
         "SELECT r.tenant_id, r.user_id, r.device_id, u.role, r.expires_at, r.used_at, \
-         (u.blocked_at IS NULL AND d.revoked_at IS NULL) AS active \
+         (d.revoked_at IS NULL) AS active \
          FROM refresh_tokens r JOIN users u ON u.id = r.user_id JOIN devices d ON d.id = r.device_id \
          WHERE r.token_hash = $1"
     };

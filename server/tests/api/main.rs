@@ -45,6 +45,7 @@ mod hostile;
 mod hostile_devices;
 mod login;
 mod oidc;
+mod operations;
 mod projections;
 mod refresh;
 mod requests;

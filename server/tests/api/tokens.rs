@@ -13,7 +13,7 @@ both_backends!(
     me_answers_with_the_token_holder,
     requests_without_a_bearer_token_are_refused,
     forged_or_stale_tokens_are_refused,
-    tokens_of_blocked_users_and_revoked_devices_are_refused,
+    tokens_of_revoked_devices_are_refused_and_a_lockout_leaves_logged_in_devices_working,
 );
 
 async fn me_answers_with_the_token_holder(backend: Backend) {
@@ -143,7 +143,9 @@ async fn forged_or_stale_tokens_are_refused(backend: Backend) {
     }
 }
 
-async fn tokens_of_blocked_users_and_revoked_devices_are_refused(backend: Backend) {
+async fn tokens_of_revoked_devices_are_refused_and_a_lockout_leaves_logged_in_devices_working(
+    backend: Backend,
+) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
 
@@ -161,14 +163,41 @@ async fn tokens_of_blocked_users_and_revoked_devices_are_refused(backend: Backen
         "revoked device"
     );
 
-    let lea = app.token_for("hoeje-taastrup", "lea").await;
+    // Anyone can type three wrong passwords for lea (issue 11): that blocks password logins, not her phone.
+    let login = app
+        .login("hoeje-taastrup", "lea", crate::helpers::DEMO_PASSWORD)
+        .await;
+    let lea = login.body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    let refresh = login.body["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
     for _ in 0..3 {
         app.login("hoeje-taastrup", "lea", "wrong").await;
     }
     assert_eq!(
-        app.get("/v1/me", Some(&lea)).await.status,
+        app.login("hoeje-taastrup", "lea", crate::helpers::DEMO_PASSWORD)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED,
-        "blocked user"
+        "the right password is refused while she is blocked"
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&lea)).await.status,
+        StatusCode::OK,
+        "the phone she logged in on keeps working"
+    );
+    let refreshed = app
+        .post_json("/v1/auth/refresh", &json!({ "refresh_token": refresh }))
+        .await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::OK,
+        "and refreshes its token: {}",
+        refreshed.body
     );
 }
 
