@@ -501,3 +501,57 @@ mod session {
         assert_eq!(error(&effects).map(|(code, _)| code), Some(ErrorCode::Malformed));
     }
 }
+
+/// The server purges a document live only when it holds every change the device named for it (issue 11: no
+/// device is told to delete what the server lacks).
+#[test]
+fn the_server_knows_whether_it_holds_everything_a_device_named() {
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    use sync_core::protocol::{Frame, Limits, RateLimit, ServerSession, encode};
+
+    let doc_id = DocumentId::from_bytes([9; 16]);
+    let mut server = Automerge::new().with_actor(automerge::ActorId::from([1; 16].as_slice()));
+    let mut tx = server.transaction();
+    put("a", 1)(&mut tx);
+    tx.commit();
+    let mut session = ServerSession::new("d".into(), Limits::default(), RateLimit::default());
+    let hello = Frame::Hello {
+        client: "test".into(),
+        device: "d".into(),
+        cursor: None,
+        manifest: vec![],
+    };
+    session.handle_frame(&encode(&hello), 0);
+    session.welcome(0, vec![], vec![]);
+    assert!(
+        !session.holds_all_of_peer(doc_id, &server),
+        "not synced on this connection yet"
+    );
+
+    let naming = |heads| Message {
+        heads,
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(Vec::<Vec<u8>>::new()),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    let mut client = server
+        .fork()
+        .with_actor(automerge::ActorId::from([2; 16].as_slice()));
+    session
+        .receive_sync(doc_id, &mut server, naming(client.get_heads()))
+        .expect("applies");
+    assert!(session.holds_all_of_peer(doc_id, &server));
+
+    let mut tx = client.transaction();
+    put("b", 2)(&mut tx);
+    tx.commit();
+    session
+        .receive_sync(doc_id, &mut server, naming(client.get_heads()))
+        .expect("applies");
+    assert!(
+        !session.holds_all_of_peer(doc_id, &server),
+        "the device holds a change the server lacks"
+    );
+}

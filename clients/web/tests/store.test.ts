@@ -67,9 +67,27 @@ describe("EncryptedStore", () => {
     await repo.change<{ n: number }>(id, (d) => {
       d.n = 1;
     });
-    await repo.setAcked(id, ["00"]);
-    await repo.purge(id);
+    await repo.setAcked(id, Automerge.getHeads(repo.get(id)!));
+    expect(await repo.purge(id)).toBe(true);
     const reopened = await Repo.open(store);
     expect(reopened.ids()).toEqual([]);
+  });
+
+  it("keeps a purged document that holds changes the server has not acknowledged", async () => {
+    const u = user();
+    const store = await EncryptedStore.unlock("t", u, "pw", FAST);
+    const repo = await Repo.open(store);
+    const id = newDocumentId();
+    const acked = await repo.change<{ n: number }>(id, (d) => {
+      d.n = 1;
+    });
+    await repo.setAcked(id, Automerge.getHeads(acked));
+    await repo.change<{ n: number }>(id, (d) => {
+      d.n = 2;
+    });
+    expect(await repo.purge(id)).toBe(false);
+    const reopened = await Repo.open(store);
+    expect(reopened.get<{ n: number }>(id)?.n).toBe(2);
+    expect(reopened.pending()).toEqual([id]);
   });
 });

@@ -271,7 +271,7 @@ impl Connection {
                 .can_see(&self.peer.viewer, &doc.to_string())
                 .await?;
             match (known, may_see) {
-                (true, false) => return self.purge(doc, false).await,
+                (true, false) => return self.lose_sight_of(doc).await,
                 (false, false) => return Ok(Vec::new()),
                 (false, true) => {
                     self.visible.insert(doc);

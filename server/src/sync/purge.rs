@@ -64,6 +64,29 @@ impl Connection {
         Ok(self.session.purge(doc, PurgeReason::Unassigned))
     }
 
+    /// Live: the device's user may no longer see `doc`. Purged at once if the server holds every change the device
+    /// told it of on this connection; otherwise (the device may hold changes the server lacks) the case goes into
+    /// the grace like at a Hello: nothing more is pushed, the device's uploads are still taken, and the Purge
+    /// follows the Ack, or comes at its next Hello.
+    pub(super) async fn lose_sight_of(
+        &mut self,
+        doc: DocumentId,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        let holds_all = {
+            let guard = self.service.documents.open(doc).await?;
+            guard
+                .as_ref()
+                .is_some_and(|loaded| self.session.holds_all_of_peer(doc, &loaded.doc))
+        };
+        if holds_all {
+            return self.purge(doc, false).await;
+        }
+        self.visible.remove(&doc);
+        self.grace.insert(doc);
+        tracing::info!(connection.id = self.id, case.id = %doc, "case no longer visible; purge waits for the device's changes");
+        Ok(Vec::new())
+    }
+
     /// After a sync message of a case in the grace: once the server acknowledged the device's changes, purge.
     pub(super) async fn purge_after_ack(
         &mut self,

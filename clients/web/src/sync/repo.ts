@@ -38,6 +38,7 @@ export type RepoEvent =
   | { type: "doc"; id: string; local: boolean }
   | { type: "acked"; id: string }
   | { type: "purged"; id: string }
+  | { type: "purge-deferred"; id: string }
   | { type: "refused"; id: string }
   | { type: "cursor" };
 
@@ -182,12 +183,22 @@ export class Repo {
     this.emit({ type: "refused", id: refusal.doc });
   }
 
-  async purge(id: string): Promise<void> {
+  /**
+   * A Purge (docs/PROTOCOL.md §10): deletes the document with its acked heads and refusal, unless it holds changes
+   * the server has not acknowledged. Those are the worker's unsent work: the document is kept, listed in the next
+   * Hello's manifest, and the server sends the Purge again once it holds them. Returns whether it was deleted.
+   */
+  async purge(id: string): Promise<boolean> {
+    if (this.pending().includes(id)) {
+      this.emit({ type: "purge-deferred", id });
+      return false;
+    }
     await this.persistence.deleteDoc(id);
     this.docs.delete(id);
     this.acked.delete(id);
     this.refusals.delete(id);
     this.emit({ type: "purged", id });
+    return true;
   }
 }
 

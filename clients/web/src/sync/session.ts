@@ -111,11 +111,14 @@ export class SyncSession {
         return this.repo.setAcked(toHex(frame.doc), frame.heads.map(toHex));
       case "Refused":
         return this.onRefused(toHex(frame.doc), frame.reason, frame.message);
-      case "Purge":
-        this.states.delete(toHex(frame.doc));
-        this.catchingUp.delete(toHex(frame.doc));
-        await this.repo.purge(toHex(frame.doc));
+      case "Purge": {
+        const id = toHex(frame.doc);
+        // The document leaves this device, so it is not waited for; but if it holds unsent work it stays (the
+        // repo keeps it) and keeps its sync state, so the changes still go up on this connection.
+        this.catchingUp.delete(id);
+        if (await this.repo.purge(id)) this.states.delete(id);
         return this.maybePersistCursor();
+      }
       case "CaughtUp":
         this.caughtUpCursor = frame.cursor;
         return this.maybePersistCursor();

@@ -125,6 +125,16 @@ impl ServerSession {
         })
     }
 
+    /// Whether the server's `doc` holds every head the peer named for it on this connection: false when the peer
+    /// named a change the server lacks (or refused), or has not synced the document here. The I/O layer purges a
+    /// document live only when this holds, so a device is never told to delete what the server does not have.
+    pub fn holds_all_of_peer(&self, doc_id: DocumentId, doc: &Automerge) -> bool {
+        self.peers
+            .get(&doc_id)
+            .and_then(|peer| peer.state.their_heads.as_deref())
+            .is_some_and(|heads| knows_all(doc, heads))
+    }
+
     /// The changes from [`Self::receive_sync`] passed validation and are durably committed.
     pub fn committed(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
         self.answer(doc_id, doc)
