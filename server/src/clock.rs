@@ -4,6 +4,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the unix epoch, the unit of every timestamp column.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the one place that reads the wall clock"
+)]
 pub fn now_ms() -> i64 {
     // A clock before 1970 or past the year 292 million is not a case worth an error path.
     SystemTime::now()

@@ -34,6 +34,11 @@ enum Cleanup {
     Postgres { admin_url: String, name: String },
 }
 
+// Creating and dropping whole databases is the harness's job, not the store's.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "CREATE and DROP DATABASE for throwaway test databases"
+)]
 impl TestDatabase {
     pub async fn create(backend: Backend) -> TestDatabase {
         match backend {
@@ -72,6 +77,10 @@ impl TestDatabase {
     }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "CREATE and DROP DATABASE for throwaway test databases"
+)]
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Cleanup::Postgres { admin_url, name } = &self.cleanup else {

@@ -49,6 +49,7 @@ mod operations;
 mod projections;
 mod refresh;
 mod requests;
+mod schema;
 mod serve;
 mod served;
 mod store;
