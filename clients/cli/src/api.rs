@@ -1,4 +1,5 @@
-//! The server's HTTP API as the device uses it: password login (which registers this device) and `/v1/me`.
+//! The server's HTTP API as the device uses it: password login (which registers this device), refreshing the
+//! tokens, and `/v1/me`.
 //!
 //! Only plain `http://` servers for now: this build has no TLS backend (see the workspace's reqwest entry). Errors
 //! carry the server's own message from its one error shape, `{"error":{"code","message"}}`, which is safe to show.
@@ -46,8 +47,18 @@ pub struct UserView {
 pub struct LoginAnswer {
     pub access_token: SecretString,
     pub expires_in: u64,
+    /// Exchanged once for new tokens (`POST /v1/auth/refresh`); valid for the maximum offline period.
+    pub refresh_token: SecretString,
     pub device_id: String,
     pub user: UserView,
+}
+
+/// The answer to a refresh: new tokens for the same device; the refresh token presented is used up.
+#[derive(Debug, Deserialize)]
+pub struct RefreshAnswer {
+    pub access_token: SecretString,
+    pub expires_in: u64,
+    pub refresh_token: SecretString,
 }
 
 /// The answer of `/v1/me`.
@@ -116,22 +127,37 @@ async fn answer<T: for<'de> Deserialize<'de>>(response: reqwest::Response) -> Re
     serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected(e.to_string()))
 }
 
-/// `POST /v1/auth/login`: registers a device named `device` and returns an access token for it.
+/// `POST /v1/auth/login`: registers a device named `device` (or continues `device_id`, this profile's device from
+/// an earlier login, if the server still allows it) and returns its tokens.
 pub async fn login(
     server: &str,
     tenant: &str,
     username: &str,
     password: &SecretString,
     device: &str,
+    device_id: Option<&str>,
 ) -> Result<LoginAnswer, ApiError> {
     let body = serde_json::json!({
         "tenant": tenant,
         "username": username,
         "password": password.expose_secret(),
         "device": device,
+        "device_id": device_id,
     });
     let response = client()?
         .post(format!("{}/v1/auth/login", base_url(server)?))
+        .json(&body)
+        .send()
+        .await
+        .map_err(unreachable)?;
+    answer(response).await
+}
+
+/// `POST /v1/auth/refresh`: exchanges the refresh token (once) for a new access token and refresh token.
+pub async fn refresh(server: &str, refresh_token: &SecretString) -> Result<RefreshAnswer, ApiError> {
+    let body = serde_json::json!({ "refresh_token": refresh_token.expose_secret() });
+    let response = client()?
+        .post(format!("{}/v1/auth/refresh", base_url(server)?))
         .json(&body)
         .send()
         .await

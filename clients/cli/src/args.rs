@@ -29,7 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in to a server, register this device and remember both in the profile.
+    /// Log in to a server and remember it in the profile: a new device, or the profile's device again for the same
+    /// user. The login lasts the maximum offline period: tokens are renewed at each sync.
     Login(LoginArgs),
     /// List the caseload: citizen, current course, last contact and FIT alerts.
     Cases,

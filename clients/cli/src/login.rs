@@ -1,8 +1,8 @@
 //! Logging a profile in: ask the server for a token and a device id, and record them in the profile.
 //!
-//! A profile's store belongs to one user on one server. Logging in again as the same user keeps the store (the
-//! server registers a new device, and the documents, acknowledged heads and cursor stay valid: they describe the
-//! server's documents, not the device row). Logging in as someone else is refused while the store holds
+//! A profile's store belongs to one user on one server. Logging in again as the same user keeps the store and
+//! continues the same device (the server registers a new one only if that device was revoked), so the server's
+//! record of which cases the device holds, and the purges it owes, carry over. Logging in as someone else is refused while the store holds
 //! documents, so one worker's caseload never ends up syncing under another's login.
 
 use std::path::Path;
@@ -43,12 +43,18 @@ pub struct LoginInput {
 pub async fn login(dir: &Path, input: LoginInput, now_ms: i64) -> Result<Profile, LoginError> {
     let mut profile = Profile::open(dir)?;
     let server = api::base_url(&input.server)?;
-    if let Some(previous) = profile.settings()
-        && (previous.server != server
+    // The same login again continues this profile's device, so the server's record of what it holds (and owes a
+    // purge) carries over; another login gives up the store first.
+    let mut resume = None;
+    if let Some(previous) = profile.settings() {
+        if previous.server != server
             || previous.tenant_slug != input.tenant
-            || previous.username != input.username)
-    {
-        release_store(&profile, previous).await?;
+            || previous.username != input.username
+        {
+            release_store(&profile, previous).await?;
+        } else {
+            resume = Some(previous.device_id.clone());
+        }
     }
     let answer = api::login(
         &server,
@@ -56,6 +62,7 @@ pub async fn login(dir: &Path, input: LoginInput, now_ms: i64) -> Result<Profile
         &input.username,
         &input.password,
         &input.device_name,
+        resume.as_deref(),
     )
     .await?;
     let expires_ms = i64::try_from(answer.expires_in)
@@ -73,7 +80,7 @@ pub async fn login(dir: &Path, input: LoginInput, now_ms: i64) -> Result<Profile
         device_name: input.device_name,
         token_expires_ms: now_ms.saturating_add(expires_ms),
     };
-    profile.save_login(settings, &answer.access_token)?;
+    profile.save_login(settings, &answer.access_token, Some(&answer.refresh_token))?;
     Ok(profile)
 }
 
@@ -97,4 +104,33 @@ async fn release_store(profile: &Profile, previous: &Settings) -> Result<(), Log
     }
     Store::remove_files(&path).map_err(|source| ProfileError::Io { path, source })?;
     Ok(())
+}
+
+/// Refresh the access token when it has less than this left, so it does not expire during a sync.
+const REFRESH_MARGIN_MS: i64 = 60_000;
+
+/// The access token to connect with: the stored one while it is good for another minute, else a new one,
+/// fetched with the refresh token (which rotates), so a worker does not type the password again within the
+/// maximum offline period. Under the profile's lock, read afresh from disk: two `tov` processes of one profile
+/// never present the same refresh token twice.
+pub async fn fresh_token(dir: &Path, now_ms: i64) -> Result<SecretString, LoginError> {
+    let lock = Profile::open(dir)?.lock()?;
+    let mut profile = Profile::open(dir)?;
+    let settings = profile.logged_in()?.clone();
+    if settings.token_expires_ms.saturating_sub(now_ms) > REFRESH_MARGIN_MS {
+        return Ok(profile.token()?);
+    }
+    let Some(refresh) = profile.refresh_token()? else {
+        // A login of an older tov: the server will say whether the token still works.
+        return Ok(profile.token()?);
+    };
+    let answer = api::refresh(&settings.server, &refresh).await?;
+    let expires_ms = i64::try_from(answer.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
+    profile.save_tokens(
+        &answer.access_token,
+        now_ms.saturating_add(expires_ms),
+        &answer.refresh_token,
+    )?;
+    drop(lock);
+    Ok(answer.access_token)
 }

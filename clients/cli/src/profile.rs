@@ -2,7 +2,9 @@
 //!
 //! A profile is one simulated phone: `--profile DIR` (or `TOV_PROFILE`) picks it, so several devices can run side
 //! by side on one machine. The directory holds `profile.json` (server, user and device ids: nothing secret),
-//! `token` (the access token, readable by the owner only, never printed) and `store.db` (see [`crate::store`]).
+//! `token` and `refresh` (the access and refresh tokens, readable by the owner only, never printed), `lock` (held
+//! while the tokens are refreshed, so two `tov` processes never spend one refresh token twice, which the server
+//! would take for a stolen token) and `store.db` (see [`crate::store`]).
 
 use std::fs;
 use std::io::Write;
@@ -13,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 const SETTINGS_FILE: &str = "profile.json";
 const TOKEN_FILE: &str = "token";
+const REFRESH_FILE: &str = "refresh";
+const LOCK_FILE: &str = "lock";
 const STORE_FILE: &str = "store.db";
 
 /// Why a profile could not be used.
@@ -117,8 +121,57 @@ impl Profile {
         }
     }
 
-    /// Records a login: the token first (owner-only), then the settings, each written whole or not at all.
-    pub fn save_login(&mut self, settings: Settings, token: &SecretString) -> Result<(), ProfileError> {
+    /// The refresh token, if the login left one (profiles of older versions of tov have none).
+    pub fn refresh_token(&self) -> Result<Option<SecretString>, ProfileError> {
+        let path = self.dir.join(REFRESH_FILE);
+        match fs::read_to_string(&path) {
+            Ok(token) => Ok(Some(SecretString::from(token.trim().to_owned()))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ProfileError::Io { path, source }),
+        }
+    }
+
+    /// Takes the profile's lock (released when the file is dropped): one process at a time refreshes its tokens.
+    pub fn lock(&self) -> Result<fs::File, ProfileError> {
+        let path = self.dir.join(LOCK_FILE);
+        let io = |source| ProfileError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
+    /// Records refreshed tokens: the refresh token first (the one on the server is already used up), then the
+    /// access token and its expiry.
+    pub fn save_tokens(
+        &mut self,
+        access: &SecretString,
+        expires_ms: i64,
+        refresh: &SecretString,
+    ) -> Result<(), ProfileError> {
+        write_private(&self.dir.join(REFRESH_FILE), refresh.expose_secret().as_bytes())?;
+        let mut settings = self.logged_in()?.clone();
+        settings.token_expires_ms = expires_ms;
+        self.save_login(settings, access, None)
+    }
+
+    /// Records a login: the tokens first (owner-only), then the settings, each written whole or not at all.
+    pub fn save_login(
+        &mut self,
+        settings: Settings,
+        token: &SecretString,
+        refresh: Option<&SecretString>,
+    ) -> Result<(), ProfileError> {
+        if let Some(refresh) = refresh {
+            write_private(&self.dir.join(REFRESH_FILE), refresh.expose_secret().as_bytes())?;
+        }
         write_private(&self.dir.join(TOKEN_FILE), token.expose_secret().as_bytes())?;
         let json = serde_json::to_vec_pretty(&settings).map_err(|source| ProfileError::Damaged {
             path: self.dir.join(SETTINGS_FILE),
@@ -191,12 +244,18 @@ mod tests {
         let mut profile = Profile::open(dir.path()).expect("opens");
         assert!(profile.logged_in().is_err());
         profile
-            .save_login(settings(), &SecretString::from("secret-token"))
+            .save_login(
+                settings(),
+                &SecretString::from("secret-token"),
+                Some(&SecretString::from("secret-refresh")),
+            )
             .expect("saves");
         let reopened = Profile::open(dir.path()).expect("reopens");
         assert_eq!(reopened.settings(), Some(&settings()));
         assert_eq!(reopened.token().expect("token").expose_secret(), "secret-token");
         let json = fs::read_to_string(dir.path().join(SETTINGS_FILE)).expect("settings file");
-        assert!(!json.contains("secret-token"));
+        assert!(!json.contains("secret-token") && !json.contains("secret-refresh"));
+        let refresh = reopened.refresh_token().expect("reads").expect("a refresh token");
+        assert_eq!(refresh.expose_secret(), "secret-refresh");
     }
 }

@@ -254,3 +254,71 @@ async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
     );
     server.stop().await;
 }
+
+/// What 15 minutes do to the access token: the profile's token is stale and expired.
+fn expire_access_token(dir: &Path) {
+    let mut profile = Profile::open(dir).expect("profile");
+    let mut settings = profile.logged_in().expect("logged in").clone();
+    settings.token_expires_ms = 0;
+    profile
+        .save_login(settings, &secrecy::SecretString::from("expired"), None)
+        .expect("saves");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_token_is_refreshed_silently_and_the_refresh_token_rotates() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    sync(&login_as(&server, "anna", dir.path()).await).await;
+    let refresh = || std::fs::read_to_string(dir.path().join("refresh")).expect("a refresh token");
+    let first = refresh();
+
+    expire_access_token(dir.path());
+    let synced = tov(dir.path(), &["sync"]).await;
+    assert!(synced.status.success(), "no password asked: {}", shown(&synced));
+    let second = refresh();
+    assert_ne!(first, second, "the refresh token rotates");
+    let token = std::fs::read_to_string(dir.path().join("token")).expect("a token");
+    assert_ne!(token.trim(), "expired");
+
+    // The rotated token works the next time, too.
+    expire_access_token(dir.path());
+    let again = tov(dir.path(), &["sync"]).await;
+    assert!(again.status.success(), "{}", shown(&again));
+    assert_ne!(refresh(), second);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Mads's team does not share cases: he holds exactly his assignments.
+    let first = common::login_in(&server, "holstebro", "mads", dir.path()).await;
+    sync(&first).await;
+    let device = first.logged_in().expect("logged in").device_id.clone();
+    let held: Vec<DocumentId> = snapshot(dir.path()).await.into_iter().map(|d| d.0).collect();
+    assert!(held.len() >= 2, "the demo assigns mads cases");
+
+    let again = common::login_in(&server, "holstebro", "mads", dir.path()).await;
+    let settings = again.logged_in().expect("logged in").clone();
+    assert_eq!(settings.device_id, device, "the same device goes on");
+
+    for case in &held[..2] {
+        assert!(
+            server
+                .store
+                .unassign_case(&case.to_string(), &settings.user_id, cli::time::now_ms())
+                .await
+                .expect("store")
+        );
+    }
+    sync(&again).await;
+    sync(&again).await;
+    let left: Vec<DocumentId> = snapshot(dir.path()).await.into_iter().map(|d| d.0).collect();
+    assert!(
+        !left.contains(&held[0]) && !left.contains(&held[1]),
+        "both unassigned cases were purged: {left:?}"
+    );
+    server.stop().await;
+}

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 
-use super::session::{LoginResponse, start_session};
+use super::session::{DeviceChoice, LoginResponse, start_session};
 use super::{ApiError, ApiJson};
 use crate::app::AppState;
 use crate::audit::{self, Action};
@@ -66,5 +66,9 @@ pub async fn login(
         audit::record(&state.store, failed).await?;
         return Err(ApiError::LoginFailed);
     };
-    start_session(&state, user, tenant, device, now).await.map(Json)
+    let choice = DeviceChoice {
+        name: device,
+        resume: None,
+    };
+    start_session(&state, user, tenant, choice, now).await.map(Json)
 }

@@ -22,8 +22,12 @@ pub struct LoginRequest {
     tenant: String,
     username: String,
     password: SecretString,
-    /// A name for this device chosen by the client ("Annas telefon"); a new device is registered per login.
+    /// A name for this device chosen by the client ("Annas telefon").
     device: String,
+    /// The device this client logged in as before. If it is the same user's and not revoked, the login continues
+    /// it (its holdings, so purges, carry over) instead of registering a new device.
+    #[serde(default)]
+    device_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -105,24 +109,49 @@ pub async fn login(
             return Err(ApiError::LoginFailed);
         }
     };
-    start_session(&state, user, tenant, request.device.trim(), now)
-        .await
-        .map(Json)
+    if let Some(id) = &request.device_id {
+        check_length("device_id", id)?;
+    }
+    let device = DeviceChoice {
+        name: request.device.trim(),
+        resume: request.device_id.as_deref(),
+    };
+    start_session(&state, user, tenant, device, now).await.map(Json)
 }
 
-/// After a user proved who they are (password, or an external identity provider): registers the device,
-/// issues the access and refresh tokens, and logs the login.
+/// Which device a login is for: a new one by this name, or the one the client names, if it may go on.
+pub(super) struct DeviceChoice<'a> {
+    pub name: &'a str,
+    pub resume: Option<&'a str>,
+}
+
+/// After a user proved who they are (password, or an external identity provider): registers the device (or
+/// continues the one the client names, when it is this user's and not revoked), issues the access and refresh
+/// tokens, and logs the login.
 pub(super) async fn start_session(
     state: &AppState,
     user: User,
     tenant: Tenant,
-    device_name: &str,
+    choice: DeviceChoice<'_>,
     now: i64,
 ) -> Result<LoginResponse, ApiError> {
-    let device = state
-        .store
-        .register_device(&user.id, &tenant.id, device_name, now)
-        .await?;
+    let resumed = match choice.resume {
+        Some(id) => state
+            .store
+            .device_by_id(id)
+            .await?
+            .filter(|d| d.user_id == user.id && d.tenant_id == tenant.id && d.revoked_at.is_none()),
+        None => None,
+    };
+    let device = match resumed {
+        Some(device) => device,
+        None => {
+            state
+                .store
+                .register_device(&user.id, &tenant.id, choice.name, now)
+                .await?
+        }
+    };
     let subject = Subject {
         user_id: &user.id,
         tenant_id: &tenant.id,

@@ -15,6 +15,7 @@ both_backends!(
     failures_older_than_a_day_do_not_count_towards_a_block,
     a_username_from_another_tenant_cannot_log_in_there,
     each_login_registers_a_new_device,
+    a_login_continues_the_users_own_device_unless_it_was_revoked,
 );
 
 async fn login_returns_a_token_naming_user_tenant_role_and_device(backend: Backend) {
@@ -243,4 +244,44 @@ async fn each_login_registers_a_new_device(backend: Backend) {
         .expect("registered");
     assert_eq!(device.name, "test phone");
     assert_eq!(device.revoked_at, None);
+}
+
+async fn a_login_continues_the_users_own_device_unless_it_was_revoked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let login = |username: &'static str, device_id: Option<String>| {
+        let app = &app;
+        async move {
+            let body = serde_json::json!({
+                "tenant": "holstebro", "username": username, "password": DEMO_PASSWORD,
+                "device": "test phone", "device_id": device_id,
+            });
+            let answer = app.post_json("/v1/auth/login", &body).await;
+            assert_eq!(answer.status, axum::http::StatusCode::OK, "{}", answer.body);
+            answer.body["device_id"].as_str().expect("a device id").to_owned()
+        }
+    };
+    let first = login("lene", None).await;
+    assert_eq!(
+        login("lene", Some(first.clone())).await,
+        first,
+        "her own device goes on"
+    );
+    assert_ne!(
+        login("mads", Some(first.clone())).await,
+        first,
+        "nobody takes over another's device"
+    );
+    assert_ne!(login("lene", Some("no-such-device".into())).await, first);
+    let store = &app.state().store;
+    assert!(
+        store
+            .revoke_device(&first, server::clock::now_ms())
+            .await
+            .expect("store")
+    );
+    assert_ne!(
+        login("lene", Some(first.clone())).await,
+        first,
+        "a revoked device stays revoked"
+    );
 }

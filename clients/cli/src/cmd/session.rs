@@ -70,8 +70,13 @@ pub async fn status(dir: &Path) -> anyhow::Result<()> {
             } else {
                 "expired at"
             };
+            let renewal = if device.profile().refresh_token().ok().flatten().is_some() {
+                "renewed at the next sync, within the maximum offline period"
+            } else {
+                "log in again after that"
+            };
             println!(
-                "Login:     {token} {} (log in again after that)",
+                "Login:     {token} {} ({renewal})",
                 local_minute(s.token_expires_ms)
             );
         }

@@ -60,10 +60,24 @@ pub async fn run_once(profile: &Profile, options: &SyncOptions) -> Result<SyncRe
     result
 }
 
+/// The access token for a connection, refreshed when it is about to expire (see [`crate::login::fresh_token`]).
+async fn fresh_token(profile: &Profile) -> Result<secrecy::SecretString, SyncError> {
+    use crate::api::ApiError;
+    use crate::login::LoginError;
+    crate::login::fresh_token(profile.dir(), crate::time::now_ms())
+        .await
+        .map_err(|error| match error {
+            // Expired, revoked or reused: only a password login helps.
+            LoginError::Api(ApiError::Refused { message, .. }) => SyncError::Unauthorized(message),
+            LoginError::Api(ApiError::Unreachable(message)) => SyncError::Network(message),
+            other => SyncError::Unauthorized(other.to_string()),
+        })
+}
+
 /// Syncs an open device once.
 pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncReport, SyncError> {
     let settings = device.settings()?.clone();
-    let token = device.profile().token()?;
+    let token = fresh_token(device.profile()).await?;
     let mut socket = socket::connect(&settings.server, &token, options.timeout).await?;
     let (mut link, hello) = Link::open(device, &settings.device_id, options.force, false).await?;
     send_all(&mut socket, hello).await?;

@@ -27,7 +27,7 @@ async fn device(dir: &std::path::Path) -> Device {
         token_expires_ms: 0,
     };
     profile
-        .save_login(settings, &SecretString::from("token"))
+        .save_login(settings, &SecretString::from("token"), None)
         .expect("saves");
     Device::open(profile).await.expect("opens")
 }

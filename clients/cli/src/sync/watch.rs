@@ -90,7 +90,9 @@ async fn connection(
     mut stop: Pin<&mut impl Future<Output = ()>>,
 ) -> Result<Finished, (bool, SyncError)> {
     let settings = device.settings().map_err(|e| (false, e.into()))?.clone();
-    let token = device.profile().token().map_err(|e| (false, e.into()))?;
+    let token = super::fresh_token(device.profile())
+        .await
+        .map_err(|e| (false, e))?;
     let mut socket = socket::connect(&settings.server, &token, options.timeout)
         .await
         .map_err(|e| (false, e))?;

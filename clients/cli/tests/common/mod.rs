@@ -108,9 +108,14 @@ impl PausedServer {
 
 /// Logs `user` in with the profile in `dir`, through the library.
 pub async fn login_as(server: &TestServer, user: &str, dir: &Path) -> Profile {
+    login_in(server, TENANT, user, dir).await
+}
+
+/// Logs `user` of `tenant` in with the profile in `dir`, through the library.
+pub async fn login_in(server: &TestServer, tenant: &str, user: &str, dir: &Path) -> Profile {
     let input = LoginInput {
         server: server.url.clone(),
-        tenant: TENANT.to_owned(),
+        tenant: tenant.to_owned(),
         username: user.to_owned(),
         password: SecretString::from(PASSWORD),
         device_name: format!("{user}'s test phone"),

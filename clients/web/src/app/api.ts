@@ -35,7 +35,7 @@ export function syncUrl(api: string): string {
 /** Logs in; throws LoginRefused for an answer other than 200, and a TypeError when the network is unreachable. */
 export async function login(
   api: string,
-  body: { tenant: string; username: string; password: string; device: string },
+  body: { tenant: string; username: string; password: string; device: string; device_id?: string },
 ): Promise<LoginResponse> {
   const response = await fetch(`${api}/v1/auth/login`, {
     method: "POST",

@@ -22,10 +22,13 @@ export type SignInError = "wrong_password" | "refused" | "need_online";
 
 const LAST_USER = "tovholder.lastUser";
 
-/** The last user on this device (tenant and username only), to offer unlocking after a reload. */
-export function lastUser(): { tenant: string; username: string } | null {
+/**
+ * The last user on this device (tenant, username and the server's id of this device: nothing secret), to offer
+ * unlocking after a reload and to continue the same device at the next login.
+ */
+export function lastUser(): { tenant: string; username: string; device_id?: string } | null {
   const raw = localStorage.getItem(LAST_USER);
-  return raw ? (JSON.parse(raw) as { tenant: string; username: string }) : null;
+  return raw ? (JSON.parse(raw) as { tenant: string; username: string; device_id?: string }) : null;
 }
 
 export async function signIn(tenant: string, username: string, password: string): Promise<Running | SignInError> {
@@ -34,7 +37,10 @@ export async function signIn(tenant: string, username: string, password: string)
   let store: EncryptedStore | undefined;
   try {
     const device = `Web ${navigator.platform || "browser"}`;
-    const answer = await login(api, { tenant, username, password, device });
+    // The same user again continues this browser's device, so the server's record of what it holds carries over.
+    const previous = lastUser();
+    const device_id = previous?.tenant === tenant && previous.username === username ? previous.device_id : undefined;
+    const answer = await login(api, { tenant, username, password, device, device_id });
     session = { api, tenant, username, ...answer, access_expires_at_ms: Date.now() + answer.expires_in * 1000 };
   } catch (error) {
     if (error instanceof LoginRefused) return "refused";
@@ -52,7 +58,7 @@ export async function signIn(tenant: string, username: string, password: string)
     store.close();
     return "need_online";
   }
-  localStorage.setItem(LAST_USER, JSON.stringify({ tenant, username }));
+  localStorage.setItem(LAST_USER, JSON.stringify({ tenant, username, device_id: session.device_id }));
   const repo = await Repo.open(store);
   const s = session;
   const st = store;
