@@ -255,6 +255,12 @@ async fn a_phone_obeys_unassignment_and_revocation() {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+    // A revoked phone (lost, stolen) deletes the citizens' cases it held, and its login.
+    assert!(!dir.join("store.db").exists(), "the store is wiped");
+    assert!(
+        !dir.join("token").exists() && !dir.join("refresh").exists(),
+        "the tokens are gone"
+    );
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);
     database.drop_now().await;

@@ -125,6 +125,16 @@ impl Device {
         self.effects[self.connection_start..].contains(&ClientEffect::InSync)
     }
 
+    /// The code of the server's `Error` frame on the current connection, if it sent one.
+    pub fn error_on_this_connection(&self) -> Option<sync_core::protocol::ErrorCode> {
+        self.effects[self.connection_start..]
+            .iter()
+            .find_map(|e| match e {
+                ClientEffect::ServerError { code, .. } => Some(*code),
+                _ => None,
+            })
+    }
+
     /// The server refused the document's changes on the current connection.
     pub fn refused(&self, id: &DocumentId) -> bool {
         self.effects[self.connection_start..]

@@ -131,6 +131,20 @@ impl Profile {
         }
     }
 
+    /// Deletes the access and refresh tokens (a revoked device); the settings stay, so `tov status` still says who
+    /// this profile was.
+    pub fn forget_tokens(&self) -> Result<(), ProfileError> {
+        for name in [TOKEN_FILE, REFRESH_FILE] {
+            let path = self.dir.join(name);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(ProfileError::Io { path, source }),
+            }
+        }
+        Ok(())
+    }
+
     /// Takes the profile's lock (released when the file is dropped): one process at a time refreshes its tokens.
     pub fn lock(&self) -> Result<fs::File, ProfileError> {
         let path = self.dir.join(LOCK_FILE);

@@ -322,3 +322,32 @@ async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_phone_wipes_its_store_also_when_its_token_had_expired() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = login_as(&server, "anna", dir.path()).await;
+    sync(&profile).await;
+    assert!(!snapshot(dir.path()).await.is_empty());
+    let device = profile.logged_in().expect("logged in").device_id.clone();
+    assert!(
+        server
+            .store
+            .revoke_device(&device, cli::time::now_ms())
+            .await
+            .expect("store")
+    );
+    // Offline for a while: the access token ran out, so the refresh is what hears of the revocation.
+    expire_access_token(dir.path());
+    let refused = tov(dir.path(), &["sync"]).await;
+    assert_eq!(refused.status.code(), Some(3), "{}", shown(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("revoked"),
+        "{}",
+        shown(&refused)
+    );
+    assert!(!dir.path().join("store.db").exists(), "the store is wiped");
+    assert!(!dir.path().join("refresh").exists(), "and the login");
+    server.stop().await;
+}

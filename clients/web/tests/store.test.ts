@@ -53,6 +53,18 @@ describe("EncryptedStore", () => {
     db.close();
   });
 
+  it("deletes the whole store of a revoked device", async () => {
+    const u = user();
+    const store = await EncryptedStore.unlock("t", u, "pw", FAST);
+    const repo = await Repo.open(store);
+    await repo.change<{ n: number }>(newDocumentId(), (d) => {
+      d.n = 1;
+    });
+    expect(await EncryptedStore.exists("t", u)).toBe(true);
+    await store.destroy();
+    expect(await EncryptedStore.exists("t", u)).toBe(false);
+  });
+
   it("refuses a wrong password", async () => {
     const u = user();
     (await EncryptedStore.unlock("t", u, "right", FAST)).close();

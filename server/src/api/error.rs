@@ -28,6 +28,10 @@ pub enum ApiError {
     /// No valid access token, or its user or device may no longer act.
     #[error("unauthorized")]
     Unauthorized,
+    /// The caller proved it holds this device's token, and the device was revoked: the client wipes its store
+    /// (a lost phone). Told only to the token's holder, so it reveals nothing to anyone else.
+    #[error("device revoked")]
+    DeviceRevoked,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -57,6 +61,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::LoginFailed | ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::DeviceRevoked => (StatusCode::UNAUTHORIZED, "device_revoked"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Gone(code) => (StatusCode::GONE, code),
@@ -72,6 +77,7 @@ impl ApiError {
             ApiError::BadRequest(message) => message.clone(),
             ApiError::LoginFailed => LOGIN_FAILED.to_owned(),
             ApiError::Unauthorized => "missing, invalid or expired access token".to_owned(),
+            ApiError::DeviceRevoked => "this device was revoked: delete what it holds".to_owned(),
             ApiError::Forbidden => "not allowed".to_owned(),
             ApiError::NotFound => "no such resource".to_owned(),
             ApiError::Gone("checkin_used") => "this link has been used already".to_owned(),

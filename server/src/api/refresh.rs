@@ -77,6 +77,10 @@ pub async fn refresh(
     let owner = match rotation {
         Rotation::Rotated(owner) => owner,
         Rotation::Refused => return Err(ApiError::Unauthorized),
+        Rotation::Revoked(owner) => {
+            tracing::info!(device.id = %owner.device_id, "refresh by a revoked device; it is told to wipe");
+            return Err(ApiError::DeviceRevoked);
+        }
         Rotation::Reused(owner) => {
             revoke_on_reuse(&state, &owner, now).await?;
             return Err(ApiError::Unauthorized);

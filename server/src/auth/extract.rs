@@ -24,6 +24,18 @@ pub struct AuthUser {
     pub token_id: String,
 }
 
+/// Whether `token` is a valid access token of a device that was revoked: then its holder may be told so (the
+/// sync endpoint sends `Error Revoked`, and the client wipes its store), since it proves it holds the device's
+/// token.
+pub async fn is_revoked_device(keys: &TokenKeys, store: &Store, token: &str) -> Result<bool, ApiError> {
+    let Ok(claims) = keys.verify(token) else {
+        return Ok(false);
+    };
+    Ok(store.device_by_id(&claims.device).await?.is_some_and(|device| {
+        device.user_id == claims.sub && device.tenant_id == claims.tenant && device.revoked_at.is_some()
+    }))
+}
+
 /// Checks a bearer token and the session behind it.
 ///
 /// Shared by the [`AuthUser`] extractor and by endpoints that receive the token some other way (a WebSocket

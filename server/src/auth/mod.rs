@@ -7,5 +7,5 @@ pub mod password;
 pub mod refresh;
 pub mod token;
 
-pub use extract::{AuthUser, authenticate};
+pub use extract::{AuthUser, authenticate, is_revoked_device};
 pub use token::{Claims, IssuedToken, Subject, TokenError, TokenKeys};

@@ -22,8 +22,10 @@ pub enum Rotation {
     Rotated(RefreshOwner),
     /// The token was used before: its device must be revoked (see [`Store::revoke_device`]).
     Reused(RefreshOwner),
-    /// Unknown, expired, or its device revoked. (A lockout does not stop refreshing: it stops password logins.)
+    /// Unknown or expired. (A lockout does not stop refreshing: it stops password logins.)
     Refused,
+    /// An unused token of a revoked device: its holder is told to wipe the device.
+    Revoked(RefreshOwner),
 }
 
 #[derive(sqlx::FromRow)]
@@ -102,7 +104,10 @@ impl Store {
         if row.used_at.is_some() {
             return Ok(Rotation::Reused(owner));
         }
-        if row.expires_at <= now || !row.active {
+        if !row.active {
+            return Ok(Rotation::Revoked(owner));
+        }
+        if row.expires_at <= now {
             return Ok(Rotation::Refused);
         }
         let mark = "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2";

@@ -7,17 +7,18 @@
 
 use std::sync::Arc;
 
+use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
 use axum::response::Response;
-use sync_core::protocol::{BEARER_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL};
+use sync_core::protocol::{BEARER_SUBPROTOCOL_PREFIX, ErrorCode, Frame, WEBSOCKET_SUBPROTOCOL, encode};
 
 use super::SyncService;
 use super::connection::{self, Peer};
 use crate::api::ApiError;
 use crate::app::AppState;
-use crate::auth::authenticate;
+use crate::auth::{authenticate, is_revoked_device};
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -31,7 +32,17 @@ pub async fn upgrade(
         .map(str::to_owned)
         .or_else(|| authorization_bearer(&headers))
         .ok_or(ApiError::Unauthorized)?;
-    let user = authenticate(&state.tokens, &state.store, &token).await?;
+    let user = match authenticate(&state.tokens, &state.store, &token).await {
+        Ok(user) => user,
+        // A revoked phone that still holds a valid token is told so in the protocol's own terms, so it wipes its
+        // store (PROTOCOL.md §2); anyone else gets the plain 401.
+        Err(error) if is_revoked_device(&state.tokens, &state.store, &token).await? => {
+            tracing::info!("sync by a revoked device; it is told to wipe");
+            drop(error);
+            return Ok(ws.protocols([WEBSOCKET_SUBPROTOCOL]).on_upgrade(revoked));
+        }
+        Err(error) => return Err(error),
+    };
     let viewer = state
         .store
         .viewer(&user.user_id)
@@ -64,6 +75,16 @@ pub async fn upgrade(
             let tracker = service.connections.clone();
             tracker.track_future(connection::serve(socket, service, peer))
         }))
+}
+
+/// Sends `Error Revoked` and closes.
+async fn revoked(mut socket: WebSocket) {
+    let frame = Frame::Error {
+        code: ErrorCode::Revoked,
+        message: "this device was revoked".into(),
+    };
+    let _ = socket.send(Message::Binary(encode(&frame).into())).await;
+    let _ = socket.send(Message::Close(None)).await;
 }
 
 fn offered_protocols(headers: &HeaderMap) -> Vec<String> {

@@ -129,9 +129,13 @@ async fn unknown_expired_and_revoked_refresh_tokens_are_refused(backend: Backend
         .revoke_device(&owner.device_id, now)
         .await
         .expect("revokes");
+    // Its holder is told why, so the phone wipes what it holds (a lost phone); a stranger's token says nothing.
+    let refused = refresh_with(&app, &refresh_token).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.error_code(), "device_revoked");
     assert_eq!(
-        refresh_with(&app, &refresh_token).await.status,
-        StatusCode::UNAUTHORIZED
+        refresh_with(&app, "not-a-token").await.error_code(),
+        "unauthorized"
     );
 }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use cli::Profile;
 use cli::login::{self, LoginInput};
 use cli::store::{PurgeOutcome, Store};
-use cli::sync::{self, SyncEvent, SyncOptions, SyncReport, WatchEvent};
+use cli::sync::{self, SyncError, SyncEvent, SyncOptions, SyncReport, WatchEvent};
 use cli::time::{local_minute, now_ms};
 use cli::view::short;
 use secrecy::SecretString;
@@ -168,12 +168,32 @@ pub async fn sync(dir: &Path, args: SyncArgs) -> anyhow::Result<()> {
         };
         let result = sync::watch(&device, &options, print_watch_event, stop).await;
         device.close().await;
+        if let Err(SyncError::Revoked(_)) = &result {
+            wipe_revoked(dir)?;
+        }
         return result.context("watch stopped");
     }
     let profile = Profile::open(dir)?;
     profile.logged_in()?;
-    let report = sync::run_once(&profile, &options).await.context("sync failed")?;
+    let result = sync::run_once(&profile, &options).await;
+    if let Err(SyncError::Revoked(_)) = &result {
+        wipe_revoked(dir)?;
+    }
+    let report = result.context("sync failed")?;
     print_report(&report);
+    Ok(())
+}
+
+/// A revoked device (a lost or stolen phone) deletes what it holds of citizens' cases, unsent changes included:
+/// they can no longer reach the server, and keeping them is the risk revocation removes.
+fn wipe_revoked(dir: &Path) -> anyhow::Result<()> {
+    let profile = Profile::open(dir)?;
+    let path = profile.store_path();
+    Store::remove_files(&path).with_context(|| format!("deleting {}", path.display()))?;
+    profile.forget_tokens()?;
+    eprintln!(
+        "This device was revoked: its local store and login were deleted. Log in again to use tov here."
+    );
     Ok(())
 }
 

@@ -67,7 +67,11 @@ async fn fresh_token(profile: &Profile) -> Result<secrecy::SecretString, SyncErr
     crate::login::fresh_token(profile.dir(), crate::time::now_ms())
         .await
         .map_err(|error| match error {
-            // Expired, revoked or reused: only a password login helps.
+            // The device was revoked (a lost phone): the caller wipes the store.
+            LoginError::Api(ApiError::Refused { code, message, .. }) if code == "device_revoked" => {
+                SyncError::Revoked(message)
+            }
+            // Expired or reused: only a password login helps.
             LoginError::Api(ApiError::Refused { message, .. }) => SyncError::Unauthorized(message),
             LoginError::Api(ApiError::Unreachable(message)) => SyncError::Network(message),
             other => SyncError::Unauthorized(other.to_string()),

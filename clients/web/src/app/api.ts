@@ -55,12 +55,24 @@ export interface RefreshResponse {
 }
 
 /** Trades a refresh token for new tokens. The old refresh token is spent, whatever happens next. */
+/** The refresh token's device was revoked (a lost phone): the app deletes what it holds. */
+export class RevokedDevice extends Error {
+  constructor() {
+    super("this device was revoked");
+    this.name = "RevokedDevice";
+  }
+}
+
 export async function refresh(api: string, refreshToken: string): Promise<RefreshResponse> {
   const response = await fetch(`${api}/v1/auth/refresh`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ refresh_token: refreshToken }),
   });
-  if (!response.ok) throw new LoginRefused(response.status);
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { code?: string } } | null;
+    if (body?.error?.code === "device_revoked") throw new RevokedDevice();
+    throw new LoginRefused(response.status);
+  }
   return (await response.json()) as RefreshResponse;
 }

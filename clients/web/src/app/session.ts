@@ -5,9 +5,9 @@
 // token is used once the network returns. The password itself is never stored.
 
 import { EncryptedStore, WrongPassword, type StoredSession } from "../store/idb";
-import { SessionExpired, SyncClient } from "../sync/client";
+import { DeviceRevoked, SessionExpired, SyncClient } from "../sync/client";
 import { Repo } from "../sync/repo";
-import { apiOrigin, login, LoginRefused, refresh, syncUrl } from "./api";
+import { apiOrigin, login, LoginRefused, refresh, RevokedDevice, syncUrl } from "./api";
 
 export interface Running {
   session: StoredSession;
@@ -68,6 +68,14 @@ export async function signIn(tenant: string, username: string, password: string)
     device: s.device_id,
     client: "web/0.1",
   });
+  // A revoked device (lost or stolen) deletes the citizens' cases it holds, unsent changes included: they can no
+  // longer reach the server, and keeping them is the risk revocation removes.
+  const unsubscribe = client.onStatus((status) => {
+    if (status.problem !== "revoked") return;
+    unsubscribe();
+    localStorage.removeItem(LAST_USER);
+    void st.destroy();
+  });
   client.start();
   return { session: s, store, repo, client, accessToken: () => freshToken(s, st) };
 }
@@ -92,6 +100,7 @@ function freshToken(session: StoredSession, store: EncryptedStore): Promise<stri
     } catch (error) {
       // Refused: the maximum offline period passed or the device was revoked; a login is needed. Unreachable:
       // try the old token, the connection fails, and the client retries later.
+      if (error instanceof RevokedDevice) throw new DeviceRevoked();
       if (error instanceof LoginRefused) throw new SessionExpired();
       return session.access_token;
     } finally {

@@ -3,7 +3,7 @@
 // verified offline before anything is decrypted. Record keys hold document ids, which are random and say
 // nothing about the citizen.
 
-import { openDB, type IDBPDatabase } from "idb";
+import { deleteDB, openDB, type IDBPDatabase } from "idb";
 import type { Persistence, Refusal, StoredDoc } from "../sync/repo";
 import { deriveKey, openJson, open as openSealed, randomBytes, seal, sealJson, type Sealed } from "./crypto";
 
@@ -78,6 +78,13 @@ export class EncryptedStore implements Persistence {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Deletes the whole store (a revoked device): documents, unsent changes, session. */
+  async destroy(): Promise<void> {
+    const name = this.db.name;
+    this.db.close();
+    await deleteDB(name);
   }
 
   private async put(name: string, value: unknown) {

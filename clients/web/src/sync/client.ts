@@ -15,6 +15,14 @@ export class SessionExpired extends Error {
   }
 }
 
+/** Thrown by a token provider when the server says this device was revoked: the app wipes its store. */
+export class DeviceRevoked extends Error {
+  constructor() {
+    super("this device was revoked");
+    this.name = "DeviceRevoked";
+  }
+}
+
 export type SyncPhase = "offline" | "connecting" | "syncing" | "saved" | "stopped";
 
 export interface SyncStatus {
@@ -127,6 +135,7 @@ export class SyncClient {
       socket = open(this.options.url, ["tovholder.v1", `bearer.${token}`]);
     } catch (error) {
       if (error instanceof SessionExpired) this.halt("login");
+      else if (error instanceof DeviceRevoked) this.halt("revoked");
       else this.scheduleRetry();
       return;
     } finally {
