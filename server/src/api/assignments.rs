@@ -65,6 +65,10 @@ async fn change(
     if user.role == Role::Admin {
         return Err(ApiError::BadRequest("admins do not hold cases".into()));
     }
+    // A lead gives their team's cases to their own team; handing a case across teams is an admin's decision.
+    if assign && viewer.role == Role::Lead && user.team_id != viewer.team_id {
+        return Err(ApiError::Forbidden);
+    }
     let now = clock::now_ms();
     let changed = if assign {
         store.assign_case(case_id, &user.id, now).await?
@@ -84,16 +88,17 @@ async fn change(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A lead manages their team's cases, an admin the tenant's; a worker none. Another tenant's case, or a missing
-/// one, is simply not manageable: the caller cannot tell the two apart.
+/// A lead manages their own team's cases, an admin the tenant's; a worker none. Seeing a case is not enough: a
+/// lead who sees another team's case (assigned there, or through break-the-glass) does not manage it. Another
+/// tenant's case, or a missing one, is simply not manageable: the caller cannot tell the two apart.
 async fn may_manage(state: &AppState, viewer: &Viewer, case_id: &str) -> Result<bool, ApiError> {
-    Ok(match viewer.role {
-        Role::Worker => false,
-        Role::Lead => state.store.can_see(viewer, case_id).await?,
-        Role::Admin => state
-            .store
-            .load_document(case_id)
-            .await?
-            .is_some_and(|doc| doc.tenant_id == viewer.tenant_id),
-    })
+    let Some(doc) = state.store.load_document(case_id).await? else {
+        return Ok(false);
+    };
+    Ok(doc.tenant_id == viewer.tenant_id
+        && match viewer.role {
+            Role::Worker => false,
+            Role::Lead => viewer.team_id.is_some() && doc.team_id == viewer.team_id,
+            Role::Admin => true,
+        })
 }

@@ -34,17 +34,17 @@ pub fn check(
         }
         let decision_changed = decided(course) && earlier.is_none_or(|e| e.approval != course.approval);
         if decision_changed
-            && !(writer.role == Role::Lead && course.approval.by.as_deref() == Some(&writer.user_id))
+            && !(is_teams_lead(writer, after) && course.approval.by.as_deref() == Some(&writer.user_id))
         {
             return Err(forbidden(
-                "only a team lead decides on a grant, under their own name",
+                "only the case's team lead decides on a grant, under their own name",
             ));
         }
         let raised = earlier.is_some_and(|e| e.granted_minutes_per_week < course.granted_minutes_per_week);
         if raised
             && course.granted_minutes_per_week > limit_minutes
             && course.approval.state == "approved"
-            && writer.role != Role::Lead
+            && !is_teams_lead(writer, after)
         {
             return Err(forbidden(
                 "raising an approved grant above the limit needs a new approval",
@@ -52,6 +52,12 @@ pub fn check(
         }
     }
     Ok(())
+}
+
+/// A lead of the case's own team: a lead who can write the case through an assignment elsewhere does not
+/// decide for another team (issue 11).
+fn is_teams_lead(writer: &Viewer, case: &Case) -> bool {
+    writer.role == Role::Lead && writer.team_id.as_deref() == Some(case.team.as_str())
 }
 
 fn decided(course: &Course) -> bool {
@@ -151,6 +157,19 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_lead_of_another_team_does_not_decide() {
+        let before = case_with(360, "awaiting", None);
+        let approved = case_with(360, "approved", Some("dan"));
+        // Dan leads team Syd and can write the case (assigned to it, say): he still does not decide for its team.
+        let dan = Viewer {
+            team_id: Some("syd".into()),
+            ..viewer(Role::Lead, "dan")
+        };
+        let refusal = check(&dan, Some(&before), &approved, LIMIT).unwrap_err();
+        assert_eq!(refusal.reason, RefusalReason::WriteForbidden);
     }
 
     #[test]

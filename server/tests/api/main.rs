@@ -43,6 +43,7 @@ mod fixtures;
 mod helpers;
 mod hostile;
 mod hostile_devices;
+mod lead_scope;
 mod login;
 mod oidc;
 mod operations;

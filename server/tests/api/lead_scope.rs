@@ -1,0 +1,91 @@
+//! A lead decides for their own team: assigning and unassigning through `/v1/cases/{id}/assignees/{user}`
+//! works on the lead's team's cases and only with the lead's team's workers, whatever else the lead can see.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use secrecy::SecretString;
+use server::auth::password;
+use server::store::User;
+
+use crate::fixtures::{World, Writer};
+use crate::helpers::{Backend, TestApp};
+
+both_backends!(
+    a_lead_manages_only_their_own_teams_cases,
+    a_lead_assigns_only_their_own_teams_workers,
+);
+
+const PASSWORD: &str = "a long enough test password";
+
+async fn a_lead_manages_only_their_own_teams_cases(backend: Backend) {
+    let w = World::new(backend).await;
+    // A Syd case that Nord's lead can see, because it is assigned to her.
+    let mut syd_case = Writer::new(1, &w.north, &w.syd, &w.cy);
+    syd_case.create(w.store(), &[&w.cy, &w.lea]).await;
+    let lea = token(&w, &w.lea).await;
+    let dan = token(&w, &w.dan).await;
+
+    let path = format!("/v1/cases/{}/assignees/{}", syd_case.doc_id, w.cy.id);
+    assert_eq!(send(&w.app, "DELETE", &path, &lea).await, StatusCode::NOT_FOUND);
+    assert!(
+        w.store()
+            .case_assignees(&syd_case.doc_id)
+            .await
+            .expect("store")
+            .contains(&w.cy.id)
+    );
+    // Syd's own lead may.
+    assert_eq!(send(&w.app, "DELETE", &path, &dan).await, StatusCode::NO_CONTENT);
+    assert!(
+        !w.store()
+            .case_assignees(&syd_case.doc_id)
+            .await
+            .expect("store")
+            .contains(&w.cy.id)
+    );
+}
+
+async fn a_lead_assigns_only_their_own_teams_workers(backend: Backend) {
+    let w = World::new(backend).await;
+    let mut nord_case = Writer::new(1, &w.north, &w.nord, &w.anna);
+    nord_case.create(w.store(), &[&w.anna]).await;
+    let lea = token(&w, &w.lea).await;
+    let admin = token(&w, &w.admin).await;
+
+    let to_cy = format!("/v1/cases/{}/assignees/{}", nord_case.doc_id, w.cy.id);
+    assert_eq!(send(&w.app, "PUT", &to_cy, &lea).await, StatusCode::FORBIDDEN);
+    let to_bo = format!("/v1/cases/{}/assignees/{}", nord_case.doc_id, w.bo.id);
+    assert_eq!(send(&w.app, "PUT", &to_bo, &lea).await, StatusCode::NO_CONTENT);
+    // Handing a case across teams is the admin's decision.
+    assert_eq!(send(&w.app, "PUT", &to_cy, &admin).await, StatusCode::NO_CONTENT);
+    let assignees = w.store().case_assignees(&nord_case.doc_id).await.expect("store");
+    assert!(assignees.contains(&w.bo.id) && assignees.contains(&w.cy.id));
+}
+
+/// The World's users never log in with their placeholder hash: give one a real password and log in.
+async fn token(w: &World, user: &User) -> String {
+    let hash = password::hash(&SecretString::from(PASSWORD)).expect("hash");
+    w.store().set_password_hash(&user.id, &hash).await.expect("store");
+    let response = w.app.login("north", &user.username, PASSWORD).await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "login of {}: {:?}",
+        user.username,
+        response.body
+    );
+    response.body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+async fn send(app: &TestApp, method: &str, path: &str, token: &str) -> StatusCode {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("a valid request");
+    app.send(request).await.status
+}
