@@ -34,7 +34,8 @@ impl Connection {
                 .can_see(&self.peer.viewer, &doc_id.to_string())
                 .await?
             {
-                return Ok(self.session.not_found(doc_id));
+                drop(guard);
+                return self.receive_unseen(doc_id, message).await;
             }
             self.visible.insert(doc_id);
         }
@@ -110,6 +111,62 @@ impl Connection {
             return Ok(self.session.reply(doc_id, &loaded.doc));
         }
         self.check_and_commit(doc_id, guard, creating, &received).await
+    }
+
+    /// A document that exists but that the device may not see (another tenant's, another team's) is answered at
+    /// every step as an id nobody has used is: heads are met with an invitation to upload, a request for content
+    /// with `NotFound`, and an upload is checked as a new case would be and refused as one would be. Only an upload
+    /// that a new case would pass is refused where a new one would be taken, with `NotFound`; docs/PROTOCOL.md
+    /// §5.5 says why that one step remains. The changes go to a scratch document and the quarantine, never near
+    /// the stored case, which stays locked by nobody.
+    async fn receive_unseen(
+        &mut self,
+        doc_id: DocumentId,
+        message: sync::Message,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        let offers_content = !message.heads.is_empty();
+        let mut scratch = Automerge::new();
+        let received = match self.session.receive_sync(doc_id, &mut scratch, message) {
+            Ok(received) => received,
+            Err(SessionError::NotOpen) => return Ok(Vec::new()),
+            Err(SessionError::Sync { .. }) => {
+                return Ok(self.session.close(
+                    ErrorCode::Malformed,
+                    "the sync message could not be applied".into(),
+                ));
+            }
+            Err(SessionError::Refused { problem, raw }) => {
+                return self
+                    .refuse_unapplied(doc_id, Refusal::invalid(&problem), &raw)
+                    .await;
+            }
+            Err(SessionError::Panicked { raw }) => {
+                let refusal = Refusal {
+                    reason: RefusalReason::Invalid,
+                    message: "changes: the changes could not be applied".into(),
+                };
+                return self.refuse_unapplied(doc_id, refusal, &raw).await;
+            }
+        };
+        if received.new_changes.is_empty() {
+            return Ok(if offers_content {
+                self.session.reply(doc_id, &scratch)
+            } else {
+                self.session.not_found(doc_id)
+            });
+        }
+        let incoming = Incoming {
+            doc: &scratch,
+            bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+        };
+        let verdict = check_write(&self.peer.viewer, &self.peer.tenant_slug, None, &incoming)
+            .and_then(|case| grants::check(&self.peer.viewer, None, &case, self.service.grant_limit_minutes));
+        let refusal = verdict.err().unwrap_or_else(|| Refusal {
+            reason: RefusalReason::NotFound,
+            message: "no such document".into(),
+        });
+        self.quarantine(doc_id, &refusal, &received.new_changes).await?;
+        Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
     }
 
     /// Checks the merged document and commits it. When another server process committed to the document in the

@@ -20,6 +20,7 @@ both_backends!(
     a_new_case_is_acknowledged_only_once_committed_and_projected,
     reconnect_syncs_only_changed_documents,
     a_case_of_another_tenant_looks_exactly_like_a_missing_one,
+    a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload,
     an_invalid_change_is_quarantined_and_other_documents_carry_on,
     live_changes_reach_a_connected_teammate,
     a_connection_without_a_valid_token_is_refused,
@@ -94,6 +95,18 @@ impl Running {
         self.user(tenant, username).await.team_id.expect("a team")
     }
 
+    /// The heads the store holds for `doc`.
+    async fn stored_heads(&self, doc: DocumentId) -> Vec<automerge::ChangeHash> {
+        let stored = self
+            .state
+            .store
+            .load_document(&doc.to_string())
+            .await
+            .expect("store")
+            .expect("stored");
+        Automerge::load(&stored.bytes).expect("loads").get_heads()
+    }
+
     async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -109,17 +122,17 @@ impl Running {
 }
 
 fn new_case(team: &str, n: u128) -> (DocumentId, Automerge) {
+    new_case_in("hoeje-taastrup", team, n)
+}
+
+fn new_case_in(tenant: &str, team: &str, n: u128) -> (DocumentId, Automerge) {
     let citizen = Citizen {
         display_name: format!("Synthetic {n}"),
         reference: format!("test-{n}"),
         birth_year: Some(1985),
     };
-    let mut doc = CaseDocument::create(
-        ActorId::random(),
-        &Case::new("hoeje-taastrup", team, citizen),
-        NOW,
-    )
-    .expect("valid case");
+    let mut doc =
+        CaseDocument::create(ActorId::random(), &Case::new(tenant, team, citizen), NOW).expect("valid case");
     doc.add_contact(Uuid::from_u128(n), contact(), NOW)
         .expect("valid contact");
     (DocumentId::from_uuid(Uuid::new_v4()), doc.into_automerge())
@@ -276,15 +289,36 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
         "nothing of the case reached mads"
     );
 
-    // With a copy of his own to push, he is refused the same way, and the case is untouched.
+    // With a copy of his own to push, every frame he gets for the case is the frame he gets for the same copy
+    // under an id nobody uses: an invitation to upload, then the refusal a new case of another municipality gets.
     let mut fork = doc.fork();
     fork.set_actor(ActorId::random());
     add_contact(&mut fork, 77);
+    let fresh = DocumentId::from_uuid(Uuid::new_v4());
     let mut mads = server.device("holstebro", "mads").await;
-    mads.docs.insert(id, fork);
+    mads.docs.insert(id, fork.clone());
+    mads.docs.insert(fresh, fork);
     let mut connection = mads.connect(server.port).await;
-    mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&id))
-        .await;
+    mads.run_until(&mut connection, Duration::from_secs(20), |d| {
+        d.refused(&id) && d.refused(&fresh)
+    })
+    .await;
+    let seen_for_case = frames_for(&mads.received, id);
+    assert_eq!(seen_for_case, frames_for(&mads.received, fresh));
+    assert!(
+        matches!(seen_for_case.first(), Some(Frame::Sync { .. })),
+        "heads are met with an invitation: {seen_for_case:?}"
+    );
+    assert!(
+        matches!(
+            seen_for_case.last(),
+            Some(Frame::Refused {
+                reason: RefusalReason::WriteForbidden,
+                ..
+            })
+        ),
+        "{seen_for_case:?}"
+    );
     // Nothing of the foreign copy reached the case.
     let stored = server
         .state
@@ -298,6 +332,68 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
         doc.get_heads()
     );
     server.stop().await;
+}
+
+/// In one tenant an id can collide with a case the device may not see: the exchange goes as for a fresh id, and
+/// only the upload of a valid new case, which a fresh id would take, is refused (`NotFound`), quarantined and kept
+/// away from the case (docs/PROTOCOL.md §5.5).
+async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload(backend: Backend) {
+    let server = Running::start(backend).await;
+    let team = server.team_of("holstebro", "mads").await;
+    let mut mads = server.device("holstebro", "mads").await;
+    let mut connection = mads.connect(server.port).await;
+    mads.run_until(&mut connection, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    // A case of Mads's team that is not assigned to him (his lead's): his team does not share cases.
+    let mut lene = server.device("holstebro", "lene").await;
+    let (hidden, lenes) = new_case_in("holstebro", &team, 8);
+    lene.docs.insert(hidden, lenes);
+    lene.sync(server.port).await;
+    assert!(!mads.docs.contains_key(&hidden));
+    let before = server.stored_heads(hidden).await;
+
+    let (_, copy) = new_case_in("holstebro", &team, 9);
+    let mut mads = server.device("holstebro", "mads").await;
+    mads.docs.insert(hidden, copy);
+    let mut connection = mads.connect(server.port).await;
+    mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&hidden))
+        .await;
+    let seen = frames_for(&mads.received, hidden);
+    assert!(matches!(seen.first(), Some(Frame::Sync { .. })), "{seen:?}");
+    assert!(
+        matches!(
+            seen.last(),
+            Some(Frame::Refused {
+                reason: RefusalReason::NotFound,
+                ..
+            })
+        ),
+        "{seen:?}"
+    );
+    assert_eq!(server.stored_heads(hidden).await, before, "the case is untouched");
+    server.stop().await;
+}
+
+/// The frames received for `doc`, with the id left out, to compare the answers for two ids.
+fn frames_for(received: &[Frame], doc: DocumentId) -> Vec<Frame> {
+    let blank = DocumentId::from_uuid(Uuid::nil());
+    received
+        .iter()
+        .filter_map(|frame| match frame.clone() {
+            Frame::Sync { doc: d, message } if d == doc => Some(Frame::Sync { doc: blank, message }),
+            Frame::Refused {
+                doc: d,
+                reason,
+                message,
+            } if d == doc => Some(Frame::Refused {
+                doc: blank,
+                reason,
+                message,
+            }),
+            Frame::Ack { doc: d, heads } if d == doc => Some(Frame::Ack { doc: blank, heads }),
+            _ => None,
+        })
+        .collect()
 }
 
 async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: Backend) {
