@@ -320,17 +320,7 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
         "{seen_for_case:?}"
     );
     // Nothing of the foreign copy reached the case.
-    let stored = server
-        .state
-        .store
-        .load_document(&id.to_string())
-        .await
-        .expect("store")
-        .expect("stored");
-    assert_eq!(
-        Automerge::load(&stored.bytes).expect("loads").get_heads(),
-        doc.get_heads()
-    );
+    assert_eq!(server.stored_heads(id).await, doc.get_heads());
     server.stop().await;
 }
 
