@@ -17,6 +17,7 @@ use tracing::Level;
 use crate::api;
 use crate::audit;
 use crate::auth::{TokenError, TokenKeys, password};
+use crate::backfill;
 use crate::clock;
 use crate::compaction;
 use crate::config::ServeConfig;
@@ -120,6 +121,7 @@ impl Application {
         use secrecy::ExposeSecret;
         let store = Store::connect(config.database_url.expose_secret()).await?;
         store.migrate().await?;
+        backfill::missing_summaries(&store, &sync_core::fit::RuleSet::v1()).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => {

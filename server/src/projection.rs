@@ -8,7 +8,7 @@
 //! only whether notes exist and how many values a conflicted field holds. Every row list is sorted by its key, so
 //! two projections of the same document compare equal.
 
-use sync_core::case::{Case, Conflict, Contact, series};
+use sync_core::case::{Case, Conflict, Contact, Course, series};
 use sync_core::fit::{Entry, RaterKind, Rating, RuleSet, ScoredContact, assess};
 
 /// Every projection row of one document.
@@ -21,6 +21,25 @@ pub struct Projection {
     pub courses: Vec<CourseRow>,
     pub alerts: Vec<AlertRow>,
     pub conflicts: Vec<ConflictRow>,
+    pub summary: CaseSummary,
+}
+
+/// The one row per case the review's dashboard and lists read (`proj_cases`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CaseSummary {
+    pub display_name: String,
+    pub birth_year: Option<i64>,
+    /// The user id of the tovholder.
+    pub tovholder: Option<String>,
+    /// Open until every course of the case (at least one) has ended.
+    pub is_open: bool,
+    pub current_course_id: Option<String>,
+    /// The start of the latest contact not made in error.
+    pub last_contact_ms: Option<i64>,
+    /// Whether the latest contact with a usable SRS total had it below the cutoff.
+    pub last_srs_below_cutoff: Option<bool>,
+    /// The earliest due date of a follow-up that is neither done nor made in error.
+    pub next_follow_up_due: Option<String>,
 }
 
 /// One contact, without its notes.
@@ -126,6 +145,7 @@ impl Projection {
             })
             .collect();
         conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+        let summary = summary(case, &fit_scores);
         Projection {
             doc_id: doc_id.to_owned(),
             contacts: case.contacts.iter().map(|(id, c)| contact_row(id, c)).collect(),
@@ -164,7 +184,54 @@ impl Projection {
                 .collect(),
             alerts: alerts(case, rules),
             conflicts,
+            summary,
         }
+    }
+}
+
+fn summary(case: &Case, fit_scores: &[FitScoreRow]) -> CaseSummary {
+    let courses: Vec<(&String, &Course)> = case
+        .courses
+        .iter()
+        .filter(|(_, course)| course.entered_in_error.is_none())
+        .collect();
+    let is_open = courses.is_empty() || courses.iter().any(|(_, course)| course.end.is_none());
+    // ISO dates compare as strings; the id breaks ties so the choice is stable.
+    let latest = |running_only: bool| {
+        courses
+            .iter()
+            .filter(|(_, course)| !running_only || course.end.is_none())
+            .max_by(|(a_id, a), (b_id, b)| (&a.start, a_id).cmp(&(&b.start, b_id)))
+            .map(|(id, _)| (*id).clone())
+    };
+    let current_course_id = latest(true).or_else(|| latest(false));
+    let live_contacts = || case.contacts.iter().filter(|(_, c)| c.entered_in_error.is_none());
+    let last_contact_ms = live_contacts().map(|(_, c)| c.start_ms).max();
+    let last_srs_below_cutoff = fit_scores
+        .iter()
+        .filter(|score| score.slot == "srs")
+        .filter_map(|score| {
+            let below = score.below_cutoff?;
+            let contact = case.contacts.get(&score.contact_id)?;
+            Some(((contact.start_ms, &score.contact_id), below))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, below)| below);
+    let next_follow_up_due = case
+        .follow_ups
+        .values()
+        .filter(|f| !f.done && f.entered_in_error.is_none())
+        .map(|f| f.due.clone())
+        .min();
+    CaseSummary {
+        display_name: case.citizen.display_name.clone(),
+        birth_year: case.citizen.birth_year,
+        tovholder: case.tovholder.clone(),
+        is_open,
+        current_course_id,
+        last_contact_ms,
+        last_srs_below_cutoff,
+        next_follow_up_due,
     }
 }
 

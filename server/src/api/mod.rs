@@ -19,6 +19,10 @@
 //! | `GET /v1/checkin/{token}` | the citizen's check-in page: municipality and scales (no login: the link is it) |
 //! | `POST /v1/checkin/{token}` | the citizen's scores; they land in the contact; the link is then used up |
 //! | `GET /v1/break-glass` | recent break-the-glass grants of the lead's team (lead; admin: the tenant) |
+//! | `GET /v1/review/dashboard?team=` | per team and worker: caseloads and the figures a lead acts on, each with its list |
+//! | `GET /v1/review/cases?…` | the cases behind a figure: filters, paging (admin: tenant; lead: team; worker: own) |
+//! | `GET /v1/review/cases/{id}` | one case for review: goals, courses, contacts, FIT series, conflicts, refusals |
+//! | `GET`/`PUT /v1/settings` | the tenant's settings, e.g. the recommended caseload per worker (change: admin) |
 //!
 //! Handlers never write SQL: they call [`crate::store::Store`].
 
@@ -33,6 +37,7 @@ mod health;
 mod json;
 mod oidc;
 mod refresh;
+mod review;
 mod session;
 mod users;
 
@@ -66,6 +71,10 @@ pub fn routes() -> Router<AppState> {
             put(assignments::assign).delete(assignments::unassign),
         )
         .route("/v1/checkin/{token}", get(checkin::page).post(checkin::submit))
+        .route("/v1/review/dashboard", get(review::dashboard))
+        .route("/v1/review/cases", get(review::cases))
+        .route("/v1/review/cases/{id}", get(review::case))
+        .route("/v1/settings", get(review::settings).put(review::change_settings))
 }
 
 /// Answers requests for routes that do not exist, in the API's error shape.

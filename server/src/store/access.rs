@@ -9,6 +9,9 @@
 //! - an admin sees no case content (admins manage users and devices), even when a case was assigned to them;
 //! - nothing crosses tenants.
 //!
+//! The back office's review has its own, wider scope ([`in_review!`]): an admin reviews the whole tenant's
+//! figures and cases, a lead their team's, a worker their own caseload.
+//!
 //! The rule reads the viewer's role and team from the `users` and `teams` rows, not from the [`Viewer`] the
 //! caller holds, so a changed role or team takes effect at the next query even on a connection opened before.
 //! A case that does not exist and a case the viewer may not see give the same answer, so guessing ids reveals
@@ -31,6 +34,20 @@ macro_rules! visible_case {
                 AND EXISTS (SELECT 1 FROM teams tm WHERE tm.id = u.team_id AND tm.shares_cases))))"
     };
 }
+
+/// The SQL condition "the case `c` is in the review scope of the user `u`" (the back office's lists and figures,
+/// `crate::review`): an admin reviews the whole tenant, a lead their team's cases and their own assignments, a
+/// worker only the cases assigned to them. Nothing crosses tenants.
+macro_rules! in_review {
+    () => {
+        "(c.tenant_id = u.tenant_id AND ( \
+            u.role = 'admin' \
+            OR (u.role = 'lead' AND c.team_id = u.team_id) \
+            OR (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM case_assignments a \
+                WHERE a.case_id = c.doc_id AND a.user_id = u.id AND a.unassigned_at IS NULL))))"
+    };
+}
+pub(super) use in_review;
 
 /// The user a sync connection acts for, with what the access rule looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -176,6 +176,46 @@ impl Store {
         Ok(seq)
     }
 
+    /// Up to `limit` cases that have commits but no `proj_cases` row: their projection predates a table a
+    /// later migration added, and must be rebuilt from the document (`crate::backfill`).
+    pub async fn cases_missing_summary(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT c.doc_id FROM cases c WHERE c.heads <> '' \
+                   AND NOT EXISTS (SELECT 1 FROM proj_cases p WHERE p.doc_id = c.doc_id) \
+                   ORDER BY c.doc_id LIMIT $1";
+        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// Replaces the projection of a document loaded at commit `loaded_seq` ([`StoredDocument::seq`]), unless a
+    /// commit came in since (which wrote a newer projection itself). Returns whether it was written.
+    pub async fn rewrite_projection(
+        &self,
+        tenant_id: &str,
+        loaded_seq: i64,
+        projection: &Projection,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // The tenant's row lock serialises this with commits, which take it first (SQLite: the write lock).
+        on_tx!(&mut tx, |conn| {
+            sqlx::query("UPDATE tenant_seq SET seq = seq WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .execute(&mut *conn)
+                .await?;
+        });
+        let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
+            .bind(&projection.doc_id)
+            .fetch_one(&mut *conn)
+            .await?);
+        if latest != loaded_seq {
+            return Ok(false);
+        }
+        tx.replace_projection(tenant_id, projection).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Up to `limit` documents with at least `min_changes` change rows since their snapshot, most first.
     pub async fn documents_needing_compaction(
         &self,

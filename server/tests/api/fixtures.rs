@@ -2,12 +2,17 @@
 //! documents written with sync-core's edits and committed the way the sync endpoint commits them.
 
 use automerge::{ActorId, ChangeHash};
+use axum::http::StatusCode;
+use secrecy::SecretString;
+use server::auth::password;
 use server::clock::now_ms;
 use server::projection::Projection;
 use server::store::{DocumentCommit, NewUser, Role, Store, Team, Tenant, User, Viewer};
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
-use sync_core::case::{Approval, Case, CaseDocument, Citizen, Course, NewContact, conflicts, read_case};
+use sync_core::case::{
+    Approval, Case, CaseDocument, Citizen, Course, Goal, NewContact, conflicts, read_case,
+};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 use uuid::Uuid;
 
@@ -76,6 +81,34 @@ impl World {
 
     pub fn store(&self) -> &Store {
         &self.app.state().store
+    }
+
+    /// Gives `user` a real password (the World's users have a placeholder hash) and logs them in: an access
+    /// token for the API.
+    pub async fn token(&self, user: &User) -> String {
+        const PASSWORD: &str = "a long enough test password";
+        let hash = password::hash(&SecretString::from(PASSWORD)).expect("hash");
+        self.store()
+            .set_password_hash(&user.id, &hash)
+            .await
+            .expect("store");
+        let tenant = if user.tenant_id == self.north.id {
+            "north"
+        } else {
+            "west"
+        };
+        let response = self.app.login(tenant, &user.username, PASSWORD).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "login of {}: {:?}",
+            user.username,
+            response.body
+        );
+        response.body["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
     }
 
     pub async fn viewer(&self, user: &User) -> Viewer {
@@ -223,6 +256,23 @@ pub fn heads_hex(heads: &[ChangeHash]) -> Vec<String> {
 
 pub fn uuid(n: u128) -> Uuid {
     Uuid::from_u128(n)
+}
+
+/// An active goal of the plan.
+pub fn goal(title: &str) -> Goal {
+    Goal {
+        title: title.into(),
+        level: "goal".into(),
+        parent: None,
+        goal_type: Ffb::get()
+            .goal_type_code("Udvikle funktionsevne")
+            .expect("code")
+            .to_owned(),
+        status: "active".into(),
+        target_date: None,
+        created_ms: NOW,
+        entered_in_error: None,
+    }
 }
 
 pub fn ors(items: [i64; 4]) -> Rating {

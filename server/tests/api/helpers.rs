@@ -147,6 +147,25 @@ impl TestApp {
             .expect("this app created its database")
     }
 
+    /// Runs `sql` on the app's database past the store, as someone with the database's password would (to
+    /// tamper, or to recreate what an older schema left).
+    #[allow(clippy::disallowed_methods, reason = "tests reach past the store on purpose")]
+    pub async fn execute_raw(&self, sql: &'static str) {
+        if self.database_url().starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(self.database_url())
+                .await
+                .expect("connects");
+            sqlx::query(sql).execute(&pool).await.expect("runs");
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(self.database_url())
+                .await
+                .expect("connects");
+            sqlx::query(sql).execute(&pool).await.expect("runs");
+            pool.close().await;
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self
             .router

@@ -3,9 +3,6 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use secrecy::SecretString;
-use server::auth::password;
-use server::store::User;
 
 use crate::fixtures::{World, Writer};
 use crate::helpers::{Backend, TestApp};
@@ -15,15 +12,13 @@ both_backends!(
     a_lead_assigns_only_their_own_teams_workers,
 );
 
-const PASSWORD: &str = "a long enough test password";
-
 async fn a_lead_manages_only_their_own_teams_cases(backend: Backend) {
     let w = World::new(backend).await;
     // A Syd case that Nord's lead can see, because it is assigned to her.
     let mut syd_case = Writer::new(1, &w.north, &w.syd, &w.cy);
     syd_case.create(w.store(), &[&w.cy, &w.lea]).await;
-    let lea = token(&w, &w.lea).await;
-    let dan = token(&w, &w.dan).await;
+    let lea = w.token(&w.lea).await;
+    let dan = w.token(&w.dan).await;
 
     let path = format!("/v1/cases/{}/assignees/{}", syd_case.doc_id, w.cy.id);
     assert_eq!(send(&w.app, "DELETE", &path, &lea).await, StatusCode::NOT_FOUND);
@@ -49,8 +44,8 @@ async fn a_lead_assigns_only_their_own_teams_workers(backend: Backend) {
     let w = World::new(backend).await;
     let mut nord_case = Writer::new(1, &w.north, &w.nord, &w.anna);
     nord_case.create(w.store(), &[&w.anna]).await;
-    let lea = token(&w, &w.lea).await;
-    let admin = token(&w, &w.admin).await;
+    let lea = w.token(&w.lea).await;
+    let admin = w.token(&w.admin).await;
 
     let to_cy = format!("/v1/cases/{}/assignees/{}", nord_case.doc_id, w.cy.id);
     assert_eq!(send(&w.app, "PUT", &to_cy, &lea).await, StatusCode::FORBIDDEN);
@@ -60,24 +55,6 @@ async fn a_lead_assigns_only_their_own_teams_workers(backend: Backend) {
     assert_eq!(send(&w.app, "PUT", &to_cy, &admin).await, StatusCode::NO_CONTENT);
     let assignees = w.store().case_assignees(&nord_case.doc_id).await.expect("store");
     assert!(assignees.contains(&w.bo.id) && assignees.contains(&w.cy.id));
-}
-
-/// The World's users never log in with their placeholder hash: give one a real password and log in.
-async fn token(w: &World, user: &User) -> String {
-    let hash = password::hash(&SecretString::from(PASSWORD)).expect("hash");
-    w.store().set_password_hash(&user.id, &hash).await.expect("store");
-    let response = w.app.login("north", &user.username, PASSWORD).await;
-    assert_eq!(
-        response.status,
-        StatusCode::OK,
-        "login of {}: {:?}",
-        user.username,
-        response.body
-    );
-    response.body["access_token"]
-        .as_str()
-        .expect("an access token")
-        .to_owned()
 }
 
 async fn send(app: &TestApp, method: &str, path: &str, token: &str) -> StatusCode {

@@ -3,33 +3,16 @@
 
 use automerge::{ActorId, Automerge};
 use server::projection::Projection;
-use sync_core::case::ffb::Ffb;
-use sync_core::case::{CaseDocument, EntryRef, ErrorMark, Goal, conflicts, read_case};
+use sync_core::case::{CaseDocument, EntryRef, ErrorMark, conflicts, read_case};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 
-use crate::fixtures::{NOW, World, Writer, ors, srs, uuid};
+use crate::fixtures::{NOW, World, Writer, goal, ors, srs, uuid};
 use crate::helpers::Backend;
 
 both_backends!(
     the_projection_tables_equal_a_rebuild_from_the_stored_documents,
     a_commit_replaces_the_rows_of_its_document,
 );
-
-fn goal(title: &str) -> Goal {
-    Goal {
-        title: title.into(),
-        level: "goal".into(),
-        parent: None,
-        goal_type: Ffb::get()
-            .goal_type_code("Udvikle funktionsevne")
-            .expect("code")
-            .to_owned(),
-        status: "active".into(),
-        target_date: None,
-        created_ms: NOW,
-        entered_in_error: None,
-    }
-}
 
 /// The projection rebuilt from what the store holds: load, hydrate, project.
 async fn rebuilt(world: &World, doc_id: &str) -> Projection {

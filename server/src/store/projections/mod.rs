@@ -15,7 +15,8 @@ mod read;
 const ROWS_PER_INSERT: usize = 500;
 
 /// The tables a projection fills, in the order they are cleared.
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
+    "proj_cases",
     "proj_contacts",
     "proj_fit_scores",
     "proj_goals",
@@ -62,6 +63,24 @@ impl Tx {
                     .execute(&mut *conn)
                     .await?;
             }
+            let summary = &projection.summary;
+            sqlx::query(
+                "INSERT INTO proj_cases (doc_id, tenant_id, display_name, birth_year, tovholder, is_open, \
+                 current_course_id, last_contact_at, last_srs_below_cutoff, next_follow_up_due) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(doc)
+            .bind(tenant_id)
+            .bind(&summary.display_name)
+            .bind(summary.birth_year)
+            .bind(&summary.tovholder)
+            .bind(summary.is_open)
+            .bind(&summary.current_course_id)
+            .bind(summary.last_contact_ms)
+            .bind(summary.last_srs_below_cutoff)
+            .bind(&summary.next_follow_up_due)
+            .execute(&mut *conn)
+            .await?;
             insert_rows!(
                 conn,
                 doc,

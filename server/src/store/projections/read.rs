@@ -1,6 +1,8 @@
-//! Reading a document's projection rows back, for checks and (later) the back office.
+//! Reading a document's projection rows back, for checks, the art. 15 export and the review of one case.
 
-use crate::projection::{AlertRow, ConflictRow, ContactRow, CourseRow, FitScoreRow, GoalRow, Projection};
+use crate::projection::{
+    AlertRow, CaseSummary, ConflictRow, ContactRow, CourseRow, FitScoreRow, GoalRow, Projection,
+};
 use crate::store::{Store, StoreError, on_pool};
 
 // The columns of each table's SELECT below, in order.
@@ -35,6 +37,16 @@ type AlertColumns = (
     Option<String>,
     Option<String>,
     String,
+);
+type SummaryColumns = (
+    String,
+    Option<i64>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<i64>,
+    Option<bool>,
+    Option<String>,
 );
 type FitScoreColumns = (
     String,
@@ -162,6 +174,25 @@ impl Store {
             .map(|(path, value_count)| ConflictRow { path, value_count })
             .collect();
         projection.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+
+        let sql = "SELECT display_name, birth_year, tovholder, is_open, current_course_id, last_contact_at, \
+                   last_srs_below_cutoff, next_follow_up_due FROM proj_cases WHERE doc_id = $1";
+        let row: Option<SummaryColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_optional(pool)
+            .await)?;
+        if let Some(r) = row {
+            projection.summary = CaseSummary {
+                display_name: r.0,
+                birth_year: r.1,
+                tovholder: r.2,
+                is_open: r.3,
+                current_course_id: r.4,
+                last_contact_ms: r.5,
+                last_srs_below_cutoff: r.6,
+                next_follow_up_due: r.7,
+            };
+        }
         Ok(projection)
     }
 

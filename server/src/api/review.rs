@@ -1,0 +1,472 @@
+//! The back office's review API: `GET /v1/review/dashboard`, `GET /v1/review/cases` and
+//! `GET /v1/review/cases/{id}`, and the tenant setting the dashboard measures caseloads against
+//! (`GET`/`PUT /v1/settings`).
+//!
+//! Scope (`store::access::in_review!`): an admin reviews the tenant, a lead their team, a worker their own
+//! caseload. A case out of scope answers exactly like a missing one. Every read is written to the access log
+//! with its purpose, and a list with its criteria; the figures and lists come from [`crate::review`], so a
+//! figure and the list it links to are counted by the same rule.
+
+use automerge::Automerge;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use sync_core::case::date::Date;
+use sync_core::case::{Case, Conflict, conflicts, read_case, series};
+use sync_core::fit::Assessment;
+
+use super::audit::bad_query;
+use super::{ApiError, ApiJson};
+use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
+use crate::auth::AuthUser;
+use crate::clock;
+use crate::projection::{ContactRow, CourseRow, GoalRow};
+use crate::review::{self, CaseFilter, CaseFlags, Dashboard};
+use crate::store::{ReviewUser, Role, TenantSettings, Viewer};
+
+/// The purpose the access log records for the review's reads.
+const PURPOSE: &str = "case_review";
+/// The purpose for reading and changing the tenant's settings.
+const SETTINGS_PURPOSE: &str = "tenant_settings";
+const MAX_ID_CHARS: usize = 128;
+const DAY_MS: i64 = 86_400_000;
+/// A recommended caseload above this is a typing error, not a policy.
+const MAX_RECOMMENDED_CASELOAD: i64 = 1000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardQuery {
+    team: Option<String>,
+}
+
+/// A page of a case list: the filter (see [`CaseFilter`]) and where the page starts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    team: Option<String>,
+    worker: Option<String>,
+    open: Option<bool>,
+    alert: Option<String>,
+    srs_below_cutoff: Option<bool>,
+    follow_up_overdue: Option<bool>,
+    course_ending_from: Option<String>,
+    course_ending_before: Option<String>,
+    awaiting_approval: Option<bool>,
+    has_conflict: Option<bool>,
+    has_refusal: Option<bool>,
+    /// Rows per page (1 to [`review::MAX_PAGE`]).
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+impl ListQuery {
+    fn into_parts(self) -> (CaseFilter, Option<usize>, Option<usize>) {
+        let filter = CaseFilter {
+            team: self.team,
+            worker: self.worker,
+            open: self.open,
+            alert: self.alert,
+            srs_below_cutoff: self.srs_below_cutoff,
+            follow_up_overdue: self.follow_up_overdue,
+            course_ending_from: self.course_ending_from,
+            course_ending_before: self.course_ending_before,
+            awaiting_approval: self.awaiting_approval,
+            has_conflict: self.has_conflict,
+            has_refusal: self.has_refusal,
+        };
+        (filter, self.limit, self.offset)
+    }
+}
+
+#[derive(Serialize)]
+pub struct CaseList {
+    /// How many cases match, over all pages.
+    total: usize,
+    offset: usize,
+    limit: usize,
+    cases: Vec<CaseListRow>,
+}
+
+/// A user as the review names them.
+#[derive(Serialize)]
+pub struct Person {
+    id: String,
+    /// `None` for a user outside the viewer's scope (another team's worker holding the case).
+    username: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CurrentCourse {
+    id: String,
+    service_code: String,
+    start_date: String,
+    planned_end_date: Option<String>,
+    end_date: Option<String>,
+    approval_state: String,
+}
+
+#[derive(Serialize)]
+pub struct CaseListRow {
+    id: String,
+    display_name: String,
+    team_id: Option<String>,
+    tovholder: Option<Person>,
+    assignees: Vec<Person>,
+    open: bool,
+    current_course: Option<CurrentCourse>,
+    last_contact_at: Option<i64>,
+    alert_kinds: Vec<String>,
+    last_srs_below_cutoff: Option<bool>,
+    next_follow_up_due: Option<String>,
+    follow_up_overdue: bool,
+    awaiting_approval: bool,
+    conflicts: i64,
+    refused_changes: i64,
+    /// `GET` this for the case's review page.
+    review: String,
+}
+
+#[derive(Serialize)]
+pub struct CaseReview {
+    id: String,
+    team_id: Option<String>,
+    assignees: Vec<Person>,
+    /// The typed case as it stands (goals, courses, contacts with their notes, follow-ups, outcomes).
+    case: Case,
+    /// The projection's rows: what the figures count.
+    goals: Vec<GoalRow>,
+    courses: Vec<CourseRow>,
+    /// Contacts, newest first (no notes: those are in `case`).
+    contacts: Vec<ContactRow>,
+    /// One FIT series per course (and one for contacts without a course), with the rule set's assessment.
+    fit: Vec<FitSeries>,
+    /// Fields with concurrent values, every value with the actor that wrote it.
+    conflicts: Vec<Conflict>,
+    refused_changes: Vec<RefusedChange>,
+}
+
+#[derive(Serialize)]
+pub struct FitSeries {
+    course_id: Option<String>,
+    /// The contacts of the series, in the order assessed: (contact id, start in ms).
+    contacts: Vec<(String, i64)>,
+    assessment: Assessment,
+}
+
+#[derive(Serialize)]
+pub struct RefusedChange {
+    id: String,
+    device_id: Option<String>,
+    user_id: Option<String>,
+    reason: String,
+    message: String,
+    byte_len: i64,
+    created_at: i64,
+    resolved_at: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Settings {
+    /// The caseload per worker the municipality aims for; `null`: not set.
+    recommended_caseload: Option<i64>,
+    updated_at: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    recommended_caseload: Option<i64>,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    query: Result<Query<DashboardQuery>, QueryRejection>,
+) -> Result<Json<Dashboard>, ApiError> {
+    // Anyone may review their scope: the store's rule narrows it by role.
+    let viewer = current(&state, &caller).await?;
+    let Query(query) = query.map_err(bad_query)?;
+    check_id("team", query.team.as_deref())?;
+    let now = clock::now_ms();
+    let data = state
+        .store
+        .review_data(&viewer.user_id, now - review::BREAK_GLASS_DAYS * DAY_MS)
+        .await?;
+    let criterion = format!("dashboard team={}", query.team.as_deref().unwrap_or("*"));
+    log(&state, &viewer, &caller, Action::Search, None, &criterion).await?;
+    let today = Date::from_unix_ms(now);
+    let flags = review::case_flags(&data, today);
+    let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
+    Ok(Json(review::dashboard(
+        &data,
+        &flags,
+        &settings,
+        today,
+        query.team.as_deref(),
+    )))
+}
+
+pub async fn cases(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<CaseList>, ApiError> {
+    // Anyone may review their scope: the store's rule narrows it by role.
+    let viewer = current(&state, &caller).await?;
+    let Query(query) = query.map_err(bad_query)?;
+    let (filter, limit, offset) = query.into_parts();
+    check_id("team", filter.team.as_deref())?;
+    check_id("worker", filter.worker.as_deref())?;
+    let limit = limit.unwrap_or(review::DEFAULT_PAGE);
+    if !(1..=review::MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {}",
+            review::MAX_PAGE
+        )));
+    }
+    let offset = offset.unwrap_or(0);
+    let now = clock::now_ms();
+    let data = state.store.review_data(&viewer.user_id, now).await?;
+    let flags = review::case_flags(&data, Date::from_unix_ms(now));
+    let matching = review::list(&flags, &filter).map_err(|error| ApiError::BadRequest(error.0))?;
+    // A search is logged with its criteria (ids, codes and dates only).
+    let criterion = format!("cases {} limit={limit} offset={offset}", filter.query_string());
+    log(&state, &viewer, &caller, Action::Search, None, &criterion).await?;
+    let cases = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|flags| list_row(flags, &data.users))
+        .collect();
+    Ok(Json(CaseList {
+        total: matching.len(),
+        offset,
+        limit,
+        cases,
+    }))
+}
+
+pub async fn case(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(case_id): Path<String>,
+) -> Result<Json<CaseReview>, ApiError> {
+    // Anyone may review their scope: the store's rule narrows it by role.
+    let viewer = current(&state, &caller).await?;
+    if case_id.chars().count() > MAX_ID_CHARS
+        || !state.store.in_review_scope(&viewer.user_id, &case_id).await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    let stored = state
+        .store
+        .load_document(&case_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    log(&state, &viewer, &caller, Action::Read, Some(&case_id), "review").await?;
+    let bytes = stored.bytes;
+    let rules = state.sync.rules.clone();
+    // Loading and assessing a long case is CPU work: off the async workers.
+    let (case, conflicts, fit) = tokio::task::spawn_blocking(move || {
+        let doc = Automerge::load(&bytes).map_err(ApiError::internal)?;
+        let case = read_case(&doc).map_err(ApiError::internal)?;
+        let fit = series::series(&case, &rules)
+            .into_iter()
+            .map(|s| FitSeries {
+                course_id: s.course.map(str::to_owned),
+                contacts: s
+                    .contacts
+                    .iter()
+                    .map(|(id, contact)| ((*id).to_owned(), contact.start_ms))
+                    .collect(),
+                assessment: s.assessment,
+            })
+            .collect::<Vec<_>>();
+        Ok::<_, ApiError>((case, conflicts::list(&doc), fit))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let projection = state.store.projection_rows(&case_id).await?;
+    let mut assignees = Vec::new();
+    for id in state.store.case_assignees(&case_id).await? {
+        let username = state
+            .store
+            .user_by_id(&id)
+            .await?
+            .filter(|user| user.tenant_id == viewer.tenant_id)
+            .map(|user| user.username);
+        assignees.push(Person { id, username });
+    }
+    let refused_changes = state
+        .store
+        .quarantined_for_case(&case_id)
+        .await?
+        .into_iter()
+        .map(|entry| RefusedChange {
+            id: entry.id,
+            device_id: entry.device_id,
+            user_id: entry.user_id,
+            reason: entry.reason,
+            message: entry.message,
+            byte_len: entry.byte_len,
+            created_at: entry.created_at,
+            resolved_at: entry.resolved_at,
+        })
+        .collect();
+    let mut contacts = projection.contacts;
+    contacts.sort_by(|a, b| (b.start_ms, &b.contact_id).cmp(&(a.start_ms, &a.contact_id)));
+    Ok(Json(CaseReview {
+        id: case_id,
+        team_id: stored.team_id,
+        assignees,
+        case,
+        goals: projection.goals,
+        courses: projection.courses,
+        contacts,
+        fit,
+        conflicts,
+        refused_changes,
+    }))
+}
+
+pub async fn settings(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Settings>, ApiError> {
+    let viewer = current(&state, &caller).await?;
+    let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
+    Ok(Json(settings_body(settings)))
+}
+
+pub async fn change_settings(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(change): ApiJson<SettingsChange>,
+) -> Result<Json<Settings>, ApiError> {
+    let viewer = current(&state, &caller).await?;
+    if viewer.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(caseload) = change.recommended_caseload
+        && !(1..=MAX_RECOMMENDED_CASELOAD).contains(&caseload)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "recommended_caseload must be between 1 and {MAX_RECOMMENDED_CASELOAD}, or null for not set"
+        )));
+    }
+    let criterion = format!(
+        "recommended_caseload={}",
+        change
+            .recommended_caseload
+            .map_or("null".to_owned(), |n| n.to_string())
+    );
+    state
+        .store
+        .set_recommended_caseload(
+            &viewer.tenant_id,
+            change.recommended_caseload,
+            &viewer.user_id,
+            clock::now_ms(),
+        )
+        .await?;
+    let actor = Actor {
+        tenant_id: &viewer.tenant_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+    };
+    let event = audit::event(
+        actor,
+        Action::Change,
+        None,
+        Some(SETTINGS_PURPOSE),
+        Some(&criterion),
+    );
+    audit::record(&state.store, event).await?;
+    let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
+    Ok(Json(settings_body(settings)))
+}
+
+fn settings_body(settings: TenantSettings) -> Settings {
+    Settings {
+        recommended_caseload: settings.recommended_caseload,
+        updated_at: settings.updated_at,
+    }
+}
+
+/// The caller as the database knows them now (a token's role or team may be stale).
+async fn current(state: &AppState, caller: &AuthUser) -> Result<Viewer, ApiError> {
+    let viewer = state
+        .store
+        .viewer(&caller.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if viewer.tenant_id != caller.tenant_id {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(viewer)
+}
+
+fn check_id(field: &str, value: Option<&str>) -> Result<(), ApiError> {
+    if value.is_some_and(|v| v.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::BadRequest(format!(
+            "{field} is longer than {MAX_ID_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+async fn log(
+    state: &AppState,
+    viewer: &Viewer,
+    caller: &AuthUser,
+    action: Action,
+    case_id: Option<&str>,
+    detail: &str,
+) -> Result<(), ApiError> {
+    let actor = Actor {
+        tenant_id: &viewer.tenant_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+    };
+    audit::record(
+        &state.store,
+        audit::event(actor, action, case_id, Some(PURPOSE), Some(detail)),
+    )
+    .await?;
+    Ok(())
+}
+
+fn person(id: &str, users: &[ReviewUser]) -> Person {
+    Person {
+        id: id.to_owned(),
+        username: users.iter().find(|u| u.id == id).map(|u| u.username.clone()),
+    }
+}
+
+fn list_row(flags: &CaseFlags<'_>, users: &[ReviewUser]) -> CaseListRow {
+    let case = flags.case;
+    CaseListRow {
+        id: case.doc_id.clone(),
+        display_name: case.display_name.clone(),
+        team_id: case.team_id.clone(),
+        tovholder: case.tovholder.as_deref().map(|id| person(id, users)),
+        assignees: flags.assignees.iter().map(|id| person(id, users)).collect(),
+        open: case.is_open,
+        current_course: flags.current_course.map(|course| CurrentCourse {
+            id: course.course_id.clone(),
+            service_code: course.service_code.clone(),
+            start_date: course.start_date.clone(),
+            planned_end_date: course.planned_end_date.clone(),
+            end_date: course.end_date.clone(),
+            approval_state: course.approval_state.clone(),
+        }),
+        last_contact_at: case.last_contact_at,
+        alert_kinds: flags.alert_kinds.iter().map(|kind| (*kind).to_owned()).collect(),
+        last_srs_below_cutoff: case.last_srs_below_cutoff,
+        next_follow_up_due: case.next_follow_up_due.clone(),
+        follow_up_overdue: flags.follow_up_overdue,
+        awaiting_approval: flags.awaiting_approval,
+        conflicts: flags.conflicts,
+        refused_changes: flags.refusals,
+        review: format!("/v1/review/cases/{}", case.doc_id),
+    }
+}

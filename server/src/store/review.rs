@@ -1,0 +1,234 @@
+//! What the back office's review reads (`crate::review` turns it into figures and lists): the cases in a
+//! user's review scope ([`in_review!`]) with their summary, and the course, alert, conflict, refusal and
+//! assignment rows of those cases, each one statement scoped by the same rule. Plus the tenant's settings.
+
+use super::access::in_review;
+use super::{Store, StoreError, on_pool};
+
+/// One case in review scope, from `cases` and `proj_cases`.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReviewCase {
+    pub doc_id: String,
+    pub team_id: Option<String>,
+    pub display_name: String,
+    pub birth_year: Option<i64>,
+    pub tovholder: Option<String>,
+    pub is_open: bool,
+    pub current_course_id: Option<String>,
+    pub last_contact_at: Option<i64>,
+    pub last_srs_below_cutoff: Option<bool>,
+    pub next_follow_up_due: Option<String>,
+}
+
+/// One course (not made in error) of a case in scope.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReviewCourse {
+    pub doc_id: String,
+    pub course_id: String,
+    pub service_code: String,
+    pub start_date: String,
+    pub planned_end_date: Option<String>,
+    pub end_date: Option<String>,
+    pub approval_state: String,
+}
+
+/// One current FIT alert of a case in scope.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReviewAlert {
+    pub doc_id: String,
+    pub course_id: Option<String>,
+    pub kind: String,
+}
+
+/// A user of the tenant who can hold cases (worker or lead).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReviewUser {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub team_id: Option<String>,
+}
+
+/// Everything the dashboard and the case lists are computed from, for one viewer at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReviewData {
+    pub cases: Vec<ReviewCase>,
+    pub courses: Vec<ReviewCourse>,
+    pub alerts: Vec<ReviewAlert>,
+    /// (doc id, number of fields with concurrent values).
+    pub conflicts: Vec<(String, i64)>,
+    /// (doc id, number of refused changes nobody has dismissed).
+    pub refusals: Vec<(String, i64)>,
+    /// Open assignments of the cases in scope: (doc id, user id).
+    pub assignments: Vec<(String, String)>,
+    /// The teams the viewer reviews: (id, name).
+    pub teams: Vec<(String, String)>,
+    /// The workers and leads of those teams.
+    pub users: Vec<ReviewUser>,
+    /// Break-the-glass grants since the asked-for time by users of those teams: (user id, team id).
+    pub break_glass: Vec<(String, Option<String>)>,
+}
+
+/// The settings an admin chooses for their municipality.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct TenantSettings {
+    /// The caseload per worker the municipality aims for; `None`: not set.
+    pub recommended_caseload: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// `FROM … JOIN cases c … JOIN users u ON u.id = $1 WHERE` + the scope, for the per-case row queries below.
+macro_rules! scoped {
+    ($select:literal, $table:literal, $extra:literal) => {
+        concat!(
+            $select,
+            " FROM ",
+            $table,
+            " x JOIN cases c ON c.doc_id = x.doc_id JOIN users u ON u.id = $1 WHERE ",
+            in_review!(),
+            $extra
+        )
+    };
+}
+
+impl Store {
+    /// The review data of the user `user_id`: the cases in their review scope and everything about those cases
+    /// the figures count. `break_glass_since` bounds the break-the-glass grants (ms since the epoch).
+    pub async fn review_data(&self, user_id: &str, break_glass_since: i64) -> Result<ReviewData, StoreError> {
+        let sql = scoped!(
+            "SELECT c.doc_id, c.team_id, x.display_name, x.birth_year, x.tovholder, x.is_open, \
+             x.current_course_id, x.last_contact_at, x.last_srs_below_cutoff, x.next_follow_up_due",
+            "proj_cases",
+            ""
+        );
+        let cases: Vec<ReviewCase> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let sql = scoped!(
+            "SELECT x.doc_id, x.course_id, x.service_code, x.start_date, x.planned_end_date, x.end_date, \
+             x.approval_state",
+            "proj_courses",
+            " AND NOT x.in_error"
+        );
+        let courses: Vec<ReviewCourse> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let sql = scoped!("SELECT x.doc_id, x.course_id, x.kind", "proj_alerts", "");
+        let alerts: Vec<ReviewAlert> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let sql = scoped!(
+            "SELECT x.doc_id, CAST(COUNT(*) AS BIGINT)",
+            "proj_conflicts",
+            " GROUP BY x.doc_id"
+        );
+        let conflicts: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let sql = scoped!(
+            "SELECT x.doc_id, CAST(COUNT(*) AS BIGINT)",
+            "quarantine",
+            " AND x.resolved_at IS NULL GROUP BY x.doc_id"
+        );
+        let refusals: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let sql = concat!(
+            "SELECT x.case_id, x.user_id FROM case_assignments x JOIN cases c ON c.doc_id = x.case_id \
+             JOIN users u ON u.id = $1 WHERE x.unassigned_at IS NULL AND ",
+            in_review!()
+        );
+        let assignments: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        // The teams reviewed: an admin's are all the tenant's, anyone else's their own.
+        let sql = "SELECT t.id, t.name FROM teams t JOIN users u ON u.id = $1 \
+                   WHERE t.tenant_id = u.tenant_id AND (u.role = 'admin' OR t.id = u.team_id)";
+        let teams: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        // The people reviewed: an admin's are the tenant's workers and leads, a lead's their team's, a worker
+        // only themself.
+        let sql = "SELECT p.id, p.username, p.role, p.team_id FROM users p JOIN users u ON u.id = $1 \
+                   WHERE p.tenant_id = u.tenant_id AND p.role IN ('worker', 'lead') AND (u.role = 'admin' \
+                   OR (u.role = 'lead' AND p.team_id = u.team_id) OR p.id = u.id)";
+        let users: Vec<ReviewUser> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let sql = "SELECT g.user_id, g.team_id FROM break_glass g JOIN users u ON u.id = $1 \
+                   WHERE g.tenant_id = u.tenant_id AND g.granted_at >= $2 AND (u.role = 'admin' \
+                   OR (u.role = 'lead' AND g.team_id = u.team_id) OR g.user_id = u.id)";
+        let break_glass: Vec<(String, Option<String>)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(break_glass_since)
+            .fetch_all(pool)
+            .await)?;
+        Ok(ReviewData {
+            cases,
+            courses,
+            alerts,
+            conflicts,
+            refusals,
+            assignments,
+            teams,
+            users,
+            break_glass,
+        })
+    }
+
+    /// Whether the case `doc_id` is in the review scope of `user_id`. False both for a case that does not exist
+    /// and for one out of scope (another team's, another tenant's).
+    pub async fn in_review_scope(&self, user_id: &str, doc_id: &str) -> Result<bool, StoreError> {
+        let sql = concat!(
+            "SELECT COUNT(*) FROM cases c JOIN users u ON u.id = $1 WHERE c.doc_id = $2 AND ",
+            in_review!()
+        );
+        let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(user_id)
+            .bind(doc_id)
+            .fetch_one(pool)
+            .await)?;
+        Ok(count > 0)
+    }
+
+    /// The tenant's settings (all `None` until an admin sets them).
+    pub async fn tenant_settings(&self, tenant_id: &str) -> Result<TenantSettings, StoreError> {
+        let sql = "SELECT recommended_caseload, updated_at FROM tenant_settings WHERE tenant_id = $1";
+        let row: Option<TenantSettings> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(tenant_id)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.unwrap_or_default())
+    }
+
+    /// Sets the tenant's recommended caseload per worker (`None` clears it).
+    pub async fn set_recommended_caseload(
+        &self,
+        tenant_id: &str,
+        caseload: Option<i64>,
+        by_user: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO tenant_settings (tenant_id, recommended_caseload, updated_at, updated_by) \
+                   VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id) DO UPDATE SET \
+                   recommended_caseload = excluded.recommended_caseload, updated_at = excluded.updated_at, \
+                   updated_by = excluded.updated_by";
+        super::execute!(
+            self,
+            sqlx::query(sql)
+                .bind(tenant_id)
+                .bind(caseload)
+                .bind(now_ms)
+                .bind(by_user)
+        )?;
+        Ok(())
+    }
+}
