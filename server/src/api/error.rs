@@ -39,6 +39,9 @@ pub enum ApiError {
     /// The resource existed but is used up or expired (a check-in link); the code says which.
     #[error("gone: {0}")]
     Gone(&'static str),
+    /// The request conflicts with the resource's state (a grant decided already); the message says how.
+    #[error("conflict: {0}")]
+    StateConflict(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("payload too large")]
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Gone(code) => (StatusCode::GONE, code),
+            ApiError::StateConflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
@@ -83,6 +87,7 @@ impl ApiError {
             ApiError::Gone("checkin_used") => "this link has been used already".to_owned(),
             ApiError::Gone("checkin_expired") => "this link has expired".to_owned(),
             ApiError::Gone(_) => "no longer available".to_owned(),
+            ApiError::StateConflict(message) => message.clone(),
             ApiError::MethodNotAllowed => "method not allowed on this resource".to_owned(),
             ApiError::PayloadTooLarge => "request body too large".to_owned(),
             ApiError::RateLimited => "too many requests; try again later".to_owned(),

@@ -22,6 +22,9 @@
 //! | `GET /v1/review/dashboard?team=` | per team and worker: caseloads and the figures a lead acts on, each with its list |
 //! | `GET /v1/review/cases?…` | the cases behind a figure: filters, paging (admin: tenant; lead: team; worker: own) |
 //! | `GET /v1/review/cases/{id}` | one case for review: goals, courses, contacts, FIT series, conflicts, refusals |
+//! | `POST /v1/review/cases/{id}/courses/{course}/approval` | approve or reject a grant awaiting approval (the case's team lead) |
+//! | `POST /v1/review/cases/{id}/conflicts/resolve` | pick one value of a conflicted field (the case's team lead) |
+//! | `POST /v1/review/refusals/{id}/dismiss` | a refused change has been handled (the case's team lead; admin) |
 //! | `GET`/`PUT /v1/settings` | the tenant's settings, e.g. the recommended caseload per worker (change: admin) |
 //!
 //! Handlers never write SQL: they call [`crate::store::Store`].
@@ -30,6 +33,7 @@ mod assignments;
 mod audit;
 mod break_glass;
 mod checkin;
+mod decisions;
 mod devices;
 mod error;
 mod export;
@@ -74,6 +78,18 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/review/dashboard", get(review::dashboard))
         .route("/v1/review/cases", get(review::cases))
         .route("/v1/review/cases/{id}", get(review::case))
+        .route(
+            "/v1/review/cases/{id}/courses/{course}/approval",
+            post(decisions::approval),
+        )
+        .route(
+            "/v1/review/cases/{id}/conflicts/resolve",
+            post(decisions::resolve_conflict),
+        )
+        .route(
+            "/v1/review/refusals/{id}/dismiss",
+            post(decisions::dismiss_refusal),
+        )
         .route("/v1/settings", get(review::settings).put(review::change_settings))
 }
 

@@ -118,6 +118,15 @@ impl Store {
             .await)?)
     }
 
+    /// The tenant and team a case belongs to, without loading it; `None` if there is no such case.
+    pub async fn case_home(&self, case_id: &str) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(case_id)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
     /// The users currently holding a case.
     pub async fn case_assignees(&self, case_id: &str) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT user_id FROM case_assignments WHERE case_id = $1 AND unassigned_at IS NULL ORDER BY user_id";

@@ -91,4 +91,20 @@ impl Store {
             .fetch_all(pool)
             .await)?)
     }
+
+    /// One refusal, by id.
+    pub async fn quarantined(&self, id: &str) -> Result<Option<QuarantineEntry>, StoreError> {
+        let sql = select_entry!("WHERE id = $1");
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// Marks a refusal as handled (dismissed by a person). False if it was already, or does not exist.
+    pub async fn dismiss_quarantined(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let sql = "UPDATE quarantine SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL";
+        let rows = execute!(self, sqlx::query(sql).bind(id).bind(now_ms))?;
+        Ok(rows == 1)
+    }
 }

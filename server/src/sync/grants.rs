@@ -56,7 +56,7 @@ pub fn check(
 
 /// A lead of the case's own team: a lead who can write the case through an assignment elsewhere does not
 /// decide for another team (issue 11).
-fn is_teams_lead(writer: &Viewer, case: &Case) -> bool {
+pub fn is_teams_lead(writer: &Viewer, case: &Case) -> bool {
     writer.role == Role::Lead && writer.team_id.as_deref() == Some(case.team.as_str())
 }
 

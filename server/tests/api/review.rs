@@ -24,6 +24,9 @@ both_backends!(
     lists_page_and_refuse_filters_they_do_not_know,
     an_admin_sets_the_recommended_caseload,
     cases_without_a_summary_get_one_at_start,
+    a_lead_decides_a_waiting_grant_in_the_document,
+    a_lead_resolves_a_conflict_by_picking_a_value,
+    a_refused_change_is_dismissed_once,
 );
 
 const DAY_MS: i64 = 86_400_000;
@@ -161,7 +164,17 @@ async fn get(app: &TestApp, path: &str, token: &str) -> TestResponse {
 }
 
 async fn put_json(app: &TestApp, path: &str, token: &str, body: &Value) -> TestResponse {
-    let request = Request::put(path)
+    send_json(app, "PUT", path, token, body).await
+}
+
+async fn post_json(app: &TestApp, path: &str, token: &str, body: &Value) -> TestResponse {
+    send_json(app, "POST", path, token, body).await
+}
+
+async fn send_json(app: &TestApp, method: &str, path: &str, token: &str, body: &Value) -> TestResponse {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
@@ -592,5 +605,145 @@ async fn cases_without_a_summary_get_one_at_start(backend: Backend) {
             .expect("runs"),
         0,
         "nothing is rebuilt twice"
+    );
+}
+
+async fn a_lead_decides_a_waiting_grant_in_the_document(backend: Backend) {
+    let n = Nord::new(backend).await;
+    let path = format!(
+        "/v1/review/cases/{}/courses/{}/approval",
+        n.waiting.doc_id,
+        n.waiting.course_id()
+    );
+    let approve = json!({ "approve": true });
+    // Only Nord's lead decides: Syd's lead does not see the case, the admin and bo (who holds it) do not lead it.
+    for (user, status) in [
+        (&n.w.dan, StatusCode::NOT_FOUND),
+        (&n.w.anna, StatusCode::NOT_FOUND),
+        (&n.w.admin, StatusCode::FORBIDDEN),
+        (&n.w.bo, StatusCode::FORBIDDEN),
+    ] {
+        let token = n.w.token(user).await;
+        let answer = post_json(&n.w.app, &path, &token, &approve).await;
+        assert_eq!(answer.status, status, "{}: {:?}", user.username, answer.body);
+    }
+    let lea = n.w.token(&n.w.lea).await;
+    let decided = post_json(&n.w.app, &path, &lea, &approve).await;
+    assert_eq!(decided.status, StatusCode::OK, "{:?}", decided.body);
+
+    // The decision is in the document, under the lead's name, and the figures follow.
+    let stored =
+        n.w.store()
+            .load_document(&n.waiting.doc_id)
+            .await
+            .expect("store")
+            .expect("case");
+    let doc = automerge::Automerge::load(&stored.bytes).expect("loads");
+    let case = sync_core::case::read_case(&doc).expect("reads");
+    let approval = &case.courses[&n.waiting.course_id()].approval;
+    assert_eq!(
+        (approval.state.as_str(), approval.by.as_deref()),
+        ("approved", Some(n.w.lea.id.as_str()))
+    );
+    let board = get(&n.w.app, "/v1/review/dashboard", &lea).await;
+    assert_eq!(
+        board.body["teams"][0]["figures"]["grants_awaiting_approval"]["count"],
+        0
+    );
+
+    let again = post_json(&n.w.app, &path, &lea, &json!({ "approve": false })).await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "a decision is not overwritten: {:?}",
+        again.body
+    );
+    let logged =
+        n.w.store()
+            .audit_search(
+                &n.w.north.id,
+                &AuditFilter {
+                    user_id: Some(n.w.lea.id.clone()),
+                    case_id: Some(n.waiting.doc_id.clone()),
+                    action: Some("change".into()),
+                    from: None,
+                    to: None,
+                    limit: 10,
+                },
+            )
+            .await
+            .expect("store");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].purpose.as_deref(), Some("review_decision"));
+}
+
+async fn a_lead_resolves_a_conflict_by_picking_a_value(backend: Backend) {
+    let n = Nord::new(backend).await;
+    let lea = n.w.token(&n.w.lea).await;
+    let page = get(&n.w.app, &format!("/v1/review/cases/{}", n.ended.doc_id), &lea).await;
+    let conflict = &page.body["conflicts"][0];
+    let field = conflict["path"]
+        .as_array()
+        .expect("path")
+        .iter()
+        .map(|part| part.as_str().expect("text"))
+        .collect::<Vec<_>>()
+        .join(".");
+    let second = conflict["values"][1]["value"].clone();
+    let path = format!("/v1/review/cases/{}/conflicts/resolve", n.ended.doc_id);
+    let too_far = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "pick": 3 })).await;
+    assert_eq!(too_far.status, StatusCode::BAD_REQUEST);
+    assert!(
+        too_far.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("pick 1 to 2"),
+        "{:?}",
+        too_far.body
+    );
+    let resolved = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "pick": 2 })).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{:?}", resolved.body);
+
+    let after = get(&n.w.app, &format!("/v1/review/cases/{}", n.ended.doc_id), &lea).await;
+    assert_eq!(after.body["conflicts"], json!([]));
+    assert_eq!(
+        after.body["case"]["plan"]["goals"][uuid(77).to_string()]["status"],
+        second
+    );
+    let board = get(&n.w.app, "/v1/review/dashboard", &lea).await;
+    assert_eq!(board.body["teams"][0]["figures"]["conflicts"]["count"], 0);
+    let gone = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "pick": 1 })).await;
+    assert_eq!(gone.status, StatusCode::BAD_REQUEST, "{:?}", gone.body);
+}
+
+async fn a_refused_change_is_dismissed_once(backend: Backend) {
+    let n = Nord::new(backend).await;
+    let lea = n.w.token(&n.w.lea).await;
+    let page = get(&n.w.app, &format!("/v1/review/cases/{}", n.refused.doc_id), &lea).await;
+    let id = page.body["refused_changes"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let path = format!("/v1/review/refusals/{id}/dismiss");
+    let (dan, anna) = (n.w.token(&n.w.dan).await, n.w.token(&n.w.anna).await);
+    assert_eq!(
+        post_json(&n.w.app, &path, &dan, &json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        post_json(&n.w.app, &path, &anna, &json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let dismissed = post_json(&n.w.app, &path, &lea, &json!({})).await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{:?}", dismissed.body);
+    assert_eq!(dismissed.body["case_id"], n.refused.doc_id);
+    let again = post_json(&n.w.app, &path, &lea, &json!({})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let board = get(&n.w.app, "/v1/review/dashboard", &lea).await;
+    assert_eq!(board.body["teams"][0]["figures"]["refused_changes"]["count"], 0);
+    let after = get(&n.w.app, &format!("/v1/review/cases/{}", n.refused.doc_id), &lea).await;
+    assert!(
+        after.body["refused_changes"][0]["resolved_at"].is_i64(),
+        "kept, marked handled"
     );
 }

@@ -1,0 +1,282 @@
+//! A lead's decisions from the review screens, written into the case document as ordinary automerge changes
+//! (through [`SyncService::edit_case`](crate::sync::SyncService::edit_case): validated, committed with the
+//! projection, pushed to every phone holding the case):
+//!
+//! - `POST /v1/review/cases/{id}/courses/{course}/approval` `{"approve": bool}`: a grant awaiting approval;
+//! - `POST /v1/review/cases/{id}/conflicts/resolve` `{"field": "plan.goals.<id>.status", "pick": 1}`: one of a
+//!   conflicted field's values (numbered from 1, as the review page lists them) supersedes the others;
+//! - `POST /v1/review/refusals/{id}/dismiss`: a refused change has been handled (the store only; the document
+//!   never held it).
+//!
+//! Only a lead of the case's own team decides (grants.rs holds the same rule for decisions that come by sync);
+//! an admin may dismiss refusals too. A case the caller may not review answers like a missing one. Each
+//! decision is in the access log as a change with purpose `review_decision`.
+
+use automerge::ActorId;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use sync_core::DocumentId;
+use sync_core::case::{CaseError, conflicts, read_valid_case};
+use sync_core::validation::{Problem, ValidationError};
+
+use super::{ApiError, ApiJson};
+use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
+use crate::auth::AuthUser;
+use crate::clock;
+use crate::store::{Role, Viewer};
+use crate::sync::EditError;
+
+const PURPOSE: &str = "review_decision";
+const MAX_ID_CHARS: usize = 128;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDecision {
+    approve: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictChoice {
+    /// The conflicted field's dotted path.
+    field: String,
+    /// Which value, from 1, in the order the review page lists them.
+    pick: usize,
+}
+
+#[derive(Serialize)]
+pub struct Decided {
+    case_id: String,
+    /// The commit's sequence number; `None` for a decision outside the document (a dismissed refusal).
+    seq: Option<i64>,
+}
+
+pub async fn approval(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path((case_id, course_id)): Path<(String, String)>,
+    ApiJson(decision): ApiJson<ApprovalDecision>,
+) -> Result<Json<Decided>, ApiError> {
+    let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id).await?;
+    let by = viewer.user_id.clone();
+    let course = course_id.clone();
+    let seq = state
+        .sync
+        .edit_case(doc_id, fresh_actor(), &viewer.user_id, move |doc| {
+            let case = doc.read()?;
+            let awaiting = case
+                .courses
+                .get(&course)
+                .ok_or_else(|| CaseError::NotFound {
+                    what: "course",
+                    id: course.clone(),
+                })?
+                .approval
+                .state
+                == "awaiting";
+            if !awaiting {
+                // Decided already (perhaps by another lead a moment ago): a decision is not overwritten here.
+                return Err(CaseError::Invalid(ValidationError::new(
+                    format!("courses.{course}.approval"),
+                    Problem::Immutable,
+                    "the grant is not awaiting a decision",
+                )));
+            }
+            doc.decide_approval(&course, decision.approve, &by, clock::now_ms())?;
+            Ok(())
+        })
+        .await
+        .map_err(edit_error)?;
+    let detail = format!(
+        "grant {} course={course_id}",
+        if decision.approve { "approved" } else { "rejected" }
+    );
+    log(&state, &viewer, &caller, &case_id, &detail).await?;
+    Ok(Json(Decided {
+        case_id,
+        seq: Some(seq),
+    }))
+}
+
+pub async fn resolve_conflict(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(case_id): Path<String>,
+    ApiJson(choice): ApiJson<ConflictChoice>,
+) -> Result<Json<Decided>, ApiError> {
+    let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id).await?;
+    let field = choice.field.clone();
+    let seq = state
+        .sync
+        .edit_case(doc_id, fresh_actor(), &viewer.user_id, move |doc| {
+            let found = conflicts::list(doc.automerge());
+            let conflict = found
+                .iter()
+                .find(|c| c.field() == field)
+                .ok_or_else(|| CaseError::NotFound {
+                    what: "conflicted field",
+                    id: field.clone(),
+                })?;
+            let value = choice
+                .pick
+                .checked_sub(1)
+                .and_then(|i| conflict.values.get(i))
+                .map(|v| v.value.clone())
+                .ok_or_else(|| {
+                    let n = conflict.values.len();
+                    ValidationError::new(&field, Problem::OutOfRange, format!("{n} values: pick 1 to {n}"))
+                })?;
+            conflicts::resolve(doc.automerge_mut(), &conflict.path, &value, clock::now_ms())?;
+            // `resolve` writes JSON past the typed model: the result must still be a valid case.
+            read_valid_case(doc.automerge())?;
+            Ok(())
+        })
+        .await
+        .map_err(edit_error)?;
+    log(
+        &state,
+        &viewer,
+        &caller,
+        &case_id,
+        &format!("conflict resolved field={}", choice.field),
+    )
+    .await?;
+    Ok(Json(Decided {
+        case_id,
+        seq: Some(seq),
+    }))
+}
+
+pub async fn dismiss_refusal(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(refusal_id): Path<String>,
+) -> Result<Json<Decided>, ApiError> {
+    let viewer = current(&state, &caller).await?;
+    if refusal_id.chars().count() > MAX_ID_CHARS {
+        return Err(ApiError::NotFound);
+    }
+    let entry = state
+        .store
+        .quarantined(&refusal_id)
+        .await?
+        .filter(|entry| entry.tenant_id == viewer.tenant_id)
+        .ok_or(ApiError::NotFound)?;
+    // A refusal names a case the device may not have been allowed to see, or none that exists: then only an
+    // admin handles it.
+    let home = state.store.case_home(&entry.doc_id).await?;
+    let allowed = match viewer.role {
+        Role::Admin => true,
+        Role::Lead => {
+            home.as_ref()
+                .is_some_and(|(_, team)| team.is_some() && *team == viewer.team_id)
+                && state
+                    .store
+                    .in_review_scope(&viewer.user_id, &entry.doc_id)
+                    .await?
+        }
+        Role::Worker => false,
+    };
+    if !allowed {
+        // A lead of another team, or a worker, learns nothing about the refusal.
+        return Err(if viewer.role == Role::Worker {
+            ApiError::Forbidden
+        } else {
+            ApiError::NotFound
+        });
+    }
+    if !state
+        .store
+        .dismiss_quarantined(&refusal_id, clock::now_ms())
+        .await?
+    {
+        return Err(ApiError::StateConflict(
+            "this refused change was dismissed already".into(),
+        ));
+    }
+    log(
+        &state,
+        &viewer,
+        &caller,
+        &entry.doc_id,
+        &format!("refusal dismissed id={refusal_id}"),
+    )
+    .await?;
+    Ok(Json(Decided {
+        case_id: entry.doc_id,
+        seq: None,
+    }))
+}
+
+/// The caller, if they lead the team of the case `case_id`, and the case's id. A case out of the caller's
+/// review scope is not found; one they review but do not lead (an admin, an assignment elsewhere) is forbidden.
+async fn team_lead_of(
+    state: &AppState,
+    caller: &AuthUser,
+    case_id: &str,
+) -> Result<(Viewer, DocumentId), ApiError> {
+    let viewer = current(state, caller).await?;
+    if case_id.chars().count() > MAX_ID_CHARS
+        || !state.store.in_review_scope(&viewer.user_id, case_id).await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    let doc_id: DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
+    let home = state.store.case_home(case_id).await?.ok_or(ApiError::NotFound)?;
+    let leads_it = viewer.role == Role::Lead && viewer.team_id.is_some() && home.1 == viewer.team_id;
+    if !leads_it {
+        return Err(ApiError::Forbidden);
+    }
+    Ok((viewer, doc_id))
+}
+
+async fn current(state: &AppState, caller: &AuthUser) -> Result<Viewer, ApiError> {
+    state
+        .store
+        .viewer(&caller.user_id)
+        .await?
+        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// A new actor for each server-made change: changes made under the document's lock never run concurrently, and
+/// the change's author (the lead) is recorded in the document (`approval.by`) and in the access log.
+fn fresh_actor() -> ActorId {
+    ActorId::from(uuid::Uuid::new_v4().as_bytes().as_slice())
+}
+
+fn edit_error(error: EditError) -> ApiError {
+    match error {
+        EditError::NotFound => ApiError::NotFound,
+        EditError::Case(CaseError::NotFound { what, id }) => {
+            ApiError::BadRequest(format!("no {what} {id} in this case"))
+        }
+        EditError::Case(CaseError::Invalid(invalid)) if invalid.problem == Problem::Immutable => {
+            ApiError::StateConflict(invalid.to_string())
+        }
+        EditError::Case(CaseError::Invalid(invalid)) => ApiError::BadRequest(invalid.to_string()),
+        other => ApiError::internal(other),
+    }
+}
+
+async fn log(
+    state: &AppState,
+    viewer: &Viewer,
+    caller: &AuthUser,
+    case_id: &str,
+    detail: &str,
+) -> Result<(), ApiError> {
+    let actor = Actor {
+        tenant_id: &viewer.tenant_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+    };
+    audit::record(
+        &state.store,
+        audit::event(actor, Action::Change, Some(case_id), Some(PURPOSE), Some(detail)),
+    )
+    .await?;
+    Ok(())
+}
