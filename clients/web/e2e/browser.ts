@@ -28,13 +28,18 @@ export async function launch(): Promise<Browser> {
 export const phone = (browser: Browser): Promise<BrowserContext> =>
   browser.newContext({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 1 });
 
-export async function logIn(page: Page, username: string): Promise<void> {
+/** A desk: the back office's screens are desktop first (1280 px). */
+export const desk = (browser: Browser): Promise<BrowserContext> =>
+  browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+
+/** Logs a demo user in and waits for `ready` (a worker's caseload by default; a lead lands on the overview). */
+export async function logIn(page: Page, username: string, tenant = "hoeje-taastrup", ready = ".case-row"): Promise<void> {
   await page.goto(WEB);
-  await page.fill("input[name=tenant]", "hoeje-taastrup");
+  await page.fill("input[name=tenant]", tenant);
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", PASSWORD);
   await page.click("button[type=submit]");
-  await page.waitForSelector(".case-row");
+  await page.waitForSelector(ready);
 }
 
 export async function unlock(page: Page): Promise<void> {

@@ -1,5 +1,6 @@
 // The app's entry: registers the service worker, shows the login/unlock screen, then routes between the
 // caseload, a case page and the new-contact form (hash routes, so the service worker serves one index.html).
+// A lead or an admin lands on the review's overview (`#/review`), with their own caseload at `#/caseload`.
 
 import "./style.css";
 import type { Running } from "./app/session";
@@ -12,6 +13,9 @@ import { getLang, setLang, t } from "./ui/i18n";
 import { indicator } from "./ui/indicator";
 import { loginScreen } from "./ui/login";
 import { parseDocumentIdText } from "./sync/ids";
+import { caseReviewScreen } from "./review/casereview";
+import { casesScreen } from "./review/cases";
+import { dashboardScreen } from "./review/dashboard";
 
 const root = document.getElementById("app")!;
 let app: Running | null = null;
@@ -31,6 +35,12 @@ function header(running: Running): HTMLElement {
     // The brand is an icon on the phone, to leave the header's width to the sync indicator.
     h("a", { href: "#/", class: "brand", "aria-label": `${t("appName")} – ${t("caseload")}` }, h("img", { src: "./icon.svg", alt: "", width: 32, height: 32 })),
     sync.element,
+    ...(reviews(running)
+      ? [
+          h("a", { href: "#/review", class: "link nav" }, t("overview")),
+          h("a", { href: "#/caseload", class: "link nav" }, t("myCases")),
+        ]
+      : []),
     h(
       "button",
       {
@@ -43,6 +53,11 @@ function header(running: Running): HTMLElement {
     ),
     h("button", { class: "link", onclick: lock }, t("logout")),
   );
+}
+
+/** Leads and admins review at a desk; workers keep the phone app. */
+function reviews(running: Running): boolean {
+  return running.session.user.role === "lead" || running.session.user.role === "admin";
 }
 
 function lock() {
@@ -68,6 +83,11 @@ function render() {
     return;
   }
   const running = app;
+  const review = reviewScreen(running);
+  if (review) {
+    root.replaceChildren(header(running), review);
+    return;
+  }
   const [, route, textId, sub] = location.hash.split("/");
   const id = route === "case" && textId ? parseDocumentIdText(decodeURIComponent(textId)) : null;
   let screen: HTMLElement;
@@ -87,9 +107,34 @@ function render() {
   if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
 }
 
-/** Documents change under sync; re-render, except over a half-filled form (it would lose the ratings). */
+/** The review's screens, for `#/review…` (and `#/` for a lead or admin); `null` for the phone app's routes. */
+function reviewScreen(running: Running): HTMLElement | null {
+  if (!onReviewRoute(running)) return null;
+  const [path, query = ""] = location.hash.slice(1).split("?");
+  const parts = path!.split("/");
+  if (parts[2] === "cases") return casesScreen(running, query);
+  if (parts[2] === "case" && parts[3]) {
+    const message = flash;
+    flash = null;
+    return caseReviewScreen(running, decodeURIComponent(parts[3]), message, (next) => {
+      flash = next;
+      render();
+    });
+  }
+  return dashboardScreen(running);
+}
+
+function onReviewRoute(running: Running): boolean {
+  const hash = location.hash;
+  return hash.startsWith("#/review") || (reviews(running) && (hash === "" || hash === "#" || hash === "#/"));
+}
+
+/**
+ * Documents change under sync; re-render, except over a half-filled form (it would lose the ratings) and on the
+ * review's screens, which read the server, not the device.
+ */
 function scheduleRender() {
-  if (renderQueued || location.hash.endsWith("/new")) return;
+  if (renderQueued || location.hash.endsWith("/new") || (app && onReviewRoute(app))) return;
   renderQueued = true;
   requestAnimationFrame(render);
 }

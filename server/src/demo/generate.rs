@@ -152,10 +152,38 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
         // An improving citizen has reached a stepping stone.
         stone.status = "achieved".to_owned();
     }
+    if spec.number % 8 == 5 {
+        // A raised grant above the caseworker's limit, waiting for the lead: the review's decision to make.
+        if let Some(course) = case.courses.get_mut(&course_id) {
+            course.granted_minutes_per_week = 7 * 60;
+            course.approval = sync_core::case::Approval {
+                state: "awaiting".to_owned(),
+                by: None,
+                at_ms: None,
+            };
+        }
+    }
     // One validated write of the whole year: a change per contact would replay the whole case through
     // hydrate, validate and reconcile for every contact, which makes loading sixty cases take seconds.
-    let doc = CaseDocument::create(actor, &case, today - DAY_MS)?;
+    let mut doc = CaseDocument::create(actor, &case, today - DAY_MS)?;
+    if spec.number % 12 == 7 {
+        // Two phones changed a goal's status offline: a conflict waiting for a person to choose.
+        let second = ActorId::from(rng.random::<[u8; 16]>().to_vec());
+        conflicting_status(&mut doc, second, &goals[0], today)?;
+    }
+    let case = doc.read()?;
     Ok(Generated { doc_id, doc, case })
+}
+
+/// Sets the goal's status to "paused" on a second phone (`actor`) and to "achieved" on the first, and merges.
+fn conflicting_status(doc: &mut CaseDocument, actor: ActorId, goal: &str, at: i64) -> Result<(), CaseError> {
+    let mut other = CaseDocument::from_automerge(doc.automerge().fork().with_actor(actor), at)?;
+    other.set_goal_status(goal, "paused", at)?;
+    doc.set_goal_status(goal, "achieved", at)?;
+    doc.automerge_mut()
+        .merge(other.automerge_mut())
+        .map_err(|error| CaseError::Unreadable(error.to_string()))?;
+    Ok(())
 }
 
 /// A goal, a sub-goal under it and stepping stones under that, for each of the theme's goals. Returns the ids,

@@ -6,19 +6,14 @@ import { listConflicts, resolveConflict } from "../case/conflicts";
 import { assessCase } from "../case/fit";
 import * as Automerge from "@automerge/automerge";
 import { FFB_SERVICES } from "../case/ffb";
-import { CONTACT_KINDS, currentCourse, GOAL_LEVELS, GOAL_STATUSES, LEGAL_BASES, readCase, type Case } from "../case/model";
+import { APPROVAL_STATES, CONTACT_KINDS, currentCourse, GOAL_LEVELS, GOAL_STATUSES, LEGAL_BASES, readCase, type Case } from "../case/model";
 import { formatPoints } from "../fit";
 import { documentIdText } from "../sync/ids";
 import { offersCheckin } from "../checkin/link";
 import { fitChart } from "./chart";
 import { checkinControl } from "./checkinlink";
 import { h } from "./dom";
-import { alertLabel, categoryLabel, formatDate, formatDateTime, pick, t } from "./i18n";
-
-const codeLabel = (list: readonly { code: string; da: string; en: string }[], code: string) => {
-  const found = list.find((c) => c.code === code);
-  return found ? pick(found) : code;
-};
+import { alertLabel, categoryLabel, codeLabel, formatDate, formatDateTime, pick, t } from "./i18n";
 
 /** A goal's status as a select: the one single-valued field the phone edits, so two phones can conflict on it. */
 function goalStatus(app: Running, docId: string, goalId: string, title: string, status: string): HTMLElement {
@@ -173,6 +168,12 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
             h("dd", {}, formatDate(course.start)),
             h("dt", {}, t("plannedEnd")),
             h("dd", {}, formatDate(course.planned_end)),
+            h("dt", {}, t("grantPerWeek")),
+            h(
+              "dd",
+              { "data-testid": "approval" },
+              `${course.granted_minutes_per_week} ${t("minutes")} · ${codeLabel(APPROVAL_STATES, course.approval.state)}`,
+            ),
           )
         : h("p", { class: "muted" }, t("noCourse")),
     ),

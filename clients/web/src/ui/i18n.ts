@@ -111,6 +111,55 @@ const LABELS = {
   },
   checkin_login: { da: "Log ind igen for at lave et link.", en: "Log in again to create a link." },
   checkin_refused: { da: "Serveren kunne ikke lave linket.", en: "The server could not create the link." },
+  // The back office's review (src/review/).
+  overview: { da: "Overblik", en: "Overview" },
+  reviewCases: { da: "Sager", en: "Cases" },
+  myCases: { da: "Mine sager", en: "My cases" },
+  loading: { da: "Henter …", en: "Loading …" },
+  loadFailed: { da: "Kunne ikke hente fra serveren. Overblikket kræver net.", en: "Could not load from the server. The overview needs a connection." },
+  figuresFor: { da: "Tal pr.", en: "Figures as of" },
+  recommendedCaseload: { da: "Anbefalet sagsantal pr. medarbejder", en: "Recommended caseload per worker" },
+  notSet: { da: "ikke sat (sættes af en administrator)", en: "not set (an admin sets it)" },
+  fig_open_cases: { da: "Åbne sager", en: "Open cases" },
+  fig_with_alert: { da: "Sager med FIT-advarsel", en: "Cases with a FIT alert" },
+  fig_srs_below_cutoff: { da: "SRS under skæringspunkt ved seneste kontakt", en: "SRS below cutoff at the last contact" },
+  fig_follow_ups_overdue: { da: "Opfølgning overskredet", en: "Follow-ups overdue" },
+  fig_courses_ending_soon: { da: "Forløb slutter inden for 14 dage", en: "Courses ending within 14 days" },
+  fig_courses_past_planned_end: { da: "Forløb over planlagt slut", en: "Courses past their planned end" },
+  fig_grants_awaiting_approval: { da: "Bevillinger venter på godkendelse", en: "Grants awaiting approval" },
+  fig_conflicts: { da: "Uløste konflikter", en: "Unresolved conflicts" },
+  fig_refused_changes: { da: "Afviste ændringer", en: "Refused changes" },
+  breakGlass: { da: "Opslag uden for egne sager (30 dage)", en: "Break-the-glass lookups (30 days)" },
+  worker: { da: "Medarbejder", en: "Worker" },
+  caseloadCount: { da: "Sagsantal", en: "Caseload" },
+  overRecommended: { da: "Over anbefalet", en: "Over recommended" },
+  citizen: { da: "Borger", en: "Citizen" },
+  tovholder: { da: "Tovholder", en: "Key worker" },
+  lastContact: { da: "Seneste kontakt", en: "Last contact" },
+  flags: { da: "Bemærk", en: "Notes" },
+  casesFound: { da: "sager", en: "cases" },
+  previous: { da: "Forrige", en: "Previous" },
+  next: { da: "Næste", en: "Next" },
+  closed: { da: "Afsluttet", en: "Closed" },
+  awaitingApproval: { da: "Venter på godkendelse", en: "Awaiting approval" },
+  approve: { da: "Godkend", en: "Approve" },
+  reject: { da: "Afvis", en: "Reject" },
+  grantPerWeek: { da: "Bevilget pr. uge", en: "Granted per week" },
+  minutes: { da: "min.", en: "min" },
+  decisions: { da: "Beslutninger", en: "Decisions" },
+  noDecisions: { da: "Intet venter på en beslutning.", en: "Nothing awaits a decision." },
+  assignees: { da: "Medarbejdere på sagen", en: "Workers on the case" },
+  unassign: { da: "Fjern fra sagen", en: "Take off the case" },
+  dismiss: { da: "Markér som håndteret", en: "Mark as handled" },
+  handled: { da: "Håndteret", en: "Handled" },
+  device: { da: "Enhed", en: "Device" },
+  decided: { da: "Beslutningen er gemt i sagen og sendes til medarbejdernes telefoner.", en: "The decision is saved in the case and sent to the workers' phones." },
+  decisionFailed: { da: "Beslutningen blev ikke gemt:", en: "The decision was not saved:" },
+  followUps: { da: "Opfølgninger", en: "Follow-ups" },
+  reviewNote: {
+    da: "FIT er her et dialog- og dokumentationsredskab. Tallene viser, hvordan borgeren selv vurderer sit liv og samarbejdet – ikke en effektmåling af indsatsen.",
+    en: "FIT is a dialogue and documentation tool here. The figures show how citizens rate their own lives and the alliance – not a measure of the support's effect.",
+  },
 } as const;
 
 export type LabelKey = keyof typeof LABELS;
@@ -129,6 +178,12 @@ export function setLang(next: Lang): void {
 
 export function t(key: LabelKey): string {
   return LABELS[key][lang];
+}
+
+/** The label of `code` in a code list, or the code itself when the list does not know it. */
+export function codeLabel(list: readonly { code: string; da: string; en: string }[], code: string): string {
+  const found = list.find((c) => c.code === code);
+  return found ? pick(found) : code;
 }
 
 /** A label from a {da, en} pair (codes, FIT items). */

@@ -1,0 +1,163 @@
+// The review API (`/v1/review/…`) as the lead's screens use it: typed answers, and one error type that carries the
+// server's stable code. Online only: the back office works at a desk, and nothing here is kept on the device.
+
+import type { Running } from "../app/session";
+import type { Assessment } from "../fit";
+
+export class ReviewError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ReviewError";
+  }
+}
+
+export interface Figure {
+  count: number;
+  /** The API path of the list behind the figure, e.g. `/v1/review/cases?open=true&team=…`. */
+  list: string;
+}
+
+export interface Figures {
+  open_cases: Figure;
+  with_alert: Figure;
+  alerts: { kind: string; count: number; list: string }[];
+  srs_below_cutoff: Figure;
+  follow_ups_overdue: Figure;
+  courses_ending_soon: Figure;
+  courses_past_planned_end: Figure;
+  grants_awaiting_approval: Figure;
+  conflicts: Figure;
+  refused_changes: Figure;
+  break_glass_accesses: number;
+}
+
+export interface WorkerFigures {
+  user_id: string;
+  username: string;
+  role: string;
+  caseload: number;
+  over_recommended: number | null;
+  figures: Figures;
+}
+
+export interface Dashboard {
+  today: string;
+  recommended_caseload: number | null;
+  teams: { team_id: string; name: string; figures: Figures; workers: WorkerFigures[] }[];
+}
+
+export interface Person {
+  id: string;
+  username: string | null;
+}
+
+export interface CaseRow {
+  id: string;
+  display_name: string;
+  team_id: string | null;
+  tovholder: Person | null;
+  assignees: Person[];
+  open: boolean;
+  current_course: {
+    id: string;
+    service_code: string;
+    start_date: string;
+    planned_end_date: string | null;
+    end_date: string | null;
+    approval_state: string;
+  } | null;
+  last_contact_at: number | null;
+  alert_kinds: string[];
+  next_follow_up_due: string | null;
+  follow_up_overdue: boolean;
+  awaiting_approval: boolean;
+  conflicts: number;
+  refused_changes: number;
+}
+
+export interface CaseList {
+  total: number;
+  offset: number;
+  limit: number;
+  cases: CaseRow[];
+}
+
+export interface ReviewCourse {
+  course_id: string;
+  service_code: string;
+  legal_basis: string;
+  start_date: string;
+  planned_end_date: string | null;
+  end_date: string | null;
+  end_reason: string | null;
+  granted_minutes_per_week: number;
+  approval_state: string;
+  in_error: boolean;
+}
+
+export interface CaseReview {
+  id: string;
+  team_id: string | null;
+  assignees: Person[];
+  case: {
+    citizen: { display_name: string; reference: string; birth_year: number | null };
+    plan: { purpose: string; goals: Record<string, { title: string; level: string; status: string; parent: string | null }> };
+    follow_ups: Record<string, { due: string; purpose: string; done: boolean }>;
+  };
+  goals: { goal_id: string; parent_id: string | null; level: string; status: string; title: string; in_error: boolean }[];
+  courses: ReviewCourse[];
+  contacts: { contact_id: string; kind: string; start_ms: number; duration_minutes: number; course_id: string | null; in_error: boolean }[];
+  fit: { course_id: string | null; contacts: [string, number][]; assessment: Assessment }[];
+  conflicts: { path: string[]; values: { value: unknown; actor: string }[] }[];
+  refused_changes: {
+    id: string;
+    device_id: string | null;
+    reason: string;
+    message: string;
+    created_at: number;
+    resolved_at: number | null;
+  }[];
+}
+
+async function call<T>(app: Running, method: string, path: string, body?: unknown): Promise<T> {
+  const token = await app.accessToken();
+  const response = await fetch(`${app.session.api}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const answer = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+  if (!response.ok) {
+    throw new ReviewError(response.status, answer?.error?.code ?? "unknown", answer?.error?.message ?? response.statusText);
+  }
+  return answer as T;
+}
+
+export const dashboard = (app: Running): Promise<Dashboard> => call(app, "GET", "/v1/review/dashboard");
+
+/** `query` is the list's query string, as a figure's link carries it (without the `?`). */
+export const caseList = (app: Running, query: string): Promise<CaseList> =>
+  call(app, "GET", `/v1/review/cases${query ? `?${query}` : ""}`);
+
+export const reviewCase = (app: Running, id: string): Promise<CaseReview> =>
+  call(app, "GET", `/v1/review/cases/${encodeURIComponent(id)}`);
+
+export const decideGrant = (app: Running, id: string, course: string, approve: boolean): Promise<unknown> =>
+  call(app, "POST", `/v1/review/cases/${encodeURIComponent(id)}/courses/${encodeURIComponent(course)}/approval`, { approve });
+
+export const resolveConflict = (app: Running, id: string, field: string, pick: number): Promise<unknown> =>
+  call(app, "POST", `/v1/review/cases/${encodeURIComponent(id)}/conflicts/resolve`, { field, pick });
+
+export const dismissRefusal = (app: Running, refusal: string): Promise<unknown> =>
+  call(app, "POST", `/v1/review/refusals/${encodeURIComponent(refusal)}/dismiss`, {});
+
+export const unassign = (app: Running, id: string, user: string): Promise<unknown> =>
+  call(app, "DELETE", `/v1/cases/${encodeURIComponent(id)}/assignees/${encodeURIComponent(user)}`);
