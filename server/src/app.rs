@@ -121,7 +121,7 @@ impl Application {
         use secrecy::ExposeSecret;
         let store = Store::connect(config.database_url.expose_secret()).await?;
         store.migrate().await?;
-        backfill::missing_summaries(&store, &sync_core::fit::RuleSet::v1()).await?;
+        backfill::old_projections(&store, &sync_core::fit::RuleSet::v1()).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
@@ -139,7 +139,7 @@ impl Application {
         )?;
         let demo = if config.demo {
             let password = config.demo_password.clone().unwrap_or_else(random_password);
-            Some((demo::load(&store, &password).await?, password))
+            Some((demo::load(&store, &password, config.demo_scale).await?, password))
         } else {
             None
         };

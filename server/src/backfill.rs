@@ -1,6 +1,6 @@
-//! Rebuilding projections a newer schema added: at start-up, every case committed before a migration created a
-//! projection table (today: `proj_cases`) gets its rows computed from the document, so the back office never
-//! shows a case as missing because it has not changed since the upgrade.
+//! Rebuilding projections a newer schema added: at start-up, every case whose projection rows are older than
+//! [`PROJECTION_VERSION`] (or that has no `proj_cases` row at all) gets its rows computed from the document, so
+//! the back office never misses a case because it has not changed since the upgrade.
 //!
 //! Each case is rewritten only if no commit came in since it was loaded (`Store::rewrite_projection`), so it is
 //! safe while other server processes serve.
@@ -9,41 +9,44 @@ use automerge::Automerge;
 use sync_core::case::{conflicts, read_case};
 use sync_core::fit::RuleSet;
 
-use crate::projection::Projection;
+use crate::projection::{PROJECTION_VERSION, Projection};
 use crate::store::{Store, StoreError};
 
 /// Cases read per batch.
 const BATCH: i64 = 200;
 
-/// Rebuilds the projection of every case that lacks its `proj_cases` row. Returns how many were rewritten.
+/// Rebuilds the projection of every case whose rows are older than [`PROJECTION_VERSION`]. Returns how many
+/// were rewritten.
 ///
 /// A document that no longer loads or reads as a case is logged by id and skipped (it keeps its old rows), so
 /// one bad document cannot keep the server from starting.
-pub async fn missing_summaries(store: &Store, rules: &RuleSet) -> Result<usize, StoreError> {
-    let mut rewritten = 0;
-    let mut skipped = std::collections::BTreeSet::new();
+pub async fn old_projections(store: &Store, rules: &RuleSet) -> Result<usize, StoreError> {
+    let (mut rewritten, mut skipped) = (0, 0);
+    let mut after = String::new();
     loop {
-        let batch: Vec<String> = store
-            .cases_missing_summary(BATCH + i64::try_from(skipped.len()).unwrap_or(i64::MAX))
-            .await?
-            .into_iter()
-            .filter(|id| !skipped.contains(id))
-            .collect();
-        if batch.is_empty() {
+        let batch = store
+            .cases_with_old_projection(PROJECTION_VERSION, &after, BATCH)
+            .await?;
+        let Some(last) = batch.last() else {
             break;
-        }
-        for doc_id in batch {
-            match rebuild(store, rules, &doc_id).await? {
-                true => rewritten += 1,
-                false => {
-                    skipped.insert(doc_id);
-                }
+        };
+        after = last.clone();
+        for doc_id in &batch {
+            if rebuild(store, rules, doc_id).await? {
+                rewritten += 1;
+            } else {
+                skipped += 1;
             }
         }
-        tracing::info!(rewritten, "rebuilding case summaries");
+        tracing::info!(rewritten, skipped, "rebuilding case projections");
     }
-    if rewritten > 0 || !skipped.is_empty() {
-        tracing::info!(rewritten, skipped = skipped.len(), "case summaries rebuilt");
+    if rewritten > 0 || skipped > 0 {
+        tracing::info!(
+            rewritten,
+            skipped,
+            version = PROJECTION_VERSION,
+            "case projections rebuilt"
+        );
     }
     Ok(rewritten)
 }
@@ -65,7 +68,7 @@ async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &str) -> Result<bool, S
             return Ok(false);
         }
     };
-    // A commit since the load wrote a newer projection, summary included: nothing left to do.
+    // A commit since the load wrote a newer projection itself: nothing left to do either way.
     store
         .rewrite_projection(&stored.tenant_id, stored.seq, &projection)
         .await?;

@@ -128,6 +128,12 @@ pub struct ServeConfig {
     #[arg(long, env = "TOVHOLDER_DEMO")]
     pub demo: bool,
 
+    /// How many demo cases to create in all (with --demo, in a database that has none yet), spread over the demo
+    /// workers as the default sixty are: e.g. 10000 to measure the back office at a municipality's scale.
+    #[arg(long, env = "TOVHOLDER_DEMO_SCALE", default_value_t = crate::demo::DEFAULT_CASES,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub demo_scale: u32,
+
     /// Password for every demo user. If unset, a random one is generated and printed once.
     #[arg(long, env = "TOVHOLDER_DEMO_PASSWORD", hide_env_values = true)]
     pub demo_password: Option<SecretString>,
@@ -186,6 +192,7 @@ impl ServeConfig {
             database_url: SecretString::from(database_url),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             demo: false,
+            demo_scale: crate::demo::DEFAULT_CASES,
             demo_password: None,
             jwt_secret: None,
             token_issuer: "tovholder".to_owned(),

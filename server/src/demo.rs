@@ -77,9 +77,12 @@ pub struct DemoLogin {
     pub role: Role,
 }
 
+/// How many demo cases `--demo` creates unless told otherwise.
+pub const DEFAULT_CASES: u32 = 60;
+
 /// Creates (or finds) the demo tenants, teams and users, sets every demo user's password to `password`, and
-/// creates the demo cases of each tenant that has none.
-pub async fn load(store: &Store, password: &SecretString) -> Result<Vec<DemoLogin>, DemoError> {
+/// creates the demo cases of each tenant that has none: `cases` in all (about; see [`cases`]).
+pub async fn load(store: &Store, password: &SecretString, cases: u32) -> Result<Vec<DemoLogin>, DemoError> {
     // One hash for every demo user: they share the password anyway, and argon2 is deliberately slow.
     let password_hash = password::hash_blocking(password.clone())
         .await
@@ -98,7 +101,7 @@ pub async fn load(store: &Store, password: &SecretString) -> Result<Vec<DemoLogi
                     role,
                 });
             }
-            cases::load(store, demo.slug, &tenant, &team, &members, clock::now_ms()).await?;
+            cases::load(store, demo.slug, &tenant, &team, &members, cases, clock::now_ms()).await?;
         }
         for &(username, role) in demo.staff {
             user(store, &tenant, None, username, role, &password_hash).await?;

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod operations;
 pub mod projection;
 pub mod review;
+pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

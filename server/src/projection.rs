@@ -22,6 +22,32 @@ pub struct Projection {
     pub alerts: Vec<AlertRow>,
     pub conflicts: Vec<ConflictRow>,
     pub summary: CaseSummary,
+    /// One row per course: sync-core's assessment of its FIT series, for the statistics.
+    pub course_fit: Vec<CourseFitRow>,
+}
+
+/// The version of what [`Projection::of`] writes: cases whose rows are older are rebuilt at start-up
+/// (`crate::backfill`). Raise it when a migration adds a projection table or column.
+pub const PROJECTION_VERSION: i64 = 2;
+
+/// The assessment of one course's FIT series (`proj_course_fit`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CourseFitRow {
+    pub course_id: String,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub end_reason: Option<String>,
+    /// Whole years at the course's start; `None` without a birth year.
+    pub age_at_start: Option<i64>,
+    /// Contacts in the series (not those made in error).
+    pub contacts: i64,
+    pub intake_ors_mm: Option<i64>,
+    /// The first SRS total of the series.
+    pub intake_srs_mm: Option<i64>,
+    pub change_mm: Option<i64>,
+    /// sync-core's change category, snake_case.
+    pub category: String,
+    pub rule_set_version: String,
 }
 
 /// The one row per case the review's dashboard and lists read (`proj_cases`).
@@ -146,6 +172,7 @@ impl Projection {
             .collect();
         conflicts.sort_by(|a, b| a.path.cmp(&b.path));
         let summary = summary(case, &fit_scores);
+        let all_series = series::series(case, rules);
         Projection {
             doc_id: doc_id.to_owned(),
             contacts: case.contacts.iter().map(|(id, c)| contact_row(id, c)).collect(),
@@ -182,7 +209,8 @@ impl Projection {
                     in_error: course.entered_in_error.is_some(),
                 })
                 .collect(),
-            alerts: alerts(case, rules),
+            alerts: alerts(&all_series),
+            course_fit: course_fit(case, &all_series),
             conflicts,
             summary,
         }
@@ -290,10 +318,10 @@ fn fit_score(
 }
 
 /// The alerts of every FIT series of the case (`sync_core::case::series`: the grouping every client uses).
-fn alerts(case: &Case, rules: &RuleSet) -> Vec<AlertRow> {
+fn alerts(all_series: &[series::Series<'_>]) -> Vec<AlertRow> {
     let mut rows = Vec::new();
-    for series in series::series(case, rules) {
-        for alert in series.assessment.alerts {
+    for series in all_series {
+        for alert in series.assessment.alerts.iter().cloned() {
             rows.push(AlertRow {
                 course_id: series.course.map(str::to_owned),
                 kind: alert_kind_name(&alert.kind),
@@ -306,6 +334,42 @@ fn alerts(case: &Case, rules: &RuleSet) -> Vec<AlertRow> {
             });
         }
     }
+    rows
+}
+
+/// One row per course with a series, from sync-core's assessment of it: never a second implementation.
+fn course_fit(case: &Case, all_series: &[series::Series<'_>]) -> Vec<CourseFitRow> {
+    let mut rows: Vec<CourseFitRow> = all_series
+        .iter()
+        .filter_map(|series| {
+            let id = series.course?;
+            let course = case.courses.get(id)?;
+            let assessment = &series.assessment;
+            let start_year = sync_core::case::date::Date::parse(&course.start, "start")
+                .ok()
+                .map(sync_core::case::date::Date::year);
+            Some(CourseFitRow {
+                course_id: id.to_owned(),
+                start_date: course.start.clone(),
+                end_date: course.end.clone(),
+                end_reason: course.end_reason.clone(),
+                age_at_start: start_year
+                    .zip(case.citizen.birth_year)
+                    .map(|(year, born)| year - born)
+                    .filter(|age| *age >= 0),
+                contacts: i64::try_from(series.contacts.len()).unwrap_or(i64::MAX),
+                intake_ors_mm: assessment
+                    .intake_index
+                    .and_then(|i| assessment.contacts.get(i))
+                    .and_then(|c| c.ors_total_mm),
+                intake_srs_mm: assessment.contacts.iter().find_map(|c| c.srs_total_mm),
+                change_mm: assessment.change_mm,
+                category: snake_name(&assessment.category),
+                rule_set_version: assessment.rule_set_version.clone(),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.course_id.cmp(&b.course_id));
     rows
 }
 
@@ -323,6 +387,11 @@ fn rater_name(rater: RaterKind) -> &'static str {
 
 /// The alert kind's serde name, the stable code clients and vectors use.
 fn alert_kind_name(kind: &sync_core::fit::AlertKind) -> String {
+    snake_name(kind)
+}
+
+/// A unit enum's serde name (snake_case in sync-core's FIT types).
+fn snake_name<T: serde::Serialize + std::fmt::Debug>(kind: &T) -> String {
     match serde_json::to_value(kind) {
         Ok(serde_json::Value::String(name)) => name,
         // A unit enum variant always serialises to a string; this arm only satisfies the type.

@@ -1,5 +1,6 @@
 // The back office in a real browser at 1280 px: Holstebro's lead logs in and lands on the overview, opens a case
-// with a FIT alert from a figure, approves a waiting grant, resolves a conflict and takes the worker off a case;
+// with a FIT alert from a figure, approves a waiting grant, resolves a conflict, takes the worker off a case and
+// reads the team's FIT statistics;
 // the worker's phone (a second context at 360 px, live on sync) then shows the approval and purges the case.
 // Screenshots go to tests/artifacts/web/review-*.png.
 
@@ -81,6 +82,12 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
   await decided(lene);
   await shot(lene, "review-06-unassigned");
 
+  // The FIT statistics of the team, with the period in the URL.
+  await lene.goto(`${WEB}#/review/stats?from=2025-01-01&to=2026-12-31`);
+  await lene.waitForSelector(".stats-block");
+  expect(await lene.locator(".stats-block").first().textContent()).toContain("n = ");
+  await shot(lene, "review-07-statistics");
+
   // The phone, live on sync: the case is gone from the caseload, and the grant shows as approved.
   await expect
     .poll(async () => (await mads.locator(".case-row .name").allTextContents()).includes(removed), { timeout: 30_000 })
@@ -88,5 +95,5 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
   await mads.locator(".case-row", { hasText: granted }).first().click();
   await mads.waitForSelector("[data-testid=approval]");
   await expect.poll(() => mads.locator("[data-testid=approval]").textContent(), { timeout: 30_000 }).toContain("Godkendt");
-  await shot(mads, "review-07-phone-after-decisions");
+  await shot(mads, "review-08-phone-after-decisions");
 });

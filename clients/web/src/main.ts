@@ -16,6 +16,7 @@ import { parseDocumentIdText } from "./sync/ids";
 import { caseReviewScreen } from "./review/casereview";
 import { casesScreen } from "./review/cases";
 import { dashboardScreen } from "./review/dashboard";
+import { statsScreen } from "./review/stats";
 
 const root = document.getElementById("app")!;
 let app: Running | null = null;
@@ -38,6 +39,7 @@ function header(running: Running): HTMLElement {
     ...(reviews(running)
       ? [
           h("a", { href: "#/review", class: "link nav" }, t("overview")),
+          h("a", { href: "#/review/stats", class: "link nav" }, t("statistics")),
           h("a", { href: "#/caseload", class: "link nav" }, t("myCases")),
         ]
       : []),
@@ -113,6 +115,7 @@ function reviewScreen(running: Running): HTMLElement | null {
   const [path, query = ""] = location.hash.slice(1).split("?");
   const parts = path!.split("/");
   if (parts[2] === "cases") return casesScreen(running, query);
+  if (parts[2] === "stats") return statsScreen(running, query);
   if (parts[2] === "case" && parts[3]) {
     const message = flash;
     flash = null;

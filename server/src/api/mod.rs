@@ -22,6 +22,7 @@
 //! | `GET /v1/review/dashboard?team=` | per team and worker: caseloads and the figures a lead acts on, each with its list |
 //! | `GET /v1/review/cases?…` | the cases behind a figure: filters, paging (admin: tenant; lead: team; worker: own) |
 //! | `GET /v1/review/cases/{id}` | one case for review: goals, courses, contacts, FIT series, conflicts, refusals |
+//! | `GET /v1/review/stats/fit?team=&from=&to=` | FIT figures per team and period, small numbers suppressed |
 //! | `POST /v1/review/cases/{id}/courses/{course}/approval` | approve or reject a grant awaiting approval (the case's team lead) |
 //! | `POST /v1/review/cases/{id}/conflicts/resolve` | pick one value of a conflicted field (the case's team lead) |
 //! | `POST /v1/review/refusals/{id}/dismiss` | a refused change has been handled (the case's team lead; admin) |
@@ -43,6 +44,7 @@ mod oidc;
 mod refresh;
 mod review;
 mod session;
+mod stats;
 mod users;
 
 use axum::Router;
@@ -78,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/review/dashboard", get(review::dashboard))
         .route("/v1/review/cases", get(review::cases))
         .route("/v1/review/cases/{id}", get(review::case))
+        .route("/v1/review/stats/fit", get(stats::fit))
         .route(
             "/v1/review/cases/{id}/courses/{course}/approval",
             post(decisions::approval),

@@ -12,6 +12,9 @@ use super::generate::{CaseSpec, Holder, generate};
 use crate::projection::Projection;
 use crate::store::{DocumentCommit, Role, Store, StoreError, Team, Tenant, User};
 
+/// Cases generated and committed per batch.
+const BATCH: usize = 200;
+
 /// A run of consecutively numbered cases held by the same worker(s).
 struct Caseload {
     tenant: &'static str,
@@ -62,46 +65,58 @@ pub(super) async fn load(
     tenant: &Tenant,
     team: &Team,
     users: &[User],
+    total: u32,
     now_ms: i64,
 ) -> Result<usize, DemoError> {
     if store.case_count(&tenant.id).await? > 0 {
         return Ok(0);
     }
-    let specs = specs(slug, team, users, now_ms);
-    // Generating a year of contacts for dozens of cases is CPU work: keep it off the async workers.
-    let prepared =
-        tokio::task::spawn_blocking(move || specs.iter().map(prepare).collect::<Result<Vec<_>, _>>())
-            .await??;
+    let specs = specs(slug, team, users, total, now_ms);
     let mut created = 0;
-    for case in &prepared {
-        let commit = DocumentCommit {
-            doc_id: &case.doc_id,
-            tenant_id: &tenant.id,
-            team_id: Some(&team.id),
-            create: true,
-            base_seq: None,
-            assign_users: &case.holders,
-            device_id: None,
-            user_id: case.holders.first().map_or("", String::as_str),
-            changes: &case.changes,
-            change_hashes: &case.hashes,
-            heads: &case.heads,
-            projection: &case.projection,
-            now_ms,
-        };
-        match store.commit_document(&commit).await {
-            Ok(_) => created += 1,
-            // Another process is loading the same demo: its cases are the same ones, so leave the rest to it.
-            Err(StoreError::AlreadyExists) => break,
-            Err(error) => return Err(error.into()),
+    // A batch at a time: ten thousand cases with a year of contacts each do not need to be in memory at once.
+    for batch in specs.chunks(BATCH) {
+        let batch = batch.to_vec();
+        // Generating a year of contacts for dozens of cases is CPU work: keep it off the async workers.
+        let prepared =
+            tokio::task::spawn_blocking(move || batch.iter().map(prepare).collect::<Result<Vec<_>, _>>())
+                .await??;
+        for case in &prepared {
+            let commit = DocumentCommit {
+                doc_id: &case.doc_id,
+                tenant_id: &tenant.id,
+                team_id: Some(&team.id),
+                create: true,
+                base_seq: None,
+                assign_users: &case.holders,
+                device_id: None,
+                user_id: case.holders.first().map_or("", String::as_str),
+                changes: &case.changes,
+                change_hashes: &case.hashes,
+                heads: &case.heads,
+                projection: &case.projection,
+                now_ms,
+            };
+            match store.commit_document(&commit).await {
+                Ok(_) => created += 1,
+                // Another process is loading the same demo: its cases are the same ones, so leave the rest to it.
+                Err(StoreError::AlreadyExists) => {
+                    tracing::info!(tenant.id = %tenant.id, created, "demo cases loaded by another process");
+                    return Ok(created);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if specs.len() > BATCH {
+            tracing::info!(tenant.id = %tenant.id, created, of = specs.len(), "loading demo cases");
         }
     }
     tracing::info!(tenant.id = %tenant.id, created, "demo cases loaded");
     Ok(created)
 }
 
-/// The specs of a tenant's demo cases, numbered across all tenants so every case number is unique.
-fn specs(slug: &str, team: &Team, users: &[User], now_ms: i64) -> Vec<CaseSpec> {
+/// The specs of a tenant's demo cases, numbered across all tenants so every case number is unique. `total`
+/// scales every caseload by `total / 60` (at least one case each), so the shares stay those of the sixty.
+fn specs(slug: &str, team: &Team, users: &[User], total: u32, now_ms: i64) -> Vec<CaseSpec> {
     let by_name = |name: &str| users.iter().find(|u| u.username == name);
     let lead_id = users
         .iter()
@@ -109,8 +124,12 @@ fn specs(slug: &str, team: &Team, users: &[User], now_ms: i64) -> Vec<CaseSpec> 
         .map_or_else(String::new, |u| u.id.clone());
     let mut specs = Vec::new();
     let mut number = 0;
+    let default: u32 = CASELOADS.iter().map(|c| c.count).sum();
     for caseload in CASELOADS {
-        for _ in 0..caseload.count {
+        let count = (u64::from(caseload.count) * u64::from(total))
+            .div_ceil(u64::from(default))
+            .max(1);
+        for _ in 0..count {
             number += 1;
             if caseload.tenant != slug {
                 continue;

@@ -176,13 +176,21 @@ impl Store {
         Ok(seq)
     }
 
-    /// Up to `limit` cases that have commits but no `proj_cases` row: their projection predates a table a
-    /// later migration added, and must be rebuilt from the document (`crate::backfill`).
-    pub async fn cases_missing_summary(&self, limit: i64) -> Result<Vec<String>, StoreError> {
-        let sql = "SELECT c.doc_id FROM cases c WHERE c.heads <> '' \
-                   AND NOT EXISTS (SELECT 1 FROM proj_cases p WHERE p.doc_id = c.doc_id) \
-                   ORDER BY c.doc_id LIMIT $1";
+    /// Up to `limit` cases with commits whose projection is older than `version` (or has no `proj_cases` row
+    /// at all), after the id `after`, in id order: their rows predate what a later migration added, and must be
+    /// rebuilt from the document (`crate::backfill`).
+    pub async fn cases_with_old_projection(
+        &self,
+        version: i64,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT c.doc_id FROM cases c LEFT JOIN proj_cases p ON p.doc_id = c.doc_id \
+                   WHERE c.heads <> '' AND c.doc_id > $2 \
+                   AND (p.doc_id IS NULL OR p.projection_version < $1) ORDER BY c.doc_id LIMIT $3";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(version)
+            .bind(after)
             .bind(limit)
             .fetch_all(pool)
             .await)?)

@@ -1,9 +1,28 @@
 //! What the back office's review reads (`crate::review` turns it into figures and lists): the cases in a
 //! user's review scope ([`in_review!`]) with their summary, and the course, alert, conflict, refusal and
-//! assignment rows of those cases, each one statement scoped by the same rule. Plus the tenant's settings.
+//! assignment rows of those cases, each one statement scoped by the same rule; the per-course FIT rows the
+//! statistics count (`crate::stats`); and the tenant's settings.
 
 use super::access::in_review;
 use super::{Store, StoreError, on_pool};
+use crate::projection::CourseFitRow;
+
+/// The columns of [`Store::fit_rows`]' SELECT, in order.
+type FitColumns = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+);
 
 /// One case in review scope, from `cases` and `proj_cases`.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -182,6 +201,47 @@ impl Store {
             users,
             break_glass,
         })
+    }
+
+    /// The per-course FIT rows of the cases in the review scope of `user_id` whose course overlaps the days
+    /// `from` to `to` (ISO dates, both included): (doc id, team id, row). `crate::stats` counts them.
+    pub async fn fit_rows(
+        &self,
+        user_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Option<String>, CourseFitRow)>, StoreError> {
+        let sql = scoped!(
+            "SELECT x.doc_id, c.team_id, x.course_id, x.start_date, x.end_date, x.end_reason, x.age_at_start, \
+             x.contacts, x.intake_ors_mm, x.intake_srs_mm, x.change_mm, x.category, x.rule_set_version",
+            "proj_course_fit",
+            " AND x.start_date <= $3 AND (x.end_date IS NULL OR x.end_date >= $2)"
+        );
+        let rows: Vec<FitColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let course = CourseFitRow {
+                    course_id: r.2,
+                    start_date: r.3,
+                    end_date: r.4,
+                    end_reason: r.5,
+                    age_at_start: r.6,
+                    contacts: r.7,
+                    intake_ors_mm: r.8,
+                    intake_srs_mm: r.9,
+                    change_mm: r.10,
+                    category: r.11,
+                    rule_set_version: r.12,
+                };
+                (r.0, r.1, course)
+            })
+            .collect())
     }
 
     /// Whether the case `doc_id` is in the review scope of `user_id`. False both for a case that does not exist

@@ -20,9 +20,13 @@ both_backends!(
 async fn demo_has_the_two_municipalities_and_their_users(backend: Backend) {
     let app = TestApp::builder(backend).without_demo().build().await;
     let store = &app.state().store;
-    let logins = server::demo::load(store, &SecretString::from(DEMO_PASSWORD))
-        .await
-        .expect("loads");
+    let logins = server::demo::load(
+        store,
+        &SecretString::from(DEMO_PASSWORD),
+        server::demo::DEFAULT_CASES,
+    )
+    .await
+    .expect("loads");
     let mut found: Vec<_> = logins.iter().map(|l| (l.tenant, l.username, l.role)).collect();
     found.sort();
     assert_eq!(
@@ -78,9 +82,13 @@ async fn loading_the_demo_twice_creates_nothing_new(backend: Backend) {
         .expect("store")
         .expect("mads");
 
-    server::demo::load(store, &SecretString::from("a-new-demo-password"))
-        .await
-        .expect("loads again");
+    server::demo::load(
+        store,
+        &SecretString::from("a-new-demo-password"),
+        server::demo::DEFAULT_CASES,
+    )
+    .await
+    .expect("loads again");
 
     let tenant_again = store
         .tenant_by_slug("holstebro")
@@ -141,9 +149,13 @@ async fn visible_cases(store: &Store, tenant: &str, username: &str) -> Vec<(Stri
 async fn the_demo_cases_are_loaded_once_and_every_one_validates(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
-    server::demo::load(store, &SecretString::from(DEMO_PASSWORD))
-        .await
-        .expect("loads again");
+    server::demo::load(
+        store,
+        &SecretString::from(DEMO_PASSWORD),
+        server::demo::DEFAULT_CASES,
+    )
+    .await
+    .expect("loads again");
 
     // Høje-Taastrup's team shares its cases: each worker and the lead see all 48. Holstebro's does not: mads
     // sees his 12 because they are assigned to him. The admin sees no case content.

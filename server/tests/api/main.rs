@@ -54,6 +54,7 @@ mod review;
 mod schema;
 mod serve;
 mod served;
+mod stats;
 mod store;
 mod sync;
 mod tokens;

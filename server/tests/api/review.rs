@@ -589,7 +589,7 @@ async fn cases_without_a_summary_get_one_at_start(backend: Backend) {
     let empty = get(&n.w.app, "/v1/review/cases", &lea).await;
     assert_eq!(empty.body["total"], 0);
 
-    let rebuilt = server::backfill::missing_summaries(store, &RuleSet::v1())
+    let rebuilt = server::backfill::old_projections(store, &RuleSet::v1())
         .await
         .expect("rebuilds");
     assert_eq!(rebuilt, 6, "every case, in both tenants");
@@ -600,7 +600,7 @@ async fn cases_without_a_summary_get_one_at_start(backend: Backend) {
     let full = get(&n.w.app, "/v1/review/cases", &lea).await;
     assert_eq!(full.body["total"], 4);
     assert_eq!(
-        server::backfill::missing_summaries(store, &RuleSet::v1())
+        server::backfill::old_projections(store, &RuleSet::v1())
             .await
             .expect("runs"),
         0,

@@ -161,3 +161,54 @@ export const dismissRefusal = (app: Running, refusal: string): Promise<unknown> 
 
 export const unassign = (app: Running, id: string, user: string): Promise<unknown> =>
   call(app, "DELETE", `/v1/cases/${encodeURIComponent(id)}/assignees/${encodeURIComponent(user)}`);
+
+export interface Count {
+  n: number | null;
+  too_few: boolean;
+}
+
+export interface Mean {
+  n: number;
+  mean: number | null;
+  too_few: boolean;
+}
+
+export interface Share {
+  courses: Count;
+  of: number;
+  percent: number | null;
+  too_few: boolean;
+}
+
+export interface FitStats {
+  courses_started: number;
+  courses_ended: number;
+  clients: Count;
+  age_groups: { group: string; clients: Count }[];
+  intake_ors: Mean;
+  intake_srs: Mean;
+  contacts_per_course: Mean;
+  change: {
+    reliable_improvement: Share;
+    clinically_significant: Share;
+    reliable_deterioration: Share;
+    no_reliable_change: Share;
+    started_above_cutoff: Share;
+    without_baseline: Count;
+  };
+  course_length_days: Mean;
+  ended: { reason: string; courses: Count }[];
+}
+
+export interface FitReport {
+  from: string;
+  to: string;
+  about: string;
+  min_n: number;
+  teams: { team_id: string; name: string; stats: FitStats }[];
+  all: FitStats;
+}
+
+/** `query` holds `from`, `to` and `team` as the page's URL has them. */
+export const fitStats = (app: Running, query: string): Promise<FitReport> =>
+  call(app, "GET", `/v1/review/stats/fit${query ? `?${query}` : ""}`);

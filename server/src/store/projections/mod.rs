@@ -7,7 +7,7 @@
 use sqlx::{Connection, Database, QueryBuilder};
 
 use super::{StoreError, Tx, on_tx};
-use crate::projection::{AlertRow, Projection};
+use crate::projection::{AlertRow, PROJECTION_VERSION, Projection};
 
 mod read;
 
@@ -15,8 +15,9 @@ mod read;
 const ROWS_PER_INSERT: usize = 500;
 
 /// The tables a projection fills, in the order they are cleared.
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "proj_cases",
+    "proj_course_fit",
     "proj_contacts",
     "proj_fit_scores",
     "proj_goals",
@@ -66,8 +67,8 @@ impl Tx {
             let summary = &projection.summary;
             sqlx::query(
                 "INSERT INTO proj_cases (doc_id, tenant_id, display_name, birth_year, tovholder, is_open, \
-                 current_course_id, last_contact_at, last_srs_below_cutoff, next_follow_up_due) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 current_course_id, last_contact_at, last_srs_below_cutoff, next_follow_up_due, \
+                 projection_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(doc)
             .bind(tenant_id)
@@ -79,8 +80,30 @@ impl Tx {
             .bind(summary.last_contact_ms)
             .bind(summary.last_srs_below_cutoff)
             .bind(&summary.next_follow_up_due)
+            .bind(PROJECTION_VERSION)
             .execute(&mut *conn)
             .await?;
+            insert_rows!(
+                conn,
+                doc,
+                tenant_id,
+                "INSERT INTO proj_course_fit (doc_id, tenant_id, course_id, start_date, end_date, end_reason, \
+                 age_at_start, contacts, intake_ors_mm, intake_srs_mm, change_mm, category, rule_set_version) ",
+                projection.course_fit,
+                |b, row| {
+                    b.push_bind(&row.course_id)
+                        .push_bind(&row.start_date)
+                        .push_bind(&row.end_date)
+                        .push_bind(&row.end_reason)
+                        .push_bind(row.age_at_start)
+                        .push_bind(row.contacts)
+                        .push_bind(row.intake_ors_mm)
+                        .push_bind(row.intake_srs_mm)
+                        .push_bind(row.change_mm)
+                        .push_bind(&row.category)
+                        .push_bind(&row.rule_set_version);
+                }
+            );
             insert_rows!(
                 conn,
                 doc,

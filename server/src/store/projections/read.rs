@@ -1,7 +1,7 @@
 //! Reading a document's projection rows back, for checks, the art. 15 export and the review of one case.
 
 use crate::projection::{
-    AlertRow, CaseSummary, ConflictRow, ContactRow, CourseRow, FitScoreRow, GoalRow, Projection,
+    AlertRow, CaseSummary, ConflictRow, ContactRow, CourseFitRow, CourseRow, FitScoreRow, GoalRow, Projection,
 };
 use crate::store::{Store, StoreError, on_pool};
 
@@ -47,6 +47,19 @@ type SummaryColumns = (
     Option<i64>,
     Option<bool>,
     Option<String>,
+);
+type CourseFitColumns = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
 );
 type FitScoreColumns = (
     String,
@@ -181,6 +194,31 @@ impl Store {
             .bind(doc_id)
             .fetch_optional(pool)
             .await)?;
+        let sql = "SELECT course_id, start_date, end_date, end_reason, age_at_start, contacts, intake_ors_mm, \
+                   intake_srs_mm, change_mm, category, rule_set_version FROM proj_course_fit WHERE doc_id = $1";
+        let rows: Vec<CourseFitColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        projection.course_fit = rows
+            .into_iter()
+            .map(|r| CourseFitRow {
+                course_id: r.0,
+                start_date: r.1,
+                end_date: r.2,
+                end_reason: r.3,
+                age_at_start: r.4,
+                contacts: r.5,
+                intake_ors_mm: r.6,
+                intake_srs_mm: r.7,
+                change_mm: r.8,
+                category: r.9,
+                rule_set_version: r.10,
+            })
+            .collect();
+        projection
+            .course_fit
+            .sort_by(|a, b| a.course_id.cmp(&b.course_id));
         if let Some(r) = row {
             projection.summary = CaseSummary {
                 display_name: r.0,

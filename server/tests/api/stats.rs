@@ -1,0 +1,256 @@
+//! The FIT statistics: a known set of courses written through the normal write path, with every figure worked out
+//! by hand; small numbers suppressed; scope by team; and, for random cases, the figures the API gives equal the
+//! ones counted straight from sync-core's assessment of the same documents.
+
+use axum::http::StatusCode;
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+use serde_json::{Value, json};
+use server::store::User;
+use sync_core::case::{Case, series};
+use sync_core::fit::{Assessment, ChangeCategory, RuleSet};
+
+use crate::fixtures::{World, Writer, ors, srs};
+use crate::helpers::Backend;
+
+both_backends!(
+    every_figure_of_a_known_set_of_courses,
+    a_lead_sees_their_team_and_an_admin_every_team,
+    the_figures_equal_sync_cores_assessment_of_random_cases,
+);
+
+const PERIOD: &str = "from=2025-01-01&to=2026-12-31";
+
+async fn report(w: &World, user: &User, query: &str) -> Value {
+    let token = w.token(user).await;
+    let answer = w
+        .app
+        .get(&format!("/v1/review/stats/fit?{query}"), Some(&token))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    answer.body
+}
+
+/// A Nord case (course from 2025-11-01, born 1980: 45 at the start) with contacts rated ORS `totals` (each item
+/// a quarter of the total) and SRS 38.0.
+async fn course_with(w: &World, n: u8, totals: &[i64], holder: &User) -> Writer {
+    let mut case = Writer::new(n, &w.north, &w.nord, holder);
+    for (k, total) in totals.iter().enumerate() {
+        let item = total / 4;
+        case.add_contact(k as u128 + 1, Some(ors([item; 4])), Some(srs([95; 4])), true);
+    }
+    case
+}
+
+async fn every_figure_of_a_known_set_of_courses(backend: Backend) {
+    let w = World::new(backend).await;
+    let store = w.store().clone();
+    // Intake → latest ORS (points): 15 → 22 and 15 → 21 reliable improvement; 20 → 28 clinically significant;
+    // 20 → 21 no reliable change; 22 → 16 reliable deterioration; 30 → 31 started above the cutoff (25).
+    for (n, totals) in [
+        (1, [150, 220]),
+        (2, [150, 210]),
+        (3, [200, 280]),
+        (4, [200, 210]),
+        (5, [220, 160]),
+        (6, [300, 310]),
+    ] {
+        let mut case = course_with(&w, n, &totals, &w.anna).await;
+        if n == 6 {
+            let course = case.course_id();
+            case.doc
+                .end_course(&course, "2026-01-31", "mutual_agreement", crate::fixtures::NOW)
+                .expect("valid");
+        }
+        case.create(&store, &[&w.anna]).await;
+    }
+    // One contact with no ratings: no baseline.
+    let mut unrated = Writer::new(7, &w.north, &w.nord, &w.anna);
+    unrated.add_contact(1, None, None, true);
+    unrated.create(&store, &[&w.anna]).await;
+
+    let body = report(&w, &w.lea, PERIOD).await;
+    let stats = &body["all"];
+    assert_eq!(body["teams"][0]["stats"], *stats, "one team: the same figures");
+    assert_eq!(stats["courses_started"], 7);
+    assert_eq!(stats["clients"], json!({ "n": 7, "too_few": false }));
+    let groups: Vec<(String, Value)> = stats["age_groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["group"].as_str().expect("group").to_owned(),
+                g["clients"]["n"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("under_18".to_owned(), json!(0)),
+            ("18_24".to_owned(), json!(0)),
+            ("25_39".to_owned(), json!(0)),
+            ("40_64".to_owned(), json!(7)),
+            ("65_plus".to_owned(), json!(0)),
+            ("unknown".to_owned(), json!(0)),
+        ]
+    );
+    // (15 + 15 + 20 + 20 + 22 + 30) / 6 = 20.33; SRS 38.0 everywhere; 13 contacts over 7 courses = 1.86.
+    assert_eq!(
+        stats["intake_ors"],
+        json!({ "n": 6, "mean": 20.3, "too_few": false })
+    );
+    assert_eq!(
+        stats["intake_srs"],
+        json!({ "n": 6, "mean": 38.0, "too_few": false })
+    );
+    assert_eq!(
+        stats["contacts_per_course"],
+        json!({ "n": 7, "mean": 1.9, "too_few": false })
+    );
+    // Six courses with a baseline.
+    let share = |name: &str| {
+        (
+            stats["change"][name]["percent"].clone(),
+            stats["change"][name]["of"].clone(),
+        )
+    };
+    assert_eq!(share("reliable_improvement"), (json!(50.0), json!(6)));
+    assert_eq!(share("clinically_significant"), (json!(16.7), json!(6)));
+    assert_eq!(share("reliable_deterioration"), (json!(16.7), json!(6)));
+    assert_eq!(share("no_reliable_change"), (json!(16.7), json!(6)));
+    assert_eq!(share("started_above_cutoff"), (json!(16.7), json!(6)));
+    assert_eq!(
+        stats["change"]["reliable_improvement"]["courses"],
+        json!({ "n": null, "too_few": true }),
+        "3 courses"
+    );
+    assert_eq!(
+        stats["change"]["without_baseline"],
+        json!({ "n": null, "too_few": true })
+    );
+    // One course ended (by mutual agreement, after 91 days): too few for a figure.
+    assert_eq!(stats["courses_ended"], 1);
+    assert_eq!(
+        stats["course_length_days"],
+        json!({ "n": 1, "mean": null, "too_few": true })
+    );
+    assert_eq!(
+        stats["ended"][0],
+        json!({ "reason": "mutual_agreement", "courses": { "n": null, "too_few": true } })
+    );
+    assert!(body["about"].as_str().expect("about").contains("do not"));
+
+    // A period the courses did not start in holds none of them.
+    let later = report(&w, &w.lea, "from=2026-06-01&to=2026-12-31").await;
+    assert_eq!(later["all"]["courses_started"], 0);
+    let bad = w
+        .app
+        .get(
+            "/v1/review/stats/fit?from=2026-12-31&to=2026-01-01",
+            Some(&w.token(&w.lea).await),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+async fn a_lead_sees_their_team_and_an_admin_every_team(backend: Backend) {
+    let w = World::new(backend).await;
+    let store = w.store().clone();
+    for n in 1..=5 {
+        course_with(&w, n, &[150, 220], &w.anna)
+            .await
+            .create(&store, &[&w.anna])
+            .await;
+    }
+    let mut syd = Writer::new(9, &w.north, &w.syd, &w.cy);
+    syd.add_contact(1, Some(ors([40; 4])), None, true);
+    syd.create(&store, &[&w.cy]).await;
+
+    let lea = report(&w, &w.lea, PERIOD).await;
+    let names: Vec<&str> = lea["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .map(|t| t["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["Nord"]);
+    assert_eq!(lea["all"]["courses_started"], 5);
+    let admin = report(&w, &w.admin, PERIOD).await;
+    assert_eq!(admin["teams"].as_array().map(Vec::len), Some(2));
+    assert_eq!(admin["all"]["courses_started"], 6);
+    let mads = report(&w, &w.mads, PERIOD).await;
+    assert_eq!(
+        mads["all"]["courses_started"], 0,
+        "another tenant's courses are none of mads's"
+    );
+}
+
+/// What the figures must be, counted straight from sync-core's assessment (not through the projection).
+fn expected(cases: &[Case]) -> (usize, usize, usize, Option<f64>) {
+    let rules = RuleSet::v1();
+    let assessments: Vec<Assessment> = cases
+        .iter()
+        .flat_map(|case| series::series(case, &rules))
+        .filter(|s| s.course.is_some())
+        .map(|s| s.assessment)
+        .collect();
+    let improved = assessments
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.category,
+                ChangeCategory::ReliableImprovement | ChangeCategory::ClinicallySignificant
+            )
+        })
+        .count();
+    let with_baseline = assessments
+        .iter()
+        .filter(|a| a.category != ChangeCategory::NoBaseline)
+        .count();
+    let intakes: Vec<i64> = assessments
+        .iter()
+        .filter_map(|a| a.intake_index.and_then(|i| a.contacts[i].ors_total_mm))
+        .collect();
+    // The mean in points to one decimal: the mean in millimetres, rounded, over ten.
+    let mean = (intakes.len() >= 5)
+        .then(|| (intakes.iter().sum::<i64>() as f64 / intakes.len() as f64).round() / 10.0);
+    (assessments.len(), with_baseline, improved, mean)
+}
+
+async fn the_figures_equal_sync_cores_assessment_of_random_cases(backend: Backend) {
+    // Each run: 5 to 9 cases, each with 0 to 4 contacts whose ORS is random or missing.
+    let contacts = proptest::collection::vec(proptest::option::of(0_i64..=100), 0..=4);
+    let strategy = proptest::collection::vec(contacts, 5..=9);
+    let mut runner = TestRunner::deterministic();
+    for run in 0..4 {
+        let w = World::new(backend).await;
+        let store = w.store().clone();
+        let plan = strategy.new_tree(&mut runner).expect("a value").current();
+        let mut cases = Vec::new();
+        for (i, contacts) in plan.iter().enumerate() {
+            let mut case = Writer::new(u8::try_from(i + 1).expect("small"), &w.north, &w.nord, &w.anna);
+            for (k, item) in contacts.iter().enumerate() {
+                case.add_contact(k as u128 + 1, item.map(|item| ors([item; 4])), None, true);
+            }
+            case.create(&store, &[&w.anna]).await;
+            cases.push(case.doc.read().expect("reads"));
+        }
+        let (courses, with_baseline, improved, mean) = expected(&cases);
+        let body = report(&w, &w.lea, PERIOD).await;
+        let stats = &body["all"];
+        assert_eq!(stats["courses_started"], courses, "run {run}: {plan:?}");
+        assert_eq!(
+            stats["change"]["reliable_improvement"]["of"], with_baseline,
+            "run {run}: {plan:?}"
+        );
+        if with_baseline >= 5 && improved >= 5 {
+            assert_eq!(
+                stats["change"]["reliable_improvement"]["courses"]["n"], improved,
+                "run {run}"
+            );
+        }
+        assert_eq!(stats["intake_ors"]["mean"], json!(mean), "run {run}: {plan:?}");
+    }
+}
