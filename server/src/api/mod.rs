@@ -22,6 +22,7 @@
 //! | `GET /v1/review/dashboard?team=` | per team and worker: caseloads and the figures a lead acts on, each with its list |
 //! | `GET /v1/review/cases?…` | the cases behind a figure: filters, paging (admin: tenant; lead: team; worker: own) |
 //! | `GET /v1/review/cases/{id}` | one case for review: goals, courses, contacts, FIT series, conflicts, refusals |
+//! | `GET /v1/export/contacts.csv?from=&to=` | one row per contact: service, kind, duration, ORS/SRS, alerts; no notes (lead, admin) |
 //! | `GET /v1/review/stats/fit?team=&from=&to=` | FIT figures per team and period, small numbers suppressed |
 //! | `POST /v1/review/cases/{id}/courses/{course}/approval` | approve or reject a grant awaiting approval (the case's team lead) |
 //! | `POST /v1/review/cases/{id}/conflicts/resolve` | pick one value of a conflicted field (the case's team lead) |
@@ -42,6 +43,7 @@ mod health;
 mod json;
 mod oidc;
 mod refresh;
+mod reports;
 mod review;
 mod session;
 mod stats;
@@ -81,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/review/cases", get(review::cases))
         .route("/v1/review/cases/{id}", get(review::case))
         .route("/v1/review/stats/fit", get(stats::fit))
+        .route("/v1/export/contacts.csv", get(reports::contacts_csv))
         .route(
             "/v1/review/cases/{id}/courses/{course}/approval",
             post(decisions::approval),

@@ -53,7 +53,9 @@ pub use identity::{NewUser, Role, Team, Tenant, User};
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS, LoginOutcome, LoginRefusal};
 pub use quarantine::{QuarantineEntry, Quarantined};
 pub use refresh::{RefreshOwner, Rotation};
-pub use review::{ReviewAlert, ReviewCase, ReviewCourse, ReviewData, ReviewUser, TenantSettings};
+pub use review::{
+    ExportContact, ReviewAlert, ReviewCase, ReviewCourse, ReviewData, ReviewUser, TenantSettings,
+};
 pub use schema::{Column, Schema};
 pub use secrets::JWT_SECRET;
 

@@ -88,6 +88,25 @@ pub struct ReviewData {
     pub break_glass: Vec<(String, Option<String>)>,
 }
 
+/// One contact as the contacts export writes it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ExportContact {
+    pub doc_id: String,
+    pub contact_id: String,
+    pub started_at: i64,
+    pub kind: String,
+    pub duration_minutes: i64,
+    pub course_id: Option<String>,
+    pub service_code: Option<String>,
+    pub ors_instrument: Option<String>,
+    pub ors_total_mm: Option<i64>,
+    pub ors_rater: Option<String>,
+    pub srs_instrument: Option<String>,
+    pub srs_total_mm: Option<i64>,
+    pub srs_rater: Option<String>,
+    pub in_error: bool,
+}
+
 /// The settings an admin chooses for their municipality.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct TenantSettings {
@@ -96,14 +115,20 @@ pub struct TenantSettings {
     pub updated_at: Option<i64>,
 }
 
-/// `FROM … JOIN cases c … JOIN users u ON u.id = $1 WHERE` + the scope, for the per-case row queries below.
+/// `FROM <table> x [joins] JOIN cases c … JOIN users u ON u.id = $1 WHERE` + the scope + `extra`, for the
+/// per-case row queries below.
 macro_rules! scoped {
     ($select:literal, $table:literal, $extra:literal) => {
+        scoped!($select, $table, "", $extra)
+    };
+    ($select:literal, $table:literal, $joins:literal, $extra:literal) => {
         concat!(
             $select,
             " FROM ",
             $table,
-            " x JOIN cases c ON c.doc_id = x.doc_id JOIN users u ON u.id = $1 WHERE ",
+            " x ",
+            $joins,
+            " JOIN cases c ON c.doc_id = x.doc_id JOIN users u ON u.id = $1 WHERE ",
             in_review!(),
             $extra
         )
@@ -242,6 +267,46 @@ impl Store {
                 (r.0, r.1, course)
             })
             .collect())
+    }
+
+    /// The contacts (start in `[from_ms, to_ms)`) of the cases in the review scope of `user_id`, with their
+    /// course's service and their ORS and SRS, oldest first; and the alerts raised at each of them. No notes.
+    pub async fn export_contacts(
+        &self,
+        user_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<(Vec<ExportContact>, Vec<(String, String, String)>), StoreError> {
+        let sql = scoped!(
+            "SELECT x.doc_id, x.contact_id, x.started_at, x.kind, x.duration_minutes, x.course_id, \
+             k.service_code, o.instrument AS ors_instrument, o.total_mm AS ors_total_mm, o.rater AS ors_rater, \
+             s.instrument AS srs_instrument, s.total_mm AS srs_total_mm, s.rater AS srs_rater, x.in_error",
+            "proj_contacts",
+            "LEFT JOIN proj_courses k ON k.doc_id = x.doc_id AND k.course_id = x.course_id \
+             LEFT JOIN proj_fit_scores o ON o.doc_id = x.doc_id AND o.contact_id = x.contact_id AND o.slot = 'ors' \
+             LEFT JOIN proj_fit_scores s ON s.doc_id = x.doc_id AND s.contact_id = x.contact_id AND s.slot = 'srs'",
+            " AND x.started_at >= $2 AND x.started_at < $3 ORDER BY x.started_at, x.doc_id, x.contact_id"
+        );
+        let contacts: Vec<ExportContact> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(pool)
+            .await)?;
+        let sql = scoped!(
+            "SELECT x.doc_id, x.contact_id, x.kind",
+            "proj_alerts",
+            " AND x.contact_id IS NOT NULL"
+        );
+        let alerts: Vec<(String, Option<String>, String)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?;
+        let alerts = alerts
+            .into_iter()
+            .filter_map(|(doc, contact, kind)| Some((doc, contact?, kind)))
+            .collect();
+        Ok((contacts, alerts))
     }
 
     /// Whether the case `doc_id` is in the review scope of `user_id`. False both for a case that does not exist

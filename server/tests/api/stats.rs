@@ -17,6 +17,7 @@ both_backends!(
     every_figure_of_a_known_set_of_courses,
     a_lead_sees_their_team_and_an_admin_every_team,
     the_figures_equal_sync_cores_assessment_of_random_cases,
+    the_contacts_export_has_a_row_per_contact_and_no_notes,
 );
 
 const PERIOD: &str = "from=2025-01-01&to=2026-12-31";
@@ -32,7 +33,7 @@ async fn report(w: &World, user: &User, query: &str) -> Value {
 }
 
 /// A Nord case (course from 2025-11-01, born 1980: 45 at the start) with contacts rated ORS `totals` (each item
-/// a quarter of the total) and SRS 38.0.
+/// a quarter of the total: give multiples of 4 mm) and SRS 38.0.
 async fn course_with(w: &World, n: u8, totals: &[i64], holder: &User) -> Writer {
     let mut case = Writer::new(n, &w.north, &w.nord, holder);
     for (k, total) in totals.iter().enumerate() {
@@ -253,4 +254,59 @@ async fn the_figures_equal_sync_cores_assessment_of_random_cases(backend: Backen
         }
         assert_eq!(stats["intake_ors"]["mean"], json!(mean), "run {run}: {plan:?}");
     }
+}
+
+async fn the_contacts_export_has_a_row_per_contact_and_no_notes(backend: Backend) {
+    let w = World::new(backend).await;
+    let store = w.store().clone();
+    let mut case = course_with(&w, 1, &[152, 220], &w.anna).await;
+    // Writer's even-numbered contacts have notes: they must not reach the export.
+    case.create(&store, &[&w.anna]).await;
+    let mut syd = Writer::new(9, &w.north, &w.syd, &w.cy);
+    syd.add_contact(1, Some(ors([40; 4])), None, true);
+    syd.create(&store, &[&w.cy]).await;
+    let path = format!("/v1/export/contacts.csv?{PERIOD}");
+
+    let anna = w.token(&w.anna).await;
+    assert_eq!(w.app.get(&path, Some(&anna)).await.status, StatusCode::FORBIDDEN);
+    let lea = w.token(&w.lea).await;
+    let answer = w.app.get(&path, Some(&lea)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let csv = answer.body.as_str().expect("text");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and Nord's two contacts: {csv}");
+    assert!(lines[0].starts_with("case_id,contact_id,date,kind,duration_minutes"));
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(first[0], case.doc_id);
+    assert_eq!(first[3], "home_visit");
+    assert_eq!((first[7], first[8], first[9]), ("ors", "15.2", "citizen"));
+    assert_eq!((first[10], first[11]), ("srs", "38.0"));
+    assert!(!csv.contains("Talte om ugen"), "no notes in the export");
+    let admin = w.token(&w.admin).await;
+    let all = w.app.get(&path, Some(&admin)).await;
+    assert_eq!(
+        all.body.as_str().expect("text").lines().count(),
+        4,
+        "an admin exports the tenant"
+    );
+
+    let logged = store
+        .audit_search(
+            &w.north.id,
+            &server::store::AuditFilter {
+                user_id: Some(w.lea.id.clone()),
+                case_id: None,
+                action: Some("export".into()),
+                from: None,
+                to: None,
+                limit: 10,
+            },
+        )
+        .await
+        .expect("store");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        logged[0].detail.as_deref(),
+        Some("contacts.csv from=2025-01-01 to=2026-12-31")
+    );
 }

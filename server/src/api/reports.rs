@@ -1,0 +1,162 @@
+//! `GET /v1/export/contacts.csv?from=&to=`: one row per contact of the caller's review scope (a lead: the team; an
+//! admin: the tenant) in the period, for the municipality's own reporting: the FFB service of the course, the
+//! contact's kind and duration, ORS and SRS totals with who rated, and the alerts raised at it. No notes, no
+//! names: case and contact ids only. The export is in the access log with its period.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sync_core::case::date::Date;
+
+use super::ApiError;
+use super::audit::bad_query;
+use crate::app::AppState;
+use crate::audit::{self, Action, Actor};
+use crate::auth::AuthUser;
+use crate::store::{ExportContact, Role};
+
+const PURPOSE: &str = "report_export";
+const DAY_MS: i64 = 86_400_000;
+const MAX_DAYS: i64 = 10 * 366;
+const HEADER: &str = "case_id,contact_id,date,kind,duration_minutes,course_id,ffb_service_code,ors_instrument,\
+ors_total,ors_rater,srs_instrument,srs_total,srs_rater,alert_kinds,entered_in_error";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    from: String,
+    to: String,
+}
+
+pub async fn contacts_csv(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let viewer = state
+        .store
+        .viewer(&caller.user_id)
+        .await?
+        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
+        .ok_or(ApiError::Unauthorized)?;
+    if viewer.role == Role::Worker {
+        return Err(ApiError::Forbidden);
+    }
+    let Query(query) = query.map_err(bad_query)?;
+    let date = |text: &str, field: &str| {
+        Date::parse(text, field).map_err(|_| ApiError::BadRequest(format!("{field}: expected YYYY-MM-DD")))
+    };
+    let (from, to) = (date(&query.from, "from")?, date(&query.to, "to")?);
+    if from > to || from.days_until(to) > MAX_DAYS {
+        return Err(ApiError::BadRequest(
+            "from..to: from must not be after to, and the period may span at most ten years".into(),
+        ));
+    }
+    let criterion = format!("contacts.csv from={from} to={to}");
+    let actor = Actor {
+        tenant_id: &viewer.tenant_id,
+        user_id: &viewer.user_id,
+        device_id: &caller.device_id,
+    };
+    audit::record(
+        &state.store,
+        audit::event(actor, Action::Export, None, Some(PURPOSE), Some(&criterion)),
+    )
+    .await?;
+    let from_ms = from.days_since_epoch() * DAY_MS;
+    let to_ms = (to.days_since_epoch() + 1) * DAY_MS;
+    let (contacts, alerts) = state
+        .store
+        .export_contacts(&viewer.user_id, from_ms, to_ms)
+        .await?;
+    let mut kinds: std::collections::HashMap<(&str, &str), Vec<&str>> = std::collections::HashMap::new();
+    for (doc, contact, kind) in &alerts {
+        kinds
+            .entry((doc.as_str(), contact.as_str()))
+            .or_default()
+            .push(kind.as_str());
+    }
+    let mut body = String::with_capacity(64 + contacts.len() * 160);
+    body.push_str(HEADER);
+    body.push_str("\r\n");
+    for contact in &contacts {
+        let alert_kinds = kinds
+            .get(&(contact.doc_id.as_str(), contact.contact_id.as_str()))
+            .map(|kinds| kinds.join(";"))
+            .unwrap_or_default();
+        body.push_str(&row(contact, &alert_kinds));
+        body.push_str("\r\n");
+    }
+    tracing::info!(rows = contacts.len(), "contacts exported");
+    let filename = format!("attachment; filename=\"contacts-{from}-{to}.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// One CSV line (RFC 4180). Totals in points with one decimal.
+fn row(c: &ExportContact, alert_kinds: &str) -> String {
+    let points = |mm: Option<i64>| {
+        mm.map(|mm| format!("{:.1}", mm as f64 / 10.0))
+            .unwrap_or_default()
+    };
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    [
+        c.doc_id.clone(),
+        c.contact_id.clone(),
+        Date::from_unix_ms(c.started_at).to_string(),
+        c.kind.clone(),
+        c.duration_minutes.to_string(),
+        text(&c.course_id),
+        text(&c.service_code),
+        text(&c.ors_instrument),
+        points(c.ors_total_mm),
+        text(&c.ors_rater),
+        text(&c.srs_instrument),
+        points(c.srs_total_mm),
+        text(&c.srs_rater),
+        alert_kinds.to_owned(),
+        c.in_error.to_string(),
+    ]
+    .iter()
+    .map(|field| csv_field(field))
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+/// Quotes a field that needs it. Every field here is an id, a code, a date or a number, but a device writes the
+/// codes: a stray comma or quote must not shift the columns, and a leading `=`, `+`, `-` or `@` must not become
+/// a spreadsheet formula.
+fn csv_field(field: &str) -> String {
+    let formula = field.starts_with(['=', '+', '-', '@']);
+    let field = if formula {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    };
+    if field.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_cannot_shift_columns_or_become_formulas() {
+        assert_eq!(csv_field("home_visit"), "home_visit");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    }
+}
