@@ -24,17 +24,29 @@ pub struct Projection {
     pub summary: CaseSummary,
     /// One row per course: sync-core's assessment of its FIT series, for the statistics.
     pub course_fit: Vec<CourseFitRow>,
+    pub outcomes: Vec<OutcomeRow>,
+}
+
+/// An outcome event, without its note.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OutcomeRow {
+    pub outcome_id: String,
+    /// `own_home`, `job`, `less_support` or `support_ended`.
+    pub kind: String,
+    pub date: String,
+    pub in_error: bool,
 }
 
 /// The version of what [`Projection::of`] writes: cases whose rows are older are rebuilt at start-up
 /// (`crate::backfill`). Raise it when a migration adds a projection table or column.
-pub const PROJECTION_VERSION: i64 = 2;
+pub const PROJECTION_VERSION: i64 = 3;
 
 /// The assessment of one course's FIT series (`proj_course_fit`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CourseFitRow {
     pub course_id: String,
     pub start_date: String,
+    pub planned_end_date: Option<String>,
     pub end_date: Option<String>,
     pub end_reason: Option<String>,
     /// Whole years at the course's start; `None` without a birth year.
@@ -211,6 +223,16 @@ impl Projection {
                 .collect(),
             alerts: alerts(&all_series),
             course_fit: course_fit(case, &all_series),
+            outcomes: case
+                .outcomes
+                .iter()
+                .map(|(id, outcome)| OutcomeRow {
+                    outcome_id: id.clone(),
+                    kind: outcome.kind.clone(),
+                    date: outcome.date.clone(),
+                    in_error: outcome.entered_in_error.is_some(),
+                })
+                .collect(),
             conflicts,
             summary,
         }
@@ -351,6 +373,7 @@ fn course_fit(case: &Case, all_series: &[series::Series<'_>]) -> Vec<CourseFitRo
             Some(CourseFitRow {
                 course_id: id.to_owned(),
                 start_date: course.start.clone(),
+                planned_end_date: course.planned_end.clone(),
                 end_date: course.end.clone(),
                 end_reason: course.end_reason.clone(),
                 age_at_start: start_year

@@ -4,7 +4,8 @@
 //! Which courses a figure covers:
 //! - the intake figures (clients and their ages, intake ORS and SRS, contacts per course, the change
 //!   categories) cover the courses that *started* in the period: a cohort, followed to where it stands today;
-//! - how courses ended and how long they lasted cover the courses that *ended* in the period.
+//! - how courses ended and how long they lasted cover the courses that *ended* in the period;
+//! - outcome events ([`outcome_stats`]) are counted by their date.
 //!
 //! Small numbers are suppressed so a report cannot single out a citizen: a mean or a share over fewer than
 //! [`MIN_N`] courses, and a count from 1 to [`MIN_N`] − 1, are given as "too few" (`null` with `too_few`). Every
@@ -17,7 +18,7 @@
 use std::collections::BTreeSet;
 
 use serde::Serialize;
-use sync_core::case::codes::END_REASONS;
+use sync_core::case::codes::{END_REASONS, OUTCOME_KINDS};
 use sync_core::case::date::Date;
 
 use crate::projection::CourseFitRow;
@@ -227,14 +228,27 @@ pub fn fit_stats(rows: &[&FitRow], period: Period) -> FitStats {
 
     let lengths: Vec<f64> = ended
         .iter()
-        .filter_map(|row| {
-            let start = Date::parse(&row.course.start_date, "start").ok()?;
-            let end = Date::parse(row.course.end_date.as_deref()?, "end").ok()?;
-            Some(start.days_until(end) as f64)
-        })
+        .filter_map(|row| days(&row.course.start_date, row.course.end_date.as_deref()?))
         .collect();
+
+    FitStats {
+        courses_started: started.len(),
+        courses_ended: ended.len(),
+        clients: Count::of(clients),
+        age_groups,
+        intake_ors: Mean::of(&intake_ors),
+        intake_srs: Mean::of(&intake_srs),
+        contacts_per_course: Mean::of(&contacts),
+        change,
+        course_length_days: Mean::of(&lengths),
+        ended: end_reasons(&ended),
+    }
+}
+
+/// The courses of `ended` by how they ended, in sync-core's order of END_REASONS.
+fn end_reasons(ended: &[&FitRow]) -> Vec<EndReason> {
     let reasons: BTreeSet<&str> = END_REASONS.iter().map(|code| code.code).collect();
-    let ended_by = END_REASONS
+    END_REASONS
         .iter()
         .map(|code| EndReason {
             reason: code.code.to_owned(),
@@ -249,20 +263,151 @@ pub fn fit_stats(rows: &[&FitRow], period: Period) -> FitStats {
                     .count(),
             ),
         })
-        .collect();
+        .collect()
+}
 
-    FitStats {
-        courses_started: started.len(),
+/// Days from `start` to `end` (ISO dates).
+fn days(start: &str, end: &str) -> Option<f64> {
+    let start = Date::parse(start, "start").ok()?;
+    let end = Date::parse(end, "end").ok()?;
+    Some(start.days_until(end) as f64)
+}
+
+/// An outcome event (not made in error) of a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub doc_id: String,
+    pub team_id: Option<String>,
+    /// `own_home`, `job`, `less_support` or `support_ended` (sync-core's OUTCOME_KINDS).
+    pub kind: String,
+    pub date: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KindCount {
+    pub kind: String,
+    pub events: Count,
+}
+
+/// Ended courses' length against what was planned, over the courses that ended in the period with a planned
+/// end.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AgainstPlan {
+    pub n: usize,
+    pub mean_days: Option<f64>,
+    pub mean_planned_days: Option<f64>,
+    pub too_few: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub courses_started: Count,
+    pub courses_ended: Count,
+    pub events: Vec<KindCount>,
+}
+
+/// The results a municipality reports: outcome events, how courses ended and how long they took against the
+/// plan, and all of it month by month.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutcomeStats {
+    pub events: Vec<KindCount>,
+    pub courses_ended: usize,
+    pub ended: Vec<EndReason>,
+    pub length_against_plan: AgainstPlan,
+    pub months: Vec<Month>,
+}
+
+/// The outcome statistics of `rows` (courses) and `outcomes` for `period`.
+pub fn outcome_stats(rows: &[&FitRow], outcomes: &[&Outcome], period: Period) -> OutcomeStats {
+    let ended: Vec<&FitRow> = rows
+        .iter()
+        .copied()
+        .filter(|row| {
+            row.course
+                .end_date
+                .as_deref()
+                .is_some_and(|end| period.holds(end))
+        })
+        .collect();
+    let outcomes: Vec<&Outcome> = outcomes
+        .iter()
+        .copied()
+        .filter(|o| period.holds(&o.date))
+        .collect();
+    let by_kind = |events: &[&Outcome]| -> Vec<KindCount> {
+        OUTCOME_KINDS
+            .iter()
+            .map(|code| KindCount {
+                kind: code.code.to_owned(),
+                events: Count::of(events.iter().filter(|o| o.kind == code.code).count()),
+            })
+            .collect()
+    };
+    let planned: Vec<(f64, f64)> = ended
+        .iter()
+        .filter_map(|row| {
+            let actual = days(&row.course.start_date, row.course.end_date.as_deref()?)?;
+            let planned = days(&row.course.start_date, row.course.planned_end_date.as_deref()?)?;
+            Some((actual, planned))
+        })
+        .collect();
+    let too_few = planned.len() < MIN_N;
+    let mean = |pick: fn(&(f64, f64)) -> f64| {
+        (!too_few).then(|| round1(planned.iter().map(pick).sum::<f64>() / planned.len() as f64))
+    };
+    let months = months(period)
+        .into_iter()
+        .map(|month| {
+            let in_month = |iso: &str| iso.get(..7) == Some(month.as_str());
+            let events: Vec<&Outcome> = outcomes.iter().copied().filter(|o| in_month(&o.date)).collect();
+            Month {
+                courses_started: Count::of(rows.iter().filter(|r| in_month(&r.course.start_date)).count()),
+                courses_ended: Count::of(
+                    ended
+                        .iter()
+                        .filter(|r| r.course.end_date.as_deref().is_some_and(in_month))
+                        .count(),
+                ),
+                events: by_kind(&events),
+                month,
+            }
+        })
+        .collect();
+    OutcomeStats {
+        events: by_kind(&outcomes),
         courses_ended: ended.len(),
-        clients: Count::of(clients),
-        age_groups,
-        intake_ors: Mean::of(&intake_ors),
-        intake_srs: Mean::of(&intake_srs),
-        contacts_per_course: Mean::of(&contacts),
-        change,
-        course_length_days: Mean::of(&lengths),
-        ended: ended_by,
+        ended: end_reasons(&ended),
+        length_against_plan: AgainstPlan {
+            n: planned.len(),
+            mean_days: mean(|(actual, _)| *actual),
+            mean_planned_days: mean(|(_, planned)| *planned),
+            too_few,
+        },
+        months,
     }
+}
+
+/// Every month the period touches, `YYYY-MM`, oldest first.
+fn months(period: Period) -> Vec<String> {
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let parse = |iso: &str| -> Option<(i64, i64)> {
+        Some((iso.get(..4)?.parse().ok()?, iso.get(5..7)?.parse().ok()?))
+    };
+    let (Some(mut at), Some(last)) = (parse(&from), parse(&to)) else {
+        return Vec::new();
+    };
+    let mut months = Vec::new();
+    while at <= last {
+        months.push(format!("{:04}-{:02}", at.0, at.1));
+        at = if at.1 == 12 {
+            (at.0 + 1, 1)
+        } else {
+            (at.0, at.1 + 1)
+        };
+    }
+    months
 }
 
 fn age_group(age: Option<i64>) -> &'static str {
@@ -291,6 +436,7 @@ mod tests {
             course: CourseFitRow {
                 course_id: format!("{doc}-{start}"),
                 start_date: start.to_owned(),
+                planned_end_date: None,
                 end_date: None,
                 end_reason: None,
                 age_at_start: age,
@@ -309,6 +455,15 @@ mod tests {
             from: Date::parse("2026-01-01", "from").unwrap(),
             to: Date::parse("2026-12-31", "to").unwrap(),
         }
+    }
+
+    #[test]
+    fn months_span_the_period_across_a_new_year() {
+        let period = Period {
+            from: Date::parse("2025-11-15", "from").unwrap(),
+            to: Date::parse("2026-02-01", "to").unwrap(),
+        };
+        assert_eq!(months(period), ["2025-11", "2025-12", "2026-01", "2026-02"]);
     }
 
     #[test]

@@ -87,6 +87,9 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
   await lene.waitForSelector(".stats-block");
   expect(await lene.locator(".stats-block").first().textContent()).toContain("n = ");
   await shot(lene, "review-07-statistics");
+  await lene.goto(`${WEB}#/review/outcomes?from=2025-01-01&to=2026-12-31`);
+  await lene.waitForSelector(".stats-block table.months");
+  await shot(lene, "review-08-outcomes");
 
   // The phone, live on sync: the case is gone from the caseload, and the grant shows as approved.
   await expect
@@ -95,5 +98,5 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
   await mads.locator(".case-row", { hasText: granted }).first().click();
   await mads.waitForSelector("[data-testid=approval]");
   await expect.poll(() => mads.locator("[data-testid=approval]").textContent(), { timeout: 30_000 }).toContain("Godkendt");
-  await shot(mads, "review-08-phone-after-decisions");
+  await shot(mads, "review-09-phone-after-decisions");
 });

@@ -16,7 +16,7 @@ import { parseDocumentIdText } from "./sync/ids";
 import { caseReviewScreen } from "./review/casereview";
 import { casesScreen } from "./review/cases";
 import { dashboardScreen } from "./review/dashboard";
-import { statsScreen } from "./review/stats";
+import { outcomesScreen, statsScreen } from "./review/stats";
 
 const root = document.getElementById("app")!;
 let app: Running | null = null;
@@ -40,6 +40,7 @@ function header(running: Running): HTMLElement {
       ? [
           h("a", { href: "#/review", class: "link nav" }, t("overview")),
           h("a", { href: "#/review/stats", class: "link nav" }, t("statistics")),
+          h("a", { href: "#/review/outcomes", class: "link nav" }, t("outcomes")),
           h("a", { href: "#/caseload", class: "link nav" }, t("myCases")),
         ]
       : []),
@@ -116,6 +117,7 @@ function reviewScreen(running: Running): HTMLElement | null {
   const parts = path!.split("/");
   if (parts[2] === "cases") return casesScreen(running, query);
   if (parts[2] === "stats") return statsScreen(running, query);
+  if (parts[2] === "outcomes") return outcomesScreen(running, query);
   if (parts[2] === "case" && parts[3]) {
     const message = flash;
     flash = null;

@@ -9,6 +9,7 @@
 //! | `GET /v1/me` | the caller of a valid token |
 //! | `GET /v1/audit` | the tenant's access log, filtered by user, case, action, from, to, limit (admin) |
 //! | `GET /v1/audit/sample?n=` | a random sample of the tenant's access log, for spot checks (admin) |
+//! | `GET /v1/users` | the tenant's users (admin) or the lead's team's (lead), with who is blocked |
 //! | `POST /v1/users/{id}/unblock` | clear a lockout after three failed logins (admin) |
 //! | `GET /v1/devices` | the tenant's devices (admin) or the lead's team's (lead) |
 //! | `POST /v1/devices/{id}/revoke` | revoke a device: tokens refused, sync connections closed (admin, lead) |
@@ -24,6 +25,7 @@
 //! | `GET /v1/review/cases/{id}` | one case for review: goals, courses, contacts, FIT series, conflicts, refusals |
 //! | `GET /v1/export/contacts.csv?from=&to=` | one row per contact: service, kind, duration, ORS/SRS, alerts; no notes (lead, admin) |
 //! | `GET /v1/review/stats/fit?team=&from=&to=` | FIT figures per team and period, small numbers suppressed |
+//! | `GET /v1/review/stats/outcomes?team=&from=&to=` | outcome events, how courses ended, length against plan, by month |
 //! | `POST /v1/review/cases/{id}/courses/{course}/approval` | approve or reject a grant awaiting approval (the case's team lead) |
 //! | `POST /v1/review/cases/{id}/conflicts/resolve` | pick one value of a conflicted field (the case's team lead) |
 //! | `POST /v1/review/refusals/{id}/dismiss` | a refused change has been handled (the case's team lead; admin) |
@@ -68,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/audit", get(audit::list))
         .route("/v1/audit/sample", get(audit::sample))
         .route("/v1/devices", get(devices::list))
+        .route("/v1/users", get(users::list))
         .route("/v1/users/{id}/unblock", post(users::unblock))
         .route("/v1/devices/{id}/revoke", post(devices::revoke))
         .route("/v1/cases/{id}/break-glass", post(break_glass::open))
@@ -83,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/review/cases", get(review::cases))
         .route("/v1/review/cases/{id}", get(review::case))
         .route("/v1/review/stats/fit", get(stats::fit))
+        .route("/v1/review/stats/outcomes", get(stats::outcomes))
         .route("/v1/export/contacts.csv", get(reports::contacts_csv))
         .route(
             "/v1/review/cases/{id}/courses/{course}/approval",

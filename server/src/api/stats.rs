@@ -1,5 +1,6 @@
-//! `GET /v1/review/stats/fit?team=&from=&to=`: the FIT figures of each team the caller reviews (and of all of
-//! them together) for a period, counted by [`crate::stats`] from the rows sync-core's assessment wrote.
+//! `GET /v1/review/stats/fit?team=&from=&to=` and `GET /v1/review/stats/outcomes?…`: the FIT figures and the
+//! outcomes of each team the caller reviews (and of all of them together) for a period, counted by
+//! [`crate::stats`] from the rows sync-core's assessment (and the documents' outcome events) wrote.
 //!
 //! The period is two ISO dates, both included; without them, the twelve months up to today. The search is in
 //! the access log with its criteria.
@@ -16,7 +17,8 @@ use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
 use crate::clock;
-use crate::stats::{self, FitRow, FitStats, Period};
+use crate::stats::{self, FitRow, FitStats, Outcome, OutcomeStats, Period};
+use crate::store::Viewer;
 
 const PURPOSE: &str = "statistics";
 const DAY_MS: i64 = 86_400_000;
@@ -33,108 +35,185 @@ pub struct StatsQuery {
 }
 
 #[derive(Serialize)]
-pub struct TeamStats {
+pub struct TeamStats<S> {
     team_id: String,
     name: String,
-    stats: FitStats,
+    stats: S,
 }
 
 #[derive(Serialize)]
-pub struct FitReport {
+pub struct Report<S> {
     from: String,
     to: String,
     /// What the figures are and are not.
     about: &'static str,
     /// The smallest base a figure is shown for.
     min_n: usize,
-    teams: Vec<TeamStats>,
+    teams: Vec<TeamStats<S>>,
     /// Every team above together.
-    all: FitStats,
+    all: S,
+}
+
+/// What both reports start from: the caller's teams (only the asked-for one, if any), the period, and the
+/// rows of the caller's scope; the search is logged.
+struct Asked {
+    period: Period,
+    teams: Vec<(String, String)>,
+    courses: Vec<FitRow>,
+}
+
+impl Asked {
+    async fn read(
+        state: &AppState,
+        caller: &AuthUser,
+        query: Result<Query<StatsQuery>, QueryRejection>,
+        report: &str,
+    ) -> Result<(Asked, Viewer), ApiError> {
+        let viewer = state
+            .store
+            .viewer(&caller.user_id)
+            .await?
+            .filter(|viewer| viewer.tenant_id == caller.tenant_id)
+            .ok_or(ApiError::Unauthorized)?;
+        let Query(query) = query.map_err(bad_query)?;
+        if query
+            .team
+            .as_ref()
+            .is_some_and(|team| team.chars().count() > MAX_ID_CHARS)
+        {
+            return Err(ApiError::BadRequest(format!(
+                "team is longer than {MAX_ID_CHARS} characters"
+            )));
+        }
+        let period = period(query.from.as_deref(), query.to.as_deref())?;
+        let (from, to) = (period.from.to_string(), period.to.to_string());
+        let criterion = format!(
+            "{report} from={from} to={to} team={}",
+            query.team.as_deref().unwrap_or("*")
+        );
+        let actor = Actor {
+            tenant_id: &viewer.tenant_id,
+            user_id: &viewer.user_id,
+            device_id: &caller.device_id,
+        };
+        audit::record(
+            &state.store,
+            audit::event(actor, Action::Search, None, Some(PURPOSE), Some(&criterion)),
+        )
+        .await?;
+        // The teams reviewed, as the dashboard lists them (an admin: every team of the tenant).
+        let teams = state
+            .store
+            .review_teams(&viewer.user_id)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| query.team.as_ref().is_none_or(|wanted| wanted == id))
+            .collect();
+        let courses = state
+            .store
+            .fit_rows(&viewer.user_id, &from, &to)
+            .await?
+            .into_iter()
+            .map(|(doc_id, team_id, course)| FitRow {
+                doc_id,
+                team_id,
+                course,
+            })
+            .collect();
+        Ok((
+            Asked {
+                period,
+                teams,
+                courses,
+            },
+            viewer,
+        ))
+    }
+
+    /// The report of each team and of all of them together: `count(Some(team))` gives a team's figures,
+    /// `count(None)` those of every team asked for.
+    fn report<S>(&self, count: impl Fn(Option<&str>) -> S) -> Report<S> {
+        Report {
+            from: self.period.from.to_string(),
+            to: self.period.to.to_string(),
+            about: stats::ABOUT,
+            min_n: stats::MIN_N,
+            all: count(None),
+            teams: self
+                .teams
+                .iter()
+                .map(|(id, name)| TeamStats {
+                    team_id: id.clone(),
+                    name: name.clone(),
+                    stats: count(Some(id)),
+                })
+                .collect(),
+        }
+    }
+
+    /// The rows of `team`, or of every team asked for (`None`).
+    fn of_team<'r, T>(
+        &self,
+        rows: &'r [T],
+        team_of: fn(&T) -> Option<&str>,
+        team: Option<&str>,
+    ) -> Vec<&'r T> {
+        rows.iter()
+            .filter(|row| match team {
+                Some(team) => team_of(row) == Some(team),
+                None => self.teams.iter().any(|(id, _)| team_of(row) == Some(id.as_str())),
+            })
+            .collect()
+    }
+}
+
+fn course_team(row: &FitRow) -> Option<&str> {
+    row.team_id.as_deref()
+}
+
+fn outcome_team(row: &Outcome) -> Option<&str> {
+    row.team_id.as_deref()
 }
 
 pub async fn fit(
     State(state): State<AppState>,
     caller: AuthUser,
     query: Result<Query<StatsQuery>, QueryRejection>,
-) -> Result<Json<FitReport>, ApiError> {
-    let viewer = state
-        .store
-        .viewer(&caller.user_id)
-        .await?
-        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
-        .ok_or(ApiError::Unauthorized)?;
-    let Query(query) = query.map_err(bad_query)?;
-    if query
-        .team
-        .as_ref()
-        .is_some_and(|team| team.chars().count() > MAX_ID_CHARS)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "team is longer than {MAX_ID_CHARS} characters"
-        )));
-    }
-    let period = period(query.from.as_deref(), query.to.as_deref())?;
-    let (from, to) = (period.from.to_string(), period.to.to_string());
-    let criterion = format!(
-        "fit from={from} to={to} team={}",
-        query.team.as_deref().unwrap_or("*")
-    );
-    let actor = Actor {
-        tenant_id: &viewer.tenant_id,
-        user_id: &viewer.user_id,
-        device_id: &caller.device_id,
-    };
-    audit::record(
-        &state.store,
-        audit::event(actor, Action::Search, None, Some(PURPOSE), Some(&criterion)),
-    )
-    .await?;
+) -> Result<Json<Report<FitStats>>, ApiError> {
+    let (asked, _) = Asked::read(&state, &caller, query, "fit").await?;
+    Ok(Json(asked.report(|team| {
+        stats::fit_stats(&asked.of_team(&asked.courses, course_team, team), asked.period)
+    })))
+}
 
-    let rows: Vec<FitRow> = state
+/// `GET /v1/review/stats/outcomes?team=&from=&to=`: outcome events, how courses ended and their length against
+/// the plan, month by month.
+pub async fn outcomes(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    query: Result<Query<StatsQuery>, QueryRejection>,
+) -> Result<Json<Report<OutcomeStats>>, ApiError> {
+    let (asked, viewer) = Asked::read(&state, &caller, query, "outcomes").await?;
+    let (from, to) = (asked.period.from.to_string(), asked.period.to.to_string());
+    let events: Vec<Outcome> = state
         .store
-        .fit_rows(&viewer.user_id, &from, &to)
+        .outcome_rows(&viewer.user_id, &from, &to)
         .await?
         .into_iter()
-        .map(|(doc_id, team_id, course)| FitRow {
+        .map(|(doc_id, team_id, kind, date)| Outcome {
             doc_id,
             team_id,
-            course,
+            kind,
+            date,
         })
         .collect();
-    // The teams reviewed, as the dashboard lists them (an admin: every team of the tenant).
-    let teams = state
-        .store
-        .review_data(&viewer.user_id, clock::now_ms())
-        .await?
-        .teams;
-    let teams: Vec<(String, String)> = teams
-        .into_iter()
-        .filter(|(id, _)| query.team.as_ref().is_none_or(|wanted| wanted == id))
-        .collect();
-    let in_team = |team: &str| -> Vec<&FitRow> {
-        rows.iter()
-            .filter(|r| r.team_id.as_deref() == Some(team))
-            .collect()
-    };
-    let all: Vec<&FitRow> = rows
-        .iter()
-        .filter(|r| teams.iter().any(|(id, _)| r.team_id.as_deref() == Some(id)))
-        .collect();
-    Ok(Json(FitReport {
-        from,
-        to,
-        about: stats::ABOUT,
-        min_n: stats::MIN_N,
-        all: stats::fit_stats(&all, period),
-        teams: teams
-            .iter()
-            .map(|(id, name)| TeamStats {
-                team_id: id.clone(),
-                name: name.clone(),
-                stats: stats::fit_stats(&in_team(id), period),
-            })
-            .collect(),
-    }))
+    Ok(Json(asked.report(|team| {
+        stats::outcome_stats(
+            &asked.of_team(&asked.courses, course_team, team),
+            &asked.of_team(&events, outcome_team, team),
+            asked.period,
+        )
+    })))
 }
 
 /// The asked-for period, or the twelve months up to today.

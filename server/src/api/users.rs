@@ -1,8 +1,11 @@
+//! `GET /v1/users` (admin: the tenant's users; lead: their team's) with who is blocked, and
 //! `POST /v1/users/{id}/unblock` (admin): clears a lockout. Three failed logins within a day block a user until
 //! an admin has checked it was them (DOMAIN.md); the failures before the unblock stop counting.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use serde::Serialize;
 
 use super::ApiError;
 use crate::app::AppState;
@@ -13,6 +16,49 @@ use crate::store::Role;
 
 /// Longer than any id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;
+
+#[derive(Serialize)]
+pub struct UserListing {
+    id: String,
+    username: String,
+    role: &'static str,
+    team_id: Option<String>,
+    /// Set while a lockout blocks the user's password logins.
+    blocked_at: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct UserList {
+    users: Vec<UserListing>,
+}
+
+pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserList>, ApiError> {
+    let viewer = state
+        .store
+        .viewer(&caller.user_id)
+        .await?
+        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
+        .ok_or(ApiError::Unauthorized)?;
+    let team = match viewer.role {
+        Role::Admin => None,
+        Role::Lead => Some(viewer.team_id.clone().ok_or(ApiError::Forbidden)?),
+        Role::Worker => return Err(ApiError::Forbidden),
+    };
+    let users = state
+        .store
+        .users_of_tenant(&viewer.tenant_id, team.as_deref())
+        .await?
+        .into_iter()
+        .map(|user| UserListing {
+            role: user.role.as_str(),
+            id: user.id,
+            username: user.username,
+            team_id: user.team_id,
+            blocked_at: user.blocked_at,
+        })
+        .collect();
+    Ok(Json(UserList { users }))
+}
 
 pub async fn unblock(
     State(state): State<AppState>,

@@ -152,6 +152,30 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
         // An improving citizen has reached a stepping stone.
         stone.status = "achieved".to_owned();
     }
+    if matches!(trajectory, Trajectory::Improving) {
+        // What the support was for: an outcome a municipality reports.
+        let kinds = ["own_home", "job", "less_support"];
+        let kind = kinds[usize::try_from(spec.number).unwrap_or(0) % kinds.len()];
+        let date = Date::from_unix_ms(today - rng.random_range(10..200) * DAY_MS).to_string();
+        case.outcomes.insert(
+            uuid(&mut rng).to_string(),
+            sync_core::case::OutcomeEvent {
+                kind: kind.to_owned(),
+                date,
+                note: "Syntetisk demo-resultat.".to_owned(),
+                entered_in_error: None,
+            },
+        );
+    }
+    if spec.number % 10 == 2 {
+        // A course that has ended, with its reason (the case is then closed).
+        let reasons = ["mutual_agreement", "citizen_dropped_out", "moved", "other"];
+        let reason = reasons[usize::try_from(spec.number / 10).unwrap_or(0) % reasons.len()];
+        if let Some(course) = case.courses.get_mut(&course_id) {
+            course.end = Some(Date::from_unix_ms(today - DAY_MS).to_string());
+            course.end_reason = Some(reason.to_owned());
+        }
+    }
     if spec.number % 8 == 5 {
         // A raised grant above the caseworker's limit, waiting for the lead: the review's decision to make.
         if let Some(course) = case.courses.get_mut(&course_id) {

@@ -241,6 +241,21 @@ impl Store {
         })
     }
 
+    /// The users of a tenant by username; only `team_id`'s members when given (a lead's view).
+    pub async fn users_of_tenant(
+        &self,
+        tenant_id: &str,
+        team_id: Option<&str>,
+    ) -> Result<Vec<User>, StoreError> {
+        let sql = select_user!("WHERE tenant_id = $1 AND ($2 IS NULL OR team_id = $2) ORDER BY username");
+        let rows: Vec<UserRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(tenant_id)
+            .bind(team_id)
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
     pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         let sql = select_user!("WHERE id = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| sqlx::query_as(sql)

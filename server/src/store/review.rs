@@ -15,6 +15,7 @@ type FitColumns = (
     String,
     Option<String>,
     Option<String>,
+    Option<String>,
     Option<i64>,
     i64,
     Option<i64>,
@@ -191,13 +192,7 @@ impl Store {
             .bind(user_id)
             .fetch_all(pool)
             .await)?;
-        // The teams reviewed: an admin's are all the tenant's, anyone else's their own.
-        let sql = "SELECT t.id, t.name FROM teams t JOIN users u ON u.id = $1 \
-                   WHERE t.tenant_id = u.tenant_id AND (u.role = 'admin' OR t.id = u.team_id)";
-        let teams: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(user_id)
-            .fetch_all(pool)
-            .await)?;
+        let teams = self.review_teams(user_id).await?;
         // The people reviewed: an admin's are the tenant's workers and leads, a lead's their team's, a worker
         // only themself.
         let sql = "SELECT p.id, p.username, p.role, p.team_id FROM users p JOIN users u ON u.id = $1 \
@@ -237,8 +232,9 @@ impl Store {
         to: &str,
     ) -> Result<Vec<(String, Option<String>, CourseFitRow)>, StoreError> {
         let sql = scoped!(
-            "SELECT x.doc_id, c.team_id, x.course_id, x.start_date, x.end_date, x.end_reason, x.age_at_start, \
-             x.contacts, x.intake_ors_mm, x.intake_srs_mm, x.change_mm, x.category, x.rule_set_version",
+            "SELECT x.doc_id, c.team_id, x.course_id, x.start_date, x.planned_end_date, x.end_date, x.end_reason, \
+             x.age_at_start, x.contacts, x.intake_ors_mm, x.intake_srs_mm, x.change_mm, x.category, \
+             x.rule_set_version",
             "proj_course_fit",
             " AND x.start_date <= $3 AND (x.end_date IS NULL OR x.end_date >= $2)"
         );
@@ -254,15 +250,16 @@ impl Store {
                 let course = CourseFitRow {
                     course_id: r.2,
                     start_date: r.3,
-                    end_date: r.4,
-                    end_reason: r.5,
-                    age_at_start: r.6,
-                    contacts: r.7,
-                    intake_ors_mm: r.8,
-                    intake_srs_mm: r.9,
-                    change_mm: r.10,
-                    category: r.11,
-                    rule_set_version: r.12,
+                    planned_end_date: r.4,
+                    end_date: r.5,
+                    end_reason: r.6,
+                    age_at_start: r.7,
+                    contacts: r.8,
+                    intake_ors_mm: r.9,
+                    intake_srs_mm: r.10,
+                    change_mm: r.11,
+                    category: r.12,
+                    rule_set_version: r.13,
                 };
                 (r.0, r.1, course)
             })
@@ -307,6 +304,37 @@ impl Store {
             .filter_map(|(doc, contact, kind)| Some((doc, contact?, kind)))
             .collect();
         Ok((contacts, alerts))
+    }
+
+    /// The teams `user_id` reviews, (id, name): an admin's are all the tenant's, anyone else's their own.
+    pub async fn review_teams(&self, user_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = "SELECT t.id, t.name FROM teams t JOIN users u ON u.id = $1 \
+                   WHERE t.tenant_id = u.tenant_id AND (u.role = 'admin' OR t.id = u.team_id)";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// The outcome events (not made in error) dated `from` to `to` of the cases in the review scope of
+    /// `user_id`: (doc id, team id, kind, date).
+    pub async fn outcome_rows(
+        &self,
+        user_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Option<String>, String, String)>, StoreError> {
+        let sql = scoped!(
+            "SELECT x.doc_id, c.team_id, x.kind, x.date",
+            "proj_outcomes",
+            " AND NOT x.in_error AND x.date >= $2 AND x.date <= $3"
+        );
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Whether the case `doc_id` is in the review scope of `user_id`. False both for a case that does not exist

@@ -10,6 +10,7 @@ use crate::helpers::{Backend, TestApp};
 both_backends!(
     a_lead_manages_only_their_own_teams_cases,
     a_lead_assigns_only_their_own_teams_workers,
+    a_lead_lists_their_team_and_an_admin_the_tenant,
 );
 
 async fn a_lead_manages_only_their_own_teams_cases(backend: Backend) {
@@ -55,6 +56,35 @@ async fn a_lead_assigns_only_their_own_teams_workers(backend: Backend) {
     assert_eq!(send(&w.app, "PUT", &to_cy, &admin).await, StatusCode::NO_CONTENT);
     let assignees = w.store().case_assignees(&nord_case.doc_id).await.expect("store");
     assert!(assignees.contains(&w.bo.id) && assignees.contains(&w.cy.id));
+}
+
+async fn a_lead_lists_their_team_and_an_admin_the_tenant(backend: Backend) {
+    let w = World::new(backend).await;
+    let names = |body: &serde_json::Value| -> Vec<String> {
+        body["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .map(|u| u["username"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let lea = w.token(&w.lea).await;
+    let team = w.app.get("/v1/users", Some(&lea)).await;
+    assert_eq!(team.status, StatusCode::OK);
+    assert_eq!(names(&team.body), ["anna", "bo", "lea"]);
+    let admin = w.token(&w.admin).await;
+    let tenant = w.app.get("/v1/users", Some(&admin)).await;
+    assert_eq!(
+        names(&tenant.body),
+        ["admin", "anna", "bo", "cy", "dan", "lea"],
+        "not west's mads"
+    );
+    assert!(tenant.body["users"][0]["blocked_at"].is_null());
+    let anna = w.token(&w.anna).await;
+    assert_eq!(
+        w.app.get("/v1/users", Some(&anna)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn send(app: &TestApp, method: &str, path: &str, token: &str) -> StatusCode {

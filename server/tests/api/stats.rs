@@ -1,16 +1,16 @@
-//! The FIT statistics: a known set of courses written through the normal write path, with every figure worked out
-//! by hand; small numbers suppressed; scope by team; and, for random cases, the figures the API gives equal the
-//! ones counted straight from sync-core's assessment of the same documents.
+//! The FIT and outcome statistics and the contacts export: known sets of courses written through the normal write
+//! path, with every figure worked out by hand; small numbers suppressed; scope by team; and, for random cases, the
+//! figures the API gives equal the ones counted straight from sync-core's assessment of the same documents.
 
 use axum::http::StatusCode;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 use server::store::User;
-use sync_core::case::{Case, series};
+use sync_core::case::{Case, EntryRef, ErrorMark, OutcomeEvent, series};
 use sync_core::fit::{Assessment, ChangeCategory, RuleSet};
 
-use crate::fixtures::{World, Writer, ors, srs};
+use crate::fixtures::{World, Writer, ors, srs, uuid};
 use crate::helpers::Backend;
 
 both_backends!(
@@ -18,16 +18,18 @@ both_backends!(
     a_lead_sees_their_team_and_an_admin_every_team,
     the_figures_equal_sync_cores_assessment_of_random_cases,
     the_contacts_export_has_a_row_per_contact_and_no_notes,
+    the_outcomes_of_a_known_set_of_courses,
 );
 
 const PERIOD: &str = "from=2025-01-01&to=2026-12-31";
 
 async fn report(w: &World, user: &User, query: &str) -> Value {
+    report_at(w, user, "/v1/review/stats/fit", query).await
+}
+
+async fn report_at(w: &World, user: &User, path: &str, query: &str) -> Value {
     let token = w.token(user).await;
-    let answer = w
-        .app
-        .get(&format!("/v1/review/stats/fit?{query}"), Some(&token))
-        .await;
+    let answer = w.app.get(&format!("{path}?{query}"), Some(&token)).await;
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
     answer.body
 }
@@ -308,5 +310,97 @@ async fn the_contacts_export_has_a_row_per_contact_and_no_notes(backend: Backend
     assert_eq!(
         logged[0].detail.as_deref(),
         Some("contacts.csv from=2025-01-01 to=2026-12-31")
+    );
+}
+
+async fn the_outcomes_of_a_known_set_of_courses(backend: Backend) {
+    let w = World::new(backend).await;
+    let store = w.store().clone();
+    let now = crate::fixtures::NOW;
+    for n in 1..=6_u8 {
+        let mut case = Writer::new(n, &w.north, &w.nord, &w.anna);
+        let course = case.course_id();
+        // Planned 2025-11-01 → 2026-05-01 (181 days), ended 2026-03-02 (121 days).
+        case.doc
+            .change(now, "planned end", |c| {
+                c.courses.get_mut(&course).expect("course").planned_end = Some("2026-05-01".into());
+                Ok(())
+            })
+            .expect("valid");
+        let reason = if n == 6 { "moved" } else { "mutual_agreement" };
+        case.doc
+            .end_course(&course, "2026-03-02", reason, now)
+            .expect("valid");
+        let (kind, date) = if n == 6 {
+            ("job", "2026-03-01")
+        } else {
+            ("own_home", "2026-02-15")
+        };
+        let outcome = |kind: &str, date: &str| OutcomeEvent {
+            kind: kind.into(),
+            date: date.into(),
+            note: "Syntetisk note".into(),
+            entered_in_error: None,
+        };
+        case.doc
+            .add_outcome(uuid(600 + u128::from(n)), outcome(kind, date), now)
+            .expect("valid");
+        if n == 1 {
+            // Made in error: it stays in the record but is no outcome.
+            let wrong = uuid(700);
+            case.doc
+                .add_outcome(wrong, outcome("less_support", "2026-02-20"), now)
+                .expect("valid");
+            let mark = ErrorMark {
+                by: w.anna.id.clone(),
+                at_ms: now,
+                reason: "Forkert borger".into(),
+            };
+            case.doc
+                .mark_in_error(EntryRef::Outcome(&wrong.to_string()), mark, now)
+                .expect("valid");
+        }
+        case.create(&store, &[&w.anna]).await;
+    }
+
+    let body = report_at(&w, &w.lea, "/v1/review/stats/outcomes", PERIOD).await;
+    let stats = &body["all"];
+    let events: Vec<(String, Value)> = stats["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| (e["kind"].as_str().expect("kind").to_owned(), e["events"].clone()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("own_home".to_owned(), json!({ "n": 5, "too_few": false })),
+            ("job".to_owned(), json!({ "n": null, "too_few": true })),
+            ("less_support".to_owned(), json!({ "n": 0, "too_few": false })),
+            ("support_ended".to_owned(), json!({ "n": 0, "too_few": false })),
+        ]
+    );
+    assert_eq!(stats["courses_ended"], 6);
+    assert_eq!(
+        stats["ended"][0],
+        json!({ "reason": "mutual_agreement", "courses": { "n": 5, "too_few": false } })
+    );
+    assert_eq!(
+        stats["ended"][2],
+        json!({ "reason": "moved", "courses": { "n": null, "too_few": true } })
+    );
+    assert_eq!(
+        stats["length_against_plan"],
+        json!({ "n": 6, "mean_days": 121.0, "mean_planned_days": 181.0, "too_few": false })
+    );
+    let months = stats["months"].as_array().expect("months");
+    assert_eq!(months.len(), 24);
+    let month = |m: &str| months.iter().find(|x| x["month"] == m).expect("a month").clone();
+    assert_eq!(month("2025-11")["courses_started"]["n"], 6);
+    assert_eq!(month("2026-03")["courses_ended"]["n"], 6);
+    assert_eq!(month("2026-02")["events"][0]["events"]["n"], 5);
+    assert_eq!(
+        month("2026-03")["events"][1]["events"],
+        json!({ "n": null, "too_few": true })
     );
 }

@@ -200,15 +200,31 @@ export interface FitStats {
   ended: { reason: string; courses: Count }[];
 }
 
-export interface FitReport {
+export interface Report<S> {
   from: string;
   to: string;
   about: string;
   min_n: number;
-  teams: { team_id: string; name: string; stats: FitStats }[];
-  all: FitStats;
+  teams: { team_id: string; name: string; stats: S }[];
+  all: S;
+}
+
+export type FitReport = Report<FitStats>;
+
+export interface OutcomeStats {
+  events: { kind: string; events: Count }[];
+  courses_ended: number;
+  ended: { reason: string; courses: Count }[];
+  length_against_plan: { n: number; mean_days: number | null; mean_planned_days: number | null; too_few: boolean };
+  months: { month: string; courses_started: Count; courses_ended: Count; events: { kind: string; events: Count }[] }[];
 }
 
 /** `query` holds `from`, `to` and `team` as the page's URL has them. */
 export const fitStats = (app: Running, query: string): Promise<FitReport> =>
   call(app, "GET", `/v1/review/stats/fit${query ? `?${query}` : ""}`);
+
+export const outcomeStats = (app: Running, query: string): Promise<Report<OutcomeStats>> =>
+  call(app, "GET", `/v1/review/stats/outcomes${query ? `?${query}` : ""}`);
+
+export const revokeDevice = (app: Running, device: string): Promise<unknown> =>
+  call(app, "POST", `/v1/devices/${encodeURIComponent(device)}/revoke`, {});

@@ -12,6 +12,7 @@ import {
   decideGrant,
   dismissRefusal,
   resolveConflict,
+  revokeDevice,
   reviewCase,
   ReviewError,
   unassign,
@@ -82,7 +83,24 @@ function decisions(app: Running, review: CaseReview, decide: Decide): HTMLElemen
         { class: "decision refusal" },
         h("p", {}, h("strong", {}, `${t("fig_refused_changes")}: ${refusal.reason}`), ` – ${refusal.message}`),
         h("p", { class: "muted" }, `${formatDateTime(refusal.created_at)} · ${t("device")} ${refusal.device_id ?? "–"}`),
-        h("button", { class: "dismiss", onclick: () => decide(() => dismissRefusal(app, refusal.id)) }, t("dismiss")),
+        h(
+          "div",
+          { class: "buttons" },
+          h("button", { class: "dismiss", onclick: () => decide(() => dismissRefusal(app, refusal.id)) }, t("dismiss")),
+          // A phone that keeps sending what the server refuses may be lost or tampered with.
+          refusal.device_id
+            ? h(
+                "button",
+                {
+                  class: "revoke",
+                  onclick: () => {
+                    if (confirm(t("revokeConfirm"))) decide(() => revokeDevice(app, refusal.device_id!));
+                  },
+                },
+                t("revokeDevice"),
+              )
+            : null,
+        ),
       ),
     );
   const all = [...grants, ...conflicts, ...refusals];

@@ -3,10 +3,10 @@
 // five courses is shown as "too few", as the server sends it.
 
 import type { Running } from "../app/session";
-import { END_REASONS } from "../case/model";
+import { END_REASONS, OUTCOME_KINDS } from "../case/model";
 import { h } from "../ui/dom";
 import { codeLabel, formatDate, t, type LabelKey } from "../ui/i18n";
-import { fitStats, type Count, type FitStats, type Mean, type Share } from "./api";
+import { fitStats, outcomeStats, type Count, type FitStats, type Mean, type OutcomeStats, type Report, type Share } from "./api";
 import { loadingScreen } from "./screen";
 
 const AGE_GROUPS: Record<string, string> = {
@@ -61,9 +61,60 @@ function statsBlock(title: string, s: FitStats): HTMLElement {
   );
 }
 
-export function statsScreen(app: Running, query: string): HTMLElement {
+function outcomesBlock(title: string, s: OutcomeStats): HTMLElement {
+  const plan = s.length_against_plan;
+  const kinds = OUTCOME_KINDS.map((k) => k.code);
+  return h(
+    "section",
+    { class: "card stats-block" },
+    h("h2", {}, title),
+    rows([
+      ...s.events.map((e): [string, string] => [codeLabel(OUTCOME_KINDS, e.kind), count(e.events)]),
+      [t("coursesEnded"), String(s.courses_ended)],
+      ...s.ended.map((e): [string, string] => [codeLabel(END_REASONS, e.reason), count(e.courses)]),
+      [
+        t("lengthAgainstPlan"),
+        plan.too_few ? `${t("tooFew")} (n = ${plan.n})` : `${plan.mean_days?.toFixed(0)} / ${plan.mean_planned_days?.toFixed(0)} (n = ${plan.n})`,
+      ],
+    ]),
+    h("h3", {}, t("byMonth")),
+    h(
+      "table",
+      { class: "months" },
+      h(
+        "thead",
+        {},
+        h("tr", {}, h("th", {}, t("month")), h("th", {}, t("started")), h("th", {}, t("ended")), ...kinds.map((k) => h("th", {}, codeLabel(OUTCOME_KINDS, k)))),
+      ),
+      h(
+        "tbody",
+        {},
+        ...s.months.map((m) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, m.month),
+            h("td", {}, count(m.courses_started)),
+            h("td", {}, count(m.courses_ended)),
+            ...m.events.map((e) => h("td", {}, count(e.events))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A report page: the period form (kept in the URL), the note on what the figures are, and a block per team. */
+function reportScreen<S>(
+  app: Running,
+  query: string,
+  route: string,
+  title: string,
+  load: (app: Running, query: string) => Promise<Report<S>>,
+  block: (title: string, stats: S) => HTMLElement,
+): HTMLElement {
   return loadingScreen("stats", async (screen) => {
-    const report = await fitStats(app, query);
+    const report = await load(app, query);
     const form = h(
       "form",
       { class: "period" },
@@ -78,16 +129,22 @@ export function statsScreen(app: Running, query: string): HTMLElement {
       const params = new URLSearchParams(query);
       params.set("from", String(data.get("from")));
       params.set("to", String(data.get("to")));
-      location.hash = `#/review/stats?${params.toString()}`;
+      location.hash = `${route}?${params.toString()}`;
     });
     screen.replaceChildren(
       h("a", { href: "#/review", class: "back" }, `← ${t("overview")}`),
-      h("h1", {}, t("statistics")),
+      h("h1", {}, title),
       h("p", {}, `${t("period")}: ${formatDate(report.from)} – ${formatDate(report.to)}`),
       form,
-      h("p", { class: "help about" }, t("reviewNote"), " ", report.about),
-      ...(report.teams.length > 1 ? [statsBlock(t("allTeams"), report.all)] : []),
-      ...report.teams.map((team) => statsBlock(team.name, team.stats)),
+      h("p", { class: "help about" }, t("reviewNote"), " ", t("smallNumbers").replace("{n}", String(report.min_n))),
+      ...(report.teams.length > 1 ? [block(t("allTeams"), report.all)] : []),
+      ...report.teams.map((team) => block(team.name, team.stats)),
     );
   });
 }
+
+export const statsScreen = (app: Running, query: string): HTMLElement =>
+  reportScreen(app, query, "#/review/stats", t("statistics"), fitStats, statsBlock);
+
+export const outcomesScreen = (app: Running, query: string): HTMLElement =>
+  reportScreen(app, query, "#/review/outcomes", t("outcomes"), outcomeStats, outcomesBlock);

@@ -180,6 +180,21 @@ const LABELS = {
   withoutBaseline: { da: "Uden baseline", en: "Without a baseline" },
   endedHow: { da: "Sådan sluttede forløbene", en: "How the courses ended" },
   print: { da: "Udskriv", en: "Print" },
+  outcomes: { da: "Resultater", en: "Outcomes" },
+  revokeDevice: { da: "Spær enheden", en: "Revoke the device" },
+  revokeConfirm: {
+    da: "Spær enheden? Den logges ud, og de sager, den har, slettes fra den, næste gang den har net.",
+    en: "Revoke the device? It is logged out, and the cases it holds are deleted from it the next time it is online.",
+  },
+  lengthAgainstPlan: { da: "Forløbslængde mod planlagt (dage)", en: "Course length against plan (days)" },
+  byMonth: { da: "Måned for måned", en: "Month by month" },
+  month: { da: "Måned", en: "Month" },
+  started: { da: "Startet", en: "Started" },
+  ended: { da: "Afsluttet", en: "Ended" },
+  smallNumbers: {
+    da: "Tal over færre end {n} forløb vises som \"for få\", så ingen borger kan genkendes.",
+    en: "Figures over fewer than {n} courses are shown as \"too few\", so no citizen can be singled out.",
+  },
   reviewNote: {
     da: "FIT er her et dialog- og dokumentationsredskab. Tallene viser, hvordan borgeren selv vurderer sit liv og samarbejdet – ikke en effektmåling af indsatsen.",
     en: "FIT is a dialogue and documentation tool here. The figures show how citizens rate their own lives and the alliance – not a measure of the support's effect.",

@@ -15,9 +15,10 @@ mod read;
 const ROWS_PER_INSERT: usize = 500;
 
 /// The tables a projection fills, in the order they are cleared.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
     "proj_cases",
     "proj_course_fit",
+    "proj_outcomes",
     "proj_contacts",
     "proj_fit_scores",
     "proj_goals",
@@ -87,12 +88,14 @@ impl Tx {
                 conn,
                 doc,
                 tenant_id,
-                "INSERT INTO proj_course_fit (doc_id, tenant_id, course_id, start_date, end_date, end_reason, \
-                 age_at_start, contacts, intake_ors_mm, intake_srs_mm, change_mm, category, rule_set_version) ",
+                "INSERT INTO proj_course_fit (doc_id, tenant_id, course_id, start_date, planned_end_date, \
+                 end_date, end_reason, age_at_start, contacts, intake_ors_mm, intake_srs_mm, change_mm, category, \
+                 rule_set_version) ",
                 projection.course_fit,
                 |b, row| {
                     b.push_bind(&row.course_id)
                         .push_bind(&row.start_date)
+                        .push_bind(&row.planned_end_date)
                         .push_bind(&row.end_date)
                         .push_bind(&row.end_reason)
                         .push_bind(row.age_at_start)
@@ -102,6 +105,19 @@ impl Tx {
                         .push_bind(row.change_mm)
                         .push_bind(&row.category)
                         .push_bind(&row.rule_set_version);
+                }
+            );
+            insert_rows!(
+                conn,
+                doc,
+                tenant_id,
+                "INSERT INTO proj_outcomes (doc_id, tenant_id, outcome_id, kind, date, in_error) ",
+                projection.outcomes,
+                |b, row| {
+                    b.push_bind(&row.outcome_id)
+                        .push_bind(&row.kind)
+                        .push_bind(&row.date)
+                        .push_bind(row.in_error);
                 }
             );
             insert_rows!(

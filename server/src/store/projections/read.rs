@@ -1,7 +1,8 @@
 //! Reading a document's projection rows back, for checks, the art. 15 export and the review of one case.
 
 use crate::projection::{
-    AlertRow, CaseSummary, ConflictRow, ContactRow, CourseFitRow, CourseRow, FitScoreRow, GoalRow, Projection,
+    AlertRow, CaseSummary, ConflictRow, ContactRow, CourseFitRow, CourseRow, FitScoreRow, GoalRow,
+    OutcomeRow, Projection,
 };
 use crate::store::{Store, StoreError, on_pool};
 
@@ -51,6 +52,7 @@ type SummaryColumns = (
 type CourseFitColumns = (
     String,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<i64>,
@@ -194,8 +196,9 @@ impl Store {
             .bind(doc_id)
             .fetch_optional(pool)
             .await)?;
-        let sql = "SELECT course_id, start_date, end_date, end_reason, age_at_start, contacts, intake_ors_mm, \
-                   intake_srs_mm, change_mm, category, rule_set_version FROM proj_course_fit WHERE doc_id = $1";
+        let sql = "SELECT course_id, start_date, planned_end_date, end_date, end_reason, age_at_start, contacts, \
+                   intake_ors_mm, intake_srs_mm, change_mm, category, rule_set_version FROM proj_course_fit \
+                   WHERE doc_id = $1";
         let rows: Vec<CourseFitColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
             .fetch_all(pool)
@@ -205,20 +208,38 @@ impl Store {
             .map(|r| CourseFitRow {
                 course_id: r.0,
                 start_date: r.1,
-                end_date: r.2,
-                end_reason: r.3,
-                age_at_start: r.4,
-                contacts: r.5,
-                intake_ors_mm: r.6,
-                intake_srs_mm: r.7,
-                change_mm: r.8,
-                category: r.9,
-                rule_set_version: r.10,
+                planned_end_date: r.2,
+                end_date: r.3,
+                end_reason: r.4,
+                age_at_start: r.5,
+                contacts: r.6,
+                intake_ors_mm: r.7,
+                intake_srs_mm: r.8,
+                change_mm: r.9,
+                category: r.10,
+                rule_set_version: r.11,
             })
             .collect();
         projection
             .course_fit
             .sort_by(|a, b| a.course_id.cmp(&b.course_id));
+        let sql = "SELECT outcome_id, kind, date, in_error FROM proj_outcomes WHERE doc_id = $1";
+        let rows: Vec<(String, String, String, bool)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id)
+            .fetch_all(pool)
+            .await)?;
+        projection.outcomes = rows
+            .into_iter()
+            .map(|(outcome_id, kind, date, in_error)| OutcomeRow {
+                outcome_id,
+                kind,
+                date,
+                in_error,
+            })
+            .collect();
+        projection
+            .outcomes
+            .sort_by(|a, b| a.outcome_id.cmp(&b.outcome_id));
         if let Some(r) = row {
             projection.summary = CaseSummary {
                 display_name: r.0,
