@@ -100,3 +100,16 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
   await expect.poll(() => mads.locator("[data-testid=approval]").textContent(), { timeout: 30_000 }).toContain("Godkendt");
   await shot(mads, "review-09-phone-after-decisions");
 });
+
+it("an admin lands on the municipality's setup and sets the recommended caseload", async () => {
+  const admin = await (await desk(browser)).newPage();
+  await logIn(admin, "admin", "hoeje-taastrup", ".tenant table");
+  expect(await admin.locator(".tenant").textContent()).toContain("anna");
+  await admin.fill("input[name=recommended_caseload]", "25");
+  await admin.click(".tenant form button[type=submit]");
+  await admin.waitForSelector(".tenant .flash");
+  await shot(admin, "review-10-tenant");
+  await admin.goto(`${WEB}#/review`);
+  await admin.waitForSelector(".dashboard .figures");
+  expect(await admin.locator(".dashboard").textContent()).toMatch(/: 25/);
+});

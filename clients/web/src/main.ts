@@ -17,6 +17,7 @@ import { caseReviewScreen } from "./review/casereview";
 import { casesScreen } from "./review/cases";
 import { dashboardScreen } from "./review/dashboard";
 import { outcomesScreen, statsScreen } from "./review/stats";
+import { tenantScreen } from "./review/tenant";
 
 const root = document.getElementById("app")!;
 let app: Running | null = null;
@@ -38,10 +39,11 @@ function header(running: Running): HTMLElement {
     sync.element,
     ...(reviews(running)
       ? [
+          ...(running.session.user.role === "admin" ? [h("a", { href: "#/review/tenant", class: "link nav" }, t("settings"))] : []),
           h("a", { href: "#/review", class: "link nav" }, t("overview")),
           h("a", { href: "#/review/stats", class: "link nav" }, t("statistics")),
           h("a", { href: "#/review/outcomes", class: "link nav" }, t("outcomes")),
-          h("a", { href: "#/caseload", class: "link nav" }, t("myCases")),
+          ...(running.session.user.role === "lead" ? [h("a", { href: "#/caseload", class: "link nav" }, t("myCases"))] : []),
         ]
       : []),
     h(
@@ -115,6 +117,16 @@ function reviewScreen(running: Running): HTMLElement | null {
   if (!onReviewRoute(running)) return null;
   const [path, query = ""] = location.hash.slice(1).split("?");
   const parts = path!.split("/");
+  const isAdmin = running.session.user.role === "admin";
+  // An admin lands on the tenant's setup; a lead on the overview.
+  if (parts[2] === "tenant" || (isAdmin && (parts[1] ?? "") === "")) {
+    const message = flash;
+    flash = null;
+    return tenantScreen(running, (next) => {
+      flash = next;
+      render();
+    }, message);
+  }
   if (parts[2] === "cases") return casesScreen(running, query);
   if (parts[2] === "stats") return statsScreen(running, query);
   if (parts[2] === "outcomes") return outcomesScreen(running, query);

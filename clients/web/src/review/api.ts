@@ -228,3 +228,42 @@ export const outcomeStats = (app: Running, query: string): Promise<Report<Outcom
 
 export const revokeDevice = (app: Running, device: string): Promise<unknown> =>
   call(app, "POST", `/v1/devices/${encodeURIComponent(device)}/revoke`, {});
+
+export interface UserListing {
+  id: string;
+  username: string;
+  role: string;
+  team_id: string | null;
+  blocked_at: number | null;
+}
+
+export interface DeviceListing {
+  id: string;
+  name: string;
+  user_id: string;
+  username: string;
+  team_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuditRow {
+  id: number;
+  at: number;
+  user_id: string | null;
+  action: string;
+  case_id: string | null;
+  purpose: string | null;
+  detail: string | null;
+}
+
+export const users = (app: Running): Promise<{ users: UserListing[] }> => call(app, "GET", "/v1/users");
+export const devices = (app: Running): Promise<{ devices: DeviceListing[] }> => call(app, "GET", "/v1/devices");
+export const auditSample = (app: Running, n: number): Promise<{ entries: AuditRow[] }> =>
+  call(app, "GET", `/v1/audit/sample?n=${n}`);
+export const unblockUser = (app: Running, user: string): Promise<unknown> =>
+  call(app, "POST", `/v1/users/${encodeURIComponent(user)}/unblock`, {});
+export const settings = (app: Running): Promise<{ recommended_caseload: number | null }> => call(app, "GET", "/v1/settings");
+export const setRecommendedCaseload = (app: Running, caseload: number | null): Promise<unknown> =>
+  call(app, "PUT", "/v1/settings", { recommended_caseload: caseload });
