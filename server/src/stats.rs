@@ -172,16 +172,7 @@ pub fn fit_stats(rows: &[&FitRow], period: Period) -> FitStats {
         .copied()
         .filter(|row| period.holds(&row.course.start_date))
         .collect();
-    let ended: Vec<&FitRow> = rows
-        .iter()
-        .copied()
-        .filter(|row| {
-            row.course
-                .end_date
-                .as_deref()
-                .is_some_and(|end| period.holds(end))
-        })
-        .collect();
+    let ended = ended_in(rows, period);
 
     // One age per citizen: at the start of their first course in the period.
     let mut first_course: Vec<&FitRow> = started.clone();
@@ -243,6 +234,19 @@ pub fn fit_stats(rows: &[&FitRow], period: Period) -> FitStats {
         course_length_days: Mean::of(&lengths),
         ended: end_reasons(&ended),
     }
+}
+
+/// The courses of `rows` that ended in `period`.
+fn ended_in<'r>(rows: &[&'r FitRow], period: Period) -> Vec<&'r FitRow> {
+    rows.iter()
+        .copied()
+        .filter(|row| {
+            row.course
+                .end_date
+                .as_deref()
+                .is_some_and(|end| period.holds(end))
+        })
+        .collect()
 }
 
 /// The courses of `ended` by how they ended, in sync-core's order of END_REASONS.
@@ -321,16 +325,7 @@ pub struct OutcomeStats {
 
 /// The outcome statistics of `rows` (courses) and `outcomes` for `period`.
 pub fn outcome_stats(rows: &[&FitRow], outcomes: &[&Outcome], period: Period) -> OutcomeStats {
-    let ended: Vec<&FitRow> = rows
-        .iter()
-        .copied()
-        .filter(|row| {
-            row.course
-                .end_date
-                .as_deref()
-                .is_some_and(|end| period.holds(end))
-        })
-        .collect();
+    let ended = ended_in(rows, period);
     let outcomes: Vec<&Outcome> = outcomes
         .iter()
         .copied()

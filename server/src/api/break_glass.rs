@@ -9,12 +9,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiJson, caller};
 use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
 use crate::clock;
-use crate::store::{BreakGlass, NewBreakGlass, Role, Store, Viewer};
+use crate::store::{BreakGlass, NewBreakGlass, Role};
 
 /// How long a grant lasts: a working day.
 pub const GRANT_HOURS: i64 = 8;
@@ -49,7 +49,7 @@ pub async fn open(
     Path(case_id): Path<String>,
     ApiJson(request): ApiJson<BreakGlassRequest>,
 ) -> Result<Json<Granted>, ApiError> {
-    let viewer = current(&state.store, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     if viewer.role == Role::Admin {
         // Admins manage users and devices; they do not read case content, glass or no glass.
         return Err(ApiError::Forbidden);
@@ -93,7 +93,7 @@ pub async fn open(
 }
 
 pub async fn recent(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Grants>, ApiError> {
-    let viewer = current(&state.store, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     let team = match viewer.role {
         Role::Admin => None,
         Role::Lead => Some(viewer.team_id.clone().ok_or(ApiError::Forbidden)?),
@@ -105,16 +105,4 @@ pub async fn recent(State(state): State<AppState>, caller: AuthUser) -> Result<J
         .break_glass_since(&viewer.tenant_id, team.as_deref(), since)
         .await?;
     Ok(Json(Grants { grants }))
-}
-
-/// The caller as the database knows them now.
-async fn current(store: &Store, caller: &AuthUser) -> Result<Viewer, ApiError> {
-    let viewer = store
-        .viewer(&caller.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if viewer.tenant_id != caller.tenant_id {
-        return Err(ApiError::Unauthorized);
-    }
-    Ok(viewer)
 }

@@ -20,9 +20,9 @@ use sync_core::DocumentId;
 use sync_core::case::{CaseError, conflicts, read_valid_case};
 use sync_core::validation::{Problem, ValidationError};
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiJson, caller};
 use crate::app::AppState;
-use crate::audit::{self, Action, Actor};
+use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::clock;
 use crate::store::{Role, Viewer};
@@ -93,7 +93,16 @@ pub async fn approval(
         "grant {} course={course_id}",
         if decision.approve { "approved" } else { "rejected" }
     );
-    log(&state, &viewer, &caller, &case_id, &detail).await?;
+    caller::log(
+        &state.store,
+        &viewer,
+        &caller,
+        Action::Change,
+        Some(&case_id),
+        PURPOSE,
+        Some(&detail),
+    )
+    .await?;
     Ok(Json(Decided {
         case_id,
         seq: Some(seq),
@@ -135,12 +144,14 @@ pub async fn resolve_conflict(
         })
         .await
         .map_err(edit_error)?;
-    log(
-        &state,
+    caller::log(
+        &state.store,
         &viewer,
         &caller,
-        &case_id,
-        &format!("conflict resolved field={}", choice.field),
+        Action::Change,
+        Some(&case_id),
+        PURPOSE,
+        Some(&format!("conflict resolved field={}", choice.field)),
     )
     .await?;
     Ok(Json(Decided {
@@ -154,7 +165,7 @@ pub async fn dismiss_refusal(
     caller: AuthUser,
     Path(refusal_id): Path<String>,
 ) -> Result<Json<Decided>, ApiError> {
-    let viewer = current(&state, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     if refusal_id.chars().count() > MAX_ID_CHARS {
         return Err(ApiError::NotFound);
     }
@@ -196,12 +207,14 @@ pub async fn dismiss_refusal(
             "this refused change was dismissed already".into(),
         ));
     }
-    log(
-        &state,
+    caller::log(
+        &state.store,
         &viewer,
         &caller,
-        &entry.doc_id,
-        &format!("refusal dismissed id={refusal_id}"),
+        Action::Change,
+        Some(&entry.doc_id),
+        PURPOSE,
+        Some(&format!("refusal dismissed id={refusal_id}")),
     )
     .await?;
     Ok(Json(Decided {
@@ -217,7 +230,7 @@ async fn team_lead_of(
     caller: &AuthUser,
     case_id: &str,
 ) -> Result<(Viewer, DocumentId), ApiError> {
-    let viewer = current(state, caller).await?;
+    let viewer = caller::viewer(&state.store, caller).await?;
     if case_id.chars().count() > MAX_ID_CHARS
         || !state.store.in_review_scope(&viewer.user_id, case_id).await?
     {
@@ -230,15 +243,6 @@ async fn team_lead_of(
         return Err(ApiError::Forbidden);
     }
     Ok((viewer, doc_id))
-}
-
-async fn current(state: &AppState, caller: &AuthUser) -> Result<Viewer, ApiError> {
-    state
-        .store
-        .viewer(&caller.user_id)
-        .await?
-        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
-        .ok_or(ApiError::Unauthorized)
 }
 
 /// A new actor for each server-made change: changes made under the document's lock never run concurrently, and
@@ -259,24 +263,4 @@ fn edit_error(error: EditError) -> ApiError {
         EditError::Case(CaseError::Invalid(invalid)) => ApiError::BadRequest(invalid.to_string()),
         other => ApiError::internal(other),
     }
-}
-
-async fn log(
-    state: &AppState,
-    viewer: &Viewer,
-    caller: &AuthUser,
-    case_id: &str,
-    detail: &str,
-) -> Result<(), ApiError> {
-    let actor = Actor {
-        tenant_id: &viewer.tenant_id,
-        user_id: &viewer.user_id,
-        device_id: &caller.device_id,
-    };
-    audit::record(
-        &state.store,
-        audit::event(actor, Action::Change, Some(case_id), Some(PURPOSE), Some(detail)),
-    )
-    .await?;
-    Ok(())
 }

@@ -36,6 +36,7 @@
 mod assignments;
 mod audit;
 mod break_glass;
+mod caller;
 mod checkin;
 mod decisions;
 mod devices;

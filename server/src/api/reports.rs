@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sync_core::case::date::Date;
 
-use super::ApiError;
 use super::audit::bad_query;
+use super::{ApiError, caller};
 use crate::app::AppState;
-use crate::audit::{self, Action, Actor};
+use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::store::{ExportContact, Role};
 
@@ -35,12 +35,7 @@ pub async fn contacts_csv(
     caller: AuthUser,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let viewer = state
-        .store
-        .viewer(&caller.user_id)
-        .await?
-        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
-        .ok_or(ApiError::Unauthorized)?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     if viewer.role == Role::Worker {
         return Err(ApiError::Forbidden);
     }
@@ -55,14 +50,14 @@ pub async fn contacts_csv(
         ));
     }
     let criterion = format!("contacts.csv from={from} to={to}");
-    let actor = Actor {
-        tenant_id: &viewer.tenant_id,
-        user_id: &viewer.user_id,
-        device_id: &caller.device_id,
-    };
-    audit::record(
+    caller::log(
         &state.store,
-        audit::event(actor, Action::Export, None, Some(PURPOSE), Some(&criterion)),
+        &viewer,
+        &caller,
+        Action::Export,
+        None,
+        PURPOSE,
+        Some(&criterion),
     )
     .await?;
     let from_ms = from.days_since_epoch() * DAY_MS;

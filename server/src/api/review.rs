@@ -17,14 +17,14 @@ use sync_core::case::{Case, Conflict, conflicts, read_case, series};
 use sync_core::fit::Assessment;
 
 use super::audit::bad_query;
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiJson, caller};
 use crate::app::AppState;
-use crate::audit::{self, Action, Actor};
+use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::clock;
 use crate::projection::{ContactRow, CourseRow, GoalRow};
 use crate::review::{self, CaseFilter, CaseFlags, Dashboard};
-use crate::store::{ReviewUser, Role, TenantSettings, Viewer};
+use crate::store::{ReviewUser, Role, TenantSettings};
 
 /// The purpose the access log records for the review's reads.
 const PURPOSE: &str = "case_review";
@@ -186,7 +186,7 @@ pub async fn dashboard(
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Json<Dashboard>, ApiError> {
     // Anyone may review their scope: the store's rule narrows it by role.
-    let viewer = current(&state, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     let Query(query) = query.map_err(bad_query)?;
     check_id("team", query.team.as_deref())?;
     let now = clock::now_ms();
@@ -195,7 +195,16 @@ pub async fn dashboard(
         .review_data(&viewer.user_id, now - review::BREAK_GLASS_DAYS * DAY_MS)
         .await?;
     let criterion = format!("dashboard team={}", query.team.as_deref().unwrap_or("*"));
-    log(&state, &viewer, &caller, Action::Search, None, &criterion).await?;
+    caller::log(
+        &state.store,
+        &viewer,
+        &caller,
+        Action::Search,
+        None,
+        PURPOSE,
+        Some(&criterion),
+    )
+    .await?;
     let today = Date::from_unix_ms(now);
     let flags = review::case_flags(&data, today);
     let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
@@ -214,7 +223,7 @@ pub async fn cases(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<CaseList>, ApiError> {
     // Anyone may review their scope: the store's rule narrows it by role.
-    let viewer = current(&state, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     let Query(query) = query.map_err(bad_query)?;
     let (filter, limit, offset) = query.into_parts();
     check_id("team", filter.team.as_deref())?;
@@ -233,7 +242,16 @@ pub async fn cases(
     let matching = review::list(&flags, &filter).map_err(|error| ApiError::BadRequest(error.0))?;
     // A search is logged with its criteria (ids, codes and dates only).
     let criterion = format!("cases {} limit={limit} offset={offset}", filter.query_string());
-    log(&state, &viewer, &caller, Action::Search, None, &criterion).await?;
+    caller::log(
+        &state.store,
+        &viewer,
+        &caller,
+        Action::Search,
+        None,
+        PURPOSE,
+        Some(&criterion),
+    )
+    .await?;
     let cases = matching
         .iter()
         .skip(offset)
@@ -254,7 +272,7 @@ pub async fn case(
     Path(case_id): Path<String>,
 ) -> Result<Json<CaseReview>, ApiError> {
     // Anyone may review their scope: the store's rule narrows it by role.
-    let viewer = current(&state, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     if case_id.chars().count() > MAX_ID_CHARS
         || !state.store.in_review_scope(&viewer.user_id, &case_id).await?
     {
@@ -265,7 +283,16 @@ pub async fn case(
         .load_document(&case_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    log(&state, &viewer, &caller, Action::Read, Some(&case_id), "review").await?;
+    caller::log(
+        &state.store,
+        &viewer,
+        &caller,
+        Action::Read,
+        Some(&case_id),
+        PURPOSE,
+        Some("review"),
+    )
+    .await?;
     let bytes = stored.bytes;
     let rules = state.sync.rules.clone();
     // Loading and assessing a long case is CPU work: off the async workers.
@@ -332,7 +359,7 @@ pub async fn case(
 }
 
 pub async fn settings(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Settings>, ApiError> {
-    let viewer = current(&state, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
     Ok(Json(settings_body(settings)))
 }
@@ -342,7 +369,7 @@ pub async fn change_settings(
     caller: AuthUser,
     ApiJson(change): ApiJson<SettingsChange>,
 ) -> Result<Json<Settings>, ApiError> {
-    let viewer = current(&state, &caller).await?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     if viewer.role != Role::Admin {
         return Err(ApiError::Forbidden);
     }
@@ -368,19 +395,16 @@ pub async fn change_settings(
             clock::now_ms(),
         )
         .await?;
-    let actor = Actor {
-        tenant_id: &viewer.tenant_id,
-        user_id: &viewer.user_id,
-        device_id: &caller.device_id,
-    };
-    let event = audit::event(
-        actor,
+    caller::log(
+        &state.store,
+        &viewer,
+        &caller,
         Action::Change,
         None,
-        Some(SETTINGS_PURPOSE),
+        SETTINGS_PURPOSE,
         Some(&criterion),
-    );
-    audit::record(&state.store, event).await?;
+    )
+    .await?;
     let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
     Ok(Json(settings_body(settings)))
 }
@@ -392,46 +416,12 @@ fn settings_body(settings: TenantSettings) -> Settings {
     }
 }
 
-/// The caller as the database knows them now (a token's role or team may be stale).
-async fn current(state: &AppState, caller: &AuthUser) -> Result<Viewer, ApiError> {
-    let viewer = state
-        .store
-        .viewer(&caller.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if viewer.tenant_id != caller.tenant_id {
-        return Err(ApiError::Unauthorized);
-    }
-    Ok(viewer)
-}
-
 fn check_id(field: &str, value: Option<&str>) -> Result<(), ApiError> {
     if value.is_some_and(|v| v.chars().count() > MAX_ID_CHARS) {
         return Err(ApiError::BadRequest(format!(
             "{field} is longer than {MAX_ID_CHARS} characters"
         )));
     }
-    Ok(())
-}
-
-async fn log(
-    state: &AppState,
-    viewer: &Viewer,
-    caller: &AuthUser,
-    action: Action,
-    case_id: Option<&str>,
-    detail: &str,
-) -> Result<(), ApiError> {
-    let actor = Actor {
-        tenant_id: &viewer.tenant_id,
-        user_id: &viewer.user_id,
-        device_id: &caller.device_id,
-    };
-    audit::record(
-        &state.store,
-        audit::event(actor, action, case_id, Some(PURPOSE), Some(detail)),
-    )
-    .await?;
     Ok(())
 }
 

@@ -11,10 +11,10 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use sync_core::case::date::Date;
 
-use super::ApiError;
 use super::audit::bad_query;
+use super::{ApiError, caller};
 use crate::app::AppState;
-use crate::audit::{self, Action, Actor};
+use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::clock;
 use crate::stats::{self, FitRow, FitStats, Outcome, OutcomeStats, Period};
@@ -69,12 +69,7 @@ impl Asked {
         query: Result<Query<StatsQuery>, QueryRejection>,
         report: &str,
     ) -> Result<(Asked, Viewer), ApiError> {
-        let viewer = state
-            .store
-            .viewer(&caller.user_id)
-            .await?
-            .filter(|viewer| viewer.tenant_id == caller.tenant_id)
-            .ok_or(ApiError::Unauthorized)?;
+        let viewer = caller::viewer(&state.store, caller).await?;
         let Query(query) = query.map_err(bad_query)?;
         if query
             .team
@@ -91,14 +86,14 @@ impl Asked {
             "{report} from={from} to={to} team={}",
             query.team.as_deref().unwrap_or("*")
         );
-        let actor = Actor {
-            tenant_id: &viewer.tenant_id,
-            user_id: &viewer.user_id,
-            device_id: &caller.device_id,
-        };
-        audit::record(
+        caller::log(
             &state.store,
-            audit::event(actor, Action::Search, None, Some(PURPOSE), Some(&criterion)),
+            &viewer,
+            caller,
+            Action::Search,
+            None,
+            PURPOSE,
+            Some(&criterion),
         )
         .await?;
         // The teams reviewed, as the dashboard lists them (an admin: every team of the tenant).

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 
-use super::ApiError;
+use super::{ApiError, caller};
 use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
@@ -33,12 +33,7 @@ pub struct UserList {
 }
 
 pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserList>, ApiError> {
-    let viewer = state
-        .store
-        .viewer(&caller.user_id)
-        .await?
-        .filter(|viewer| viewer.tenant_id == caller.tenant_id)
-        .ok_or(ApiError::Unauthorized)?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
     let team = match viewer.role {
         Role::Admin => None,
         Role::Lead => Some(viewer.team_id.clone().ok_or(ApiError::Forbidden)?),

@@ -7,7 +7,9 @@ use secrecy::SecretString;
 use server::auth::password;
 use server::clock::now_ms;
 use server::projection::Projection;
-use server::store::{DocumentCommit, NewUser, Role, Store, Team, Tenant, User, Viewer};
+use server::store::{
+    AuditFilter, AuditRow, DocumentCommit, NewUser, Role, Store, Team, Tenant, User, Viewer,
+};
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
 use sync_core::case::{
@@ -109,6 +111,22 @@ impl World {
             .as_str()
             .expect("an access token")
             .to_owned()
+    }
+
+    /// What the access log holds of `user` in `north` (newest first), of `action` and about `case` if given.
+    pub async fn logged(&self, user: &User, action: &str, case: Option<&str>) -> Vec<AuditRow> {
+        let filter = AuditFilter {
+            user_id: Some(user.id.clone()),
+            case_id: case.map(str::to_owned),
+            action: Some(action.to_owned()),
+            from: None,
+            to: None,
+            limit: 1000,
+        };
+        self.store()
+            .audit_search(&self.north.id, &filter)
+            .await
+            .expect("store")
     }
 
     pub async fn viewer(&self, user: &User) -> Viewer {

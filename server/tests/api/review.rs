@@ -8,7 +8,7 @@ use automerge::ActorId;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use server::store::{AuditFilter, Quarantined};
+use server::store::Quarantined;
 use sync_core::case::date::Date;
 use sync_core::case::{CaseDocument, FollowUp};
 use sync_core::fit::RuleSet;
@@ -297,21 +297,7 @@ async fn the_dashboard_counts_what_the_lists_behind_it_hold(backend: Backend) {
     assert_eq!(row["review"], format!("/v1/review/cases/{}", n.low_srs.doc_id));
 
     // The dashboard and each list are searches in the access log, with their criteria.
-    let logged =
-        n.w.store()
-            .audit_search(
-                &n.w.north.id,
-                &AuditFilter {
-                    user_id: Some(n.w.lea.id.clone()),
-                    case_id: None,
-                    action: Some("search".into()),
-                    from: None,
-                    to: None,
-                    limit: 1000,
-                },
-            )
-            .await
-            .expect("store");
+    let logged = n.w.logged(&n.w.lea, "search", None).await;
     assert!(
         logged
             .iter()
@@ -469,20 +455,8 @@ async fn the_review_page_shows_fit_conflicts_and_refusals(backend: Backend) {
 
     // Each review page is a read of that case in the access log, with its purpose.
     let reads =
-        n.w.store()
-            .audit_search(
-                &n.w.north.id,
-                &AuditFilter {
-                    user_id: Some(n.w.lea.id.clone()),
-                    case_id: Some(n.low_srs.doc_id.clone()),
-                    action: Some("read".into()),
-                    from: None,
-                    to: None,
-                    limit: 10,
-                },
-            )
-            .await
-            .expect("store");
+        n.w.logged(&n.w.lea, "read", Some(n.low_srs.doc_id.as_str()))
+            .await;
     assert_eq!(reads.len(), 1);
     assert_eq!(reads[0].purpose.as_deref(), Some("case_review"));
 }
@@ -659,20 +633,8 @@ async fn a_lead_decides_a_waiting_grant_in_the_document(backend: Backend) {
         again.body
     );
     let logged =
-        n.w.store()
-            .audit_search(
-                &n.w.north.id,
-                &AuditFilter {
-                    user_id: Some(n.w.lea.id.clone()),
-                    case_id: Some(n.waiting.doc_id.clone()),
-                    action: Some("change".into()),
-                    from: None,
-                    to: None,
-                    limit: 10,
-                },
-            )
-            .await
-            .expect("store");
+        n.w.logged(&n.w.lea, "change", Some(n.waiting.doc_id.as_str()))
+            .await;
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].purpose.as_deref(), Some("review_decision"));
 }

@@ -292,20 +292,7 @@ async fn the_contacts_export_has_a_row_per_contact_and_no_notes(backend: Backend
         "an admin exports the tenant"
     );
 
-    let logged = store
-        .audit_search(
-            &w.north.id,
-            &server::store::AuditFilter {
-                user_id: Some(w.lea.id.clone()),
-                case_id: None,
-                action: Some("export".into()),
-                from: None,
-                to: None,
-                limit: 10,
-            },
-        )
-        .await
-        .expect("store");
+    let logged = w.logged(&w.lea, "export", None).await;
     assert_eq!(logged.len(), 1);
     assert_eq!(
         logged[0].detail.as_deref(),
