@@ -21,6 +21,7 @@ pub mod clock;
 pub mod compaction;
 pub mod config;
 pub mod demo;
+pub mod fhir;
 pub mod operations;
 pub mod projection;
 pub mod review;

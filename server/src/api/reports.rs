@@ -1,3 +1,5 @@
+//! Exports for a municipality's own reporting (lead, admin; each logged as an export with its period):
+//! `GET /v1/export/fhir?from=&to=` the FIT ratings as an R4 Bundle, and
 //! `GET /v1/export/contacts.csv?from=&to=`: one row per contact of the caller's review scope (a lead: the team; an
 //! admin: the tenant) in the period, for the municipality's own reporting: the FFB service of the course, the
 //! contact's kind and duration, ORS and SRS totals with who rated, and the alerts raised at it. No notes, no
@@ -15,6 +17,7 @@ use super::{ApiError, caller};
 use crate::app::AppState;
 use crate::audit::Action;
 use crate::auth::AuthUser;
+use crate::clock;
 use crate::store::{ExportContact, Role};
 
 const PURPOSE: &str = "report_export";
@@ -40,15 +43,7 @@ pub async fn contacts_csv(
         return Err(ApiError::Forbidden);
     }
     let Query(query) = query.map_err(bad_query)?;
-    let date = |text: &str, field: &str| {
-        Date::parse(text, field).map_err(|_| ApiError::BadRequest(format!("{field}: expected YYYY-MM-DD")))
-    };
-    let (from, to) = (date(&query.from, "from")?, date(&query.to, "to")?);
-    if from > to || from.days_until(to) > MAX_DAYS {
-        return Err(ApiError::BadRequest(
-            "from..to: from must not be after to, and the period may span at most ten years".into(),
-        ));
-    }
+    let (from, to) = period(&query)?;
     let criterion = format!("contacts.csv from={from} to={to}");
     caller::log(
         &state.store,
@@ -94,6 +89,61 @@ pub async fn contacts_csv(
         body,
     )
         .into_response())
+}
+
+/// `GET /v1/export/fhir?from=&to=`: the FIT ratings of the caller's review scope in the period as an R4 Bundle
+/// ([`crate::fhir`]); lead and admin, logged as an export.
+pub async fn fhir_bundle(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let viewer = caller::viewer(&state.store, &caller).await?;
+    if viewer.role == Role::Worker {
+        return Err(ApiError::Forbidden);
+    }
+    let Query(query) = query.map_err(bad_query)?;
+    let (from, to) = period(&query)?;
+    let criterion = format!("fhir from={from} to={to}");
+    caller::log(
+        &state.store,
+        &viewer,
+        &caller,
+        Action::Export,
+        None,
+        PURPOSE,
+        Some(&criterion),
+    )
+    .await?;
+    let ratings = state
+        .store
+        .export_ratings(
+            &viewer.user_id,
+            from.days_since_epoch() * DAY_MS,
+            (to.days_since_epoch() + 1) * DAY_MS,
+        )
+        .await?;
+    tracing::info!(ratings = ratings.len(), "ratings exported as FHIR");
+    let bundle = crate::fhir::bundle(&ratings, clock::now_ms());
+    Ok((
+        [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")],
+        bundle.to_string(),
+    )
+        .into_response())
+}
+
+/// The export's period: two ISO dates, both included, at most ten years apart.
+fn period(query: &PeriodQuery) -> Result<(Date, Date), ApiError> {
+    let date = |text: &str, field: &str| {
+        Date::parse(text, field).map_err(|_| ApiError::BadRequest(format!("{field}: expected YYYY-MM-DD")))
+    };
+    let (from, to) = (date(&query.from, "from")?, date(&query.to, "to")?);
+    if from > to || from.days_until(to) > MAX_DAYS {
+        return Err(ApiError::BadRequest(
+            "from..to: from must not be after to, and the period may span at most ten years".into(),
+        ));
+    }
+    Ok((from, to))
 }
 
 /// One CSV line (RFC 4180). Totals in points with one decimal.

@@ -7,12 +7,15 @@
 //! with its purpose, and a list with its criteria; the figures and lists come from [`crate::review`], so a
 //! figure and the list it links to are counted by the same rule.
 
+use std::collections::BTreeMap;
+
 use automerge::Automerge;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use sync_core::case::date::Date;
+use sync_core::case::timeline::{self, StatusStep};
 use sync_core::case::{Case, Conflict, conflicts, read_case, series};
 use sync_core::fit::Assessment;
 
@@ -142,6 +145,8 @@ pub struct CaseReview {
     contacts: Vec<ContactRow>,
     /// One FIT series per course (and one for contacts without a course), with the rule set's assessment.
     fit: Vec<FitSeries>,
+    /// Each goal's status steps, oldest first, from the document's own changes.
+    goal_history: BTreeMap<String, Vec<StatusStep>>,
     /// Fields with concurrent values, every value with the actor that wrote it.
     conflicts: Vec<Conflict>,
     refused_changes: Vec<RefusedChange>,
@@ -296,7 +301,7 @@ pub async fn case(
     let bytes = stored.bytes;
     let rules = state.sync.rules.clone();
     // Loading and assessing a long case is CPU work: off the async workers.
-    let (case, conflicts, fit) = tokio::task::spawn_blocking(move || {
+    let (case, conflicts, fit, goal_history) = tokio::task::spawn_blocking(move || {
         let doc = Automerge::load(&bytes).map_err(ApiError::internal)?;
         let case = read_case(&doc).map_err(ApiError::internal)?;
         let fit = series::series(&case, &rules)
@@ -311,7 +316,12 @@ pub async fn case(
                 assessment: s.assessment,
             })
             .collect::<Vec<_>>();
-        Ok::<_, ApiError>((case, conflicts::list(&doc), fit))
+        Ok::<_, ApiError>((
+            case,
+            conflicts::list(&doc),
+            fit,
+            timeline::goal_status_history(&doc),
+        ))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -353,6 +363,7 @@ pub async fn case(
         courses: projection.courses,
         contacts,
         fit,
+        goal_history,
         conflicts,
         refused_changes,
     }))

@@ -54,7 +54,8 @@ pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS, LoginOutcome, LoginRefusal}
 pub use quarantine::{QuarantineEntry, Quarantined};
 pub use refresh::{RefreshOwner, Rotation};
 pub use review::{
-    ExportContact, ReviewAlert, ReviewCase, ReviewCourse, ReviewData, ReviewUser, TenantSettings,
+    ExportContact, ExportRating, ReviewAlert, ReviewCase, ReviewCourse, ReviewData, ReviewUser,
+    TenantSettings,
 };
 pub use schema::{Column, Schema};
 pub use secrets::JWT_SECRET;

@@ -108,6 +108,26 @@ pub struct ExportContact {
     pub in_error: bool,
 }
 
+/// One FIT rating as the FHIR export writes it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ExportRating {
+    pub doc_id: String,
+    pub contact_id: String,
+    pub started_at: i64,
+    /// `ors` or `srs`.
+    pub slot: String,
+    pub instrument: String,
+    /// `items`, `paper_total` or `skipped`.
+    pub entry: String,
+    pub item_1_mm: Option<i64>,
+    pub item_2_mm: Option<i64>,
+    pub item_3_mm: Option<i64>,
+    pub item_4_mm: Option<i64>,
+    pub total_mm: Option<i64>,
+    pub rater: String,
+    pub service_code: Option<String>,
+}
+
 /// The settings an admin chooses for their municipality.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct TenantSettings {
@@ -333,6 +353,31 @@ impl Store {
             .bind(user_id)
             .bind(from)
             .bind(to)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// The FIT ratings of contacts (start in `[from_ms, to_ms)`, not made in error) of the cases in the review
+    /// scope of `user_id`, with the service of the contact's course, oldest first.
+    pub async fn export_ratings(
+        &self,
+        user_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ExportRating>, StoreError> {
+        let sql = scoped!(
+            "SELECT x.doc_id, x.contact_id, k.started_at, x.slot, x.instrument, x.entry, x.item_1_mm, x.item_2_mm, \
+             x.item_3_mm, x.item_4_mm, x.total_mm, x.rater, r.service_code",
+            "proj_fit_scores",
+            "JOIN proj_contacts k ON k.doc_id = x.doc_id AND k.contact_id = x.contact_id \
+             LEFT JOIN proj_courses r ON r.doc_id = k.doc_id AND r.course_id = k.course_id",
+            " AND NOT k.in_error AND k.started_at >= $2 AND k.started_at < $3 \
+             ORDER BY k.started_at, x.doc_id, x.contact_id, x.slot"
+        );
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(from_ms)
+            .bind(to_ms)
             .fetch_all(pool)
             .await)?)
     }

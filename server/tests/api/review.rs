@@ -447,6 +447,15 @@ async fn the_review_page_shows_fit_conflicts_and_refusals(backend: Backend) {
     assert_eq!(sorted, ["achieved", "paused"]);
     assert!(conflicts[0]["values"][0]["actor"].is_string());
 
+    // The goal's status history, from the document's own changes: active, each phone's status, then both.
+    let steps = conflicted.body["goal_history"][uuid(77).to_string()]
+        .as_array()
+        .expect("steps");
+    let statuses: Vec<Value> = steps.iter().map(|step| step["statuses"].clone()).collect();
+    assert_eq!(statuses.first(), Some(&json!(["active"])));
+    assert_eq!(statuses.last(), Some(&json!(["achieved", "paused"])));
+    assert_eq!(steps.last().map(|step| step["actor"].clone()), Some(Value::Null));
+
     let refused = get(&n.w.app, &format!("/v1/review/cases/{}", n.refused.doc_id), &lea).await;
     let refusals = refused.body["refused_changes"].as_array().expect("refusals");
     assert_eq!(refusals.len(), 1);

@@ -19,6 +19,7 @@ both_backends!(
     the_figures_equal_sync_cores_assessment_of_random_cases,
     the_contacts_export_has_a_row_per_contact_and_no_notes,
     the_outcomes_of_a_known_set_of_courses,
+    the_fhir_export_holds_a_response_and_an_observation_per_rating,
 );
 
 const PERIOD: &str = "from=2025-01-01&to=2026-12-31";
@@ -389,5 +390,68 @@ async fn the_outcomes_of_a_known_set_of_courses(backend: Backend) {
     assert_eq!(
         month("2026-03")["events"][1]["events"],
         json!({ "n": null, "too_few": true })
+    );
+}
+
+async fn the_fhir_export_holds_a_response_and_an_observation_per_rating(backend: Backend) {
+    let w = World::new(backend).await;
+    let store = w.store().clone();
+    let mut case = course_with(&w, 1, &[152, 220], &w.anna).await;
+    // A contact whose SRS was skipped: a response without items and no observation.
+    case.add_contact(
+        3,
+        Some(ors([60; 4])),
+        Some(sync_core::fit::Rating::skipped(
+            sync_core::fit::Instrument::Srs,
+            sync_core::fit::RaterKind::Citizen,
+        )),
+        true,
+    );
+    case.create(&store, &[&w.anna]).await;
+    let path = format!("/v1/export/fhir?{PERIOD}");
+    let anna = w.token(&w.anna).await;
+    assert_eq!(w.app.get(&path, Some(&anna)).await.status, StatusCode::FORBIDDEN);
+    let lea = w.token(&w.lea).await;
+    let answer = w.app.get(&path, Some(&lea)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let bundle = &answer.body;
+    assert_eq!(
+        (bundle["resourceType"].as_str(), bundle["type"].as_str()),
+        (Some("Bundle"), Some("collection"))
+    );
+    let resources: Vec<&Value> = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    let of = |kind: &str| resources.iter().filter(|r| r["resourceType"] == kind).count();
+    // Three contacts with ORS and SRS: six responses; the skipped SRS has no total, so five observations.
+    assert_eq!((of("QuestionnaireResponse"), of("Observation")), (6, 5));
+    let first = resources[0];
+    assert_eq!(first["questionnaire"], "urn:tovholder:fit:questionnaire:ors");
+    assert_eq!(
+        first["item"][0],
+        json!({ "linkId": "1", "answer": [{ "valueDecimal": 3.8 }] })
+    );
+    assert_eq!(first["subject"]["identifier"]["value"], case.doc_id);
+    assert_eq!(
+        first["extension"][0]["valueCoding"]["system"],
+        "urn:oid:1.2.208.176.2.22"
+    );
+    let total = resources[1];
+    assert_eq!(total["valueQuantity"]["value"], 15.2);
+    assert_eq!(
+        total["derivedFrom"][0]["reference"],
+        format!("QuestionnaireResponse/{}", first["id"].as_str().expect("id"))
+    );
+    let text = bundle.to_string();
+    assert!(
+        !text.contains("Talte om ugen") && !text.contains("Fiktivsen"),
+        "no notes and no names"
+    );
+    assert_eq!(
+        w.logged(&w.lea, "export", None).await[0].detail.as_deref(),
+        Some("fhir from=2025-01-01 to=2026-12-31")
     );
 }

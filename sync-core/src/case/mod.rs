@@ -25,6 +25,7 @@ pub mod model;
 pub mod schema;
 pub mod series;
 pub mod shape;
+pub mod timeline;
 pub mod validate;
 
 pub use conflicts::Conflict;

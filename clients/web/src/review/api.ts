@@ -112,6 +112,8 @@ export interface CaseReview {
   courses: ReviewCourse[];
   contacts: { contact_id: string; kind: string; start_ms: number; duration_minutes: number; course_id: string | null; in_error: boolean }[];
   fit: { course_id: string | null; contacts: [string, number][]; assessment: Assessment }[];
+  /** Each goal's status steps, oldest first; a step without an actor is the merged state of a conflict. */
+  goal_history: Record<string, { statuses: string[]; at_ms: number; actor: string | null }[]>;
   conflicts: { path: string[]; values: { value: unknown; actor: string }[] }[];
   refused_changes: {
     id: string;

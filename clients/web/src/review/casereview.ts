@@ -40,6 +40,15 @@ function fieldName(review: CaseReview, path: string[]): string {
   return path.join(".");
 }
 
+/** A goal's status steps, as "Igangværende (2. dec.) → Sat på pause (3. dec.)"; nothing for a goal that never changed. */
+function statusHistory(steps: CaseReview["goal_history"][string]): HTMLElement | null {
+  if (steps.length < 2) return null;
+  const text = steps
+    .map((step) => `${step.statuses.map((s) => codeLabel(GOAL_STATUSES, s)).join(" / ")} (${formatDate(new Date(step.at_ms).toISOString().slice(0, 10))})`)
+    .join(" → ");
+  return h("div", { class: "muted status-history" }, text);
+}
+
 function decisions(app: Running, review: CaseReview, decide: Decide): HTMLElement {
   const grants = review.courses
     .filter((course) => course.approval_state === "awaiting" && !course.in_error)
@@ -212,6 +221,7 @@ export function caseReviewScreen(app: Running, id: string, flash: string | null,
                   " ",
                   goal.title,
                   h("span", { class: "muted" }, ` – ${codeLabel(GOAL_STATUSES, goal.status)}`),
+                  statusHistory(review.goal_history[goal.goal_id] ?? []),
                 ),
               ),
             ),
