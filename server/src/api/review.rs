@@ -149,6 +149,8 @@ pub struct CaseReview {
     goal_history: BTreeMap<String, Vec<StatusStep>>,
     /// Fields with concurrent values, every value with the actor that wrote it.
     conflicts: Vec<Conflict>,
+    /// Who wrote with each actor named above (conflict values, history steps), where the server knows it.
+    authors: BTreeMap<String, Person>,
     refused_changes: Vec<RefusedChange>,
 }
 
@@ -352,6 +354,33 @@ pub async fn case(
             resolved_at: entry.resolved_at,
         })
         .collect();
+    let mut actors: Vec<String> = conflicts
+        .iter()
+        .flat_map(|conflict| conflict.values.iter().map(|value| value.actor.clone()))
+        .chain(
+            goal_history
+                .values()
+                .flatten()
+                .filter_map(|step| step.actor.clone()),
+        )
+        .collect();
+    actors.sort();
+    actors.dedup();
+    let authors = state
+        .store
+        .actor_authors(&viewer.tenant_id, &actors)
+        .await?
+        .into_iter()
+        .map(|(actor, id, username)| {
+            (
+                actor,
+                Person {
+                    id,
+                    username: Some(username),
+                },
+            )
+        })
+        .collect();
     let mut contacts = projection.contacts;
     contacts.sort_by(|a, b| (b.start_ms, &b.contact_id).cmp(&(a.start_ms, &a.contact_id)));
     Ok(Json(CaseReview {
@@ -365,6 +394,7 @@ pub async fn case(
         fit,
         goal_history,
         conflicts,
+        authors,
         refused_changes,
     }))
 }

@@ -71,7 +71,42 @@ const LAST_COMMIT: &str = "SELECT CAST(COALESCE(MAX(s), 0) AS BIGINT) FROM ( \
      SELECT MAX(seq) AS s FROM doc_changes WHERE doc_id = $1 \
      UNION ALL SELECT MAX(through_seq) AS s FROM doc_snapshots WHERE doc_id = $1) AS last_commit";
 
+/// The distinct hex actor ids of raw changes, in first-seen order; a change that does not parse is skipped (the
+/// caller parsed and checked every change before committing it).
+fn actors_of(changes: &[Vec<u8>]) -> Vec<String> {
+    let mut actors: Vec<String> = Vec::new();
+    for bytes in changes {
+        if let Ok(change) = automerge::Change::try_from(bytes.as_slice()) {
+            let actor = change.actor_id().to_hex_string();
+            if !actors.contains(&actor) {
+                actors.push(actor);
+            }
+        }
+    }
+    actors
+}
+
 impl Store {
+    /// The users who wrote with `actors` in the tenant: (actor, user id, username).
+    pub async fn actor_authors(
+        &self,
+        tenant_id: &str,
+        actors: &[String],
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let sql = "SELECT a.actor, a.user_id, u.username FROM change_actors a JOIN users u ON u.id = a.user_id \
+                   WHERE a.tenant_id = $1 AND a.actor = $2";
+        let mut found = Vec::new();
+        for actor in actors {
+            let row: Option<(String, String, String)> = on_pool!(self, |pool| sqlx::query_as(sql)
+                .bind(tenant_id)
+                .bind(actor)
+                .fetch_optional(pool)
+                .await)?;
+            found.extend(row);
+        }
+        Ok(found)
+    }
+
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
     pub async fn load_document(&self, doc_id: &str) -> Result<Option<StoredDocument>, StoreError> {
         let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
@@ -164,6 +199,19 @@ impl Store {
                     .bind(bytes)
                     .bind(commit.device_id)
                     .bind(commit.user_id)
+                    .bind(commit.now_ms)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            // Who writes with which actor, for naming the authors of conflicting values after compaction.
+            let sql = "INSERT INTO change_actors (tenant_id, actor, user_id, device_id, first_seen) \
+                       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, actor) DO NOTHING";
+            for actor in actors_of(commit.changes) {
+                sqlx::query(sql)
+                    .bind(commit.tenant_id)
+                    .bind(&actor)
+                    .bind(commit.user_id)
+                    .bind(commit.device_id)
                     .bind(commit.now_ms)
                     .execute(&mut *conn)
                     .await?;

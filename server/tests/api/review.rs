@@ -446,6 +446,10 @@ async fn the_review_page_shows_fit_conflicts_and_refusals(backend: Backend) {
     sorted.sort_unstable();
     assert_eq!(sorted, ["achieved", "paused"]);
     assert!(conflicts[0]["values"][0]["actor"].is_string());
+    // The first phone's value was committed by anna (the Writer commits as the holder); the second phone's
+    // actor came in the same commit, so the server names anna for both.
+    let actor = conflicts[0]["values"][0]["actor"].as_str().expect("actor");
+    assert_eq!(conflicted.body["authors"][actor]["username"], "anna");
 
     // The goal's status history, from the document's own changes: active, each phone's status, then both.
     let steps = conflicted.body["goal_history"][uuid(77).to_string()]

@@ -115,6 +115,8 @@ export interface CaseReview {
   /** Each goal's status steps, oldest first; a step without an actor is the merged state of a conflict. */
   goal_history: Record<string, { statuses: string[]; at_ms: number; actor: string | null }[]>;
   conflicts: { path: string[]; values: { value: unknown; actor: string }[] }[];
+  /** Who wrote with each actor above, where the server knows it. */
+  authors: Record<string, Person>;
   refused_changes: {
     id: string;
     device_id: string | null;

@@ -40,11 +40,20 @@ function fieldName(review: CaseReview, path: string[]): string {
   return path.join(".");
 }
 
-/** A goal's status steps, as "Igangværende (2. dec.) → Sat på pause (3. dec.)"; nothing for a goal that never changed. */
-function statusHistory(steps: CaseReview["goal_history"][string]): HTMLElement | null {
+/** " – anna" for an actor the server knows the author of, else nothing. */
+function authorOf(review: CaseReview, actor: string | null): string {
+  const name = actor ? review.authors[actor]?.username : null;
+  return name ? ` – ${name}` : "";
+}
+
+/** A goal's status steps, as "Igangværende (2. dec. – anna) → Sat på pause (3. dec. – bo)"; nothing for a goal that never changed. */
+function statusHistory(review: CaseReview, steps: CaseReview["goal_history"][string]): HTMLElement | null {
   if (steps.length < 2) return null;
   const text = steps
-    .map((step) => `${step.statuses.map((s) => codeLabel(GOAL_STATUSES, s)).join(" / ")} (${formatDate(new Date(step.at_ms).toISOString().slice(0, 10))})`)
+    .map(
+      (step) =>
+        `${step.statuses.map((s) => codeLabel(GOAL_STATUSES, s)).join(" / ")} (${formatDate(new Date(step.at_ms).toISOString().slice(0, 10))}${authorOf(review, step.actor)})`,
+    )
     .join(" → ");
   return h("div", { class: "muted status-history" }, text);
 }
@@ -79,7 +88,7 @@ function decisions(app: Running, review: CaseReview, decide: Decide): HTMLElemen
         h(
           "button",
           { class: "choice", onclick: () => decide(() => resolveConflict(app, review.id, conflict.path.join("."), i + 1)) },
-          `${t("choose")}: ${valueText(value.value)}`,
+          `${t("choose")}: ${valueText(value.value)}${authorOf(review, value.actor)}`,
         ),
       ),
     ),
@@ -221,7 +230,7 @@ export function caseReviewScreen(app: Running, id: string, flash: string | null,
                   " ",
                   goal.title,
                   h("span", { class: "muted" }, ` – ${codeLabel(GOAL_STATUSES, goal.status)}`),
-                  statusHistory(review.goal_history[goal.goal_id] ?? []),
+                  statusHistory(review, review.goal_history[goal.goal_id] ?? []),
                 ),
               ),
             ),
