@@ -61,7 +61,7 @@ pub fn bundle(ratings: &[ExportRating], now_ms: i64) -> Value {
         if !extension.is_empty() {
             response["extension"] = Value::Array(extension.clone());
         }
-        entries.push(json!({ "fullUrl": format!("urn:tovholder:QuestionnaireResponse:{response_id}"), "resource": response }));
+        entries.push(json!({ "fullUrl": format!("urn:uuid:{response_id}"), "resource": response }));
         let Some(total) = rating.total_mm else {
             // A skipped rating has no total to observe.
             continue;
@@ -74,12 +74,13 @@ pub fn bundle(ratings: &[ExportRating], now_ms: i64) -> Value {
             "subject": subject,
             "effectiveDateTime": when,
             "valueQuantity": { "value": points(total), "unit": "points" },
-            "derivedFrom": [{ "reference": format!("QuestionnaireResponse/{response_id}") }],
+            // The bundle's own entry: a reference to its `fullUrl` resolves within the bundle.
+            "derivedFrom": [{ "reference": format!("urn:uuid:{response_id}") }],
         });
         if !extension.is_empty() {
             observation["extension"] = Value::Array(extension);
         }
-        entries.push(json!({ "fullUrl": format!("urn:tovholder:Observation:{observation_id}"), "resource": observation }));
+        entries.push(json!({ "fullUrl": format!("urn:uuid:{observation_id}"), "resource": observation }));
     }
     json!({
         "resourceType": "Bundle",
@@ -89,13 +90,15 @@ pub fn bundle(ratings: &[ExportRating], now_ms: i64) -> Value {
     })
 }
 
-/// A FHIR id (`[A-Za-z0-9\-\.]{1,64}`) for `key`: `prefix-` and the first 128 bits of its SHA-256, so the same
-/// rating has the same id in every export and no two ratings share one.
-fn resource_id(prefix: &str, key: &str) -> String {
+/// A UUID for `kind` and `key` from the first 128 bits of their SHA-256 (version and variant bits set as for a
+/// random UUID): the same rating has the same ids in every export, and as a FHIR id and an `urn:uuid:` it is
+/// valid in both places.
+fn resource_id(kind: &str, key: &str) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(key.as_bytes());
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}-{hex}")
+    let digest = sha2::Sha256::digest(format!("{kind}:{key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
 
 fn points(mm: i64) -> f64 {

@@ -39,7 +39,7 @@ pub struct OutcomeRow {
 
 /// The version of what [`Projection::of`] writes: cases whose rows are older are rebuilt at start-up
 /// (`crate::backfill`). Raise it when a migration adds a projection table or column.
-pub const PROJECTION_VERSION: i64 = 3;
+pub const PROJECTION_VERSION: i64 = 4;
 
 /// The assessment of one course's FIT series (`proj_course_fit`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -365,7 +365,11 @@ fn course_fit(case: &Case, all_series: &[series::Series<'_>]) -> Vec<CourseFitRo
         .iter()
         .filter_map(|series| {
             let id = series.course?;
-            let course = case.courses.get(id)?;
+            // A course made in error stays in the record but is no course of the statistics.
+            let course = case
+                .courses
+                .get(id)
+                .filter(|course| course.entered_in_error.is_none())?;
             let assessment = &series.assessment;
             let start_year = sync_core::case::date::Date::parse(&course.start, "start")
                 .ok()

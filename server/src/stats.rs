@@ -90,7 +90,8 @@ impl Mean {
     }
 }
 
-/// How many of `of` courses, as a percentage, shown from a base of [`MIN_N`] courses on.
+/// How many of `of` courses, as a percentage: shown from a base of [`MIN_N`] courses on, and only when the
+/// count is 0 or at least [`MIN_N`] (else the percentage and the base give the count away).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Share {
     pub courses: Count,
@@ -102,7 +103,8 @@ pub struct Share {
 
 impl Share {
     fn of(courses: usize, of: usize) -> Share {
-        let too_few = of < MIN_N;
+        // A small base, or a small count over any base: a percentage and its base give the count away.
+        let too_few = of < MIN_N || (1..MIN_N).contains(&courses);
         Share {
             courses: if too_few {
                 Count {
@@ -358,7 +360,11 @@ pub fn outcome_stats(rows: &[&FitRow], outcomes: &[&Outcome], period: Period) ->
             let in_month = |iso: &str| iso.get(..7) == Some(month.as_str());
             let events: Vec<&Outcome> = outcomes.iter().copied().filter(|o| in_month(&o.date)).collect();
             Month {
-                courses_started: Count::of(rows.iter().filter(|r| in_month(&r.course.start_date)).count()),
+                courses_started: Count::of(
+                    rows.iter()
+                        .filter(|r| period.holds(&r.course.start_date) && in_month(&r.course.start_date))
+                        .count(),
+                ),
                 courses_ended: Count::of(
                     ended
                         .iter()
@@ -526,13 +532,11 @@ mod tests {
         // Intake ORS: 15, 16, 17, 18, 19, 20 and 20, 20 points; mean 145 / 8 = 18.125.
         assert_eq!(stats.intake_ors.mean, Some(18.1));
         assert_eq!(stats.intake_ors.n, 8);
-        // 8 with a baseline: 6 + 2 improved reliably (100 %), 2 clinically significant (25 %).
+        // 8 with a baseline: 6 + 2 improved reliably (100 %); 2 clinically significant, and 25 % of 8 would give
+        // the 2 away: too few.
         assert_eq!(stats.change.reliable_improvement.percent, Some(100.0));
-        assert_eq!(stats.change.clinically_significant.percent, Some(25.0));
-        assert_eq!(
-            stats.change.clinically_significant.courses.n, None,
-            "2 courses: too few to count"
-        );
+        assert_eq!(stats.change.clinically_significant.percent, None);
+        assert!(stats.change.clinically_significant.too_few);
         assert_eq!(
             stats.change.without_baseline,
             Count {

@@ -133,7 +133,14 @@ function reviewScreen(running: Running): HTMLElement | null {
   if (parts[2] === "case" && parts[3]) {
     const message = flash;
     flash = null;
-    return caseReviewScreen(running, decodeURIComponent(parts[3]), message, (next) => {
+    let id: string;
+    try {
+      id = decodeURIComponent(parts[3]);
+    } catch {
+      // A malformed link: the overview, not a blank screen.
+      return dashboardScreen(running);
+    }
+    return caseReviewScreen(running, id, message, (next) => {
       flash = next;
       render();
     });

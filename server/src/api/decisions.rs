@@ -3,8 +3,9 @@
 //! projection, pushed to every phone holding the case):
 //!
 //! - `POST /v1/review/cases/{id}/courses/{course}/approval` `{"approve": bool}`: a grant awaiting approval;
-//! - `POST /v1/review/cases/{id}/conflicts/resolve` `{"field": "plan.goals.<id>.status", "pick": 1}`: one of a
-//!   conflicted field's values (numbered from 1, as the review page lists them) supersedes the others;
+//! - `POST /v1/review/cases/{id}/conflicts/resolve` `{"field": "plan.goals.<id>.status", "value": "paused"}`: one
+//!   of a conflicted field's values, as the review page listed it, supersedes the others (409 if the field's
+//!   values are no longer what the page showed);
 //! - `POST /v1/review/refusals/{id}/dismiss`: a refused change has been handled (the store only; the document
 //!   never held it).
 //!
@@ -42,8 +43,8 @@ pub struct ApprovalDecision {
 pub struct ConflictChoice {
     /// The conflicted field's dotted path.
     field: String,
-    /// Which value, from 1, in the order the review page lists them.
-    pick: usize,
+    /// The value chosen, exactly as the review page listed it.
+    value: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -128,14 +129,20 @@ pub async fn resolve_conflict(
                     what: "conflicted field",
                     id: field.clone(),
                 })?;
-            let value = choice
-                .pick
-                .checked_sub(1)
-                .and_then(|i| conflict.values.get(i))
-                .map(|v| v.value.clone())
+            // The value the lead saw and chose must still be one of the field's values: if the values changed since
+            // the page was loaded, nothing is written.
+            let value = conflict
+                .values
+                .iter()
+                .map(|v| &v.value)
+                .find(|v| **v == choice.value)
+                .cloned()
                 .ok_or_else(|| {
-                    let n = conflict.values.len();
-                    ValidationError::new(&field, Problem::OutOfRange, format!("{n} values: pick 1 to {n}"))
+                    ValidationError::new(
+                        &field,
+                        Problem::Immutable,
+                        "the chosen value is not one of the field's values now: load the case again",
+                    )
                 })?;
             conflicts::resolve(doc.automerge_mut(), &conflict.path, &value, clock::now_ms())?;
             // `resolve` writes JSON past the typed model: the result must still be a valid case.

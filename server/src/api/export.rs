@@ -75,7 +75,7 @@ pub async fn export(
     let projections = state.store.projection_rows(&case_id).await?;
     let refused_changes = state
         .store
-        .quarantined_for_case(&case_id)
+        .quarantined_for_case(&viewer.tenant_id, &case_id)
         .await?
         .into_iter()
         .map(|entry| RefusedChange {

@@ -2,7 +2,8 @@
 //! `GET /v1/review/cases/{id}`, and the tenant setting the dashboard measures caseloads against
 //! (`GET`/`PUT /v1/settings`).
 //!
-//! Scope (`store::access::in_review!`): an admin reviews the tenant, a lead their team, a worker their own
+//! Scope (`store::access::in_review!`): an admin reviews the tenant's figures and lists (without citizens'
+//! names, and not the case page: case content is the leads' and workers'), a lead their team, a worker their own
 //! caseload. A case out of scope answers exactly like a missing one. Every read is written to the access log
 //! with its purpose, and a list with its criteria; the figures and lists come from [`crate::review`], so a
 //! figure and the list it links to are counted by the same rule.
@@ -113,7 +114,8 @@ pub struct CurrentCourse {
 #[derive(Serialize)]
 pub struct CaseListRow {
     id: String,
-    display_name: String,
+    /// `None` for an admin, who sees the figures but not who they are about.
+    display_name: Option<String>,
     team_id: Option<String>,
     tovholder: Option<Person>,
     assignees: Vec<Person>,
@@ -263,7 +265,7 @@ pub async fn cases(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|flags| list_row(flags, &data.users))
+        .map(|flags| list_row(flags, &data.users, viewer.role != Role::Admin))
         .collect();
     Ok(Json(CaseList {
         total: matching.len(),
@@ -280,6 +282,11 @@ pub async fn case(
 ) -> Result<Json<CaseReview>, ApiError> {
     // Anyone may review their scope: the store's rule narrows it by role.
     let viewer = caller::viewer(&state.store, &caller).await?;
+    if viewer.role == Role::Admin {
+        // Admins manage users, devices and settings and see the figures; the case itself is the leads' and the
+        // workers'. The same answer for every id, so it tells nothing about which cases exist.
+        return Err(ApiError::Forbidden);
+    }
     if case_id.chars().count() > MAX_ID_CHARS
         || !state.store.in_review_scope(&viewer.user_id, &case_id).await?
     {
@@ -340,7 +347,7 @@ pub async fn case(
     }
     let refused_changes = state
         .store
-        .quarantined_for_case(&case_id)
+        .quarantined_for_case(&viewer.tenant_id, &case_id)
         .await?
         .into_iter()
         .map(|entry| RefusedChange {
@@ -473,11 +480,12 @@ fn person(id: &str, users: &[ReviewUser]) -> Person {
     }
 }
 
-fn list_row(flags: &CaseFlags<'_>, users: &[ReviewUser]) -> CaseListRow {
+/// A list row; the citizen's name only for those who may open the case (`named`: not an admin).
+fn list_row(flags: &CaseFlags<'_>, users: &[ReviewUser], named: bool) -> CaseListRow {
     let case = flags.case;
     CaseListRow {
         id: case.doc_id.clone(),
-        display_name: case.display_name.clone(),
+        display_name: named.then(|| case.display_name.clone()),
         team_id: case.team_id.clone(),
         tovholder: case.tovholder.as_deref().map(|id| person(id, users)),
         assignees: flags.assignees.iter().map(|id| person(id, users)).collect(),

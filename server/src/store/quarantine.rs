@@ -83,11 +83,17 @@ impl Store {
             .await)?)
     }
 
-    /// A case's refusals (from every device), oldest first.
-    pub async fn quarantined_for_case(&self, doc_id: &str) -> Result<Vec<QuarantineEntry>, StoreError> {
-        let sql = select_entry!("WHERE doc_id = $1 ORDER BY created_at, id");
+    /// A case's refusals from the tenant's devices, oldest first. Refusals of another tenant's devices that named
+    /// the same id (a guess, or a probe) are theirs, not the case's.
+    pub async fn quarantined_for_case(
+        &self,
+        tenant_id: &str,
+        doc_id: &str,
+    ) -> Result<Vec<QuarantineEntry>, StoreError> {
+        let sql = select_entry!("WHERE doc_id = $1 AND tenant_id = $2 ORDER BY created_at, id");
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
+            .bind(tenant_id)
             .fetch_all(pool)
             .await)?)
     }

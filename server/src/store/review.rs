@@ -197,7 +197,8 @@ impl Store {
         let sql = scoped!(
             "SELECT x.doc_id, CAST(COUNT(*) AS BIGINT)",
             "quarantine",
-            " AND x.resolved_at IS NULL GROUP BY x.doc_id"
+            // A refusal is the refusing device's tenant's; another tenant's device may have named this id.
+            " AND x.tenant_id = c.tenant_id AND x.resolved_at IS NULL GROUP BY x.doc_id"
         );
         let refusals: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(user_id)

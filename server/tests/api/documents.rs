@@ -231,14 +231,17 @@ async fn quarantined_changes_are_listed_without_their_bytes(backend: Backend) {
             (second.as_str(), "case-b", "forbidden", 10)
         ]
     );
-    let for_case = store.quarantined_for_case("case-b").await.expect("store");
+    let for_case = store
+        .quarantined_for_case(&world.north.id, "case-b")
+        .await
+        .expect("store");
     assert_eq!(for_case.len(), 1);
     assert_eq!(for_case[0].device_id.as_deref(), Some(device.id.as_str()));
     assert_eq!(for_case[0].user_id.as_deref(), Some(world.anna.id.as_str()));
     assert!(for_case[0].resolved_at.is_none());
     assert!(
         store
-            .quarantined_for_case("case-c")
+            .quarantined_for_case(&world.north.id, "case-c")
             .await
             .expect("store")
             .is_empty()

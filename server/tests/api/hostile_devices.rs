@@ -115,10 +115,17 @@ async fn stored(server: &Served, id: &DocumentId) -> Automerge {
 }
 
 async fn quarantined(server: &Served, id: &DocumentId) -> Vec<String> {
+    let tenant = server
+        .state
+        .store
+        .tenant_by_slug(TENANT)
+        .await
+        .expect("store")
+        .expect("tenant");
     let entries = server
         .state
         .store
-        .quarantined_for_case(&id.to_string())
+        .quarantined_for_case(&tenant.id, &id.to_string())
         .await
         .expect("store");
     entries.into_iter().map(|entry| entry.reason).collect()

@@ -38,7 +38,8 @@ const DAY_MS: i64 = 86_400_000;
 ///   was planned to end 3 days ago;
 /// - `ended` (anna): closed (its one course ended), with a goal set to two statuses offline: a conflict;
 /// - `refused` (bo): a device's change to it was refused;
-/// - `syd` (cy) and `west` (mads): nobody in Nord reviews them.
+/// - `syd` (cy) and `west` (mads): nobody in Nord reviews them; a west device's refused upload that named
+///   `low_srs`'s id counts nowhere in Nord.
 struct Nord {
     w: World,
     low_srs: Writer,
@@ -137,6 +138,21 @@ impl Nord {
                 reason: "invalid",
                 message: "contacts.x.ors.items[2]: an item is 0 to 100 mm",
                 bytes: &[1, 2, 3],
+                now_ms: NOW,
+            })
+            .await
+            .expect("store");
+
+        // A device of the other tenant named low_srs's id (a guess): its refusal is west's, never Nord's.
+        store
+            .quarantine(&Quarantined {
+                tenant_id: &w.west.id,
+                doc_id: &low_srs.doc_id,
+                device_id: None,
+                user_id: Some(&w.mads.id),
+                reason: "not_found",
+                message: "no such document",
+                bytes: &[9],
                 now_ms: NOW,
             })
             .await
@@ -380,9 +396,26 @@ async fn a_case_out_of_scope_answers_like_a_missing_one(backend: Backend) {
         let answer = get(&n.w.app, &format!("/v1/review/cases/{other}"), &lea).await;
         assert_eq!((answer.status, &answer.body), (missing.status, &missing.body));
     }
+    // An admin opens no case page at all: the same answer for a foreign id, a missing one and the tenant's own.
     let admin = n.w.token(&n.w.admin).await;
-    let foreign = get(&n.w.app, &format!("/v1/review/cases/{}", n.west.doc_id), &admin).await;
-    assert_eq!((foreign.status, &foreign.body), (missing.status, &missing.body));
+    let answers = [
+        &n.west.doc_id,
+        &n.low_srs.doc_id,
+        &"2nj4pkBJAwGUkyzr9vBNxUJm6bmm".to_owned(),
+    ];
+    for id in answers {
+        let answer = get(&n.w.app, &format!("/v1/review/cases/{id}"), &admin).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{id}");
+    }
+    let listed = get(&n.w.app, "/v1/review/cases", &admin).await;
+    assert!(
+        listed.body["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .all(|c| c["display_name"].is_null()),
+        "an admin's lists name no citizen"
+    );
     let mads = n.w.token(&n.w.mads).await;
     let foreign_team = get(
         &n.w.app,
@@ -424,6 +457,11 @@ async fn the_review_page_shows_fit_conflicts_and_refusals(backend: Backend) {
         ]
     );
     assert_eq!(series[0]["assessment"]["contacts"][0]["srs_total_mm"], 340);
+    assert_eq!(
+        page.body["refused_changes"],
+        json!([]),
+        "the west device's refusal is not this case's"
+    );
     assert_eq!(
         page.body["assignees"],
         json!([{ "id": n.w.anna.id, "username": "anna" }])
@@ -666,17 +704,20 @@ async fn a_lead_resolves_a_conflict_by_picking_a_value(backend: Backend) {
         .join(".");
     let second = conflict["values"][1]["value"].clone();
     let path = format!("/v1/review/cases/{}/conflicts/resolve", n.ended.doc_id);
-    let too_far = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "pick": 3 })).await;
-    assert_eq!(too_far.status, StatusCode::BAD_REQUEST);
-    assert!(
-        too_far.body["error"]["message"]
-            .as_str()
-            .expect("message")
-            .contains("pick 1 to 2"),
-        "{:?}",
-        too_far.body
+    let stale = post_json(
+        &n.w.app,
+        &path,
+        &lea,
+        &json!({ "field": field, "value": "completed" }),
+    )
+    .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::CONFLICT,
+        "a value the field does not hold: {:?}",
+        stale.body
     );
-    let resolved = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "pick": 2 })).await;
+    let resolved = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "value": second })).await;
     assert_eq!(resolved.status, StatusCode::OK, "{:?}", resolved.body);
 
     let after = get(&n.w.app, &format!("/v1/review/cases/{}", n.ended.doc_id), &lea).await;
@@ -687,7 +728,7 @@ async fn a_lead_resolves_a_conflict_by_picking_a_value(backend: Backend) {
     );
     let board = get(&n.w.app, "/v1/review/dashboard", &lea).await;
     assert_eq!(board.body["teams"][0]["figures"]["conflicts"]["count"], 0);
-    let gone = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "pick": 1 })).await;
+    let gone = post_json(&n.w.app, &path, &lea, &json!({ "field": field, "value": second })).await;
     assert_eq!(gone.status, StatusCode::BAD_REQUEST, "{:?}", gone.body);
 }
 

@@ -49,15 +49,20 @@ async fn course_with(w: &World, n: u8, totals: &[i64], holder: &User) -> Writer 
 async fn every_figure_of_a_known_set_of_courses(backend: Backend) {
     let w = World::new(backend).await;
     let store = w.store().clone();
-    // Intake → latest ORS (points): 15 → 22 and 15 → 21 reliable improvement; 20 → 28 clinically significant;
-    // 20 → 21 no reliable change; 22 → 16 reliable deterioration; 30 → 31 started above the cutoff (25).
+    // Intake → latest ORS (points), ORS items a quarter of each total: 15.2 → 22 (courses 1 and 7 to 10) and
+    // 15.2 → 21.2 reliable improvement; 20 → 28 clinically significant; 20 → 21.2 no reliable change; 22 → 16
+    // reliable deterioration; 30 → 31.2 started above the cutoff (25).
     for (n, totals) in [
-        (1, [150, 220]),
-        (2, [150, 210]),
+        (1, [152, 220]),
+        (2, [152, 212]),
         (3, [200, 280]),
-        (4, [200, 210]),
+        (4, [200, 212]),
         (5, [220, 160]),
-        (6, [300, 310]),
+        (6, [300, 312]),
+        (7, [152, 220]),
+        (8, [152, 220]),
+        (9, [152, 220]),
+        (10, [152, 220]),
     ] {
         let mut case = course_with(&w, n, &totals, &w.anna).await;
         if n == 6 {
@@ -69,15 +74,28 @@ async fn every_figure_of_a_known_set_of_courses(backend: Backend) {
         case.create(&store, &[&w.anna]).await;
     }
     // One contact with no ratings: no baseline.
-    let mut unrated = Writer::new(7, &w.north, &w.nord, &w.anna);
+    let mut unrated = Writer::new(11, &w.north, &w.nord, &w.anna);
     unrated.add_contact(1, None, None, true);
     unrated.create(&store, &[&w.anna]).await;
+    // A course recorded in error stays in the record and out of every figure.
+    let mut mistaken = course_with(&w, 12, &[100, 300], &w.anna).await;
+    let course = mistaken.course_id();
+    let mark = ErrorMark {
+        by: w.anna.id.clone(),
+        at_ms: crate::fixtures::NOW,
+        reason: "Oprettet på forkert borger".into(),
+    };
+    mistaken
+        .doc
+        .mark_in_error(EntryRef::Course(&course), mark, crate::fixtures::NOW)
+        .expect("valid");
+    mistaken.create(&store, &[&w.anna]).await;
 
     let body = report(&w, &w.lea, PERIOD).await;
     let stats = &body["all"];
     assert_eq!(body["teams"][0]["stats"], *stats, "one team: the same figures");
-    assert_eq!(stats["courses_started"], 7);
-    assert_eq!(stats["clients"], json!({ "n": 7, "too_few": false }));
+    assert_eq!(stats["courses_started"], 11);
+    assert_eq!(stats["clients"], json!({ "n": 11, "too_few": false }));
     let groups: Vec<(String, Value)> = stats["age_groups"]
         .as_array()
         .expect("groups")
@@ -95,40 +113,45 @@ async fn every_figure_of_a_known_set_of_courses(backend: Backend) {
             ("under_18".to_owned(), json!(0)),
             ("18_24".to_owned(), json!(0)),
             ("25_39".to_owned(), json!(0)),
-            ("40_64".to_owned(), json!(7)),
+            ("40_64".to_owned(), json!(11)),
             ("65_plus".to_owned(), json!(0)),
             ("unknown".to_owned(), json!(0)),
         ]
     );
-    // (15 + 15 + 20 + 20 + 22 + 30) / 6 = 20.33; SRS 38.0 everywhere; 13 contacts over 7 courses = 1.86.
+    // (6 × 15.2 + 20 + 20 + 22 + 30) / 10 = 18.32; SRS 38.0 everywhere; 21 contacts over 11 courses = 1.91.
     assert_eq!(
         stats["intake_ors"],
-        json!({ "n": 6, "mean": 20.3, "too_few": false })
+        json!({ "n": 10, "mean": 18.3, "too_few": false })
     );
     assert_eq!(
         stats["intake_srs"],
-        json!({ "n": 6, "mean": 38.0, "too_few": false })
+        json!({ "n": 10, "mean": 38.0, "too_few": false })
     );
     assert_eq!(
         stats["contacts_per_course"],
-        json!({ "n": 7, "mean": 1.9, "too_few": false })
+        json!({ "n": 11, "mean": 1.9, "too_few": false })
     );
-    // Six courses with a baseline.
+    // Ten courses with a baseline: 6 + 1 improved reliably (70 %); every other category holds one course, and a
+    // share of one in ten would give that one away.
     let share = |name: &str| {
         (
             stats["change"][name]["percent"].clone(),
             stats["change"][name]["of"].clone(),
         )
     };
-    assert_eq!(share("reliable_improvement"), (json!(50.0), json!(6)));
-    assert_eq!(share("clinically_significant"), (json!(16.7), json!(6)));
-    assert_eq!(share("reliable_deterioration"), (json!(16.7), json!(6)));
-    assert_eq!(share("no_reliable_change"), (json!(16.7), json!(6)));
-    assert_eq!(share("started_above_cutoff"), (json!(16.7), json!(6)));
+    assert_eq!(share("reliable_improvement"), (json!(70.0), json!(10)));
+    for name in [
+        "clinically_significant",
+        "reliable_deterioration",
+        "no_reliable_change",
+        "started_above_cutoff",
+    ] {
+        assert_eq!(share(name), (Value::Null, json!(10)), "{name}");
+        assert_eq!(stats["change"][name]["too_few"], true, "{name}");
+    }
     assert_eq!(
         stats["change"]["reliable_improvement"]["courses"],
-        json!({ "n": null, "too_few": true }),
-        "3 courses"
+        json!({ "n": 7, "too_few": false })
     );
     assert_eq!(
         stats["change"]["without_baseline"],
@@ -443,7 +466,7 @@ async fn the_fhir_export_holds_a_response_and_an_observation_per_rating(backend:
     assert_eq!(total["valueQuantity"]["value"], 15.2);
     assert_eq!(
         total["derivedFrom"][0]["reference"],
-        format!("QuestionnaireResponse/{}", first["id"].as_str().expect("id"))
+        format!("urn:uuid:{}", first["id"].as_str().expect("id"))
     );
     let text = bundle.to_string();
     assert!(

@@ -34,6 +34,17 @@ both_backends!(
 
 const NOW: i64 = 1_764_000_000_000;
 
+/// The id of the demo municipality the tests' devices log in to.
+async fn demo_tenant_id(state: &AppState) -> String {
+    state
+        .store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("the demo tenant")
+        .id
+}
+
 /// A server listening on TCP, stopped when dropped.
 struct Running {
     port: u16,
@@ -433,7 +444,7 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
     let quarantined = server
         .state
         .store
-        .quarantined_for_case(&bad.to_string())
+        .quarantined_for_case(&demo_tenant_id(&server.state).await, &bad.to_string())
         .await
         .expect("store");
     assert_eq!(quarantined.len(), 1);
@@ -652,7 +663,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         server
             .state
             .store
-            .quarantined_for_case(&id.to_string())
+            .quarantined_for_case(&demo_tenant_id(&server.state).await, &id.to_string())
             .await
             .expect("store")
             .len(),

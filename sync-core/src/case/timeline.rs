@@ -1,11 +1,12 @@
 //! A field's history as the document's own changes recorded it: for the review page, each goal's status from
 //! when the goal was made to now, with when and by which actor it changed.
 //!
-//! The document keeps every change, so the history is read, not stored: walking the changes in causal order,
-//! the status each change leaves visible (at that change's own heads) is compared with the one before. Two
-//! phones that set a status concurrently each add their step; where the merged document still holds both, a
-//! last step without an actor says so (the conflict `conflicts::list` reports). A device's document is
-//! untrusted, so the walk is bounded ([`MAX_CHANGES`]) and reads through automerge's public API only.
+//! The document keeps every change, so the history is read, not stored: for each change that writes a `status`
+//! key, in causal order, the status at the change is compared with the status at the change's own parents; where
+//! they differ, the change made a step. Two phones that set a status concurrently each add their step; where the
+//! merged document still holds both, a last step without an actor says so (the conflict `conflicts::list`
+//! reports). A device's document is untrusted, so the walk is bounded ([`MAX_CHANGES`], [`MAX_STATUS_CHANGES`]),
+//! timestamps are clamped, and it reads through automerge's public API only.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,10 @@ use serde::Serialize;
 
 /// The most changes walked; a longer history is cut off at its newest [`MAX_CHANGES`] changes.
 pub const MAX_CHANGES: usize = 20_000;
+/// The most status-writing changes looked at closely (each costs a read of the document at two points in time).
+pub const MAX_STATUS_CHANGES: usize = 2_000;
+/// The latest time a step may carry (9999-12-31, in seconds): a device's clock is not trusted.
+const MAX_TIME_S: i64 = 253_402_300_799;
 
 /// One step of a goal's status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,28 +45,49 @@ pub fn goal_status_history(doc: &Automerge) -> BTreeMap<String, Vec<StatusStep>>
     let changes = doc.get_changes(&[]);
     let skip = changes.len().saturating_sub(MAX_CHANGES);
     let mut latest_ms = 0;
+    let mut looked_at = 0;
     for change in changes.iter().skip(skip) {
-        let heads = [change.hash()];
-        let at_ms = change.timestamp().saturating_mul(1000);
+        let at_ms = change.timestamp().clamp(0, MAX_TIME_S).saturating_mul(1000);
         latest_ms = latest_ms.max(at_ms);
+        // Only a change that writes a `status` key can change a goal's status (a new goal writes one too).
+        let writes_status = change
+            .decode()
+            .operations
+            .iter()
+            .any(|op| matches!(&op.key, automerge::legacy::Key::Map(key) if key == "status"));
+        if !writes_status || looked_at >= MAX_STATUS_CHANGES {
+            continue;
+        }
+        looked_at += 1;
+        let actor = change.actor_id().to_hex_string();
         for (goal_id, obj) in &goal_objects {
-            let statuses = statuses(doc.get_all_at(obj, "status", &heads).ok());
-            push_step(
-                &mut history,
-                goal_id,
-                statuses,
+            // What this change changed: the status at the change against the status at its own parents, so a
+            // phone that was offline and never touched the status adds no step.
+            let before = statuses(doc.get_all_at(obj, "status", change.deps()).ok());
+            let after = statuses(doc.get_all_at(obj, "status", &[change.hash()]).ok());
+            if after.is_empty() || before == after {
+                continue;
+            }
+            history.entry(goal_id.clone()).or_default().push(StatusStep {
+                statuses: after,
                 at_ms,
-                Some(change.actor_id().to_hex_string()),
-            );
+                actor: Some(actor.clone()),
+            });
         }
     }
     // The document as merged: concurrent statuses no single change saw together.
     for (goal_id, obj) in &goal_objects {
         let now = statuses(doc.get_all(obj, "status").ok());
-        if now.len() > 1 {
-            push_step(&mut history, goal_id, now, latest_ms, None);
+        let steps = history.entry(goal_id.clone()).or_default();
+        if now.len() > 1 && steps.last().is_none_or(|last| last.statuses != now) {
+            steps.push(StatusStep {
+                statuses: now,
+                at_ms: latest_ms,
+                actor: None,
+            });
         }
     }
+    history.retain(|_, steps| !steps.is_empty());
     history
 }
 
@@ -77,28 +103,6 @@ fn statuses(values: Option<Vec<(Value<'_>, automerge::ObjId)>>) -> Vec<String> {
         .collect();
     statuses.sort();
     statuses
-}
-
-/// Adds a step for `goal_id` unless it shows what the last one does (or nothing).
-fn push_step(
-    history: &mut BTreeMap<String, Vec<StatusStep>>,
-    goal_id: &str,
-    statuses: Vec<String>,
-    at_ms: i64,
-    actor: Option<String>,
-) {
-    if statuses.is_empty() {
-        return;
-    }
-    let steps = history.entry(goal_id.to_owned()).or_default();
-    if steps.last().is_some_and(|last| last.statuses == statuses) {
-        return;
-    }
-    steps.push(StatusStep {
-        statuses,
-        at_ms,
-        actor,
-    });
 }
 
 /// The map at `key` of `obj`, if there is one.
@@ -173,6 +177,47 @@ mod tests {
             ]
         );
         assert_eq!(steps[2].actor, Some(ActorId::from(vec![2; 16]).to_hex_string()));
+    }
+
+    #[test]
+    fn a_phone_that_never_touched_the_status_adds_no_step() {
+        let case = Case::new(
+            "t",
+            "team",
+            Citizen {
+                display_name: "Test Fiktivsen".into(),
+                reference: "ref".into(),
+                birth_year: None,
+            },
+        );
+        let mut doc = CaseDocument::create(ActorId::from(vec![1; 16]), &case, 1_000_000).expect("valid");
+        let id = Uuid::from_u128(7);
+        doc.add_goal(id, goal(), 2_000_000).expect("valid");
+        // Offline, phone 2 edits the own goal only; phone 1 pauses the goal; then phone 2 changes the title.
+        let mut other =
+            CaseDocument::load(&doc.save(), ActorId::from(vec![2; 16]), 3_000_000).expect("loads");
+        other
+            .set_own_goal("At bo for mig selv", 3_000_000)
+            .expect("valid");
+        doc.set_goal_status(&id.to_string(), "paused", 3_000_000)
+            .expect("valid");
+        other
+            .set_goal_title(&id.to_string(), "Egen lejlighed", 4_000_000)
+            .expect("valid");
+        doc.automerge_mut().merge(other.automerge_mut()).expect("merges");
+        let history = goal_status_history(doc.automerge());
+        let steps: Vec<(Vec<String>, Option<String>)> = history[&id.to_string()]
+            .iter()
+            .map(|s| (s.statuses.clone(), s.actor.clone()))
+            .collect();
+        let phone_one = Some(ActorId::from(vec![1; 16]).to_hex_string());
+        assert_eq!(
+            steps,
+            [
+                (vec!["active".to_owned()], phone_one.clone()),
+                (vec!["paused".to_owned()], phone_one)
+            ]
+        );
     }
 
     #[test]

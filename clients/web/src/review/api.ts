@@ -57,7 +57,8 @@ export interface Person {
 
 export interface CaseRow {
   id: string;
-  display_name: string;
+  /** `null` for an admin, who sees the figures but not whom they are about (and opens no case page). */
+  display_name: string | null;
   team_id: string | null;
   tovholder: Person | null;
   assignees: Person[];
@@ -157,8 +158,9 @@ export const reviewCase = (app: Running, id: string): Promise<CaseReview> =>
 export const decideGrant = (app: Running, id: string, course: string, approve: boolean): Promise<unknown> =>
   call(app, "POST", `/v1/review/cases/${encodeURIComponent(id)}/courses/${encodeURIComponent(course)}/approval`, { approve });
 
-export const resolveConflict = (app: Running, id: string, field: string, pick: number): Promise<unknown> =>
-  call(app, "POST", `/v1/review/cases/${encodeURIComponent(id)}/conflicts/resolve`, { field, pick });
+/** `value` exactly as the review page got it: the server refuses (409) if the field no longer holds it. */
+export const resolveConflict = (app: Running, id: string, field: string, value: unknown): Promise<unknown> =>
+  call(app, "POST", `/v1/review/cases/${encodeURIComponent(id)}/conflicts/resolve`, { field, value });
 
 export const dismissRefusal = (app: Running, refusal: string): Promise<unknown> =>
   call(app, "POST", `/v1/review/refusals/${encodeURIComponent(refusal)}/dismiss`, {});

@@ -84,10 +84,10 @@ function decisions(app: Running, review: CaseReview, decide: Decide): HTMLElemen
       "div",
       { class: "decision conflict" },
       h("p", {}, h("strong", {}, fieldName(review, conflict.path)), ` – ${t("conflictHelp")}`),
-      ...conflict.values.map((value, i) =>
+      ...conflict.values.map((value) =>
         h(
           "button",
-          { class: "choice", onclick: () => decide(() => resolveConflict(app, review.id, conflict.path.join("."), i + 1)) },
+          { class: "choice", onclick: () => decide(() => resolveConflict(app, review.id, conflict.path.join("."), value.value)) },
           `${t("choose")}: ${valueText(value.value)}${authorOf(review, value.actor)}`,
         ),
       ),

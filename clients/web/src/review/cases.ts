@@ -20,7 +20,11 @@ function row(c: CaseRow): HTMLElement {
   return h(
     "tr",
     {},
-    h("th", { scope: "row" }, h("a", { href: caseRoute(c.id), class: "review-link" }, c.display_name)),
+    h(
+      "th",
+      { scope: "row" },
+      c.display_name === null ? h("span", { class: "muted" }, "–") : h("a", { href: caseRoute(c.id), class: "review-link" }, c.display_name),
+    ),
     h("td", {}, c.tovholder?.username ?? "–"),
     h(
       "td",
