@@ -23,7 +23,7 @@
 //! | `GET /v1/review/dashboard?team=` | per team and worker: caseloads and the figures a lead acts on, each with its list |
 //! | `GET /v1/review/cases?…` | the cases behind a figure: filters, paging (admin: tenant; lead: team; worker: own) |
 //! | `GET /v1/review/cases/{id}` | one case for review: goals, courses, contacts, FIT series, conflicts, refusals |
-//! | `GET /v1/export/fhir?from=&to=` | the FIT ratings as an R4 Bundle of QuestionnaireResponse + Observation (lead, admin) |
+//! | `GET /v1/export/fhir?from=&to=&limit=&offset=` | the FIT ratings as R4 Bundles of QuestionnaireResponse + Observation, paged (lead, admin) |
 //! | `GET /v1/export/contacts.csv?from=&to=` | one row per contact: service, kind, duration, ORS/SRS, alerts; no notes (lead, admin) |
 //! | `GET /v1/review/stats/fit?team=&from=&to=` | FIT figures per team and period, small numbers suppressed |
 //! | `GET /v1/review/stats/outcomes?team=&from=&to=` | outcome events, how courses ended, length against plan, by month |

@@ -33,6 +33,20 @@ pub struct PeriodQuery {
     to: String,
 }
 
+/// The FHIR export's period and page: at most [`FHIR_PAGE`] ratings a response, the next page linked from the
+/// Bundle (`link` with relation `next`), as FHIR pages a large result.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirQuery {
+    from: String,
+    to: String,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// Ratings per FHIR page (each a QuestionnaireResponse and usually an Observation): about 7 MB of JSON.
+const FHIR_PAGE: usize = 10_000;
+
 pub async fn contacts_csv(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -96,15 +110,25 @@ pub async fn contacts_csv(
 pub async fn fhir_bundle(
     State(state): State<AppState>,
     caller: AuthUser,
-    query: Result<Query<PeriodQuery>, QueryRejection>,
+    query: Result<Query<FhirQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
     if viewer.role == Role::Worker {
         return Err(ApiError::Forbidden);
     }
     let Query(query) = query.map_err(bad_query)?;
-    let (from, to) = period(&query)?;
-    let criterion = format!("fhir from={from} to={to}");
+    let (from, to) = period(&PeriodQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+    })?;
+    let limit = query.limit.unwrap_or(FHIR_PAGE);
+    if !(1..=FHIR_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {FHIR_PAGE}"
+        )));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let criterion = format!("fhir from={from} to={to} limit={limit} offset={offset}");
     caller::log(
         &state.store,
         &viewer,
@@ -115,16 +139,28 @@ pub async fn fhir_bundle(
         Some(&criterion),
     )
     .await?;
-    let ratings = state
+    // One more than the page holds tells whether there is a next page.
+    let mut ratings = state
         .store
         .export_ratings(
             &viewer.user_id,
             from.days_since_epoch() * DAY_MS,
             (to.days_since_epoch() + 1) * DAY_MS,
+            i64::try_from(limit + 1).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX),
         )
         .await?;
+    let more = ratings.len() > limit;
+    ratings.truncate(limit);
     tracing::info!(ratings = ratings.len(), "ratings exported as FHIR");
-    let bundle = crate::fhir::bundle(&ratings, clock::now_ms());
+    let mut bundle = crate::fhir::bundle(&ratings, clock::now_ms());
+    if more {
+        let next = format!(
+            "/v1/export/fhir?from={from}&to={to}&limit={limit}&offset={}",
+            offset + limit
+        );
+        bundle["link"] = serde_json::json!([{ "relation": "next", "url": next }]);
+    }
     Ok((
         [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")],
         bundle.to_string(),

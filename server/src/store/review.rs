@@ -359,12 +359,15 @@ impl Store {
     }
 
     /// The FIT ratings of contacts (start in `[from_ms, to_ms)`, not made in error) of the cases in the review
-    /// scope of `user_id`, with the service of the contact's course, oldest first.
+    /// scope of `user_id`, with the service of the contact's course, oldest first: `limit` of them after the first
+    /// `offset`.
     pub async fn export_ratings(
         &self,
         user_id: &str,
         from_ms: i64,
         to_ms: i64,
+        limit: i64,
+        offset: i64,
     ) -> Result<Vec<ExportRating>, StoreError> {
         let sql = scoped!(
             "SELECT x.doc_id, x.contact_id, k.started_at, x.slot, x.instrument, x.entry, x.item_1_mm, x.item_2_mm, \
@@ -373,12 +376,14 @@ impl Store {
             "JOIN proj_contacts k ON k.doc_id = x.doc_id AND k.contact_id = x.contact_id \
              LEFT JOIN proj_courses r ON r.doc_id = k.doc_id AND r.course_id = k.course_id",
             " AND NOT k.in_error AND k.started_at >= $2 AND k.started_at < $3 \
-             ORDER BY k.started_at, x.doc_id, x.contact_id, x.slot"
+             ORDER BY k.started_at, x.doc_id, x.contact_id, x.slot LIMIT $4 OFFSET $5"
         );
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(user_id)
             .bind(from_ms)
             .bind(to_ms)
+            .bind(limit)
+            .bind(offset)
             .fetch_all(pool)
             .await)?)
     }

@@ -468,13 +468,41 @@ async fn the_fhir_export_holds_a_response_and_an_observation_per_rating(backend:
         total["derivedFrom"][0]["reference"],
         format!("urn:uuid:{}", first["id"].as_str().expect("id"))
     );
+    assert!(bundle.get("link").is_none(), "everything on one page");
+
+    // Paged: two ratings a page, each page linking to the next, the last to none; together the same resources.
+    let mut next = Some(format!("/v1/export/fhir?{PERIOD}&limit=2"));
+    let mut paged = Vec::new();
+    while let Some(url) = next {
+        let page = w.app.get(&url, Some(&lea)).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}: {:?}", page.body);
+        paged.extend(
+            page.body["entry"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .map(|e| e["resource"]["id"].clone()),
+        );
+        next = page.body["link"][0]["url"].as_str().map(str::to_owned);
+        assert!(paged.len() <= 12, "the pages end");
+    }
+    let all: Vec<Value> = resources.iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(paged, all);
+    let too_big = w
+        .app
+        .get(&format!("/v1/export/fhir?{PERIOD}&limit=100000"), Some(&lea))
+        .await;
+    assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+
     let text = bundle.to_string();
     assert!(
         !text.contains("Talte om ugen") && !text.contains("Fiktivsen"),
         "no notes and no names"
     );
+    let exports = w.logged(&w.lea, "export", None).await;
     assert_eq!(
-        w.logged(&w.lea, "export", None).await[0].detail.as_deref(),
-        Some("fhir from=2025-01-01 to=2026-12-31")
+        exports.last().and_then(|row| row.detail.as_deref()),
+        Some("fhir from=2025-01-01 to=2026-12-31 limit=10000 offset=0"),
+        "the first export, oldest last"
     );
 }
