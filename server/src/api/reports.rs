@@ -18,11 +18,11 @@ use crate::app::AppState;
 use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::clock;
-use crate::store::{ExportContact, Role};
+use crate::stats::Period;
+use crate::store::{ExportContact, Role, Viewer};
 
 const PURPOSE: &str = "report_export";
 const DAY_MS: i64 = 86_400_000;
-const MAX_DAYS: i64 = 10 * 366;
 const HEADER: &str = "case_id,contact_id,date,kind,duration_minutes,course_id,ffb_service_code,ors_instrument,\
 ors_total,ors_rater,srs_instrument,srs_total,srs_rater,alert_kinds,entered_in_error";
 
@@ -52,12 +52,9 @@ pub async fn contacts_csv(
     caller: AuthUser,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let viewer = caller::viewer(&state.store, &caller).await?;
-    if viewer.role == Role::Worker {
-        return Err(ApiError::Forbidden);
-    }
     let Query(query) = query.map_err(bad_query)?;
-    let (from, to) = period(&query)?;
+    let (viewer, Period { from, to }, from_ms, to_ms) =
+        exporter(&state, &caller, &query.from, &query.to).await?;
     let criterion = format!("contacts.csv from={from} to={to}");
     caller::log(
         &state.store,
@@ -69,8 +66,6 @@ pub async fn contacts_csv(
         Some(&criterion),
     )
     .await?;
-    let from_ms = from.days_since_epoch() * DAY_MS;
-    let to_ms = (to.days_since_epoch() + 1) * DAY_MS;
     let (contacts, alerts) = state
         .store
         .export_contacts(&viewer.user_id, from_ms, to_ms)
@@ -112,15 +107,9 @@ pub async fn fhir_bundle(
     caller: AuthUser,
     query: Result<Query<FhirQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let viewer = caller::viewer(&state.store, &caller).await?;
-    if viewer.role == Role::Worker {
-        return Err(ApiError::Forbidden);
-    }
     let Query(query) = query.map_err(bad_query)?;
-    let (from, to) = period(&PeriodQuery {
-        from: query.from.clone(),
-        to: query.to.clone(),
-    })?;
+    let (viewer, Period { from, to }, from_ms, to_ms) =
+        exporter(&state, &caller, &query.from, &query.to).await?;
     let limit = query.limit.unwrap_or(FHIR_PAGE);
     if !(1..=FHIR_PAGE).contains(&limit) {
         return Err(ApiError::BadRequest(format!(
@@ -144,8 +133,8 @@ pub async fn fhir_bundle(
         .store
         .export_ratings(
             &viewer.user_id,
-            from.days_since_epoch() * DAY_MS,
-            (to.days_since_epoch() + 1) * DAY_MS,
+            from_ms,
+            to_ms,
             i64::try_from(limit + 1).unwrap_or(i64::MAX),
             i64::try_from(offset).unwrap_or(i64::MAX),
         )
@@ -168,18 +157,22 @@ pub async fn fhir_bundle(
         .into_response())
 }
 
-/// The export's period: two ISO dates, both included, at most ten years apart.
-fn period(query: &PeriodQuery) -> Result<(Date, Date), ApiError> {
-    let date = |text: &str, field: &str| {
-        Date::parse(text, field).map_err(|_| ApiError::BadRequest(format!("{field}: expected YYYY-MM-DD")))
-    };
-    let (from, to) = (date(&query.from, "from")?, date(&query.to, "to")?);
-    if from > to || from.days_until(to) > MAX_DAYS {
-        return Err(ApiError::BadRequest(
-            "from..to: from must not be after to, and the period may span at most ten years".into(),
-        ));
+/// The caller, if they may export (a lead or an admin), and the export's period (both dates required, as
+/// `api::stats::period` checks them) in milliseconds: `[from, day after to)`.
+async fn exporter(
+    state: &AppState,
+    caller: &AuthUser,
+    from: &str,
+    to: &str,
+) -> Result<(Viewer, Period, i64, i64), ApiError> {
+    let viewer = caller::viewer(&state.store, caller).await?;
+    if viewer.role == Role::Worker {
+        return Err(ApiError::Forbidden);
     }
-    Ok((from, to))
+    let period = super::stats::period(Some(from), Some(to))?;
+    let from_ms = period.from.days_since_epoch() * DAY_MS;
+    let to_ms = (period.to.days_since_epoch() + 1) * DAY_MS;
+    Ok((viewer, period, from_ms, to_ms))
 }
 
 /// One CSV line (RFC 4180). Totals in points with one decimal.

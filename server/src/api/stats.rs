@@ -211,8 +211,9 @@ pub async fn outcomes(
     })))
 }
 
-/// The asked-for period, or the twelve months up to today.
-fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
+/// The asked-for period (two ISO dates, both included, at most ten years apart), or without them the twelve
+/// months up to today: the reports' and the exports' one period rule.
+pub(super) fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
     let date = |text: &str, field: &str| {
         Date::parse(text, field).map_err(|_| ApiError::BadRequest(format!("{field}: expected YYYY-MM-DD")))
     };
