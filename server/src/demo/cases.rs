@@ -10,7 +10,7 @@ use sync_core::fit::RuleSet;
 use super::DemoError;
 use super::generate::{CaseSpec, Holder, generate};
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Role, Store, StoreError, Team, Tenant, User};
+use crate::store::{DocumentCommit, Role, Store, StoreError, Team, Tenant, User, actors_of};
 
 /// Cases generated and committed per batch.
 const BATCH: usize = 200;
@@ -53,6 +53,7 @@ struct Prepared {
     doc_id: String,
     changes: Vec<Vec<u8>>,
     hashes: Vec<String>,
+    actors: Vec<String>,
     heads: Vec<String>,
     projection: Projection,
     holders: Vec<String>,
@@ -92,6 +93,7 @@ pub(super) async fn load(
                 user_id: case.holders.first().map_or("", String::as_str),
                 changes: &case.changes,
                 change_hashes: &case.hashes,
+                actors: &case.actors,
                 heads: &case.heads,
                 projection: &case.projection,
                 now_ms,
@@ -170,6 +172,7 @@ fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
     Ok(Prepared {
         changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
         hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
+        actors: actors_of(&changes),
         heads: doc.get_heads().iter().map(ToString::to_string).collect(),
         projection,
         holders: spec.holders.iter().map(|h| h.user_id.clone()).collect(),

@@ -53,6 +53,8 @@ pub struct DocumentCommit<'a> {
     pub changes: &'a [Vec<u8>],
     /// The hex hash of each change, in the same order.
     pub change_hashes: &'a [String],
+    /// The distinct hex actor ids of the changes ([`actors_of`]): recorded as written by `user_id`.
+    pub actors: &'a [String],
     /// The document's heads after the changes, hex.
     pub heads: &'a [String],
     pub projection: &'a Projection,
@@ -71,16 +73,13 @@ const LAST_COMMIT: &str = "SELECT CAST(COALESCE(MAX(s), 0) AS BIGINT) FROM ( \
      SELECT MAX(seq) AS s FROM doc_changes WHERE doc_id = $1 \
      UNION ALL SELECT MAX(through_seq) AS s FROM doc_snapshots WHERE doc_id = $1) AS last_commit";
 
-/// The distinct hex actor ids of raw changes, in first-seen order; a change that does not parse is skipped (the
-/// caller parsed and checked every change before committing it).
-fn actors_of(changes: &[Vec<u8>]) -> Vec<String> {
+/// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
+pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
     let mut actors: Vec<String> = Vec::new();
-    for bytes in changes {
-        if let Ok(change) = automerge::Change::try_from(bytes.as_slice()) {
-            let actor = change.actor_id().to_hex_string();
-            if !actors.contains(&actor) {
-                actors.push(actor);
-            }
+    for change in changes {
+        let actor = change.actor_id().to_hex_string();
+        if !actors.contains(&actor) {
+            actors.push(actor);
         }
     }
     actors
@@ -206,10 +205,10 @@ impl Store {
             // Who writes with which actor, for naming the authors of conflicting values after compaction.
             let sql = "INSERT INTO change_actors (tenant_id, actor, user_id, device_id, first_seen) \
                        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, actor) DO NOTHING";
-            for actor in actors_of(commit.changes) {
+            for actor in commit.actors {
                 sqlx::query(sql)
                     .bind(commit.tenant_id)
-                    .bind(&actor)
+                    .bind(actor)
                     .bind(commit.user_id)
                     .bind(commit.device_id)
                     .bind(commit.now_ms)

@@ -48,7 +48,7 @@ pub use break_glass::{BreakGlass, NewBreakGlass};
 pub use cases::NewCase;
 pub use checkins::{Checkin, NewCheckin};
 pub use devices::{DEVICES_CHANNEL, Device, DeviceListing};
-pub use documents::{DOCUMENTS_CHANNEL, DocumentCommit, StoredDocument};
+pub use documents::{DOCUMENTS_CHANNEL, DocumentCommit, StoredDocument, actors_of};
 pub use identity::{NewUser, Role, Team, Tenant, User};
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS, LoginOutcome, LoginRefusal};
 pub use quarantine::{QuarantineEntry, Quarantined};

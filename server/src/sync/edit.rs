@@ -10,7 +10,7 @@ use sync_core::case::{CaseDocument, CaseError, conflicts};
 use super::{HubEvent, SyncService};
 use crate::clock;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, StoreError};
+use crate::store::{DocumentCommit, StoreError, actors_of};
 
 /// Why a server-made change did not land.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,7 @@ impl SyncService {
             );
             let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
             let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
+            let actors = actors_of(&changes);
             let heads: Vec<String> = case_doc.heads().iter().map(ChangeHash::to_string).collect();
             let commit = DocumentCommit {
                 doc_id: &doc_text,
@@ -71,6 +72,7 @@ impl SyncService {
                 user_id,
                 changes: &raw,
                 change_hashes: &hashes,
+                actors: &actors,
                 heads: &heads,
                 projection: &projection,
                 now_ms: clock::now_ms(),

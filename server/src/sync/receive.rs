@@ -17,7 +17,7 @@ use super::grants;
 use super::hub::HubEvent;
 use crate::clock;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Quarantined, StoreError};
+use crate::store::{DocumentCommit, Quarantined, StoreError, actors_of};
 
 impl Connection {
     pub(super) async fn receive(
@@ -266,6 +266,7 @@ impl Connection {
         let changes = &received.new_changes;
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
+        let actors = actors_of(changes);
         let heads: Vec<String> = loaded.doc.get_heads().iter().map(ChangeHash::to_string).collect();
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
         // the tenant).
@@ -292,6 +293,7 @@ impl Connection {
             user_id: &self.peer.viewer.user_id,
             changes: &raw,
             change_hashes: &hashes,
+            actors: &actors,
             heads: &heads,
             projection: &projection,
             now_ms: clock::now_ms(),
