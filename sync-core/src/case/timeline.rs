@@ -137,8 +137,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_status_a_goal_had_is_a_step_with_its_time_and_actor() {
+    /// A case written by phone 1 at 1,000 s, with an active goal (id 7) added at 2,000 s.
+    fn case_with_goal() -> (CaseDocument, Uuid) {
         let case = Case::new(
             "t",
             "team",
@@ -151,6 +151,12 @@ mod tests {
         let mut doc = CaseDocument::create(ActorId::from(vec![1; 16]), &case, 1_000_000).expect("valid");
         let id = Uuid::from_u128(7);
         doc.add_goal(id, goal(), 2_000_000).expect("valid");
+        (doc, id)
+    }
+
+    #[test]
+    fn each_status_a_goal_had_is_a_step_with_its_time_and_actor() {
+        let (mut doc, id) = case_with_goal();
         // An edit elsewhere: no new step.
         doc.set_own_goal("At bo for mig selv", 2_500_000).expect("valid");
         doc.set_goal_status(&id.to_string(), "paused", 3_000_000)
@@ -181,18 +187,7 @@ mod tests {
 
     #[test]
     fn a_phone_that_never_touched_the_status_adds_no_step() {
-        let case = Case::new(
-            "t",
-            "team",
-            Citizen {
-                display_name: "Test Fiktivsen".into(),
-                reference: "ref".into(),
-                birth_year: None,
-            },
-        );
-        let mut doc = CaseDocument::create(ActorId::from(vec![1; 16]), &case, 1_000_000).expect("valid");
-        let id = Uuid::from_u128(7);
-        doc.add_goal(id, goal(), 2_000_000).expect("valid");
+        let (mut doc, id) = case_with_goal();
         // Offline, phone 2 edits the own goal only; phone 1 pauses the goal; then phone 2 changes the title.
         let mut other =
             CaseDocument::load(&doc.save(), ActorId::from(vec![2; 16]), 3_000_000).expect("loads");
@@ -222,18 +217,7 @@ mod tests {
 
     #[test]
     fn concurrent_statuses_end_in_a_step_holding_both() {
-        let case = Case::new(
-            "t",
-            "team",
-            Citizen {
-                display_name: "Test Fiktivsen".into(),
-                reference: "ref".into(),
-                birth_year: None,
-            },
-        );
-        let mut doc = CaseDocument::create(ActorId::from(vec![1; 16]), &case, 1_000_000).expect("valid");
-        let id = Uuid::from_u128(7);
-        doc.add_goal(id, goal(), 2_000_000).expect("valid");
+        let (mut doc, id) = case_with_goal();
         let mut other =
             CaseDocument::load(&doc.save(), ActorId::from(vec![2; 16]), 3_000_000).expect("loads");
         other
