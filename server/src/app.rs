@@ -74,16 +74,31 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    let routes = api::routes().merge(sync::routes());
+    let (routes, _) = api::routes().merge(sync::routes()).split_for_parts();
     let routes = match state.web_dir.as_deref() {
         Some(dir) => routes.merge(web::routes(dir)),
         None => routes.fallback(api::not_found),
     };
     routes
         .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(trace)
         .with_state(state)
+}
+
+/// A path or query holding an encoded NUL (`%00`) is refused before any handler: PostgreSQL cannot store or compare
+/// text holding NUL (SQLite can), and both stores must answer a request alike. Bodies are checked by
+/// [`api::ApiJson`].
+async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let uri = request.uri();
+    let encoded_nul = |text: &str| text.as_bytes().windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if encoded_nul(uri.path()) || uri.query().is_some_and(encoded_nul) {
+        return axum::response::IntoResponse::into_response(api::ApiError::BadRequest(
+            "text may not contain NUL characters".to_owned(),
+        ));
+    }
+    next.run(request).await
 }
 
 /// Why the server could not start.

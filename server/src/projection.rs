@@ -12,7 +12,7 @@ use sync_core::case::{Case, Conflict, Contact, Course, series};
 use sync_core::fit::{Entry, RaterKind, Rating, RuleSet, ScoredContact, assess};
 
 /// Every projection row of one document.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Projection {
     pub doc_id: String,
     pub contacts: Vec<ContactRow>,
@@ -28,7 +28,7 @@ pub struct Projection {
 }
 
 /// An outcome event, without its note.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct OutcomeRow {
     pub outcome_id: String,
     /// `own_home`, `job`, `less_support` or `support_ended`.
@@ -42,7 +42,7 @@ pub struct OutcomeRow {
 pub const PROJECTION_VERSION: i64 = 4;
 
 /// The assessment of one course's FIT series (`proj_course_fit`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CourseFitRow {
     pub course_id: String,
     pub start_date: String,
@@ -63,7 +63,7 @@ pub struct CourseFitRow {
 }
 
 /// The one row per case the review's dashboard and lists read (`proj_cases`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub display_name: String,
     pub birth_year: Option<i64>,
@@ -81,7 +81,7 @@ pub struct CaseSummary {
 }
 
 /// One contact, without its notes.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ContactRow {
     pub contact_id: String,
     pub kind: String,
@@ -95,7 +95,7 @@ pub struct ContactRow {
 }
 
 /// One FIT rating, in the contact's `ors` or `srs` slot.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FitScoreRow {
     pub contact_id: String,
     /// `ors` or `srs`: the slot, whichever instrument filled it.
@@ -114,7 +114,7 @@ pub struct FitScoreRow {
     pub below_cutoff: Option<bool>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct GoalRow {
     pub goal_id: String,
     pub parent_id: Option<String>,
@@ -127,7 +127,7 @@ pub struct GoalRow {
     pub in_error: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CourseRow {
     pub course_id: String,
     pub service_code: String,
@@ -142,7 +142,7 @@ pub struct CourseRow {
 }
 
 /// One FIT alert of a course as it stands now.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AlertRow {
     /// The course the alert is about; `None` for the group of contacts that belong to no course.
     pub course_id: Option<String>,
@@ -155,7 +155,7 @@ pub struct AlertRow {
 }
 
 /// A field with concurrent values: where, and how many. Never the values.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ConflictRow {
     /// Dotted path, e.g. `plan.goals.<id>.status`.
     pub path: String,

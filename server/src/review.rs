@@ -138,7 +138,7 @@ fn danish_sort_key(name: &str) -> Vec<u32> {
 
 /// The filters of a case list, as the query string of `GET /v1/review/cases` names them. Every figure of the
 /// dashboard is one such filter; an empty filter lists every case in scope.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFilter {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -305,7 +305,7 @@ pub fn list<'a, 'd>(
 }
 
 /// One figure: how many cases, and the list behind it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figure {
     pub count: usize,
     /// `GET` this for the cases counted.
@@ -313,7 +313,7 @@ pub struct Figure {
 }
 
 /// The alerts of one kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AlertFigure {
     pub kind: String,
     pub count: usize,
@@ -321,7 +321,7 @@ pub struct AlertFigure {
 }
 
 /// The figures of a team or a worker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub open_cases: Figure,
     pub with_alert: Figure,
@@ -338,7 +338,7 @@ pub struct Figures {
     pub break_glass_accesses: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WorkerFigures {
     pub user_id: String,
     pub username: String,
@@ -350,7 +350,7 @@ pub struct WorkerFigures {
     pub figures: Figures,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TeamFigures {
     pub team_id: String,
     pub name: String,
@@ -358,7 +358,7 @@ pub struct TeamFigures {
     pub workers: Vec<WorkerFigures>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     /// The date the figures are computed for (UTC).
     pub today: String,

@@ -53,7 +53,7 @@ impl Period {
 }
 
 /// A count, suppressed from 1 to [`MIN_N`] − 1.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Count {
     pub n: Option<usize>,
     pub too_few: bool,
@@ -70,7 +70,7 @@ impl Count {
 }
 
 /// A mean over `n` courses, shown from [`MIN_N`] courses on.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Mean {
     pub n: usize,
     /// Rounded to one decimal.
@@ -92,7 +92,7 @@ impl Mean {
 
 /// How many of `of` courses, as a percentage: shown from a base of [`MIN_N`] courses on, and only when the
 /// count is 0 or at least [`MIN_N`] (else the percentage and the base give the count away).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Share {
     pub courses: Count,
     pub of: usize,
@@ -121,14 +121,14 @@ impl Share {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AgeGroup {
     /// `under_18`, `18_24`, `25_39`, `40_64`, `65_plus` or `unknown`.
     pub group: &'static str,
     pub clients: Count,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EndReason {
     /// `mutual_agreement`, `citizen_dropped_out`, `moved` or `other` (sync-core's END_REASONS).
     pub reason: String,
@@ -136,7 +136,7 @@ pub struct EndReason {
 }
 
 /// The change from intake to the latest ORS, over the courses that started in the period and have a baseline.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// Reliable improvement, clinically significant change included.
     pub reliable_improvement: Share,
@@ -149,7 +149,7 @@ pub struct Change {
     pub without_baseline: Count,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FitStats {
     pub courses_started: usize,
     pub courses_ended: usize,
@@ -289,7 +289,7 @@ pub struct Outcome {
     pub date: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct KindCount {
     pub kind: String,
     pub events: Count,
@@ -297,7 +297,7 @@ pub struct KindCount {
 
 /// Ended courses' length against what was planned, over the courses that ended in the period with a planned
 /// end.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AgainstPlan {
     pub n: usize,
     pub mean_days: Option<f64>,
@@ -305,7 +305,7 @@ pub struct AgainstPlan {
     pub too_few: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Month {
     /// `YYYY-MM`.
     pub month: String,
@@ -316,7 +316,7 @@ pub struct Month {
 
 /// The results a municipality reports: outcome events, how courses ended and how long they took against the
 /// plan, and all of it month by month.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OutcomeStats {
     pub events: Vec<KindCount>,
     pub courses_ended: usize,

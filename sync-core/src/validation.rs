@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What is wrong with a field. The snake_case names are stable: clients and test vectors match on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     /// A number outside its allowed range (a FIT item outside 0–100 mm, negative hours, …).
@@ -39,6 +40,7 @@ pub enum Problem {
 
 /// A refused write: which field, what is wrong, and a sentence for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidationError {
     /// Dotted path to the field, e.g. `contacts.<id>.ors.items[2]`.
     pub field: String,

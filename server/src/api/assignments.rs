@@ -17,6 +17,8 @@ use crate::sync::HubEvent;
 /// Longer than any id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;
 
+/// Give a worker a case (lead: own team; admin).
+#[utoipa::path(put, path = "/v1/cases/{id}/assignees/{user}", tag = "cases", params(("id" = String, Path, description = "case id"), ("user" = String, Path, description = "user id")), security(("bearer" = [])), responses((status = 204, description = "the worker has the case"), super::Refusals))]
 pub async fn assign(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -25,6 +27,8 @@ pub async fn assign(
     change(&state, &caller, &case_id, &user_id, true).await
 }
 
+/// Take a case away from a worker; their phones purge it (lead: own team; admin).
+#[utoipa::path(delete, path = "/v1/cases/{id}/assignees/{user}", tag = "cases", params(("id" = String, Path, description = "case id"), ("user" = String, Path, description = "user id")), security(("bearer" = [])), responses((status = 204, description = "the worker no longer has the case"), super::Refusals))]
 pub async fn unassign(
     State(state): State<AppState>,
     caller: AuthUser,

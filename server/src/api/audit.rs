@@ -14,33 +14,40 @@ use crate::store::{AuditFilter, AuditRow, Role, Store, Viewer};
 
 /// Rows answered when the request names no limit, and the most it may ask for.
 const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 1000;
+pub(super) const MAX_LIMIT: i64 = 1000;
 /// The purpose recorded when the access log itself is searched.
 const SPOT_CHECK: &str = "access_log_spot_check";
 /// The longest id a filter may name: generous for UUIDs and document ids.
 const MAX_ID_CHARS: usize = 128;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     user: Option<String>,
     case: Option<String>,
+    #[param(schema_with = action_schema)]
     action: Option<String>,
     /// Unix milliseconds, inclusive.
     from: Option<i64>,
     to: Option<i64>,
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SampleQuery {
+    #[param(minimum = 1, maximum = 1000)]
     n: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditEntries {
     entries: Vec<AuditRow>,
 }
 
+/// The tenant's access log, filtered by user, case, action and time (admin).
+#[utoipa::path(get, path = "/v1/audit", tag = "access log", params(AuditQuery), security(("bearer" = [])), responses((status = 200, body = AuditEntries), super::Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -96,6 +103,8 @@ pub async fn list(
     Ok(Json(AuditEntries { entries }))
 }
 
+/// A random sample of the tenant's access log, for spot checks (admin).
+#[utoipa::path(get, path = "/v1/audit/sample", tag = "access log", params(SampleQuery), security(("bearer" = [])), responses((status = 200, body = AuditEntries), super::Refusals))]
 pub async fn sample(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -126,6 +135,14 @@ pub(super) async fn admin(store: &Store, caller: &AuthUser) -> Result<Viewer, Ap
         return Err(ApiError::Forbidden);
     }
     Ok(viewer)
+}
+
+/// The access log's action codes, from [`Action::ALL`].
+fn action_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(Action::ALL.map(Action::as_str)))
+        .build()
 }
 
 /// A query string that does not parse (a word where a number belongs) is the client's error.

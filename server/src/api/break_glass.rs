@@ -21,28 +21,32 @@ pub const GRANT_HOURS: i64 = 8;
 /// How far back `GET /v1/break-glass` looks.
 const RECENT_DAYS: i64 = 30;
 const HOUR_MS: i64 = 60 * 60 * 1000;
-const MIN_REASON_CHARS: usize = 10;
-const MAX_REASON_CHARS: usize = 500;
+pub(super) const MIN_REASON_CHARS: usize = 10;
+pub(super) const MAX_REASON_CHARS: usize = 500;
 /// Longer than any document id; a longer path segment cannot name a case.
 const MAX_CASE_ID_CHARS: usize = 128;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct BreakGlassRequest {
+    /// Why, in 10 to 500 characters (leading and trailing blanks not counted).
+    #[schema(min_length = 10, max_length = 500)]
     reason: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Granted {
     id: String,
     case_id: String,
     expires_at: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Grants {
     grants: Vec<BreakGlass>,
 }
 
+/// Open a case outside one's caseload for 8 hours, with a reason (worker, lead); logged and shown to the lead.
+#[utoipa::path(post, path = "/v1/cases/{id}/break-glass", tag = "cases", params(("id" = String, Path, description = "case id")), request_body = BreakGlassRequest, security(("bearer" = [])), responses((status = 200, body = Granted), super::Refusals))]
 pub async fn open(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -92,6 +96,8 @@ pub async fn open(
     }))
 }
 
+/// Recent break-the-glass grants of the lead's team (lead; admin: the tenant).
+#[utoipa::path(get, path = "/v1/break-glass", tag = "cases", security(("bearer" = [])), responses((status = 200, body = Grants), super::Refusals))]
 pub async fn recent(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Grants>, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
     let team = match viewer.role {

@@ -27,19 +27,22 @@ use crate::store::{AuditRecord, Checkin, NewCheckin, Role};
 
 const MINUTE_MS: i64 = 60 * 1000;
 const DEFAULT_MINUTES: i64 = 120;
-const MAX_MINUTES: i64 = 24 * 60;
+pub(super) const MAX_MINUTES: i64 = 24 * 60;
 /// Longer than any token or document id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateRequest {
     contact_id: String,
     /// `"ors"`, `"srs"` or both.
+    #[schema(min_items = 1, max_items = 2)]
     scales: Vec<String>,
+    /// How long the link works (default 120).
+    #[schema(minimum = 1, maximum = 1440)]
     minutes_valid: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Created {
     token: String,
     /// The citizen's page; the token travels in the fragment, so it never reaches a server log.
@@ -47,6 +50,8 @@ pub struct Created {
     expires_at: i64,
 }
 
+/// A one-time check-in link for a video or phone contact (worker, lead).
+#[utoipa::path(post, path = "/v1/cases/{id}/checkins", tag = "check-in", params(("id" = String, Path, description = "case id")), request_body = CreateRequest, security(("bearer" = [])), responses((status = 200, body = Created), super::Refusals))]
 pub async fn create(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -117,26 +122,28 @@ pub async fn create(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page {
     municipality: String,
     scales: Vec<Scale>,
     expires_at: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Scale {
     instrument: Instrument,
     items: Vec<Item>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Item {
     key: &'static str,
     da: &'static str,
     en: &'static str,
 }
 
+/// The citizen's check-in page: municipality and scales. No login: the link is the credential.
+#[utoipa::path(get, path = "/v1/checkin/{token}", tag = "check-in", params(("token" = String, Path, description = "the link's token")), responses((status = 200, body = Page), super::Refusals))]
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Page>, ApiError> {
     let checkin = usable(&state, &token).await?;
     let tenant = state
@@ -167,18 +174,20 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Submission {
     /// Four item scores in millimetres (0–100), for each scale of the link.
     ors: Option<Vec<i64>>,
     srs: Option<Vec<i64>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Saved {
     status: &'static str,
 }
 
+/// The citizen's scores; they land in the contact and the link is used up.
+#[utoipa::path(post, path = "/v1/checkin/{token}", tag = "check-in", params(("token" = String, Path, description = "the link's token")), request_body = Submission, responses((status = 200, body = Saved), super::Refusals))]
 pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,

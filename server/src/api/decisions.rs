@@ -32,13 +32,13 @@ use crate::sync::EditError;
 const PURPOSE: &str = "review_decision";
 const MAX_ID_CHARS: usize = 128;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalDecision {
     approve: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConflictChoice {
     /// The conflicted field's dotted path.
@@ -47,13 +47,15 @@ pub struct ConflictChoice {
     value: serde_json::Value,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Decided {
     case_id: String,
     /// The commit's sequence number; `None` for a decision outside the document (a dismissed refusal).
     seq: Option<i64>,
 }
 
+/// Approve or reject a grant awaiting approval (the case's team lead), as a change under the lead's actor.
+#[utoipa::path(post, path = "/v1/review/cases/{id}/courses/{course}/approval", tag = "decisions", params(("id" = String, Path, description = "case id"), ("course" = String, Path, description = "course id")), request_body = ApprovalDecision, security(("bearer" = [])), responses((status = 200, body = Decided), super::Refusals))]
 pub async fn approval(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -89,7 +91,11 @@ pub async fn approval(
             Ok(())
         })
         .await
-        .map_err(edit_error)?;
+        .map_err(|error| match error {
+            // The course is named in the path: a course the case does not hold is a resource that does not exist.
+            EditError::Case(CaseError::NotFound { .. }) => ApiError::NotFound,
+            other => edit_error(other),
+        })?;
     let detail = format!(
         "grant {} course={course_id}",
         if decision.approve { "approved" } else { "rejected" }
@@ -110,6 +116,8 @@ pub async fn approval(
     }))
 }
 
+/// Pick one value of a conflicted field (the case's team lead); 409 if the field changed since it was read.
+#[utoipa::path(post, path = "/v1/review/cases/{id}/conflicts/resolve", tag = "decisions", params(("id" = String, Path, description = "case id")), request_body = ConflictChoice, security(("bearer" = [])), responses((status = 200, body = Decided), super::Refusals))]
 pub async fn resolve_conflict(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -167,6 +175,8 @@ pub async fn resolve_conflict(
     }))
 }
 
+/// A refused change has been handled (the case's team lead; admin).
+#[utoipa::path(post, path = "/v1/review/refusals/{id}/dismiss", tag = "decisions", params(("id" = String, Path, description = "refused change id")), security(("bearer" = [])), responses((status = 200, body = Decided), super::Refusals))]
 pub async fn dismiss_refusal(
     State(state): State<AppState>,
     caller: AuthUser,

@@ -15,17 +15,19 @@ use crate::clock;
 use crate::store::{DeviceListing, Role, Store, Viewer};
 use crate::sync::HubEvent;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeviceList {
     devices: Vec<DeviceListing>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Revoked {
     device_id: String,
     revoked_at: i64,
 }
 
+/// The tenant's devices (admin) or the lead's team's (lead).
+#[utoipa::path(get, path = "/v1/devices", tag = "devices and users", security(("bearer" = [])), responses((status = 200, body = DeviceList), super::Refusals))]
 pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<DeviceList>, ApiError> {
     let viewer = manager(&state.store, &caller).await?;
     let team = team_scope(&viewer)?;
@@ -36,6 +38,8 @@ pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Jso
     Ok(Json(DeviceList { devices }))
 }
 
+/// Revoke a device: its tokens are refused, its sync connections closed, and it wipes its store (admin; lead: team).
+#[utoipa::path(post, path = "/v1/devices/{id}/revoke", tag = "devices and users", params(("id" = String, Path, description = "device id")), security(("bearer" = [])), responses((status = 200, body = Revoked), super::Refusals))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: AuthUser,

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::auth::TokenError;
 use crate::auth::password::PasswordError;
@@ -15,6 +15,50 @@ use crate::store::StoreError;
 
 /// The one message for every failed login, whatever was wrong, so it tells an attacker nothing.
 pub const LOGIN_FAILED: &str = "unknown tenant or username, wrong password, or the user is blocked";
+
+/// The body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, part of the API: `bad_request`, `unauthorized`, `device_revoked`, `forbidden`, `not_found`,
+    /// `checkin_used`, `checkin_expired`, `conflict`, `method_not_allowed`, `payload_too_large`, `rate_limited`,
+    /// `internal`.
+    code: &'static str,
+    /// For people; may change.
+    message: String,
+}
+
+/// The refusals of the API as OpenAPI responses: every route may answer these, always in [`ErrorBody`]'s shape.
+/// A case or user the caller may not see answers 404, exactly like one that does not exist.
+#[derive(utoipa::IntoResponses)]
+pub enum Refusals {
+    /// The request is malformed; the message says what to fix.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No valid access token (or a failed login), or the device was revoked (`device_revoked`).
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The caller's role may not do this.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// No such resource, or one the caller may not see.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// The request conflicts with the resource's state (a grant decided already, a stale conflict choice).
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// A check-in link used up or expired.
+    #[response(status = 410)]
+    Gone(ErrorBody),
+    #[response(status = 413)]
+    PayloadTooLarge(ErrorBody),
+    #[response(status = 429)]
+    RateLimited(ErrorBody),
+}
 
 /// An error answered to an HTTP client.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +147,12 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %cause, "internal error");
         }
         let (status, code) = self.status_and_code();
-        let body = json!({ "error": { "code": code, "message": self.message() } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.message(),
+            },
+        };
         (status, Json(body)).into_response()
     }
 }

@@ -25,7 +25,7 @@ use crate::store::CaseLookup;
 const PURPOSE: &str = "gdpr_art15_access_request";
 const MAX_CASE_ID_CHARS: usize = 128;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseExport {
     case_id: String,
     exported_at: i64,
@@ -40,7 +40,7 @@ pub struct CaseExport {
 }
 
 /// A quarantined change as the export shows it: why and when, not its bytes or its author.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RefusedChange {
     reason: String,
     message: String,
@@ -49,6 +49,8 @@ pub struct RefusedChange {
     resolved_at: Option<i64>,
 }
 
+/// Everything about a case for a GDPR art. 15 request, with its lookups but not who made them (admin).
+#[utoipa::path(get, path = "/v1/cases/{id}/export", tag = "cases", params(("id" = String, Path, description = "case id")), security(("bearer" = [])), responses((status = 200, body = CaseExport), super::Refusals))]
 pub async fn export(
     State(state): State<AppState>,
     caller: AuthUser,

@@ -14,15 +14,19 @@ use crate::clock;
 use crate::store::AuditRecord;
 
 /// ID tokens are a few kilobytes; anything longer is not one.
-const MAX_TOKEN_BYTES: usize = 16 * 1024;
+pub(super) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 const MAX_DEVICE_CHARS: usize = 128;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct OidcLogin {
+    #[schema(max_length = 16384)]
     id_token: String,
+    #[schema(max_length = 128, pattern = r"\S")]
     device: String,
 }
 
+/// An ID token of the configured identity provider buys a session, as a password login does.
+#[utoipa::path(post, path = "/v1/auth/oidc", tag = "sessions", request_body = OidcLogin, responses((status = 200, body = LoginResponse), super::Refusals))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<OidcLogin>,

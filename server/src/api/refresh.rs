@@ -14,13 +14,13 @@ use crate::clock;
 use crate::store::{RefreshOwner, Rotation};
 use crate::sync::HubEvent;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
 /// The same fields as a login's answer, without the user.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RefreshResponse {
     access_token: String,
     token_type: &'static str,
@@ -53,6 +53,8 @@ pub(super) async fn issue(
     })
 }
 
+/// A refresh token buys new tokens (rotation); a reused one revokes the device.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "sessions", request_body = RefreshRequest, responses((status = 200, body = RefreshResponse), super::Refusals))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RefreshRequest>,

@@ -26,27 +26,39 @@ const DAY_MS: i64 = 86_400_000;
 const HEADER: &str = "case_id,contact_id,date,kind,duration_minutes,course_id,ffb_service_code,ors_instrument,\
 ors_total,ors_rater,srs_instrument,srs_total,srs_rater,alert_kinds,entered_in_error";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     from: String,
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     to: String,
 }
 
 /// The FHIR export's period and page: at most [`FHIR_PAGE`] ratings a response, the next page linked from the
 /// Bundle (`link` with relation `next`), as FHIR pages a large result.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FhirQuery {
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     from: String,
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     to: String,
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<usize>,
-    offset: Option<usize>,
+    /// Rows to skip.
+    #[param(format = Int64, minimum = 0, maximum = 4294967295_u64)]
+    offset: Option<u32>,
 }
 
 /// Ratings per FHIR page (each a QuestionnaireResponse and usually an Observation): about 7 MB of JSON.
-const FHIR_PAGE: usize = 10_000;
+pub(super) const FHIR_PAGE: usize = 10_000;
 
+/// `GET /v1/export/contacts.csv?from=&to=`: one row per contact of the caller's review scope in the period (lead,
+/// admin), logged as an export.
+#[utoipa::path(get, path = "/v1/export/contacts.csv", tag = "exports", params(PeriodQuery), security(("bearer" = [])), responses((status = 200, description = "one row per contact: service, kind, duration, ORS/SRS, alerts; never notes", content_type = "text/csv", body = String), super::Refusals))]
 pub async fn contacts_csv(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -102,6 +114,7 @@ pub async fn contacts_csv(
 
 /// `GET /v1/export/fhir?from=&to=`: the FIT ratings of the caller's review scope in the period as an R4 Bundle
 /// ([`crate::fhir`]); lead and admin, logged as an export.
+#[utoipa::path(get, path = "/v1/export/fhir", tag = "exports", params(FhirQuery), security(("bearer" = [])), responses((status = 200, description = "a FHIR R4 Bundle of QuestionnaireResponse and Observation resources", content_type = "application/fhir+json", body = Object), super::Refusals))]
 pub async fn fhir_bundle(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -116,7 +129,7 @@ pub async fn fhir_bundle(
             "limit must be between 1 and {FHIR_PAGE}"
         )));
     }
-    let offset = query.offset.unwrap_or(0);
+    let offset = query.offset.map_or(0, |n| n as usize);
     let criterion = format!("fhir from={from} to={to} limit={limit} offset={offset}");
     caller::log(
         &state.store,

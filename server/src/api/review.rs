@@ -37,32 +37,41 @@ const SETTINGS_PURPOSE: &str = "tenant_settings";
 const MAX_ID_CHARS: usize = 128;
 const DAY_MS: i64 = 86_400_000;
 /// A recommended caseload above this is a typing error, not a policy.
-const MAX_RECOMMENDED_CASELOAD: i64 = 1000;
+pub(super) const MAX_RECOMMENDED_CASELOAD: i64 = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardQuery {
     team: Option<String>,
 }
 
 /// A page of a case list: the filter (see [`CaseFilter`]) and where the page starts.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     team: Option<String>,
     worker: Option<String>,
     open: Option<bool>,
+    /// An alert kind, or `any`.
+    #[param(value_type = Option<sync_core::fit::AlertKind>)]
     alert: Option<String>,
     srs_below_cutoff: Option<bool>,
     follow_up_overdue: Option<bool>,
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     course_ending_from: Option<String>,
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     course_ending_before: Option<String>,
     awaiting_approval: Option<bool>,
     has_conflict: Option<bool>,
     has_refusal: Option<bool>,
     /// Rows per page (1 to [`review::MAX_PAGE`]).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
-    offset: Option<usize>,
+    /// Rows to skip.
+    #[param(format = Int64, minimum = 0, maximum = 4294967295_u64)]
+    offset: Option<u32>,
 }
 
 impl ListQuery {
@@ -80,11 +89,11 @@ impl ListQuery {
             has_conflict: self.has_conflict,
             has_refusal: self.has_refusal,
         };
-        (filter, self.limit, self.offset)
+        (filter, self.limit, self.offset.map(|n| n as usize))
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseList {
     /// How many cases match, over all pages.
     total: usize,
@@ -94,14 +103,14 @@ pub struct CaseList {
 }
 
 /// A user as the review names them.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Person {
     id: String,
     /// `None` for a user outside the viewer's scope (another team's worker holding the case).
     username: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CurrentCourse {
     id: String,
     service_code: String,
@@ -111,7 +120,7 @@ pub struct CurrentCourse {
     approval_state: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseListRow {
     id: String,
     /// `None` for an admin, who sees the figures but not who they are about.
@@ -133,7 +142,7 @@ pub struct CaseListRow {
     review: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseReview {
     id: String,
     team_id: Option<String>,
@@ -156,7 +165,7 @@ pub struct CaseReview {
     refused_changes: Vec<RefusedChange>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FitSeries {
     course_id: Option<String>,
     /// The contacts of the series, in the order assessed: (contact id, start in ms).
@@ -164,7 +173,7 @@ pub struct FitSeries {
     assessment: Assessment,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RefusedChange {
     id: String,
     device_id: Option<String>,
@@ -176,19 +185,23 @@ pub struct RefusedChange {
     resolved_at: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Settings {
     /// The caseload per worker the municipality aims for; `null`: not set.
     recommended_caseload: Option<i64>,
     updated_at: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
+    /// `null` unsets it.
+    #[schema(minimum = 1, maximum = 1000)]
     recommended_caseload: Option<i64>,
 }
 
+/// Per team and worker: caseloads and the figures a lead acts on, each with the list behind it.
+#[utoipa::path(get, path = "/v1/review/dashboard", tag = "review", params(DashboardQuery), security(("bearer" = [])), responses((status = 200, body = Dashboard), super::Refusals))]
 pub async fn dashboard(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -226,6 +239,8 @@ pub async fn dashboard(
     )))
 }
 
+/// The cases behind a figure, filtered and paged (admin: tenant, without names; lead: team; worker: own).
+#[utoipa::path(get, path = "/v1/review/cases", tag = "review", params(ListQuery), security(("bearer" = [])), responses((status = 200, body = CaseList), super::Refusals))]
 pub async fn cases(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -275,6 +290,8 @@ pub async fn cases(
     }))
 }
 
+/// One case for review: goals with their history, courses, contacts, FIT series, conflicts, refusals.
+#[utoipa::path(get, path = "/v1/review/cases/{id}", tag = "review", params(("id" = String, Path, description = "case id")), security(("bearer" = [])), responses((status = 200, body = CaseReview), super::Refusals))]
 pub async fn case(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -406,12 +423,16 @@ pub async fn case(
     }))
 }
 
+/// The tenant's settings, e.g. the recommended caseload per worker.
+#[utoipa::path(get, path = "/v1/settings", tag = "review", security(("bearer" = [])), responses((status = 200, body = Settings), super::Refusals))]
 pub async fn settings(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Settings>, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
     let settings = state.store.tenant_settings(&viewer.tenant_id).await?;
     Ok(Json(settings_body(settings)))
 }
 
+/// Change the tenant's settings (admin).
+#[utoipa::path(put, path = "/v1/settings", tag = "review", request_body = SettingsChange, security(("bearer" = [])), responses((status = 200, body = Settings), super::Refusals))]
 pub async fn change_settings(
     State(state): State<AppState>,
     caller: AuthUser,

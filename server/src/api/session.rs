@@ -13,16 +13,20 @@ use crate::clock;
 use crate::store::{AuditRecord, LoginOutcome, RefreshOwner, Role, Tenant, User};
 
 /// Upper bounds on login fields: generous for real input, small enough that nobody hashes a megabyte.
-const MAX_NAME_CHARS: usize = 128;
-const MAX_PASSWORD_BYTES: usize = 1024;
+pub(super) const MAX_NAME_CHARS: usize = 128;
+pub(super) const MAX_PASSWORD_BYTES: usize = 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     /// Tenant slug, e.g. `hoeje-taastrup`.
+    #[schema(max_length = 128)]
     tenant: String,
+    #[schema(max_length = 128)]
     username: String,
+    #[schema(value_type = String, format = Password, max_length = 1024)]
     password: SecretString,
-    /// A name for this device chosen by the client ("Annas telefon").
+    /// A name for this device chosen by the client ("Annas telefon"); not only blanks.
+    #[schema(max_length = 128, pattern = r"\S")]
     device: String,
     /// The device this client logged in as before. If it is the same user's and not revoked, the login continues
     /// it (its holdings, so purges, carry over) instead of registering a new device.
@@ -30,7 +34,7 @@ pub struct LoginRequest {
     device_id: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     access_token: String,
     token_type: &'static str,
@@ -44,7 +48,7 @@ pub struct LoginResponse {
 }
 
 /// A user as the API shows it. `tenant` is the tenant id, as in the token; `tenant_slug` is what users type.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView {
     id: String,
     username: String,
@@ -67,6 +71,8 @@ impl UserView {
     }
 }
 
+/// Password login: registers (or continues) a device and returns an access and a refresh token.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "sessions", request_body = LoginRequest, responses((status = 200, body = LoginResponse), super::Refusals))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
@@ -184,13 +190,14 @@ pub(super) async fn start_session(
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MeResponse {
     user: UserView,
     device_id: String,
 }
 
 /// The caller, as the database knows them now (a role change shows here before the token is renewed).
+#[utoipa::path(get, path = "/v1/me", tag = "sessions", security(("bearer" = [])), responses((status = 200, body = MeResponse), super::Refusals))]
 pub async fn me(State(state): State<AppState>, caller: AuthUser) -> Result<Json<MeResponse>, ApiError> {
     let user = state
         .store

@@ -26,22 +26,26 @@ const DAY_MS: i64 = 86_400_000;
 const MAX_DAYS: i64 = 10 * 366;
 const MAX_ID_CHARS: usize = 128;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
+    #[param(max_length = 128)]
     team: Option<String>,
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     from: Option<String>,
+    #[param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     to: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TeamStats<S> {
     team_id: String,
     name: String,
     stats: S,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Report<S> {
     from: String,
     to: String,
@@ -170,6 +174,9 @@ fn outcome_team(row: &Outcome) -> Option<&str> {
     row.team_id.as_deref()
 }
 
+/// `GET /v1/review/stats/fit?team=&from=&to=`: the figures a FIT system reports per team and period, from
+/// sync-core's own assessment; small numbers suppressed.
+#[utoipa::path(get, path = "/v1/review/stats/fit", tag = "statistics", params(StatsQuery), security(("bearer" = [])), responses((status = 200, body = Report<FitStats>), super::Refusals))]
 pub async fn fit(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -183,6 +190,7 @@ pub async fn fit(
 
 /// `GET /v1/review/stats/outcomes?team=&from=&to=`: outcome events, how courses ended and their length against
 /// the plan, month by month.
+#[utoipa::path(get, path = "/v1/review/stats/outcomes", tag = "statistics", params(StatsQuery), security(("bearer" = [])), responses((status = 200, body = Report<OutcomeStats>), super::Refusals))]
 pub async fn outcomes(
     State(state): State<AppState>,
     caller: AuthUser,

@@ -17,7 +17,7 @@ use crate::store::Role;
 /// Longer than any id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserListing {
     id: String,
     username: String,
@@ -27,11 +27,13 @@ pub struct UserListing {
     blocked_at: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserList {
     users: Vec<UserListing>,
 }
 
+/// The tenant's users (admin) or the lead's team's (lead), with who is blocked.
+#[utoipa::path(get, path = "/v1/users", tag = "devices and users", security(("bearer" = [])), responses((status = 200, body = UserList), super::Refusals))]
 pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserList>, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
     let team = match viewer.role {
@@ -55,6 +57,8 @@ pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Jso
     Ok(Json(UserList { users }))
 }
 
+/// Clear a lockout after three failed logins (admin).
+#[utoipa::path(post, path = "/v1/users/{id}/unblock", tag = "devices and users", params(("id" = String, Path, description = "user id")), security(("bearer" = [])), responses((status = 204, description = "the user may log in again"), super::Refusals))]
 pub async fn unblock(
     State(state): State<AppState>,
     caller: AuthUser,

@@ -25,7 +25,7 @@ pub struct AuditRecord<'a> {
 }
 
 /// A stored row of the access log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
     pub id: i64,
     pub at: i64,
@@ -58,7 +58,7 @@ impl AuditRow {
 }
 
 /// One lookup of a case for an export (GDPR art. 15): date, action and purpose, never who.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CaseLookup {
     pub at: i64,
     pub action: String,

@@ -23,7 +23,7 @@ pub struct NewBreakGlass<'a> {
 }
 
 /// A grant as a lead sees it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct BreakGlass {
     pub id: String,
     pub case_id: String,

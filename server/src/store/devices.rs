@@ -119,7 +119,7 @@ impl Store {
 }
 
 /// A device as admins and leads see it in `GET /v1/devices`: with its user's name and team.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DeviceListing {
     pub id: String,
     pub name: String,

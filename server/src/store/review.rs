@@ -129,7 +129,7 @@ pub struct ExportRating {
 }
 
 /// The settings an admin chooses for their municipality.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TenantSettings {
     /// The caseload per worker the municipality aims for; `None`: not set.
     pub recommended_caseload: Option<i64>,

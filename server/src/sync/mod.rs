@@ -24,12 +24,11 @@ mod upgrade;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::get;
 use sync_core::fit::RuleSet;
-use sync_core::protocol::{Limits, RateLimit, WEBSOCKET_PATH};
+use sync_core::protocol::{Limits, RateLimit};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::store::Store;
@@ -90,9 +89,9 @@ impl SyncService {
     }
 }
 
-/// The sync routes.
-pub fn routes() -> Router<AppState> {
-    Router::new().route(WEBSOCKET_PATH, get(upgrade::upgrade))
+/// The sync route, with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(utoipa_axum::routes!(upgrade::upgrade))
 }
 
 async fn evict_idle(documents: Arc<Documents>, shutdown: CancellationToken) {

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -20,8 +21,21 @@ use crate::api::ApiError;
 use crate::app::AppState;
 use crate::auth::{authenticate, is_revoked_device};
 
+/// The sync WebSocket (docs/PROTOCOL.md): binary frames of sync-core's protocol after the upgrade. The access
+/// token comes as `Authorization: Bearer` or, from a browser, as the subprotocol entry `bearer.<jwt>` beside
+/// `tovholder.v1`. A request that is not a WebSocket upgrade is answered 400.
+#[utoipa::path(
+    get,
+    path = "/v1/sync",
+    tag = "sync",
+    security(("bearer" = [])),
+    responses(
+        (status = 101, description = "switched to the sync protocol"),
+        crate::api::Refusals,
+    )
+)]
 pub async fn upgrade(
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
@@ -32,6 +46,8 @@ pub async fn upgrade(
         .map(str::to_owned)
         .or_else(|| authorization_bearer(&headers))
         .ok_or(ApiError::Unauthorized)?;
+    // Only a caller with a token learns that the request was not a WebSocket upgrade.
+    let ws = ws.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let user = match authenticate(&state.tokens, &state.store, &token).await {
         Ok(user) => user,
         // A revoked phone that still holds a valid token is told so in the protocol's own terms, so it wipes its

@@ -13,6 +13,8 @@ both_backends!(
     an_oversized_body_is_payload_too_large,
     unknown_routes_and_methods_answer_in_the_error_shape,
     overlong_login_fields_are_bad_requests,
+    text_holding_nul_is_a_bad_request_on_both_stores,
+    the_openapi_document_is_served,
     healthz_is_ok_while_the_database_answers_and_503_after,
 );
 
@@ -112,4 +114,55 @@ async fn healthz_is_ok_while_the_database_answers_and_503_after(backend: Backend
     let response = app.get("/healthz", None).await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.body, json!({ "status": "unavailable" }));
+}
+
+/// PostgreSQL cannot hold NUL in text (SQLite can): a NUL anywhere a client sends text is refused at the edge, so
+/// both stores answer alike, and never with a 500 (Schemathesis found the login answering 500 on PostgreSQL).
+async fn text_holding_nul_is_a_bad_request_on_both_stores(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let login = json!({ "tenant": "holstebro", "username": "ma\u{0}ds", "password": "x", "device": "d" });
+    let response = app.post_json("/v1/auth/login", &login).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{:?}", response.body);
+    let device = json!({ "tenant": "holstebro", "username": "mads", "password": "x", "device": "d\u{0}" });
+    assert_eq!(
+        app.post_json("/v1/auth/login", &device).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let keyed =
+        json!({ "tenant": "holstebro", "username": "mads", "password": "x", "device": "d", "\u{0}": 1 });
+    assert_eq!(
+        app.post_json("/v1/auth/login", &keyed).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let token = app.token_for("holstebro", "lene").await;
+    for path in [
+        "/v1/review/cases/%00abc",
+        "/v1/review/cases?team=%00",
+        "/v1/audit?user=a%00b",
+        "/v1/devices/x%00/revoke",
+    ] {
+        let response = app.get(path, Some(&token)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {:?}",
+            response.body
+        );
+        assert_eq!(response.error_code(), "bad_request", "{path}");
+    }
+    // The same request without the NUL is served as usual.
+    assert_eq!(
+        app.get("/v1/review/cases?team=x", Some(&token)).await.status,
+        StatusCode::OK
+    );
+}
+
+/// `GET /v1/openapi.json` answers the document without a login.
+async fn the_openapi_document_is_served(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app.get("/v1/openapi.json", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.body["openapi"], "3.1.0");
+    assert!(response.body["paths"]["/v1/review/dashboard"]["get"].is_object());
 }

@@ -15,6 +15,7 @@ use super::document::CaseError;
 
 /// A field with concurrent values.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     /// Path from the root, e.g. `["plan", "goals", "<id>", "status"]`.
     pub path: Vec<String>,
@@ -24,6 +25,7 @@ pub struct Conflict {
 
 /// One of the concurrent values of a field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConflictValue {
     /// The value as JSON (objects are shown whole).
     pub value: Json,

@@ -21,6 +21,7 @@ use crate::fit::Rating;
 
 /// One citizen's case: the root of a case document.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     /// Schema version of this document; see [`crate::case::schema`].
     pub schema: u64,
@@ -42,6 +43,7 @@ pub struct Case {
 
 /// Who the case is about. The display name is citizen data: it never goes to logs.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Citizen {
     pub display_name: String,
     /// A pseudonymous reference that lets the municipality's case system find the citizen (never a CPR number).
@@ -52,10 +54,12 @@ pub struct Citizen {
 
 /// The action plan (Serviceloven §141).
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plan {
     pub purpose: String,
     /// The citizen's own hope or goal, in their own words.
     #[serde(serialize_with = "text_as_str", deserialize_with = "text_from_str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub own_goal: Text,
     /// Goals, sub-goals and stepping-stone goals, flat, linked by `parent`.
     pub goals: BTreeMap<String, Goal>,
@@ -63,6 +67,7 @@ pub struct Plan {
 
 /// A goal at one of three levels.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Goal {
     pub title: String,
     /// `goal`, `sub_goal` or `stepping_stone` (see [`crate::case::codes::GOAL_LEVELS`]).
@@ -84,6 +89,7 @@ pub struct Goal {
 
 /// A course (forløb): a time-limited grant of support under one legal basis.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Course {
     /// FFB service (ydelse) code.
     pub service: String,
@@ -106,6 +112,7 @@ pub struct Course {
 
 /// Whether a grant needed and got a lead's approval.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Approval {
     /// `not_required`, `awaiting`, `approved` or `rejected`.
     pub state: String,
@@ -115,6 +122,7 @@ pub struct Approval {
 
 /// One contact with the citizen: a home visit, a call, a group session …
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     /// See [`crate::case::codes::CONTACT_KINDS`].
     pub kind: String,
@@ -125,6 +133,7 @@ pub struct Contact {
     /// User ids of the workers present.
     pub workers: Vec<String>,
     #[serde(serialize_with = "text_as_str", deserialize_with = "text_from_str")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub notes: Text,
     /// Goal ids worked on.
     pub goals: Vec<String>,
@@ -143,6 +152,7 @@ pub struct Contact {
 
 /// A planned follow-up of the plan.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUp {
     pub due: String,
     pub purpose: String,
@@ -156,6 +166,7 @@ pub struct FollowUp {
 
 /// A measured result: the citizen moved to their own home, got a job, needs less support, support ended.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutcomeEvent {
     /// `own_home`, `job`, `less_support` or `support_ended`.
     pub kind: String,
@@ -170,6 +181,7 @@ pub struct OutcomeEvent {
 
 /// Who marked an entry as made in error, when, and why. Once set it is never changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorMark {
     /// User id of the worker or lead who marked it.
     pub by: String,

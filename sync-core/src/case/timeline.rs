@@ -22,6 +22,7 @@ const MAX_TIME_S: i64 = 253_402_300_799;
 
 /// One step of a goal's status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusStep {
     /// The status codes visible after the change: one, or several written concurrently (a conflict).
     pub statuses: Vec<String>,

@@ -13,6 +13,7 @@ use super::rules::RuleSet;
 ///
 /// Alerts of one assessment are listed in the order of this enum; several `SrsItemLow` alerts follow item order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// The course has contacts but no ORS total yet: without a baseline no change can ever be shown.
@@ -62,6 +63,7 @@ impl AlertKind {
 
 /// One alert about a course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alert {
     pub kind: AlertKind,
     /// The [`RuleSet::version`] whose thresholds raised it.

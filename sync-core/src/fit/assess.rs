@@ -12,6 +12,7 @@ use super::rules::RuleSet;
 
 /// One contact of a course, with the ratings it recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoredContact {
     /// The calendar year of the contact; with the birth year it gives the age that picks the cutoff.
     pub year: i32,
@@ -23,6 +24,7 @@ pub struct ScoredContact {
 
 /// Totals and flags of one contact. A total is `None` when the rating is absent, skipped or unusable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactAssessment {
     /// Age in whole years at the contact (year − birth year); `None` when the birth year is unknown or after the
     /// contact's year.
@@ -41,6 +43,7 @@ pub struct ContactAssessment {
 
 /// What the ORS change from intake to latest amounts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeCategory {
     /// No ORS total yet.
@@ -73,6 +76,7 @@ impl ChangeCategory {
 
 /// The assessment of one course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     /// The rule set version used, also stamped on every alert.
     pub rule_set_version: String,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The serde names and the names stored in the case document are the same snake_case strings (`"ors"`, …), so a
 /// rating reads the same in JSON, in the automerge document and in the TypeScript client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Instrument {
     /// Outcome Rating Scale, given at the start of a contact (ages 13 and up).
@@ -35,6 +36,7 @@ pub enum Instrument {
 
 /// What an instrument measures: how life is going (outcome) or how the contact went (session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// ORS and CORS: "the last week including today", at the start of a contact.
@@ -45,6 +47,7 @@ pub enum Family {
 
 /// One item of an instrument: its neutral key and a short domain label. Not the form's wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemLabel {
     /// The neutral key scores are stored and reported under, e.g. `interpersonal`.
     pub key: &'static str,

@@ -16,6 +16,7 @@ use crate::validation::{Problem, ValidationError};
 
 /// Who gave the score: the citizen about themself, or a collateral rater about the citizen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RaterKind {
     #[autosurgeon(rename = "citizen")]
@@ -34,6 +35,7 @@ pub enum RaterKind {
 /// `{"paper_total": {"total_mm": 247}}` or the string `"skipped"`: the external tagging autosurgeon derives for
 /// enums, which serde is told to mirror so that there is one shape everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Entry {
     /// The four item scores in millimetres, in the instrument's item order. 0 is a real score ("as bad as it
@@ -52,6 +54,7 @@ pub enum Entry {
 
 /// One rating on one instrument, as stored on a contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     pub instrument: Instrument,
     pub entry: Entry,
