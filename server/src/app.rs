@@ -24,6 +24,7 @@ use crate::config::ServeConfig;
 use crate::demo::{self, DemoLogin};
 use crate::store::{JWT_SECRET, Store, StoreError};
 use crate::sync::{self, SyncService};
+use crate::throttle::{self, Throttle};
 use crate::web;
 
 /// The largest request body accepted (login and future JSON endpoints). Sync traffic goes over WebSocket frames,
@@ -42,6 +43,8 @@ pub struct AppState {
     pub web_dir: Option<Arc<std::path::PathBuf>>,
     /// The identity provider whose ID tokens log users in, when configured.
     pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
+    /// The per-address limit on the routes open without a token.
+    pub throttle: Arc<Throttle>,
 }
 
 impl FromRef<AppState> for Store {
@@ -82,6 +85,10 @@ pub fn router(state: AppState) -> Router {
     routes
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
+        .layer(axum::middleware::from_fn_with_state(
+            state.throttle.clone(),
+            throttle_public_routes,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(trace)
         .with_state(state)
@@ -99,6 +106,36 @@ async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -> ax
         ));
     }
     next.run(request).await
+}
+
+/// The routes open without a token take so many requests a minute per address ([`throttle`]); beyond it, 429 with
+/// `Retry-After`. Nothing about the caller is logged but the route.
+async fn throttle_public_routes(
+    axum::extract::State(throttle): axum::extract::State<Arc<Throttle>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !throttle::is_public_route(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let address = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    match throttle.check(address) {
+        Ok(()) => next.run(request).await,
+        Err(wait) => {
+            tracing::warn!("a public route throttled for an address");
+            let mut response = axum::response::IntoResponse::into_response(api::ApiError::RateLimited);
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
 }
 
 /// Why the server could not start.
@@ -179,6 +216,7 @@ impl Application {
                 max_offline: config.max_offline,
                 web_dir: web_dir(&config),
                 oidc: oidc(&config)?,
+                throttle: Arc::new(Throttle::per_minute(config.public_requests_per_minute)),
             },
             demo,
             audit_retention: config.audit_retention,
@@ -226,7 +264,9 @@ impl Application {
             audit::retention::INTERVAL,
             stop_sync.clone().cancelled_owned(),
         );
-        let served = axum::serve(self.listener, router(self.state))
+        // With each connection's peer address, for the throttle of the public routes.
+        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 // Sync connections are upgraded out of the HTTP server's sight: tell them separately.

@@ -183,6 +183,11 @@ pub struct ServeConfig {
     /// caseworker may grant up to it alone.
     #[arg(long, env = "TOVHOLDER_GRANT_LIMIT_MINUTES", default_value_t = crate::sync::grants::DEFAULT_LIMIT_MINUTES)]
     pub grant_limit_minutes: i64,
+    /// Requests a minute each address may make to the routes open without a token (logins, refresh, the
+    /// citizen's check-in link), all at once if need be; 0 turns the throttle off (e.g. behind a proxy that
+    /// throttles). IPv6 addresses count per /64.
+    #[arg(long, env = "TOVHOLDER_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = crate::throttle::DEFAULT_PER_MINUTE)]
+    pub public_requests_per_minute: u32,
 }
 
 impl ServeConfig {
@@ -201,6 +206,7 @@ impl ServeConfig {
             max_offline: Duration::from_secs(14 * 24 * 60 * 60),
             audit_retention: crate::audit::retention::DEFAULT_RETENTION,
             grant_limit_minutes: crate::sync::grants::DEFAULT_LIMIT_MINUTES,
+            public_requests_per_minute: crate::throttle::DEFAULT_PER_MINUTE,
             web_dir: std::path::PathBuf::from("clients/web/dist"),
             oidc_issuer: None,
             oidc_audience: None,

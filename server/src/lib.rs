@@ -7,6 +7,7 @@
 //! - [`auth`]: argon2id passwords, HS256 access tokens, the [`auth::AuthUser`] extractor.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
 //! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
+//! - [`throttle`]: per-address throttling of the routes open without a token.
 //! - [`web`]: the built web app (the worker's PWA and the citizen's check-in page), served at `/`.
 //! - [`projection`]: the relational rows (contacts, FIT scores, goals, courses, alerts, conflicts) of a case.
 //! - [`compaction`]: the background task that folds committed changes into snapshots.
@@ -29,4 +30,5 @@ pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod throttle;
 pub mod web;

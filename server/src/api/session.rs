@@ -98,7 +98,12 @@ pub async fn login(
         LoginOutcome::Success { user, tenant } => (user, tenant),
         LoginOutcome::Refused { reason, user_id } => {
             tracing::warn!(?reason, user.id = user_id.as_deref(), "login refused");
-            // The access log names the tenant and user when they exist; never the attempted username.
+            // A name that is no user's was only counted (store/login.rs): it accessed nothing of the tenant's, and
+            // a row per guess would let a stranger grow the access log without bound.
+            if user_id.is_none() {
+                return Err(ApiError::LoginFailed);
+            }
+            // The access log names the tenant and user; never the attempted username.
             let tenant = state.store.tenant_by_slug(&request.tenant).await?;
             let detail = format!("{reason:?}");
             let failed = AuditRecord {

@@ -1,5 +1,5 @@
 //! Retention of the access log: rows older than the configured period (default 6 months) are purged
-//! automatically by a background task.
+//! automatically by a background task, and with them the failed logins past their use (store/login.rs).
 //!
 //! Purging deletes the oldest rows and records the hash of the newest deleted row as the chain's anchor (see
 //! [`Store::purge_audit`]), so `tovholder audit verify` still checks everything that remains.
@@ -19,8 +19,11 @@ pub const INTERVAL: Duration = Duration::from_secs(60 * 60);
 
 /// Purges the rows older than `retention` before `now` (ms). Returns how many went.
 pub async fn purge_once(store: &Store, retention: Duration, now: i64) -> Result<u64, StoreError> {
-    let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
-    store.purge_audit(now.saturating_sub(retention_ms)).await
+    store.purge_audit(now.saturating_sub(millis(retention))).await
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// Runs [`purge_once`] every `interval` until `shutdown` completes; errors are logged and retried next round.
@@ -35,11 +38,20 @@ where
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                _ = ticks.tick() => match purge_once(&store, retention, clock::now_ms()).await {
-                    Ok(0) => {}
-                    Ok(purged) => tracing::info!(purged, "purged access log rows past retention"),
-                    Err(error) => tracing::warn!(%error, "access log purge failed"),
-                },
+                _ = ticks.tick() => {
+                    let now = clock::now_ms();
+                    match purge_once(&store, retention, now).await {
+                        Ok(0) => {}
+                        Ok(purged) => tracing::info!(purged, "purged access log rows past retention"),
+                        Err(error) => tracing::warn!(%error, "access log purge failed"),
+                    }
+                    // Failed logins go with it: the lockout needs a day of them, the tallies as long as the log.
+                    match store.purge_failed_logins(now, now.saturating_sub(millis(retention))).await {
+                        Ok(0) => {}
+                        Ok(purged) => tracing::info!(purged, "purged failed logins past their use"),
+                        Err(error) => tracing::warn!(%error, "failed login purge failed"),
+                    }
+                }
             }
         }
     })

@@ -1,6 +1,9 @@
 //! Password login with the lockout rule: 3 failed logins within 24 hours block the user until an admin clears it.
 //!
-//! Every failed attempt is stored in `failed_logins` (the access log must show failed logins too). The outcome
+//! A real user's failed attempts are stored in `failed_logins`, for the lockout, and kept for twice its window. A
+//! failure for a tenant or username that does not exist is only counted, per tenant and hour
+//! (`failed_login_tallies`): a stranger's guesses cannot grow the database without bound, and a name that is no
+//! user's (often a password typed into the wrong field) is never stored. The outcome
 //! tells the caller why a login was refused so it can log that with ids; the HTTP answer is the same whatever the
 //! reason, so an attacker cannot tell an unknown tenant or username from a wrong password or a blocked user.
 
@@ -14,6 +17,7 @@ use crate::auth::password;
 pub const LOCKOUT_FAILURES: i64 = 3;
 /// The window in which failed logins count towards a block.
 pub const LOCKOUT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+const HOUR_MS: i64 = 60 * 60 * 1000;
 
 /// What a login attempt came to.
 #[derive(Debug)]
@@ -74,7 +78,7 @@ impl Store {
 
         let (Some(tenant), Some(candidate)) = (&tenant, candidate) else {
             let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
-            self.record_failed_login(tenant_id, None, username, now).await?;
+            self.tally_unknown_failure(tenant_id, now).await?;
             let reason = match tenant {
                 Some(_) => LoginRefusal::UnknownUser,
                 None => LoginRefusal::UnknownTenant,
@@ -94,12 +98,12 @@ impl Store {
             blocked_at: candidate.blocked_at,
         };
         let reason = if user.blocked_at.is_some() {
-            self.record_failed_login(Some(&tenant.id), Some(&user.id), username, now)
+            self.record_failed_login(&tenant.id, &user.id, username, now)
                 .await?;
             LoginRefusal::Blocked
         } else if !matches {
             match self
-                .record_failed_login(Some(&tenant.id), Some(&user.id), username, now)
+                .record_failed_login(&tenant.id, &user.id, username, now)
                 .await?
             {
                 true => LoginRefusal::NowBlocked,
@@ -138,30 +142,63 @@ impl Store {
         })?)
     }
 
-    /// Stores one failed login and, for a known user, blocks them if it is the third within the window.
-    /// Returns whether this call blocked the user.
-    async fn record_failed_login(
+    /// Counts one failed login for a tenant (`None`: no such tenant) whose username names nobody.
+    async fn tally_unknown_failure(&self, tenant_id: Option<&str>, now: i64) -> Result<(), StoreError> {
+        let sql = "INSERT INTO failed_login_tallies (tenant_key, hour_start, failures) VALUES ($1, $2, 1) \
+                   ON CONFLICT (tenant_key, hour_start) DO UPDATE \
+                   SET failures = failed_login_tallies.failures + 1";
+        let hour_start = now - now.rem_euclid(HOUR_MS);
+        execute!(
+            self,
+            sqlx::query(sql).bind(tenant_id.unwrap_or("")).bind(hour_start)
+        )?;
+        Ok(())
+    }
+
+    /// The failed logins for names that are no user's, per hour since `from` (ms), oldest first: for a tenant,
+    /// or with `None` for tenant slugs that name no tenant.
+    pub async fn unknown_login_failures(
         &self,
         tenant_id: Option<&str>,
-        user_id: Option<&str>,
+        from: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = "SELECT hour_start, failures FROM failed_login_tallies \
+                   WHERE tenant_key = $1 AND hour_start >= $2 ORDER BY hour_start";
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sql)
+                .bind(tenant_id.unwrap_or(""))
+                .bind(from)
+                .fetch_all(pool)
+                .await
+        })?)
+    }
+
+    /// Forgets real users' failed logins older than twice the lockout window (the access log keeps the record)
+    /// and the tallies older than `tallies_before`. Returns how many rows went.
+    pub async fn purge_failed_logins(&self, now: i64, tallies_before: i64) -> Result<u64, StoreError> {
+        let failures = execute!(
+            self,
+            sqlx::query("DELETE FROM failed_logins WHERE at < $1").bind(now - 2 * LOCKOUT_WINDOW_MS)
+        )?;
+        let tallies = execute!(
+            self,
+            sqlx::query("DELETE FROM failed_login_tallies WHERE hour_start < $1").bind(tallies_before)
+        )?;
+        Ok(failures + tallies)
+    }
+
+    /// Stores one failed login of a real user and blocks them if it is the third within the window. Returns
+    /// whether this call blocked the user.
+    async fn record_failed_login(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
         username: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
         let insert =
             "INSERT INTO failed_logins (id, tenant_id, user_id, username, at) VALUES ($1, $2, $3, $4, $5)";
         let id = Uuid::new_v4().to_string();
-        let Some(user_id) = user_id else {
-            execute!(
-                self,
-                sqlx::query(insert)
-                    .bind(&id)
-                    .bind(tenant_id)
-                    .bind(None::<&str>)
-                    .bind(username)
-                    .bind(now)
-            )?;
-            return Ok(false);
-        };
 
         let mut tx = self.begin_write().await?;
         // Serialise failures per user, so two concurrent wrong passwords cannot both count 2 and leave the third

@@ -26,6 +26,9 @@ pub struct TestAppBuilder {
     database_url: Option<String>,
     web_dir: Option<std::path::PathBuf>,
     oidc_jwks_url: Option<String>,
+    /// Off unless a test asks: requests driven in-process carry no peer address, so they would all share one
+    /// allowance.
+    public_requests_per_minute: u32,
 }
 
 /// The identity provider the OIDC tests play.
@@ -42,6 +45,12 @@ impl TestAppBuilder {
     /// Serve a built web app from `dir`.
     pub fn web_dir(mut self, dir: &std::path::Path) -> Self {
         self.web_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Throttle the public routes to `per_minute` requests per address, as `tovholder serve` does by default.
+    pub fn throttled(mut self, per_minute: u32) -> Self {
+        self.public_requests_per_minute = per_minute;
         self
     }
 
@@ -76,6 +85,7 @@ impl TestAppBuilder {
         config.demo = self.demo;
         config.demo_password = Some(SecretString::from(DEMO_PASSWORD));
         config.jwt_secret = self.jwt_secret.map(SecretString::from);
+        config.public_requests_per_minute = self.public_requests_per_minute;
         if let Some(dir) = self.web_dir {
             config.web_dir = dir;
         }
@@ -128,6 +138,7 @@ impl TestApp {
             database_url: None,
             web_dir: None,
             oidc_jwks_url: None,
+            public_requests_per_minute: 0,
         }
     }
 

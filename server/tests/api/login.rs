@@ -16,6 +16,7 @@ both_backends!(
     a_username_from_another_tenant_cannot_log_in_there,
     each_login_registers_a_new_device,
     a_login_continues_the_users_own_device_unless_it_was_revoked,
+    failures_of_names_that_are_no_users_are_counted_per_hour_not_stored,
 );
 
 async fn login_returns_a_token_naming_user_tenant_role_and_device(backend: Backend) {
@@ -283,5 +284,73 @@ async fn a_login_continues_the_users_own_device_unless_it_was_revoked(backend: B
         login("lene", Some(first.clone())).await,
         first,
         "a revoked device stays revoked"
+    );
+}
+
+/// A stranger's guesses cannot grow the database: a failed login for a name that is no user's (or a tenant that
+/// does not exist) is one more in an hourly tally, no row of its own, and no access log row (issue 11, point 3).
+async fn failures_of_names_that_are_no_users_are_counted_per_hour_not_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.state().store;
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let before = store
+        .audit_search(
+            &tenant.id,
+            &server::store::AuditFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("store")
+        .len();
+    for n in 0..5 {
+        let response = app.login("hoeje-taastrup", &format!("guess-{n}"), "x").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            app.login("atlantis", "anna", "x").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let counted = store
+        .unknown_login_failures(Some(&tenant.id), 0)
+        .await
+        .expect("store");
+    assert_eq!(counted.len(), 1, "one hour, one row: {counted:?}");
+    assert_eq!(counted[0].1, 5);
+    assert_eq!(counted[0].0 % 3_600_000, 0, "the row is the hour's");
+    let elsewhere = store.unknown_login_failures(None, 0).await.expect("store");
+    assert_eq!(elsewhere.iter().map(|(_, n)| n).sum::<i64>(), 2);
+    let after = store
+        .audit_search(
+            &tenant.id,
+            &server::store::AuditFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("store")
+        .len();
+    assert_eq!(after, before, "no access log row for a name that is no user's");
+
+    // The purge forgets tallies past the access log's retention.
+    let now = server::clock::now_ms();
+    store
+        .purge_failed_logins(now, now + 3_600_000)
+        .await
+        .expect("store");
+    assert!(
+        store
+            .unknown_login_failures(Some(&tenant.id), 0)
+            .await
+            .expect("store")
+            .is_empty()
     );
 }

@@ -57,5 +57,6 @@ mod served;
 mod stats;
 mod store;
 mod sync;
+mod throttle;
 mod tokens;
 mod web;
