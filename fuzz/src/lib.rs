@@ -171,6 +171,8 @@ fn apply(
         team_id: Some(world::TEAM),
         case: Some(&world.case),
         stored_bytes: world.stored_bytes,
+        // The fuzzing device works on its case; a read-only one is refused before any of the rules fuzzed here.
+        read_only: false,
     });
     let incoming = Incoming {
         doc,

@@ -70,6 +70,10 @@ pub async fn create(
     if !state.store.can_see(&viewer, &case_id).await? {
         return Err(ApiError::NotFound);
     }
+    // The citizen's scores will change the case: break-the-glass opens a case to read only.
+    if !state.store.may_change(&viewer, &case_id).await? {
+        return Err(ApiError::Forbidden);
+    }
     let scales = parse_scales(&request.scales)?;
     let minutes = request.minutes_valid.unwrap_or(DEFAULT_MINUTES);
     if !(1..=MAX_MINUTES).contains(&minutes) {

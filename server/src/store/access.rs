@@ -5,7 +5,7 @@
 //!   shares cases;
 //! - a lead sees their team's cases and their own assignments;
 //! - a worker or lead also sees a case they broke the glass for (a stated reason, logged, shown to the lead)
-//!   until that grant expires;
+//!   until that grant expires, to read only: they change only the cases they work on ([`Store::may_change`]);
 //! - an admin sees no case content (admins manage users and devices), even when a case was assigned to them;
 //! - nothing crosses tenants.
 //!
@@ -20,18 +20,35 @@
 use super::{Role, Store, StoreError, on_pool};
 use crate::clock;
 
+/// The SQL condition "the case `c` is one the user `u` works on": assigned, their team's as a lead, or their
+/// sharing team's as a worker (tenants not yet compared; see [`visible_case!`] and [`changeable_case!`]).
+macro_rules! works_on_case {
+    () => {
+        "((u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM case_assignments a \
+                WHERE a.case_id = c.doc_id AND a.user_id = u.id AND a.unassigned_at IS NULL)) \
+            OR (u.role = 'lead' AND c.team_id = u.team_id) \
+            OR (u.role = 'worker' AND c.team_id = u.team_id \
+                AND EXISTS (SELECT 1 FROM teams tm WHERE tm.id = u.team_id AND tm.shares_cases)))"
+    };
+}
+
 /// The SQL condition "the user `u` may see the case `c` at the time `$4`" (the aliases are the caller's; every
 /// query using it binds the current time in milliseconds as `$4`, for break-the-glass grants).
 macro_rules! visible_case {
     () => {
-        "(c.tenant_id = u.tenant_id AND ( \
-            (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM case_assignments a \
-                WHERE a.case_id = c.doc_id AND a.user_id = u.id AND a.unassigned_at IS NULL)) \
-            OR (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM break_glass g \
-                WHERE g.case_id = c.doc_id AND g.user_id = u.id AND g.expires_at > $4)) \
-            OR (u.role = 'lead' AND c.team_id = u.team_id) \
-            OR (u.role = 'worker' AND c.team_id = u.team_id \
-                AND EXISTS (SELECT 1 FROM teams tm WHERE tm.id = u.team_id AND tm.shares_cases))))"
+        concat!(
+            "(c.tenant_id = u.tenant_id AND (",
+            works_on_case!(),
+            " OR (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM break_glass g \
+                WHERE g.case_id = c.doc_id AND g.user_id = u.id AND g.expires_at > $4))))"
+        )
+    };
+}
+
+/// The SQL condition "the user `u` may change the case `c`": break-the-glass opens a case to read, not to write.
+macro_rules! changeable_case {
+    () => {
+        concat!("(c.tenant_id = u.tenant_id AND ", works_on_case!(), ")")
     };
 }
 
@@ -104,6 +121,24 @@ impl Store {
                 .bind(doc_id)
                 .bind(&viewer.tenant_id)
                 .bind(clock::now_ms())
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count > 0)
+    }
+
+    /// Whether `viewer` may change the case `doc_id`: as [`Store::can_see`], without break-the-glass grants.
+    pub async fn may_change(&self, viewer: &Viewer, doc_id: &str) -> Result<bool, StoreError> {
+        let sql = concat!(
+            "SELECT COUNT(*) FROM users u JOIN cases c ON c.doc_id = $2 \
+             WHERE u.id = $1 AND u.tenant_id = $3 AND ",
+            changeable_case!()
+        );
+        let count: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(&viewer.user_id)
+                .bind(doc_id)
+                .bind(&viewer.tenant_id)
                 .fetch_one(pool)
                 .await
         })?;

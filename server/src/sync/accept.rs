@@ -54,6 +54,8 @@ pub struct Existing<'a> {
     pub case: Option<&'a Case>,
     /// The bytes the store holds for it.
     pub stored_bytes: usize,
+    /// The device's user sees the case only through break-the-glass, which opens it to read, not to change.
+    pub read_only: bool,
 }
 
 /// The document with the device's changes merged, and how many bytes of changes they are.
@@ -72,6 +74,11 @@ pub fn check_write(
     // Admins manage users and devices; they do not write case content.
     if viewer.role == Role::Admin {
         return Err(Refusal::forbidden("this role may not change cases"));
+    }
+    if existing.as_ref().is_some_and(|e| e.read_only) {
+        return Err(Refusal::forbidden(
+            "break-the-glass opens a case to read; its own workers change it",
+        ));
     }
     let stored_bytes = existing.as_ref().map_or(0, |e| e.stored_bytes);
     changes::check_document_size(stored_bytes, incoming.bytes).map_err(|e| Refusal::invalid(&e))?;
@@ -145,7 +152,20 @@ mod tests {
             team_id: Some("team-a"),
             case,
             stored_bytes: 1_000,
+            read_only: false,
         })
+    }
+
+    #[test]
+    fn a_case_seen_through_break_the_glass_is_not_changed() {
+        let same = doc("hoeje", "team-a");
+        let glass = Some(Existing {
+            read_only: true,
+            ..existing(None).expect("an existing case")
+        });
+        let refusal = check_write(&viewer(Role::Worker), "hoeje", glass, &incoming(&same)).unwrap_err();
+        assert_eq!(refusal.reason, RefusalReason::WriteForbidden);
+        assert!(check_write(&viewer(Role::Worker), "hoeje", existing(None), &incoming(&same)).is_ok());
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub(super) struct Connection {
     /// Cases the device may no longer see but still has changes for: their uploads are taken, then they are
     /// purged (see [`super::purge`]).
     pub(super) grace: HashSet<DocumentId>,
+    /// Documents the device's user may change, not only read through break-the-glass, as found so far.
+    pub(super) writable: HashSet<DocumentId>,
 }
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
@@ -54,6 +56,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         visible: HashSet::new(),
         read_logged: HashSet::new(),
         grace: HashSet::new(),
+        writable: HashSet::new(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
@@ -264,6 +267,10 @@ impl Connection {
             return Ok(Vec::new());
         }
         let known = self.visible.contains(&doc);
+        if access {
+            // Who may change it may have changed too.
+            self.writable.remove(&doc);
+        }
         if !known || access {
             let may_see = self
                 .service

@@ -169,6 +169,24 @@ impl Connection {
         Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
     }
 
+    /// Whether the device's user may change `doc_id` (not only see it through break-the-glass). A case in the
+    /// grace after losing sight of it still takes the device's last changes. Remembered for the connection until
+    /// an access event for the case (`Connection::push`).
+    async fn may_change(&mut self, doc_id: DocumentId) -> Result<bool, ConnectionError> {
+        if self.writable.contains(&doc_id) || self.grace.contains(&doc_id) {
+            return Ok(true);
+        }
+        let may = self
+            .service
+            .store
+            .may_change(&self.peer.viewer, &doc_id.to_string())
+            .await?;
+        if may {
+            self.writable.insert(doc_id);
+        }
+        Ok(may)
+    }
+
     /// Checks the merged document and commits it. When another server process committed to the document in the
     /// meantime (the store says `Stale`), the document is reloaded with the device's changes applied on top and
     /// checked and committed again, so the projection is never computed from an out-of-date document.
@@ -183,6 +201,7 @@ impl Connection {
         // After a reload the document no longer has `heads_before` as its state before the device's changes, so
         // undoing them means dropping it (the next use loads it from the store) rather than rolling back.
         let mut reloaded = false;
+        let read_only = !creating && !self.may_change(doc_id).await?;
         for attempt in 1..=ATTEMPTS {
             let verdict = {
                 let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
@@ -190,6 +209,7 @@ impl Connection {
                     team_id: loaded.team_id.as_deref(),
                     case: loaded.case.as_ref(),
                     stored_bytes: loaded.stored_bytes,
+                    read_only,
                 });
                 let incoming = Incoming {
                     doc: &loaded.doc,

@@ -1,15 +1,24 @@
-//! Break-the-glass: a reason is required, the grant opens the case to the user (also for sync catch-up), it is
-//! logged with the reason and shown to the lead, and another tenant's case answers like a missing one.
+//! Break-the-glass: a reason is required, the grant opens the case to the user (also for sync catch-up) to read
+//! only, it is logged with the reason and shown to the lead, and another tenant's case answers like a missing one.
 
+use std::time::Duration;
+
+use automerge::Automerge;
 use axum::http::StatusCode;
 use serde_json::json;
 use server::store::{AuditFilter, Store, Viewer};
+use sync_core::DocumentId;
+use sync_core::case::{CaseDocument, NewContact};
+use sync_core::protocol::{ClientEffect, RefusalReason};
+use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp};
+use crate::served::Served;
 
 both_backends!(
     breaking_the_glass_needs_a_reason_grants_access_and_is_logged,
     another_tenants_case_answers_like_a_missing_one,
+    a_case_opened_by_break_the_glass_is_read_only,
 );
 
 const REASON: &str = "Borgeren ringede akut, og den faste medarbejder er syg";
@@ -145,4 +154,73 @@ async fn another_tenants_case_answers_like_a_missing_one(backend: Backend) {
     let lea = app.token_for("hoeje-taastrup", "lea").await;
     let listed = app.get("/v1/break-glass", Some(&lea)).await;
     assert_eq!(listed.body["grants"], json!([]), "nothing of another tenant");
+}
+
+/// Break-the-glass opens a case to read (issue 11, point 7): the case reaches the phone, and a change to it is
+/// refused as `WriteForbidden` and never stored, while the worker's own cases take changes as ever.
+async fn a_case_opened_by_break_the_glass_is_read_only(backend: Backend) {
+    let served = Served::start(TestApp::spawn(backend).await);
+    let store = served.state.store.clone();
+    let case = case_outside_mads_caseload(&store).await;
+    let id: DocumentId = case.parse().expect("a document id");
+    let mads_user = viewer(&store, "holstebro", "mads").await;
+    let mut mads = served.device("holstebro", "mads").await;
+    let token = mads.token.clone();
+    let path = format!("/v1/cases/{case}/break-glass");
+    let granted = served
+        .call("POST", &path, &token, Some(json!({ "reason": REASON })))
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+    // A check-in link would let the citizen's scores into the case: refused too.
+    let link = json!({ "contact_id": "any", "scales": ["ors"] });
+    let checkin = served
+        .call("POST", &format!("/v1/cases/{case}/checkins"), &token, Some(link))
+        .await;
+    assert_eq!(checkin.status, StatusCode::FORBIDDEN, "{:?}", checkin.body);
+
+    mads.sync(served.port).await;
+    let before = mads
+        .docs
+        .get(&id)
+        .expect("the case reached the phone")
+        .get_heads();
+    let now = server::clock::now_ms();
+    let mut document =
+        CaseDocument::from_automerge(mads.docs.remove(&id).expect("held"), now).expect("a case");
+    document
+        .add_contact(Uuid::new_v4(), contact(&mads_user.user_id), now)
+        .expect("a valid contact");
+    mads.docs.insert(id, document.into_automerge());
+
+    let mut connection = mads.connect(served.port).await;
+    mads.edited(&mut connection, id).await;
+    mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&id))
+        .await;
+    let refusal = mads.effects.iter().rev().find_map(|effect| match effect {
+        ClientEffect::Refused { doc, reason, .. } if *doc == id => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(refusal, Some(RefusalReason::WriteForbidden));
+    let stored = store.load_document(&case).await.expect("store").expect("stored");
+    assert_eq!(
+        Automerge::load(&stored.bytes).expect("loads").get_heads(),
+        before,
+        "nothing of the change was stored"
+    );
+    served.stop().await;
+}
+
+fn contact(recorded_by: &str) -> NewContact {
+    NewContact {
+        kind: "home_visit".into(),
+        start_ms: server::clock::now_ms(),
+        duration_minutes: 30,
+        course: None,
+        workers: vec![],
+        notes: "Synthetic note".into(),
+        goals: vec![],
+        ors: None,
+        srs: None,
+        recorded_by: recorded_by.to_owned(),
+    }
 }
