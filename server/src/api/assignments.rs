@@ -2,18 +2,22 @@
 //!
 //! A lead assigns within their team's cases, an admin within the tenant. Taking a case away purges it from the
 //! worker's devices once their last changes for it have arrived (see `sync::purge`); connected devices learn at
-//! once, through the hub (and, on PostgreSQL, the store's NOTIFY reaches other processes).
+//! once, through the hub (and, on PostgreSQL, the store's NOTIFY reaches other processes). Each change is written
+//! to the access log (purpose `case_assignment`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use super::ApiError;
+use super::{ApiError, caller};
 use crate::app::AppState;
+use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::clock;
 use crate::store::{Role, Viewer};
 use crate::sync::HubEvent;
 
+/// The purpose the access log records for an assignment change.
+const ASSIGNMENT_PURPOSE: &str = "case_assignment";
 /// Longer than any id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;
 
@@ -88,6 +92,17 @@ async fn change(
             access: true,
         });
         tracing::info!(case.id = %case_id, user.id = %user.id, assign, "case assignment changed");
+        let detail = format!("{} user={}", if assign { "assign" } else { "unassign" }, user.id);
+        caller::log(
+            store,
+            &viewer,
+            caller,
+            Action::Change,
+            Some(case_id),
+            ASSIGNMENT_PURPOSE,
+            Some(&detail),
+        )
+        .await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

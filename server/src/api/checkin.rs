@@ -119,6 +119,21 @@ pub async fn create(
         })
         .await?;
     tracing::info!(case.id = %case_id, user.id = %viewer.user_id, "check-in link created");
+    let detail = format!(
+        "contact={} scales={} minutes={minutes}",
+        request.contact_id,
+        scales.join(",")
+    );
+    super::caller::log(
+        &state.store,
+        &viewer,
+        &caller,
+        Action::Create,
+        Some(&case_id),
+        "checkin_link",
+        Some(&detail),
+    )
+    .await?;
     Ok(Json(Created {
         path: format!("/checkin#{token}"),
         token,

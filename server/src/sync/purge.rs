@@ -61,6 +61,7 @@ impl Connection {
                 .await?;
         }
         tracing::info!(connection.id = self.id, case.id = %doc, "purging a case from a device");
+        crate::audit::purged(store, self.peer.actor(), &doc.to_string(), told_before).await;
         Ok(self.session.purge(doc, PurgeReason::Unassigned))
     }
 

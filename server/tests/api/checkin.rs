@@ -122,6 +122,32 @@ async fn a_citizen_rates_once_through_the_link_and_the_scores_reach_the_case(bac
             .iter()
             .any(|row| row.contact_id == contact && row.total_mm == Some(260))
     );
+
+    // The link's creation is in the access log beside the citizen's submission (issue 11, point 9).
+    let store = &app.state().store;
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let filter = server::store::AuditFilter {
+        case_id: Some(case.clone()),
+        action: Some("create".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let rows = store.audit_search(&tenant.id, &filter).await.expect("store");
+    let link_rows: Vec<_> = rows
+        .iter()
+        .filter(|row| row.purpose.as_deref() == Some("checkin_link"))
+        .collect();
+    assert_eq!(link_rows.len(), 1, "{rows:?}");
+    assert!(
+        link_rows[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains(&contact))
+    );
 }
 
 async fn a_used_or_expired_link_says_so_plainly(backend: Backend) {

@@ -810,5 +810,34 @@ async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
     assert_eq!(status, 204);
     mads.run_until(&mut live, Duration::from_secs(5), |d| d.docs.contains_key(&case))
         .await;
+
+    // Both assignment changes and the purge from mads's phone are in the access log (issue 11, point 9).
+    let store = &server.state.store;
+    let tenant = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let filter = server::store::AuditFilter {
+        case_id: Some(case.to_string()),
+        limit: 100,
+        ..Default::default()
+    };
+    let rows = store.audit_search(&tenant.id, &filter).await.expect("store");
+    let logged = |purpose: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|row| row.purpose.as_deref() == Some(purpose))
+            .map(|row| format!("{} {}", row.action, row.detail.clone().unwrap_or_default()))
+            .collect()
+    };
+    assert_eq!(
+        logged("case_assignment"),
+        [
+            format!("change assign user={mads_id}"),
+            format!("change unassign user={mads_id}")
+        ],
+        "newest first"
+    );
+    assert_eq!(logged("purge"), ["delete first"]);
     server.stop().await;
 }
