@@ -127,7 +127,10 @@ async fn throttle_public_routes(
         Err(wait) => {
             tracing::warn!("a public route throttled for an address");
             let mut response = axum::response::IntoResponse::into_response(api::ApiError::RateLimited);
-            let seconds = wait.as_secs().max(1).to_string();
+            // Whole seconds, rounded up: a client that waits this long is admitted.
+            let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+                .max(1)
+                .to_string();
             if let Ok(value) = axum::http::HeaderValue::from_str(&seconds) {
                 response
                     .headers_mut()
