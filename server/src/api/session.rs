@@ -96,20 +96,23 @@ pub async fn login(
         .await?;
     let (user, tenant) = match outcome {
         LoginOutcome::Success { user, tenant } => (user, tenant),
-        LoginOutcome::Refused { reason, user_id } => {
+        LoginOutcome::Refused {
+            reason,
+            user_id,
+            tenant_id,
+        } => {
             tracing::warn!(?reason, user.id = user_id.as_deref(), "login refused");
             // A name that is no user's was only counted (store/login.rs): it accessed nothing of the tenant's, and
             // a row per guess would let a stranger grow the access log without bound.
-            if user_id.is_none() {
+            let (Some(user_id), Some(tenant_id)) = (user_id, tenant_id) else {
                 return Err(ApiError::LoginFailed);
-            }
+            };
             // The access log names the tenant and user; never the attempted username.
-            let tenant = state.store.tenant_by_slug(&request.tenant).await?;
             let detail = format!("{reason:?}");
             let failed = AuditRecord {
                 at: now,
-                tenant_id: tenant.as_ref().map(|t| t.id.as_str()),
-                user_id: user_id.as_deref(),
+                tenant_id: Some(&tenant_id),
+                user_id: Some(&user_id),
                 device_id: None,
                 action: Action::LoginFailed.as_str(),
                 case_id: None,

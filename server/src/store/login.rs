@@ -26,10 +26,11 @@ pub enum LoginOutcome {
         user: User,
         tenant: Tenant,
     },
-    /// Refused; `user_id` is set when the username exists, for the log line.
+    /// Refused; `user_id` (with its `tenant_id`) is set when the username exists, for the access log.
     Refused {
         reason: LoginRefusal,
         user_id: Option<String>,
+        tenant_id: Option<String>,
     },
 }
 
@@ -86,6 +87,7 @@ impl Store {
             return Ok(LoginOutcome::Refused {
                 reason,
                 user_id: None,
+                tenant_id: None,
             });
         };
         let tenant = tenant.clone();
@@ -115,6 +117,7 @@ impl Store {
         Ok(LoginOutcome::Refused {
             reason,
             user_id: Some(user.id),
+            tenant_id: Some(tenant.id),
         })
     }
 
