@@ -7,7 +7,7 @@ use std::time::Duration;
 use automerge::{Automerge, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
 use sync_core::DocumentId;
-use sync_core::protocol::{ClientEffect, ClientSession, Frame, ManifestEntry, decode, encode};
+use sync_core::protocol::{ClientEffect, ClientSession, Frame, ManifestEntry, RefusalReason, decode, encode};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -140,6 +140,14 @@ impl Device {
         self.effects[self.connection_start..]
             .iter()
             .any(|e| matches!(e, ClientEffect::Refused { doc, .. } if doc == id))
+    }
+
+    /// The latest refusal of the document's changes, across connections: its reason and message.
+    pub fn refusal(&self, id: &DocumentId) -> Option<(RefusalReason, String)> {
+        self.effects.iter().rev().find_map(|effect| match effect {
+            ClientEffect::Refused { doc, reason, message } if doc == id => Some((*reason, message.clone())),
+            _ => None,
+        })
     }
 
     /// Processes frames until `done` holds; panics after `timeout` or if the connection ends.

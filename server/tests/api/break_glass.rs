@@ -9,7 +9,7 @@ use serde_json::json;
 use server::store::{AuditFilter, Store, Viewer};
 use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, NewContact};
-use sync_core::protocol::{ClientEffect, RefusalReason};
+use sync_core::protocol::RefusalReason;
 use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp};
@@ -196,11 +196,10 @@ async fn a_case_opened_by_break_the_glass_is_read_only(backend: Backend) {
     mads.edited(&mut connection, id).await;
     mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&id))
         .await;
-    let refusal = mads.effects.iter().rev().find_map(|effect| match effect {
-        ClientEffect::Refused { doc, reason, .. } if *doc == id => Some(*reason),
-        _ => None,
-    });
-    assert_eq!(refusal, Some(RefusalReason::WriteForbidden));
+    assert_eq!(
+        mads.refusal(&id).map(|r| r.0),
+        Some(RefusalReason::WriteForbidden)
+    );
     let stored = store.load_document(&case).await.expect("store").expect("stored");
     assert_eq!(
         Automerge::load(&stored.bytes).expect("loads").get_heads(),

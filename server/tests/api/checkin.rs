@@ -9,7 +9,7 @@ use sync_core::DocumentId;
 use sync_core::case::read_case;
 use sync_core::fit::{Entry, RaterKind};
 
-use crate::helpers::{Backend, TestApp, TestResponse};
+use crate::helpers::{Backend, TestApp, TestResponse, audit_rows};
 
 both_backends!(
     a_citizen_rates_once_through_the_link_and_the_scores_reach_the_case,
@@ -124,19 +124,13 @@ async fn a_citizen_rates_once_through_the_link_and_the_scores_reach_the_case(bac
     );
 
     // The link's creation is in the access log beside the citizen's submission (issue 11, point 9).
-    let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
     let filter = server::store::AuditFilter {
         case_id: Some(case.clone()),
         action: Some("create".into()),
         limit: 10,
         ..Default::default()
     };
-    let rows = store.audit_search(&tenant.id, &filter).await.expect("store");
+    let rows = audit_rows(&app.state().store, "hoeje-taastrup", filter).await;
     let link_rows: Vec<_> = rows
         .iter()
         .filter(|row| row.purpose.as_deref() == Some("checkin_link"))

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use server::app::{AppState, Application};
 use server::config::ServeConfig;
+use server::store::{AuditFilter, AuditRow, Store};
 use tower::ServiceExt;
 
 pub use crate::database::{Backend, TestDatabase, skip_postgres};
@@ -245,4 +246,20 @@ impl TestApp {
             .expect("an access token")
             .to_owned()
     }
+}
+
+/// A tenant's id, by its slug.
+pub async fn tenant_id(store: &Store, slug: &str) -> String {
+    store
+        .tenant_by_slug(slug)
+        .await
+        .expect("store")
+        .unwrap_or_else(|| panic!("no tenant {slug}"))
+        .id
+}
+
+/// The access log rows of a tenant (by its slug) that `filter` selects, newest first.
+pub async fn audit_rows(store: &Store, slug: &str, filter: AuditFilter) -> Vec<AuditRow> {
+    let tenant = tenant_id(store, slug).await;
+    store.audit_search(&tenant, &filter).await.expect("store")
 }

@@ -11,7 +11,7 @@ use futures_util::SinkExt;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen, EntryRef, ErrorMark, NewContact, RatingSlot};
 use sync_core::fit::{Instrument, RaterKind, Rating};
-use sync_core::protocol::{ClientEffect, Frame, RefusalReason, encode};
+use sync_core::protocol::{Frame, RefusalReason, encode};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
@@ -95,13 +95,6 @@ fn raw_edit(
     tx.commit();
 }
 
-fn refusal(device: &Device, id: &DocumentId) -> Option<(RefusalReason, String)> {
-    device.effects.iter().rev().find_map(|e| match e {
-        ClientEffect::Refused { doc, reason, message } if doc == id => Some((*reason, message.clone())),
-        _ => None,
-    })
-}
-
 /// The case as the store holds it.
 async fn stored(server: &Served, id: &DocumentId) -> Automerge {
     let stored = server
@@ -159,7 +152,7 @@ async fn a_change_nesting_maps_hundreds_deep_is_refused_and_the_server_carries_o
     anna.docs.insert(other, other_doc);
     anna.sync(server.port).await;
 
-    let (reason, message) = refusal(&anna, &id).expect("the deep change is refused");
+    let (reason, message) = anna.refusal(&id).expect("the deep change is refused");
     assert_eq!(reason, RefusalReason::Invalid);
     assert!(
         message.contains("probe_deep"),
@@ -233,7 +226,7 @@ async fn a_delete_without_a_predecessor_is_refused_and_the_case_stays_usable(bac
         .expect("sent");
     anna.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&id))
         .await;
-    assert_eq!(refusal(&anna, &id).map(|r| r.0), Some(RefusalReason::Invalid));
+    assert_eq!(anna.refusal(&id).map(|r| r.0), Some(RefusalReason::Invalid));
     // The sender's connection carries on: a new case in it is committed.
     let (other, other_doc) = new_case(&team, "anna");
     anna.docs.insert(other, other_doc);
@@ -292,7 +285,7 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
         tx.put_object(ROOT, "contacts", ObjType::Map).expect("put");
     });
     anna.sync(server.port).await;
-    let (reason, message) = refusal(&anna, &id).expect("refused");
+    let (reason, message) = anna.refusal(&id).expect("refused");
     assert_eq!(reason, RefusalReason::Invalid);
     assert!(message.contains("contacts."), "{message}");
     let kept = sync_core::case::read_case(&stored(&server, &id).await).expect("a case");
@@ -309,7 +302,7 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
         .expect("the device does not know who bo is here");
     bo.docs.insert(id, case.into_automerge());
     bo.sync(server.port).await;
-    let (reason, message) = refusal(&bo, &id).expect("refused");
+    let (reason, message) = bo.refusal(&id).expect("refused");
     assert_eq!(reason, RefusalReason::Invalid);
     assert!(message.contains("ors"), "{message}");
 
@@ -374,7 +367,7 @@ async fn keys_and_sizes_the_schema_does_not_define_are_refused(backend: Backend)
 
     let problems: Vec<String> = cases
         .iter()
-        .map(|id| refusal(&anna, id).expect("refused").1)
+        .map(|id| anna.refusal(id).expect("refused").1)
         .collect();
     assert!(problems[0].starts_with("probe_hidden"), "{}", problems[0]);
     assert!(problems[1].starts_with("plan.purpose"), "{}", problems[1]);

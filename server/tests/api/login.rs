@@ -6,7 +6,7 @@ use server::api::LOGIN_FAILED;
 use server::auth::password;
 use server::store::{LoginOutcome, LoginRefusal, NewUser, Role};
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp};
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, audit_rows, tenant_id};
 
 both_backends!(
     login_returns_a_token_naming_user_tenant_role_and_device,
@@ -292,22 +292,12 @@ async fn a_login_continues_the_users_own_device_unless_it_was_revoked(backend: B
 async fn failures_of_names_that_are_no_users_are_counted_per_hour_not_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let before = store
-        .audit_search(
-            &tenant.id,
-            &server::store::AuditFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("store")
-        .len();
+    let tenant = tenant_id(store, "hoeje-taastrup").await;
+    let everything = || server::store::AuditFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let before = audit_rows(store, "hoeje-taastrup", everything()).await.len();
     for n in 0..5 {
         let response = app.login("hoeje-taastrup", &format!("guess-{n}"), "x").await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
@@ -319,7 +309,7 @@ async fn failures_of_names_that_are_no_users_are_counted_per_hour_not_stored(bac
         );
     }
     let counted = store
-        .unknown_login_failures(Some(&tenant.id), 0)
+        .unknown_login_failures(Some(&tenant), 0)
         .await
         .expect("store");
     assert_eq!(counted.len(), 1, "one hour, one row: {counted:?}");
@@ -327,17 +317,7 @@ async fn failures_of_names_that_are_no_users_are_counted_per_hour_not_stored(bac
     assert_eq!(counted[0].0 % 3_600_000, 0, "the row is the hour's");
     let elsewhere = store.unknown_login_failures(None, 0).await.expect("store");
     assert_eq!(elsewhere.iter().map(|(_, n)| n).sum::<i64>(), 2);
-    let after = store
-        .audit_search(
-            &tenant.id,
-            &server::store::AuditFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("store")
-        .len();
+    let after = audit_rows(store, "hoeje-taastrup", everything()).await.len();
     assert_eq!(after, before, "no access log row for a name that is no user's");
 
     // The purge forgets tallies past the access log's retention.
@@ -348,7 +328,7 @@ async fn failures_of_names_that_are_no_users_are_counted_per_hour_not_stored(bac
         .expect("store");
     assert!(
         store
-            .unknown_login_failures(Some(&tenant.id), 0)
+            .unknown_login_failures(Some(&tenant), 0)
             .await
             .expect("store")
             .is_empty()

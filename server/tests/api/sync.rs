@@ -13,7 +13,7 @@ use sync_core::protocol::{ClientEffect, ErrorCode, Frame, PROTOCOL_VERSION, Refu
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, TestDatabase};
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, TestDatabase, audit_rows};
 use tests::device::{Device, open_socket};
 
 both_backends!(
@@ -812,18 +812,12 @@ async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
         .await;
 
     // Both assignment changes and the purge from mads's phone are in the access log (issue 11, point 9).
-    let store = &server.state.store;
-    let tenant = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
     let filter = server::store::AuditFilter {
         case_id: Some(case.to_string()),
         limit: 100,
         ..Default::default()
     };
-    let rows = store.audit_search(&tenant.id, &filter).await.expect("store");
+    let rows = audit_rows(&server.state.store, "holstebro", filter).await;
     let logged = |purpose: &str| -> Vec<String> {
         rows.iter()
             .filter(|row| row.purpose.as_deref() == Some(purpose))
