@@ -1,13 +1,37 @@
 // The device's store in IndexedDB (via `idb`): one database per user on this device, every record encrypted with
-// the key from ./crypto. Only the salt and a check value are kept in the clear, so that the password can be
-// verified offline before anything is decrypted. Record keys hold document ids, which are random and say
-// nothing about the citizen.
+// the data key from ./crypto. In the clear are only what unlocking needs before anything can be decrypted (the
+// argon2id salt and parameters and the wrapped data key) and the number of documents holding unsent changes (so
+// that a store whose password was changed on the server can say what discarding it would lose). Record keys hold
+// document ids, which are random and say nothing about the citizen.
 
 import { deleteDB, openDB, type IDBPDatabase } from "idb";
 import type { Persistence, Refusal, StoredDoc } from "../sync/repo";
-import { deriveKey, openJson, open as openSealed, randomBytes, seal, sealJson, type Sealed } from "./crypto";
+import {
+  ARGON2ID,
+  legacyKey,
+  newDataKey,
+  openJson,
+  open as openSealed,
+  passwordKey,
+  randomBytes,
+  seal,
+  sealJson,
+  unwrapDataKey,
+  wrapDataKey,
+  type KdfParams,
+  type Sealed,
+} from "./crypto";
 
-const CHECK = "tovholder-store-v1";
+/** The first format's check value: the plaintext sealed under the PBKDF2 key in `meta/check`. */
+const LEGACY_CHECK = "tovholder-store-v1";
+
+/** The wrapped data key and how to derive the key that unwraps it (`meta/keyring`). */
+interface Keyring {
+  version: 2;
+  kdf: KdfParams;
+  salt: Uint8Array<ArrayBuffer>;
+  wrapped: Sealed;
+}
 
 /** The session kept for offline use: the token is encrypted like everything else. */
 export interface StoredSession {
@@ -22,16 +46,51 @@ export interface StoredSession {
   user: { id: string; username: string; role: string; tenant: string; tenant_slug: string; team_id: string | null };
 }
 
+/**
+ * The password does not open the store. `which` says which one was tried: the password (at an ordinary unlock)
+ * or the previous password (typed to re-wrap the key after a password change on the server).
+ */
 export class WrongPassword extends Error {
-  constructor() {
+  constructor(readonly which: "password" | "previous" = "password") {
     super("the password does not unlock this device's store");
     this.name = "WrongPassword";
   }
 }
 
+export interface UnlockOptions {
+  /**
+   * The password the store was last locked with, when the server now knows another one: the data key is
+   * unwrapped with it and wrapped again under `password`.
+   */
+  previousPassword?: string;
+  /** argon2id parameters for a new wrapping; tests pass cheaper ones. */
+  kdf?: KdfParams;
+  /** PBKDF2 iterations of a store in the first format; tests pass fewer. */
+  legacyIterations?: number;
+}
+
+/** What a store holds, readable without its key. */
+export interface StoreSummary {
+  documents: number;
+  /** Documents with changes the server has not acknowledged; `null` when the store has not recorded it. */
+  pending: number | null;
+}
+
 export function databaseName(tenant: string, username: string): string {
   return `tovholder:${tenant}:${username}`;
 }
+
+function openStoreDb(name: string): Promise<IDBPDatabase> {
+  return openDB(name, 1, {
+    upgrade(db) {
+      db.createObjectStore("meta");
+      db.createObjectStore("records");
+    },
+  });
+}
+
+const sameKdf = (a: KdfParams, b: KdfParams) =>
+  a.name === b.name && a.memoryKiB === b.memoryKiB && a.iterations === b.iterations && a.parallelism === b.parallelism;
 
 export class EncryptedStore implements Persistence {
   private constructor(
@@ -46,34 +105,123 @@ export class EncryptedStore implements Persistence {
   }
 
   /**
-   * Opens (or creates) the user's store and derives its key from the password. A wrong password is detected
-   * by the check record and throws WrongPassword before any record is touched.
+   * Opens (or creates) the user's store and unwraps its data key with the password. A wrong password fails the
+   * unwrapping (or, in the first format, the check record) and throws WrongPassword before any record is read.
+   *
+   * A store in the first format (records encrypted directly under a PBKDF2 key of the password) is migrated
+   * here: every record is decrypted with the old key and sealed again under a new data key, and all of it is
+   * written in one IndexedDB transaction, so an interrupted migration leaves the old store whole.
    */
-  static async unlock(tenant: string, username: string, password: string, iterations?: number): Promise<EncryptedStore> {
-    const db = await openDB(databaseName(tenant, username), 1, {
-      upgrade(db) {
-        db.createObjectStore("meta");
-        db.createObjectStore("records");
-      },
-    });
-    let salt = (await db.get("meta", "salt")) as Uint8Array<ArrayBuffer> | undefined;
-    if (!salt) {
-      salt = randomBytes(16);
-      await db.put("meta", salt, "salt");
+  static async unlock(tenant: string, username: string, password: string, options: UnlockOptions = {}): Promise<EncryptedStore> {
+    const kdf = options.kdf ?? ARGON2ID;
+    const db = await openStoreDb(databaseName(tenant, username));
+    try {
+      const keyring = (await db.get("meta", "keyring")) as Keyring | undefined;
+      let key: CryptoKey;
+      if (keyring) key = await EncryptedStore.openKeyring(db, keyring, password, options.previousPassword, kdf);
+      else if (await db.get("meta", "check")) key = await EncryptedStore.migrate(db, password, options, kdf);
+      else key = await EncryptedStore.create(db, password, kdf);
+      return new EncryptedStore(db, key);
+    } catch (error) {
+      db.close();
+      throw error;
     }
-    const key = await deriveKey(password, salt, iterations);
-    const check = (await db.get("meta", "check")) as Sealed | undefined;
-    if (check) {
-      try {
-        await openSealed(key, check, "check");
-      } catch {
-        db.close();
-        throw new WrongPassword();
-      }
-    } else {
-      await db.put("meta", await seal(key, new TextEncoder().encode(CHECK), "check"), "check");
+  }
+
+  /** A new store: a fresh data key, wrapped under the password. */
+  private static async create(db: IDBPDatabase, password: string, kdf: KdfParams): Promise<CryptoKey> {
+    const { keyring, key } = await EncryptedStore.wrapNew(await newDataKey(), password, kdf);
+    await db.put("meta", keyring, "keyring");
+    return key;
+  }
+
+  /**
+   * Wraps `extractable` (a data key) under a key derived from `password` with a fresh salt; returns the keyring to
+   * store and the non-extractable copy of the data key to use.
+   */
+  private static async wrapNew(extractable: CryptoKey, password: string, kdf: KdfParams): Promise<{ keyring: Keyring; key: CryptoKey }> {
+    const salt = randomBytes(16);
+    const kek = await passwordKey(password, salt, kdf);
+    const wrapped = await wrapDataKey(kek, extractable);
+    return { keyring: { version: 2, kdf, salt, wrapped }, key: await unwrapDataKey(kek, wrapped) };
+  }
+
+  private static async openKeyring(
+    db: IDBPDatabase,
+    keyring: Keyring,
+    password: string,
+    previous: string | undefined,
+    kdf: KdfParams,
+  ): Promise<CryptoKey> {
+    const secret = previous ?? password;
+    const kek = await passwordKey(secret, keyring.salt, keyring.kdf);
+    // Re-wrap when the password changed, or when the stored wrapping used other argon2id parameters than the
+    // app's current ones (so raising them later reaches every store at its next unlock).
+    const rewrap = previous !== undefined || !sameKdf(keyring.kdf, kdf);
+    let dataKey: CryptoKey;
+    try {
+      dataKey = await unwrapDataKey(kek, keyring.wrapped, rewrap);
+    } catch {
+      throw new WrongPassword(previous === undefined ? "password" : "previous");
     }
-    return new EncryptedStore(db, key);
+    if (!rewrap) return dataKey;
+    const next = await EncryptedStore.wrapNew(dataKey, password, kdf);
+    await db.put("meta", next.keyring, "keyring");
+    return next.key;
+  }
+
+  /** The first format → a wrapped data key, every record sealed again (see `unlock`). */
+  private static async migrate(db: IDBPDatabase, password: string, options: UnlockOptions, kdf: KdfParams): Promise<CryptoKey> {
+    const salt = (await db.get("meta", "salt")) as Uint8Array<ArrayBuffer>;
+    const check = (await db.get("meta", "check")) as Sealed;
+    const old = await legacyKey(options.previousPassword ?? password, salt, options.legacyIterations);
+    try {
+      const plain = new TextDecoder().decode(await openSealed(old, check, "check"));
+      if (plain !== LEGACY_CHECK) throw new Error("unexpected check value");
+    } catch {
+      throw new WrongPassword(options.previousPassword === undefined ? "password" : "previous");
+    }
+    const extractable = await newDataKey();
+    // Decrypt and re-encrypt outside the transaction: an IndexedDB transaction commits by itself as soon as it
+    // waits on anything but its own requests, and WebCrypto is such a wait.
+    const names = (await db.getAllKeys("records")) as string[];
+    const resealed: [string, Sealed][] = [];
+    for (const name of names) {
+      const sealed = (await db.get("records", name)) as Sealed;
+      resealed.push([name, await seal(extractable, await openSealed(old, sealed, name), name)]);
+    }
+    const { keyring, key } = await EncryptedStore.wrapNew(extractable, password, kdf);
+    const tx = db.transaction(["meta", "records"], "readwrite");
+    const records = tx.objectStore("records");
+    const meta = tx.objectStore("meta");
+    await Promise.all([
+      ...resealed.map(([name, sealed]) => records.put(sealed, name)),
+      meta.put(keyring, "keyring"),
+      meta.delete("salt"),
+      meta.delete("check"),
+      tx.done,
+    ]);
+    return key;
+  }
+
+  /**
+   * How many documents the user's store holds, and how many of them hold unsent changes, without its key: what
+   * the app shows before it offers to discard a store it cannot open.
+   */
+  static async summary(tenant: string, username: string): Promise<StoreSummary> {
+    const db = await openStoreDb(databaseName(tenant, username));
+    try {
+      const keys = (await db.getAllKeys("records")) as string[];
+      const pending = (await db.get("meta", "pending")) as number | undefined;
+      return { documents: keys.filter((k) => k.startsWith("doc:")).length, pending: pending ?? null };
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Deletes a store that cannot be opened, at the worker's explicit choice (see `summary`). */
+  static async discard(tenant: string, username: string): Promise<void> {
+    await deleteDB(databaseName(tenant, username));
   }
 
   close(): void {
@@ -141,6 +289,10 @@ export class EncryptedStore implements Persistence {
 
   async deleteRefusal(doc: string): Promise<void> {
     await this.db.delete("records", `refusal:${doc}`);
+  }
+
+  async putPendingCount(count: number): Promise<void> {
+    await this.db.put("meta", count, "pending");
   }
 
   async deleteDoc(id: string): Promise<void> {

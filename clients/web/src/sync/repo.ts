@@ -32,6 +32,11 @@ export interface Persistence {
   deleteRefusal(doc: string): Promise<void>;
   /** Deletes the document with its acked heads and refusal (a Purge). */
   deleteDoc(id: string): Promise<void>;
+  /**
+   * Records how many documents hold unacknowledged changes. The encrypted store keeps this one number readable
+   * without its key, so that a store the worker cannot open still says how much unsent work discarding it loses.
+   */
+  putPendingCount(count: number): Promise<void>;
 }
 
 export type RepoEvent =
@@ -51,6 +56,8 @@ export class Repo {
   private readonly refusals = new Map<string, Refusal>();
   private listeners = new Set<(event: RepoEvent) => void>();
   private lock: Promise<void> = Promise.resolve();
+  /** The pending count last written to the persistence (`null`: not yet written in this session). */
+  private recordedPending: number | null = null;
   cursor: bigint | null = null;
 
   private constructor(private readonly persistence: Persistence) {}
@@ -64,6 +71,7 @@ export class Repo {
     }
     for (const r of state.refusals) repo.refusals.set(r.doc, r);
     repo.cursor = state.cursor === null ? null : BigInt(state.cursor);
+    await repo.recordPending();
     return repo;
   }
 
@@ -95,6 +103,14 @@ export class Repo {
       const heads = Automerge.getHeads(doc);
       return heads.length > 0 && !sameHeads(heads, this.ackedHeads(id));
     });
+  }
+
+  /** Writes the pending count through when it changed (one small write on the first edit and on each Ack). */
+  private async recordPending(): Promise<void> {
+    const count = this.pending().length;
+    if (count === this.recordedPending) return;
+    await this.persistence.putPendingCount(count);
+    this.recordedPending = count;
   }
 
   refusal(id: string): Refusal | undefined {
@@ -136,6 +152,7 @@ export class Repo {
       if (moved && Automerge.getHeads(after).length > 0) {
         await this.persistence.putDoc(id, Automerge.save(after));
         this.docs.set(id, after);
+        await this.recordPending();
         this.emit({ type: "doc", id, local });
       } else {
         this.docs.set(id, after);
@@ -168,6 +185,7 @@ export class Repo {
       await this.persistence.deleteRefusal(id);
       this.refusals.delete(id);
     }
+    await this.recordPending();
     this.emit({ type: "acked", id });
   }
 
@@ -235,5 +253,9 @@ export class MemoryPersistence implements Persistence {
     this.docs.delete(id);
     this.acked.delete(id);
     this.refusals.delete(id);
+  }
+  pendingCount: number | null = null;
+  async putPendingCount(count: number) {
+    this.pendingCount = count;
   }
 }
