@@ -1,13 +1,15 @@
 // Logging in and unlocking: turns a password into an open, decrypted store, a Repo and a running SyncClient.
 //
-// Online, the server checks the password and issues a token; the same password derives the store key. Offline
-// (or after a reload, when the in-memory key is gone) the password unlocks the store on its own, and the stored
-// token is used once the network returns. The password itself is never stored.
+// Online, the server checks the password and issues a token; the same password unwraps the store's data key.
+// Offline (or after a reload, when the in-memory key is gone) the password unlocks the store on its own, within
+// the maximum offline period, and the stored token is used once the network returns. The password itself is
+// never stored. The rules of opening the store are in ./unlock.
 
-import { EncryptedStore, WrongPassword, type StoredSession } from "../store/idb";
+import type { EncryptedStore, StoredSession } from "../store/idb";
 import { DeviceRevoked, SessionExpired, SyncClient } from "../sync/client";
 import { Repo } from "../sync/repo";
 import { apiOrigin, login, LoginRefused, refresh, RevokedDevice, syncUrl } from "./api";
+import { offlineDeadline, openStore, type OpenRequest } from "./unlock";
 
 export interface Running {
   session: StoredSession;
@@ -20,6 +22,13 @@ export interface Running {
 
 export type SignInError = "wrong_password" | "refused" | "need_online";
 
+/** Offline, after the maximum offline period: the worker must connect and log in (nothing was deleted). */
+export class OfflineExpired {
+  constructor(readonly until_ms: number) {}
+}
+
+export type SignInResult = Running | SignInError | OfflineExpired;
+
 const LAST_USER = "tovholder.lastUser";
 
 /**
@@ -31,40 +40,49 @@ export function lastUser(): { tenant: string; username: string; device_id?: stri
   return raw ? (JSON.parse(raw) as { tenant: string; username: string; device_id?: string }) : null;
 }
 
-export async function signIn(tenant: string, username: string, password: string): Promise<Running | SignInError> {
+export async function signIn(tenant: string, username: string, password: string): Promise<SignInResult> {
   const api = apiOrigin();
-  let session: StoredSession | undefined;
-  let store: EncryptedStore | undefined;
+  let online: StoredSession | undefined;
   try {
     const device = `Web ${navigator.platform || "browser"}`;
     // The same user again continues this browser's device, so the server's record of what it holds carries over.
     const previous = lastUser();
     const device_id = previous?.tenant === tenant && previous.username === username ? previous.device_id : undefined;
     const answer = await login(api, { tenant, username, password, device, device_id });
-    session = { api, tenant, username, ...answer, access_expires_at_ms: Date.now() + answer.expires_in * 1000 };
+    const now = Date.now();
+    online = {
+      api,
+      tenant,
+      username,
+      ...answer,
+      access_expires_at_ms: now + answer.expires_in * 1000,
+      offline_until_ms: offlineDeadline(now, answer.refresh_expires_in),
+    };
   } catch (error) {
     if (error instanceof LoginRefused) return "refused";
     // Unreachable: fall through to the offline unlock.
   }
-  try {
-    store = await EncryptedStore.unlock(tenant, username, password);
-  } catch (error) {
-    if (error instanceof WrongPassword) return "wrong_password";
-    throw error;
+  return open({ tenant, username, password, online, now_ms: Date.now() });
+}
+
+async function open(request: OpenRequest): Promise<SignInResult> {
+  const opened = await openStore(request);
+  switch (opened.kind) {
+    case "open":
+      return start(opened.store, opened.session);
+    case "offline_expired":
+      return new OfflineExpired(opened.until_ms);
+    default:
+      return opened.kind;
   }
-  if (session) await store.saveSession(session);
-  else session = await store.loadSession();
-  if (!session) {
-    store.close();
-    return "need_online";
-  }
-  localStorage.setItem(LAST_USER, JSON.stringify({ tenant, username, device_id: session.device_id }));
+}
+
+async function start(store: EncryptedStore, s: StoredSession): Promise<Running> {
+  localStorage.setItem(LAST_USER, JSON.stringify({ tenant: s.tenant, username: s.username, device_id: s.device_id }));
   const repo = await Repo.open(store);
-  const s = session;
-  const st = store;
   const client = new SyncClient(repo, {
     url: syncUrl(s.api),
-    token: () => freshToken(s, st),
+    token: () => freshToken(s, store),
     device: s.device_id,
     client: "web/0.1",
   });
@@ -74,10 +92,10 @@ export async function signIn(tenant: string, username: string, password: string)
     if (status.problem !== "revoked") return;
     unsubscribe();
     localStorage.removeItem(LAST_USER);
-    void st.destroy();
+    void store.destroy();
   });
   client.start();
-  return { session: s, store, repo, client, accessToken: () => freshToken(s, st) };
+  return { session: s, store, repo, client, accessToken: () => freshToken(s, store) };
 }
 
 let refreshing: Promise<string> | null = null;
@@ -94,7 +112,10 @@ function freshToken(session: StoredSession, store: EncryptedStore): Promise<stri
       const answer = await refresh(session.api, session.refresh_token!);
       session.access_token = answer.access_token;
       session.refresh_token = answer.refresh_token;
-      session.access_expires_at_ms = Date.now() + answer.expires_in * 1000;
+      const now = Date.now();
+      session.access_expires_at_ms = now + answer.expires_in * 1000;
+      // A refresh is contact with the server: the offline period starts again from here.
+      session.offline_until_ms = offlineDeadline(now, answer.refresh_expires_in);
       await store.saveSession(session);
       return session.access_token;
     } catch (error) {

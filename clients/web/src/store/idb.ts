@@ -42,6 +42,11 @@ export interface StoredSession {
   /** When the access token expires (ms since the epoch), to refresh it before connecting. */
   access_expires_at_ms?: number;
   refresh_token?: string;
+  /**
+   * Until when (ms since the epoch) the store may be unlocked without the server: the last login or refresh plus
+   * the server's maximum offline period (`refresh_expires_in`), which is also when the refresh token expires.
+   */
+  offline_until_ms?: number;
   device_id: string;
   user: { id: string; username: string; role: string; tenant: string; tenant_slug: string; team_id: string | null };
 }

@@ -22,6 +22,10 @@ const LABELS = {
     da: "Første login kræver net. Denne telefon har ingen gemte sager for brugeren.",
     en: "The first login needs a connection. This phone holds no saved cases for this user.",
   },
+  offlineExpired: {
+    da: "Telefonen har været uden forbindelse til serveren for længe (grænsen var {date}). Få net og log ind for at åbne dine sager. Intet er slettet, og det, der ikke er sendt, sendes, når du er logget ind.",
+    en: "This phone has been out of touch with the server for too long (the limit was {date}). Connect to the network and log in to open your cases. Nothing has been deleted, and what has not been sent is sent once you are logged in.",
+  },
   logout: { da: "Lås", en: "Lock" },
   caseload: { da: "Mine sager", en: "My cases" },
   noCases: { da: "Ingen sager endnu. De hentes, når der er net.", en: "No cases yet. They arrive when online." },
