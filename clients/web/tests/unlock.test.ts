@@ -1,5 +1,6 @@
 // Opening the store at sign-in (src/app/unlock.ts), with the clock passed in: offline unlocking ends with the
-// maximum offline period and deletes nothing; a phone without a store needs the server.
+// maximum offline period and deletes nothing; a password changed on the server asks for the previous one instead
+// of replacing a store that holds unsent work; a phone without a store needs the server.
 
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
@@ -96,5 +97,39 @@ describe("unlocking offline", () => {
     const u = user();
     expect(await openStore(request(u, "pw", T0))).toEqual({ kind: "need_online" });
     expect(await EncryptedStore.exists("t", u)).toBe(false);
+  });
+});
+
+describe("a password changed on the server", () => {
+  it("asks for the previous password, saying what the store holds, and re-wraps with it", async () => {
+    const u = user();
+    const id = await loggedInWithUnsentWork(u, "gammel");
+    const online = session(u, T0 + DAY);
+
+    const locked = await openStore(request(u, "ny", T0 + DAY, { online }));
+    expect(locked).toEqual({ kind: "store_locked", summary: { documents: 1, pending: 1 } });
+    expect(await openStore(request(u, "ny", T0 + DAY, { online, previousPassword: "forkert" }))).toEqual({
+      kind: "wrong_previous_password",
+    });
+
+    const opened = await openStore(request(u, "ny", T0 + DAY, { online, previousPassword: "gammel" }));
+    if (opened.kind !== "open") throw new Error(opened.kind);
+    expect((await Repo.open(opened.store)).pending()).toEqual([id]);
+    opened.store.close();
+    // From now on the new password opens it offline, and the old one does not.
+    const offline = await openStore(request(u, "ny", T0 + 2 * DAY));
+    expect(offline.kind).toBe("open");
+    if (offline.kind === "open") offline.store.close();
+    expect(await openStore(request(u, "gammel", T0 + 2 * DAY))).toEqual({ kind: "wrong_password" });
+  });
+
+  it("starts an empty store afresh instead of asking for an old password", async () => {
+    const u = user();
+    const first = await openStore(request(u, "gammel", T0, { online: session(u, T0) }));
+    if (first.kind !== "open") throw new Error(first.kind);
+    first.store.close();
+    const opened = await openStore(request(u, "ny", T0 + DAY, { online: session(u, T0 + DAY) }));
+    expect(opened.kind).toBe("open");
+    if (opened.kind === "open") opened.store.close();
   });
 });

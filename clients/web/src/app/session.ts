@@ -5,7 +5,7 @@
 // the maximum offline period, and the stored token is used once the network returns. The password itself is
 // never stored. The rules of opening the store are in ./unlock.
 
-import type { EncryptedStore, StoredSession } from "../store/idb";
+import { EncryptedStore, type StoredSession, type StoreSummary } from "../store/idb";
 import { DeviceRevoked, SessionExpired, SyncClient } from "../sync/client";
 import { Repo } from "../sync/repo";
 import { apiOrigin, login, LoginRefused, refresh, RevokedDevice, syncUrl } from "./api";
@@ -20,14 +20,29 @@ export interface Running {
   accessToken(): Promise<string>;
 }
 
-export type SignInError = "wrong_password" | "refused" | "need_online";
+export type SignInError = "wrong_password" | "wrong_previous_password" | "refused" | "need_online";
 
 /** Offline, after the maximum offline period: the worker must connect and log in (nothing was deleted). */
 export class OfflineExpired {
   constructor(readonly until_ms: number) {}
 }
 
-export type SignInResult = Running | SignInError | OfflineExpired;
+/**
+ * The server accepted the password, but the store on this device was locked with the previous one (the password
+ * was changed on the server). The store may hold unsent work, so it is never replaced silently: either the
+ * previous password re-wraps its key, or the worker, having seen what it holds, discards it.
+ */
+export class StoreLocked {
+  constructor(
+    readonly summary: StoreSummary,
+    /** Opens the store with the previous password and wraps its key under the new one. */
+    readonly withPreviousPassword: (previous: string) => Promise<SignInResult>,
+    /** Deletes the store (its unsent changes too) and starts an empty one under the new password. */
+    readonly discard: () => Promise<SignInResult>,
+  ) {}
+}
+
+export type SignInResult = Running | SignInError | OfflineExpired | StoreLocked;
 
 const LAST_USER = "tovholder.lastUser";
 
@@ -72,6 +87,15 @@ async function open(request: OpenRequest): Promise<SignInResult> {
       return start(opened.store, opened.session);
     case "offline_expired":
       return new OfflineExpired(opened.until_ms);
+    case "store_locked":
+      return new StoreLocked(
+        opened.summary,
+        (previous) => open({ ...request, previousPassword: previous }),
+        async () => {
+          await EncryptedStore.discard(request.tenant, request.username);
+          return open(request);
+        },
+      );
     default:
       return opened.kind;
   }

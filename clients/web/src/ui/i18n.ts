@@ -26,6 +26,26 @@ const LABELS = {
     da: "Telefonen har været uden forbindelse til serveren for længe (grænsen var {date}). Få net og log ind for at åbne dine sager. Intet er slettet, og det, der ikke er sendt, sendes, når du er logget ind.",
     en: "This phone has been out of touch with the server for too long (the limit was {date}). Connect to the network and log in to open your cases. Nothing has been deleted, and what has not been sent is sent once you are logged in.",
   },
+  storeLocked: {
+    da: "Din adgangskode er blevet ændret. Dataene på telefonen er låst med din tidligere adgangskode: skriv den én gang, så låses de om til den nye.",
+    en: "Your password has been changed. The data on this phone was locked with your previous password: type it once to re-lock it with the new one.",
+  },
+  previousPassword: { da: "Tidligere adgangskode", en: "Previous password" },
+  wrongPreviousPassword: { da: "Det er ikke den tidligere adgangskode.", en: "That is not the previous password." },
+  storeHolds: {
+    da: "Telefonen har {documents} sager, og {pending} af dem har ændringer, der ikke er sendt til serveren.",
+    en: "This phone holds {documents} cases, {pending} of them with changes not yet sent to the server.",
+  },
+  storeHoldsUnknown: {
+    da: "Telefonen har {documents} sager. Om nogle af dem har ændringer, der ikke er sendt, kan kun ses med den tidligere adgangskode.",
+    en: "This phone holds {documents} cases. Whether any of them has changes not yet sent can only be seen with the previous password.",
+  },
+  forgotPrevious: { da: "Jeg kan ikke huske den tidligere adgangskode", en: "I cannot remember the previous password" },
+  discardWarning: {
+    da: "Sletter du dataene, går ændringer, der ikke er sendt, tabt for altid. Sagerne hentes igen fra serveren.",
+    en: "Deleting the data loses changes not yet sent for good. The cases are fetched from the server again.",
+  },
+  discardStore: { da: "Slet dataene på telefonen", en: "Delete the data on this phone" },
   logout: { da: "Lås", en: "Lock" },
   caseload: { da: "Mine sager", en: "My cases" },
   noCases: { da: "Ingen sager endnu. De hentes, når der er net.", en: "No cases yet. They arrive when online." },
