@@ -1,9 +1,12 @@
 // The SyncClient over a fake WebSocket wired to the in-memory server: it opens with the subprotocols of
 // PROTOCOL.md section 2, reports offline → syncing → all saved with the number of waiting documents, and
-// reconnects after the connection drops.
+// reconnects after the connection drops; a revoked device is wiped, in memory as in its store.
 
+import "fake-indexeddb/auto";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SessionExpired, SyncClient, type SocketLike } from "../src/sync/client";
+import { wipeWhenRevoked } from "../src/app/session";
+import { EncryptedStore } from "../src/store/idb";
+import { DeviceRevoked, SessionExpired, SyncClient, type SocketLike } from "../src/sync/client";
 import { encodeFrame, ErrorCode } from "../src/sync/frames";
 import { newDocumentId } from "../src/sync/ids";
 import { MemoryPersistence, Repo } from "../src/sync/repo";
@@ -143,5 +146,32 @@ describe("SyncClient", () => {
     await settle();
     expect(opened).toBe(0);
     expect(client.status()).toMatchObject({ phase: "stopped", problem: "login" });
+  });
+
+  it("wipes a revoked device: its documents leave memory at once, and its store is deleted", async () => {
+    const fast = { kdf: { name: "argon2id", memoryKiB: 64, iterations: 1, parallelism: 1 } } as const;
+    const store = await EncryptedStore.unlock("t", "revoked-worker", "pw", fast);
+    const repo = await Repo.open(store);
+    await repo.change<{ n: number }>(newDocumentId(), (d) => {
+      d.n = 1;
+    });
+    const client = new SyncClient(repo, {
+      url: "ws://x",
+      token: async () => {
+        throw new DeviceRevoked();
+      },
+      device: "d",
+      openSocket: () => {
+        throw new Error("not reached");
+      },
+    });
+    let forgotUser = false;
+    const wiped = wipeWhenRevoked(client, repo, store, () => (forgotUser = true));
+    client.start();
+    await wiped;
+    expect(client.status()).toMatchObject({ phase: "stopped", problem: "revoked" });
+    expect(repo.ids()).toEqual([]);
+    expect(forgotUser).toBe(true);
+    expect(await EncryptedStore.exists("t", "revoked-worker")).toBe(false);
   });
 });

@@ -187,6 +187,22 @@ describe("the wrapped data key", () => {
     await EncryptedStore.discard("t", u);
     expect(await EncryptedStore.exists("t", u)).toBe(false);
   });
+
+  it("empties the repo in memory when a revoked device's store is destroyed", async () => {
+    const u = user();
+    const store = await EncryptedStore.unlock("t", u, "pw", FAST);
+    const repo = await Repo.open(store);
+    await repo.change<{ n: number }>(newDocumentId(), (d) => {
+      d.n = 1;
+    });
+    const events: string[] = [];
+    repo.subscribe((e) => events.push(e.type));
+    repo.forget();
+    await store.destroy();
+    expect(repo.ids()).toEqual([]);
+    expect(repo.pending()).toEqual([]);
+    expect(events).toEqual(["forgotten"]);
+  });
 });
 
 /** A record as IndexedDB holds it (ciphertext and IV), to compare before and after a re-wrap or migration. */

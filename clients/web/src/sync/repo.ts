@@ -45,7 +45,8 @@ export type RepoEvent =
   | { type: "purged"; id: string }
   | { type: "purge-deferred"; id: string }
   | { type: "refused"; id: string }
-  | { type: "cursor" };
+  | { type: "cursor" }
+  | { type: "forgotten" };
 
 const sameHeads = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().every((h, i) => h === [...b].sort()[i]);
@@ -217,6 +218,18 @@ export class Repo {
     this.refusals.delete(id);
     this.emit({ type: "purged", id });
     return true;
+  }
+
+  /**
+   * Drops every document from memory without touching the persistence: for a revoked device, whose store is
+   * deleted as a whole, so that nothing of the citizens' cases stays on screen until the next reload.
+   */
+  forget(): void {
+    this.docs.clear();
+    this.acked.clear();
+    this.refusals.clear();
+    this.cursor = null;
+    this.emit({ type: "forgotten" });
   }
 }
 
