@@ -24,7 +24,7 @@ mod world;
 use automerge::sync;
 use sync_core::case::conflicts;
 use sync_core::protocol::{
-    Frame, RefusalReason, ServerEffect, ServerSession, SessionError, decode, encode, sync_message,
+    Access, Frame, RefusalReason, ServerEffect, ServerSession, SessionError, decode, encode, sync_message,
 };
 
 use server::projection::Projection;
@@ -48,7 +48,10 @@ pub fn frames(data: &[u8]) {
 }
 
 /// A connection: the bytes are frames, each preceded by its length (two bytes, little-endian). Hello is
-/// answered with the Welcome the I/O layer would send; sync messages go to the world's case or to a new document.
+/// answered as the I/O layer would, with the world's case visible and one lost case held; the access the store
+/// reports for any other document follows from its id's first byte, so the session's policy (grace, purge,
+/// read-only, an id the device may not see) is fuzzed along with the protocol. Sync messages go to the world's case
+/// or to a document of their own.
 pub fn session(data: &[u8]) {
     let world = World::get();
     let mut session = ServerSession::new(world::DEVICE.into(), world.limits, world.rate);
@@ -70,22 +73,34 @@ pub fn session(data: &[u8]) {
                         "the server sends what decodes"
                     );
                 }
-                ServerEffect::Close => {}
-                ServerEffect::ResolveHello { .. } => {
-                    queue.extend(session.welcome(0, Vec::new(), Vec::new()));
-                    queue.extend(session.caught_up(0));
+                ServerEffect::Close
+                | ServerEffect::Hold { .. }
+                | ServerEffect::Purged { .. }
+                | ServerEffect::Forget { .. } => {}
+                ServerEffect::ResolveHello { .. } => queue.extend(session.welcome(world.resolved())),
+                ServerEffect::CheckAccess { doc, message } => {
+                    queue.extend(session.access(doc, world.access_of(doc), message));
                 }
-                ServerEffect::ReceiveSync { doc, message } => {
-                    let entry = docs.entry(doc).or_insert_with(|| {
-                        if doc == world.doc_id {
-                            world.doc.clone()
-                        } else {
-                            Default::default()
-                        }
-                    });
+                ServerEffect::Offer { doc } => {
+                    let entry = docs.entry(doc).or_insert_with(|| world.stored(doc));
+                    queue.extend(session.offer(doc, entry));
+                }
+                ServerEffect::ReceiveSync { doc, message, access } => {
+                    // A document the device may not see is applied to a scratch copy only, as the server does.
+                    let mut scratch = automerge::Automerge::new();
+                    let entry = match access {
+                        Access::Hidden | Access::Lost(_) => &mut scratch,
+                        _ => docs.entry(doc).or_insert_with(|| world.stored(doc)),
+                    };
                     let heads = entry.get_heads();
-                    match apply(&mut session, doc, entry, message) {
-                        Outcome::Accepted => queue.extend(session.committed(doc, entry)),
+                    match apply(&mut session, doc, entry, message, access) {
+                        Outcome::Accepted => {
+                            assert!(
+                                access != Access::Read || heads.is_empty(),
+                                "a change to a case the device only reads was accepted"
+                            );
+                            queue.extend(session.committed(doc, entry));
+                        }
                         Outcome::Refused(message) => {
                             assert_eq!(entry.get_heads(), heads, "a refused message leaves the document");
                             queue.extend(session.refused(doc, RefusalReason::Invalid, message));
@@ -118,18 +133,20 @@ pub fn receive_outcome(data: &[u8]) -> Option<Result<bool, String>> {
     let message = sync_message::vet(&bytes, &world.limits).ok()?;
     let mut session = world.open_session();
     let mut doc = world.doc.clone();
-    Some(match apply(&mut session, world.doc_id, &mut doc, message) {
-        Outcome::Accepted => Ok(true),
-        Outcome::Ignored => Ok(false),
-        Outcome::Refused(reason) => {
-            assert_eq!(
-                doc.get_heads(),
-                world.heads,
-                "a refused message leaves the document"
-            );
-            Err(reason)
-        }
-    })
+    Some(
+        match apply(&mut session, world.doc_id, &mut doc, message, Access::Write) {
+            Outcome::Accepted => Ok(true),
+            Outcome::Ignored => Ok(false),
+            Outcome::Refused(reason) => {
+                assert_eq!(
+                    doc.get_heads(),
+                    world.heads,
+                    "a refused message leaves the document"
+                );
+                Err(reason)
+            }
+        },
+    )
 }
 
 enum Outcome {
@@ -146,6 +163,7 @@ fn apply(
     doc_id: sync_core::DocumentId,
     doc: &mut automerge::Automerge,
     message: sync::Message,
+    access: Access,
 ) -> Outcome {
     let world = World::get();
     let creating = doc.get_heads().is_empty();
@@ -167,12 +185,12 @@ fn apply(
     if received.new_changes.is_empty() {
         return Outcome::Ignored;
     }
-    let existing = (!creating && doc_id == world.doc_id).then_some(Existing {
+    // Every stored document of the fuzzing world is a copy of its case (see `World::stored`).
+    let existing = (!creating).then_some(Existing {
         team_id: Some(world::TEAM),
         case: Some(&world.case),
         stored_bytes: world.stored_bytes,
-        // The fuzzing device works on its case; a read-only one is refused before any of the rules fuzzed here.
-        read_only: false,
+        read_only: access == Access::Read,
     });
     let incoming = Incoming {
         doc,

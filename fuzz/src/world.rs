@@ -9,7 +9,9 @@ use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
 use sync_core::case::{Approval, Case, CaseDocument, Citizen, Course, Goal, NewContact, read_case};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
-use sync_core::protocol::{Frame, Limits, RateLimit, ServerSession, encode};
+use sync_core::protocol::{
+    Access, Frame, Holding, Limits, Lost, PurgeReason, RateLimit, Resolved, ServerSession, Visible, encode,
+};
 use uuid::Uuid;
 
 pub const TENANT: &str = "fuzz-kommune";
@@ -17,6 +19,19 @@ pub const TEAM: &str = "team-fuzz";
 pub const WORKER: &str = "worker-fuzz";
 pub const DEVICE: &str = "device-fuzz";
 pub const NOW: i64 = 1_764_000_000_000;
+/// The first byte of the id of the case the device holds and may no longer see.
+const LOST_BYTE: u8 = 8;
+
+/// What the store records of a lost case: whether its user could change it (the grace is closed to one who could
+/// not), and whether the device was told to purge it at a Hello before (at time 0).
+fn holding(writable: bool, purge_cursor: Option<u64>) -> Holding {
+    Holding {
+        reason: PurgeReason::Unassigned,
+        writable,
+        told_at_ms: purge_cursor.map(|_| 0),
+        purge_cursor,
+    }
+}
 
 /// The server's side: the committed case and what the I/O layer knows about it.
 pub struct World {
@@ -76,8 +91,51 @@ impl World {
             manifest: Vec::new(),
         };
         session.handle_frame(&encode(&hello), 1);
-        session.welcome(0, Vec::new(), Vec::new());
+        session.welcome(self.resolved());
         session
+    }
+
+    /// What the store tells a Hello: the world's case is the device's to change, and the device holds one case it
+    /// may no longer see (told to purge it at a Hello before, its grace open).
+    pub fn resolved(&self) -> Resolved {
+        Resolved {
+            cursor: 1,
+            changed: Vec::new(),
+            visible: vec![Visible {
+                doc: self.doc_id,
+                heads: self.heads.clone(),
+                writable: true,
+            }],
+            lost: vec![Lost {
+                doc: DocumentId::from_bytes([LOST_BYTE; 16]),
+                holding: holding(true, Some(1)),
+            }],
+        }
+    }
+
+    /// What the store says of a document: the world's case is the device's to change; for any other, the first
+    /// byte of its id chooses, so that every kind of answer is fuzzed.
+    pub fn access_of(&self, doc: DocumentId) -> Access {
+        if doc == self.doc_id {
+            return Access::Write;
+        }
+        match doc.as_bytes()[0] % 6 {
+            0 => Access::Missing,
+            1 => Access::Hidden,
+            2 => Access::Lost(holding(true, None)),
+            // The grace closed long ago, or the device only ever read the case.
+            3 => Access::Lost(holding(doc.as_bytes()[1].is_multiple_of(2), Some(0))),
+            4 => Access::Read,
+            _ => Access::Write,
+        }
+    }
+
+    /// The server's copy of a document: every document that exists is a copy of the world's case.
+    pub fn stored(&self, doc: DocumentId) -> Automerge {
+        match self.access_of(doc) {
+            Access::Missing => Automerge::new(),
+            _ => self.doc.clone(),
+        }
     }
 
     /// The device's copy of the case, under its own actor.

@@ -127,8 +127,9 @@ pub async fn committed(store: &Store, actor: Actor<'_>, case_id: &str, creating:
 
 /// A device was told to delete its copy of a case (its user may no longer see it): a `delete` row, purpose
 /// `purge`, so the log shows where a citizen's record left a phone as well as where it arrived.
-pub async fn purged(store: &Store, actor: Actor<'_>, case_id: &str, repeat: bool) {
-    let detail = if repeat { "repeated" } else { "first" };
+pub async fn purged(store: &Store, actor: Actor<'_>, case_id: &str, at_hello: bool) {
+    // Where the Purge went: at the start of a connection (read for certain before CaughtUp), or live.
+    let detail = if at_hello { "hello" } else { "live" };
     let entry = event(actor, Action::Delete, Some(case_id), Some("purge"), Some(detail));
     if let Err(error) = record(store, entry).await {
         tracing::error!(case.id = %case_id, %error, "cannot write the access log for a purge");

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use sync_core::DocumentId;
 use sync_core::protocol::{
     DecodeError, ErrorCode, Frame, FrameType, Limits, ManifestEntry, PurgeReason, RateLimit, RefusalReason,
-    ServerEffect, ServerSession, decode, encode,
+    Resolved, ServerEffect, ServerSession, Visible, decode, encode,
 };
 
 fn doc_id() -> impl Strategy<Value = DocumentId> {
@@ -135,7 +135,7 @@ proptest! {
         let doc = DocumentId::from_bytes([7; 16]);
         let frame = encode(&Frame::Sync { doc, message: mutate(message, &mutations) });
         for effect in session.handle_frame(&frame, 1) {
-            if let ServerEffect::ReceiveSync { doc, message } = effect
+            if let ServerEffect::ReceiveSync { doc, message, .. } = effect
                 && session.receive_sync(doc, &mut server_doc, message).is_ok()
             {
                 session.reply(doc, &server_doc);
@@ -187,7 +187,7 @@ fn unmutated_sync_messages_reach_the_document() {
             doc: DocumentId::from_bytes([7; 16]),
             message,
         });
-        let [ServerEffect::ReceiveSync { doc, message }] = &session.handle_frame(&frame, 1)[..] else {
+        let [ServerEffect::ReceiveSync { doc, message, .. }] = &session.handle_frame(&frame, 1)[..] else {
             panic!("the message was not passed on");
         };
         let received = session
@@ -207,7 +207,15 @@ fn open_session() -> ServerSession {
         manifest: vec![],
     };
     session.handle_frame(&encode(&hello), 0);
-    session.welcome(0, vec![], vec![]);
+    // The document the tests sync is one the device may change.
+    session.welcome(Resolved {
+        visible: vec![Visible {
+            doc: DocumentId::from_bytes([7; 16]),
+            heads: vec![],
+            writable: true,
+        }],
+        ..Resolved::default()
+    });
     session
 }
 

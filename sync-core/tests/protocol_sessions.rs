@@ -309,12 +309,13 @@ fn a_lost_ack_is_answered_from_the_manifest() {
 #[test]
 fn purge_reaches_the_device() {
     let mut net = Network::new(8, 1);
+    net.restrict_access();
     let [doc] = create_docs(&mut net, 0, 1)[..] else {
         unreachable!()
     };
     net.connect(0);
     net.deliver_all();
-    net.purge(0, doc, PurgeReason::Unassigned);
+    net.grant(0, doc, None);
     net.deliver_all();
     assert!(has_effect(&net, 0, |e| *e
         == ClientEffect::Purge {
@@ -352,7 +353,9 @@ mod session {
     use automerge::sync::{State, SyncDoc};
     use automerge::transaction::Transactable;
     use sync_core::DocumentId;
-    use sync_core::protocol::{ErrorCode, Frame, Limits, RateLimit, ServerEffect, ServerSession, encode};
+    use sync_core::protocol::{
+        ErrorCode, Frame, Limits, RateLimit, Resolved, ServerEffect, ServerSession, encode,
+    };
 
     fn session(rate: RateLimit) -> ServerSession {
         ServerSession::new("device-0".into(), Limits::default(), rate)
@@ -416,21 +419,24 @@ mod session {
             [ServerEffect::ResolveHello { .. }]
         ));
         assert!(matches!(
-            server.welcome(0, vec![], vec![])[..],
-            [ServerEffect::Send(Frame::Welcome { .. })]
+            server.welcome(Resolved::default())[..],
+            [
+                ServerEffect::Send(Frame::Welcome { .. }),
+                ServerEffect::Send(Frame::CaughtUp { .. })
+            ]
         ));
         let sync = sync_frame();
         for now in 0..4 {
             assert!(matches!(
                 server.handle_frame(&sync, now)[..],
-                [ServerEffect::ReceiveSync { .. }]
+                [ServerEffect::CheckAccess { .. }]
             ));
         }
         // The Hello and four Syncs spent the burst of five; at 10 frames per second one more is allowed
         // 100 ms later, and the next, a millisecond after that, is one too many.
         assert!(matches!(
             server.handle_frame(&sync, 100)[..],
-            [ServerEffect::ReceiveSync { .. }]
+            [ServerEffect::CheckAccess { .. }]
         ));
         let effects = server.handle_frame(&sync, 101);
         assert_eq!(
@@ -463,7 +469,7 @@ mod session {
         });
         let mut server = session(RateLimit::default());
         server.handle_frame(&hello("device-0"), 0);
-        server.welcome(0, vec![], vec![]);
+        server.welcome(Resolved::default());
         let effects = server.handle_frame(&ack, 1);
         assert_eq!(
             error(&effects).map(|(code, _)| code),
@@ -489,7 +495,7 @@ mod session {
     fn a_hostile_bloom_filter_is_malformed_not_a_crash() {
         let mut server = session(RateLimit::default());
         server.handle_frame(&hello("device-0"), 0);
-        server.welcome(0, vec![], vec![]);
+        server.welcome(Resolved::default());
         // Sync message v1: no heads, no need, one have (no last_sync, a bloom of one entry with zero bits
         // per entry, so no bits at all: automerge would divide by zero answering it), no changes.
         let message = vec![0x42, 0, 0, 1, 0, 3, 1, 0, 7, 0];
@@ -507,7 +513,7 @@ mod session {
 #[test]
 fn the_server_knows_whether_it_holds_everything_a_device_named() {
     use automerge::sync::{ChunkList, Message, MessageVersion};
-    use sync_core::protocol::{Frame, Limits, RateLimit, ServerSession, encode};
+    use sync_core::protocol::{Frame, Limits, RateLimit, Resolved, ServerSession, encode};
 
     let doc_id = DocumentId::from_bytes([9; 16]);
     let mut server = Automerge::new().with_actor(automerge::ActorId::from([1; 16].as_slice()));
@@ -522,7 +528,7 @@ fn the_server_knows_whether_it_holds_everything_a_device_named() {
         manifest: vec![],
     };
     session.handle_frame(&encode(&hello), 0);
-    session.welcome(0, vec![], vec![]);
+    session.welcome(Resolved::default());
     assert!(
         !session.holds_all_of_peer(doc_id, &server),
         "not synced on this connection yet"

@@ -142,6 +142,13 @@ impl Device {
             .any(|e| matches!(e, ClientEffect::Refused { doc, .. } if doc == id))
     }
 
+    /// The server told the device to purge the document on the current connection.
+    pub fn purged(&self, id: &DocumentId) -> bool {
+        self.effects[self.connection_start..]
+            .iter()
+            .any(|e| matches!(e, ClientEffect::Purge { doc, .. } if doc == id))
+    }
+
     /// The latest refusal of the document's changes, across connections: its reason and message.
     pub fn refusal(&self, id: &DocumentId) -> Option<(RefusalReason, String)> {
         self.effects.iter().rev().find_map(|effect| match effect {

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use sync_core::DocumentId;
 use sync_core::case::{CaseError, RatingSlot, read_case};
 use sync_core::fit::{Family, Instrument, RaterKind, Rating};
+use sync_core::protocol::Access;
 
 use super::{ApiError, ApiJson};
 use crate::app::AppState;
@@ -67,12 +68,11 @@ pub async fn create(
         return Err(ApiError::Forbidden);
     }
     let doc_id = parse_case(&case_id)?;
-    if !state.store.can_see(&viewer, &case_id).await? {
-        return Err(ApiError::NotFound);
-    }
-    // The citizen's scores will change the case: break-the-glass opens a case to read only.
-    if !state.store.may_change(&viewer, &case_id).await? {
-        return Err(ApiError::Forbidden);
+    match state.store.access(&viewer, &caller.device_id, &case_id).await? {
+        Access::Write => {}
+        // The citizen's scores will change the case: break-the-glass opens a case to read only.
+        Access::Read => return Err(ApiError::Forbidden),
+        Access::Missing | Access::Hidden | Access::Lost(_) => return Err(ApiError::NotFound),
     }
     let scales = parse_scales(&request.scales)?;
     let minutes = request.minutes_valid.unwrap_or(DEFAULT_MINUTES);

@@ -5,7 +5,7 @@
 //!   shares cases;
 //! - a lead sees their team's cases and their own assignments;
 //! - a worker or lead also sees a case they broke the glass for (a stated reason, logged, shown to the lead)
-//!   until that grant expires, to read only: they change only the cases they work on ([`Store::may_change`]);
+//!   until that grant expires, to read only: they change only the cases they work on ([`Store::access`]);
 //! - an admin sees no case content (admins manage users and devices), even when a case was assigned to them;
 //! - nothing crosses tenants.
 //!
@@ -16,6 +16,8 @@
 //! caller holds, so a changed role or team takes effect at the next query even on a connection opened before.
 //! A case that does not exist and a case the viewer may not see give the same answer, so guessing ids reveals
 //! nothing.
+
+use sync_core::protocol::{Access, Holding, PurgeReason};
 
 use super::{Role, Store, StoreError, on_pool};
 use crate::clock;
@@ -66,6 +68,22 @@ macro_rules! in_review {
 }
 pub(super) use in_review;
 
+pub(super) use {visible_case, works_on_case};
+
+/// A row of the access query: 2 change, 1 read, 0 neither; whether the device holds it; when the device was first
+/// told to purge it; the cursor of the last Hello answered with a Purge of it; whether the device held it as one
+/// its user could change (`None` when it does not hold it).
+type AccessRow = (i64, bool, Option<i64>, Option<i64>, Option<bool>);
+
+/// A case a viewer may see, as a Hello reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VisibleCase {
+    pub doc_id: String,
+    pub heads: Vec<String>,
+    /// Whether the viewer may change it, not only read it.
+    pub writable: bool,
+}
+
 /// The user a sync connection acts for, with what the access rule looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Viewer {
@@ -107,42 +125,43 @@ impl Store {
         .transpose()
     }
 
-    /// Whether `viewer` may see the case `doc_id`. False both when the case does not exist and when it is not
-    /// the viewer's to see: callers must not be able to tell the two apart.
-    pub async fn can_see(&self, viewer: &Viewer, doc_id: &str) -> Result<bool, StoreError> {
+    /// What `device` of `viewer` may do with the case `doc_id`: see and change it, only read it (break-the-glass),
+    /// nothing (`Hidden`, or `Lost` with what the store records if the device held it), or there is no such case
+    /// (`Missing`). A case of another tenant is `Hidden`: callers answer `Hidden` and `Missing` alike, so guessing
+    /// ids reveals nothing.
+    pub async fn access(&self, viewer: &Viewer, device_id: &str, doc_id: &str) -> Result<Access, StoreError> {
         let sql = concat!(
-            "SELECT COUNT(*) FROM users u JOIN cases c ON c.doc_id = $2 \
-             WHERE u.id = $1 AND u.tenant_id = $3 AND ",
-            visible_case!()
+            "SELECT CAST(CASE WHEN ",
+            changeable_case!(),
+            " THEN 2 WHEN ",
+            visible_case!(),
+            " THEN 1 ELSE 0 END AS BIGINT), h.doc_id IS NOT NULL, h.purged_at, h.purge_cursor, h.writable \
+             FROM users u JOIN cases c ON c.doc_id = $2 \
+             LEFT JOIN device_holdings h ON h.device_id = $5 AND h.doc_id = c.doc_id \
+             WHERE u.id = $1 AND u.tenant_id = $3"
         );
-        let count: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(sql)
+        let row: Option<AccessRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sql)
                 .bind(&viewer.user_id)
                 .bind(doc_id)
                 .bind(&viewer.tenant_id)
                 .bind(clock::now_ms())
-                .fetch_one(pool)
+                .bind(device_id)
+                .fetch_optional(pool)
                 .await
         })?;
-        Ok(count > 0)
-    }
-
-    /// Whether `viewer` may change the case `doc_id`: as [`Store::can_see`], without break-the-glass grants.
-    pub async fn may_change(&self, viewer: &Viewer, doc_id: &str) -> Result<bool, StoreError> {
-        let sql = concat!(
-            "SELECT COUNT(*) FROM users u JOIN cases c ON c.doc_id = $2 \
-             WHERE u.id = $1 AND u.tenant_id = $3 AND ",
-            changeable_case!()
-        );
-        let count: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(sql)
-                .bind(&viewer.user_id)
-                .bind(doc_id)
-                .bind(&viewer.tenant_id)
-                .fetch_one(pool)
-                .await
-        })?;
-        Ok(count > 0)
+        Ok(match row {
+            None => Access::Missing,
+            Some((2, ..)) => Access::Write,
+            Some((1, ..)) => Access::Read,
+            Some((_, true, purged_at, purge_cursor, writable)) => Access::Lost(Holding {
+                reason: PurgeReason::Unassigned,
+                writable: writable.unwrap_or(false),
+                told_at_ms: purged_at,
+                purge_cursor: purge_cursor.and_then(|cursor| u64::try_from(cursor).ok()),
+            }),
+            Some(_) => Access::Hidden,
+        })
     }
 
     /// The tenant's change sequence now: the cursor a device holds once it has everything up to here.
@@ -156,7 +175,7 @@ impl Store {
     }
 
     /// The cases `viewer` may see whose sequence is past `after` (every visible case when `None`), each with
-    /// its heads, and the tenant's cursor at the same instant.
+    /// its heads and whether the viewer may change it, and the tenant's cursor at the same instant.
     ///
     /// One statement reads both, so it sees one snapshot: a commit is either counted in the cursor *and* listed,
     /// or neither. Since commits take their numbers under the tenant's row lock, every commit numbered up to
@@ -165,16 +184,18 @@ impl Store {
         &self,
         viewer: &Viewer,
         after: Option<i64>,
-    ) -> Result<(i64, Vec<(String, Vec<String>)>), StoreError> {
+    ) -> Result<(i64, Vec<VisibleCase>), StoreError> {
         // The LEFT JOIN keeps the cursor row when no case qualifies.
         let sql = concat!(
-            "SELECT t.seq, c.doc_id, c.heads FROM users u \
+            "SELECT t.seq, c.doc_id, c.heads, CAST(CASE WHEN ",
+            changeable_case!(),
+            " THEN 1 ELSE 0 END AS BIGINT) FROM users u \
              JOIN tenant_seq t ON t.tenant_id = u.tenant_id \
              LEFT JOIN cases c ON c.tenant_id = u.tenant_id AND c.seq > $3 AND ",
             visible_case!(),
             " WHERE u.id = $1 AND u.tenant_id = $2"
         );
-        let rows: Vec<(i64, Option<String>, Option<String>)> = on_pool!(self, |pool| {
+        let rows: Vec<(i64, Option<String>, Option<String>, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(sql)
                 .bind(&viewer.user_id)
                 .bind(&viewer.tenant_id)
@@ -183,10 +204,16 @@ impl Store {
                 .fetch_all(pool)
                 .await
         })?;
-        let cursor = rows.first().map_or(0, |(seq, _, _)| *seq);
+        let cursor = rows.first().map_or(0, |(seq, ..)| *seq);
         let changed = rows
             .into_iter()
-            .filter_map(|(_, doc_id, heads)| Some((doc_id?, split_heads(&heads.unwrap_or_default()))))
+            .filter_map(|(_, doc_id, heads, writable)| {
+                Some(VisibleCase {
+                    doc_id: doc_id?,
+                    heads: split_heads(&heads.unwrap_or_default()),
+                    writable: writable == 1,
+                })
+            })
             .collect();
         Ok((cursor, changed))
     }
@@ -203,58 +230,4 @@ pub(super) fn split_heads(stored: &str) -> Vec<String> {
         .filter(|head| !head.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-impl Store {
-    /// Records that `device` holds these cases (idempotent).
-    pub async fn record_holdings(
-        &self,
-        device_id: &str,
-        doc_ids: &[String],
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO device_holdings (device_id, doc_id, since) VALUES ($1, $2, $3) \
-                   ON CONFLICT (device_id, doc_id) DO NOTHING";
-        for doc_id in doc_ids {
-            super::execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id).bind(now_ms))?;
-        }
-        Ok(())
-    }
-
-    /// The cases `device` holds that its user may no longer see: the ones to purge from it, each with whether it
-    /// was told to purge it before.
-    pub async fn holdings_to_purge(
-        &self,
-        viewer: &Viewer,
-        device_id: &str,
-    ) -> Result<Vec<(String, bool)>, StoreError> {
-        let sql = concat!(
-            "SELECT h.doc_id, h.purged_at IS NOT NULL FROM device_holdings h JOIN users u ON u.id = $1 \
-             JOIN cases c ON c.doc_id = h.doc_id \
-             WHERE h.device_id = $2 AND u.tenant_id = $3 AND NOT ",
-            visible_case!(),
-            " ORDER BY h.doc_id"
-        );
-        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(&viewer.user_id)
-            .bind(device_id)
-            .bind(&viewer.tenant_id)
-            .bind(clock::now_ms())
-            .fetch_all(pool)
-            .await)?)
-    }
-
-    /// The device was told to purge the case (the first time).
-    pub async fn mark_purged(&self, device_id: &str, doc_id: &str, now_ms: i64) -> Result<(), StoreError> {
-        let sql = "UPDATE device_holdings SET purged_at = $3 WHERE device_id = $1 AND doc_id = $2 AND purged_at IS NULL";
-        super::execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id).bind(now_ms))?;
-        Ok(())
-    }
-
-    /// The device no longer holds the case (it was told to purge it twice).
-    pub async fn forget_holding(&self, device_id: &str, doc_id: &str) -> Result<(), StoreError> {
-        let sql = "DELETE FROM device_holdings WHERE device_id = $1 AND doc_id = $2";
-        super::execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id))?;
-        Ok(())
-    }
 }

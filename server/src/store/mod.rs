@@ -31,6 +31,7 @@ mod checkins;
 mod connect;
 mod devices;
 mod documents;
+mod holdings;
 mod identity;
 mod login;
 mod projections;
@@ -42,7 +43,7 @@ mod secrets;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use access::Viewer;
+pub use access::{Viewer, VisibleCase};
 pub use audit::{AuditFilter, AuditHead, AuditRecord, AuditRow, CaseLookup};
 pub use break_glass::{BreakGlass, NewBreakGlass};
 pub use cases::NewCase;

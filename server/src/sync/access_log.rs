@@ -4,11 +4,8 @@
 //! The calls sit where the sync code already decides these things (the Welcome, a push, a commit), one line
 //! each, so the sync code stays as it is; the log's own rules live in [`crate::audit`].
 
-use std::collections::HashMap;
-
-use automerge::ChangeHash;
 use sync_core::DocumentId;
-use sync_core::protocol::ManifestEntry;
+use sync_core::protocol::{ManifestEntry, Visible};
 
 use super::connection::{Connection, Peer};
 use crate::audit::{self, Actor};
@@ -31,13 +28,13 @@ impl Connection {
         &mut self,
         changed: &[ManifestEntry],
         manifest: &[ManifestEntry],
-        visible: &HashMap<DocumentId, Vec<ChangeHash>>,
+        visible: &[Visible],
     ) {
         let offered = changed.iter().map(|entry| entry.doc).chain(
             manifest
                 .iter()
                 .map(|entry| entry.doc)
-                .filter(|doc| visible.contains_key(doc)),
+                .filter(|doc| visible.iter().any(|case| case.doc == *doc)),
         );
         self.log_reads(offered.collect()).await;
     }

@@ -1,5 +1,7 @@
 //! One sync connection: a task that feeds the device's frames and other connections' document events to the
-//! protocol session, and carries out the effects it asks for.
+//! protocol session, and carries out the effects it asks for. The session decides who sees what and when to purge
+//! (sync-core's `protocol::server::sight`); this task only reports what the store says and records what the
+//! session decides.
 //!
 //! The task owns the socket, so frames go out in the order the session produced them. It reads one thing at a
 //! time (a frame or an event) and finishes handling it, commits included, before reading the next: a slow commit
@@ -11,7 +13,9 @@ use std::sync::Arc;
 use automerge::ChangeHash;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use sync_core::DocumentId;
-use sync_core::protocol::{ErrorCode, ManifestEntry, ServerEffect, ServerSession, encode};
+use sync_core::protocol::{
+    ErrorCode, Frame, Lost, ManifestEntry, Resolved, ServerEffect, ServerSession, Visible, encode,
+};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::SyncService;
@@ -33,30 +37,21 @@ pub(super) struct Connection {
     pub(super) peer: Peer,
     pub(super) session: ServerSession,
     socket: WebSocket,
-    /// Documents the device may see, as of the Hello, plus those it created or was given since.
-    pub(super) visible: HashSet<DocumentId>,
     /// Documents sent to the device on this connection and logged as read, so each is logged once.
     pub(super) read_logged: HashSet<DocumentId>,
-    /// Cases the device may no longer see but still has changes for: their uploads are taken, then they are
-    /// purged (see [`super::purge`]).
-    pub(super) grace: HashSet<DocumentId>,
-    /// Documents the device's user may change, not only read through break-the-glass, as found so far.
-    pub(super) writable: HashSet<DocumentId>,
 }
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
 pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
-    let session = ServerSession::new(peer.device_id.clone(), service.limits, service.rate);
+    let session = ServerSession::new(peer.device_id.clone(), service.limits, service.rate)
+        .with_grace_ms(service.grace_ms);
     let mut connection = Connection {
         id: service.hub.connection_id(),
         service,
         peer,
         session,
         socket,
-        visible: HashSet::new(),
         read_logged: HashSet::new(),
-        grace: HashSet::new(),
-        writable: HashSet::new(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
@@ -95,10 +90,11 @@ impl Connection {
                 },
                 event = events.recv() => match event {
                     Ok(event) => self.on_event(event).await,
-                    // This connection fell behind: re-check every document it may see.
+                    // This connection fell behind: offer every document it may see again.
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(connection.id = self.id, missed, "sync connection lagged behind events");
-                        self.push_all_visible().await
+                        let effects = self.session.offer_all();
+                        self.carry_out(effects).await
                     }
                     Err(RecvError::Closed) => false,
                 },
@@ -143,10 +139,16 @@ impl Connection {
                     );
                     self.resolve_hello(cursor, manifest).await
                 }
-                ServerEffect::ReceiveSync { doc, message } => match self.receive(doc, message).await {
-                    Ok(effects) => self.purge_after_ack(doc, effects).await,
-                    Err(error) => Err(error),
-                },
+                ServerEffect::CheckAccess { doc, message } => self.check_access(doc, message).await,
+                ServerEffect::Offer { doc } => self.offer(doc).await,
+                ServerEffect::ReceiveSync { doc, message, access } => {
+                    self.receive(doc, message, access).await
+                }
+                ServerEffect::Hold { docs } => self.record_holdings(docs).await.map(|()| Vec::new()),
+                ServerEffect::Purged { doc, reason, cursor } => {
+                    self.purged(doc, reason, cursor).await.map(|()| Vec::new())
+                }
+                ServerEffect::Forget { doc } => self.forget(doc).await.map(|()| Vec::new()),
             };
             match more {
                 Ok(effects) => queue.extend(effects),
@@ -162,8 +164,8 @@ impl Connection {
         true
     }
 
-    /// Answers the Hello: which documents the device may see, which changed since its cursor, and the server's
-    /// heads for the documents it brought.
+    /// Answers the Hello with what the store says: which documents the device may see, which changed since its
+    /// cursor, and which it holds but may no longer see. The session decides the rest.
     async fn resolve_hello(
         &mut self,
         cursor: Option<u64>,
@@ -173,71 +175,71 @@ impl Connection {
         let (_, everything) = store.visible_changes(&self.peer.viewer, None).await?;
         let after = cursor.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
         let (now, changed) = store.visible_changes(&self.peer.viewer, after).await?;
-        let mut all_heads = std::collections::HashMap::new();
-        for (doc, heads) in everything.into_iter().chain(changed.iter().cloned()) {
-            let doc: DocumentId = doc.parse().map_err(|_| ConnectionError::CorruptId)?;
-            self.visible.insert(doc);
-            all_heads.insert(doc, parse_heads(&heads)?);
+        let mut visible = Vec::with_capacity(everything.len());
+        for case in everything.iter().chain(changed.iter()) {
+            visible.push(Visible {
+                doc: parse_id(&case.doc_id)?,
+                heads: parse_heads(&case.heads)?,
+                writable: case.writable,
+            });
         }
         let changed = changed
             .iter()
-            .map(|(doc, heads)| {
+            .map(|case| {
                 Ok(ManifestEntry {
-                    doc: doc.parse().map_err(|_| ConnectionError::CorruptId)?,
-                    heads: parse_heads(heads)?,
+                    doc: parse_id(&case.doc_id)?,
+                    heads: parse_heads(&case.heads)?,
                 })
             })
             .collect::<Result<Vec<_>, ConnectionError>>()?;
-        let answers = manifest
-            .iter()
-            .filter_map(|entry| all_heads.get(&entry.doc).map(|heads| (entry.doc, heads.clone())))
-            .collect();
-        self.log_welcome(&changed, &manifest, &all_heads).await;
-        // The device will hold what the Welcome lists and what it brought; what it may no longer see goes.
-        let held = changed.iter().map(|entry| entry.doc);
-        let brought = manifest
-            .iter()
-            .map(|entry| entry.doc)
-            .filter(|doc| all_heads.contains_key(doc));
-        self.record_holdings(held.chain(brought).collect::<Vec<_>>())
-            .await?;
-        let purge_now = self.plan_purges(&manifest).await?;
-        let cursor = u64::try_from(now).unwrap_or(0);
+        let lost = store
+            .lost_holdings(&self.peer.viewer, &self.peer.device_id)
+            .await?
+            .into_iter()
+            .map(|(doc, holding)| {
+                Ok(Lost {
+                    doc: parse_id(&doc)?,
+                    holding,
+                })
+            })
+            .collect::<Result<Vec<_>, ConnectionError>>()?;
+        self.log_welcome(&changed, &manifest, &visible).await;
         tracing::debug!(
             connection.id = self.id,
             changed = changed.len(),
-            visible = self.visible.len(),
+            visible = visible.len(),
+            lost = lost.len(),
             "welcome"
         );
-        let mut effects = self.session.welcome(cursor, changed, answers);
-        // Purges before CaughtUp: a device reads everything up to its catch-up before it may stop.
-        for (doc, told_before) in purge_now {
-            effects.extend(self.purge(doc, told_before).await?);
-        }
-        effects.extend(self.session.caught_up(cursor));
-        Ok(effects)
+        Ok(self.session.welcome(Resolved {
+            cursor: u64::try_from(now).unwrap_or(0),
+            changed,
+            visible,
+            lost,
+        }))
     }
 
-    /// Another connection or process changed a document: push it if this device may see it.
+    /// Another connection or process changed a document: the session decides whether this device cares.
     async fn on_event(&mut self, event: HubEvent) -> bool {
         let effects = match event {
             HubEvent::Changed { origin, .. } | HubEvent::RolledBack { origin, .. } if origin == self.id => {
                 return true;
             }
-            // Another municipality's document, or a commit to a document this device does not hold and whose
-            // visibility did not change: nothing to do, and no store query (this runs on every connection).
+            // Another municipality's document: nothing to do, and no store query (this runs on every connection).
             HubEvent::Changed { tenant, .. } if tenant != self.peer.viewer.tenant_id => return true,
             HubEvent::Changed {
                 doc, access: false, ..
-            } if !self.visible.contains(&doc) => return true,
-            HubEvent::Changed { doc, access, .. } => self.push(doc, access).await,
-            HubEvent::RolledBack { doc, .. } if self.visible.contains(&doc) => {
+            } => Ok(self.session.changed_elsewhere(doc)),
+            HubEvent::Changed {
+                doc, access: true, ..
+            } => Ok(self.session.access_changed(doc)),
+            HubEvent::RolledBack { doc, .. } if self.session.syncs(doc) => {
                 match self.service.documents.open(doc).await {
                     Ok(guard) => match guard.as_ref() {
                         Some(loaded) => Ok(self.session.doc_rolled_back(doc, &loaded.doc)),
                         None => Ok(Vec::new()),
                     },
-                    Err(error) => Err(error.into()),
+                    Err(error) => Err(ConnectionError::from(error)),
                 }
             }
             HubEvent::RolledBack { .. } => Ok(Vec::new()),
@@ -258,60 +260,36 @@ impl Connection {
         }
     }
 
-    /// Offers the device the current state of `doc`, if it may see it. A document not seen at the Hello may have
-    /// become visible since (a new assignment, a teammate's new case), so the store decides.
-    /// With `access`, who may see the document changed: it may have become visible, or stopped being so (then
-    /// the device is told to purge it).
-    async fn push(&mut self, doc: DocumentId, access: bool) -> Result<Vec<ServerEffect>, ConnectionError> {
-        if !self.session.is_open() {
-            return Ok(Vec::new());
-        }
-        let known = self.visible.contains(&doc);
-        if access {
-            // Who may change it may have changed too.
-            self.writable.remove(&doc);
-        }
-        if !known || access {
-            let may_see = self
-                .service
-                .store
-                .can_see(&self.peer.viewer, &doc.to_string())
-                .await?;
-            match (known, may_see) {
-                (true, false) => return self.lose_sight_of(doc).await,
-                (false, false) => return Ok(Vec::new()),
-                (false, true) => {
-                    self.visible.insert(doc);
-                    self.record_holdings([doc]).await?;
-                }
-                (true, true) => {}
-            }
-        }
+    /// What the store says this device may do with `doc`, for the session (with the device's message for it, if
+    /// one is waiting).
+    async fn check_access(
+        &mut self,
+        doc: DocumentId,
+        message: Option<automerge::sync::Message>,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        let access = self
+            .service
+            .store
+            .access(&self.peer.viewer, &self.peer.device_id, &doc.to_string())
+            .await?;
+        Ok(self.session.access(doc, access, message))
+    }
+
+    /// Hands the session the server's copy of `doc`; what it sends is logged as read.
+    async fn offer(&mut self, doc: DocumentId) -> Result<Vec<ServerEffect>, ConnectionError> {
         let guard = self.service.documents.open(doc).await?;
         let effects = match guard.as_ref() {
-            Some(loaded) => self.session.doc_changed(doc, &loaded.doc),
+            Some(loaded) => self.session.offer(doc, &loaded.doc),
             None => Vec::new(),
         };
         drop(guard);
-        if !effects.is_empty() {
+        let sends_content = effects
+            .iter()
+            .any(|effect| matches!(effect, ServerEffect::Send(Frame::Sync { .. })));
+        if sends_content {
             self.log_reads(vec![doc]).await;
         }
         Ok(effects)
-    }
-
-    async fn push_all_visible(&mut self) -> bool {
-        let docs: Vec<DocumentId> = self.visible.iter().copied().collect();
-        for doc in docs {
-            match self.push(doc, false).await {
-                Ok(effects) => {
-                    if !self.carry_out(effects).await {
-                        return false;
-                    }
-                }
-                Err(error) => tracing::error!(connection.id = self.id, %error, "cannot push a document"),
-            }
-        }
-        true
     }
 
     async fn say_goodbye(&mut self, code: u16, reason: &'static str) {
@@ -334,6 +312,10 @@ pub(super) enum ConnectionError {
     CorruptId,
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+}
+
+fn parse_id(doc: &str) -> Result<DocumentId, ConnectionError> {
+    doc.parse().map_err(|_| ConnectionError::CorruptId)
 }
 
 fn parse_heads(heads: &[String]) -> Result<Vec<ChangeHash>, ConnectionError> {

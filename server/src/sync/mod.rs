@@ -5,6 +5,7 @@
 //! - [`connection`]: one task per connection, feeding frames and document events to the session and carrying out
 //!   its effects.
 //! - [`receive`]: a device's changes: merge, check, commit durably, then acknowledge; or roll back and quarantine.
+//! - [`purge`]: the store's record of which device holds which case, kept as the session decides.
 //! - [`accept`]: the write rules checked before a commit.
 //! - [`access_log`]: the access log entries of a connection (documents sent, changes committed).
 //! - [`documents`]: the shared in-memory documents, loaded on use and dropped when idle.
@@ -50,6 +51,9 @@ pub struct SyncService {
     pub rules: RuleSet,
     /// A course granting more minutes a week than this awaits a lead's approval (see [`grants`]).
     pub grant_limit_minutes: i64,
+    /// How long a device that lost sight of a case may still upload its last changes to it after it was first told
+    /// to purge it: the maximum offline period (sync-core's `protocol::server::sight`).
+    pub grace_ms: i64,
     /// Cancelled at shutdown: connections finish the commit in hand, close, and are waited for.
     pub shutdown: CancellationToken,
     pub connections: TaskTracker,
@@ -57,7 +61,7 @@ pub struct SyncService {
 
 impl SyncService {
     /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
-    pub fn start(store: Store, grant_limit_minutes: i64) -> Arc<SyncService> {
+    pub fn start(store: Store, grant_limit_minutes: i64, grace: Duration) -> Arc<SyncService> {
         let service = Arc::new(SyncService {
             documents: Arc::new(Documents::new(store.clone())),
             store,
@@ -66,6 +70,7 @@ impl SyncService {
             rate: RateLimit::default(),
             rules: RuleSet::v1(),
             grant_limit_minutes,
+            grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         });

@@ -2,13 +2,14 @@
 //! acknowledge; or roll back, quarantine and refuse, without touching the device's other documents.
 //!
 //! The document stays locked from merge to commit, so no other connection sees changes that may still be rolled
-//! back. A document the device may not see gets exactly the answer a missing one gets.
+//! back. Whether the device may write, read or not see the document the session decided ([`Access`]); a document
+//! the device may not see gets exactly the answer a missing one gets.
 
 use automerge::sync;
 use automerge::{Automerge, Change, ChangeHash};
 use sync_core::DocumentId;
 use sync_core::case::{Case, conflicts, read_case};
-use sync_core::protocol::{ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
+use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 
 use super::accept::{Existing, Incoming, Refusal, check_write};
 use super::connection::{Connection, ConnectionError};
@@ -24,22 +25,20 @@ impl Connection {
         &mut self,
         doc_id: DocumentId,
         message: sync::Message,
+        access: Access,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        if matches!(access, Access::Hidden | Access::Lost(_)) {
+            return self.receive_unseen(doc_id, message).await;
+        }
         let mut guard = self.service.documents.open(doc_id).await?;
-        // A case in the grace (no longer visible, changes pending) still takes the device's last changes.
-        if guard.is_some() && !self.visible.contains(&doc_id) && !self.grace.contains(&doc_id) {
-            if !self
-                .service
-                .store
-                .can_see(&self.peer.viewer, &doc_id.to_string())
-                .await?
-            {
-                drop(guard);
-                return self.receive_unseen(doc_id, message).await;
-            }
-            self.visible.insert(doc_id);
+        if access == Access::Missing && guard.is_some() {
+            // Another device created a case under this id since the store was asked: to this device it is a case
+            // it may not see.
+            drop(guard);
+            return self.receive_unseen(doc_id, message).await;
         }
         let creating = guard.is_none();
+        let read_only = !creating && access == Access::Read;
         // automerge's first sync message carries heads, not changes: a device offering heads for a document the
         // server lacks is about to upload it, while one with nothing to offer is asking for a missing document.
         let offers_content = !message.heads.is_empty();
@@ -110,7 +109,8 @@ impl Connection {
             let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
             return Ok(self.session.reply(doc_id, &loaded.doc));
         }
-        self.check_and_commit(doc_id, guard, creating, &received).await
+        self.check_and_commit(doc_id, guard, creating, read_only, &received)
+            .await
     }
 
     /// A document that exists but that the device may not see (another tenant's, another team's) is answered at
@@ -169,24 +169,6 @@ impl Connection {
         Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
     }
 
-    /// Whether the device's user may change `doc_id` (not only see it through break-the-glass). A case in the
-    /// grace after losing sight of it still takes the device's last changes. Remembered for the connection until
-    /// an access event for the case (`Connection::push`).
-    async fn may_change(&mut self, doc_id: DocumentId) -> Result<bool, ConnectionError> {
-        if self.writable.contains(&doc_id) || self.grace.contains(&doc_id) {
-            return Ok(true);
-        }
-        let may = self
-            .service
-            .store
-            .may_change(&self.peer.viewer, &doc_id.to_string())
-            .await?;
-        if may {
-            self.writable.insert(doc_id);
-        }
-        Ok(may)
-    }
-
     /// Checks the merged document and commits it. When another server process committed to the document in the
     /// meantime (the store says `Stale`), the document is reloaded with the device's changes applied on top and
     /// checked and committed again, so the projection is never computed from an out-of-date document.
@@ -195,13 +177,13 @@ impl Connection {
         doc_id: DocumentId,
         mut guard: DocGuard,
         creating: bool,
+        read_only: bool,
         received: &Received,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
         const ATTEMPTS: usize = 3;
         // After a reload the document no longer has `heads_before` as its state before the device's changes, so
         // undoing them means dropping it (the next use loads it from the store) rather than rolling back.
         let mut reloaded = false;
-        let read_only = !creating && !self.may_change(doc_id).await?;
         for attempt in 1..=ATTEMPTS {
             let verdict = {
                 let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
@@ -235,10 +217,6 @@ impl Connection {
             };
             match self.commit(doc_id, &mut guard, creating, received, case).await {
                 Ok(seq) => {
-                    if creating {
-                        self.visible.insert(doc_id);
-                        self.record_holdings([doc_id]).await?;
-                    }
                     let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
                     let effects = self.session.committed(doc_id, &loaded.doc);
                     drop(guard);

@@ -1,15 +1,19 @@
-//! Who sees which case: workers, a sharing team, leads, admins and another tenant, through `can_see` and
-//! `visible_changes` alike; and assignments that change visibility move the case's sequence number.
+//! Who sees which case: workers, a sharing team, leads, admins and another tenant, through `access` and
+//! `visible_changes` alike; what a device may do with a case it held and lost; and assignments that change
+//! visibility move the case's sequence number.
 
 use std::collections::BTreeSet;
 
 use server::store::User;
+use sync_core::DocumentId;
+use sync_core::protocol::{Access, Held};
 
 use crate::fixtures::{NOW, World, Writer, heads_hex};
-use crate::helpers::Backend;
+use crate::helpers::{Backend, sees};
 
 both_backends!(
     each_role_sees_exactly_the_cases_the_rule_allows,
+    a_lost_case_is_answered_with_what_the_device_held,
     another_tenants_case_answers_like_a_missing_one,
     an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit,
     an_assignment_across_tenants_changes_nothing,
@@ -50,13 +54,13 @@ async fn each_role_sees_exactly_the_cases_the_rule_allows(backend: Backend) {
         let want: BTreeSet<&str> = visible.iter().map(|i| ids[*i].as_str()).collect();
         let mut seen = BTreeSet::new();
         for id in &ids {
-            if store.can_see(&viewer, id).await.expect("store") {
+            if sees(store, &viewer, id).await {
                 seen.insert(id.as_str());
             }
         }
-        assert_eq!(seen, want, "can_see for {}", user.username);
+        assert_eq!(seen, want, "access for {}", user.username);
         let (_, listed) = store.visible_changes(&viewer, None).await.expect("store");
-        let listed: BTreeSet<&str> = listed.iter().map(|(id, _)| id.as_str()).collect();
+        let listed: BTreeSet<&str> = listed.iter().map(|case| case.doc_id.as_str()).collect();
         assert_eq!(listed, want, "visible_changes for {}", user.username);
     }
 }
@@ -69,16 +73,16 @@ async fn another_tenants_case_answers_like_a_missing_one(backend: Backend) {
     let anna = w.viewer(&w.anna).await;
     let missing = Writer::new(2, &w.north, &w.nord, &w.anna).doc_id;
 
-    assert!(!store.can_see(&anna, &theirs.doc_id).await.expect("store"));
-    assert!(!store.can_see(&anna, &missing).await.expect("store"));
+    assert!(!sees(store, &anna, &theirs.doc_id).await);
+    assert!(!sees(store, &anna, &missing).await);
     let (cursor, listed) = store.visible_changes(&anna, None).await.expect("store");
     assert_eq!((cursor, listed.len()), (0, 0), "west's commit is not north's");
     // A viewer claiming another tenant gets nothing either, even for a case of that tenant.
     let mut forged = anna.clone();
     forged.tenant_id = w.west.id.clone();
-    assert!(!store.can_see(&forged, &theirs.doc_id).await.expect("store"));
+    assert!(!sees(store, &forged, &theirs.doc_id).await);
     let mads = w.viewer(&w.mads).await;
-    assert!(store.can_see(&mads, &theirs.doc_id).await.expect("store"));
+    assert!(sees(store, &mads, &theirs.doc_id).await);
 }
 
 async fn an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit(backend: Backend) {
@@ -99,8 +103,15 @@ async fn an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit(bac
     );
     let (after_assign, listed) = store.visible_changes(&anna, Some(cursor)).await.expect("store");
     assert_eq!(after_assign, cursor + 1, "the assignment took a number");
-    assert_eq!(listed, [(case.doc_id.clone(), heads_hex(&case.doc.heads()))]);
-    assert!(store.can_see(&anna, &case.doc_id).await.expect("store"));
+    let listed: Vec<_> = listed
+        .into_iter()
+        .map(|case| (case.doc_id, case.heads, case.writable))
+        .collect();
+    assert_eq!(
+        listed,
+        [(case.doc_id.clone(), heads_hex(&case.doc.heads()), true)]
+    );
+    assert!(sees(store, &anna, &case.doc_id).await);
 
     // Assigning again changes nothing and spends no number.
     assert!(
@@ -121,7 +132,7 @@ async fn an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit(bac
             .await
             .expect("store")
     );
-    assert!(!store.can_see(&anna, &case.doc_id).await.expect("store"));
+    assert!(!sees(store, &anna, &case.doc_id).await);
     let (_, listed) = store
         .visible_changes(&anna, Some(after_assign))
         .await
@@ -165,5 +176,101 @@ async fn an_assignment_across_tenants_changes_nothing(backend: Backend) {
     );
     assert_eq!(store.tenant_cursor(&w.north.id).await.expect("store"), before);
     let mads = w.viewer(&w.mads).await;
-    assert!(!store.can_see(&mads, &case.doc_id).await.expect("store"));
+    assert!(!sees(store, &mads, &case.doc_id).await);
+}
+
+/// A device that held a case its user may no longer see gets `Lost` with what the store records: whether it held the
+/// case as one its user could change (only then is the grace open to the device), when it was first told to purge
+/// it, and the cursor of the Hello whose Purge it must have read. Another device of the same user gets `Hidden`.
+async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
+    let w = World::new(backend).await;
+    let store = w.store();
+    let mut case = Writer::new(1, &w.north, &w.syd, &w.cy);
+    case.create(store, &[&w.cy, &w.anna]).await;
+    let anna = w.viewer(&w.anna).await;
+    let device = store
+        .register_device(&w.anna.id, &w.north.id, "phone", NOW)
+        .await
+        .expect("store")
+        .id;
+    assert_eq!(
+        store.access(&anna, &device, &case.doc_id).await.expect("store"),
+        Access::Write
+    );
+    let doc: DocumentId = case.doc_id.parse().expect("an id");
+    let held = |writable| Held { doc, writable };
+    store
+        .record_holdings(&device, &[held(true)], NOW)
+        .await
+        .expect("store");
+    assert!(
+        store
+            .lost_holdings(&anna, &device)
+            .await
+            .expect("store")
+            .is_empty()
+    );
+
+    store
+        .unassign_case(&case.doc_id, &w.anna.id, NOW + 1)
+        .await
+        .expect("store");
+    let Access::Lost(holding) = store.access(&anna, &device, &case.doc_id).await.expect("store") else {
+        panic!("a case the device held");
+    };
+    assert!(holding.writable, "the device held it as a case anna could change");
+    assert_eq!((holding.told_at_ms, holding.purge_cursor), (None, None));
+    assert_eq!(
+        store
+            .access(&anna, "another-device", &case.doc_id)
+            .await
+            .expect("store"),
+        Access::Hidden
+    );
+
+    store
+        .mark_purged(&device, &case.doc_id, NOW + 2, Some(7))
+        .await
+        .expect("store");
+    store
+        .mark_purged(&device, &case.doc_id, NOW + 3, None)
+        .await
+        .expect("store");
+    let lost = store.lost_holdings(&anna, &device).await.expect("store");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].0, case.doc_id);
+    assert_eq!(
+        (lost[0].1.told_at_ms, lost[0].1.purge_cursor),
+        (Some(NOW + 2), None),
+        "first told at the first Purge; the live one since may not have been read"
+    );
+
+    // Visible again (held afresh, say through break-the-glass, to read only): what it was told is over, and the
+    // grace would now be closed to it.
+    store
+        .assign_case(&case.doc_id, &w.anna.id, NOW + 4)
+        .await
+        .expect("store");
+    store
+        .record_holdings(&device, &[held(false)], NOW + 4)
+        .await
+        .expect("store");
+    store
+        .unassign_case(&case.doc_id, &w.anna.id, NOW + 5)
+        .await
+        .expect("store");
+    let lost = store.lost_holdings(&anna, &device).await.expect("store");
+    assert_eq!(
+        (lost[0].1.told_at_ms, lost[0].1.purge_cursor, lost[0].1.writable),
+        (None, None, false)
+    );
+
+    store.forget_holding(&device, &case.doc_id).await.expect("store");
+    assert!(
+        store
+            .lost_holdings(&anna, &device)
+            .await
+            .expect("store")
+            .is_empty()
+    );
 }

@@ -41,8 +41,8 @@ async fn case_with_contact(app: &TestApp, kinds: &[&str]) -> (String, String) {
         .expect("anna");
     let viewer = store.viewer(&anna.id).await.expect("store").expect("viewer");
     let (_, cases) = store.visible_changes(&viewer, None).await.expect("store");
-    for (case_id, _) in cases {
-        let doc: DocumentId = case_id.parse().expect("id");
+    for visible in cases {
+        let doc: DocumentId = visible.doc_id.parse().expect("id");
         let guard = app.state().sync.documents.open(doc).await.expect("open");
         let Some(loaded) = guard.as_ref() else { continue };
         let case = read_case(&loaded.doc).expect("case");
@@ -51,7 +51,7 @@ async fn case_with_contact(app: &TestApp, kinds: &[&str]) -> (String, String) {
             .iter()
             .find(|(_, c)| kinds.contains(&c.kind.as_str()))
         {
-            return (case_id, contact.clone());
+            return (visible.doc_id, contact.clone());
         }
     }
     panic!("the demo gives anna contacts of kinds {kinds:?}");

@@ -131,7 +131,7 @@ async fn visible_cases(store: &Store, tenant: &str, username: &str) -> Vec<(Stri
     let viewer = store.viewer(&user.id).await.expect("store").expect("viewer");
     let (_, listed) = store.visible_changes(&viewer, None).await.expect("store");
     let mut cases = Vec::new();
-    for (doc_id, heads) in listed {
+    for server::store::VisibleCase { doc_id, heads, .. } in listed {
         let stored = store
             .load_document(&doc_id)
             .await

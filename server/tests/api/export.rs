@@ -29,7 +29,7 @@ async fn viewer(store: &Store, tenant: &str, username: &str) -> Viewer {
 async fn first_case(store: &Store, tenant: &str, username: &str) -> String {
     let viewer = viewer(store, tenant, username).await;
     let (_, cases) = store.visible_changes(&viewer, None).await.expect("store");
-    cases.first().expect("demo cases").0.clone()
+    cases.first().expect("demo cases").doc_id.clone()
 }
 
 async fn an_export_holds_the_case_and_its_lookups_without_who_looked(backend: Backend) {

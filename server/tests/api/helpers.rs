@@ -9,7 +9,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use server::app::{AppState, Application};
 use server::config::ServeConfig;
-use server::store::{AuditFilter, AuditRow, Store};
+use server::store::{AuditFilter, AuditRow, Store, Viewer};
+use sync_core::protocol::Access;
 use tower::ServiceExt;
 
 pub use crate::database::{Backend, TestDatabase, skip_postgres};
@@ -161,21 +162,8 @@ impl TestApp {
 
     /// Runs `sql` on the app's database past the store, as someone with the database's password would (to
     /// tamper, or to recreate what an older schema left).
-    #[allow(clippy::disallowed_methods, reason = "tests reach past the store on purpose")]
     pub async fn execute_raw(&self, sql: &'static str) {
-        if self.database_url().starts_with("postgres") {
-            let pool = sqlx::PgPool::connect(self.database_url())
-                .await
-                .expect("connects");
-            sqlx::query(sql).execute(&pool).await.expect("runs");
-            pool.close().await;
-        } else {
-            let pool = sqlx::SqlitePool::connect(self.database_url())
-                .await
-                .expect("connects");
-            sqlx::query(sql).execute(&pool).await.expect("runs");
-            pool.close().await;
-        }
+        execute_raw(self.database_url(), sql).await;
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
@@ -262,4 +250,26 @@ pub async fn tenant_id(store: &Store, slug: &str) -> String {
 pub async fn audit_rows(store: &Store, slug: &str, filter: AuditFilter) -> Vec<AuditRow> {
     let tenant = tenant_id(store, slug).await;
     store.audit_search(&tenant, &filter).await.expect("store")
+}
+
+/// Whether `viewer` may see the case, as the sync session is told (for a device that holds nothing).
+pub async fn sees(store: &Store, viewer: &Viewer, doc_id: &str) -> bool {
+    matches!(
+        store.access(viewer, "no-device", doc_id).await.expect("store"),
+        Access::Read | Access::Write
+    )
+}
+
+/// Runs `sql` on the database at `url` past the store (see [`TestApp::execute_raw`]).
+#[allow(clippy::disallowed_methods, reason = "tests reach past the store on purpose")]
+pub async fn execute_raw(url: &str, sql: &'static str) {
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.expect("connects");
+        sqlx::query(sql).execute(&pool).await.expect("runs");
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.expect("connects");
+        sqlx::query(sql).execute(&pool).await.expect("runs");
+        pool.close().await;
+    }
 }

@@ -832,6 +832,6 @@ async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
         ],
         "newest first"
     );
-    assert_eq!(logged("purge"), ["delete first"]);
+    assert_eq!(logged("purge"), ["delete live"]);
     server.stop().await;
 }

@@ -1,11 +1,14 @@
 //! A deterministic in-memory network for protocol tests: one server with an in-memory store and any number
 //! of clients, joined by ordered frame queues that a seeded random generator interleaves.
 //!
-//! The server loop here plays the server's I/O layer: it resolves Hellos against the store, receives
-//! sync messages into the documents it holds, validates (see [`Validator`]), commits or rolls back, and
-//! pushes committed changes to the other connections. Every document is visible to every device; access
-//! control belongs to the server crate. Each client plays the `tov` store: it keeps its documents, the
-//! heads the server acknowledged and its cursor, and builds the Hello's manifest from them.
+//! The server loop here plays the server's I/O layer: it resolves Hellos against the store, answers the sessions'
+//! access checks, receives sync messages into the documents it holds, validates (see [`Validator`]), commits or
+//! rolls back, and tells the other connections. By default every document is visible to every device; with
+//! [`Network::restrict_access`] the store has an access rule ([`AccessRule`]) that tests change as a lead would
+//! (assign, unassign, break the glass), and devices can be revoked. Who sees what and when a device must purge is
+//! decided by `ServerSession`, exactly as in the server. Each client plays the `tov` store: it keeps its documents,
+//! the heads the server acknowledged and its cursor, builds the Hello's manifest from them, keeps a purged document
+//! that still holds unacknowledged changes, and wipes everything when told it was revoked.
 //!
 //! Frames travel encoded, so every test also exercises the codec, and every frame is logged for tests
 //! that count round trips or Sync frames.
@@ -21,11 +24,12 @@ use automerge::{Automerge, ChangeHash};
 use sync_core::DocumentId;
 use sync_core::protocol::sync_message::knows_all;
 use sync_core::protocol::{
-    ClientEffect, ClientSession, Frame, FrameType, Limits, ManifestEntry, RateLimit, ServerSession, encode,
+    ClientEffect, ClientSession, ErrorCode, Frame, FrameType, Limits, ManifestEntry, RateLimit,
+    ServerSession, encode,
 };
 
 pub use rng::{Rng, actor};
-pub use server::{Server, Validator, refuse_invalid_flag};
+pub use server::{AccessRule, Server, Validator, refuse_invalid_flag};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -51,12 +55,22 @@ impl Client {
     pub fn manifest(&self) -> Vec<ManifestEntry> {
         self.docs
             .iter()
-            .filter(|(id, doc)| self.cursor.is_none() || !self.is_acked(id, doc))
+            .filter(|(id, doc)| {
+                self.cursor.is_none() || (!doc.get_heads().is_empty() && !self.is_acked(id, doc))
+            })
             .map(|(id, doc)| ManifestEntry {
                 doc: *id,
                 heads: doc.get_heads(),
             })
             .collect()
+    }
+
+    /// Whether `doc` holds changes the server has not acknowledged. An empty document (one the server began to
+    /// send) holds none.
+    pub fn is_pending(&self, id: &DocumentId) -> bool {
+        self.docs
+            .get(id)
+            .is_some_and(|doc| !doc.get_heads().is_empty() && !self.is_acked(id, doc))
     }
 
     fn is_acked(&self, id: &DocumentId, doc: &Automerge) -> bool {
@@ -189,10 +203,33 @@ impl Network {
         self.push_to_others(None, doc);
     }
 
-    /// Tells device `i` to purge `doc`.
-    pub fn purge(&mut self, i: usize, doc: DocumentId, reason: sync_core::protocol::PurgeReason) {
+    /// Gives the store an access rule: from now on a device sees only what [`Self::grant`] gives it (and what it
+    /// creates).
+    pub fn restrict_access(&mut self) {
+        self.server.access.get_or_insert_with(AccessRule::default);
+    }
+
+    /// A lead's decision: device `i` may change `doc` (`Some(true)`), only read it (`Some(false)`, break the
+    /// glass), or no longer see it (`None`). Numbered like a commit, and every connection is told.
+    pub fn grant(&mut self, i: usize, doc: DocumentId, access: Option<bool>) {
+        let rule = self.server.access.get_or_insert_with(AccessRule::default);
+        let grants = rule.grants.entry(i).or_default();
+        match access {
+            Some(writable) => grants.insert(doc, writable),
+            None => grants.remove(&doc),
+        };
+
+        self.server.bump(doc);
+        self.access_changed(None, doc);
+    }
+
+    /// An admin revokes device `i`: its connection closes with `Revoked`, and so will every later one.
+    pub fn revoke(&mut self, i: usize) {
+        self.server.revoked.insert(i);
         if let Some(link) = &mut self.links[i] {
-            let effects = link.server.purge(doc, reason);
+            let effects = link
+                .server
+                .close(ErrorCode::Revoked, "this device was revoked".into());
             self.server_effects(i, effects);
         }
     }
@@ -229,7 +266,18 @@ impl Network {
                 return;
             }
         }
-        panic!("the network did not go quiet: the protocol is looping");
+        let keep = std::env::var("SIM_TAIL")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(12);
+        let tail: Vec<String> = self.log[self.log.len().saturating_sub(keep)..]
+            .iter()
+            .map(|(i, direction, frame)| format!("{i} {direction:?} {}", describe(frame)))
+            .collect();
+        panic!(
+            "the network did not go quiet: the protocol is looping; the last frames:\n{}",
+            tail.join("\n")
+        );
     }
 
     pub fn frames(&self, direction: Direction, frame_type: FrameType) -> Vec<&Frame> {
@@ -291,13 +339,44 @@ impl Network {
                     client.acked.insert(*doc, heads.clone());
                 }
                 ClientEffect::CursorAdvanced(cursor) => client.cursor = Some(*cursor),
-                ClientEffect::Purge { doc, .. } => {
+                // Both clients keep a purged document that still holds unacknowledged changes (PROTOCOL.md §10).
+                ClientEffect::Purge { doc, .. } if !client.is_pending(doc) => {
                     client.docs.remove(doc);
                     client.acked.remove(doc);
+                }
+                // A revoked device deletes its whole store, unsent changes included.
+                ClientEffect::ServerError {
+                    code: ErrorCode::Revoked,
+                    ..
+                } => {
+                    client.docs.clear();
+                    client.acked.clear();
+                    client.cursor = None;
                 }
                 _ => {}
             }
             client.effects.push(effect);
         }
+    }
+}
+
+/// A frame for a failure message: sync messages by what they carry rather than as bytes.
+fn describe(frame: &Frame) -> String {
+    match frame {
+        Frame::Sync { doc, message } => match automerge::sync::Message::decode(message) {
+            Ok(m) => format!(
+                "Sync {doc} heads {:?} need {} have {} changes {} flags {:?}",
+                m.heads
+                    .iter()
+                    .map(|h| h.to_string()[..8].to_owned())
+                    .collect::<Vec<_>>(),
+                m.need.len(),
+                m.have.len(),
+                m.changes.len(),
+                m.flags
+            ),
+            Err(_) => format!("Sync {doc} (undecodable)"),
+        },
+        frame => format!("{frame:?}"),
     }
 }

@@ -23,7 +23,7 @@ use automerge::{Automerge, Change, ChangeHash};
 use super::{Phase, ServerEffect, ServerSession, SessionError};
 use crate::case::changes;
 use crate::ids::DocumentId;
-use crate::protocol::frame::{Frame, PurgeReason, RefusalReason};
+use crate::protocol::frame::{Frame, RefusalReason};
 use crate::protocol::sync_message::knows_all;
 
 /// What one sync message did to the server's document.
@@ -125,19 +125,12 @@ impl ServerSession {
         })
     }
 
-    /// Whether the server's `doc` holds every head the peer named for it on this connection: false when the peer
-    /// named a change the server lacks (or refused), or has not synced the document here. The I/O layer purges a
-    /// document live only when this holds, so a device is never told to delete what the server does not have.
-    pub fn holds_all_of_peer(&self, doc_id: DocumentId, doc: &Automerge) -> bool {
-        self.peers
-            .get(&doc_id)
-            .and_then(|peer| peer.state.their_heads.as_deref())
-            .is_some_and(|heads| knows_all(doc, heads))
-    }
-
-    /// The changes from [`Self::receive_sync`] passed validation and are durably committed.
+    /// The changes from [`Self::receive_sync`] passed validation and are durably committed. A document the device
+    /// created is from now on the device's to write, and held by it.
     pub fn committed(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
-        self.answer(doc_id, doc)
+        let mut out: Vec<ServerEffect> = self.created(doc_id).into_iter().collect();
+        out.extend(self.answer(doc_id, doc));
+        out
     }
 
     /// The message brought no new changes: answer it.
@@ -147,7 +140,7 @@ impl ServerSession {
 
     /// Acknowledges the client's heads once the server durably holds all of them, then sends automerge's
     /// reply. Acknowledging the *client's* heads tells the device exactly which of its changes are safe,
-    /// even before it has received the server's own changes.
+    /// even before it has received the server's own changes. A case in the grace is purged after its Ack.
     fn answer(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
         if self.phase != Phase::Open {
             return Vec::new();
@@ -167,6 +160,18 @@ impl ServerSession {
                 heads: client_heads.clone(),
             }));
         }
+        if !out.is_empty() {
+            // A case in the grace is purged right after the Ack, and nothing of the server's goes with it: a change
+            // the device received after the Ack would make it keep the case as pending.
+            let purge = self.purge_after_ack(doc_id);
+            if !purge.is_empty() {
+                out.extend(purge);
+                return out;
+            }
+        }
+        let Some(peer) = self.peers.get_mut(&doc_id) else {
+            return out;
+        };
         if let Some(message) = doc.generate_sync_message(&mut peer.state) {
             out.push(ServerEffect::Send(Frame::Sync {
                 doc: doc_id,
@@ -184,6 +189,7 @@ impl ServerSession {
         reason: RefusalReason,
         message: String,
     ) -> Vec<ServerEffect> {
+        self.forget_creation(doc_id);
         let peer = self.peers.entry(doc_id).or_default();
         let mut refused = peer.quarantine.take().unwrap_or_default();
         refused.extend(peer.last_new.drain(..));
@@ -223,8 +229,15 @@ impl ServerSession {
         }
     }
 
+    /// Whether this connection keeps sync state for `doc` (it synced it, or was offered it): only then does a
+    /// rollback of `doc` concern it ([`Self::doc_rolled_back`]), whatever the device may see of it now.
+    pub fn syncs(&self, doc_id: DocumentId) -> bool {
+        self.peers.contains_key(&doc_id)
+    }
+
     /// The device may not see `doc`, or it does not exist: the two get the same answer.
     pub fn not_found(&mut self, doc_id: DocumentId) -> Vec<ServerEffect> {
+        self.forget_creation(doc_id);
         self.peers.remove(&doc_id);
         self.emit(Frame::Refused {
             doc: doc_id,
@@ -233,12 +246,8 @@ impl ServerSession {
         })
     }
 
-    /// Pushes a change to a document the device may see: another peer's change, or a document that has
-    /// just become visible to it. The caller decides visibility; the session only syncs.
-    pub fn doc_changed(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
-        if !matches!(self.phase, Phase::Resolving | Phase::Open) {
-            return Vec::new();
-        }
+    /// Sends the device what it lacks of a document it may see (the session has decided it may).
+    pub(super) fn send_changes(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
         let peer = self.peers.entry(doc_id).or_default();
         match doc.generate_sync_message(&mut peer.state) {
             Some(message) => self.emit(Frame::Sync {
@@ -248,11 +257,5 @@ impl ServerSession {
             // Nothing new for the peer, or a message is in flight and its answer will carry the rest.
             None => Vec::new(),
         }
-    }
-
-    /// Tells the device to delete `doc`, and forgets it.
-    pub fn purge(&mut self, doc_id: DocumentId, reason: PurgeReason) -> Vec<ServerEffect> {
-        self.peers.remove(&doc_id);
-        self.emit(Frame::Purge { doc: doc_id, reason })
     }
 }

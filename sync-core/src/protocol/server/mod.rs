@@ -1,19 +1,23 @@
 //! The server side of one connection: a sans-I/O state machine from received bytes to effects.
 //!
 //! The server process holds documents itself and shares them between connections, so a session does not
-//! own documents: it owns this peer's automerge sync state per document, the phase of the connection,
-//! the device named by the token and the rate limiter. Whatever needs the store or the access rules is
-//! handed to the I/O layer as an effect ([`ServerEffect::ResolveHello`], [`ServerEffect::ReceiveSync`]),
-//! which answers by calling back into the session with the document it holds.
+//! own documents: it owns this peer's automerge sync state per document, what the device may see on this
+//! connection, the phase of the connection, the device named by the token and the rate limiter. Whatever
+//! needs the store is handed to the I/O layer as an effect ([`ServerEffect::ResolveHello`],
+//! [`ServerEffect::CheckAccess`], [`ServerEffect::Offer`], [`ServerEffect::ReceiveSync`]), which answers by
+//! calling back into the session with what it found or the document it holds. The I/O layer reports facts;
+//! the session decides who sees what and when a device must purge (see [`sight`]).
 //!
 //! Per document, the I/O layer must hold the document exclusively from [`ServerSession::receive_sync`]
 //! until it has called exactly one of [`committed`](ServerSession::committed),
 //! [`refused`](ServerSession::refused) or [`reply`](ServerSession::reply): other connections must never
 //! see changes that may still be rolled back. After a commit it calls
-//! [`doc_changed`](ServerSession::doc_changed) on the other sessions whose device may see the document;
-//! after a rollback, [`doc_rolled_back`](ServerSession::doc_rolled_back) on the other sessions.
+//! [`changed_elsewhere`](ServerSession::changed_elsewhere) on the other sessions (or
+//! [`access_changed`](ServerSession::access_changed) when who may see the document changed); after a
+//! rollback, [`doc_rolled_back`](ServerSession::doc_rolled_back).
 
 mod documents;
+pub mod sight;
 
 use std::collections::BTreeMap;
 
@@ -23,14 +27,16 @@ use automerge::{AutomergeError, ChangeHash};
 use crate::ids::DocumentId;
 use crate::protocol::PROTOCOL_VERSION;
 use crate::protocol::codec::decode;
-use crate::protocol::frame::{ErrorCode, Frame, ManifestEntry};
+use crate::protocol::frame::{ErrorCode, Frame, ManifestEntry, PurgeReason};
 use crate::protocol::limits::{Limits, RateLimit, RateLimiter};
-use crate::protocol::sync_message::{normalized, vet};
+use crate::protocol::sync_message::vet;
 use crate::protocol::wire::DecodeError;
 use crate::validation::ValidationError;
 
 use documents::PeerDoc;
 pub use documents::Received;
+use sight::Sight;
+pub use sight::{Access, DEFAULT_GRACE_MS, Held, Holding, Lost, Resolved, Visible};
 
 /// What the server's I/O layer must do.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,9 +51,35 @@ pub enum ServerEffect {
         cursor: Option<u64>,
         manifest: Vec<ManifestEntry>,
     },
-    /// Check the device may see `doc`, then call [`ServerSession::receive_sync`] with the document (a new
-    /// empty one if the device creates it), or [`ServerSession::not_found`].
-    ReceiveSync { doc: DocumentId, message: sync::Message },
+    /// Find the device's [`Access`] to `doc` and call [`ServerSession::access`] with it and `message` (the device's
+    /// sync message waiting for the answer, if any).
+    CheckAccess {
+        doc: DocumentId,
+        message: Option<sync::Message>,
+    },
+    /// Call [`ServerSession::offer`] with the server's copy of `doc`.
+    Offer { doc: DocumentId },
+    /// Apply the device's sync message with [`ServerSession::receive_sync`] as `access` says: `Read` and `Write`
+    /// to the server's document (a change under `Read` is refused `WriteForbidden`), `Missing` to a new empty
+    /// document the device creates, `Hidden` to a scratch document only, answered as for an unused id.
+    ReceiveSync {
+        doc: DocumentId,
+        message: sync::Message,
+        access: Access,
+    },
+    /// Record that the device holds these documents, and whether its user may change them, so that it can be told
+    /// to purge them later (with the grace only for what it held as changeable).
+    Hold { docs: Vec<Held> },
+    /// The device is told to delete `doc`: record when it was first told, and replace [`Holding::purge_cursor`] with
+    /// `cursor`: given when the Purge goes out before `CaughtUp` (a device whose cursor reaches it has read this
+    /// Purge), `None` when it goes out later in the connection and may never be read.
+    Purged {
+        doc: DocumentId,
+        reason: PurgeReason,
+        cursor: Option<u64>,
+    },
+    /// The device no longer holds `doc`: the store may forget that it did.
+    Forget { doc: DocumentId },
 }
 
 /// Why [`ServerSession::receive_sync`] did not apply a message.
@@ -96,6 +128,17 @@ pub struct ServerSession {
     /// Frames produced between Hello and Welcome; Welcome must be the first frame the client sees.
     held: Vec<Frame>,
     peers: BTreeMap<DocumentId, PeerDoc>,
+    /// What the device may see on this connection (see [`sight`]).
+    sight: BTreeMap<DocumentId, Sight>,
+    /// Documents this device was told to purge on this connection.
+    purged: std::collections::BTreeSet<DocumentId>,
+    /// The cursor the Hello brought, and the one the Welcome reported.
+    hello_cursor: Option<u64>,
+    welcome_cursor: u64,
+    /// How long the grace of a lost case stays open after the device was first told to purge it.
+    grace_ms: i64,
+    /// The time of the frame being handled, for the grace.
+    now_ms: u64,
 }
 
 impl ServerSession {
@@ -109,7 +152,20 @@ impl ServerSession {
             manifest: Vec::new(),
             held: Vec::new(),
             peers: BTreeMap::new(),
+            sight: BTreeMap::new(),
+            purged: std::collections::BTreeSet::new(),
+            hello_cursor: None,
+            welcome_cursor: 0,
+            grace_ms: sight::DEFAULT_GRACE_MS,
+            now_ms: 0,
         }
+    }
+
+    /// Sets how long the grace of a lost case stays open after the device was first told to purge it (the server's
+    /// maximum offline period).
+    pub fn with_grace_ms(mut self, grace_ms: i64) -> Self {
+        self.grace_ms = grace_ms;
+        self
     }
 
     pub fn device(&self) -> &str {
@@ -135,6 +191,7 @@ impl ServerSession {
         if self.phase == Phase::Closed {
             return Vec::new();
         }
+        self.now_ms = now_ms;
         if !self.limiter.admit(bytes.len(), now_ms) {
             return self.close(
                 ErrorCode::RateLimited,
@@ -163,6 +220,7 @@ impl ServerSession {
                 }
                 self.phase = Phase::Resolving;
                 self.manifest = manifest.clone();
+                self.hello_cursor = cursor;
                 vec![ServerEffect::ResolveHello {
                     client,
                     cursor,
@@ -170,7 +228,13 @@ impl ServerSession {
                 }]
             }
             (Phase::Open, Frame::Sync { doc, message }) => match vet(&message, &self.limits) {
-                Ok(message) => vec![ServerEffect::ReceiveSync { doc, message }],
+                Ok(message) => match self.known_access(doc) {
+                    Some(access) => vec![ServerEffect::ReceiveSync { doc, message, access }],
+                    None => vec![ServerEffect::CheckAccess {
+                        doc,
+                        message: Some(message),
+                    }],
+                },
                 Err(error) => self.close(ErrorCode::Malformed, format!("sync message for {doc}: {error}")),
             },
             (_, frame) => {
@@ -197,55 +261,6 @@ impl ServerSession {
         }
     }
 
-    /// Answers the Hello once the I/O layer has authorised it and read the store: `changed` are the
-    /// visible documents changed after the client's cursor (with the server's heads), `manifest_answers`
-    /// the server's heads for those manifest documents that exist and are visible.
-    pub fn welcome(
-        &mut self,
-        cursor: u64,
-        changed: Vec<ManifestEntry>,
-        manifest_answers: Vec<(DocumentId, Vec<ChangeHash>)>,
-    ) -> Vec<ServerEffect> {
-        if self.phase != Phase::Resolving {
-            return Vec::new();
-        }
-        self.phase = Phase::Open;
-        // The Welcome documents are open from now on, so other peers' changes to them are pushed live.
-        for entry in &changed {
-            self.peers.entry(entry.doc).or_default();
-        }
-        let mut out = vec![ServerEffect::Send(Frame::Welcome { cursor, changed })];
-        let answers: BTreeMap<_, _> = manifest_answers.into_iter().collect();
-        for entry in std::mem::take(&mut self.manifest) {
-            let Some(server_heads) = answers.get(&entry.doc) else {
-                continue;
-            };
-            // Every client head among the server's heads: the client's changes were committed before (the
-            // Ack was lost with an earlier connection), so acknowledge without waiting for a sync round.
-            let client_heads = normalized(entry.heads);
-            if !client_heads.is_empty() && client_heads.iter().all(|head| server_heads.contains(head)) {
-                self.peers
-                    .entry(entry.doc)
-                    .or_default()
-                    .acked
-                    .clone_from(&client_heads);
-                out.push(ServerEffect::Send(Frame::Ack {
-                    doc: entry.doc,
-                    heads: client_heads,
-                }));
-            }
-        }
-        out.extend(self.held.drain(..).map(ServerEffect::Send));
-        out
-    }
-
-    /// Tells the device it may persist `cursor` once it holds every document the Welcome listed. Call it
-    /// once, right after [`Self::welcome`], with the Welcome's cursor: the client syncs the Welcome documents
-    /// itself and holds the cursor back until they are done, so the server need not wait for them.
-    pub fn caught_up(&mut self, cursor: u64) -> Vec<ServerEffect> {
-        self.emit(Frame::CaughtUp { cursor })
-    }
-
     /// Sends an Error and closes; nothing more is sent or accepted on this connection.
     pub fn close(&mut self, code: ErrorCode, message: String) -> Vec<ServerEffect> {
         if self.phase == Phase::Closed {
@@ -254,6 +269,7 @@ impl ServerSession {
         self.phase = Phase::Closed;
         self.held.clear();
         self.peers.clear();
+        self.sight.clear();
         vec![
             ServerEffect::Send(Frame::Error { code, message }),
             ServerEffect::Close,

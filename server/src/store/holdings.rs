@@ -1,0 +1,104 @@
+//! Which cases each device holds (`device_holdings`): recorded as the sync session tells the I/O layer, and read back
+//! at a Hello as the cases the device holds and may no longer see. The rules about them (the grace, when to purge,
+//! when a device has deleted a case) are sync-core's (`protocol::server::sight`); this module only stores the facts.
+
+use sync_core::protocol::{Held, Holding, PurgeReason};
+
+use super::access::{visible_case, works_on_case};
+use super::{Store, StoreError, Viewer, execute, on_pool};
+use crate::clock;
+
+/// A row of the lost holdings query: the case, when the device was first told to purge it, the cursor of the last
+/// Hello answered with a Purge of it, and whether the device held it as one its user could change.
+type LostRow = (String, Option<i64>, Option<i64>, bool);
+
+impl Store {
+    /// Records that `device` holds these cases, each as one its user may change or not. A case held afresh (visible
+    /// again after it was lost) forgets what the device was told before.
+    pub async fn record_holdings(
+        &self,
+        device_id: &str,
+        held: &[Held],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO device_holdings (device_id, doc_id, since, writable) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (device_id, doc_id) DO UPDATE \
+                   SET writable = excluded.writable, purged_at = NULL, purge_cursor = NULL";
+        for Held { doc, writable } in held {
+            let doc_id = doc.to_string();
+            execute!(
+                self,
+                sqlx::query(sql)
+                    .bind(device_id)
+                    .bind(&doc_id)
+                    .bind(now_ms)
+                    .bind(*writable)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The cases `device` holds that its user may no longer see, with what the store records of each.
+    pub async fn lost_holdings(
+        &self,
+        viewer: &Viewer,
+        device_id: &str,
+    ) -> Result<Vec<(String, Holding)>, StoreError> {
+        let sql = concat!(
+            "SELECT h.doc_id, h.purged_at, h.purge_cursor, h.writable FROM device_holdings h \
+             JOIN users u ON u.id = $1 JOIN cases c ON c.doc_id = h.doc_id \
+             WHERE h.device_id = $2 AND u.tenant_id = $3 AND NOT ",
+            visible_case!(),
+            " ORDER BY h.doc_id"
+        );
+        let rows: Vec<LostRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(&viewer.user_id)
+            .bind(device_id)
+            .bind(&viewer.tenant_id)
+            .bind(clock::now_ms())
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(doc_id, purged_at, purge_cursor, writable)| {
+                let holding = Holding {
+                    reason: PurgeReason::Unassigned,
+                    writable,
+                    told_at_ms: purged_at,
+                    purge_cursor: purge_cursor.and_then(|cursor| u64::try_from(cursor).ok()),
+                };
+                (doc_id, holding)
+            })
+            .collect())
+    }
+
+    /// The device was told to purge the case: when first, and the Welcome cursor the Purge went out before (`None`
+    /// when it went out later in a connection).
+    pub async fn mark_purged(
+        &self,
+        device_id: &str,
+        doc_id: &str,
+        now_ms: i64,
+        cursor: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE device_holdings SET purged_at = COALESCE(purged_at, $3), purge_cursor = $4 \
+                   WHERE device_id = $1 AND doc_id = $2";
+        let cursor = cursor.map(|cursor| i64::try_from(cursor).unwrap_or(i64::MAX));
+        execute!(
+            self,
+            sqlx::query(sql)
+                .bind(device_id)
+                .bind(doc_id)
+                .bind(now_ms)
+                .bind(cursor)
+        )?;
+        Ok(())
+    }
+
+    /// The device no longer holds the case.
+    pub async fn forget_holding(&self, device_id: &str, doc_id: &str) -> Result<(), StoreError> {
+        let sql = "DELETE FROM device_holdings WHERE device_id = $1 AND doc_id = $2";
+        execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id))?;
+        Ok(())
+    }
+}
