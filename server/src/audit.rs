@@ -7,9 +7,10 @@
 //! - [`chain`]: the row hash and the verifier.
 //! - [`retention`]: the background purge of rows past the retention period, keeping an anchor.
 //!
-//! Events of the sync path ([`committed`], [`downloaded`]) happen after the fact they record (a commit already
-//! acknowledged): a failure to log them is logged as an error and does not undo the commit. Handlers use
-//! [`record`] and fail the request instead.
+//! A change to a case is logged in the transaction that commits it ([`committed`], and the record a server-made
+//! change passes to `SyncService::edit_case`), so no change is stored unlogged. Reads of the sync path
+//! ([`downloaded`], [`purged`]) happen after the fact they record: a failure to log them is logged as an error.
+//! Handlers use [`record`] and fail the request instead.
 
 pub mod chain;
 pub mod retention;
@@ -115,14 +116,11 @@ pub async fn record(store: &Store, record: AuditRecord<'_>) -> Result<(), StoreE
     store.append_audit(&[record]).await
 }
 
-/// A device committed changes to a case (created it when `creating`): logged with the change hashes.
-pub async fn committed(store: &Store, actor: Actor<'_>, case_id: &str, creating: bool, hashes: &[String]) {
+/// A device commits changes to a case (creates it when `creating`), `hashes` being its change hashes joined by
+/// commas: the row the commit's transaction appends (`DocumentCommit::audit`).
+pub fn committed<'a>(actor: Actor<'a>, case_id: &'a str, creating: bool, hashes: &'a str) -> AuditRecord<'a> {
     let action = if creating { Action::Create } else { Action::Change };
-    let detail = hashes.join(",");
-    let entry = event(actor, action, Some(case_id), Some("sync"), Some(&detail));
-    if let Err(error) = record(store, entry).await {
-        tracing::error!(case.id = %case_id, %error, "cannot write the access log for a commit");
-    }
+    event(actor, action, Some(case_id), Some("sync"), Some(hashes))
 }
 
 /// A device was told to delete its copy of a case (its user may no longer see it): a `delete` row, purpose
@@ -157,10 +155,10 @@ pub enum Verification {
     Broken(chain::Break),
 }
 
-/// Reads the whole chain from its anchor and checks every row.
+/// Reads every chain from its anchor (the legacy chain, then each tenant's) and checks every row.
 pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
     let head = store.audit_head().await?;
-    let mut verifier = chain::Verifier::new(&head);
+    let mut verifier = chain::Verifier::legacy(&head);
     let mut after = head.anchor_id;
     loop {
         let rows = store.audit_rows_after(after, VERIFY_PAGE).await?;
@@ -172,8 +170,29 @@ pub async fn verify(store: &Store) -> Result<Verification, StoreError> {
             }
         }
     }
-    Ok(match verifier.finish(&head) {
-        Ok(rows) => Verification::Intact { rows },
-        Err(broken) => Verification::Broken(broken),
-    })
+    let mut total = match verifier.finish(head.last_id, &head.last_hash) {
+        Ok(rows) => rows,
+        Err(broken) => return Ok(Verification::Broken(broken)),
+    };
+    for head in store.audit_chains().await? {
+        let mut verifier = chain::Verifier::chain(&head);
+        let mut after = head.anchor_seq;
+        loop {
+            let rows = store
+                .audit_chain_rows_after(&head.chain, after, VERIFY_PAGE)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.chain_seq.unwrap_or(i64::MAX);
+            for row in &rows {
+                if let Err(broken) = verifier.check(row) {
+                    return Ok(Verification::Broken(broken));
+                }
+            }
+        }
+        match verifier.finish(head.last_seq, &head.last_hash) {
+            Ok(rows) => total += rows,
+            Err(broken) => return Ok(Verification::Broken(broken)),
+        }
+    }
+    Ok(Verification::Intact { rows: total })
 }

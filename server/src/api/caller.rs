@@ -4,7 +4,7 @@
 use super::ApiError;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
-use crate::store::{Store, Viewer};
+use crate::store::{AuditRecord, Store, Viewer};
 
 /// The caller's user as the database has it now; a user gone from the token's tenant is unauthorized.
 pub(super) async fn viewer(store: &Store, caller: &AuthUser) -> Result<Viewer, ApiError> {
@@ -25,11 +25,23 @@ pub(super) async fn log(
     purpose: &str,
     detail: Option<&str>,
 ) -> Result<(), ApiError> {
+    audit::record(store, event(viewer, caller, action, case_id, purpose, detail)).await?;
+    Ok(())
+}
+
+/// The access-log event of [`log`], to be written with a change in its transaction (`SyncService::edit_case`).
+pub(super) fn event<'a>(
+    viewer: &'a Viewer,
+    caller: &'a AuthUser,
+    action: Action,
+    case_id: Option<&'a str>,
+    purpose: &'a str,
+    detail: Option<&'a str>,
+) -> AuditRecord<'a> {
     let actor = Actor {
         tenant_id: &viewer.tenant_id,
         user_id: &viewer.user_id,
         device_id: &caller.device_id,
     };
-    audit::record(store, audit::event(actor, action, case_id, Some(purpose), detail)).await?;
-    Ok(())
+    audit::event(actor, action, case_id, Some(purpose), detail)
 }

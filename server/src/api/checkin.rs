@@ -21,7 +21,7 @@ use sync_core::protocol::Access;
 
 use super::{ApiError, ApiJson};
 use crate::app::AppState;
-use crate::audit::{self, Action};
+use crate::audit::Action;
 use crate::auth::AuthUser;
 use crate::clock;
 use crate::store::{AuditRecord, Checkin, NewCheckin, Role};
@@ -238,9 +238,20 @@ pub async fn submit(
     }
     let doc_id = parse_case(&checkin.case_id)?;
     let actor = automerge::ActorId::from(uuid::Uuid::new_v4().as_bytes().as_slice());
+    // The access log records the change, made by the citizen through the link, not by a logged-in user.
+    let logged = AuditRecord {
+        at: clock::now_ms(),
+        tenant_id: Some(&checkin.tenant_id),
+        user_id: None,
+        device_id: None,
+        action: Action::Change.as_str(),
+        case_id: Some(&checkin.case_id),
+        purpose: Some("citizen check-in"),
+        detail: None,
+    };
     let written = state
         .sync
-        .edit_case(doc_id, actor, &checkin.created_by, |doc| {
+        .edit_case(doc_id, actor, &checkin.created_by, logged, |doc| {
             for (slot, rating) in &ratings {
                 doc.set_rating(&checkin.contact_id, *slot, Some(rating.clone()), clock::now_ms())?;
             }
@@ -251,20 +262,6 @@ pub async fn submit(
         // The link stays usable: the citizen's scores were not stored.
         state.store.release_checkin(&token_hash).await?;
         return Err(ApiError::internal(error));
-    }
-    // The access log records the change, made by the citizen through the link, not by a logged-in user.
-    let entry = AuditRecord {
-        at: clock::now_ms(),
-        tenant_id: Some(&checkin.tenant_id),
-        user_id: None,
-        device_id: None,
-        action: Action::Change.as_str(),
-        case_id: Some(&checkin.case_id),
-        purpose: Some("citizen check-in"),
-        detail: None,
-    };
-    if let Err(error) = audit::record(&state.store, entry).await {
-        tracing::error!(case.id = %checkin.case_id, %error, "cannot write the access log for a check-in");
     }
     tracing::info!(case.id = %checkin.case_id, "check-in scores stored");
     Ok(Json(Saved { status: "saved" }))

@@ -65,9 +65,21 @@ pub async fn approval(
     let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id).await?;
     let by = viewer.user_id.clone();
     let course = course_id.clone();
+    let detail = format!(
+        "grant {} course={course_id}",
+        if decision.approve { "approved" } else { "rejected" }
+    );
+    let logged = caller::event(
+        &viewer,
+        &caller,
+        Action::Change,
+        Some(&case_id),
+        PURPOSE,
+        Some(&detail),
+    );
     let seq = state
         .sync
-        .edit_case(doc_id, fresh_actor(), &viewer.user_id, move |doc| {
+        .edit_case(doc_id, fresh_actor(), &viewer.user_id, logged, move |doc| {
             let case = doc.read()?;
             let awaiting = case
                 .courses
@@ -96,20 +108,6 @@ pub async fn approval(
             EditError::Case(CaseError::NotFound { .. }) => ApiError::NotFound,
             other => edit_error(other),
         })?;
-    let detail = format!(
-        "grant {} course={course_id}",
-        if decision.approve { "approved" } else { "rejected" }
-    );
-    caller::log(
-        &state.store,
-        &viewer,
-        &caller,
-        Action::Change,
-        Some(&case_id),
-        PURPOSE,
-        Some(&detail),
-    )
-    .await?;
     Ok(Json(Decided {
         case_id,
         seq: Some(seq),
@@ -126,9 +124,18 @@ pub async fn resolve_conflict(
 ) -> Result<Json<Decided>, ApiError> {
     let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id).await?;
     let field = choice.field.clone();
+    let detail = format!("conflict resolved field={}", choice.field);
+    let logged = caller::event(
+        &viewer,
+        &caller,
+        Action::Change,
+        Some(&case_id),
+        PURPOSE,
+        Some(&detail),
+    );
     let seq = state
         .sync
-        .edit_case(doc_id, fresh_actor(), &viewer.user_id, move |doc| {
+        .edit_case(doc_id, fresh_actor(), &viewer.user_id, logged, move |doc| {
             let found = conflicts::list(doc.automerge());
             let conflict = found
                 .iter()
@@ -159,16 +166,6 @@ pub async fn resolve_conflict(
         })
         .await
         .map_err(edit_error)?;
-    caller::log(
-        &state.store,
-        &viewer,
-        &caller,
-        Action::Change,
-        Some(&case_id),
-        PURPOSE,
-        Some(&format!("conflict resolved field={}", choice.field)),
-    )
-    .await?;
     Ok(Json(Decided {
         case_id,
         seq: Some(seq),

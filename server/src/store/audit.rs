@@ -1,15 +1,18 @@
-//! The access log's rows: appending under the chain's head lock, reading for verification and spot checks, and
-//! purging past the retention period while keeping an anchor.
+//! The access log's rows: appending under the head lock of the tenant's chain, reading for verification and spot
+//! checks, and purging past the retention period while keeping an anchor.
 //!
-//! Every append and every purge first locks the single `audit_head` row (SQLite: the write lock of
-//! `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`), so rows get consecutive ids and each row's `prev_hash`
-//! is the hash of the row before it, even with several server processes on one database. The hashing itself is
-//! pure and lives in [`crate::audit::chain`].
+//! Each tenant has its own chain (`audit_chains`, one row per chain). Every append and every purge of a chain first
+//! locks its head row (SQLite: the write lock of `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`), so the
+//! chain's rows get consecutive numbers (`chain_seq`) and each row's `prev_hash` is the hash of the row before it
+//! in its chain, even with several server processes on one database, while different tenants never wait for each
+//! other. Rows from before the split (`chain` NULL) keep the single legacy chain of `audit_head`. An append can
+//! run inside another transaction ([`Tx::append_audit`]), so a commit and its log row land together. The hashing
+//! itself is pure and lives in [`crate::audit::chain`].
 
 use serde::Serialize;
 
 use super::{Store, StoreError, Tx, on_pool, on_tx};
-use crate::audit::chain::{self, Fields};
+use crate::audit::chain::{self, Fields, GENESIS, Position};
 
 /// One event to append. Ids, codes, purposes and change hashes only: never citizen data, never secrets.
 #[derive(Clone, Copy, Debug)]
@@ -38,13 +41,21 @@ pub struct AuditRow {
     pub detail: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The row's chain: its tenant's id ("" for events of no tenant); `None` for a row of the legacy chain.
+    pub chain: Option<String>,
+    /// The row's number in its chain.
+    pub chain_seq: Option<i64>,
 }
 
 impl AuditRow {
     /// The fields the row's hash covers.
     pub fn fields(&self) -> Fields<'_> {
+        let position = match (&self.chain, self.chain_seq) {
+            (Some(chain), Some(seq)) => Position::Chain { chain, seq },
+            _ => Position::Legacy { id: self.id },
+        };
         Fields {
-            id: self.id,
+            position,
             at: self.at,
             tenant_id: self.tenant_id.as_deref(),
             user_id: self.user_id.as_deref(),
@@ -65,7 +76,17 @@ pub struct CaseLookup {
     pub purpose: Option<String>,
 }
 
-/// Where the chain ends and where verification starts (the newest purged row, or the genesis hash).
+/// Where a tenant's chain ends and where verification starts (the newest purged row, or the genesis hash).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditChain {
+    pub chain: String,
+    pub last_seq: i64,
+    pub last_hash: String,
+    pub anchor_seq: i64,
+    pub anchor_hash: String,
+}
+
+/// Where the legacy chain ends and where its verification starts (the newest purged row, or the genesis hash).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditHead {
     pub last_id: i64,
@@ -88,78 +109,63 @@ pub struct AuditFilter {
 /// The columns of [`AuditRow`], for `concat!`.
 macro_rules! columns {
     () => {
-        "id, at, tenant_id, user_id, device_id, action, case_id, purpose, detail, prev_hash, hash"
+        "id, at, tenant_id, user_id, device_id, action, case_id, purpose, detail, prev_hash, hash, chain, chain_seq"
     };
 }
 const HEAD: &str = "SELECT last_id, last_hash, anchor_id, anchor_hash FROM audit_head WHERE id = 1";
 
 impl Store {
-    /// Appends `records` to the chain in one transaction, in order.
+    /// Appends `records` to their tenants' chains in one transaction, in order.
     pub async fn append_audit(&self, records: &[AuditRecord<'_>]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
-        let head = lock_head(&mut tx).await?;
-        let (mut id, mut prev) = (head.last_id, head.last_hash);
-        let insert = "INSERT INTO audit_log (id, at, tenant_id, user_id, device_id, action, case_id, purpose, \
-                      detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-        for record in records {
-            id += 1;
-            let hash = chain::row_hash(
-                &prev,
-                &Fields {
-                    id,
-                    at: record.at,
-                    tenant_id: record.tenant_id,
-                    user_id: record.user_id,
-                    device_id: record.device_id,
-                    action: record.action,
-                    case_id: record.case_id,
-                    purpose: record.purpose,
-                    detail: record.detail,
-                },
-            );
-            on_tx!(&mut tx, |conn| sqlx::query(insert)
-                .bind(id)
-                .bind(record.at)
-                .bind(record.tenant_id)
-                .bind(record.user_id)
-                .bind(record.device_id)
-                .bind(record.action)
-                .bind(record.case_id)
-                .bind(record.purpose)
-                .bind(record.detail)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut *conn)
-                .await
-                .map(|_| ()))?;
-            prev = hash;
-        }
-        let update = "UPDATE audit_head SET last_id = $1, last_hash = $2 WHERE id = 1";
-        on_tx!(&mut tx, |conn| sqlx::query(update)
-            .bind(id)
-            .bind(&prev)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()))?;
+        tx.append_audit(records).await?;
         tx.commit().await
     }
 
-    /// The chain's end and anchor.
+    /// The legacy chain's end and anchor.
     pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         Ok(on_pool!(self, |pool| sqlx::query_as(HEAD).fetch_one(pool).await)?)
     }
 
-    /// Up to `limit` rows with ids above `after`, in chain order (verification reads the chain in pages).
+    /// Every tenant's chain: its end and anchor.
+    pub async fn audit_chains(&self) -> Result<Vec<AuditChain>, StoreError> {
+        let sql =
+            "SELECT chain, last_seq, last_hash, anchor_seq, anchor_hash FROM audit_chains ORDER BY chain";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql).fetch_all(pool).await)?)
+    }
+
+    /// Up to `limit` rows of the legacy chain with ids above `after`, in chain order (verification reads a chain
+    /// in pages).
     pub async fn audit_rows_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         let sql = concat!(
             "SELECT ",
             columns!(),
-            " FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
+            " FROM audit_log WHERE chain IS NULL AND id > $1 ORDER BY id LIMIT $2"
         );
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// Up to `limit` rows of `chain` numbered above `after`, in chain order.
+    pub async fn audit_chain_rows_after(
+        &self,
+        chain: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        let sql = concat!(
+            "SELECT ",
+            columns!(),
+            " FROM audit_log WHERE chain = $1 AND chain_seq > $2 ORDER BY chain_seq LIMIT $3"
+        );
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(chain)
             .bind(after)
             .bind(limit)
             .fetch_all(pool)
@@ -221,13 +227,22 @@ impl Store {
             .await)?)
     }
 
-    /// Deletes the rows older than `before` (by id: every row up to the newest one older than `before`) and moves
-    /// the anchor to the last deleted row, so the remaining chain still verifies. Returns how many went.
+    /// Deletes the rows older than `before` from every chain (by position: every row up to the newest one older
+    /// than `before`) and moves each chain's anchor to its last deleted row, so what remains still verifies. One
+    /// transaction per chain, so a purge holds no tenant up for long. Returns how many rows went.
     pub async fn purge_audit(&self, before: i64) -> Result<u64, StoreError> {
+        let mut deleted = self.purge_legacy_audit(before).await?;
+        for chain in self.audit_chains().await? {
+            deleted += self.purge_audit_chain(&chain.chain, before).await?;
+        }
+        Ok(deleted)
+    }
+
+    async fn purge_legacy_audit(&self, before: i64) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
         let head = lock_head(&mut tx).await?;
         let newest_old = "SELECT id, hash FROM audit_log WHERE id = \
-                          (SELECT MAX(id) FROM audit_log WHERE at < $1 AND id > $2)";
+                          (SELECT MAX(id) FROM audit_log WHERE chain IS NULL AND at < $1 AND id > $2)";
         let anchor: Option<(i64, String)> = on_tx!(&mut tx, |conn| sqlx::query_as(newest_old)
             .bind(before)
             .bind(head.anchor_id)
@@ -236,7 +251,7 @@ impl Store {
         let Some((anchor_id, anchor_hash)) = anchor else {
             return Ok(0);
         };
-        let delete = "DELETE FROM audit_log WHERE id <= $1";
+        let delete = "DELETE FROM audit_log WHERE chain IS NULL AND id <= $1";
         let update = "UPDATE audit_head SET anchor_id = $1, anchor_hash = $2 WHERE id = 1";
         let deleted = on_tx!(&mut tx, |conn| {
             let done = sqlx::query(delete).bind(anchor_id).execute(&mut *conn).await?;
@@ -250,9 +265,161 @@ impl Store {
         tx.commit().await?;
         Ok(deleted)
     }
+
+    async fn purge_audit_chain(&self, chain: &str, before: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let head = lock_chain(&mut tx, chain).await?;
+        let newest_old = "SELECT chain_seq, hash FROM audit_log WHERE chain = $1 AND chain_seq = \
+                          (SELECT MAX(chain_seq) FROM audit_log WHERE chain = $1 AND at < $2 AND chain_seq > $3)";
+        let anchor: Option<(i64, String)> = on_tx!(&mut tx, |conn| sqlx::query_as(newest_old)
+            .bind(chain)
+            .bind(before)
+            .bind(head.anchor_seq)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        let Some((anchor_seq, anchor_hash)) = anchor else {
+            return Ok(0);
+        };
+        let delete = "DELETE FROM audit_log WHERE chain = $1 AND chain_seq <= $2";
+        let update = "UPDATE audit_chains SET anchor_seq = $2, anchor_hash = $3 WHERE chain = $1";
+        let deleted = on_tx!(&mut tx, |conn| {
+            let done = sqlx::query(delete)
+                .bind(chain)
+                .bind(anchor_seq)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(update)
+                .bind(chain)
+                .bind(anchor_seq)
+                .bind(&anchor_hash)
+                .execute(&mut *conn)
+                .await?;
+            done.rows_affected()
+        });
+        tx.commit().await?;
+        Ok(deleted)
+    }
 }
 
-/// Reads the head row, locking it for the rest of the transaction.
+impl Tx {
+    /// Appends `records` to their tenants' chains within this transaction, in order: a commit and its log row land
+    /// together or not at all.
+    pub(crate) async fn append_audit(&mut self, records: &[AuditRecord<'_>]) -> Result<(), StoreError> {
+        let mut chains: Vec<&str> = Vec::new();
+        for record in records {
+            let chain = record.tenant_id.unwrap_or("");
+            if !chains.contains(&chain) {
+                chains.push(chain);
+            }
+        }
+        // Chains are locked in name order, one order for every writer, so two appends never wait on each other
+        // in a circle.
+        chains.sort_unstable();
+        for chain in chains {
+            let head = lock_chain(self, chain).await?;
+            let (mut seq, mut prev) = (head.last_seq, head.last_hash);
+            for record in records.iter().filter(|r| r.tenant_id.unwrap_or("") == chain) {
+                seq += 1;
+                let hash = chain::row_hash(
+                    &prev,
+                    &Fields {
+                        position: Position::Chain { chain, seq },
+                        at: record.at,
+                        tenant_id: record.tenant_id,
+                        user_id: record.user_id,
+                        device_id: record.device_id,
+                        action: record.action,
+                        case_id: record.case_id,
+                        purpose: record.purpose,
+                        detail: record.detail,
+                    },
+                );
+                insert_row(self, record, chain, seq, &prev, &hash).await?;
+                prev = hash;
+            }
+            let update = "UPDATE audit_chains SET last_seq = $2, last_hash = $3 WHERE chain = $1";
+            on_tx!(self, |conn| sqlx::query(update)
+                .bind(chain)
+                .bind(seq)
+                .bind(&prev)
+                .execute(&mut *conn)
+                .await
+                .map(|_| ()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Inserts one row. Its global id only orders rows across chains for reading: PostgreSQL draws it from a sequence
+/// (so tenants need no common lock), SQLite, whose single writer holds the write lock, takes the next after the
+/// largest.
+async fn insert_row(
+    tx: &mut Tx,
+    record: &AuditRecord<'_>,
+    chain: &str,
+    seq: i64,
+    prev: &str,
+    hash: &str,
+) -> Result<(), StoreError> {
+    macro_rules! insert {
+        ($id:literal) => {
+            concat!(
+                "INSERT INTO audit_log (id, at, tenant_id, user_id, device_id, action, case_id, purpose, detail, \
+                 prev_hash, hash, chain, chain_seq) VALUES (",
+                $id,
+                ", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            )
+        };
+    }
+    let sql = match tx {
+        Tx::Sqlite(_) => insert!("(SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log)"),
+        Tx::Postgres(_) => insert!("nextval('audit_log_ids')"),
+    };
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(record.at)
+        .bind(record.tenant_id)
+        .bind(record.user_id)
+        .bind(record.device_id)
+        .bind(record.action)
+        .bind(record.case_id)
+        .bind(record.purpose)
+        .bind(record.detail)
+        .bind(prev)
+        .bind(hash)
+        .bind(chain)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Reads a tenant chain's head row (created at the genesis hash on first use), locking it for the rest of the
+/// transaction.
+async fn lock_chain(tx: &mut Tx, chain: &str) -> Result<AuditChain, StoreError> {
+    let create = "INSERT INTO audit_chains (chain, last_seq, last_hash, anchor_seq, anchor_hash) \
+                  VALUES ($1, 0, $2, 0, $2) ON CONFLICT (chain) DO NOTHING";
+    on_tx!(tx, |conn| sqlx::query(create)
+        .bind(chain)
+        .bind(GENESIS)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+    Ok(match tx {
+        // BEGIN IMMEDIATE already holds SQLite's single write lock.
+        Tx::Sqlite(tx) => {
+            let sql = "SELECT chain, last_seq, last_hash, anchor_seq, anchor_hash FROM audit_chains WHERE chain = $1";
+            sqlx::query_as(sql).bind(chain).fetch_one(&mut **tx).await?
+        }
+        Tx::Postgres(tx) => {
+            let sql = "SELECT chain, last_seq, last_hash, anchor_seq, anchor_hash FROM audit_chains \
+                       WHERE chain = $1 FOR UPDATE";
+            sqlx::query_as(sql).bind(chain).fetch_one(&mut **tx).await?
+        }
+    })
+}
+
+/// Reads the legacy chain's head row, locking it for the rest of the transaction.
 async fn lock_head(tx: &mut Tx) -> Result<AuditHead, StoreError> {
     Ok(match tx {
         // BEGIN IMMEDIATE already holds SQLite's single write lock.

@@ -10,7 +10,7 @@
 //! never neither.
 
 use super::access::join_heads;
-use super::{Store, StoreError, Tx, on_pool, on_tx};
+use super::{AuditRecord, Store, StoreError, Tx, on_pool, on_tx};
 use crate::projection::Projection;
 
 /// The PostgreSQL channel that carries `doc_id:seq` whenever a case's sequence moves (a commit, or a change to
@@ -59,6 +59,8 @@ pub struct DocumentCommit<'a> {
     pub heads: &'a [String],
     pub projection: &'a Projection,
     pub now_ms: i64,
+    /// The access-log rows of the commit, appended in its transaction: a change is never stored unlogged.
+    pub audit: &'a [AuditRecord<'a>],
 }
 
 /// Rows of a document's snapshot and changes after a sequence number, in load order (see [`Store::changes_after`]).
@@ -145,8 +147,8 @@ impl Store {
     /// Commits changes to a document in one transaction and returns the sequence number they got.
     ///
     /// Takes the tenant's next sequence number, creates the case (and its assignments) if asked, appends the
-    /// changes, records the new heads and replaces the document's projection rows. On PostgreSQL it also
-    /// notifies [`DOCUMENTS_CHANNEL`], delivered when the transaction commits.
+    /// changes, records the new heads, replaces the document's projection rows and appends the commit's access-log
+    /// rows. On PostgreSQL it also notifies [`DOCUMENTS_CHANNEL`], delivered when the transaction commits.
     pub async fn commit_document(&self, commit: &DocumentCommit<'_>) -> Result<i64, StoreError> {
         if commit.changes.len() != commit.change_hashes.len() {
             return Err(StoreError::InvalidArgument("one hash per change"));
@@ -217,6 +219,7 @@ impl Store {
             }
         });
         tx.replace_projection(commit.tenant_id, commit.projection).await?;
+        tx.append_audit(commit.audit).await?;
         tx.notify_document(commit.doc_id, seq, commit.tenant_id, commit.create)
             .await?;
         tx.commit().await?;

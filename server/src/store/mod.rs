@@ -44,7 +44,7 @@ mod secrets;
 use sqlx::{PgPool, SqlitePool};
 
 pub use access::{Viewer, VisibleCase};
-pub use audit::{AuditFilter, AuditHead, AuditRecord, AuditRow, CaseLookup};
+pub use audit::{AuditChain, AuditFilter, AuditHead, AuditRecord, AuditRow, CaseLookup};
 pub use break_glass::{BreakGlass, NewBreakGlass};
 pub use cases::NewCase;
 pub use checkins::{Checkin, NewCheckin};

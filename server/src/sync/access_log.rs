@@ -1,5 +1,6 @@
 //! What a sync connection writes to the access log: every document sent to the device (once per document per
-//! connection, as `read`) and every commit (as `create` or `change`, with the change hashes).
+//! connection, as `read`). Commits (as `create` or `change`, with the change hashes) are logged in their own
+//! transaction (`receive.rs`, `audit::committed`).
 //!
 //! The calls sit where the sync code already decides these things (the Welcome, a push, a commit), one line
 //! each, so the sync code stays as it is; the log's own rules live in [`crate::audit`].
@@ -50,10 +51,5 @@ impl Connection {
         if !fresh.is_empty() {
             audit::downloaded(&self.service.store, self.peer.actor(), &fresh).await;
         }
-    }
-
-    /// Logs a commit of the device's changes to `doc` (its creation when `creating`) with their hashes.
-    pub(super) async fn log_commit(&mut self, doc: &str, creating: bool, hashes: &[String]) {
-        audit::committed(&self.service.store, self.peer.actor(), doc, creating, hashes).await;
     }
 }

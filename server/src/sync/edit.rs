@@ -1,7 +1,7 @@
-//! Changes the server itself makes to a case document (a citizen's check-in scores), committed and pushed
-//! exactly like a device's: validated by the case rules and the append-only history rules (as the user the
-//! change is made for), under the document's lock, with its projection in the same transaction, then announced
-//! to every connection that holds the document.
+//! Changes the server itself makes to a case document (a citizen's check-in scores, a lead's decision), committed
+//! and pushed exactly like a device's: validated by the case rules and the append-only history rules (as the user
+//! the change is made for), under the document's lock, with its projection and its access-log row in the same
+//! transaction, then announced to every connection that holds the document.
 
 use automerge::{ActorId, Change, ChangeHash};
 use sync_core::DocumentId;
@@ -10,7 +10,7 @@ use sync_core::case::{CaseDocument, CaseError, conflicts};
 use super::{HubEvent, SyncService};
 use crate::clock;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, StoreError, actors_of};
+use crate::store::{AuditRecord, DocumentCommit, StoreError, actors_of};
 
 /// Why a server-made change did not land.
 #[derive(Debug, thiserror::Error)]
@@ -26,14 +26,15 @@ pub enum EditError {
 }
 
 impl SyncService {
-    /// Applies `edit` to the case `doc_id` as `actor` on behalf of `user_id`, commits and announces it. Returns
-    /// the commit's sequence number. `edit` may run more than once (after another process's commit); it must
-    /// only describe the change.
+    /// Applies `edit` to the case `doc_id` as `actor` on behalf of `user_id`, commits it with its access-log row
+    /// `audit` in one transaction, and announces it. Returns the commit's sequence number. `edit` may run more than
+    /// once (after another process's commit); it must only describe the change.
     pub async fn edit_case<F>(
         &self,
         doc_id: DocumentId,
         actor: ActorId,
         user_id: &str,
+        audit: AuditRecord<'_>,
         edit: F,
     ) -> Result<i64, EditError>
     where
@@ -76,6 +77,7 @@ impl SyncService {
                 heads: &heads,
                 projection: &projection,
                 now_ms: clock::now_ms(),
+                audit: &[audit],
             };
             match self.store.commit_document(&commit).await {
                 Ok(seq) => {

@@ -16,9 +16,9 @@ use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
 use super::grants;
 use super::hub::HubEvent;
-use crate::clock;
 use crate::projection::Projection;
 use crate::store::{DocumentCommit, Quarantined, StoreError, actors_of};
+use crate::{audit, clock};
 
 impl Connection {
     pub(super) async fn receive(
@@ -264,6 +264,7 @@ impl Connection {
         let changes = &received.new_changes;
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
+        let hash_list = hashes.join(",");
         let actors = actors_of(changes);
         let heads: Vec<String> = loaded.doc.get_heads().iter().map(ChangeHash::to_string).collect();
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
@@ -295,6 +296,12 @@ impl Connection {
             heads: &heads,
             projection: &projection,
             now_ms: clock::now_ms(),
+            audit: &[audit::committed(
+                self.peer.actor(),
+                &doc_text,
+                creating,
+                &hash_list,
+            )],
         };
         let seq = self.service.store.commit_document(&commit).await?;
         loaded.seq = seq;
@@ -302,7 +309,6 @@ impl Connection {
         loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
         loaded.case = Some(case);
         tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
-        self.log_commit(&doc_text, creating, &hashes).await;
         Ok(seq)
     }
 

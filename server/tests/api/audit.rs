@@ -5,9 +5,12 @@ use axum::http::StatusCode;
 use server::audit::{self, Verification, retention};
 use server::store::{AuditFilter, AuditRecord, Store};
 
+use server::audit::chain::{Fields, GENESIS, Position, row_hash};
+
 use crate::helpers::{Backend, TestApp};
 
 both_backends!(
+    each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs,
     logins_and_failed_logins_are_logged_and_the_chain_verifies,
     tampering_with_one_row_is_detected_at_that_row,
     purge_respects_retention_and_the_chain_still_verifies,
@@ -120,8 +123,12 @@ async fn purge_respects_retention_and_the_chain_still_verifies(backend: Backend)
         .expect("purges");
     assert_eq!(purged, 3, "only rows past the retention period go");
     assert_eq!(intact_rows(store).await, 2, "the rest verifies from the anchor");
-    let head = store.audit_head().await.expect("head");
-    assert_eq!((head.anchor_id, head.last_id), (3, 5));
+    let chains = store.audit_chains().await.expect("chains");
+    let chain = chains
+        .iter()
+        .find(|c| c.chain == "t")
+        .expect("the tenant's chain");
+    assert_eq!((chain.anchor_seq, chain.last_seq), (3, 5));
 
     // Nothing more to purge, and the chain grows on from where it was.
     let again = retention::purge_once(store, retention::DEFAULT_RETENTION, NOW)
@@ -133,4 +140,88 @@ async fn purge_respects_retention_and_the_chain_still_verifies(backend: Backend)
         .await
         .expect("appends");
     assert_eq!(intact_rows(store).await, 3);
+}
+
+/// Appends of two tenants go to two chains, each numbered from 1 and verified on its own; rows written before the
+/// chains were split (one chain for all, by global id) still verify where they are; and tampering is reported in
+/// the chain where it happened.
+async fn each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs(backend: Backend) {
+    let app = TestApp::builder(backend).without_demo().build().await;
+    let store = &app.state().store;
+    // Two rows as the single chain of old wrote them.
+    let mut prev = GENESIS.to_owned();
+    for id in 1..=2_i64 {
+        let fields = Fields {
+            position: Position::Legacy { id },
+            at: NOW - 10 + id,
+            tenant_id: Some("t"),
+            user_id: Some("u"),
+            device_id: Some("d"),
+            action: "read",
+            case_id: Some("c"),
+            purpose: Some("sync"),
+            detail: None,
+        };
+        let hash = row_hash(&prev, &fields);
+        let insert = format!(
+            "INSERT INTO audit_log (id, at, tenant_id, user_id, device_id, action, case_id, purpose, detail, \
+             prev_hash, hash) VALUES ({id}, {}, 't', 'u', 'd', 'read', 'c', 'sync', NULL, '{prev}', '{hash}')",
+            NOW - 10 + id
+        );
+        app.execute_raw(Box::leak(insert.into_boxed_str())).await;
+        let head = format!("UPDATE audit_head SET last_id = {id}, last_hash = '{hash}' WHERE id = 1");
+        app.execute_raw(Box::leak(head.into_boxed_str())).await;
+        prev = hash;
+    }
+    if matches!(backend, Backend::Postgres) {
+        // The migration starts the id sequence past the rows there were; these came after it.
+        app.execute_raw("SELECT setval('audit_log_ids', 3, false)").await;
+    }
+    assert_eq!(intact_rows(store).await, 2);
+
+    let other = |at| AuditRecord {
+        tenant_id: Some("other"),
+        ..record(at, "read", None)
+    };
+    store
+        .append_audit(&[
+            record(NOW, "read", None),
+            other(NOW),
+            record(NOW + 1, "change", Some("abc")),
+        ])
+        .await
+        .expect("appends");
+    store.append_audit(&[other(NOW + 2)]).await.expect("appends");
+    assert_eq!(intact_rows(store).await, 6);
+    let chains = store.audit_chains().await.expect("chains");
+    let heads: Vec<(&str, i64)> = chains.iter().map(|c| (c.chain.as_str(), c.last_seq)).collect();
+    assert_eq!(heads, [("other", 2), ("t", 2)], "each chain numbers its own rows");
+    let rows = store.audit_chain_rows_after("other", 0, 10).await.expect("rows");
+    assert_eq!(rows[1].prev_hash, rows[0].hash, "a chain links its own rows");
+
+    // A row of tenant "other" changed: found there, the rest intact.
+    let changed = format!(
+        "UPDATE audit_log SET purpose = 'nothing to see' WHERE id = {}",
+        rows[1].id
+    );
+    app.execute_raw(Box::leak(changed.into_boxed_str())).await;
+    match audit::verify(store).await.expect("reads the log") {
+        Verification::Broken(broken) => {
+            assert_eq!(broken.row(), rows[1].id, "{broken}");
+            assert!(broken.to_string().contains("chain \"other\""), "{broken}");
+        }
+        Verification::Intact { rows } => panic!("tampering went unnoticed ({rows} rows)"),
+    }
+    // A legacy row changed: found in the legacy chain.
+    app.execute_raw("UPDATE audit_log SET purpose = 'sync' WHERE chain = 'other'")
+        .await;
+    app.execute_raw("UPDATE audit_log SET detail = 'x' WHERE id = 2")
+        .await;
+    match audit::verify(store).await.expect("reads the log") {
+        Verification::Broken(broken) => {
+            assert_eq!(broken.row(), 2, "{broken}");
+            assert!(broken.to_string().contains("legacy chain"), "{broken}");
+        }
+        Verification::Intact { rows } => panic!("tampering went unnoticed ({rows} rows)"),
+    }
 }

@@ -8,10 +8,11 @@ use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, execute_raw};
 use crate::served::Served;
 
 both_backends!(
+    a_change_is_committed_with_its_log_row_or_not_at_all,
     a_sync_download_and_a_commit_are_logged_once_without_citizen_data,
     the_audit_endpoints_serve_admins_of_the_same_tenant_only,
     bad_audit_queries_get_a_clear_4xx,
@@ -181,4 +182,89 @@ async fn bad_audit_queries_get_a_clear_4xx(backend: Backend) {
         serde_json::json!([]),
         "SQL metacharacters are just text"
     );
+}
+
+/// A commit and its access-log row are one transaction (issue 11, point 8): while the log cannot be written, a
+/// device's new case is neither stored nor acknowledged (the device keeps it); once it can, the case lands with
+/// its row.
+async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let database = app.database_url().to_owned();
+    let served = Served::start(app);
+    let store = served.state.store.clone();
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let mut anna = served.device("hoeje-taastrup", "anna").await;
+    anna.sync(served.port).await;
+    let team = store
+        .user_by_username(&tenant.id, "anna")
+        .await
+        .expect("store")
+        .expect("anna")
+        .team_id
+        .expect("a team");
+    let citizen = Citizen {
+        display_name: "Synthetic Citizen".into(),
+        reference: "audit-2".into(),
+        birth_year: Some(1990),
+    };
+    let doc = CaseDocument::create(
+        ActorId::random(),
+        &Case::new("hoeje-taastrup", &team, citizen),
+        NOW,
+    )
+    .expect("a valid case")
+    .into_automerge();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    anna.docs.insert(id, doc);
+
+    // The access log cannot be written (as if its table were gone).
+    execute_raw(&database, "ALTER TABLE audit_log RENAME TO audit_log_away").await;
+    let outcome = anna
+        .try_sync(served.port, std::time::Duration::from_secs(10))
+        .await;
+    assert!(
+        outcome.is_err(),
+        "the sync cannot finish while nothing can be logged"
+    );
+    assert!(
+        store
+            .load_document(&id.to_string())
+            .await
+            .expect("store")
+            .is_none(),
+        "the case was not stored without its log row"
+    );
+    assert!(
+        !anna.acked.contains_key(&id),
+        "and not acknowledged: the phone keeps it"
+    );
+
+    execute_raw(&database, "ALTER TABLE audit_log_away RENAME TO audit_log").await;
+    anna.sync(served.port).await;
+    assert!(
+        store
+            .load_document(&id.to_string())
+            .await
+            .expect("store")
+            .is_some()
+    );
+    let creates = AuditFilter {
+        case_id: Some(id.to_string()),
+        action: Some("create".into()),
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        store
+            .audit_search(&tenant.id, &creates)
+            .await
+            .expect("store")
+            .len(),
+        1
+    );
+    served.stop().await;
 }

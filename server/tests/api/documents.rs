@@ -171,6 +171,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
         heads: &[],
         projection: &projection,
         now_ms: NOW,
+        audit: &[],
     };
     let missing = store.commit_document(&commit).await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
@@ -286,6 +287,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
         heads: &[],
         projection: &projection,
         now_ms: NOW,
+        audit: &[],
     };
     let before = store.tenant_cursor(&world.north.id).await.expect("store");
     let stale = store.commit_document(&commit).await;

@@ -253,6 +253,7 @@ impl Writer {
                 heads: &heads_hex(&doc.get_heads()),
                 projection: &projection,
                 now_ms: now_ms(),
+                audit: &[],
             })
             .await
             .expect("commit");
