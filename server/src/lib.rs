@@ -5,6 +5,7 @@
 //! - [`app`]: [`app::Application`] (bind, serve, shut down), the shared [`app::AppState`] and the router.
 //! - [`api`]: HTTP handlers and the one error shape.
 //! - [`auth`]: argon2id passwords, HS256 access tokens, the [`auth::AuthUser`] extractor.
+//! - [`authz`]: who may do what: the one authorisation decision every handler and the sync write rules ask.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
 //! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
 //! - [`throttle`]: per-address throttling of the routes open without a token.
@@ -17,6 +18,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod backfill;
 pub mod clock;
 pub mod compaction;

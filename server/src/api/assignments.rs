@@ -12,8 +12,9 @@ use super::{ApiError, caller};
 use crate::app::AppState;
 use crate::audit::Action;
 use crate::auth::AuthUser;
+use crate::authz::{self, Act, On};
 use crate::clock;
-use crate::store::{Role, Viewer};
+use crate::store::Role;
 use crate::sync::HubEvent;
 
 /// The purpose the access log records for an assignment change.
@@ -60,9 +61,8 @@ async fn change(
         return Err(ApiError::Unauthorized);
     }
     let doc: sync_core::DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
-    if !may_manage(state, &viewer, case_id).await? {
-        return Err(ApiError::NotFound);
-    }
+    // Seeing a case (an assignment elsewhere, break-the-glass) is not managing it: the case's team decides.
+    caller::may_on_case(store, &viewer, Act::ManageAssignments, case_id).await?;
     let user = store
         .user_by_id(user_id)
         .await?
@@ -74,8 +74,12 @@ async fn change(
         return Err(ApiError::BadRequest("admins do not hold cases".into()));
     }
     // A lead gives their team's cases to their own team; handing a case across teams is an admin's decision.
-    if assign && viewer.role == Role::Lead && user.team_id != viewer.team_id {
-        return Err(ApiError::Forbidden);
+    if assign {
+        caller::require(authz::check(
+            &viewer,
+            Act::AssignWorker,
+            On::Team(user.team_id.as_deref()),
+        ))?;
     }
     let now = clock::now_ms();
     let changed = if assign {
@@ -105,19 +109,4 @@ async fn change(
         .await?;
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A lead manages their own team's cases, an admin the tenant's; a worker none. Seeing a case is not enough: a
-/// lead who sees another team's case (assigned there, or through break-the-glass) does not manage it. Another
-/// tenant's case, or a missing one, is simply not manageable: the caller cannot tell the two apart.
-async fn may_manage(state: &AppState, viewer: &Viewer, case_id: &str) -> Result<bool, ApiError> {
-    let Some(doc) = state.store.load_document(case_id).await? else {
-        return Ok(false);
-    };
-    Ok(doc.tenant_id == viewer.tenant_id
-        && match viewer.role {
-            Role::Worker => false,
-            Role::Lead => viewer.team_id.is_some() && doc.team_id == viewer.team_id,
-            Role::Admin => true,
-        })
 }

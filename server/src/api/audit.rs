@@ -10,7 +10,8 @@ use super::ApiError;
 use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
-use crate::store::{AuditFilter, AuditRow, Role, Store, Viewer};
+use crate::authz::Act;
+use crate::store::{AuditFilter, AuditRow, Store, Viewer};
 
 /// Rows answered when the request names no limit, and the most it may ask for.
 const DEFAULT_LIMIT: i64 = 100;
@@ -53,7 +54,7 @@ pub async fn list(
     caller: AuthUser,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditEntries>, ApiError> {
-    let viewer = admin(&state.store, &caller).await?;
+    let viewer = admin(&state.store, &caller, Act::ReadAccessLog).await?;
     let Query(query) = query.map_err(bad_query)?;
     for (field, value) in [("user", &query.user), ("case", &query.case)] {
         if value.as_ref().is_some_and(|v| v.chars().count() > MAX_ID_CHARS) {
@@ -110,7 +111,7 @@ pub async fn sample(
     caller: AuthUser,
     query: Result<Query<SampleQuery>, QueryRejection>,
 ) -> Result<Json<AuditEntries>, ApiError> {
-    let viewer = admin(&state.store, &caller).await?;
+    let viewer = admin(&state.store, &caller, Act::ReadAccessLog).await?;
     let Query(query) = query.map_err(bad_query)?;
     let n = limit(query.n, "n")?;
     let actor = Actor {
@@ -125,15 +126,10 @@ pub async fn sample(
     Ok(Json(AuditEntries { entries }))
 }
 
-/// The caller, if the database says they are an admin now (a token's role may be stale).
-pub(super) async fn admin(store: &Store, caller: &AuthUser) -> Result<Viewer, ApiError> {
-    let viewer = store
-        .viewer(&caller.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if viewer.role != Role::Admin || viewer.tenant_id != caller.tenant_id {
-        return Err(ApiError::Forbidden);
-    }
+/// The caller, if the database says they may take `act`, an admin's, now (a token's role may be stale).
+pub(super) async fn admin(store: &Store, caller: &AuthUser, act: Act) -> Result<Viewer, ApiError> {
+    let viewer = super::caller::viewer(store, caller).await?;
+    super::caller::may(&viewer, act)?;
     Ok(viewer)
 }
 

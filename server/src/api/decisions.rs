@@ -25,8 +25,9 @@ use super::{ApiError, ApiJson, caller};
 use crate::app::AppState;
 use crate::audit::Action;
 use crate::auth::AuthUser;
+use crate::authz::Act;
 use crate::clock;
-use crate::store::{Role, Viewer};
+use crate::store::Viewer;
 use crate::sync::EditError;
 
 const PURPOSE: &str = "review_decision";
@@ -62,7 +63,7 @@ pub async fn approval(
     Path((case_id, course_id)): Path<(String, String)>,
     ApiJson(decision): ApiJson<ApprovalDecision>,
 ) -> Result<Json<Decided>, ApiError> {
-    let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id).await?;
+    let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id, Act::DecideGrant).await?;
     let by = viewer.user_id.clone();
     let course = course_id.clone();
     let detail = format!(
@@ -122,7 +123,7 @@ pub async fn resolve_conflict(
     Path(case_id): Path<String>,
     ApiJson(choice): ApiJson<ConflictChoice>,
 ) -> Result<Json<Decided>, ApiError> {
-    let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id).await?;
+    let (viewer, doc_id) = team_lead_of(&state, &caller, &case_id, Act::ResolveConflict).await?;
     let field = choice.field.clone();
     let detail = format!("conflict resolved field={}", choice.field);
     let logged = caller::event(
@@ -190,28 +191,8 @@ pub async fn dismiss_refusal(
         .filter(|entry| entry.tenant_id == viewer.tenant_id)
         .ok_or(ApiError::NotFound)?;
     // A refusal names a case the device may not have been allowed to see, or none that exists: then only an
-    // admin handles it.
-    let home = state.store.case_home(&entry.doc_id).await?;
-    let allowed = match viewer.role {
-        Role::Admin => true,
-        Role::Lead => {
-            home.as_ref()
-                .is_some_and(|(_, team)| team.is_some() && *team == viewer.team_id)
-                && state
-                    .store
-                    .in_review_scope(&viewer.user_id, &entry.doc_id)
-                    .await?
-        }
-        Role::Worker => false,
-    };
-    if !allowed {
-        // A lead of another team, or a worker, learns nothing about the refusal.
-        return Err(if viewer.role == Role::Worker {
-            ApiError::Forbidden
-        } else {
-            ApiError::NotFound
-        });
-    }
+    // admin handles it. A lead of another team learns nothing about the refusal.
+    caller::may_on_case(&state.store, &viewer, Act::DismissRefusal, &entry.doc_id).await?;
     if !state
         .store
         .dismiss_quarantined(&refusal_id, clock::now_ms())
@@ -243,19 +224,14 @@ async fn team_lead_of(
     state: &AppState,
     caller: &AuthUser,
     case_id: &str,
+    act: Act,
 ) -> Result<(Viewer, DocumentId), ApiError> {
     let viewer = caller::viewer(&state.store, caller).await?;
-    if case_id.chars().count() > MAX_ID_CHARS
-        || !state.store.in_review_scope(&viewer.user_id, case_id).await?
-    {
+    if case_id.chars().count() > MAX_ID_CHARS {
         return Err(ApiError::NotFound);
     }
     let doc_id: DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
-    let home = state.store.case_home(case_id).await?.ok_or(ApiError::NotFound)?;
-    let leads_it = viewer.role == Role::Lead && viewer.team_id.is_some() && home.1 == viewer.team_id;
-    if !leads_it {
-        return Err(ApiError::Forbidden);
-    }
+    caller::may_on_case(&state.store, &viewer, act, case_id).await?;
     Ok((viewer, doc_id))
 }
 

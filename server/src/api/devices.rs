@@ -7,12 +7,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
-use super::ApiError;
+use super::{ApiError, caller};
 use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
+use crate::authz::{self, Act, On};
 use crate::clock;
-use crate::store::{DeviceListing, Role, Store, Viewer};
+use crate::store::DeviceListing;
 use crate::sync::HubEvent;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -29,8 +30,8 @@ pub struct Revoked {
 /// The tenant's devices (admin) or the lead's team's (lead).
 #[utoipa::path(get, path = "/v1/devices", tag = "devices and users", security(("bearer" = [])), responses((status = 200, body = DeviceList), super::Refusals))]
 pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<DeviceList>, ApiError> {
-    let viewer = manager(&state.store, &caller).await?;
-    let team = team_scope(&viewer)?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
+    let team = caller::listing(&viewer)?;
     let devices = state
         .store
         .devices_of_tenant(&viewer.tenant_id, team.as_deref())
@@ -45,14 +46,19 @@ pub async fn revoke(
     caller: AuthUser,
     Path(device_id): Path<String>,
 ) -> Result<Json<Revoked>, ApiError> {
-    let viewer = manager(&state.store, &caller).await?;
-    let team = team_scope(&viewer)?;
+    let viewer = caller::viewer(&state.store, &caller).await?;
+    // One who manages no devices gets the same answer for every id.
+    caller::listing(&viewer)?;
     let device = state
         .store
         .device_in_tenant(&device_id, &viewer.tenant_id)
         .await?
-        .filter(|device| team.is_none() || device.team_id == team)
         .ok_or(ApiError::NotFound)?;
+    caller::require(authz::check(
+        &viewer,
+        Act::RevokeDevice,
+        On::Team(device.team_id.as_deref()),
+    ))?;
     let now = clock::now_ms();
     let revoked_now = state.store.revoke_device(&device.id, now).await?;
     // Close this process's connections at once; on PostgreSQL the store's NOTIFY reaches the other processes.
@@ -77,24 +83,4 @@ pub async fn revoke(
         device_id: device.id,
         revoked_at: device.revoked_at.unwrap_or(now),
     }))
-}
-
-/// The caller, if the database says they are an admin or a lead now.
-async fn manager(store: &Store, caller: &AuthUser) -> Result<Viewer, ApiError> {
-    let viewer = store
-        .viewer(&caller.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if viewer.role == Role::Worker || viewer.tenant_id != caller.tenant_id {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(viewer)
-}
-
-/// `None` for an admin (the whole tenant); the lead's team for a lead. A lead without a team manages nothing.
-fn team_scope(viewer: &Viewer) -> Result<Option<String>, ApiError> {
-    match viewer.role {
-        Role::Admin => Ok(None),
-        _ => viewer.team_id.clone().map(Some).ok_or(ApiError::Forbidden),
-    }
 }

@@ -18,6 +18,7 @@ use super::audit::admin;
 use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
+use crate::authz::Act;
 use crate::projection::Projection;
 use crate::store::CaseLookup;
 
@@ -56,7 +57,7 @@ pub async fn export(
     caller: AuthUser,
     Path(case_id): Path<String>,
 ) -> Result<Json<CaseExport>, ApiError> {
-    let viewer = admin(&state.store, &caller).await?;
+    let viewer = admin(&state.store, &caller, Act::ExportCitizen).await?;
     if case_id.chars().count() > MAX_CASE_ID_CHARS {
         return Err(ApiError::NotFound);
     }

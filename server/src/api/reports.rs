@@ -17,9 +17,10 @@ use super::{ApiError, caller};
 use crate::app::AppState;
 use crate::audit::Action;
 use crate::auth::AuthUser;
+use crate::authz::Act;
 use crate::clock;
 use crate::stats::Period;
-use crate::store::{ExportContact, Role, Viewer};
+use crate::store::{ExportContact, Viewer};
 
 const PURPOSE: &str = "report_export";
 const DAY_MS: i64 = 86_400_000;
@@ -179,9 +180,7 @@ async fn exporter(
     to: &str,
 ) -> Result<(Viewer, Period, i64, i64), ApiError> {
     let viewer = caller::viewer(&state.store, caller).await?;
-    if viewer.role == Role::Worker {
-        return Err(ApiError::Forbidden);
-    }
+    caller::may(&viewer, Act::ExportReports)?;
     let period = super::stats::period(Some(from), Some(to))?;
     let from_ms = period.from.days_since_epoch() * DAY_MS;
     let to_ms = (period.to.days_since_epoch() + 1) * DAY_MS;

@@ -24,11 +24,14 @@ use super::audit::bad_query;
 use super::{ApiError, ApiJson, caller};
 use crate::app::AppState;
 use crate::audit::Action;
+use sync_core::protocol::Access;
+
 use crate::auth::AuthUser;
+use crate::authz::{self, Act, On};
 use crate::clock;
 use crate::projection::{ContactRow, CourseRow, GoalRow};
 use crate::review::{self, CaseFilter, CaseFlags, Dashboard};
-use crate::store::{ReviewUser, Role, TenantSettings};
+use crate::store::{ReviewUser, TenantSettings};
 
 /// The purpose the access log records for the review's reads.
 const PURPOSE: &str = "case_review";
@@ -280,7 +283,7 @@ pub async fn cases(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|flags| list_row(flags, &data.users, viewer.role != Role::Admin))
+        .map(|flags| list_row(flags, &data.users, authz::reads_citizen_names(&viewer)))
         .collect();
     Ok(Json(CaseList {
         total: matching.len(),
@@ -299,16 +302,19 @@ pub async fn case(
 ) -> Result<Json<CaseReview>, ApiError> {
     // Anyone may review their scope: the store's rule narrows it by role.
     let viewer = caller::viewer(&state.store, &caller).await?;
-    if viewer.role == Role::Admin {
-        // Admins manage users, devices and settings and see the figures; the case itself is the leads' and the
-        // workers'. The same answer for every id, so it tells nothing about which cases exist.
-        return Err(ApiError::Forbidden);
+    // Admins manage users, devices and settings and see the figures; the case itself is the leads' and the workers'
+    // (the same answer for every id, so it tells nothing about which cases exist).
+    if case_id.chars().count() > MAX_ID_CHARS {
+        caller::require(authz::check(
+            &viewer,
+            Act::ReviewCase,
+            On::Case {
+                team: None,
+                access: Access::Missing,
+            },
+        ))?;
     }
-    if case_id.chars().count() > MAX_ID_CHARS
-        || !state.store.in_review_scope(&viewer.user_id, &case_id).await?
-    {
-        return Err(ApiError::NotFound);
-    }
+    caller::may_on_case(&state.store, &viewer, Act::ReviewCase, &case_id).await?;
     let stored = state
         .store
         .load_document(&case_id)
@@ -439,9 +445,7 @@ pub async fn change_settings(
     ApiJson(change): ApiJson<SettingsChange>,
 ) -> Result<Json<Settings>, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
-    if viewer.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
+    caller::may(&viewer, Act::ChangeSettings)?;
     if let Some(caseload) = change.recommended_caseload
         && !(1..=MAX_RECOMMENDED_CASELOAD).contains(&caseload)
     {

@@ -11,8 +11,8 @@ use super::{ApiError, caller};
 use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::AuthUser;
+use crate::authz::Act;
 use crate::clock;
-use crate::store::Role;
 
 /// Longer than any id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;
@@ -36,11 +36,7 @@ pub struct UserList {
 #[utoipa::path(get, path = "/v1/users", tag = "devices and users", security(("bearer" = [])), responses((status = 200, body = UserList), super::Refusals))]
 pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserList>, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
-    let team = match viewer.role {
-        Role::Admin => None,
-        Role::Lead => Some(viewer.team_id.clone().ok_or(ApiError::Forbidden)?),
-        Role::Worker => return Err(ApiError::Forbidden),
-    };
+    let team = caller::listing(&viewer)?;
     let users = state
         .store
         .users_of_tenant(&viewer.tenant_id, team.as_deref())
@@ -64,9 +60,8 @@ pub async fn unblock(
     caller: AuthUser,
     Path(user_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if caller.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
+    let viewer = caller::viewer(&state.store, &caller).await?;
+    caller::may(&viewer, Act::UnblockUser)?;
     if user_id.len() > MAX_SEGMENT_CHARS {
         return Err(ApiError::NotFound);
     }

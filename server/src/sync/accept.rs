@@ -10,8 +10,9 @@
 use automerge::Automerge;
 use sync_core::ValidationError;
 use sync_core::case::{Case, CaseError, changes, history, read_valid_case};
-use sync_core::protocol::RefusalReason;
+use sync_core::protocol::{Access, RefusalReason};
 
+use crate::authz::{self, Act, On, Verdict};
 use crate::store::{Role, Viewer};
 
 /// A refused write: the reason code for the device and a sentence for a person.
@@ -71,14 +72,29 @@ pub fn check_write(
     existing: Option<Existing<'_>>,
     incoming: &Incoming<'_>,
 ) -> Result<Case, Refusal> {
-    // Admins manage users and devices; they do not write case content.
-    if viewer.role == Role::Admin {
-        return Err(Refusal::forbidden("this role may not change cases"));
-    }
-    if existing.as_ref().is_some_and(|e| e.read_only) {
-        return Err(Refusal::forbidden(
-            "break-the-glass opens a case to read; its own workers change it",
-        ));
+    // Who may write at all is the authorisation module's: admins manage users and devices and do not write case
+    // content; break-the-glass opens a case to read. Which team a new case goes to is checked once it is read.
+    let may_write = match &existing {
+        Some(existing) => {
+            let access = if existing.read_only {
+                Access::Read
+            } else {
+                Access::Write
+            };
+            let on = On::Case {
+                team: existing.team_id,
+                access,
+            };
+            authz::check(viewer, Act::ChangeCase, on)
+        }
+        None => authz::check(viewer, Act::CreateCase, On::Team(viewer.team_id.as_deref())),
+    };
+    if may_write != Verdict::Allowed {
+        return Err(Refusal::forbidden(if viewer.role == Role::Admin {
+            "this role may not change cases"
+        } else {
+            "break-the-glass opens a case to read; its own workers change it"
+        }));
     }
     let stored_bytes = existing.as_ref().map_or(0, |e| e.stored_bytes);
     changes::check_document_size(stored_bytes, incoming.bytes).map_err(|e| Refusal::invalid(&e))?;
@@ -103,7 +119,7 @@ pub fn check_write(
             "a case cannot be moved to another team by a sync change",
         )),
         Some(_) => Ok(case),
-        None if viewer.team_id.as_deref() != Some(case.team.as_str()) => {
+        None if authz::check(viewer, Act::CreateCase, On::Team(Some(&case.team))) != Verdict::Allowed => {
             Err(Refusal::forbidden("new cases are created in your own team"))
         }
         None => Ok(case),

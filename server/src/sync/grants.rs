@@ -6,10 +6,11 @@
 //! records the decision under their own name.
 
 use sync_core::case::{Case, Course};
-use sync_core::protocol::RefusalReason;
+use sync_core::protocol::{Access, RefusalReason};
 
 use super::accept::Refusal;
-use crate::store::{Role, Viewer};
+use crate::authz::{self, Act, On, Verdict};
+use crate::store::Viewer;
 
 /// The default limit: 5 hours a week (Holstebro's rule for what a caseworker may grant alone).
 pub const DEFAULT_LIMIT_MINUTES: i64 = 5 * 60;
@@ -55,9 +56,13 @@ pub fn check(
 }
 
 /// A lead of the case's own team: a lead who can write the case through an assignment elsewhere does not
-/// decide for another team (issue 11).
+/// decide for another team (issue 11). The authorisation module decides.
 pub fn is_teams_lead(writer: &Viewer, case: &Case) -> bool {
-    writer.role == Role::Lead && writer.team_id.as_deref() == Some(case.team.as_str())
+    let on = On::Case {
+        team: Some(&case.team),
+        access: Access::Write,
+    };
+    authz::check(writer, Act::DecideGrant, on) == Verdict::Allowed
 }
 
 fn decided(course: &Course) -> bool {
@@ -74,6 +79,7 @@ fn forbidden(message: &str) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Role;
     use sync_core::case::{Approval, Citizen};
 
     fn viewer(role: Role, id: &str) -> Viewer {
