@@ -8,6 +8,7 @@
 //! only whether notes exist and how many values a conflicted field holds. Every row list is sorted by its key, so
 //! two projections of the same document compare equal.
 
+use sync_core::case::date::Date;
 use sync_core::case::{Case, Conflict, Contact, Course, series};
 use sync_core::fit::{Entry, RaterKind, Rating, RuleSet, ScoredContact, assess};
 
@@ -39,7 +40,7 @@ pub struct OutcomeRow {
 
 /// The version of what [`Projection::of`] writes: cases whose rows are older are rebuilt at start-up
 /// (`crate::backfill`). Raise it when a migration adds a projection table or column.
-pub const PROJECTION_VERSION: i64 = 4;
+pub const PROJECTION_VERSION: i64 = 5;
 
 /// The assessment of one course's FIT series (`proj_course_fit`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -71,6 +72,9 @@ pub struct CaseSummary {
     pub tovholder: Option<String>,
     /// Open until every course of the case (at least one) has ended.
     pub is_open: bool,
+    /// Once closed, the day its last course ended (days since 1970-01-01): the case leaves its workers' phones a
+    /// retention the municipality sets after it.
+    pub closed_day: Option<i64>,
     pub current_course_id: Option<String>,
     /// The start of the latest contact not made in error.
     pub last_contact_ms: Option<i64>,
@@ -255,6 +259,18 @@ fn summary(case: &Case, fit_scores: &[FitScoreRow]) -> CaseSummary {
             .map(|(id, _)| (*id).clone())
     };
     let current_course_id = latest(true).or_else(|| latest(false));
+    // Dates are validated before a commit; one that does not parse leaves the case on the phones, never off them.
+    let closed_day = if is_open {
+        None
+    } else {
+        courses
+            .iter()
+            .filter_map(|(_, course)| course.end.as_deref())
+            .map(|end| Date::parse(end, "end").map(Date::days_since_epoch))
+            .collect::<Result<Vec<i64>, _>>()
+            .ok()
+            .and_then(|days| days.into_iter().max())
+    };
     let live_contacts = || case.contacts.iter().filter(|(_, c)| c.entered_in_error.is_none());
     let last_contact_ms = live_contacts().map(|(_, c)| c.start_ms).max();
     let last_srs_below_cutoff = fit_scores
@@ -278,6 +294,7 @@ fn summary(case: &Case, fit_scores: &[FitScoreRow]) -> CaseSummary {
         birth_year: case.citizen.birth_year,
         tovholder: case.tovholder.clone(),
         is_open,
+        closed_day,
         current_course_id,
         last_contact_ms,
         last_srs_below_cutoff,

@@ -593,7 +593,7 @@ mod tests {
         let flags = case_flags(&data, today);
         let settings = TenantSettings {
             recommended_caseload: Some(1),
-            updated_at: None,
+            ..TenantSettings::default()
         };
         let board = dashboard(&data, &flags, &settings, today, None);
         let team = &board.teams[0].figures;

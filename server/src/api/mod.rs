@@ -261,6 +261,10 @@ mod tests {
             Some(review::MAX_RECOMMENDED_CASELOAD)
         );
         assert_eq!(
+            field("SettingsChange", "device_retention_days")["maximum"].as_i64(),
+            Some(review::MAX_DEVICE_RETENTION_DAYS)
+        );
+        assert_eq!(
             field("CreateRequest", "minutes_valid")["maximum"].as_i64(),
             Some(checkin::MAX_MINUTES)
         );

@@ -41,6 +41,8 @@ const MAX_ID_CHARS: usize = 128;
 const DAY_MS: i64 = 86_400_000;
 /// A recommended caseload above this is a typing error, not a policy.
 pub(super) const MAX_RECOMMENDED_CASELOAD: i64 = 1000;
+/// Ten years: longer is no retention.
+pub(super) const MAX_DEVICE_RETENTION_DAYS: i64 = 3650;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -192,15 +194,30 @@ pub struct RefusedChange {
 pub struct Settings {
     /// The caseload per worker the municipality aims for; `null`: not set.
     recommended_caseload: Option<i64>,
+    /// How many days after its last course ended a case stays on its workers' devices; `null`: until unassigned.
+    device_retention_days: Option<i64>,
     updated_at: Option<i64>,
 }
 
+/// A change of settings: a field left out keeps its value, `null` unsets it.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
-    /// `null` unsets it.
-    #[schema(minimum = 1, maximum = 1000)]
-    recommended_caseload: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    recommended_caseload: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 3650)]
+    device_retention_days: Option<Option<i64>>,
+}
+
+/// A field that is there, `null` or not (one left out is `None` through `#[serde(default)]`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Per team and worker: caseloads and the figures a lead acts on, each with the list behind it.
@@ -446,27 +463,36 @@ pub async fn change_settings(
 ) -> Result<Json<Settings>, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
     caller::may(&viewer, Act::ChangeSettings)?;
-    if let Some(caseload) = change.recommended_caseload
+    if let Some(Some(caseload)) = change.recommended_caseload
         && !(1..=MAX_RECOMMENDED_CASELOAD).contains(&caseload)
     {
         return Err(ApiError::BadRequest(format!(
             "recommended_caseload must be between 1 and {MAX_RECOMMENDED_CASELOAD}, or null for not set"
         )));
     }
+    if let Some(Some(days)) = change.device_retention_days
+        && !(0..=MAX_DEVICE_RETENTION_DAYS).contains(&days)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "device_retention_days must be between 0 and {MAX_DEVICE_RETENTION_DAYS}, or null for until unassigned"
+        )));
+    }
+    let mut settings = state.store.tenant_settings(&viewer.tenant_id).await?;
+    if let Some(caseload) = change.recommended_caseload {
+        settings.recommended_caseload = caseload;
+    }
+    if let Some(days) = change.device_retention_days {
+        settings.device_retention_days = days;
+    }
+    let shown = |value: Option<i64>| value.map_or("null".to_owned(), |n| n.to_string());
     let criterion = format!(
-        "recommended_caseload={}",
-        change
-            .recommended_caseload
-            .map_or("null".to_owned(), |n| n.to_string())
+        "recommended_caseload={};device_retention_days={}",
+        shown(settings.recommended_caseload),
+        shown(settings.device_retention_days)
     );
     state
         .store
-        .set_recommended_caseload(
-            &viewer.tenant_id,
-            change.recommended_caseload,
-            &viewer.user_id,
-            clock::now_ms(),
-        )
+        .set_tenant_settings(&viewer.tenant_id, &settings, &viewer.user_id, clock::now_ms())
         .await?;
     caller::log(
         &state.store,
@@ -485,6 +511,7 @@ pub async fn change_settings(
 fn settings_body(settings: TenantSettings) -> Settings {
     Settings {
         recommended_caseload: settings.recommended_caseload,
+        device_retention_days: settings.device_retention_days,
         updated_at: settings.updated_at,
     }
 }

@@ -34,14 +34,28 @@ macro_rules! works_on_case {
     };
 }
 
+/// The SQL condition "the case `c` has left its workers' devices at the time `$4`": every course of it ended more
+/// than the municipality's device retention ago (`tenant_settings.device_retention_days`; none set: never). Leaves
+/// on the day after the end date plus the retention.
+macro_rules! retired_case {
+    () => {
+        "EXISTS (SELECT 1 FROM proj_cases p JOIN tenant_settings s ON s.tenant_id = p.tenant_id \
+            WHERE p.doc_id = c.doc_id AND p.closed_day IS NOT NULL AND s.device_retention_days IS NOT NULL \
+            AND (p.closed_day + s.device_retention_days + 1) * 86400000 <= $4)"
+    };
+}
+
 /// The SQL condition "the user `u` may see the case `c` at the time `$4`" (the aliases are the caller's; every
-/// query using it binds the current time in milliseconds as `$4`, for break-the-glass grants).
+/// query using it binds the current time in milliseconds as `$4`, for break-the-glass grants and the retention of
+/// ended cases).
 macro_rules! visible_case {
     () => {
         concat!(
-            "(c.tenant_id = u.tenant_id AND (",
+            "(c.tenant_id = u.tenant_id AND ((",
             works_on_case!(),
-            " OR (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM break_glass g \
+            " AND NOT ",
+            retired_case!(),
+            ") OR (u.role IN ('worker', 'lead') AND EXISTS (SELECT 1 FROM break_glass g \
                 WHERE g.case_id = c.doc_id AND g.user_id = u.id AND g.expires_at > $4))))"
         )
     };
@@ -50,7 +64,13 @@ macro_rules! visible_case {
 /// The SQL condition "the user `u` may change the case `c`": break-the-glass opens a case to read, not to write.
 macro_rules! changeable_case {
     () => {
-        concat!("(c.tenant_id = u.tenant_id AND ", works_on_case!(), ")")
+        concat!(
+            "(c.tenant_id = u.tenant_id AND ",
+            works_on_case!(),
+            " AND NOT ",
+            retired_case!(),
+            ")"
+        )
     };
 }
 
@@ -68,12 +88,12 @@ macro_rules! in_review {
 }
 pub(super) use in_review;
 
-pub(super) use {visible_case, works_on_case};
+pub(super) use {retired_case, visible_case, works_on_case};
 
 /// A row of the access query: 2 change, 1 read, 0 neither; whether the device holds it; when the device was first
 /// told to purge it; the cursor of the last Hello answered with a Purge of it; whether the device held it as one
-/// its user could change (`None` when it does not hold it).
-type AccessRow = (i64, bool, Option<i64>, Option<i64>, Option<bool>);
+/// its user could change (`None` when it does not hold it); whether it left the devices because its course ended.
+type AccessRow = (i64, bool, Option<i64>, Option<i64>, Option<bool>, i64);
 
 /// A case a viewer may see, as a Hello reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +102,30 @@ pub struct VisibleCase {
     pub heads: Vec<String>,
     /// Whether the viewer may change it, not only read it.
     pub writable: bool,
+}
+
+/// The SQL column "why the user `u` may no longer see the case `c`": 1 when they still work on it but its course
+/// ended past the retention, else 0 (see [`purge_reason`]).
+macro_rules! course_ended {
+    () => {
+        concat!(
+            "CAST(CASE WHEN ",
+            works_on_case!(),
+            " AND ",
+            retired_case!(),
+            " THEN 1 ELSE 0 END AS BIGINT)"
+        )
+    };
+}
+pub(super) use course_ended;
+
+/// The reason a device is told when it must purge a case: [`course_ended!`]'s column.
+pub(super) fn purge_reason(course_ended: i64) -> PurgeReason {
+    if course_ended == 1 {
+        PurgeReason::CourseEnded
+    } else {
+        PurgeReason::Unassigned
+    }
 }
 
 /// The user a sync connection acts for, with what the access rule looks at.
@@ -135,8 +179,9 @@ impl Store {
             changeable_case!(),
             " THEN 2 WHEN ",
             visible_case!(),
-            " THEN 1 ELSE 0 END AS BIGINT), h.doc_id IS NOT NULL, h.purged_at, h.purge_cursor, h.writable \
-             FROM users u JOIN cases c ON c.doc_id = $2 \
+            " THEN 1 ELSE 0 END AS BIGINT), h.doc_id IS NOT NULL, h.purged_at, h.purge_cursor, h.writable, ",
+            course_ended!(),
+            " FROM users u JOIN cases c ON c.doc_id = $2 \
              LEFT JOIN device_holdings h ON h.device_id = $5 AND h.doc_id = c.doc_id \
              WHERE u.id = $1 AND u.tenant_id = $3"
         );
@@ -154,8 +199,8 @@ impl Store {
             None => Access::Missing,
             Some((2, ..)) => Access::Write,
             Some((1, ..)) => Access::Read,
-            Some((_, true, purged_at, purge_cursor, writable)) => Access::Lost(Holding {
-                reason: PurgeReason::Unassigned,
+            Some((_, true, purged_at, purge_cursor, writable, ended)) => Access::Lost(Holding {
+                reason: purge_reason(ended),
                 writable: writable.unwrap_or(false),
                 told_at_ms: purged_at,
                 purge_cursor: purge_cursor.and_then(|cursor| u64::try_from(cursor).ok()),

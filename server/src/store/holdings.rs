@@ -2,15 +2,16 @@
 //! at a Hello as the cases the device holds and may no longer see. The rules about them (the grace, when to purge,
 //! when a device has deleted a case) are sync-core's (`protocol::server::sight`); this module only stores the facts.
 
-use sync_core::protocol::{Held, Holding, PurgeReason};
+use sync_core::protocol::{Held, Holding};
 
-use super::access::{visible_case, works_on_case};
+use super::access::{course_ended, purge_reason, retired_case, visible_case, works_on_case};
 use super::{Store, StoreError, Viewer, execute, on_pool};
 use crate::clock;
 
 /// A row of the lost holdings query: the case, when the device was first told to purge it, the cursor of the last
-/// Hello answered with a Purge of it, and whether the device held it as one its user could change.
-type LostRow = (String, Option<i64>, Option<i64>, bool);
+/// Hello answered with a Purge of it, whether the device held it as one its user could change, and whether the case
+/// left because its course ended.
+type LostRow = (String, Option<i64>, Option<i64>, bool, i64);
 
 impl Store {
     /// Records that `device` holds these cases, each as one its user may change or not. A case held afresh (visible
@@ -45,8 +46,9 @@ impl Store {
         device_id: &str,
     ) -> Result<Vec<(String, Holding)>, StoreError> {
         let sql = concat!(
-            "SELECT h.doc_id, h.purged_at, h.purge_cursor, h.writable FROM device_holdings h \
-             JOIN users u ON u.id = $1 JOIN cases c ON c.doc_id = h.doc_id \
+            "SELECT h.doc_id, h.purged_at, h.purge_cursor, h.writable, ",
+            course_ended!(),
+            " FROM device_holdings h JOIN users u ON u.id = $1 JOIN cases c ON c.doc_id = h.doc_id \
              WHERE h.device_id = $2 AND u.tenant_id = $3 AND NOT ",
             visible_case!(),
             " ORDER BY h.doc_id"
@@ -60,9 +62,9 @@ impl Store {
             .await)?;
         Ok(rows
             .into_iter()
-            .map(|(doc_id, purged_at, purge_cursor, writable)| {
+            .map(|(doc_id, purged_at, purge_cursor, writable, ended)| {
                 let holding = Holding {
-                    reason: PurgeReason::Unassigned,
+                    reason: purge_reason(ended),
                     writable,
                     told_at_ms: purged_at,
                     purge_cursor: purge_cursor.and_then(|cursor| u64::try_from(cursor).ok()),

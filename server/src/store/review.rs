@@ -133,6 +133,8 @@ pub struct ExportRating {
 pub struct TenantSettings {
     /// The caseload per worker the municipality aims for; `None`: not set.
     pub recommended_caseload: Option<i64>,
+    /// How many days after its last course ended a case stays on its workers' devices; `None`: until unassigned.
+    pub device_retention_days: Option<i64>,
     pub updated_at: Option<i64>,
 }
 
@@ -405,7 +407,8 @@ impl Store {
 
     /// The tenant's settings (all `None` until an admin sets them).
     pub async fn tenant_settings(&self, tenant_id: &str) -> Result<TenantSettings, StoreError> {
-        let sql = "SELECT recommended_caseload, updated_at FROM tenant_settings WHERE tenant_id = $1";
+        let sql = "SELECT recommended_caseload, device_retention_days, updated_at FROM tenant_settings \
+                   WHERE tenant_id = $1";
         let row: Option<TenantSettings> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(tenant_id)
             .fetch_optional(pool)
@@ -413,23 +416,25 @@ impl Store {
         Ok(row.unwrap_or_default())
     }
 
-    /// Sets the tenant's recommended caseload per worker (`None` clears it).
-    pub async fn set_recommended_caseload(
+    /// Replaces the tenant's settings (`None` in a field: not set).
+    pub async fn set_tenant_settings(
         &self,
         tenant_id: &str,
-        caseload: Option<i64>,
+        settings: &TenantSettings,
         by_user: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO tenant_settings (tenant_id, recommended_caseload, updated_at, updated_by) \
-                   VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id) DO UPDATE SET \
-                   recommended_caseload = excluded.recommended_caseload, updated_at = excluded.updated_at, \
+        let sql = "INSERT INTO tenant_settings (tenant_id, recommended_caseload, device_retention_days, updated_at, \
+                   updated_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id) DO UPDATE SET \
+                   recommended_caseload = excluded.recommended_caseload, \
+                   device_retention_days = excluded.device_retention_days, updated_at = excluded.updated_at, \
                    updated_by = excluded.updated_by";
         super::execute!(
             self,
             sqlx::query(sql)
                 .bind(tenant_id)
-                .bind(caseload)
+                .bind(settings.recommended_caseload)
+                .bind(settings.device_retention_days)
                 .bind(now_ms)
                 .bind(by_user)
         )?;

@@ -50,6 +50,7 @@ mod operations;
 mod projections;
 mod refresh;
 mod requests;
+mod retention;
 mod review;
 mod schema;
 mod serve;

@@ -270,6 +270,12 @@ export const auditSample = (app: Running, n: number): Promise<{ entries: AuditRo
   call(app, "GET", `/v1/audit/sample?n=${n}`);
 export const unblockUser = (app: Running, user: string): Promise<unknown> =>
   call(app, "POST", `/v1/users/${encodeURIComponent(user)}/unblock`, {});
-export const settings = (app: Running): Promise<{ recommended_caseload: number | null }> => call(app, "GET", "/v1/settings");
-export const setRecommendedCaseload = (app: Running, caseload: number | null): Promise<unknown> =>
-  call(app, "PUT", "/v1/settings", { recommended_caseload: caseload });
+export interface TenantSettings {
+  recommended_caseload: number | null;
+  /** Days a case stays on its workers' phones after its last course ended; null: until it is unassigned. */
+  device_retention_days: number | null;
+}
+export const settings = (app: Running): Promise<TenantSettings> => call(app, "GET", "/v1/settings");
+/** Sets both settings (a field left out of the request would keep its value; the form always sends both). */
+export const setSettings = (app: Running, change: TenantSettings): Promise<unknown> =>
+  call(app, "PUT", "/v1/settings", change);

@@ -10,7 +10,7 @@ import {
   devices,
   ReviewError,
   revokeDevice,
-  setRecommendedCaseload,
+  setSettings,
   settings,
   unblockUser,
   users,
@@ -51,16 +51,29 @@ export function tenantScreen(app: Running, reload: (flash: string) => void, flas
       max: 1000,
       value: current.recommended_caseload ?? "",
     });
+    const retention = h("input", {
+      type: "number",
+      name: "device_retention_days",
+      min: 0,
+      max: 3650,
+      value: current.device_retention_days ?? "",
+    });
     const settingsForm = h(
       "form",
       { class: "period" },
       h("label", {}, `${t("recommendedCaseload")} `, caseload),
+      h("label", {}, `${t("deviceRetentionDays")} `, retention),
       h("button", { type: "submit", class: "primary" }, t("saveSetting")),
     );
+    const number = (input: HTMLElement): number | null => {
+      const value = (input as HTMLInputElement).value.trim();
+      return value === "" ? null : Number(value);
+    };
     settingsForm.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const value = (caseload as HTMLInputElement).value.trim();
-      act(() => setRecommendedCaseload(app, value === "" ? null : Number(value)));
+      act(() =>
+        setSettings(app, { recommended_caseload: number(caseload), device_retention_days: number(retention) }),
+      );
     });
     screen.replaceChildren(
       h("h1", {}, t("tenantOverview")),

@@ -143,6 +143,10 @@ const LABELS = {
   loadFailed: { da: "Kunne ikke hente fra serveren. Overblikket kræver net.", en: "Could not load from the server. The overview needs a connection." },
   figuresFor: { da: "Tal pr.", en: "Figures as of" },
   recommendedCaseload: { da: "Anbefalet sagsantal pr. medarbejder", en: "Recommended caseload per worker" },
+  deviceRetentionDays: {
+    da: "Dage en afsluttet sag bliver på telefonerne (tom: til den fratages)",
+    en: "Days an ended case stays on the phones (empty: until unassigned)",
+  },
   notSet: { da: "ikke sat (sættes af en administrator)", en: "not set (an admin sets it)" },
   fig_open_cases: { da: "Åbne sager", en: "Open cases" },
   fig_with_alert: { da: "Sager med FIT-advarsel", en: "Cases with a FIT alert" },

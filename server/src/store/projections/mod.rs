@@ -69,7 +69,7 @@ impl Tx {
             sqlx::query(
                 "INSERT INTO proj_cases (doc_id, tenant_id, display_name, birth_year, tovholder, is_open, \
                  current_course_id, last_contact_at, last_srs_below_cutoff, next_follow_up_due, \
-                 projection_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 projection_version, closed_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(doc)
             .bind(tenant_id)
@@ -82,6 +82,7 @@ impl Tx {
             .bind(summary.last_srs_below_cutoff)
             .bind(&summary.next_follow_up_due)
             .bind(PROJECTION_VERSION)
+            .bind(summary.closed_day)
             .execute(&mut *conn)
             .await?;
             insert_rows!(

@@ -48,6 +48,7 @@ type SummaryColumns = (
     Option<i64>,
     Option<bool>,
     Option<String>,
+    Option<i64>,
 );
 type CourseFitColumns = (
     String,
@@ -191,7 +192,7 @@ impl Store {
         projection.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
 
         let sql = "SELECT display_name, birth_year, tovholder, is_open, current_course_id, last_contact_at, \
-                   last_srs_below_cutoff, next_follow_up_due FROM proj_cases WHERE doc_id = $1";
+                   last_srs_below_cutoff, next_follow_up_due, closed_day FROM proj_cases WHERE doc_id = $1";
         let row: Option<SummaryColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
             .fetch_optional(pool)
@@ -250,6 +251,7 @@ impl Store {
                 last_contact_ms: r.5,
                 last_srs_below_cutoff: r.6,
                 next_follow_up_due: r.7,
+                closed_day: r.8,
             };
         }
         Ok(projection)

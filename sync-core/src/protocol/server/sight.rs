@@ -107,6 +107,15 @@ pub struct Resolved {
     pub lost: Vec<Lost>,
 }
 
+/// Why a device lost sight of a document: the store's reason for one it held (an ended course, say), else an
+/// unassignment.
+fn why_lost(access: Access) -> PurgeReason {
+    match access {
+        Access::Lost(holding) => holding.reason,
+        _ => PurgeReason::Unassigned,
+    }
+}
+
 /// What the session knows of one document's visibility on this connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Sight {
@@ -267,11 +276,11 @@ impl ServerSession {
             Access::Missing | Access::Hidden | Access::Lost(_) => match before {
                 // Lost, and the device could only read it: none of its changes would be taken, so nothing is waited
                 // for.
-                Some(Sight::Read) => out.extend(self.tell_to_purge(doc, PurgeReason::Unassigned, false)),
+                Some(Sight::Read) => out.extend(self.tell_to_purge(doc, why_lost(access), false)),
                 Some(Sight::Write) => {
                     // Lost: purged now if the server holds all the device named, else the grace; which of
                     // the two needs the document, so the I/O layer offers it.
-                    self.sight.insert(doc, Sight::Losing(PurgeReason::Unassigned));
+                    self.sight.insert(doc, Sight::Losing(why_lost(access)));
                     out.push(ServerEffect::Offer { doc });
                 }
                 Some(Sight::Creating) if access != Access::Missing => {
