@@ -17,6 +17,7 @@ mod export;
 mod health;
 mod json;
 mod oidc;
+mod opens;
 mod refresh;
 mod reports;
 mod review;
@@ -57,6 +58,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(break_glass::recent))
         .routes(routes!(export::export))
         .routes(routes!(checkin::create))
+        .routes(routes!(opens::log_opens))
         .routes(routes!(assignments::assign, assignments::unassign))
         .routes(routes!(checkin::page, checkin::submit))
         .routes(routes!(review::dashboard))
@@ -146,7 +148,7 @@ pub async fn method_not_allowed() -> ApiError {
 mod tests {
     use serde_json::Value;
 
-    use super::{audit, break_glass, checkin, oidc, openapi, reports, review, session};
+    use super::{audit, break_glass, checkin, oidc, openapi, opens, reports, review, session};
 
     fn document() -> Value {
         serde_json::to_value(openapi()).expect("the document serialises")
@@ -173,7 +175,7 @@ mod tests {
             .map(|(path, method, _)| format!("{} {path}", method.to_uppercase()))
             .collect();
         described.sort();
-        assert_eq!(described.len(), 33, "{described:#?}");
+        assert_eq!(described.len(), 34, "{described:#?}");
         for route in [
             format!("GET {}", sync_core::protocol::WEBSOCKET_PATH),
             "GET /v1/openapi.json".to_owned(),
@@ -271,6 +273,18 @@ mod tests {
         assert_eq!(
             field("OidcLogin", "id_token")["maxLength"].as_u64(),
             Some(oidc::MAX_TOKEN_BYTES as u64)
+        );
+        assert_eq!(
+            field("Opens", "opens")["maxItems"].as_u64(),
+            Some(opens::MAX_OPENS as u64)
+        );
+        let purposes: Vec<&str> = sync_core::case::codes::OPEN_PURPOSES
+            .iter()
+            .map(|c| c.code)
+            .collect();
+        assert_eq!(
+            field("Opened", "purpose")["pattern"].as_str(),
+            Some(format!("^({})$", purposes.join("|")).as_str())
         );
     }
 }

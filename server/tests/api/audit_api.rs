@@ -12,6 +12,7 @@ use crate::helpers::{Backend, TestApp, execute_raw};
 use crate::served::Served;
 
 both_backends!(
+    a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it,
     a_change_is_committed_with_its_log_row_or_not_at_all,
     a_sync_download_and_a_commit_are_logged_once_without_citizen_data,
     the_audit_endpoints_serve_admins_of_the_same_tenant_only,
@@ -266,5 +267,76 @@ async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) 
             .len(),
         1
     );
+    served.stop().await;
+}
+
+/// A phone sends the openings of cases with their stated purpose (issue 11, point 9): each case its user may see is
+/// logged as a read with that purpose and the device's time in the detail; a case of another municipality is
+/// skipped without a word about it; a purpose outside the list is refused.
+async fn a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it(backend: Backend) {
+    let served = Served::start(TestApp::spawn(backend).await);
+    let store = served.state.store.clone();
+    let mut anna = served.device("hoeje-taastrup", "anna").await;
+    anna.sync(served.port).await;
+    let case = anna.docs.keys().next().expect("anna holds cases").to_string();
+    let mut mads = served.device("holstebro", "mads").await;
+    mads.sync(served.port).await;
+    let theirs = mads.docs.keys().next().expect("mads holds cases").to_string();
+
+    let body = serde_json::json!({ "opens": [
+        { "case_id": case, "purpose": "follow_up", "at_ms": 1_700_000_000_000_i64 },
+        { "case_id": theirs, "purpose": "visit", "at_ms": 1_700_000_000_001_i64 },
+    ]});
+    let logged = served
+        .call("POST", "/v1/access/opens", &anna.token, Some(body))
+        .await;
+    assert_eq!(logged.status, StatusCode::OK, "{:?}", logged.body);
+    assert_eq!(
+        (logged.body["logged"].clone(), logged.body["skipped"].clone()),
+        (1.into(), 1.into())
+    );
+
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let reads = AuditFilter {
+        case_id: Some(case.clone()),
+        action: Some("read".into()),
+        limit: 100,
+        ..AuditFilter::default()
+    };
+    let rows = store.audit_search(&tenant.id, &reads).await.expect("store");
+    let opened: Vec<_> = rows
+        .iter()
+        .filter(|row| row.purpose.as_deref() == Some("follow_up"))
+        .collect();
+    assert_eq!(opened.len(), 1, "{rows:?}");
+    assert_eq!(opened[0].detail.as_deref(), Some("opened at=1700000000000"));
+    assert_eq!(opened[0].device_id.as_deref(), Some(anna.device_id.as_str()));
+    let west = store
+        .tenant_by_slug("holstebro")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let theirs_read = AuditFilter {
+        case_id: Some(theirs.clone()),
+        limit: 100,
+        ..AuditFilter::default()
+    };
+    let anna_device = Some(anna.device_id.as_str());
+    let their_rows = store.audit_search(&west.id, &theirs_read).await.expect("store");
+    assert!(
+        their_rows
+            .iter()
+            .all(|row| row.device_id.as_deref() != anna_device)
+    );
+
+    let bad = serde_json::json!({ "opens": [{ "case_id": case, "purpose": "curiosity", "at_ms": 1 }] });
+    let refused = served
+        .call("POST", "/v1/access/opens", &anna.token, Some(bad))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     served.stop().await;
 }

@@ -86,6 +86,19 @@ pub const OUTCOME_KINDS: &[Code] = &[
     code("support_ended", "Støtte afsluttet", "Support ended"),
 ];
 
+/// Why a worker opens a case on a device: the purpose the access log keeps with the lookup (DOMAIN.md: every read
+/// with its purpose). Not case content; the clients and the server share the list here.
+pub const OPEN_PURPOSES: &[Code] = &[
+    code("visit", "Besøg eller kontakt", "Visit or contact"),
+    code("follow_up", "Opfølgning", "Follow-up"),
+    code("review", "Gennemgang af sagen", "Reviewing the case"),
+    code(
+        "coordination",
+        "Koordinering med netværk",
+        "Coordination with the network",
+    ),
+];
+
 /// Finds `value` in `list`.
 pub fn find(list: &'static [Code], value: &str) -> Option<&'static Code> {
     list.iter().find(|c| c.code == value)
