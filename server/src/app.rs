@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 use secrecy::SecretString;
@@ -22,42 +22,15 @@ use crate::clock;
 use crate::compaction;
 use crate::config::ServeConfig;
 use crate::demo::{self, DemoLogin};
+pub use crate::state::AppState;
 use crate::store::{JWT_SECRET, Store, StoreError};
-use crate::sync::{self, SyncService};
+use crate::sync::SyncService;
 use crate::throttle::{self, Throttle};
 use crate::web;
 
 /// The largest request body accepted (login and future JSON endpoints). Sync traffic goes over WebSocket frames,
 /// which have their own limits.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
-
-/// What every handler can reach. Cheap to clone: both parts are handles.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub tokens: TokenKeys,
-    pub sync: Arc<SyncService>,
-    /// How long a refresh token lives: the maximum offline period.
-    pub max_offline: std::time::Duration,
-    /// The built web app, served at `/` when present.
-    pub web_dir: Option<Arc<std::path::PathBuf>>,
-    /// The identity provider whose ID tokens log users in, when configured.
-    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
-    /// The per-address limit on the routes open without a token.
-    pub throttle: Arc<Throttle>,
-}
-
-impl FromRef<AppState> for Store {
-    fn from_ref(state: &AppState) -> Store {
-        state.store.clone()
-    }
-}
-
-impl FromRef<AppState> for TokenKeys {
-    fn from_ref(state: &AppState) -> TokenKeys {
-        state.tokens.clone()
-    }
-}
 
 /// The whole HTTP service: routes, error-shaped fallbacks, body limit and request spans.
 pub fn router(state: AppState) -> Router {
@@ -77,7 +50,7 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    let (routes, _) = api::routes().merge(sync::routes()).split_for_parts();
+    let (routes, _) = api::routes().split_for_parts();
     let routes = match state.web_dir.as_deref() {
         Some(dir) => routes.merge(web::routes(dir)),
         None => routes.fallback(api::not_found),

@@ -12,7 +12,9 @@
 //! ([`downloaded`], [`purged`]) happen after the fact they record: a failure to log them is logged as an error.
 //! Handlers use [`record`] and fail the request instead.
 
-pub mod chain;
+/// The row hash and the verifier: pure, kept with the rows in the store, which computes a row's hash under its
+/// chain's lock.
+pub use crate::store::chain;
 pub mod retention;
 
 use crate::clock;

@@ -29,6 +29,8 @@ pub enum DemoError {
     Case(#[from] CaseError),
     #[error("generating the demo cases failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("hashing the demo password failed: {0}")]
+    Password(#[from] password::PasswordError),
 }
 
 struct DemoTenant {
@@ -84,9 +86,7 @@ pub const DEFAULT_CASES: u32 = 60;
 /// creates the demo cases of each tenant that has none: `cases` in all (about; see [`cases`]).
 pub async fn load(store: &Store, password: &SecretString, cases: u32) -> Result<Vec<DemoLogin>, DemoError> {
     // One hash for every demo user: they share the password anyway, and argon2 is deliberately slow.
-    let password_hash = password::hash_blocking(password.clone())
-        .await
-        .map_err(StoreError::from)?;
+    let password_hash = password::hash_blocking(password.clone()).await?;
     let mut logins = Vec::new();
     for demo in DEMO {
         let tenant = tenant(store, demo).await?;

@@ -2,9 +2,10 @@
 //!
 //! - [`audit`]: the hash-chained access log, its verification and retention.
 //! - [`config`]: the one configuration struct (flags and `TOVHOLDER_*` environment variables).
-//! - [`app`]: [`app::Application`] (bind, serve, shut down), the shared [`app::AppState`] and the router.
+//! - [`app`]: [`app::Application`] (bind, serve, shut down) and the router.
+//! - [`state`]: [`state::AppState`], what every handler can reach.
 //! - [`api`]: HTTP handlers and the one error shape.
-//! - [`auth`]: argon2id passwords, HS256 access tokens, the [`auth::AuthUser`] extractor.
+//! - [`auth`]: argon2id passwords, HS256 access tokens, OIDC ID tokens, refresh tokens.
 //! - [`authz`]: who may do what: the one authorisation decision every handler and the sync write rules ask.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
 //! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
@@ -28,6 +29,7 @@ pub mod fhir;
 pub mod operations;
 pub mod projection;
 pub mod review;
+pub mod state;
 pub mod stats;
 pub mod store;
 pub mod sync;

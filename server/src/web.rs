@@ -15,7 +15,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::api;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The app's files under `dir`, as a fallback for every path no API route matched. Unknown paths still get the
 /// API's JSON 404.

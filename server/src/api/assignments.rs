@@ -8,12 +8,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
+use super::AuthUser;
 use super::{ApiError, caller};
-use crate::app::AppState;
 use crate::audit::Action;
-use crate::auth::AuthUser;
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::state::AppState;
 use crate::store::Role;
 use crate::sync::HubEvent;
 

@@ -7,10 +7,10 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
-use crate::app::AppState;
+use super::AuthUser;
 use crate::audit::{self, Action, Actor};
-use crate::auth::AuthUser;
 use crate::authz::Act;
+use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRow, Store, Viewer};
 
 /// Rows answered when the request names no limit, and the most it may ask for.

@@ -10,11 +10,11 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ApiJson, caller};
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
+use crate::state::AppState;
 use sync_core::protocol::Access;
 
-use crate::auth::AuthUser;
+use super::AuthUser;
 use crate::authz::{self, Act, On};
 use crate::clock;
 use crate::store::{BreakGlass, NewBreakGlass};

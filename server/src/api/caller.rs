@@ -5,8 +5,8 @@
 use sync_core::protocol::Access;
 
 use super::ApiError;
+use super::AuthUser;
 use crate::audit::{self, Action, Actor};
-use crate::auth::AuthUser;
 use crate::authz::{self, Act, On, Verdict};
 use crate::store::{AuditRecord, Store, Viewer};
 

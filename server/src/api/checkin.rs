@@ -18,12 +18,12 @@ use sync_core::DocumentId;
 use sync_core::case::{CaseError, RatingSlot, read_case};
 use sync_core::fit::{Family, Instrument, RaterKind, Rating};
 
+use super::AuthUser;
 use super::{ApiError, ApiJson, caller};
-use crate::app::AppState;
 use crate::audit::Action;
-use crate::auth::AuthUser;
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::state::AppState;
 use crate::store::{AuditRecord, Checkin, NewCheckin};
 
 const MINUTE_MS: i64 = 60 * 1000;

@@ -21,12 +21,12 @@ use sync_core::DocumentId;
 use sync_core::case::{CaseError, conflicts, read_valid_case};
 use sync_core::validation::{Problem, ValidationError};
 
+use super::AuthUser;
 use super::{ApiError, ApiJson, caller};
-use crate::app::AppState;
 use crate::audit::Action;
-use crate::auth::AuthUser;
 use crate::authz::Act;
 use crate::clock;
+use crate::state::AppState;
 use crate::store::Viewer;
 use crate::sync::EditError;
 

@@ -7,12 +7,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
+use super::AuthUser;
 use super::{ApiError, caller};
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
-use crate::auth::AuthUser;
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::state::AppState;
 use crate::store::DeviceListing;
 use crate::sync::HubEvent;
 

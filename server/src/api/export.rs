@@ -14,12 +14,12 @@ use serde::Serialize;
 use sync_core::case::{Case, Conflict, conflicts, read_case};
 
 use super::ApiError;
+use super::AuthUser;
 use super::audit::admin;
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
-use crate::auth::AuthUser;
 use crate::authz::Act;
 use crate::projection::Projection;
+use crate::state::AppState;
 use crate::store::CaseLookup;
 
 /// The purpose recorded for an export in the access log.

@@ -1,6 +1,7 @@
 //! [`ApiJson`]: axum's `Json` extractor with its rejections turned into [`ApiError`], so a malformed body gets
 //! the API's error shape instead of axum's plain-text answer; and text holding a NUL character is refused here,
-//! at the edge, because PostgreSQL cannot store it (SQLite can): both stores must answer a request alike.
+//! at the edge, because PostgreSQL cannot store it (SQLite can): both stores must answer a request alike. A body
+//! must be a JSON object, as every one the API documents is.
 
 use axum::Json;
 use axum::extract::{FromRequest, Request};
@@ -23,6 +24,11 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         // Read as a JSON value first (serde_json bounds its nesting at 128), look at every string, then type it.
         let Json(value) = Json::<Value>::from_request(request, state).await?;
+        // Every body of this API is an object; serde would also read a struct from an array of its fields in order
+        // (`[null, null]`), which the documented schema does not allow.
+        if !value.is_object() {
+            return Err(ApiError::BadRequest("the JSON body must be an object".to_owned()));
+        }
         if holds_nul(&value) {
             return Err(ApiError::BadRequest(
                 "text may not contain NUL characters".to_owned(),

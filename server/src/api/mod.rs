@@ -14,6 +14,7 @@ mod decisions;
 mod devices;
 mod error;
 mod export;
+mod extract;
 mod health;
 mod json;
 mod oidc;
@@ -23,7 +24,10 @@ mod reports;
 mod review;
 mod session;
 mod stats;
+mod sync_socket;
 mod users;
+
+pub use extract::AuthUser;
 
 use std::sync::LazyLock;
 
@@ -36,13 +40,14 @@ use utoipa_axum::routes;
 pub use error::{ApiError, LOGIN_FAILED, Refusals};
 pub use json::ApiJson;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The API's routes with their OpenAPI descriptions, without middleware (see [`crate::app::router`]). `routes!`
 /// takes a handler's `#[utoipa::path]` together with the handler, so no route is served undescribed.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
+        .routes(routes!(sync_socket::upgrade))
         .routes(routes!(openapi_json))
         .routes(routes!(session::login))
         .routes(routes!(refresh::refresh))
@@ -123,8 +128,7 @@ impl Modify for BearerScheme {
 
 /// The whole server's OpenAPI document, built once from the routes.
 pub fn openapi() -> &'static utoipa::openapi::OpenApi {
-    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
-        LazyLock::new(|| routes().merge(crate::sync::routes()).split_for_parts().1);
+    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| routes().split_for_parts().1);
     &DOCUMENT
 }
 

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::session::{DeviceChoice, LoginResponse, start_session};
 use super::{ApiError, ApiJson};
-use crate::app::AppState;
 use crate::audit::{self, Action};
 use crate::clock;
+use crate::state::AppState;
 use crate::store::AuditRecord;
 
 /// ID tokens are a few kilobytes; anything longer is not one.

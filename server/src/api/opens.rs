@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use sync_core::case::codes::{OPEN_PURPOSES, find};
 use sync_core::protocol::Access;
 
+use super::AuthUser;
 use super::{ApiError, ApiJson, caller};
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
-use crate::auth::AuthUser;
+use crate::state::AppState;
 
 /// At most this many openings per request.
 pub(super) const MAX_OPENS: usize = 500;

@@ -7,10 +7,10 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ApiJson};
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
 use crate::auth::{Subject, refresh};
 use crate::clock;
+use crate::state::AppState;
 use crate::store::{RefreshOwner, Rotation};
 use crate::sync::HubEvent;
 

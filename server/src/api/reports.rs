@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sync_core::case::date::Date;
 
+use super::AuthUser;
 use super::audit::bad_query;
 use super::{ApiError, caller};
-use crate::app::AppState;
 use crate::audit::Action;
-use crate::auth::AuthUser;
 use crate::authz::Act;
 use crate::clock;
+use crate::state::AppState;
 use crate::stats::Period;
 use crate::store::{ExportContact, Viewer};
 

@@ -22,11 +22,11 @@ use sync_core::fit::Assessment;
 
 use super::audit::bad_query;
 use super::{ApiError, ApiJson, caller};
-use crate::app::AppState;
 use crate::audit::Action;
+use crate::state::AppState;
 use sync_core::protocol::Access;
 
-use crate::auth::AuthUser;
+use super::AuthUser;
 use crate::authz::{self, Act, On};
 use crate::clock;
 use crate::projection::{ContactRow, CourseRow, GoalRow};

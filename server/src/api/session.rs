@@ -5,12 +5,14 @@ use axum::extract::State;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use super::AuthUser;
 use super::{ApiError, ApiJson};
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
-use crate::auth::{AuthUser, Subject};
+use crate::auth::Subject;
+use crate::auth::login::{self, LoginOutcome};
 use crate::clock;
-use crate::store::{AuditRecord, LoginOutcome, RefreshOwner, Role, Tenant, User};
+use crate::state::AppState;
+use crate::store::{AuditRecord, RefreshOwner, Role, Tenant, User};
 
 /// Upper bounds on login fields: generous for real input, small enough that nobody hashes a megabyte.
 pub(super) const MAX_NAME_CHARS: usize = 128;
@@ -90,10 +92,18 @@ pub async fn login(
     }
 
     let now = clock::now_ms();
-    let outcome = state
-        .store
-        .verify_login(&request.tenant, &request.username, &request.password, now)
-        .await?;
+    let outcome = login::verify(
+        &state.store,
+        &request.tenant,
+        &request.username,
+        &request.password,
+        now,
+    )
+    .await
+    .map_err(|error| match error {
+        login::LoginError::Store(error) => ApiError::from(error),
+        other => ApiError::internal(other),
+    })?;
     let (user, tenant) = match outcome {
         LoginOutcome::Success { user, tenant } => (user, tenant),
         LoginOutcome::Refused {

@@ -11,12 +11,12 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use sync_core::case::date::Date;
 
+use super::AuthUser;
 use super::audit::bad_query;
 use super::{ApiError, caller};
-use crate::app::AppState;
 use crate::audit::Action;
-use crate::auth::AuthUser;
 use crate::clock;
+use crate::state::AppState;
 use crate::stats::{self, FitRow, FitStats, Outcome, OutcomeStats, Period};
 use crate::store::Viewer;
 

@@ -7,12 +7,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use super::AuthUser;
 use super::{ApiError, caller};
-use crate::app::AppState;
 use crate::audit::{self, Action, Actor};
-use crate::auth::AuthUser;
 use crate::authz::Act;
 use crate::clock;
+use crate::state::AppState;
 
 /// Longer than any id: a longer path segment names nothing.
 const MAX_SEGMENT_CHARS: usize = 128;

@@ -1,11 +1,10 @@
-//! Authentication: argon2id passwords, HS256 access tokens, opaque refresh tokens, ID tokens of an external
-//! identity provider (OIDC), and the [`AuthUser`] extractor that guards routes.
+//! Authentication: argon2id passwords, HS256 access tokens, opaque refresh tokens and ID tokens of an external
+//! identity provider (OIDC). The extractor that guards routes with them is the API's (`api/extract.rs`).
 
-mod extract;
+pub mod login;
 pub mod oidc;
 pub mod password;
 pub mod refresh;
 pub mod token;
 
-pub use extract::{AuthUser, authenticate, is_revoked_device};
 pub use token::{Claims, IssuedToken, Subject, TokenError, TokenKeys};

@@ -7,12 +7,12 @@
 //! in its chain, even with several server processes on one database, while different tenants never wait for each
 //! other. Rows from before the split (`chain` NULL) keep the single legacy chain of `audit_head`. An append can
 //! run inside another transaction ([`Tx::append_audit`]), so a commit and its log row land together. The hashing
-//! itself is pure and lives in [`crate::audit::chain`].
+//! itself is pure and lives in [`super::chain`].
 
 use serde::Serialize;
 
+use super::chain::{self, Fields, GENESIS, Position};
 use super::{Store, StoreError, Tx, on_pool, on_tx};
-use crate::audit::chain::{self, Fields, GENESIS, Position};
 
 /// One event to append. Ids, codes, purposes and change hashes only: never citizen data, never secrets.
 #[derive(Clone, Copy, Debug)]

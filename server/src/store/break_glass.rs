@@ -74,8 +74,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         });
-        tx.notify_document(grant.case_id, seq, grant.tenant_id, true)
-            .await?;
+        tx.notify_case(grant.case_id, seq, grant.tenant_id, true).await?;
         tx.commit().await?;
         Ok(Some(id))
     }

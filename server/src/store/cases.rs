@@ -104,7 +104,7 @@ impl Store {
             // Nothing changed: roll back, so the sequence number is not spent on nothing.
             return Ok(false);
         }
-        tx.notify_document(case_id, seq, &tenant_id, true).await?;
+        tx.notify_case(case_id, seq, &tenant_id, true).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -2,10 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, Tx, execute, on_pool, on_tx};
-
-/// The PostgreSQL channel that carries the id of a device just revoked.
-pub const DEVICES_CHANNEL: &str = "tovholder_devices";
+use super::{Notice, Store, StoreError, execute, on_pool, on_tx};
 
 /// A phone, browser or CLI install that a user logged in from.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -69,7 +66,7 @@ impl Store {
     }
 
     /// Revokes a device; its tokens stop working at once (see [`Store::session_is_active`]). On PostgreSQL the
-    /// same transaction notifies [`DEVICES_CHANNEL`], so every process closes the device's sync connections.
+    /// same transaction sends a [`Notice`], so every process closes the device's sync connections.
     /// Returns whether a device that was not yet revoked was found.
     pub async fn revoke_device(&self, id: &str, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
@@ -80,13 +77,10 @@ impl Store {
             .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected()))?;
-        if let Tx::Postgres(pg) = &mut tx {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(DEVICES_CHANNEL)
-                .bind(id)
-                .execute(&mut **pg)
-                .await?;
-        }
+        tx.notify(&Notice::DeviceRevoked {
+            device_id: id.to_owned(),
+        })
+        .await?;
         tx.commit().await?;
         Ok(done == 1)
     }

@@ -13,10 +13,6 @@ use super::access::join_heads;
 use super::{AuditRecord, Store, StoreError, Tx, on_pool, on_tx};
 use crate::projection::Projection;
 
-/// The PostgreSQL channel that carries `doc_id:seq` whenever a case's sequence moves (a commit, or a change to
-/// who may see it). Sent inside the transaction, so listeners hear of it only once it is committed.
-pub const DOCUMENTS_CHANNEL: &str = "tovholder_documents";
-
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredDocument {
@@ -148,7 +144,7 @@ impl Store {
     ///
     /// Takes the tenant's next sequence number, creates the case (and its assignments) if asked, appends the
     /// changes, records the new heads, replaces the document's projection rows and appends the commit's access-log
-    /// rows. On PostgreSQL it also notifies [`DOCUMENTS_CHANNEL`], delivered when the transaction commits.
+    /// rows. On PostgreSQL it also sends a [`Notice`], delivered when the transaction commits.
     pub async fn commit_document(&self, commit: &DocumentCommit<'_>) -> Result<i64, StoreError> {
         if commit.changes.len() != commit.change_hashes.len() {
             return Err(StoreError::InvalidArgument("one hash per change"));
@@ -220,7 +216,7 @@ impl Store {
         });
         tx.replace_projection(commit.tenant_id, commit.projection).await?;
         tx.append_audit(commit.audit).await?;
-        tx.notify_document(commit.doc_id, seq, commit.tenant_id, commit.create)
+        tx.notify_case(commit.doc_id, seq, commit.tenant_id, commit.create)
             .await?;
         tx.commit().await?;
         Ok(seq)
@@ -355,29 +351,6 @@ impl Tx {
             .fetch_optional(&mut *conn)
             .await)?;
         seq.ok_or(StoreError::NotFound("tenant"))
-    }
-
-    /// Tells listening server processes that `doc_id` moved to `seq` (PostgreSQL only; a SQLite database has one
-    /// server process, which knows already).
-    ///
-    /// The payload is `doc_id:seq:tenant_id:kind`, kind `c` for a content commit and `a` for a change of who may
-    /// see the document (a new case, an assignment), so listeners can skip what cannot concern their devices.
-    pub(crate) async fn notify_document(
-        &mut self,
-        doc_id: &str,
-        seq: i64,
-        tenant_id: &str,
-        access: bool,
-    ) -> Result<(), StoreError> {
-        if let Tx::Postgres(tx) = self {
-            let kind = if access { "a" } else { "c" };
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(DOCUMENTS_CHANNEL)
-                .bind(format!("{doc_id}:{seq}:{tenant_id}:{kind}"))
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
     }
 
     /// Inserts the case row of a new document and its assignments.

@@ -1,17 +1,14 @@
-//! Password login with the lockout rule: 3 failed logins within 24 hours block the user until an admin clears it.
+//! What a password login stores: the lockout rule's failed logins (3 failed logins within 24 hours block the user
+//! until an admin clears it) and the users' password hashes, read for the check `auth::login` makes.
 //!
 //! A real user's failed attempts are stored in `failed_logins`, for the lockout, and kept for twice its window. A
 //! failure for a tenant or username that does not exist is only counted, per tenant and hour
 //! (`failed_login_tallies`): a stranger's guesses cannot grow the database without bound, and a name that is no
-//! user's (often a password typed into the wrong field) is never stored. The outcome
-//! tells the caller why a login was refused so it can log that with ids; the HTTP answer is the same whatever the
-//! reason, so an attacker cannot tell an unknown tenant or username from a wrong password or a blocked user.
+//! user's (often a password typed into the wrong field) is never stored.
 
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Store, StoreError, Tenant, Tx, User, execute, on_pool, on_tx};
-use crate::auth::password;
+use super::{Store, StoreError, Tx, User, execute, on_pool, on_tx};
 
 /// Failed logins within [`LOCKOUT_WINDOW_MS`] that block a user (Datatilsynet's guidance: 3 within 24 hours).
 pub const LOCKOUT_FAILURES: i64 = 3;
@@ -19,34 +16,7 @@ pub const LOCKOUT_FAILURES: i64 = 3;
 pub const LOCKOUT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
-/// What a login attempt came to.
-#[derive(Debug)]
-pub enum LoginOutcome {
-    Success {
-        user: User,
-        tenant: Tenant,
-    },
-    /// Refused; `user_id` (with its `tenant_id`) is set when the username exists, for the access log.
-    Refused {
-        reason: LoginRefusal,
-        user_id: Option<String>,
-        tenant_id: Option<String>,
-    },
-}
-
-/// Why a login was refused: for logs only, never for the client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginRefusal {
-    UnknownTenant,
-    UnknownUser,
-    WrongPassword,
-    /// The user was already blocked; the password was not looked at.
-    Blocked,
-    /// This failure was the one that blocked the user.
-    NowBlocked,
-}
-
-/// A user row with its password hash, read only here.
+/// A user row with its password hash, read only for a password login (`auth::login`).
 #[derive(sqlx::FromRow)]
 struct Candidate {
     id: String,
@@ -59,68 +29,6 @@ struct Candidate {
 }
 
 impl Store {
-    /// Checks a login and applies the lockout rule.
-    pub async fn verify_login(
-        &self,
-        tenant_slug: &str,
-        username: &str,
-        password: &SecretString,
-        now: i64,
-    ) -> Result<LoginOutcome, StoreError> {
-        let tenant = self.tenant_by_slug(tenant_slug).await?;
-        let candidate = match &tenant {
-            Some(tenant) => self.login_candidate(&tenant.id, username).await?,
-            None => None,
-        };
-        // Argon2 runs on every path, against a dummy hash when there is no such user, so the response time does
-        // not reveal which tenants and usernames exist.
-        let stored_hash = candidate.as_ref().map(|c| c.password_hash.clone());
-        let matches = password::verify_blocking(password.clone(), stored_hash).await?;
-
-        let (Some(tenant), Some(candidate)) = (&tenant, candidate) else {
-            let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
-            self.tally_unknown_failure(tenant_id, now).await?;
-            let reason = match tenant {
-                Some(_) => LoginRefusal::UnknownUser,
-                None => LoginRefusal::UnknownTenant,
-            };
-            return Ok(LoginOutcome::Refused {
-                reason,
-                user_id: None,
-                tenant_id: None,
-            });
-        };
-        let tenant = tenant.clone();
-        let user = User {
-            role: candidate.role.parse()?,
-            id: candidate.id,
-            tenant_id: candidate.tenant_id,
-            username: candidate.username,
-            team_id: candidate.team_id,
-            blocked_at: candidate.blocked_at,
-        };
-        let reason = if user.blocked_at.is_some() {
-            self.record_failed_login(&tenant.id, &user.id, username, now)
-                .await?;
-            LoginRefusal::Blocked
-        } else if !matches {
-            match self
-                .record_failed_login(&tenant.id, &user.id, username, now)
-                .await?
-            {
-                true => LoginRefusal::NowBlocked,
-                false => LoginRefusal::WrongPassword,
-            }
-        } else {
-            return Ok(LoginOutcome::Success { user, tenant });
-        };
-        Ok(LoginOutcome::Refused {
-            reason,
-            user_id: Some(user.id),
-            tenant_id: Some(tenant.id),
-        })
-    }
-
     /// Clears a user's block; failures before now no longer count towards a new one. Returns whether the user
     /// exists. Meant for an admin.
     pub async fn unblock_user(&self, user_id: &str, now: i64) -> Result<bool, StoreError> {
@@ -129,24 +37,38 @@ impl Store {
         Ok(done == 1)
     }
 
-    async fn login_candidate(
+    /// The user `username` of a tenant with their password hash, for a password login (`auth::login`), which
+    /// checks the password; the store only keeps the hash.
+    pub async fn login_candidate(
         &self,
         tenant_id: &str,
         username: &str,
-    ) -> Result<Option<Candidate>, StoreError> {
+    ) -> Result<Option<(User, String)>, StoreError> {
         let sql = "SELECT id, tenant_id, username, role, team_id, blocked_at, password_hash FROM users \
                    WHERE tenant_id = $1 AND username = $2";
-        Ok(on_pool!(self, |pool| {
+        let row: Option<Candidate> = on_pool!(self, |pool| {
             sqlx::query_as(sql)
                 .bind(tenant_id)
                 .bind(username)
                 .fetch_optional(pool)
                 .await
-        })?)
+        })?;
+        row.map(|candidate| {
+            let user = User {
+                role: candidate.role.parse()?,
+                id: candidate.id,
+                tenant_id: candidate.tenant_id,
+                username: candidate.username,
+                team_id: candidate.team_id,
+                blocked_at: candidate.blocked_at,
+            };
+            Ok((user, candidate.password_hash))
+        })
+        .transpose()
     }
 
     /// Counts one failed login for a tenant (`None`: no such tenant) whose username names nobody.
-    async fn tally_unknown_failure(&self, tenant_id: Option<&str>, now: i64) -> Result<(), StoreError> {
+    pub async fn tally_unknown_failure(&self, tenant_id: Option<&str>, now: i64) -> Result<(), StoreError> {
         let sql = "INSERT INTO failed_login_tallies (tenant_key, hour_start, failures) VALUES ($1, $2, 1) \
                    ON CONFLICT (tenant_key, hour_start) DO UPDATE \
                    SET failures = failed_login_tallies.failures + 1";
@@ -192,7 +114,7 @@ impl Store {
 
     /// Stores one failed login of a real user and blocks them if it is the third within the window. Returns
     /// whether this call blocked the user.
-    async fn record_failed_login(
+    pub async fn record_failed_login(
         &self,
         tenant_id: &str,
         user_id: &str,

@@ -27,6 +27,7 @@ mod access;
 mod audit;
 mod break_glass;
 mod cases;
+pub mod chain;
 mod checkins;
 mod connect;
 mod devices;
@@ -34,6 +35,7 @@ mod documents;
 mod holdings;
 mod identity;
 mod login;
+mod notices;
 mod projections;
 mod quarantine;
 mod refresh;
@@ -48,10 +50,11 @@ pub use audit::{AuditChain, AuditFilter, AuditHead, AuditRecord, AuditRow, CaseL
 pub use break_glass::{BreakGlass, NewBreakGlass};
 pub use cases::NewCase;
 pub use checkins::{Checkin, NewCheckin};
-pub use devices::{DEVICES_CHANNEL, Device, DeviceListing};
-pub use documents::{DOCUMENTS_CHANNEL, DocumentCommit, StoredDocument, actors_of};
+pub use devices::{Device, DeviceListing};
+pub use documents::{DocumentCommit, StoredDocument, actors_of};
 pub use identity::{NewUser, Role, Team, Tenant, User};
-pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS, LoginOutcome, LoginRefusal};
+pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS};
+pub use notices::{Heard, Notice, NoticeListener};
 pub use quarantine::{QuarantineEntry, Quarantined};
 pub use refresh::{RefreshOwner, Rotation};
 pub use review::{
@@ -104,8 +107,6 @@ pub enum StoreError {
     /// A row holds a value the code does not understand (e.g. an unknown role).
     #[error("invalid stored value: {0}")]
     Corrupt(String),
-    #[error("password hashing failed: {0}")]
-    Password(#[from] crate::auth::password::PasswordError),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -195,14 +196,6 @@ impl Store {
             Backend::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
         }
         Ok(())
-    }
-
-    /// The PostgreSQL pool, for LISTEN/NOTIFY; `None` on SQLite.
-    pub fn postgres_pool(&self) -> Option<PgPool> {
-        match &self.backend {
-            Backend::Postgres(pool) => Some(pool.clone()),
-            Backend::Sqlite(_) => None,
-        }
     }
 
     /// Whether the database answers (for `/healthz`).

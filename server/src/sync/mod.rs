@@ -1,7 +1,7 @@
-//! The sync endpoint: devices connect a WebSocket at `/v1/sync` and speak the protocol of `docs/PROTOCOL.md`,
-//! driven by `sync_core::protocol::ServerSession`.
+//! The sync service: devices connect a WebSocket at `/v1/sync` (the upgrade is an API route,
+//! `api/sync_socket.rs`) and speak the protocol of `docs/PROTOCOL.md`, driven by
+//! `sync_core::protocol::ServerSession`.
 //!
-//! - [`upgrade`]: authenticates the WebSocket upgrade (token in `Sec-WebSocket-Protocol` or `Authorization`).
 //! - [`connection`]: one task per connection, feeding frames and document events to the session and carrying out
 //!   its effects.
 //! - [`receive`]: a device's changes: merge, check, commit durably, then acknowledge; or roll back and quarantine.
@@ -20,7 +20,6 @@ pub mod grants;
 mod hub;
 mod purge;
 mod receive;
-mod upgrade;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,11 +28,10 @@ use sync_core::fit::RuleSet;
 use sync_core::protocol::{Limits, RateLimit};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
 use crate::store::Store;
 
+pub use connection::{Peer, serve as serve_connection};
 pub use documents::Documents;
 pub use edit::EditError;
 pub use hub::{Hub, HubEvent};
@@ -75,9 +73,9 @@ impl SyncService {
             connections: TaskTracker::new(),
         });
         tokio::spawn(evict_idle(service.documents.clone(), service.shutdown.clone()));
-        if let Some(pool) = service.store.postgres_pool() {
+        if service.store.has_notices() {
             tokio::spawn(hub::listen(
-                pool,
+                service.store.clone(),
                 service.hub.clone(),
                 service.documents.clone(),
                 service.shutdown.clone(),
@@ -92,11 +90,6 @@ impl SyncService {
         self.connections.close();
         self.connections.wait().await;
     }
-}
-
-/// The sync route, with its OpenAPI description.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(utoipa_axum::routes!(upgrade::upgrade))
 }
 
 async fn evict_idle(documents: Arc<Documents>, shutdown: CancellationToken) {

@@ -3,8 +3,9 @@
 use axum::http::StatusCode;
 use serde_json::json;
 use server::api::LOGIN_FAILED;
+use server::auth::login::{self, LoginOutcome, LoginRefusal};
 use server::auth::password;
-use server::store::{LoginOutcome, LoginRefusal, NewUser, Role};
+use server::store::{NewUser, Role};
 
 use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, audit_rows, tenant_id};
 
@@ -148,8 +149,7 @@ async fn failures_older_than_a_day_do_not_count_towards_a_block(backend: Backend
     let start = server::clock::now_ms();
     // The first failure has aged out of the 24-hour window by the third: still only two within any day.
     for at in [start, start + 60 * minute, start + (24 * 60 + 30) * minute] {
-        let outcome = store
-            .verify_login("holstebro", "mads", &wrong, at)
+        let outcome = login::verify(store, "holstebro", "mads", &wrong, at)
             .await
             .expect("store");
         assert!(
@@ -164,9 +164,14 @@ async fn failures_older_than_a_day_do_not_count_towards_a_block(backend: Backend
         );
     }
     // +1 h, +24 h 30 min and +24 h 45 min lie within one day: blocked.
-    let outcome = store
-        .verify_login("holstebro", "mads", &wrong, start + (24 * 60 + 45) * minute)
-        .await;
+    let outcome = login::verify(
+        store,
+        "holstebro",
+        "mads",
+        &wrong,
+        start + (24 * 60 + 45) * minute,
+    )
+    .await;
     let outcome = outcome.expect("store");
     assert!(
         matches!(

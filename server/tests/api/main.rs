@@ -45,6 +45,7 @@ mod hostile;
 mod hostile_devices;
 mod lead_scope;
 mod login;
+mod modules;
 mod oidc;
 mod operations;
 mod projections;

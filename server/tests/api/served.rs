@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, header};
 use http_body_util::BodyExt;
-use server::app::AppState;
+use server::state::AppState;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 

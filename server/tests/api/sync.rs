@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ROOT, ReadDoc};
-use server::app::AppState;
+use server::state::AppState;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_valid_case};
 use sync_core::protocol::{ClientEffect, ErrorCode, Frame, PROTOCOL_VERSION, RefusalReason};

@@ -15,11 +15,10 @@ use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
 use axum::response::Response;
 use sync_core::protocol::{BEARER_SUBPROTOCOL_PREFIX, ErrorCode, Frame, WEBSOCKET_SUBPROTOCOL, encode};
 
-use super::SyncService;
-use super::connection::{self, Peer};
-use crate::api::ApiError;
-use crate::app::AppState;
-use crate::auth::{authenticate, is_revoked_device};
+use super::ApiError;
+use super::extract::{authenticate, is_revoked_device};
+use crate::state::AppState;
+use crate::sync::{Peer, SyncService, serve_connection};
 
 /// The sync WebSocket (docs/PROTOCOL.md): binary frames of sync-core's protocol after the upgrade. The access
 /// token comes as `Authorization: Bearer` or, from a browser, as the subprotocol entry `bearer.<jwt>` beside
@@ -89,7 +88,7 @@ pub async fn upgrade(
         .max_frame_size(max_message.saturating_mul(2))
         .on_upgrade(move |socket| {
             let tracker = service.connections.clone();
-            tracker.track_future(connection::serve(socket, service, peer))
+            tracker.track_future(serve_connection(socket, service, peer))
         }))
 }
 

@@ -4,8 +4,8 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::TokenKeys;
-use crate::api::ApiError;
+use super::ApiError;
+use crate::auth::TokenKeys;
 use crate::store::{Role, Store};
 
 /// An authenticated caller: a valid token of a user of the tenant, whose device is not revoked.

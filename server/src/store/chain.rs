@@ -11,7 +11,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::store::{AuditChain, AuditHead, AuditRow};
+use super::{AuditChain, AuditHead, AuditRow};
 
 /// The `prev_hash` of the first row ever appended.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
