@@ -282,6 +282,10 @@ mod tests {
             field("Opens", "opens")["maxItems"].as_u64(),
             Some(opens::MAX_OPENS as u64)
         );
+        assert_eq!(
+            field("Opened", "case_id")["maxLength"].as_u64(),
+            Some(opens::MAX_ID_CHARS as u64)
+        );
         let purposes: Vec<&str> = sync_core::case::codes::OPEN_PURPOSES
             .iter()
             .map(|c| c.code)

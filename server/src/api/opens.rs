@@ -21,7 +21,7 @@ use crate::state::AppState;
 /// At most this many openings per request.
 pub(super) const MAX_OPENS: usize = 500;
 /// Longer than any id.
-const MAX_ID_CHARS: usize = 128;
+pub(super) const MAX_ID_CHARS: usize = 128;
 
 /// Openings of cases on the device, with why.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -74,11 +74,13 @@ pub async fn log_opens(
             bad.purpose.chars().take(40).collect::<String>()
         )));
     }
+    if request.opens.iter().any(|o| o.case_id.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::BadRequest(format!(
+            "case_id is longer than {MAX_ID_CHARS} characters"
+        )));
+    }
     let mut visible = Vec::new();
     for opened in &request.opens {
-        if opened.case_id.chars().count() > MAX_ID_CHARS {
-            continue;
-        }
         let access = state
             .store
             .access(&viewer, &caller.device_id, &opened.case_id)
