@@ -6,10 +6,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 failure (network, store, incomplete sync); 2 bad input (unknown option, a score out of \
-range, an id that matches no case: nothing was written); 3 the server refused this login or device (log in again, \
+range, an id that matches no case, a plain http:// server that is not this machine: nothing was written or sent); 3 the server refused this login or device (log in again, \
 or the device was revoked).
 
-Environment: TOV_PROFILE (profile directory), TOV_PASSWORD (login password instead of the prompt).";
+Environment: TOV_PROFILE (profile directory), TOV_PASSWORD (login password instead of the prompt), TOV_CA_CERT \
+(an extra CA certificate to trust).
+
+Servers: https:// (TLS, trusting Mozilla's root CAs built into tov, plus --ca-cert); plain http:// only to this \
+machine (localhost, 127.0.0.1, ::1).";
 
 /// tov: the offline client of Tovholder, for outreach workers' caseloads.
 ///
@@ -22,6 +26,11 @@ pub struct Cli {
     /// the user's data directory (~/.local/share/tov).
     #[arg(long, global = true, env = "TOV_PROFILE", value_name = "DIR")]
     pub profile: Option<PathBuf>,
+
+    /// Also trust the CA certificate(s) in this PEM file for https:// servers, e.g. the municipality's own CA.
+    /// tov otherwise trusts the public root CAs built into it (Mozilla's), not the machine's store.
+    #[arg(long, global = true, env = "TOV_CA_CERT", value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -69,7 +78,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Server base URL.
+    /// Server base URL: https://, or http:// to this machine.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub server: String,
     /// Municipality (tenant) slug.
@@ -94,7 +103,7 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Server base URL.
+    /// Server base URL: https://, or http:// to this machine.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub server: String,
     /// Municipality (tenant) slug, e.g. hoeje-taastrup.

@@ -8,6 +8,8 @@
 //!   server's last Ack; those documents go into the next Hello's manifest and block `tov reset`.
 //! - No token and no citizen data goes to logs. Citizen data is printed only as the output of the user's own
 //!   commands: it is their caseload.
+//! - Nothing crosses a network in the clear: `https://` and `wss://` through rustls, plain HTTP only to this
+//!   machine.
 //!
 //! Module map:
 //! - [`profile`]: the profile directory: login settings and the access token.
@@ -16,7 +18,9 @@
 //! - [`edits`]: the edits a worker makes (`tov case new`, `contact add`, `goal …`, `note edit`, `resolve`).
 //! - [`caseload`]: what `tov cases` shows of a case, FIT alerts included.
 //! - [`view`]: plain-text rendering of the caseload, one case, and its FIT chart.
-//! - [`api`]: the HTTP calls (`/v1/auth/login`, `/v1/me`); [`login`] stores their result.
+//! - [`api`]: the HTTP calls (`/v1/auth/login`, `/v1/me`) and the server's checked URL; [`login`] stores their
+//!   result.
+//! - [`tls`]: the rustls configuration every connection uses (https://, wss://; plain only to this machine).
 //! - [`sync`]: [`sync::run_once`] and [`sync::watch`] over the WebSocket protocol.
 //! - [`time`]: reading and showing times.
 //!
@@ -32,6 +36,7 @@ pub mod profile;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod tls;
 pub mod view;
 
 pub use device::Device;

@@ -9,9 +9,10 @@ use std::path::Path;
 
 use secrecy::SecretString;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, Endpoint};
 use crate::profile::{Profile, ProfileError, Settings};
 use crate::store::{Store, StoreError};
+use crate::tls::Trust;
 
 /// Why a login failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +38,15 @@ pub struct LoginInput {
     pub password: SecretString,
     /// The name the server registers this device under.
     pub device_name: String,
+    /// The certificates to trust for an `https://` server (`--ca-cert`).
+    pub trust: Trust,
 }
 
 /// Logs the profile in `dir` in; returns the profile with its new settings.
 pub async fn login(dir: &Path, input: LoginInput, now_ms: i64) -> Result<Profile, LoginError> {
     let mut profile = Profile::open(dir)?;
-    let server = api::base_url(&input.server)?;
+    let endpoint = Endpoint::new(&input.server, input.trust.clone())?;
+    let server = endpoint.base().to_owned();
     // The same login again continues this profile's device, so the server's record of what it holds (and owes a
     // purge) carries over; another login gives up the store first.
     let mut resume = None;
@@ -57,7 +61,7 @@ pub async fn login(dir: &Path, input: LoginInput, now_ms: i64) -> Result<Profile
         }
     }
     let answer = api::login(
-        &server,
+        &endpoint,
         &input.tenant,
         &input.username,
         &input.password,
@@ -113,7 +117,7 @@ const REFRESH_MARGIN_MS: i64 = 60_000;
 /// fetched with the refresh token (which rotates), so a worker does not type the password again within the
 /// maximum offline period. Under the profile's lock, read afresh from disk: two `tov` processes of one profile
 /// never present the same refresh token twice.
-pub async fn fresh_token(dir: &Path, now_ms: i64) -> Result<SecretString, LoginError> {
+pub async fn fresh_token(dir: &Path, server: &Endpoint, now_ms: i64) -> Result<SecretString, LoginError> {
     let lock = Profile::open(dir)?.lock()?;
     let mut profile = Profile::open(dir)?;
     let settings = profile.logged_in()?.clone();
@@ -124,7 +128,7 @@ pub async fn fresh_token(dir: &Path, now_ms: i64) -> Result<SecretString, LoginE
         // A login of an older tov: the server will say whether the token still works.
         return Ok(profile.token()?);
     };
-    let answer = api::refresh(&settings.server, &refresh).await?;
+    let answer = api::refresh(server, &refresh).await?;
     let expires_ms = i64::try_from(answer.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
     profile.save_tokens(
         &answer.access_token,

@@ -11,6 +11,7 @@ use clap::Parser;
 use cli::device::DeviceError;
 use cli::login::LoginError;
 use cli::sync::SyncError;
+use cli::tls::TlsError;
 use sync_core::validation::ValidationError;
 
 fn main() -> ExitCode {
@@ -32,7 +33,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// 2 for bad input (nothing was written), 3 when the server refused the login or the device, 1 otherwise.
+/// 2 for bad input (nothing was written or sent: a score out of range, a server URL tov will not use, an unreadable
+/// `--ca-cert`), 3 when the server refused the login or the device, 1 otherwise.
 fn exit_code(error: &anyhow::Error) -> ExitCode {
     for cause in error.chain() {
         if cause.downcast_ref::<ValidationError>().is_some()
@@ -40,6 +42,15 @@ fn exit_code(error: &anyhow::Error) -> ExitCode {
                 .downcast_ref::<DeviceError>()
                 .is_some_and(DeviceError::is_bad_input)
             || cause.downcast_ref::<cmd::BadInput>().is_some()
+            || cause
+                .downcast_ref::<TlsError>()
+                .is_some_and(TlsError::is_bad_input)
+            || cause
+                .downcast_ref::<SyncError>()
+                .is_some_and(SyncError::is_bad_input)
+            || cause
+                .downcast_ref::<LoginError>()
+                .is_some_and(|e| matches!(e, LoginError::Api(api) if api.is_bad_input()))
         {
             return ExitCode::from(2);
         }

@@ -15,6 +15,7 @@ mod session;
 use std::path::Path;
 
 use anyhow::Context;
+use cli::tls::Trust;
 use cli::{Device, Profile};
 use sync_core::DocumentId;
 
@@ -30,11 +31,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => Profile::default_dir()?,
     };
+    let trust = || trust(cli.ca_cert.as_deref());
     match cli.command {
-        Command::Login(args) => session::login(&dir, args).await,
+        Command::Login(args) => session::login(&dir, args, trust()?).await,
         Command::Status => session::status(&dir).await,
         Command::Reset { force } => session::reset(&dir, force).await,
-        Command::Sync(args) => session::sync(&dir, args).await,
+        Command::Sync(args) => session::sync(&dir, args, trust()?).await,
         Command::Cases => cases::list(&dir).await,
         Command::Case(args) => match (args.command, args.id) {
             (
@@ -57,9 +59,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resolve(args) => conflicts::resolve(&dir, args).await,
         Command::Bench(args) => {
             let password = session::password_for(&args.user, &args.tenant)?;
-            bench::run(args, password).await
+            bench::run(args, password, trust()?).await
         }
     }
+}
+
+/// The certificates to trust: the public roots, and the `--ca-cert` file if one was given. Read only by the
+/// commands that reach the server, so a stale TOV_CA_CERT does not stop offline work.
+fn trust(ca_cert: Option<&Path>) -> anyhow::Result<Trust> {
+    Ok(match ca_cert {
+        Some(path) => Trust::with_ca_file(path)?,
+        None => Trust::public(),
+    })
 }
 
 /// Opens the profile in `dir` and its store; `logged_in` requires a login.

@@ -9,6 +9,7 @@ use cli::login::{self, LoginInput};
 use cli::store::{PurgeOutcome, Store};
 use cli::sync::{self, SyncError, SyncEvent, SyncOptions, SyncReport, WatchEvent};
 use cli::time::{local_minute, now_ms};
+use cli::tls::Trust;
 use cli::view::short;
 use secrecy::SecretString;
 
@@ -25,7 +26,7 @@ pub fn password_for(user: &str, tenant: &str) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(password))
 }
 
-pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
+pub async fn login(dir: &Path, args: LoginArgs, trust: Trust) -> anyhow::Result<()> {
     let password = password_for(&args.user, &args.tenant)?;
     let device_name = args.device.unwrap_or_else(default_device_name);
     let input = LoginInput {
@@ -34,6 +35,7 @@ pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
         username: args.user,
         password,
         device_name,
+        trust,
     };
     let profile = login::login(dir, input, now_ms()).await.context("login failed")?;
     let settings = profile.logged_in()?;
@@ -153,11 +155,12 @@ pub async fn reset(dir: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn sync(dir: &Path, args: SyncArgs) -> anyhow::Result<()> {
+pub async fn sync(dir: &Path, args: SyncArgs, trust: Trust) -> anyhow::Result<()> {
     let options = SyncOptions {
         force: args.force,
         timeout: Duration::from_secs(args.timeout.max(1)),
         progress: true,
+        trust,
     };
     if args.watch {
         let device = open(dir, true).await?;
