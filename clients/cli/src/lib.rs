@@ -31,6 +31,7 @@ pub mod api;
 pub mod caseload;
 pub mod device;
 pub mod edits;
+pub mod keys;
 pub mod login;
 pub mod profile;
 pub mod store;

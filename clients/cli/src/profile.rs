@@ -170,7 +170,9 @@ impl Profile {
         expires_ms: i64,
         refresh: &SecretString,
     ) -> Result<(), ProfileError> {
-        write_private(&self.dir.join(REFRESH_FILE), refresh.expose_secret().as_bytes())?;
+        let path = self.dir.join(REFRESH_FILE);
+        write_private(&path, refresh.expose_secret().as_bytes())
+            .map_err(|source| ProfileError::Io { path, source })?;
         let mut settings = self.logged_in()?.clone();
         settings.token_expires_ms = expires_ms;
         self.save_login(settings, access, None)
@@ -183,15 +185,19 @@ impl Profile {
         token: &SecretString,
         refresh: Option<&SecretString>,
     ) -> Result<(), ProfileError> {
-        if let Some(refresh) = refresh {
-            write_private(&self.dir.join(REFRESH_FILE), refresh.expose_secret().as_bytes())?;
+        for (name, token) in [(REFRESH_FILE, refresh), (TOKEN_FILE, Some(token))] {
+            if let Some(token) = token {
+                let path = self.dir.join(name);
+                write_private(&path, token.expose_secret().as_bytes())
+                    .map_err(|source| ProfileError::Io { path, source })?;
+            }
         }
-        write_private(&self.dir.join(TOKEN_FILE), token.expose_secret().as_bytes())?;
+        let path = self.dir.join(SETTINGS_FILE);
         let json = serde_json::to_vec_pretty(&settings).map_err(|source| ProfileError::Damaged {
-            path: self.dir.join(SETTINGS_FILE),
+            path: path.clone(),
             source,
         })?;
-        write_private(&self.dir.join(SETTINGS_FILE), &json)?;
+        write_private(&path, &json).map_err(|source| ProfileError::Io { path, source })?;
         self.settings = Some(settings);
         Ok(())
     }
@@ -214,11 +220,7 @@ fn create_private_dir(dir: &Path) -> Result<(), ProfileError> {
 }
 
 /// Writes `bytes` to a temporary file readable by the owner only, syncs it, and renames it over `path`.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
-    let io = |source| ProfileError::Io {
-        path: path.to_owned(),
-        source,
-    };
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -227,10 +229,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&temporary).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    fs::rename(&temporary, path).map_err(io)
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&temporary, path)
 }
 
 #[cfg(test)]
