@@ -85,6 +85,9 @@ pub struct LoginAnswer {
     pub expires_in: u64,
     /// Exchanged once for new tokens (`POST /v1/auth/refresh`); valid for the maximum offline period.
     pub refresh_token: SecretString,
+    /// Seconds the refresh token lasts: the maximum offline period (absent from servers that do not say).
+    #[serde(default)]
+    pub refresh_expires_in: Option<u64>,
     pub device_id: String,
     pub user: UserView,
 }
@@ -95,6 +98,8 @@ pub struct RefreshAnswer {
     pub access_token: SecretString,
     pub expires_in: u64,
     pub refresh_token: SecretString,
+    #[serde(default)]
+    pub refresh_expires_in: Option<u64>,
 }
 
 /// The answer of `/v1/me`.

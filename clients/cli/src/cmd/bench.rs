@@ -41,7 +41,8 @@ pub async fn run(args: BenchArgs, password: SecretString, trust: Trust) -> anyho
             trust: trust.clone(),
         };
         profiles.push(
-            login(&root.join(format!("phone-{n}")), input, now_ms())
+            // A phone of its own: no previous password to ask for.
+            login(&root.join(format!("phone-{n}")), input, now_ms(), |_| None)
                 .await
                 .context("login")?,
         );

@@ -75,20 +75,25 @@ fn endpoint(device: &Device, options: &SyncOptions) -> Result<Endpoint, SyncErro
 async fn fresh_token(device: &Device, server: &Endpoint) -> Result<secrecy::SecretString, SyncError> {
     use crate::api::ApiError;
     use crate::login::LoginError;
-    crate::login::fresh_token(device.profile().dir(), server, crate::time::now_ms())
-        .await
-        .map_err(|error| match error {
-            LoginError::Api(error) if error.is_bad_input() => SyncError::BadServer(error),
-            LoginError::Api(ApiError::Untrusted(message)) => SyncError::Network(message),
-            // The device was revoked (a lost phone): the caller wipes the store.
-            LoginError::Api(ApiError::Refused { code, message, .. }) if code == "device_revoked" => {
-                SyncError::Revoked(message)
-            }
-            // Expired or reused: only a password login helps.
-            LoginError::Api(ApiError::Refused { message, .. }) => SyncError::Unauthorized(message),
-            LoginError::Api(ApiError::Unreachable(message)) => SyncError::Network(message),
-            other => SyncError::Unauthorized(other.to_string()),
-        })
+    crate::login::fresh_token(
+        device.profile().dir(),
+        server,
+        device.key()?,
+        crate::time::now_ms(),
+    )
+    .await
+    .map_err(|error| match error {
+        LoginError::Api(error) if error.is_bad_input() => SyncError::BadServer(error),
+        LoginError::Api(ApiError::Untrusted(message)) => SyncError::Network(message),
+        // The device was revoked (a lost phone): the caller wipes the store.
+        LoginError::Api(ApiError::Refused { code, message, .. }) if code == "device_revoked" => {
+            SyncError::Revoked(message)
+        }
+        // Expired or reused: only a password login helps.
+        LoginError::Api(ApiError::Refused { message, .. }) => SyncError::Unauthorized(message),
+        LoginError::Api(ApiError::Unreachable(message)) => SyncError::Network(message),
+        other => SyncError::Unauthorized(other.to_string()),
+    })
 }
 
 /// Syncs an open device once.

@@ -124,7 +124,7 @@ pub async fn login_in(server: &TestServer, tenant: &str, user: &str, dir: &Path)
         device_name: format!("{user}'s test phone"),
         trust: Trust::public(),
     };
-    login(dir, input, now_ms()).await.expect("logs in")
+    login(dir, input, now_ms(), |_| None).await.expect("logs in")
 }
 
 /// One sync through the library, with a timeout generous enough for a loaded CI machine.
@@ -143,14 +143,25 @@ pub async fn tov(dir: &Path, args: &[&str]) -> Output {
 
 /// Runs the real `tov` binary with the profile in `dir` and these environment variables besides TOV_PASSWORD.
 pub async fn tov_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_tov(dir, args, env, Some(PASSWORD)).await
+}
+
+/// Runs the real `tov` binary with no password at hand (no TOV_PASSWORD, no terminal): a locked store stays locked.
+pub async fn tov_without_password(dir: &Path, args: &[&str]) -> Output {
+    run_tov(dir, args, &[], None).await
+}
+
+async fn run_tov(dir: &Path, args: &[&str], env: &[(&str, &str)], password: Option<&str>) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tov"));
+    command.arg("--profile").arg(dir).args(args);
+    match password {
+        Some(password) => command.env("TOV_PASSWORD", password),
+        None => command.env_remove("TOV_PASSWORD"),
+    };
     command
-        .arg("--profile")
-        .arg(dir)
-        .args(args)
-        .env("TOV_PASSWORD", PASSWORD)
         .env_remove("TOV_PROFILE")
         .env_remove("TOV_CA_CERT")
+        .env_remove("TOV_PREVIOUS_PASSWORD")
         .envs(env.iter().copied());
     tokio::task::spawn_blocking(move || command.output().expect("tov runs"))
         .await
