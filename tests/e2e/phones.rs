@@ -130,6 +130,9 @@ async fn fifty_phones_converge_after_the_server_is_killed_mid_sync() {
                 std::process::Command::new(tests::tov::tov_bin())
                     .args(["sync", "--timeout", "20"])
                     .env("TOV_PROFILE", profile)
+                    // The store's key without the session copy in a RAM-backed directory, which not every machine
+                    // has.
+                    .env("TOV_PASSWORD", tests::process::DEMO_PASSWORD)
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
                     .spawn()

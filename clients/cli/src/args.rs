@@ -6,10 +6,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 failure (network, store, incomplete sync); 2 bad input (unknown option, a score out of \
-range, an id that matches no case: nothing was written); 3 the server refused this login or device (log in again, \
-or the device was revoked).
+range, an id that matches no case, a plain http:// server that is not this machine: nothing was written or sent); \
+3 the server refused this login or device (log in again, or the device was revoked), or a wrong password at \
+`tov unlock`; 4 the local store is locked (`tov unlock`, or `tov login`).
 
-Environment: TOV_PROFILE (profile directory), TOV_PASSWORD (login password instead of the prompt).";
+The store and the tokens are encrypted under a key that the password unwraps: `tov login` and `tov unlock` release \
+it for the working session (12 hours at most, kept in RAM only), `tov lock` ends that early.
+
+Environment: TOV_PROFILE (profile directory), TOV_PASSWORD (the password instead of the prompt), \
+TOV_PREVIOUS_PASSWORD (the password before a change, to keep the store at the next login), TOV_CA_CERT (an extra \
+CA certificate to trust), TOV_RUNTIME_DIR (a RAM-backed directory for the released key, where tov finds none).
+
+Servers: https:// (TLS, trusting Mozilla's root CAs built into tov, plus --ca-cert); plain http:// only to this \
+machine (localhost, 127.0.0.1, ::1).";
 
 /// tov: the offline client of Tovholder, for outreach workers' caseloads.
 ///
@@ -23,6 +32,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "TOV_PROFILE", value_name = "DIR")]
     pub profile: Option<PathBuf>,
 
+    /// Also trust the CA certificate(s) in this PEM file for https:// servers, e.g. the municipality's own CA.
+    /// tov otherwise trusts the public root CAs built into it (Mozilla's), not the machine's store.
+    #[arg(long, global = true, env = "TOV_CA_CERT", value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -32,6 +46,11 @@ pub enum Command {
     /// Log in to a server and remember it in the profile: a new device, or the profile's device again for the same
     /// user. The login lasts the maximum offline period: tokens are renewed at each sync.
     Login(LoginArgs),
+    /// Unlock the local store with the password, offline too (within the maximum offline period since the last
+    /// login or sync), for the working session.
+    Unlock,
+    /// Lock the local store now: the next command asks for the password.
+    Lock,
     /// List the caseload: citizen, current course, last contact and FIT alerts.
     Cases,
     /// Show one case (`tov case ID`), or create one (`tov case new`).
@@ -69,7 +88,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Server base URL.
+    /// Server base URL: https://, or http:// to this machine.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub server: String,
     /// Municipality (tenant) slug.
@@ -94,7 +113,7 @@ pub struct BenchArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Server base URL.
+    /// Server base URL: https://, or http:// to this machine.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub server: String,
     /// Municipality (tenant) slug, e.g. hoeje-taastrup.

@@ -6,11 +6,14 @@
 //! commits anything), append the new change, commit. An edit that is refused leaves both the document and the
 //! store untouched.
 
+use std::sync::Arc;
+
 use automerge::ActorId;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, CaseError};
 use sync_core::validation::ValidationError;
 
+use crate::keys::DataKey;
 use crate::profile::{Profile, ProfileError, Settings};
 use crate::store::{Store, StoreError, StoredDoc};
 
@@ -77,8 +80,11 @@ pub struct Device {
 }
 
 impl Device {
-    pub async fn open(profile: Profile) -> Result<Device, DeviceError> {
-        let store = Store::open(&profile.store_path()).await?;
+    /// Opens the profile's store with its data key: the one the profile holds, or else the one released for the
+    /// session ([`Profile::unlocked`]); a locked profile is [`crate::keys::KeyError::Locked`].
+    pub async fn open(mut profile: Profile) -> Result<Device, DeviceError> {
+        let key = profile.unlocked(crate::time::now_ms())?;
+        let store = Store::open(&profile.store_path(), key).await?;
         let actor = store.actor().await?;
         Ok(Device {
             profile,
@@ -93,6 +99,12 @@ impl Device {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The data key the store and the tokens are sealed under.
+    pub fn key(&self) -> Result<Arc<DataKey>, DeviceError> {
+        let key = self.profile.key().ok_or(crate::keys::KeyError::Locked);
+        Ok(key.map_err(ProfileError::from)?.clone())
     }
 
     /// This replica's automerge actor id: every change this device makes carries it.

@@ -9,8 +9,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cli::device::DeviceError;
+use cli::keys::KeyError;
 use cli::login::LoginError;
+use cli::profile::ProfileError;
 use cli::sync::SyncError;
+use cli::tls::TlsError;
 use sync_core::validation::ValidationError;
 
 fn main() -> ExitCode {
@@ -32,14 +35,36 @@ fn main() -> ExitCode {
     }
 }
 
-/// 2 for bad input (nothing was written), 3 when the server refused the login or the device, 1 otherwise.
+/// 2 for bad input (nothing was written or sent: a score out of range, a server URL tov will not use, an unreadable
+/// `--ca-cert`), 3 when the server refused the login or the device (or `tov unlock` the password), 4 when the
+/// store is locked, 1 otherwise.
 fn exit_code(error: &anyhow::Error) -> ExitCode {
     for cause in error.chain() {
+        let key = key_error(cause);
+        if key.is_some_and(KeyError::is_locked)
+            || cause
+                .downcast_ref::<LoginError>()
+                .is_some_and(LoginError::is_locked)
+        {
+            return ExitCode::from(4);
+        }
+        if matches!(key, Some(KeyError::WrongPassword)) {
+            return ExitCode::from(3);
+        }
         if cause.downcast_ref::<ValidationError>().is_some()
             || cause
                 .downcast_ref::<DeviceError>()
                 .is_some_and(DeviceError::is_bad_input)
             || cause.downcast_ref::<cmd::BadInput>().is_some()
+            || cause
+                .downcast_ref::<TlsError>()
+                .is_some_and(TlsError::is_bad_input)
+            || cause
+                .downcast_ref::<SyncError>()
+                .is_some_and(SyncError::is_bad_input)
+            || cause
+                .downcast_ref::<LoginError>()
+                .is_some_and(|e| matches!(e, LoginError::Api(api) if api.is_bad_input()))
         {
             return ExitCode::from(2);
         }
@@ -52,6 +77,38 @@ fn exit_code(error: &anyhow::Error) -> ExitCode {
         }
     }
     ExitCode::FAILURE
+}
+
+/// The key error behind `cause`, through the library's wrappers (which forward their `source`, so the key error
+/// is no link of its own in the chain).
+fn key_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a KeyError> {
+    fn profile(error: &DeviceError) -> Option<&ProfileError> {
+        match error {
+            DeviceError::Profile(profile) => Some(profile),
+            _ => None,
+        }
+    }
+    let profile = cause
+        .downcast_ref::<ProfileError>()
+        .or_else(|| cause.downcast_ref::<DeviceError>().and_then(profile))
+        .or_else(|| match cause.downcast_ref::<SyncError>() {
+            Some(SyncError::Device(device)) => profile(device),
+            _ => None,
+        })
+        .or_else(|| match cause.downcast_ref::<LoginError>() {
+            Some(LoginError::Profile(profile)) => Some(profile),
+            _ => None,
+        });
+    match (
+        cause.downcast_ref::<KeyError>(),
+        profile,
+        cause.downcast_ref::<LoginError>(),
+    ) {
+        (Some(key), _, _) => Some(key),
+        (_, Some(ProfileError::Key(key)), _) => Some(key),
+        (_, _, Some(LoginError::Key(key))) => Some(key),
+        _ => None,
+    }
 }
 
 fn login_refused(error: &LoginError) -> bool {

@@ -1,17 +1,24 @@
-//! The profile directory: who this device is logged in as, the access token, and the local store's file.
+//! The profile directory: who this device is logged in as, the tokens, and the local store's file.
 //!
 //! A profile is one simulated phone: `--profile DIR` (or `TOV_PROFILE`) picks it, so several devices can run side
-//! by side on one machine. The directory holds `profile.json` (server, user and device ids: nothing secret),
-//! `token` and `refresh` (the access and refresh tokens, readable by the owner only, never printed), `lock` (held
-//! while the tokens are refreshed, so two `tov` processes never spend one refresh token twice, which the server
-//! would take for a stolen token) and `store.db` (see [`crate::store`]).
+//! by side on one machine. The directory (owner-only) holds `profile.json` (server, user and device ids: nothing
+//! secret), `key.json` (the data key, wrapped under the password: see [`crate::keys`]), `token` and `refresh` (the
+//! access and refresh tokens, sealed under the data key, never printed), `lock` (held while the tokens are
+//! refreshed, so two `tov` processes never spend one refresh token twice, which the server would take for a stolen
+//! token) and `store.db` (see [`crate::store`]).
+//!
+//! A [`Profile`] opened from disk is locked: it reads the tokens only once it holds the data key
+//! ([`Profile::unlocked`] takes it from the session, [`Profile::set_key`] from a login or an unlock).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+
+use crate::keys::{self, DataKey, KeyError};
 
 const SETTINGS_FILE: &str = "profile.json";
 const TOKEN_FILE: &str = "token";
@@ -33,6 +40,10 @@ pub enum ProfileError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error("the stored {0} cannot be decrypted with this profile's key: run `tov login` again")]
+    SealedToken(&'static str),
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 /// What login established, kept in `profile.json`.
@@ -53,6 +64,10 @@ pub struct Settings {
     pub device_name: String,
     /// When the access token expires (unix milliseconds), to say so before a sync fails.
     pub token_expires_ms: i64,
+    /// When the refresh token expires (unix milliseconds): the end of the maximum offline period, after which
+    /// `tov unlock` refuses and only a login helps. `None` from servers (and profiles) that did not say.
+    #[serde(default)]
+    pub offline_until_ms: Option<i64>,
 }
 
 /// One profile directory.
@@ -60,7 +75,13 @@ pub struct Settings {
 pub struct Profile {
     dir: PathBuf,
     settings: Option<Settings>,
+    /// The data key, once released to this process.
+    key: Option<Arc<DataKey>>,
 }
+
+/// Additional data of the sealed tokens: each file opens only as what it is.
+const ACCESS_AAD: &[u8] = b"tov access token v1";
+const REFRESH_AAD: &[u8] = b"tov refresh token v1";
 
 impl Profile {
     /// The default directory: `tov` in the platform's data directory (`$XDG_DATA_HOME`, `~/.local/share`).
@@ -85,7 +106,34 @@ impl Profile {
         Ok(Profile {
             dir: dir.to_owned(),
             settings,
+            key: None,
         })
+    }
+
+    /// Gives the profile its data key (from a login, an unlock, or a caller that holds it already).
+    pub fn set_key(&mut self, key: Arc<DataKey>) {
+        self.key = Some(key);
+    }
+
+    /// The data key this process holds, if it was given one.
+    pub fn key(&self) -> Option<&Arc<DataKey>> {
+        self.key.as_ref()
+    }
+
+    /// The data key: the one this process holds, or else the one released for the session (by `tov login` or
+    /// `tov unlock`); [`KeyError::Locked`] if there is none.
+    pub fn unlocked(&mut self, now_ms: i64) -> Result<Arc<DataKey>, ProfileError> {
+        if let Some(key) = &self.key {
+            return Ok(key.clone());
+        }
+        self.logged_in()?;
+        let key = Arc::new(keys::released(&self.dir, now_ms)?);
+        self.key = Some(key.clone());
+        Ok(key)
+    }
+
+    fn sealing_key(&self) -> Result<&DataKey, ProfileError> {
+        Ok(self.key.as_deref().ok_or(KeyError::Locked)?)
     }
 
     pub fn dir(&self) -> &Path {
@@ -111,24 +159,44 @@ impl Profile {
 
     /// The access token. It stays a [`SecretString`] until the moment it goes into a request header.
     pub fn token(&self) -> Result<SecretString, ProfileError> {
-        let path = self.dir.join(TOKEN_FILE);
-        match fs::read_to_string(&path) {
-            Ok(token) => Ok(SecretString::from(token.trim().to_owned())),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                Err(ProfileError::NotLoggedIn(self.dir.clone()))
-            }
-            Err(source) => Err(ProfileError::Io { path, source }),
-        }
+        self.read_token(TOKEN_FILE, ACCESS_AAD, "access token")?
+            .ok_or_else(|| ProfileError::NotLoggedIn(self.dir.clone()))
     }
 
     /// The refresh token, if the login left one (profiles of older versions of tov have none).
     pub fn refresh_token(&self) -> Result<Option<SecretString>, ProfileError> {
-        let path = self.dir.join(REFRESH_FILE);
-        match fs::read_to_string(&path) {
-            Ok(token) => Ok(Some(SecretString::from(token.trim().to_owned()))),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(ProfileError::Io { path, source }),
-        }
+        self.read_token(REFRESH_FILE, REFRESH_AAD, "refresh token")
+    }
+
+    /// Whether a refresh token is stored (without opening it).
+    pub fn has_refresh_token(&self) -> bool {
+        self.dir.join(REFRESH_FILE).is_file()
+    }
+
+    fn read_token(
+        &self,
+        name: &str,
+        aad: &[u8],
+        what: &'static str,
+    ) -> Result<Option<SecretString>, ProfileError> {
+        let path = self.dir.join(name);
+        let sealed = match fs::read(&path) {
+            Ok(sealed) => sealed,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ProfileError::Io { path, source }),
+        };
+        let plain = self
+            .sealing_key()?
+            .open(aad, &sealed)
+            .map_err(|_| ProfileError::SealedToken(what))?;
+        let text = String::from_utf8(plain).map_err(|_| ProfileError::SealedToken(what))?;
+        Ok(Some(SecretString::from(text)))
+    }
+
+    fn write_token(&self, name: &str, aad: &[u8], token: &SecretString) -> Result<(), ProfileError> {
+        let sealed = self.sealing_key()?.seal(aad, token.expose_secret().as_bytes());
+        let path = self.dir.join(name);
+        write_private(&path, &sealed).map_err(|source| ProfileError::Io { path, source })
     }
 
     /// Deletes the access and refresh tokens (a revoked device); the settings stay, so `tov status` still says who
@@ -163,20 +231,25 @@ impl Profile {
     }
 
     /// Records refreshed tokens: the refresh token first (the one on the server is already used up), then the
-    /// access token and its expiry.
+    /// access token, its expiry and the new end of the offline period.
     pub fn save_tokens(
         &mut self,
         access: &SecretString,
         expires_ms: i64,
         refresh: &SecretString,
+        offline_until_ms: Option<i64>,
     ) -> Result<(), ProfileError> {
-        write_private(&self.dir.join(REFRESH_FILE), refresh.expose_secret().as_bytes())?;
+        self.write_token(REFRESH_FILE, REFRESH_AAD, refresh)?;
         let mut settings = self.logged_in()?.clone();
         settings.token_expires_ms = expires_ms;
+        if offline_until_ms.is_some() {
+            settings.offline_until_ms = offline_until_ms;
+        }
         self.save_login(settings, access, None)
     }
 
-    /// Records a login: the tokens first (owner-only), then the settings, each written whole or not at all.
+    /// Records a login: the tokens first (sealed under the data key, which the profile must hold), then the
+    /// settings, each written whole or not at all.
     pub fn save_login(
         &mut self,
         settings: Settings,
@@ -184,14 +257,15 @@ impl Profile {
         refresh: Option<&SecretString>,
     ) -> Result<(), ProfileError> {
         if let Some(refresh) = refresh {
-            write_private(&self.dir.join(REFRESH_FILE), refresh.expose_secret().as_bytes())?;
+            self.write_token(REFRESH_FILE, REFRESH_AAD, refresh)?;
         }
-        write_private(&self.dir.join(TOKEN_FILE), token.expose_secret().as_bytes())?;
+        self.write_token(TOKEN_FILE, ACCESS_AAD, token)?;
+        let path = self.dir.join(SETTINGS_FILE);
         let json = serde_json::to_vec_pretty(&settings).map_err(|source| ProfileError::Damaged {
-            path: self.dir.join(SETTINGS_FILE),
+            path: path.clone(),
             source,
         })?;
-        write_private(&self.dir.join(SETTINGS_FILE), &json)?;
+        write_private(&path, &json).map_err(|source| ProfileError::Io { path, source })?;
         self.settings = Some(settings);
         Ok(())
     }
@@ -214,11 +288,7 @@ fn create_private_dir(dir: &Path) -> Result<(), ProfileError> {
 }
 
 /// Writes `bytes` to a temporary file readable by the owner only, syncs it, and renames it over `path`.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
-    let io = |source| ProfileError::Io {
-        path: path.to_owned(),
-        source,
-    };
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -227,10 +297,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&temporary).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    fs::rename(&temporary, path).map_err(io)
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&temporary, path)
 }
 
 #[cfg(test)]
@@ -249,14 +319,17 @@ mod tests {
             device_id: "d1".into(),
             device_name: "test".into(),
             token_expires_ms: 0,
+            offline_until_ms: None,
         }
     }
 
     #[test]
-    fn a_login_survives_reopening_and_the_token_stays_out_of_the_settings() {
+    fn a_login_survives_reopening_and_the_tokens_are_sealed_outside_the_settings() {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut profile = Profile::open(dir.path()).expect("opens");
         assert!(profile.logged_in().is_err());
+        let key = Arc::new(DataKey::generate());
+        profile.set_key(key.clone());
         profile
             .save_login(
                 settings(),
@@ -264,12 +337,26 @@ mod tests {
                 Some(&SecretString::from("secret-refresh")),
             )
             .expect("saves");
-        let reopened = Profile::open(dir.path()).expect("reopens");
+        let mut reopened = Profile::open(dir.path()).expect("reopens");
         assert_eq!(reopened.settings(), Some(&settings()));
+        assert!(
+            matches!(reopened.token(), Err(ProfileError::Key(KeyError::Locked))),
+            "a profile read from disk holds no key"
+        );
+        reopened.set_key(key);
         assert_eq!(reopened.token().expect("token").expose_secret(), "secret-token");
-        let json = fs::read_to_string(dir.path().join(SETTINGS_FILE)).expect("settings file");
-        assert!(!json.contains("secret-token") && !json.contains("secret-refresh"));
         let refresh = reopened.refresh_token().expect("reads").expect("a refresh token");
         assert_eq!(refresh.expose_secret(), "secret-refresh");
+        for name in [SETTINGS_FILE, TOKEN_FILE, REFRESH_FILE] {
+            let bytes = fs::read(dir.path().join(name)).expect("a file");
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("secret-token") && !text.contains("secret-refresh"),
+                "{name}"
+            );
+        }
+        // Under another key the tokens do not open.
+        reopened.set_key(Arc::new(DataKey::generate()));
+        assert!(matches!(reopened.token(), Err(ProfileError::SealedToken(_))));
     }
 }

@@ -157,7 +157,7 @@ async fn a_refused_token_ends_the_sync_with_exit_code_3() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
     login_as(&server, "anna", dir.path()).await;
-    std::fs::write(dir.path().join("token"), "not.a.token").expect("writes");
+    replace_access_token(dir.path(), "not.a.token", i64::MAX / 2);
     let refused = tov(dir.path(), &["sync"]).await;
     assert_eq!(refused.status.code(), Some(3), "{}", shown(&refused));
     assert!(
@@ -255,14 +255,37 @@ async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
     server.stop().await;
 }
 
+/// Stores `token` as the profile's access token, good until `expires_ms` as far as the device knows.
+fn replace_access_token(dir: &Path, token: &str, expires_ms: i64) {
+    let mut profile = Profile::open(dir).expect("profile");
+    profile
+        .unlocked(cli::time::now_ms())
+        .expect("unlocked by the login");
+    let mut settings = profile.logged_in().expect("logged in").clone();
+    settings.token_expires_ms = expires_ms;
+    profile
+        .save_login(settings, &secrecy::SecretString::from(token), None)
+        .expect("saves");
+}
+
 /// What 15 minutes do to the access token: the profile's token is stale and expired.
 fn expire_access_token(dir: &Path) {
+    replace_access_token(dir, "expired", 0);
+}
+
+/// The profile's tokens (access, refresh), opened with the session's key.
+fn tokens(dir: &Path) -> (String, String) {
+    use secrecy::ExposeSecret;
     let mut profile = Profile::open(dir).expect("profile");
-    let mut settings = profile.logged_in().expect("logged in").clone();
-    settings.token_expires_ms = 0;
     profile
-        .save_login(settings, &secrecy::SecretString::from("expired"), None)
-        .expect("saves");
+        .unlocked(cli::time::now_ms())
+        .expect("unlocked by the login");
+    let access = profile.token().expect("an access token");
+    let refresh = profile.refresh_token().expect("reads").expect("a refresh token");
+    (
+        access.expose_secret().to_owned(),
+        refresh.expose_secret().to_owned(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,7 +293,7 @@ async fn an_expired_access_token_is_refreshed_silently_and_the_refresh_token_rot
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
     sync(&login_as(&server, "anna", dir.path()).await).await;
-    let refresh = || std::fs::read_to_string(dir.path().join("refresh")).expect("a refresh token");
+    let refresh = || tokens(dir.path()).1;
     let first = refresh();
 
     expire_access_token(dir.path());
@@ -278,8 +301,7 @@ async fn an_expired_access_token_is_refreshed_silently_and_the_refresh_token_rot
     assert!(synced.status.success(), "no password asked: {}", shown(&synced));
     let second = refresh();
     assert_ne!(first, second, "the refresh token rotates");
-    let token = std::fs::read_to_string(dir.path().join("token")).expect("a token");
-    assert_ne!(token.trim(), "expired");
+    assert_ne!(tokens(dir.path()).0, "expired");
 
     // The rotated token works the next time, too.
     expire_access_token(dir.path());
@@ -349,5 +371,9 @@ async fn a_revoked_phone_wipes_its_store_also_when_its_token_had_expired() {
     );
     assert!(!dir.path().join("store.db").exists(), "the store is wiped");
     assert!(!dir.path().join("refresh").exists(), "and the login");
+    assert!(
+        !dir.path().join("key.json").exists(),
+        "and the key it was sealed under"
+    );
     server.stop().await;
 }

@@ -45,15 +45,22 @@ async fn login_and_first_sync_download_the_caseload() {
     );
     let status = tov(dir.path(), &["status"]).await;
 
-    // No command ever shows the token.
-    let token = std::fs::read_to_string(dir.path().join("token")).expect("token file");
+    // No command ever shows the token, and the profile keeps it only sealed.
+    let mut profile = Profile::open(dir.path()).expect("profile");
+    profile.unlocked(now_ms()).expect("unlocked by the login");
+    let token = secrecy::ExposeSecret::expose_secret(&profile.token().expect("a token")).to_owned();
     for output in [&login, &synced, &cases, &status] {
         assert!(
-            !shown(output).contains(token.trim()),
+            !shown(output).contains(&token),
             "the token leaked: {}",
             shown(output)
         );
     }
+    let file = std::fs::read(dir.path().join("token")).expect("token file");
+    assert!(
+        !String::from_utf8_lossy(&file).contains(&token),
+        "the token file is sealed"
+    );
 
     let device = Device::open(Profile::open(dir.path()).expect("profile"))
         .await

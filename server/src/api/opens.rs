@@ -74,7 +74,11 @@ pub async fn log_opens(
             bad.purpose.chars().take(40).collect::<String>()
         )));
     }
-    if request.opens.iter().any(|o| o.case_id.chars().count() > MAX_ID_CHARS) {
+    if request
+        .opens
+        .iter()
+        .any(|o| o.case_id.chars().count() > MAX_ID_CHARS)
+    {
         return Err(ApiError::BadRequest(format!(
             "case_id is longer than {MAX_ID_CHARS} characters"
         )));

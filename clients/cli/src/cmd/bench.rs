@@ -12,13 +12,14 @@ use cli::edits::{ContactInput, CourseChoice, NewCase, add_contact, create_case};
 use cli::login::{LoginInput, login};
 use cli::sync::{SyncOptions, run_once};
 use cli::time::now_ms;
+use cli::tls::Trust;
 use cli::{Device, Profile};
 use secrecy::SecretString;
 use sync_core::fit::RaterKind;
 
 use crate::args::BenchArgs;
 
-pub async fn run(args: BenchArgs, password: SecretString) -> anyhow::Result<()> {
+pub async fn run(args: BenchArgs, password: SecretString, trust: Trust) -> anyhow::Result<()> {
     let root = match &args.dir {
         Some(dir) => dir.clone(),
         None => std::env::temp_dir().join(format!("tov-bench-{}", uuid::Uuid::new_v4().simple())),
@@ -37,19 +38,21 @@ pub async fn run(args: BenchArgs, password: SecretString) -> anyhow::Result<()> 
             username: args.user.clone(),
             password: password.clone(),
             device_name: format!("bench phone {n}"),
+            trust: trust.clone(),
         };
         profiles.push(
-            login(&root.join(format!("phone-{n}")), input, now_ms())
+            // A phone of its own: no previous password to ask for.
+            login(&root.join(format!("phone-{n}")), input, now_ms(), |_| None)
                 .await
                 .context("login")?,
         );
     }
 
-    let download = phase(&profiles, "first sync (download the caseload)").await?;
+    let download = phase(&profiles, &trust, "first sync (download the caseload)").await?;
     for profile in &profiles {
         record_offline(profile, args.cases, args.contacts).await?;
     }
-    let upload = phase(&profiles, "upload").await?;
+    let upload = phase(&profiles, &trust, "upload").await?;
     let documents = args.devices * args.cases;
     println!();
     println!("| phase | phones | wall time | p50 | p95 | p99 | max |");
@@ -84,10 +87,11 @@ struct Phase {
 }
 
 /// Syncs every phone at once; each phone's time from connecting to done.
-async fn phase(profiles: &[Profile], name: &str) -> anyhow::Result<Phase> {
+async fn phase(profiles: &[Profile], trust: &Trust, name: &str) -> anyhow::Result<Phase> {
     eprintln!("tov bench: {name}…");
     let options = SyncOptions {
         timeout: Duration::from_secs(120),
+        trust: trust.clone(),
         ..SyncOptions::default()
     };
     let started = Instant::now();

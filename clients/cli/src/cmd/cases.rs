@@ -14,7 +14,7 @@ use sync_core::fit::RuleSet;
 use super::{case_id, open};
 
 pub async fn list(dir: &Path) -> anyhow::Result<()> {
-    let device = open(dir, false).await?;
+    let device = open(dir).await?;
     let refused: BTreeSet<_> = device
         .store()
         .refusals()
@@ -52,7 +52,7 @@ pub async fn list(dir: &Path) -> anyhow::Result<()> {
 }
 
 pub async fn show(dir: &Path, prefix: &str, contacts: usize) -> anyhow::Result<()> {
-    let device = open(dir, false).await?;
+    let device = open(dir).await?;
     let id = case_id(&device, prefix).await?;
     let local = device.read_case(&id).await.context("reading the case")?;
     let found = conflicts::list(local.doc.automerge());
@@ -80,7 +80,7 @@ pub async fn create(
     reference: String,
     birth_year: Option<i64>,
 ) -> anyhow::Result<()> {
-    let device = open(dir, true).await?;
+    let device = open(dir).await?;
     let shown = name.clone();
     let new = NewCase {
         name,

@@ -13,7 +13,7 @@ use super::{BadInput, case_id, open};
 use crate::args::ResolveArgs;
 
 pub async fn list(dir: &Path, case: Option<&str>) -> anyhow::Result<()> {
-    let device = open(dir, false).await?;
+    let device = open(dir).await?;
     let ids = match case {
         Some(prefix) => vec![case_id(&device, prefix).await?],
         None => device
@@ -98,7 +98,7 @@ pub async fn resolve(dir: &Path, args: ResolveArgs) -> anyhow::Result<()> {
         ),
         (None, None) => return Err(BadInput("give --pick N or --value JSON".into()).into()),
     };
-    let device = open(dir, true).await?;
+    let device = open(dir).await?;
     let id = case_id(&device, &args.case).await?;
     let (field, value) = edits::resolve(&device, &id, &args.field, choice, now_ms())
         .await

@@ -30,7 +30,7 @@ pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> 
         Some(text) => parse_rfc3339(text, "at")?,
         None => now,
     };
-    let device = open(dir, true).await?;
+    let device = open(dir).await?;
     let id = case_id(&device, &args.case).await?;
     let input = ContactInput {
         kind: args.kind.code(),
@@ -67,7 +67,7 @@ async fn mark_in_error(dir: &Path, case: &str, contact: &str, reason: &str) -> a
     if reason.trim().is_empty() {
         return Err(super::BadInput("give a --reason: it stays in the record".into()).into());
     }
-    let device = open(dir, true).await?;
+    let device = open(dir).await?;
     let id = case_id(&device, case).await?;
     let contact = edits::mark_contact_in_error(&device, &id, contact, reason, now_ms())
         .await
@@ -81,7 +81,7 @@ async fn mark_in_error(dir: &Path, case: &str, contact: &str, reason: &str) -> a
 }
 
 pub async fn goal(dir: &Path, command: GoalCommand) -> anyhow::Result<()> {
-    let device = open(dir, true).await?;
+    let device = open(dir).await?;
     let now = now_ms();
     match command {
         GoalCommand::Add {
@@ -141,7 +141,7 @@ pub async fn note(dir: &Path, command: NoteCommand) -> anyhow::Result<()> {
         (None, Some(text)) => NoteEdit::Append(text),
         (None, None) => return Err(super::BadInput("give --text or --append".into()).into()),
     };
-    let device = open(dir, true).await?;
+    let device = open(dir).await?;
     let id = case_id(&device, &case).await?;
     let contact = edits::edit_note(&device, &id, &contact, edit, now_ms())
         .await

@@ -1,6 +1,6 @@
 //! The commands of the `tov` binary: each opens what it needs through the library, calls it, and prints.
 //!
-//! - [`session`]: `login`, `status`, `reset`, `sync`.
+//! - [`session`]: `login`, `unlock`, `lock`, `status`, `reset`, `sync`.
 //! - [`cases`]: `cases`, `case ID`, `case new`.
 //! - [`edit`]: `contact add`, `goal add|set`, `note edit`.
 //! - [`conflicts`]: `conflicts`, `resolve`.
@@ -15,6 +15,9 @@ mod session;
 use std::path::Path;
 
 use anyhow::Context;
+use cli::keys::KeyError;
+use cli::profile::ProfileError;
+use cli::tls::Trust;
 use cli::{Device, Profile};
 use sync_core::DocumentId;
 
@@ -30,11 +33,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => Profile::default_dir()?,
     };
+    let trust = || trust(cli.ca_cert.as_deref());
     match cli.command {
-        Command::Login(args) => session::login(&dir, args).await,
+        Command::Login(args) => session::login(&dir, args, trust()?).await,
+        Command::Unlock => session::unlock(&dir).await,
+        Command::Lock => session::lock(&dir),
         Command::Status => session::status(&dir).await,
         Command::Reset { force } => session::reset(&dir, force).await,
-        Command::Sync(args) => session::sync(&dir, args).await,
+        Command::Sync(args) => session::sync(&dir, args, trust()?).await,
         Command::Cases => cases::list(&dir).await,
         Command::Case(args) => match (args.command, args.id) {
             (
@@ -57,16 +63,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resolve(args) => conflicts::resolve(&dir, args).await,
         Command::Bench(args) => {
             let password = session::password_for(&args.user, &args.tenant)?;
-            bench::run(args, password).await
+            bench::run(args, password, trust()?).await
         }
     }
 }
 
-/// Opens the profile in `dir` and its store; `logged_in` requires a login.
-async fn open(dir: &Path, logged_in: bool) -> anyhow::Result<Device> {
-    let profile = Profile::open(dir)?;
-    if logged_in {
-        profile.logged_in()?;
+/// The certificates to trust: the public roots, and the `--ca-cert` file if one was given. Read only by the
+/// commands that reach the server, so a stale TOV_CA_CERT does not stop offline work.
+fn trust(ca_cert: Option<&Path>) -> anyhow::Result<Trust> {
+    Ok(match ca_cert {
+        Some(path) => Trust::with_ca_file(path)?,
+        None => Trust::public(),
+    })
+}
+
+/// Opens the logged-in profile in `dir` and its store, with the data key released for the session; a locked store
+/// is unlocked first with the password (TOV_PASSWORD, or asked on the terminal), as `tov unlock` does.
+async fn open(dir: &Path) -> anyhow::Result<Device> {
+    let mut profile = Profile::open(dir)?;
+    profile.logged_in()?;
+    match profile.unlocked(cli::time::now_ms()) {
+        Ok(_) => {}
+        Err(ProfileError::Key(KeyError::Locked)) => session::unlock_profile(&mut profile)?,
+        Err(error) => return Err(error.into()),
     }
     Ok(Device::open(profile).await?)
 }

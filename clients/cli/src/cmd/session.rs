@@ -1,15 +1,21 @@
-//! `tov login`, `tov status`, `tov reset` and `tov sync`: the device's relation to the server.
+//! `tov login`, `tov unlock`, `tov lock`, `tov status`, `tov reset` and `tov sync`: the device's relation to the
+//! server, and the release of its data key.
 
+use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use cli::Profile;
+use cli::keys::{self, KeyError};
 use cli::login::{self, LoginInput};
-use cli::store::{PurgeOutcome, Store};
+use cli::profile::ProfileError;
+use cli::store::{Census, PurgeOutcome, Store};
 use cli::sync::{self, SyncError, SyncEvent, SyncOptions, SyncReport, WatchEvent};
 use cli::time::{local_minute, now_ms};
+use cli::tls::Trust;
 use cli::view::short;
+use cli::{Device, Profile};
 use secrecy::SecretString;
 
 use super::open;
@@ -25,7 +31,83 @@ pub fn password_for(user: &str, tenant: &str) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(password))
 }
 
-pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
+/// The previous password, when the server accepted a new one that does not open the store:
+/// `TOV_PREVIOUS_PASSWORD`, or asked on a terminal after saying what the store holds; `None` where neither.
+fn previous_password(census: &Census) -> Option<SecretString> {
+    if let Ok(password) = std::env::var("TOV_PREVIOUS_PASSWORD") {
+        return Some(SecretString::from(password));
+    }
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprintln!(
+        "Your password was changed since this device's store was locked. The store holds {} case(s), {} with \
+         unsent changes; the previous password keeps them.",
+        census.documents, census.pending
+    );
+    rpassword::prompt_password("Previous password: ")
+        .ok()
+        .map(SecretString::from)
+}
+
+/// Unlocks a locked profile for a command: with TOV_PASSWORD, or the password asked on a terminal. Without
+/// either the store stays locked ([`KeyError::Locked`]).
+pub fn unlock_profile(profile: &mut Profile) -> anyhow::Result<()> {
+    let settings = profile.logged_in()?.clone();
+    let password = match std::env::var("TOV_PASSWORD") {
+        Ok(password) => SecretString::from(password),
+        Err(_) if std::io::stdin().is_terminal() => {
+            eprintln!("The local store is locked.");
+            password_for(&settings.username, &settings.tenant_slug)?
+        }
+        Err(_) => return Err(KeyError::Locked.into()),
+    };
+    unlock_with(profile, &password)
+}
+
+/// Unwraps the data key with `password` (offline, within the maximum offline period), releases it for the session
+/// and gives it to `profile`.
+fn unlock_with(profile: &mut Profile, password: &SecretString) -> anyhow::Result<()> {
+    let offline_until_ms = profile.logged_in()?.offline_until_ms;
+    let now = now_ms();
+    let key = keys::unlock(profile.dir(), password, offline_until_ms, now)?;
+    keys::release(profile.dir(), &key, now);
+    profile.set_key(Arc::new(key));
+    Ok(())
+}
+
+/// How long the released key lasts, for the user.
+fn unlocked_until(dir: &Path, now: i64) -> String {
+    if keys::released(dir, now).is_ok() {
+        format!(
+            "unlocked until {} (or `tov lock`, a logout, a restart)",
+            local_minute(now.saturating_add(keys::UNLOCKED_FOR_MS))
+        )
+    } else {
+        "unlocked for this command only: no RAM-backed directory to keep the key in (see TOV_RUNTIME_DIR), so \
+         each command asks for the password"
+            .to_owned()
+    }
+}
+
+pub async fn unlock(dir: &Path) -> anyhow::Result<()> {
+    let mut profile = Profile::open(dir)?;
+    let settings = profile.logged_in()?.clone();
+    let password = password_for(&settings.username, &settings.tenant_slug)?;
+    unlock_with(&mut profile, &password)?;
+    // The store must open with it; a store sealed under another key says so now rather than at the next command.
+    Device::open(profile).await?.close().await;
+    println!("Store {}.", unlocked_until(dir, now_ms()));
+    Ok(())
+}
+
+pub fn lock(dir: &Path) -> anyhow::Result<()> {
+    keys::lock(dir)?;
+    println!("Store locked: the next command asks for the password (`tov unlock`).");
+    Ok(())
+}
+
+pub async fn login(dir: &Path, args: LoginArgs, trust: Trust) -> anyhow::Result<()> {
     let password = password_for(&args.user, &args.tenant)?;
     let device_name = args.device.unwrap_or_else(default_device_name);
     let input = LoginInput {
@@ -34,8 +116,11 @@ pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
         username: args.user,
         password,
         device_name,
+        trust,
     };
-    let profile = login::login(dir, input, now_ms()).await.context("login failed")?;
+    let profile = login::login(dir, input, now_ms(), previous_password)
+        .await
+        .context("login failed")?;
     let settings = profile.logged_in()?;
     println!(
         "Logged in as {} ({}) in {} on {}.",
@@ -45,6 +130,7 @@ pub async fn login(dir: &Path, args: LoginArgs) -> anyhow::Result<()> {
         "Device \"{}\" registered as {}.",
         settings.device_name, settings.device_id
     );
+    println!("Store encrypted, {}.", unlocked_until(profile.dir(), now_ms()));
     println!("Profile: {}. Next: `tov sync`.", profile.dir().display());
     Ok(())
 }
@@ -59,8 +145,8 @@ fn default_device_name() -> String {
 }
 
 pub async fn status(dir: &Path) -> anyhow::Result<()> {
-    let device = open(dir, false).await?;
-    match device.profile().settings() {
+    let mut profile = Profile::open(dir)?;
+    match profile.settings() {
         Some(s) => {
             println!("Server:    {}", s.server);
             println!("User:      {} ({}) in {}", s.username, s.role, s.tenant_slug);
@@ -70,7 +156,7 @@ pub async fn status(dir: &Path) -> anyhow::Result<()> {
             } else {
                 "expired at"
             };
-            let renewal = if device.profile().refresh_token().ok().flatten().is_some() {
+            let renewal = if profile.has_refresh_token() {
                 "renewed at the next sync, within the maximum offline period"
             } else {
                 "log in again after that"
@@ -82,7 +168,28 @@ pub async fn status(dir: &Path) -> anyhow::Result<()> {
         }
         None => println!("Not logged in: run `tov login`."),
     }
-    println!("Profile:   {}", device.profile().dir().display());
+    println!("Profile:   {}", profile.dir().display());
+    let locked = match profile.unlocked(now_ms()) {
+        Ok(_) => None,
+        Err(ProfileError::Key(KeyError::Locked)) => {
+            Some("`tov unlock` (asks for the password, works offline) or `tov login`".to_owned())
+        }
+        Err(ProfileError::Key(error)) => Some(error.to_string()),
+        Err(ProfileError::NotLoggedIn(_)) => Some("no key before the first `tov login`".to_owned()),
+        Err(error) => return Err(error.into()),
+    };
+    if let Some(why) = locked {
+        // Without the key only the counts can be read.
+        let census = Store::census(&profile.store_path()).await?;
+        println!("Store:     locked: {why}");
+        println!(
+            "Documents: {} ({} with changes not yet acknowledged)",
+            census.documents, census.pending
+        );
+        return Ok(());
+    }
+    println!("Store:     encrypted, unlocked");
+    let device = Device::open(profile).await?;
     let store = device.store();
     let cursor = store
         .cursor()
@@ -135,10 +242,9 @@ pub async fn status(dir: &Path) -> anyhow::Result<()> {
 }
 
 pub async fn reset(dir: &Path, force: bool) -> anyhow::Result<()> {
-    let device = open(dir, false).await?;
-    let pending = device.store().pending().await?.len();
-    let path = device.profile().store_path();
-    device.close().await;
+    // Counted without the key: a store locked with a forgotten password can be discarded too.
+    let path = Profile::open(dir)?.store_path();
+    let pending = Store::census(&path).await?.pending;
     if pending > 0 && !force {
         bail!(
             "{pending} document(s) have changes the server has not acknowledged: run `tov sync` first, \
@@ -153,14 +259,15 @@ pub async fn reset(dir: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn sync(dir: &Path, args: SyncArgs) -> anyhow::Result<()> {
+pub async fn sync(dir: &Path, args: SyncArgs, trust: Trust) -> anyhow::Result<()> {
     let options = SyncOptions {
         force: args.force,
         timeout: Duration::from_secs(args.timeout.max(1)),
         progress: true,
+        trust,
     };
     if args.watch {
-        let device = open(dir, true).await?;
+        let device = open(dir).await?;
         println!("Watching for changes; Ctrl-C to stop.");
         let stop = async {
             // If Ctrl-C cannot be watched, the process is stopped the hard way; the store is safe either way.
@@ -173,9 +280,9 @@ pub async fn sync(dir: &Path, args: SyncArgs) -> anyhow::Result<()> {
         }
         return result.context("watch stopped");
     }
-    let profile = Profile::open(dir)?;
-    profile.logged_in()?;
-    let result = sync::run_once(&profile, &options).await;
+    let device = open(dir).await?;
+    let result = sync::sync_device(&device, &options).await;
+    device.close().await;
     if let Err(SyncError::Revoked(_)) = &result {
         wipe_revoked(dir)?;
     }
@@ -185,12 +292,14 @@ pub async fn sync(dir: &Path, args: SyncArgs) -> anyhow::Result<()> {
 }
 
 /// A revoked device (a lost or stolen phone) deletes what it holds of citizens' cases, unsent changes included:
-/// they can no longer reach the server, and keeping them is the risk revocation removes.
+/// they can no longer reach the server, and keeping them is the risk revocation removes. The wrapped data key goes
+/// too, so nothing left on the device opens, even with the password.
 fn wipe_revoked(dir: &Path) -> anyhow::Result<()> {
     let profile = Profile::open(dir)?;
     let path = profile.store_path();
     Store::remove_files(&path).with_context(|| format!("deleting {}", path.display()))?;
     profile.forget_tokens()?;
+    keys::destroy(dir)?;
     eprintln!(
         "This device was revoked: its local store and login were deleted. Log in again to use tov here."
     );

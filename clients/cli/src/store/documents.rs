@@ -3,14 +3,19 @@
 //! A document is written incrementally: each write appends `save_after(stored heads)` (the raw new changes) as a
 //! chunk, so a contact added to a year-old case costs a few hundred bytes, not the whole case. After
 //! [`COMPACT_AFTER`] chunks the next write replaces them with one full, compressed save. Loading concatenates the
-//! chunks, which automerge reads as a document followed by changes.
+//! chunks, which automerge reads as a document followed by changes. Each chunk is sealed on its own under the data
+//! key ([`super::seal`]), so an append encrypts only what it adds.
+
+use std::sync::Arc;
 
 use automerge::{ActorId, Automerge, ChangeHash};
 use sqlx::{Row, Sqlite, Transaction};
 use sync_core::DocumentId;
 use sync_core::protocol::sync_message::knows_all;
 
+use super::seal::chunk_aad;
 use super::{Store, StoreError};
+use crate::keys::DataKey;
 
 /// How many chunks a document may grow to before its next write compacts it into one.
 pub const COMPACT_AFTER: i64 = 32;
@@ -62,6 +67,18 @@ fn stored_doc(row: &sqlx::sqlite::SqliteRow) -> Result<StoredDoc, StoreError> {
     })
 }
 
+/// Opens a document's sealed chunks (`seq`, bytes) and concatenates them.
+fn open_chunks(key: &DataKey, id: &str, rows: &[(i64, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = Vec::new();
+    for (seq, sealed) in rows {
+        let chunk = key
+            .open(&chunk_aad(id, *seq), sealed)
+            .map_err(|_| StoreError::Damaged(format!("chunk {seq} of document {id} does not decrypt")))?;
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// Loads concatenated chunks as a document for `actor`.
 pub fn load_automerge(bytes: &[u8], actor: ActorId) -> Result<Automerge, StoreError> {
     Automerge::load(bytes)
@@ -99,12 +116,16 @@ impl Store {
 
     /// The document's saved bytes (its chunks, concatenated), if the store has it.
     pub async fn load_bytes(&self, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
-        let chunks: Vec<Vec<u8>> =
-            sqlx::query_scalar("SELECT bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
-                .bind(id.to_string())
+        let id = id.to_string();
+        let chunks: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
+                .bind(&id)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok((!chunks.is_empty()).then(|| chunks.concat()))
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        open_chunks(&self.key, &id, &chunks).map(Some)
     }
 
     pub async fn load(&self, id: &DocumentId, actor: ActorId) -> Result<Option<Automerge>, StoreError> {
@@ -163,6 +184,7 @@ impl Store {
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         Ok(WriteTx {
             tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            key: self.key.clone(),
         })
     }
 }
@@ -170,6 +192,7 @@ impl Store {
 /// A write transaction; dropping it without [`WriteTx::commit`] rolls it back.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
+    key: Arc<DataKey>,
 }
 
 impl WriteTx {
@@ -180,12 +203,16 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         let Some(heads) = heads else { return Ok(None) };
-        let chunks: Vec<Vec<u8>> =
-            sqlx::query_scalar("SELECT bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
-                .bind(id.to_string())
+        let id = id.to_string();
+        let chunks: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
+                .bind(&id)
                 .fetch_all(&mut *self.tx)
                 .await?;
-        Ok(Some((chunks.concat(), decode_heads(&heads)?)))
+        Ok(Some((
+            open_chunks(&self.key, &id, &chunks)?,
+            decode_heads(&heads)?,
+        )))
     }
 
     /// Appends what `doc` has beyond `stored_heads` (the heads the store holds, all known to `doc`), creating the
@@ -246,7 +273,7 @@ impl WriteTx {
         sqlx::query("INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?, ?, ?)")
             .bind(id)
             .bind(seq)
-            .bind(bytes)
+            .bind(self.key.seal(&chunk_aad(id, seq), bytes))
             .execute(&mut *self.tx)
             .await?;
         Ok(())

@@ -3,20 +3,27 @@
 //!
 //! - [`documents`]: documents as appended automerge chunks, their heads and the heads the server acknowledged.
 //! - [`notes`]: refusals (quarantined changes) and purge notes, shown by `tov status`.
-//! - Here: opening (WAL, `synchronous=FULL`), the schema migrations, and the single values (cursor, actor id).
+//! - [`seal`]: what is encrypted under the profile's data key (chunks, refusal messages), and the sealing of a
+//!   plaintext store an older tov wrote.
+//! - Here: opening (WAL, `synchronous=FULL`, `secure_delete`), the schema migrations, the single values (cursor,
+//!   actor id), and [`Store::census`], the counts readable without the key.
 //!
 //! `synchronous=FULL` because the protocol rests on it: a local edit must be on disk before it is sent, and an Ack
 //! or a cursor that is recorded must not be lost to a power cut, or the device would misjudge what is pending.
 
 mod documents;
 mod notes;
+mod seal;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::ActorId;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::keys::DataKey;
 
 pub use documents::{StoredDoc, WriteTx, decode_heads, encode_heads, load_automerge};
 pub use notes::{PurgeNote, PurgeOutcome, RefusalNote};
@@ -34,6 +41,20 @@ pub enum StoreError {
     /// A stored value this build cannot read (the store was damaged or written by something else).
     #[error("local store is damaged: {0}")]
     Damaged(String),
+    /// The store is sealed under another key than the profile's.
+    #[error(
+        "the local store is encrypted under another key than this profile's (was key.json replaced?): its \
+         documents cannot be read; `tov reset --force` discards them"
+    )]
+    WrongKey,
+}
+
+/// How many documents a store holds, and how many of them have changes the server has not acknowledged: what can
+/// be counted without the key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Census {
+    pub documents: usize,
+    pub pending: usize,
 }
 
 /// The open store.
@@ -41,27 +62,66 @@ pub enum StoreError {
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    key: Arc<DataKey>,
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        // Deleted rows (a purged case, a compacted chunk) are overwritten with zeros, not left in free pages.
+        .pragma("secure_delete", "ON")
 }
 
 impl Store {
-    /// Opens (creating and migrating if needed) the store at `path`.
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+    /// Opens (creating and migrating if needed) the store at `path`, whose rows are sealed under `key`; a store
+    /// of an older tov is sealed now ([`seal`]). [`StoreError::WrongKey`] if it is sealed under another key.
+    pub async fn open(path: &Path, key: Arc<DataKey>) -> Result<Store, StoreError> {
         // One process, one user: a couple of connections is plenty, and writes serialise on SQLite's lock anyway.
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
-            .connect_with(options)
+            .connect_with(options(path).create_if_missing(true))
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store {
+        let store = Store {
             pool,
             path: path.to_owned(),
+            key,
+        };
+        if let Err(error) = store.seal_plaintext().await {
+            store.pool.close().await;
+            return Err(error);
+        }
+        Ok(store)
+    }
+
+    /// Counts the documents of the store at `path` without its key and without changing it (no store: none).
+    pub async fn census(path: &Path) -> Result<Census, StoreError> {
+        if !path.exists() {
+            return Ok(Census::default());
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options(path))
+            .await?;
+        let counted: Result<(i64, i64), sqlx::Error> = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(acked_heads IS NULL OR acked_heads != heads), 0) FROM documents",
+        )
+        .fetch_one(&pool)
+        .await;
+        pool.close().await;
+        let (documents, pending) = match counted {
+            Ok(counts) => counts,
+            // A file the migrations never reached holds no documents.
+            Err(sqlx::Error::Database(error)) if error.message().contains("no such table") => (0, 0),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(Census {
+            documents: usize::try_from(documents).unwrap_or(0),
+            pending: usize::try_from(pending).unwrap_or(0),
         })
     }
 

@@ -1,12 +1,16 @@
 //! Refusals and purge notes: what the server would not take from this device, and what it told it to delete.
 //!
 //! A refusal stays listed (in `tov status`, next to the case) until the document's changes are acknowledged: the
-//! worker has to see that a visit did not reach the office. Purge notes keep no citizen data, only the document
-//! id, the reason and what the device did, because the point of a purge is that the data leaves the device.
+//! worker has to see that a visit did not reach the office. Its message is the server's, which the protocol says
+//! never holds citizen data; it is sealed all the same ([`super::seal`]): a validation message names fields, and a
+//! field a faulty client invented could be named after anything. Purge notes keep no citizen data, only the
+//! document id, the reason and what the device did, because the point of a purge is that the data leaves the
+//! device.
 
 use sqlx::Row;
 use sync_core::DocumentId;
 
+use super::seal::refusal_aad;
 use super::{Store, StoreError};
 
 /// A change the server refused, as `tov status` shows it.
@@ -68,19 +72,36 @@ impl Store {
     /// Records a refusal. The server refuses the same changes again at every connection until they are
     /// corrected, so an identical earlier refusal is replaced rather than repeated.
     pub async fn add_refusal(&self, note: &RefusalNote) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM refusals WHERE doc_id = ? AND reason = ? AND message = ?")
-            .bind(note.doc.to_string())
-            .bind(&note.reason)
-            .bind(&note.message)
-            .execute(&self.pool)
-            .await?;
+        let doc = note.doc.to_string();
+        let aad = refusal_aad(&doc);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Sealed messages differ every time, so the earlier copy is found by opening them.
+        let earlier: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT id, message FROM refusals WHERE doc_id = ? AND reason = ?")
+                .bind(&doc)
+                .bind(&note.reason)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (id, sealed) in earlier {
+            if self
+                .key
+                .open(&aad, &sealed)
+                .is_ok_and(|m| m == note.message.as_bytes())
+            {
+                sqlx::query("DELETE FROM refusals WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         sqlx::query("INSERT INTO refusals (doc_id, reason, message, at_ms) VALUES (?, ?, ?, ?)")
-            .bind(note.doc.to_string())
+            .bind(&doc)
             .bind(&note.reason)
-            .bind(&note.message)
+            .bind(self.key.seal(&aad, note.message.as_bytes()))
             .bind(note.at_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -100,10 +121,20 @@ impl Store {
             .await?;
         rows.iter()
             .map(|row| {
+                let doc = doc_id(row)?;
+                let sealed: Vec<u8> = row.try_get("message")?;
+                let message = self
+                    .key
+                    .open(&refusal_aad(&doc.to_string()), &sealed)
+                    .ok()
+                    .and_then(|plain| String::from_utf8(plain).ok())
+                    .ok_or_else(|| {
+                        StoreError::Damaged(format!("a refusal message of {doc} does not decrypt"))
+                    })?;
                 Ok(RefusalNote {
-                    doc: doc_id(row)?,
+                    doc,
                     reason: row.try_get("reason")?,
-                    message: row.try_get("message")?,
+                    message,
                     at_ms: row.try_get("at_ms")?,
                 })
             })

@@ -1,5 +1,9 @@
 //! The store's promises: a document written in chunks loads whole, compaction keeps it, pending means "not
-//! covered by the last Ack", and a sync write never loses a local edit made meanwhile.
+//! covered by the last Ack", and a sync write never loses a local edit made meanwhile; no citizen text reaches its
+//! files, and a plaintext store of an older tov is sealed keeping what it had pending.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ROOT, ReadDoc};
@@ -7,6 +11,7 @@ use sync_core::DocumentId;
 
 use super::documents::COMPACT_AFTER;
 use super::*;
+use crate::keys::DataKey;
 
 fn actor(n: u8) -> ActorId {
     ActorId::from([n; 16].as_slice())
@@ -20,7 +25,9 @@ fn put(doc: &mut Automerge, key: &str, value: i64) {
 
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("store.db")).await.expect("opens");
+    let store = Store::open(&dir.path().join("store.db"), Arc::new(DataKey::generate()))
+        .await
+        .expect("opens");
     (dir, store)
 }
 
@@ -94,4 +101,161 @@ async fn a_synced_write_merges_a_local_edit_made_meanwhile() {
         assert!(stored.get(ROOT, key).expect("reads").is_some(), "{key} kept");
     }
     assert_eq!(stored.get_heads(), synced.get_heads());
+}
+
+/// Whether any of the store's files (database, WAL, shared memory) holds `needle` in its raw bytes.
+fn on_disk(path: &Path, needle: &str) -> bool {
+    ["", "-wal", "-shm"].iter().any(|suffix| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::fs::read(PathBuf::from(name)).is_ok_and(|bytes| {
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+        })
+    })
+}
+
+fn put_text(doc: &mut Automerge, key: &str, text: &str) {
+    let mut tx = doc.transaction();
+    tx.put(ROOT, key, text).expect("put");
+    tx.commit();
+}
+
+#[tokio::test]
+async fn no_citizen_text_reaches_the_files_after_an_edit() {
+    let (dir, store) = store().await;
+    let path = dir.path().join("store.db");
+    let id = DocumentId::from_bytes([4; 16]);
+    let mut doc = Automerge::new().with_actor(actor(1));
+    put_text(&mut doc, "name", "Karen Sørensen");
+    write(&store, &id, &doc).await;
+    put_text(&mut doc, "note", "Borgeren fortalte om sin søster Mette");
+    write(&store, &id, &doc).await;
+    store
+        .add_refusal(&RefusalNote {
+            doc: id,
+            reason: "invalid".into(),
+            message: "contacts.x.notes: Karen Sørensen".into(),
+            at_ms: 1,
+        })
+        .await
+        .expect("stores");
+    // The control: the document's own bytes carry the text in the clear, so a plaintext store would show it.
+    let plain = store.load_bytes(&id).await.expect("reads").expect("present");
+    for text in ["Karen Sørensen", "søster Mette"] {
+        let text = text.as_bytes();
+        assert!(plain.windows(text.len()).any(|w| w == text));
+    }
+    for text in ["Karen Sørensen", "søster Mette"] {
+        assert!(!on_disk(&path, text), "{text:?} is in the open store's files");
+    }
+    let refusals = store.refusals().await.expect("reads");
+    assert_eq!(refusals[0].message, "contacts.x.notes: Karen Sørensen");
+    store.close().await;
+    for text in ["Karen Sørensen", "søster Mette"] {
+        assert!(!on_disk(&path, text), "{text:?} is in the closed store's files");
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_repeated_at_every_connection_is_kept_once() {
+    let (_dir, store) = store().await;
+    let note = RefusalNote {
+        doc: DocumentId::from_bytes([5; 16]),
+        reason: "invalid".into(),
+        message: "ors.items[2]: must be between 0 and 100".into(),
+        at_ms: 1,
+    };
+    store.add_refusal(&note).await.expect("stores");
+    store
+        .add_refusal(&RefusalNote {
+            at_ms: 2,
+            ..note.clone()
+        })
+        .await
+        .expect("stores");
+    let refusals = store.refusals().await.expect("reads");
+    assert_eq!(refusals.len(), 1);
+    assert_eq!(refusals[0].at_ms, 2);
+}
+
+/// A store as tov wrote it before it was encrypted: only the first migration, everything in the clear.
+async fn plaintext_store(dir: &Path, id: &DocumentId, doc: &Automerge, refusal: &str) -> PathBuf {
+    let migrations = dir.join("migrations-of-an-older-tov");
+    std::fs::create_dir(&migrations).expect("creates");
+    std::fs::write(
+        migrations.join("0001_local_store.sql"),
+        include_str!("../../migrations/0001_local_store.sql"),
+    )
+    .expect("writes");
+    let path = dir.join("store.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let pool = SqlitePool::connect_with(options).await.expect("opens");
+    sqlx::migrate::Migrator::new(migrations.as_path())
+        .await
+        .expect("reads the migration")
+        .run(&pool)
+        .await
+        .expect("migrates");
+    // Pending: no acknowledged heads.
+    sqlx::query("INSERT INTO documents (doc_id, heads, chunks, updated_ms) VALUES (?, ?, 1, 1)")
+        .bind(id.to_string())
+        .bind(encode_heads(&doc.get_heads()))
+        .execute(&pool)
+        .await
+        .expect("inserts");
+    sqlx::query("INSERT INTO document_chunks (doc_id, seq, bytes) VALUES (?, 0, ?)")
+        .bind(id.to_string())
+        .bind(doc.save())
+        .execute(&pool)
+        .await
+        .expect("inserts");
+    sqlx::query("INSERT INTO refusals (doc_id, reason, message, at_ms) VALUES (?, 'invalid', ?, 1)")
+        .bind(id.to_string())
+        .bind(refusal)
+        .execute(&pool)
+        .await
+        .expect("inserts");
+    pool.close().await;
+    path
+}
+
+#[tokio::test]
+async fn a_plaintext_store_of_an_older_tov_is_sealed_on_open_keeping_its_pending_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let id = DocumentId::from_bytes([6; 16]);
+    let mut doc = Automerge::new().with_actor(actor(1));
+    put_text(&mut doc, "note", "Borgeren fortalte om sin søster Mette");
+    let refusal = "notes: Borgeren fortalte";
+    let path = plaintext_store(dir.path(), &id, &doc, refusal).await;
+    assert!(on_disk(&path, "søster Mette"), "the older store is plaintext");
+    assert_eq!(
+        Store::census(&path).await.expect("counts"),
+        Census {
+            documents: 1,
+            pending: 1
+        },
+        "counted without a key"
+    );
+
+    let key = Arc::new(DataKey::generate());
+    let store = Store::open(&path, key.clone()).await.expect("opens and seals");
+    let pending = store.pending().await.expect("lists");
+    assert_eq!(pending.iter().map(|d| d.id).collect::<Vec<_>>(), vec![id]);
+    let loaded = store.load(&id, actor(2)).await.expect("reads").expect("present");
+    assert_eq!(loaded.get_heads(), doc.get_heads(), "the pending change is whole");
+    assert_eq!(store.refusals().await.expect("reads")[0].message, refusal);
+    store.close().await;
+    for text in ["søster Mette", refusal] {
+        assert!(!on_disk(&path, text), "{text:?} is still in the files");
+    }
+
+    // Sealed once: the key opens it again, another key is refused rather than read as garbage.
+    Store::open(&path, key).await.expect("reopens").close().await;
+    let other = Store::open(&path, Arc::new(DataKey::generate())).await;
+    assert!(matches!(other, Err(StoreError::WrongKey)), "{other:?}");
 }

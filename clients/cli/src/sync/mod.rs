@@ -23,8 +23,10 @@ use tokio_tungstenite::tungstenite::Message;
 pub use report::{SyncError, SyncEvent, SyncReport};
 pub use watch::{WatchEvent, watch};
 
+use crate::api::Endpoint;
 use crate::device::Device;
 use crate::profile::Profile;
+use crate::tls::Trust;
 use link::Link;
 use socket::Socket;
 
@@ -40,6 +42,8 @@ pub struct SyncOptions {
     pub timeout: Duration,
     /// Draw a progress bar on stderr (only on a terminal, and only for more than a few documents).
     pub progress: bool,
+    /// The certificates to trust for `https://` and `wss://` (`--ca-cert`).
+    pub trust: Trust,
 }
 
 impl Default for SyncOptions {
@@ -48,6 +52,7 @@ impl Default for SyncOptions {
             force: false,
             timeout: Duration::from_secs(30),
             progress: false,
+            trust: Trust::public(),
         }
     }
 }
@@ -60,29 +65,43 @@ pub async fn run_once(profile: &Profile, options: &SyncOptions) -> Result<SyncRe
     result
 }
 
+/// The profile's server with the trust of `options`.
+fn endpoint(device: &Device, options: &SyncOptions) -> Result<Endpoint, SyncError> {
+    let settings = device.settings()?;
+    Endpoint::new(&settings.server, options.trust.clone()).map_err(SyncError::BadServer)
+}
+
 /// The access token for a connection, refreshed when it is about to expire (see [`crate::login::fresh_token`]).
-async fn fresh_token(profile: &Profile) -> Result<secrecy::SecretString, SyncError> {
+async fn fresh_token(device: &Device, server: &Endpoint) -> Result<secrecy::SecretString, SyncError> {
     use crate::api::ApiError;
     use crate::login::LoginError;
-    crate::login::fresh_token(profile.dir(), crate::time::now_ms())
-        .await
-        .map_err(|error| match error {
-            // The device was revoked (a lost phone): the caller wipes the store.
-            LoginError::Api(ApiError::Refused { code, message, .. }) if code == "device_revoked" => {
-                SyncError::Revoked(message)
-            }
-            // Expired or reused: only a password login helps.
-            LoginError::Api(ApiError::Refused { message, .. }) => SyncError::Unauthorized(message),
-            LoginError::Api(ApiError::Unreachable(message)) => SyncError::Network(message),
-            other => SyncError::Unauthorized(other.to_string()),
-        })
+    crate::login::fresh_token(
+        device.profile().dir(),
+        server,
+        device.key()?,
+        crate::time::now_ms(),
+    )
+    .await
+    .map_err(|error| match error {
+        LoginError::Api(error) if error.is_bad_input() => SyncError::BadServer(error),
+        LoginError::Api(ApiError::Untrusted(message)) => SyncError::Network(message),
+        // The device was revoked (a lost phone): the caller wipes the store.
+        LoginError::Api(ApiError::Refused { code, message, .. }) if code == "device_revoked" => {
+            SyncError::Revoked(message)
+        }
+        // Expired or reused: only a password login helps.
+        LoginError::Api(ApiError::Refused { message, .. }) => SyncError::Unauthorized(message),
+        LoginError::Api(ApiError::Unreachable(message)) => SyncError::Network(message),
+        other => SyncError::Unauthorized(other.to_string()),
+    })
 }
 
 /// Syncs an open device once.
 pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncReport, SyncError> {
     let settings = device.settings()?.clone();
-    let token = fresh_token(device.profile()).await?;
-    let mut socket = socket::connect(&settings.server, &token, options.timeout).await?;
+    let server = endpoint(device, options)?;
+    let token = fresh_token(device, &server).await?;
+    let mut socket = socket::connect(&server, &token, options.timeout).await?;
     let (mut link, hello) = Link::open(device, &settings.device_id, options.force, false).await?;
     send_all(&mut socket, hello).await?;
     let mut bar: Option<ProgressBar> = None;

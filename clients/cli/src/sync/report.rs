@@ -85,6 +85,10 @@ pub enum SyncError {
     Protocol(#[from] ClientError),
     #[error("network: {0}")]
     Network(String),
+    /// The profile's server URL or the TLS trust cannot be used (plain http:// to another machine, a bad
+    /// `--ca-cert`): nothing was sent.
+    #[error("{0}")]
+    BadServer(crate::api::ApiError),
     #[error("no answer from the server for {0:?}")]
     Timeout(Duration),
     #[error("the server closed the connection before the sync was complete")]
@@ -108,8 +112,17 @@ impl SyncError {
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            Self::Unauthorized(_) | Self::Revoked(_) | Self::Version(_) | Self::Device(_)
+            Self::Unauthorized(_)
+                | Self::Revoked(_)
+                | Self::Version(_)
+                | Self::Device(_)
+                | Self::BadServer(_)
         )
+    }
+
+    /// Whether the user's input was at fault (exit code 2): the server URL or the `--ca-cert` file.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Self::BadServer(error) if error.is_bad_input())
     }
 
     /// Whether the server refused this device's login or the device itself.

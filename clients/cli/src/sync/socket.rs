@@ -2,36 +2,34 @@
 //!
 //! The token travels as `Sec-WebSocket-Protocol: tovholder.v1, bearer.<jwt>` (PROTOCOL.md section 2). The header
 //! value is marked sensitive so that no `Debug` output of the request shows it, and no error message here
-//! includes the request.
+//! includes the request. `wss://` goes through the same rustls configuration as the HTTP calls
+//! ([`crate::tls`]); plain `ws://` only where [`Endpoint`] allows plain HTTP (this machine).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use sync_core::protocol::{BEARER_SUBPROTOCOL_PREFIX, WEBSOCKET_PATH, WEBSOCKET_SUBPROTOCOL};
+use sync_core::protocol::{BEARER_SUBPROTOCOL_PREFIX, WEBSOCKET_SUBPROTOCOL};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::{self, Error};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream, connect_async_tls_with_config};
 
 use super::SyncError;
-use crate::api;
+use crate::api::{ApiError, Endpoint};
+use crate::tls::certificate_problem;
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// `http://host:port` → `ws://host:port/v1/sync`.
-fn sync_url(server: &str) -> Result<String, SyncError> {
-    let base = api::base_url(server).map_err(|e| SyncError::Network(e.to_string()))?;
-    Ok(format!("ws{}{WEBSOCKET_PATH}", base.trim_start_matches("http")))
-}
-
 /// Opens the connection; a refused token is [`SyncError::Unauthorized`].
 pub(crate) async fn connect(
-    server: &str,
+    server: &Endpoint,
     token: &SecretString,
     timeout: Duration,
 ) -> Result<Socket, SyncError> {
-    let mut request = sync_url(server)?
+    let mut request = server
+        .sync_url()
         .into_client_request()
         .map_err(|e| SyncError::Network(e.to_string()))?;
     let protocols = format!(
@@ -44,7 +42,18 @@ pub(crate) async fn connect(
     request
         .headers_mut()
         .insert(header::SEC_WEBSOCKET_PROTOCOL, value);
-    match tokio::time::timeout(timeout, connect_async(request)).await {
+    // Always an explicit connector: tungstenite must not fall back to a TLS setup of its own.
+    let connector = if server.is_tls() {
+        let config = server
+            .trust()
+            .client_config()
+            .map_err(|e| SyncError::BadServer(ApiError::Tls(e)))?;
+        Connector::Rustls(Arc::new(config))
+    } else {
+        Connector::Plain
+    };
+    let connecting = connect_async_tls_with_config(request, None, false, Some(connector));
+    match tokio::time::timeout(timeout, connecting).await {
         Err(_) => Err(SyncError::Timeout(timeout)),
         Ok(Ok((socket, _response))) => Ok(socket),
         Ok(Err(Error::Http(response))) if response.status() == StatusCode::UNAUTHORIZED => Err(
@@ -57,21 +66,11 @@ pub(crate) async fn connect(
 
 /// A connection error for the user; never the request (it holds the token).
 fn describe(error: &tungstenite::Error) -> String {
+    if let Some(problem) = certificate_problem(error) {
+        return problem;
+    }
     match error {
         Error::Io(io) => format!("cannot connect: {io}"),
         other => other.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_sync_url_follows_the_server_url() {
-        assert_eq!(
-            sync_url("http://127.0.0.1:8080/").ok().as_deref(),
-            Some("ws://127.0.0.1:8080/v1/sync")
-        );
     }
 }

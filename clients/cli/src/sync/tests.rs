@@ -25,7 +25,9 @@ async fn device(dir: &std::path::Path) -> Device {
         device_id: "d".into(),
         device_name: "test".into(),
         token_expires_ms: 0,
+        offline_until_ms: None,
     };
+    profile.set_key(std::sync::Arc::new(crate::keys::DataKey::generate()));
     profile
         .save_login(settings, &SecretString::from("token"), None)
         .expect("saves");

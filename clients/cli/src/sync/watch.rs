@@ -90,10 +90,11 @@ async fn connection(
     mut stop: Pin<&mut impl Future<Output = ()>>,
 ) -> Result<Finished, (bool, SyncError)> {
     let settings = device.settings().map_err(|e| (false, e.into()))?.clone();
-    let token = super::fresh_token(device.profile())
+    let server = super::endpoint(device, options).map_err(|e| (false, e))?;
+    let token = super::fresh_token(device, &server)
         .await
         .map_err(|e| (false, e))?;
-    let mut socket = socket::connect(&settings.server, &token, options.timeout)
+    let mut socket = socket::connect(&server, &token, options.timeout)
         .await
         .map_err(|e| (false, e))?;
     let (mut link, hello) = Link::open(device, &settings.device_id, options.force, true)

@@ -2,6 +2,8 @@
 //! devices that log in to it, either through the library or through the real `tov` binary.
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -9,6 +11,7 @@ use cli::Profile;
 use cli::login::{LoginInput, login};
 use cli::sync::{SyncOptions, SyncReport, run_once};
 use cli::time::now_ms;
+use cli::tls::Trust;
 use secrecy::SecretString;
 use server::app::Application;
 use server::config::ServeConfig;
@@ -27,7 +30,7 @@ pub struct TestServer {
     pub url: String,
     /// The server's store, to check what it holds (its projections, say).
     pub store: server::store::Store,
-    port: u16,
+    pub port: u16,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     dir: TempDir,
@@ -119,8 +122,9 @@ pub async fn login_in(server: &TestServer, tenant: &str, user: &str, dir: &Path)
         username: user.to_owned(),
         password: SecretString::from(PASSWORD),
         device_name: format!("{user}'s test phone"),
+        trust: Trust::public(),
     };
-    login(dir, input, now_ms()).await.expect("logs in")
+    login(dir, input, now_ms(), |_| None).await.expect("logs in")
 }
 
 /// One sync through the library, with a timeout generous enough for a loaded CI machine.
@@ -134,13 +138,31 @@ pub async fn sync(profile: &Profile) -> SyncReport {
 
 /// Runs the real `tov` binary with the profile in `dir` (off the async workers, so the server keeps serving).
 pub async fn tov(dir: &Path, args: &[&str]) -> Output {
+    tov_with(dir, args, &[]).await
+}
+
+/// Runs the real `tov` binary with the profile in `dir` and these environment variables besides TOV_PASSWORD.
+pub async fn tov_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run_tov(dir, args, env, Some(PASSWORD)).await
+}
+
+/// Runs the real `tov` binary with no password at hand (no TOV_PASSWORD, no terminal): a locked store stays locked.
+pub async fn tov_without_password(dir: &Path, args: &[&str]) -> Output {
+    run_tov(dir, args, &[], None).await
+}
+
+async fn run_tov(dir: &Path, args: &[&str], env: &[(&str, &str)], password: Option<&str>) -> Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tov"));
+    command.arg("--profile").arg(dir).args(args);
+    match password {
+        Some(password) => command.env("TOV_PASSWORD", password),
+        None => command.env_remove("TOV_PASSWORD"),
+    };
     command
-        .arg("--profile")
-        .arg(dir)
-        .args(args)
-        .env("TOV_PASSWORD", PASSWORD)
-        .env_remove("TOV_PROFILE");
+        .env_remove("TOV_PROFILE")
+        .env_remove("TOV_CA_CERT")
+        .env_remove("TOV_PREVIOUS_PASSWORD")
+        .envs(env.iter().copied());
     tokio::task::spawn_blocking(move || command.output().expect("tov runs"))
         .await
         .expect("joins")
