@@ -305,13 +305,15 @@ fn oidc(config: &ServeConfig) -> Result<Option<Arc<crate::auth::oidc::Oidc>>, St
     ) {
         (Some(issuer), Some(audience), Some(jwks_url), Some(tenant)) => {
             tracing::info!(%issuer, %tenant, "logins through the identity provider are on");
-            Ok(Some(Arc::new(crate::auth::oidc::Oidc::new(
+            let provider = crate::auth::oidc::Oidc::new(
                 issuer.clone(),
                 audience.clone(),
                 jwks_url.clone(),
                 tenant.clone(),
                 config.oidc_username_claim.clone(),
-            ))))
+            )
+            .map_err(|error| StartupError::Config(error.to_string()))?;
+            Ok(Some(Arc::new(provider)))
         }
         (None, None, None, None) => Ok(None),
         _ => Err(StartupError::Config(

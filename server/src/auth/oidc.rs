@@ -29,6 +29,26 @@ pub struct Oidc {
     keys: tokio::sync::Mutex<Option<(Instant, JwkSet)>>,
 }
 
+/// The client that fetches the provider's keys: HTTPS with rustls on the ring provider and Mozilla's root CAs
+/// compiled in, so a machine without a CA bundle verifies the provider too (plain `http://` works, for a provider
+/// on the same host).
+fn https_client() -> Result<reqwest::Client, OidcError> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|error| OidcError::Keys(format!("TLS setup: {error}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .map_err(|error| OidcError::Keys(format!("HTTP client setup: {error}")))
+}
+
 /// Why an ID token was refused. Logged; the client only ever learns that the login failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -45,16 +65,22 @@ pub enum OidcError {
 }
 
 impl Oidc {
-    pub fn new(issuer: String, audience: String, jwks_url: String, tenant: String, claim: String) -> Oidc {
-        Oidc {
+    pub fn new(
+        issuer: String,
+        audience: String,
+        jwks_url: String,
+        tenant: String,
+        claim: String,
+    ) -> Result<Oidc, OidcError> {
+        Ok(Oidc {
             issuer,
             audience,
             jwks_url,
             tenant,
             claim,
-            http: reqwest::Client::new(),
+            http: https_client()?,
             keys: tokio::sync::Mutex::new(None),
-        }
+        })
     }
 
     /// Checks an ID token and returns the username it names.
@@ -114,5 +140,25 @@ impl Oidc {
         let found = keys.find(kid).cloned();
         *cache = Some((Instant::now(), keys));
         found.ok_or(OidcError::UnknownKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// reqwest's "rustls-no-provider" makes a client built without a TLS configuration panic: the one client here
+    /// is built with the server's own.
+    #[test]
+    fn the_key_fetching_client_builds_with_its_own_tls_configuration() {
+        assert!(https_client().is_ok());
+        let provider = Oidc::new(
+            "https://idp.example".into(),
+            "tovholder".into(),
+            "https://idp.example/jwks".into(),
+            "holstebro".into(),
+            "preferred_username".into(),
+        );
+        assert!(provider.is_ok());
     }
 }
