@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use automerge::ReadDoc;
 use sync_core::DocumentId;
-use tests::database::{TestDatabase, committed_changes, skip_postgres};
+use tests::database::{Backend, TestDatabase, committed_changes, skip_postgres};
 use tests::http::login;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
@@ -17,19 +17,19 @@ const CONTACTS_PER_CASE: usize = 3;
 
 #[tokio::test]
 async fn sqlite_server_killed_mid_upload_loses_no_acknowledged_change() {
-    let database = TestDatabase::sqlite();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     killed_mid_upload(&database.url).await;
-    database.drop_now().await;
+    drop(database);
 }
 
 #[tokio::test]
 async fn postgres_server_killed_mid_upload_loses_no_acknowledged_change() {
-    if skip_postgres("postgres_server_killed_mid_upload_loses_no_acknowledged_change") {
+    if skip_postgres() {
         return;
     }
-    let database = TestDatabase::postgres().await;
+    let database = TestDatabase::create(Backend::Postgres).await;
     killed_mid_upload(&database.url).await;
-    database.drop_now().await;
+    drop(database);
 }
 
 async fn killed_mid_upload(url: &str) {

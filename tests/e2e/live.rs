@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use tests::database::{TestDatabase, skip_postgres};
+use tests::database::{Backend, TestDatabase, skip_postgres};
 use tests::http::login;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
@@ -10,10 +10,10 @@ use crate::cases::{add_contact, new_case, team_of};
 
 #[tokio::test]
 async fn two_processes_on_one_postgres_pass_changes_both_ways_live() {
-    if skip_postgres("two_processes_on_one_postgres_pass_changes_both_ways_live") {
+    if skip_postgres() {
         return;
     }
-    let database = TestDatabase::postgres().await;
+    let database = TestDatabase::create(Backend::Postgres).await;
     let mut first = ServerProcess::start(&database.url, free_port()).await;
     let mut second = ServerProcess::start(&database.url, free_port()).await;
 
@@ -64,5 +64,5 @@ async fn two_processes_on_one_postgres_pass_changes_both_ways_live() {
     assert!(to_anna < Duration::from_secs(1), "bo→anna took {to_anna:?}");
     first.stop();
     second.stop();
-    database.drop_now().await;
+    drop(database);
 }

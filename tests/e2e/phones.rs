@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use sync_core::case::read_case;
-use tests::database::{TestDatabase, committed_changes};
+use tests::database::{Backend, TestDatabase, committed_changes};
 use tests::http::login;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 use tests::proxy::FlakyProxy;
@@ -12,7 +12,7 @@ use tests::tov::Phone;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_offline_contacts_arrive_exactly_once_through_a_dropping_network() {
-    let database = TestDatabase::sqlite();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let mut server = ServerProcess::start(&database.url, free_port()).await;
     let proxy = FlakyProxy::start(server.port, 7, 2_500).await;
     let dir = std::env::temp_dir().join(format!("tov-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -83,14 +83,14 @@ async fn twenty_offline_contacts_arrive_exactly_once_through_a_dropping_network(
     assert_eq!(notes, expected, "every visit once; tov status said:\n{status}");
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);
-    database.drop_now().await;
+    drop(database);
 }
 
 const PHONES: usize = 50;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_phones_converge_after_the_server_is_killed_mid_sync() {
-    let database = TestDatabase::sqlite();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let port = free_port();
     let mut server = ServerProcess::start(&database.url, port).await;
     let dir = std::env::temp_dir().join(format!("tov-e2e-{}", uuid::Uuid::new_v4().simple()));
@@ -193,7 +193,7 @@ async fn fifty_phones_converge_after_the_server_is_killed_mid_sync() {
     }
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);
-    database.drop_now().await;
+    drop(database);
 }
 
 /// What `tov status` says on a line starting with `label`.
@@ -209,7 +209,7 @@ fn status_line(phone: &Phone, label: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_obeys_unassignment_and_revocation() {
     use tests::http::request;
-    let database = TestDatabase::sqlite();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let mut server = ServerProcess::start(&database.url, free_port()).await;
     let dir = std::env::temp_dir().join(format!("tov-e2e-{}", uuid::Uuid::new_v4().simple()));
     let phone = Phone::login(&dir, "mads", server.port, "holstebro", "mads");
@@ -266,5 +266,5 @@ async fn a_phone_obeys_unassignment_and_revocation() {
     );
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);
-    database.drop_now().await;
+    drop(database);
 }

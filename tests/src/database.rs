@@ -1,82 +1,133 @@
-//! Throwaway databases for end-to-end tests: a PostgreSQL database of its own per test, or a SQLite file in a
-//! temporary directory. The PostgreSQL server comes from `TOVHOLDER_TEST_PG_URL` (default
-//! `postgres://postgres@127.0.0.1:5432`); `TOVHOLDER_TEST_SKIP_PG=1` skips, loudly, the tests that need it.
+//! A database that exists for one test: a SQLite file in a temporary directory, or a uniquely named PostgreSQL
+//! database on the server at `TOVHOLDER_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432`), dropped when
+//! the value is, even when the test fails. If PostgreSQL is unreachable the PostgreSQL tests fail loudly; a run that
+//! means to skip them says so with `TOVHOLDER_TEST_SKIP_PG=1` (`scripts/test` does when no PostgreSQL can be had).
 
-use std::path::PathBuf;
+use sqlx::{Connection, PgConnection};
+use tempfile::TempDir;
 
-use sqlx::Connection;
-
-/// A database that lives as long as the value (PostgreSQL databases are dropped by [`TestDatabase::drop_now`]).
-pub struct TestDatabase {
-    pub url: String,
-    postgres: Option<(String, String)>,
-    dir: Option<PathBuf>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
-/// Whether the PostgreSQL tests are to be skipped; says so on stderr.
-pub fn skip_postgres(test: &str) -> bool {
-    let skip = std::env::var("TOVHOLDER_TEST_SKIP_PG").is_ok_and(|v| v == "1");
+/// Whether the PostgreSQL tests were switched off explicitly (and says so in the test output).
+pub fn skip_postgres() -> bool {
+    let skip = std::env::var("TOVHOLDER_TEST_SKIP_PG").is_ok_and(|value| value == "1");
     if skip {
-        eprintln!("SKIPPED (no PostgreSQL): {test}");
+        eprintln!("SKIPPED: PostgreSQL test (TOVHOLDER_TEST_SKIP_PG=1)");
     }
     skip
 }
 
-fn server_url() -> String {
-    std::env::var("TOVHOLDER_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+/// A database that exists for one test.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
 }
 
+enum Cleanup {
+    Sqlite(#[allow(dead_code, reason = "held so the directory lives as long as the database")] TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+// Creating and dropping whole databases is the harness's job, not the store's.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "CREATE and DROP DATABASE for throwaway test databases"
+)]
 impl TestDatabase {
-    /// A fresh PostgreSQL database.
-    pub async fn postgres() -> TestDatabase {
-        let server = server_url();
-        let name = format!("tovholder_e2e_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL at {server} is not reachable ({e}); set TOVHOLDER_TEST_SKIP_PG=1 to skip")
-            });
-        // The name is ours (a fixed prefix and a UUID), never input.
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create the test database");
-        TestDatabase {
-            url: format!("{server}/{name}"),
-            postgres: Some((server, name)),
-            dir: None,
-        }
-    }
-
-    /// A fresh SQLite file.
-    pub fn sqlite() -> TestDatabase {
-        let dir = std::env::temp_dir().join(format!("tovholder-e2e-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        TestDatabase {
-            url: format!("sqlite:{}", dir.join("tovholder.db").display()),
-            postgres: None,
-            dir: Some(dir),
-        }
-    }
-
-    /// Drops the database; call it once the servers using it have stopped.
-    pub async fn drop_now(self) {
-        if let Some((server, name)) = &self.postgres
-            && let Ok(mut admin) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut admin)
-            .await;
-        }
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
+    pub async fn create(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite:{}", dir.path().join("tovholder.db").display());
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+            Backend::Postgres => {
+                let base = std::env::var("TOVHOLDER_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+                let admin_url = with_database(&base, "postgres");
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
+                    panic!(
+                        "\n\n*** PostgreSQL is not reachable at {base}: {error}\n*** Start PostgreSQL, point \
+                         TOVHOLDER_TEST_PG_URL at one, or set TOVHOLDER_TEST_SKIP_PG=1 to skip the PostgreSQL \
+                         tests explicitly.\n"
+                    )
+                });
+                // The name is ours (a fixed prefix and a UUID), never input.
+                let name = format!("tovholder_test_{}", uuid::Uuid::new_v4().simple());
+                let create = format!("CREATE DATABASE \"{name}\"");
+                sqlx::query(sqlx::AssertSqlSafe(create))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create the test database");
+                let url = with_database(&base, &name);
+                TestDatabase {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
         }
     }
 }
 
-/// Changes committed so far, read straight from the database the server writes.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "CREATE and DROP DATABASE for throwaway test databases"
+)]
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { admin_url, name } = &self.cleanup else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop may run inside a test's runtime, which cannot be blocked on; a thread with its own runtime can.
+        // FORCE ends the connections that are still open.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(&mut admin)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database {}", self.url);
+        }
+    }
+}
+
+/// Runs `sql` on the database at `url` past the store, as someone with the database's password would (to tamper,
+/// or to recreate what an older schema left).
+#[allow(clippy::disallowed_methods, reason = "tests reach past the store on purpose")]
+pub async fn execute_raw(url: &str, sql: &'static str) {
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.expect("connects");
+        sqlx::query(sql).execute(&pool).await.expect("runs");
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.expect("connects");
+        sqlx::query(sql).execute(&pool).await.expect("runs");
+        pool.close().await;
+    }
+}
+
+/// Changes committed so far, read straight from the database the server writes (0 while it does not answer).
+#[allow(clippy::disallowed_methods, reason = "tests reach past the store on purpose")]
 pub async fn committed_changes(url: &str) -> i64 {
     let sql = "SELECT COUNT(*) FROM doc_changes";
     let count = if url.starts_with("sqlite:") {
@@ -91,4 +142,31 @@ pub async fn committed_changes(url: &str) -> i64 {
         }
     };
     count.unwrap_or(0)
+}
+
+/// `base` (a PostgreSQL URL, with or without a database and query) pointing at `database` instead.
+fn with_database(base: &str, database: &str) -> String {
+    let (address, query) = match base.split_once('?') {
+        Some((address, query)) => (address, format!("?{query}")),
+        None => (base, String::new()),
+    };
+    let host_start = address.find("://").map_or(0, |at| at + 3);
+    let host_end = address[host_start..]
+        .find('/')
+        .map_or(address.len(), |at| host_start + at);
+    format!("{}/{database}{query}", &address[..host_end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_database_replaces_only_the_database() {
+        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
 }

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The password of the demo users in end-to-end tests.
-pub const DEMO_PASSWORD: &str = "e2e-demo-password";
+pub use crate::DEMO_PASSWORD;
 /// One signing secret for every process of a test, as in a real deployment behind a load balancer.
 pub const JWT_SECRET: &str = "e2e-signing-secret-that-is-at-least-32-bytes-long";
 

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use cli::{Device, Profile};
-use common::{TestServer, login_as, shown, sync, tov};
+use common::{login_as, shown, start_server, sync, tov};
 use sync_core::DocumentId;
 
 /// The store's documents and their heads, to show that a refused command wrote nothing.
@@ -23,7 +23,7 @@ async fn snapshot(dir: &Path) -> Vec<(DocumentId, Vec<automerge::ChangeHash>, bo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_score_is_refused_with_exit_code_2_and_nothing_is_written() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     sync(&login_as(&server, "anna", dir.path()).await).await;
     let before = snapshot(dir.path()).await;
@@ -113,7 +113,7 @@ async fn a_bad_score_is_refused_with_exit_code_2_and_nothing_is_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_refuses_to_discard_pending_changes_without_force() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     sync(&login_as(&server, "anna", dir.path()).await).await;
     let created = tov(
@@ -154,7 +154,7 @@ async fn reset_refuses_to_discard_pending_changes_without_force() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_ends_the_sync_with_exit_code_3() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     login_as(&server, "anna", dir.path()).await;
     replace_access_token(dir.path(), "not.a.token", i64::MAX / 2);
@@ -170,7 +170,7 @@ async fn a_refused_token_ends_the_sync_with_exit_code_3() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = login_as(&server, "anna", dir.path()).await;
     sync(&profile).await;
@@ -237,6 +237,7 @@ async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
     // On the server: the contact row stays, marked; its scores are not in the FIT rows.
     let id: DocumentId = case.parse().expect("an id");
     let rows = server
+        .state
         .store
         .projection_rows(&id.to_string())
         .await
@@ -290,7 +291,7 @@ fn tokens(dir: &Path) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_access_token_is_refreshed_silently_and_the_refresh_token_rotates() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     sync(&login_as(&server, "anna", dir.path()).await).await;
     let refresh = || tokens(dir.path()).1;
@@ -313,7 +314,7 @@ async fn an_expired_access_token_is_refreshed_silently_and_the_refresh_token_rot
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     // Mads's team does not share cases: he holds exactly his assignments.
     let first = common::login_in(&server, "holstebro", "mads", dir.path()).await;
@@ -329,6 +330,7 @@ async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged
     for case in &held[..2] {
         assert!(
             server
+                .state
                 .store
                 .unassign_case(&case.to_string(), &settings.user_id, cli::time::now_ms())
                 .await
@@ -347,7 +349,7 @@ async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_phone_wipes_its_store_also_when_its_token_had_expired() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = login_as(&server, "anna", dir.path()).await;
     sync(&profile).await;
@@ -355,6 +357,7 @@ async fn a_revoked_phone_wipes_its_store_also_when_its_token_had_expired() {
     let device = profile.logged_in().expect("logged in").device_id.clone();
     assert!(
         server
+            .state
             .store
             .revoke_device(&device, cli::time::now_ms())
             .await

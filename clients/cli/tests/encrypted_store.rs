@@ -12,7 +12,7 @@ use cli::store::encode_heads;
 use cli::time::now_ms;
 use cli::{Device, Profile};
 use common::{
-    PASSWORD, TEAM_CASES, TENANT, TestServer, login_as, shown, sync, tov, tov_with, tov_without_password,
+    PASSWORD, TEAM_CASES, TENANT, login_as, shown, start_server, sync, tov, tov_with, tov_without_password,
 };
 use secrecy::SecretString;
 use sync_core::DocumentId;
@@ -66,7 +66,7 @@ async fn first_case(dir: &Path) -> (DocumentId, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_leaves_no_citizen_text_in_the_profile_and_a_locked_store_needs_the_password() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     sync(&login_as(&server, "anna", dir.path()).await).await;
     let (case, name) = first_case(dir.path()).await;
@@ -125,7 +125,7 @@ async fn an_edit_leaves_no_citizen_text_in_the_profile_and_a_locked_store_needs_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_password_is_given() {
     const NEW: &str = "a-new-password-for-anna";
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = login_as(&server, "anna", dir.path()).await;
     sync(&profile).await;
@@ -149,6 +149,7 @@ async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_pa
         .await
         .expect("hashes");
     server
+        .state
         .store
         .set_password_hash(&user_id, &hash)
         .await
@@ -156,7 +157,7 @@ async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_pa
     let login = [
         "login",
         "--server",
-        &server.url,
+        &server.url(),
         "--tenant",
         TENANT,
         "--user",
@@ -200,6 +201,7 @@ async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_pa
         shown(&synced)
     );
     let rows = server
+        .state
         .store
         .projection_rows(&case.to_string())
         .await
@@ -258,7 +260,7 @@ async fn plaintext_store(path: &Path, id: &DocumentId, bytes: &[u8], heads: &[au
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plaintext_profile_of_an_older_tov_is_encrypted_at_the_next_login_keeping_its_pending_case() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     // The case an older tov recorded offline, made here through the library on a scratch profile.
     let scratch = tempfile::tempdir().expect("temp dir");
     let scratch_profile = login_as(&server, "anna", scratch.path()).await;
@@ -320,7 +322,7 @@ async fn a_plaintext_profile_of_an_older_tov_is_encrypted_at_the_next_login_keep
         &[
             "login",
             "--server",
-            &server.url,
+            &server.url(),
             "--tenant",
             TENANT,
             "--user",
@@ -351,6 +353,7 @@ async fn a_plaintext_profile_of_an_older_tov_is_encrypted_at_the_next_login_keep
         shown(&synced)
     );
     let rows = server
+        .state
         .store
         .projection_rows(&case.to_string())
         .await

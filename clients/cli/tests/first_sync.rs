@@ -7,19 +7,19 @@ use cli::edits::{ContactInput, CourseChoice, add_contact};
 use cli::sync::{SyncError, SyncOptions, run_once};
 use cli::time::now_ms;
 use cli::{Device, Profile};
-use common::{TEAM_CASES, TENANT, TestServer, login_as, shown, sync, tov};
+use common::{TEAM_CASES, TENANT, login_as, shown, start_server, sync, tov};
 use sync_core::fit::RaterKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_and_first_sync_download_the_caseload() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let login = tov(
         dir.path(),
         &[
             "login",
             "--server",
-            &server.url,
+            &server.url(),
             "--tenant",
             TENANT,
             "--user",
@@ -91,7 +91,7 @@ fn home_visit() -> ContactInput {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_contact_survives_a_restart_and_a_dead_server_until_acknowledged() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = login_as(&server, "anna", dir.path()).await;
     sync(&profile).await;

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::tls::TlsProxy;
-use common::{TEAM_CASES, TENANT, TestServer, login_as, shown, tov, tov_with};
+use common::{TEAM_CASES, TENANT, login_as, shown, start_server, tov, tov_with};
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -15,7 +15,7 @@ fn stderr(output: &std::process::Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_and_sync_run_over_https_and_wss_trusting_an_extra_ca() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let proxy = TlsProxy::start(&server).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let ca = proxy.ca_pem.to_str().expect("a UTF-8 path");
@@ -65,7 +65,7 @@ async fn login_and_sync_run_over_https_and_wss_trusting_an_extra_ca() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_no_trusted_ca_signed_is_refused_with_a_clear_message() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let proxy = TlsProxy::start(&server).await;
     let stranger = TlsProxy::start(&server).await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -131,11 +131,11 @@ async fn plain_http_to_another_machine_is_refused_with_exit_code_2_before_anythi
     assert!(!dir.path().join("profile.json").exists(), "nothing recorded");
 
     // A profile that names such a server (an older tov spoke plain HTTP anywhere) is refused at the sync too.
-    let server = TestServer::start().await;
+    let server = start_server().await;
     login_as(&server, "anna", dir.path()).await;
     let settings = dir.path().join("profile.json");
     let json = std::fs::read_to_string(&settings).expect("settings");
-    std::fs::write(&settings, json.replace(&server.url, "http://192.0.2.1:8080")).expect("writes");
+    std::fs::write(&settings, json.replace(&server.url(), "http://192.0.2.1:8080")).expect("writes");
     let refused = tov(dir.path(), &["sync"]).await;
     assert_eq!(refused.status.code(), Some(2), "{}", shown(&refused));
     assert!(

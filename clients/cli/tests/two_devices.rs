@@ -8,7 +8,7 @@ use cli::edits::{
     Choice, ContactInput, CourseChoice, NoteEdit, add_contact, edit_note, resolve, set_goal_status,
 };
 use cli::time::now_ms;
-use common::{TestServer, login_as, sync};
+use common::{login_as, start_server, sync};
 use sync_core::DocumentId;
 use sync_core::case::conflicts;
 use sync_core::fit::RaterKind;
@@ -49,7 +49,7 @@ async fn shared_case(device: &Device) -> (DocumentId, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let (anna_dir, bo_dir) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -170,6 +170,7 @@ async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict
     // The back office sees the conflict too, in the server's projection.
     let field = status_path.join(".");
     let projected = server
+        .state
         .store
         .projection_rows(&case.to_string())
         .await
@@ -210,6 +211,7 @@ async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict
         device.close().await;
     }
     let projected = server
+        .state
         .store
         .projection_rows(&case.to_string())
         .await

@@ -9,7 +9,7 @@ use cli::Device;
 use cli::edits::{NoteEdit, edit_note};
 use cli::sync::{SyncEvent, SyncOptions, WatchEvent, watch};
 use cli::time::now_ms;
-use common::{TestServer, login_as, sync};
+use common::{login_as, start_server, sync};
 use tokio::sync::{mpsc, oneshot};
 
 /// Waits for a watch event matching `wanted`, failing the test after 30 seconds.
@@ -28,7 +28,7 @@ async fn wait_for(events: &mut mpsc::UnboundedReceiver<WatchEvent>, wanted: impl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watching_phone_receives_live_changes_and_uploads_local_edits() {
-    let server = TestServer::start().await;
+    let server = start_server().await;
     let (anna_dir, bo_dir) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),

@@ -8,8 +8,7 @@ use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, execute_raw};
-use crate::served::Served;
+use crate::helpers::{Backend, Served, TestApp, execute_raw};
 
 both_backends!(
     a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it,
@@ -22,7 +21,7 @@ both_backends!(
 const NOW: i64 = 1_764_000_000_000;
 
 async fn a_sync_download_and_a_commit_are_logged_once_without_citizen_data(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let store = served.state.store.clone();
     let tenant = store
         .tenant_by_slug("hoeje-taastrup")
@@ -191,7 +190,7 @@ async fn bad_audit_queries_get_a_clear_4xx(backend: Backend) {
 async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let database = app.database_url().to_owned();
-    let served = Served::start(app);
+    let served = app.serve();
     let store = served.state.store.clone();
     let tenant = store
         .tenant_by_slug("hoeje-taastrup")
@@ -274,7 +273,7 @@ async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) 
 /// logged as a read with that purpose and the device's time in the detail; a case of another municipality is
 /// skipped without a word about it; a purpose outside the list is refused.
 async fn a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let store = served.state.store.clone();
     let mut anna = served.device("hoeje-taastrup", "anna").await;
     anna.sync(served.port).await;

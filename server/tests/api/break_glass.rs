@@ -13,7 +13,6 @@ use sync_core::protocol::RefusalReason;
 use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp, execute_raw, sees};
-use crate::served::Served;
 
 both_backends!(
     breaking_the_glass_needs_a_reason_grants_access_and_is_logged,
@@ -162,7 +161,7 @@ async fn another_tenants_case_answers_like_a_missing_one(backend: Backend) {
 async fn a_case_opened_by_break_the_glass_is_read_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let database = app.database_url().to_owned();
-    let served = Served::start(app);
+    let served = app.serve();
     let store = served.state.store.clone();
     let case = case_outside_mads_caseload(&store).await;
     let id: DocumentId = case.parse().expect("a document id");

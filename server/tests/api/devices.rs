@@ -9,8 +9,7 @@ use server::store::AuditFilter;
 use sync_core::protocol::{ClientEffect, ErrorCode};
 use tests::device::Device;
 
-use crate::helpers::{Backend, TestApp};
-use crate::served::Served;
+use crate::helpers::{Backend, Served, TestApp};
 
 both_backends!(
     revoking_a_device_closes_its_live_sync_connection_and_refuses_its_token,
@@ -26,13 +25,12 @@ async fn a_revocation_closes_connections_on_another_process() {
     }
     let first = TestApp::spawn(Backend::Postgres).await;
     let url = first.database_url().to_owned();
-    let first = Served::start(first);
-    let second = Served::start(
-        TestApp::builder(Backend::Postgres)
-            .on_database(&url)
-            .build()
-            .await,
-    );
+    let first = first.serve();
+    let second = TestApp::builder(Backend::Postgres)
+        .on_database(&url)
+        .build()
+        .await
+        .serve();
     let mut anna = second.device("hoeje-taastrup", "anna").await;
     let mut connection = anna.connect(second.port).await;
     anna.run_until(&mut connection, Duration::from_secs(20), Device::in_sync)
@@ -62,7 +60,7 @@ fn revoked(device: &Device) -> bool {
 }
 
 async fn revoking_a_device_closes_its_live_sync_connection_and_refuses_its_token(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let mut anna = served.device("hoeje-taastrup", "anna").await;
     let mut bo = served.device("hoeje-taastrup", "bo").await;
     let mut connection = anna.connect(served.port).await;
@@ -127,7 +125,7 @@ async fn revoking_a_device_closes_its_live_sync_connection_and_refuses_its_token
 }
 
 async fn a_lead_revokes_only_their_teams_devices_and_a_worker_none(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let anna = served.device("hoeje-taastrup", "anna").await;
     let admin = served.device("hoeje-taastrup", "admin").await;
     let bo = served.device("hoeje-taastrup", "bo").await;
@@ -170,7 +168,7 @@ async fn a_lead_revokes_only_their_teams_devices_and_a_worker_none(backend: Back
 }
 
 async fn another_tenants_device_answers_like_a_missing_one(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let mads = served.device("holstebro", "mads").await;
     let admin = served.device("hoeje-taastrup", "admin").await;
     let other = served
@@ -207,7 +205,7 @@ async fn another_tenants_device_answers_like_a_missing_one(backend: Backend) {
 }
 
 async fn the_device_list_shows_the_tenant_to_admins_and_the_team_to_leads(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let anna = served.device("hoeje-taastrup", "anna").await;
     let admin = served.device("hoeje-taastrup", "admin").await;
     let lea = served.device("hoeje-taastrup", "lea").await;

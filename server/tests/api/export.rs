@@ -4,8 +4,7 @@
 use axum::http::StatusCode;
 use server::store::{AuditFilter, Store, Viewer};
 
-use crate::helpers::{Backend, TestApp};
-use crate::served::Served;
+use crate::helpers::{Backend, Served, TestApp};
 
 both_backends!(
     an_export_holds_the_case_and_its_lookups_without_who_looked,
@@ -33,7 +32,7 @@ async fn first_case(store: &Store, tenant: &str, username: &str) -> String {
 }
 
 async fn an_export_holds_the_case_and_its_lookups_without_who_looked(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let store = served.state.store.clone();
     let case = first_case(&store, "hoeje-taastrup", "anna").await;
     let mut anna = served.device("hoeje-taastrup", "anna").await;

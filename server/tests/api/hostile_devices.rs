@@ -15,8 +15,7 @@ use sync_core::protocol::{Frame, RefusalReason, encode};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp};
-use crate::served::Served;
+use crate::helpers::{Backend, Served};
 use tests::device::Device;
 
 both_backends!(
@@ -30,7 +29,7 @@ const NOW: i64 = 1_764_000_000_000;
 const TENANT: &str = "hoeje-taastrup";
 
 async fn start(backend: Backend) -> Served {
-    Served::start(TestApp::spawn(backend).await)
+    Served::start(backend).await
 }
 
 async fn team_of(server: &Served, username: &str) -> String {
@@ -96,17 +95,6 @@ fn raw_edit(
 }
 
 /// The case as the store holds it.
-async fn stored(server: &Served, id: &DocumentId) -> Automerge {
-    let stored = server
-        .state
-        .store
-        .load_document(&id.to_string())
-        .await
-        .expect("store")
-        .expect("stored");
-    Automerge::load(&stored.bytes).expect("loads")
-}
-
 async fn quarantined(server: &Served, id: &DocumentId) -> Vec<String> {
     let tenant = server
         .state
@@ -164,7 +152,7 @@ async fn a_change_nesting_maps_hundreds_deep_is_refused_and_the_server_carries_o
     );
     assert_eq!(quarantined(&server, &id).await, ["invalid"]);
     assert_eq!(
-        stored(&server, &id).await.get_heads(),
+        server.stored(id).await.get_heads(),
         heads,
         "nothing of it was stored"
     );
@@ -236,7 +224,7 @@ async fn a_delete_without_a_predecessor_is_refused_and_the_case_stays_usable(bac
     })
     .await;
     assert_eq!(quarantined(&server, &id).await, ["invalid"]);
-    assert_eq!(stored(&server, &id).await.get_heads(), heads);
+    assert_eq!(server.stored(id).await.get_heads(), heads);
 
     // A teammate reads the case and edits it; a new phone downloads it.
     let mut bo = server.device(TENANT, "bo").await;
@@ -288,9 +276,9 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
     let (reason, message) = anna.refusal(&id).expect("refused");
     assert_eq!(reason, RefusalReason::Invalid);
     assert!(message.contains("contacts."), "{message}");
-    let kept = sync_core::case::read_case(&stored(&server, &id).await).expect("a case");
+    let kept = sync_core::case::read_case(&server.stored(id).await).expect("a case");
     assert_eq!(kept.contacts.len(), 2);
-    assert_eq!(stored(&server, &id).await.get_heads(), heads);
+    assert_eq!(server.stored(id).await.get_heads(), heads);
 
     // A teammate may not rewrite anna's rating.
     let mut bo = server.device(TENANT, "bo").await;
@@ -373,7 +361,7 @@ async fn keys_and_sizes_the_schema_does_not_define_are_refused(backend: Backend)
     assert!(problems[1].starts_with("plan.purpose"), "{}", problems[1]);
     assert!(problems[2].starts_with("changes"), "{}", problems[2]);
     for (id, heads) in cases.iter().zip(&heads) {
-        assert_eq!(stored(&server, id).await.get_heads(), *heads);
+        assert_eq!(server.stored(*id).await.get_heads(), *heads);
         assert_eq!(quarantined(&server, id).await, ["invalid"]);
     }
     // None of it reaches a teammate.

@@ -1,32 +1,10 @@
 //! Integration tests of the `tovholder` HTTP API and store, each run against SQLite and against PostgreSQL.
 //!
-//! One test binary (faster to link than one per file). Each behaviour is an `async fn(Backend)`; the
-//! [`both_backends!`] macro turns a list of them into `sqlite::name` and `postgres::name` tests.
+//! One test binary (faster to link than one per file). Each behaviour is an `async fn(Backend)`; the harness's
+//! `both_backends!` macro (`tests` crate) turns a list of them into `sqlite::name` and `postgres::name` tests.
 
-/// Declares a `#[tokio::test]` per backend for each named `async fn(Backend)` of the calling module.
-macro_rules! both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::helpers::Backend::Sqlite).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if crate::helpers::skip_postgres() {
-                        return;
-                    }
-                    super::$name(crate::helpers::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
-}
+#[macro_use]
+extern crate tests;
 
 mod access;
 mod audit;
@@ -34,7 +12,6 @@ mod audit_api;
 mod break_glass;
 mod checkin;
 mod compaction;
-mod database;
 mod demo;
 mod devices;
 mod documents;
@@ -55,7 +32,6 @@ mod retention;
 mod review;
 mod schema;
 mod serve;
-mod served;
 mod stats;
 mod store;
 mod sync;

@@ -11,8 +11,7 @@ use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, read_case};
 use sync_core::protocol::{ClientEffect, PurgeReason};
 
-use crate::helpers::{Backend, TestApp};
-use crate::served::Served;
+use crate::helpers::{Backend, Served};
 
 both_backends!(an_ended_course_leaves_the_phones_after_the_municipalitys_retention);
 
@@ -20,7 +19,7 @@ both_backends!(an_ended_course_leaves_the_phones_after_the_municipalitys_retenti
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 async fn an_ended_course_leaves_the_phones_after_the_municipalitys_retention(backend: Backend) {
-    let served = Served::start(TestApp::spawn(backend).await);
+    let served = Served::start(backend).await;
     let store = served.state.store.clone();
     let mut anna = served.device("hoeje-taastrup", "anna").await;
     anna.sync(served.port).await;

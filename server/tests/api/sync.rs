@@ -10,10 +10,9 @@ use server::state::AppState;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_valid_case};
 use sync_core::protocol::{ClientEffect, ErrorCode, Frame, PROTOCOL_VERSION, RefusalReason};
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, TestDatabase, audit_rows};
+use crate::helpers::{Backend, Served, TestApp, audit_rows};
 use tests::device::{Device, open_socket};
 
 both_backends!(
@@ -43,93 +42,6 @@ async fn demo_tenant_id(state: &AppState) -> String {
         .expect("store")
         .expect("the demo tenant")
         .id
-}
-
-/// A server listening on TCP, stopped when dropped.
-struct Running {
-    port: u16,
-    state: AppState,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _database: Option<TestDatabase>,
-}
-
-impl Running {
-    async fn start(backend: Backend) -> Running {
-        Self::serve(TestApp::spawn(backend).await)
-    }
-
-    /// A second process on the same database.
-    async fn beside(other: &Running, url: &str) -> Running {
-        let _ = other;
-        Self::serve(TestApp::builder(Backend::Postgres).on_database(url).build().await)
-    }
-
-    fn serve(test_app: TestApp) -> Running {
-        let TestApp { app, database, .. } = test_app;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let state = app.state().clone();
-        let port = app.port();
-        let task = tokio::spawn(app.run_until_stopped(async {
-            let _ = stopped.await;
-        }));
-        Running {
-            port,
-            state,
-            stop: Some(stop),
-            task: Some(task),
-            _database: database,
-        }
-    }
-
-    /// Logs a demo user in on a new device.
-    async fn device(&self, tenant: &str, username: &str) -> Device {
-        tests::http::login(self.port, tenant, username, DEMO_PASSWORD).await
-    }
-
-    /// A demo user, by tenant slug and username.
-    async fn user(&self, tenant: &str, username: &str) -> server::store::User {
-        let store = &self.state.store;
-        let tenant = store
-            .tenant_by_slug(tenant)
-            .await
-            .expect("store")
-            .expect("tenant");
-        store
-            .user_by_username(&tenant.id, username)
-            .await
-            .expect("store")
-            .expect("user")
-    }
-
-    async fn team_of(&self, tenant: &str, username: &str) -> String {
-        self.user(tenant, username).await.team_id.expect("a team")
-    }
-
-    /// The heads the store holds for `doc`.
-    async fn stored_heads(&self, doc: DocumentId) -> Vec<automerge::ChangeHash> {
-        let stored = self
-            .state
-            .store
-            .load_document(&doc.to_string())
-            .await
-            .expect("store")
-            .expect("stored");
-        Automerge::load(&stored.bytes).expect("loads").get_heads()
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task)
-                .await
-                .expect("stops in time")
-                .expect("task")
-                .expect("served");
-        }
-    }
 }
 
 fn new_case(team: &str, n: u128) -> (DocumentId, Automerge) {
@@ -172,8 +84,12 @@ fn add_contact(doc: &mut Automerge, n: u128) {
 }
 
 async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 1);
     anna.docs.insert(id, doc);
@@ -207,8 +123,12 @@ async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: B
 }
 
 async fn reconnect_syncs_only_changed_documents(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let ids: Vec<DocumentId> = (0..20)
         .map(|n| {
@@ -267,8 +187,12 @@ async fn reconnect_syncs_only_changed_documents(backend: Backend) {
 }
 
 async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 2);
     anna.docs.insert(id, doc.clone());
@@ -331,7 +255,7 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
         "{seen_for_case:?}"
     );
     // Nothing of the foreign copy reached the case.
-    assert_eq!(server.stored_heads(id).await, doc.get_heads());
+    assert_eq!(server.stored(id).await.get_heads(), doc.get_heads());
     server.stop().await;
 }
 
@@ -339,8 +263,8 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
 /// only the upload of a valid new case, which a fresh id would take, is refused (`NotFound`), quarantined and kept
 /// away from the case (docs/PROTOCOL.md §5.5).
 async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("holstebro", "mads").await;
+    let server = Served::start(backend).await;
+    let team = server.user("holstebro", "mads").await.team_id.expect("a team");
     let mut mads = server.device("holstebro", "mads").await;
     let mut connection = mads.connect(server.port).await;
     mads.run_until(&mut connection, Duration::from_secs(20), |d| d.in_sync())
@@ -351,7 +275,7 @@ async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload
     lene.docs.insert(hidden, lenes);
     lene.sync(server.port).await;
     assert!(!mads.docs.contains_key(&hidden));
-    let before = server.stored_heads(hidden).await;
+    let before = server.stored(hidden).await.get_heads();
 
     let (_, copy) = new_case_in("holstebro", &team, 9);
     let mut mads = server.device("holstebro", "mads").await;
@@ -371,7 +295,11 @@ async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload
         ),
         "{seen:?}"
     );
-    assert_eq!(server.stored_heads(hidden).await, before, "the case is untouched");
+    assert_eq!(
+        server.stored(hidden).await.get_heads(),
+        before,
+        "the case is untouched"
+    );
     server.stop().await;
 }
 
@@ -398,8 +326,12 @@ fn frames_for(received: &[Frame], doc: DocumentId) -> Vec<Frame> {
 }
 
 async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (good, good_doc) = new_case(&team, 3);
     let (bad, mut bad_doc) = new_case(&team, 4);
@@ -462,15 +394,25 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
 }
 
 async fn live_changes_reach_a_connected_teammate(backend: Backend) {
-    let first = Running::start(backend).await;
+    let first = Served::start(backend).await;
     // On PostgreSQL the teammate is connected to a second server process sharing the database.
-    let second_database_url = first._database.as_ref().map(|db| db.url.clone()).expect("url");
+    let second_database_url = first.database_url();
     let second = match backend {
-        Backend::Postgres => Some(Running::beside(&first, &second_database_url).await),
+        Backend::Postgres => Some(
+            TestApp::builder(Backend::Postgres)
+                .on_database(&second_database_url)
+                .build()
+                .await
+                .serve(),
+        ),
         Backend::Sqlite => None,
     };
     let other = second.as_ref().unwrap_or(&first);
-    let team = first.team_of("hoeje-taastrup", "anna").await;
+    let team = first
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let mut anna = first.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 5);
     anna.docs.insert(id, doc);
@@ -506,7 +448,7 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
 }
 
 async fn a_connection_without_a_valid_token_is_refused(backend: Backend) {
-    let server = Running::start(backend).await;
+    let server = Served::start(backend).await;
     let refused = open_socket(server.port, "not-a-token", "tovholder.v1").await;
     match refused {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
@@ -516,7 +458,7 @@ async fn a_connection_without_a_valid_token_is_refused(backend: Backend) {
 }
 
 async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: Backend) {
-    let server = Running::start(backend).await;
+    let server = Served::start(backend).await;
     let anna = server.device("hoeje-taastrup", "anna").await;
     let mut socket = open_socket(server.port, &anna.token, "tovholder.v2")
         .await
@@ -535,7 +477,7 @@ async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: 
 }
 
 async fn an_oversized_frame_gets_a_clear_error_before_the_close(backend: Backend) {
-    let server = Running::start(backend).await;
+    let server = Served::start(backend).await;
     let anna = server.device("hoeje-taastrup", "anna").await;
     let mut socket = open_socket(server.port, &anna.token, "tovholder.v1")
         .await
@@ -564,8 +506,12 @@ async fn send_and_read_error(socket: &mut tests::device::Socket, bytes: Vec<u8>)
 }
 
 async fn documents_leave_memory_when_idle(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     for n in 0..30 {
         let (id, doc) = new_case(&team, 900 + n);
@@ -620,8 +566,12 @@ fn refusal_of(device: &Device, id: &DocumentId) -> Option<RefusalReason> {
 }
 
 async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
-    let server = Running::start(backend).await;
-    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team");
     let lea = server.user("hoeje-taastrup", "lea").await;
 
     // Six hours a week without approval is refused; corrected to "awaiting", the case is accepted.
@@ -707,7 +657,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
 }
 
 async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive(backend: Backend) {
-    let server = Running::start(backend).await;
+    let server = Served::start(backend).await;
     let store = &server.state.store;
     let mads_id = server.user("holstebro", "mads").await.id;
     // Mads's team does not share cases: he sees exactly his assignments.
@@ -771,7 +721,7 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
 
 async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
     use tests::http::request;
-    let server = Running::start(backend).await;
+    let server = Served::start(backend).await;
     let mads_id = server.user("holstebro", "mads").await.id;
     let lene = server.device("holstebro", "lene").await;
     let lea = server.device("hoeje-taastrup", "lea").await;

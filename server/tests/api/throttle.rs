@@ -5,7 +5,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{Backend, TestApp};
-use crate::served::Served;
 
 both_backends!(the_public_routes_take_a_minutes_allowance_per_address_then_429_with_retry_after);
 
@@ -31,7 +30,7 @@ fn login_request(username: &str) -> String {
 }
 
 async fn the_public_routes_take_a_minutes_allowance_per_address_then_429_with_retry_after(backend: Backend) {
-    let served = Served::start(TestApp::builder(backend).throttled(3).build().await);
+    let served = TestApp::builder(backend).throttled(3).build().await.serve();
     for attempt in 0..3 {
         let response = raw(served.port, &login_request(&format!("nobody-{attempt}"))).await;
         assert!(response.starts_with("HTTP/1.1 401"), "{response}");

@@ -16,7 +16,7 @@ use sqlx::Connection;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_case};
 use sync_core::protocol::Frame;
-use tests::database::TestDatabase;
+use tests::database::{Backend, TestDatabase};
 use tests::http::login;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 use uuid::Uuid;
@@ -30,9 +30,9 @@ const NOW: i64 = 1_764_000_000_000;
 #[tokio::main]
 async fn main() {
     let postgres = !std::env::args().any(|a| a == "--sqlite-only");
-    let mut rows = vec![run("SQLite", TestDatabase::sqlite()).await];
+    let mut rows = vec![run("SQLite", TestDatabase::create(Backend::Sqlite).await).await];
     if postgres {
-        rows.push(run("PostgreSQL", TestDatabase::postgres().await).await);
+        rows.push(run("PostgreSQL", TestDatabase::create(Backend::Postgres).await).await);
     }
     println!(
         "\n| database | upload {UPLOAD} docs | docs/s | reconnect round trips before sync | reconnect bytes (sent/received) | bytes per unchanged doc | docs synced | reconnect time | server merge MB/s | plain INSERT MB/s | ratio |"
@@ -142,7 +142,7 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
     server.stop();
 
     let plain = plain_inserts(&database.url, &change_bytes).await;
-    database.drop_now().await;
+    drop(database);
     Row {
         database: name,
         upload,
@@ -234,7 +234,7 @@ async fn plain_inserts(server_url: &str, docs: &[Vec<Vec<u8>>]) -> Duration {
         }};
     }
     if server_url.starts_with("sqlite:") {
-        let scratch = TestDatabase::sqlite();
+        let scratch = TestDatabase::create(Backend::Sqlite).await;
         let url = format!("{}?mode=rwc", scratch.url);
         let mut db = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"] {
@@ -245,17 +245,17 @@ async fn plain_inserts(server_url: &str, docs: &[Vec<Vec<u8>>]) -> Duration {
         sqlx::query(create).execute(&mut db).await.expect("table");
         let took = insert_all!(db);
         drop(db);
-        scratch.drop_now().await;
+        drop(scratch);
         took
     } else {
-        let scratch = TestDatabase::postgres().await;
+        let scratch = TestDatabase::create(Backend::Postgres).await;
         let mut db = sqlx::PgConnection::connect(&scratch.url).await.expect("postgres");
         let create =
             "CREATE TABLE bench_plain (doc BIGINT NOT NULL, idx BIGINT NOT NULL, bytes BYTEA NOT NULL)";
         sqlx::query(create).execute(&mut db).await.expect("table");
         let took = insert_all!(db);
         drop(db);
-        scratch.drop_now().await;
+        drop(scratch);
         took
     }
 }

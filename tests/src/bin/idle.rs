@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use tests::database::TestDatabase;
+use tests::database::{Backend, TestDatabase};
 use tests::device::Device;
 use tests::http::login;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
@@ -21,7 +21,7 @@ async fn main() {
         .map(|a| a.parse::<usize>().expect("a number"));
     let idle_count = args.next().unwrap_or(2000);
     let syncing_count = args.next().unwrap_or(200);
-    let database = TestDatabase::sqlite();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let port = free_port();
     let server = ServerProcess::start(&database.url, port).await;
     let pid = server.pid();
@@ -95,7 +95,7 @@ async fn main() {
     );
     drop(idle);
     drop(server);
-    database.drop_now().await;
+    drop(database);
 }
 
 /// The server's resident memory in KiB, from /proc.

@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use super::TestServer;
+use tests::app::Served;
 
 /// The proxy; stops accepting when dropped.
 pub struct TlsProxy {
@@ -35,7 +35,7 @@ impl Drop for TlsProxy {
 
 impl TlsProxy {
     /// A proxy for `backend`, with a certificate for `localhost` and `127.0.0.1` signed by a new CA.
-    pub async fn start(backend: &TestServer) -> TlsProxy {
+    pub async fn start(backend: &Served) -> TlsProxy {
         let ca_key = KeyPair::generate().expect("a CA key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
