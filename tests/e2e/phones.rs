@@ -235,7 +235,7 @@ async fn a_phone_obeys_unassignment_and_revocation() {
     phone.ok(&["sync"]);
     let after = status_line(&phone, "Documents:");
     assert_ne!(before, after, "the case left the phone: {before} → {after}");
-    let shown = phone.run(&["case", &case.to_string()]);
+    let shown = phone.run(&["case", &case.to_string(), "--purpose", "visit"]);
     assert!(!shown.status.success(), "the purged case is gone from the phone");
 
     // The lead revokes the phone: its next sync is refused with exit code 3.

@@ -109,6 +109,13 @@ pub struct MeAnswer {
     pub device_id: String,
 }
 
+/// The answer of `POST /v1/access/opens`: openings logged, and those naming no case the user may see now.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct OpensAnswer {
+    pub logged: usize,
+    pub skipped: usize,
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     error: ErrorDetail,
@@ -334,6 +341,30 @@ pub async fn refresh(server: &Endpoint, refresh_token: &SecretString) -> Result<
 pub async fn me(server: &Endpoint, token: &SecretString) -> Result<MeAnswer, ApiError> {
     answer(server.send(Method::GET, "/v1/me", Some(token), None).await?)
 }
+
+/// `POST /v1/access/opens`: why the worker opened these cases (case id, purpose code, device time in ms); at most
+/// [`MAX_OPENS`] at once.
+pub async fn log_opens(
+    server: &Endpoint,
+    token: &SecretString,
+    opens: &[(String, String, i64)],
+) -> Result<OpensAnswer, ApiError> {
+    let opens: Vec<_> = opens
+        .iter()
+        .map(|(case_id, purpose, at_ms)| {
+            serde_json::json!({ "case_id": case_id, "purpose": purpose, "at_ms": at_ms })
+        })
+        .collect();
+    let body = serde_json::json!({ "opens": opens });
+    answer(
+        server
+            .send(Method::POST, "/v1/access/opens", Some(token), Some(body))
+            .await?,
+    )
+}
+
+/// The most openings `POST /v1/access/opens` takes at once.
+pub const MAX_OPENS: usize = 500;
 
 #[cfg(test)]
 mod tests {

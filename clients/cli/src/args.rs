@@ -137,6 +137,19 @@ pub struct CaseArgs {
     /// How many of the latest contacts to list (0 for all).
     #[arg(long, default_value_t = 10)]
     pub contacts: usize,
+    /// Why you open the case, for the access log (every read of a case is logged with its purpose): visit,
+    /// follow_up, review or coordination. Sent at the next sync.
+    #[arg(long, value_parser = open_purposes())]
+    pub purpose: Option<String>,
+}
+
+/// The purposes sync-core lists, as clap's choices.
+fn open_purposes() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        sync_core::case::codes::OPEN_PURPOSES
+            .iter()
+            .map(|p| clap::builder::PossibleValue::new(p.code).help(p.en)),
+    )
 }
 
 #[derive(Debug, Subcommand)]

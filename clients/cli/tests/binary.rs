@@ -228,7 +228,11 @@ async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
     );
     sync(&profile).await;
 
-    let shown_case = tov(dir.path(), &["case", prefix, "--contacts", "0"]).await;
+    let shown_case = tov(
+        dir.path(),
+        &["case", prefix, "--purpose", "review", "--contacts", "0"],
+    )
+    .await;
     let text = String::from_utf8_lossy(&shown_case.stdout);
     assert!(
         text.contains("MADE IN ERROR, not counted in FIT: recorded on the wrong citizen"),

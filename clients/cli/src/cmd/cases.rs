@@ -1,4 +1,5 @@
-//! `tov cases`, `tov case ID` and `tov case new`: the caseload, one case, and creating a case. All offline.
+//! `tov cases`, `tov case ID --purpose P` and `tov case new`: the caseload, one case (its opening recorded with
+//! why, for the access log), and creating a case. All offline.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -51,9 +52,15 @@ pub async fn list(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn show(dir: &Path, prefix: &str, contacts: usize) -> anyhow::Result<()> {
+/// Shows a case, after recording why it was opened (sent to the access log at the next sync).
+pub async fn show(dir: &Path, prefix: &str, purpose: &str, contacts: usize) -> anyhow::Result<()> {
     let device = open(dir).await?;
     let id = case_id(&device, prefix).await?;
+    device
+        .store()
+        .record_opening(&id, purpose, now_ms())
+        .await
+        .context("recording why the case was opened")?;
     let local = device.read_case(&id).await.context("reading the case")?;
     let found = conflicts::list(local.doc.automerge());
     let refusals: Vec<_> = device

@@ -51,7 +51,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }),
                 _,
             ) => cases::create(&dir, name, reference, birth_year).await,
-            (None, Some(id)) => cases::show(&dir, &id, args.contacts).await,
+            (None, Some(id)) => {
+                let purpose = args.purpose.ok_or_else(|| {
+                    BadInput(
+                        "say why you open the case, for the access log: --purpose visit, follow_up, review or \
+                         coordination"
+                            .into(),
+                    )
+                })?;
+                cases::show(&dir, &id, &purpose, args.contacts).await
+            }
             (None, None) => {
                 Err(BadInput("give a case id (see `tov cases`), or `tov case new`".into()).into())
             }

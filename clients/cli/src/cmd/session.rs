@@ -355,6 +355,16 @@ fn print_report(report: &SyncReport) {
             report.pending
         );
     }
+    let openings = &report.openings;
+    if openings.logged + openings.skipped > 0 {
+        println!(
+            "{} case opening(s) logged with their purpose ({} for cases no longer yours).",
+            openings.logged, openings.skipped
+        );
+    }
+    if let Some(reason) = &openings.waiting {
+        eprintln!("warning: case openings wait for the next sync to reach the access log: {reason}");
+    }
 }
 
 fn print_watch_event(event: WatchEvent) {

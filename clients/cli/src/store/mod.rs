@@ -3,6 +3,7 @@
 //!
 //! - [`documents`]: documents as appended automerge chunks, their heads and the heads the server acknowledged.
 //! - [`notes`]: refusals (quarantined changes) and purge notes, shown by `tov status`.
+//! - [`opens`]: openings of cases with their purpose, kept until the server's access log has them.
 //! - [`seal`]: what is encrypted under the profile's data key (chunks, refusal messages), and the sealing of a
 //!   plaintext store an older tov wrote.
 //! - Here: opening (WAL, `synchronous=FULL`, `secure_delete`), the schema migrations, the single values (cursor,
@@ -13,6 +14,7 @@
 
 mod documents;
 mod notes;
+mod opens;
 mod seal;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ use crate::keys::DataKey;
 
 pub use documents::{StoredDoc, WriteTx, decode_heads, encode_heads, load_automerge};
 pub use notes::{PurgeNote, PurgeOutcome, RefusalNote};
+pub use opens::Opening;
 
 /// How long a command waits for another tov process (a `sync --watch`, say) to finish its write.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

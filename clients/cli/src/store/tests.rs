@@ -259,3 +259,31 @@ async fn a_plaintext_store_of_an_older_tov_is_sealed_on_open_keeping_its_pending
     let other = Store::open(&path, Arc::new(DataKey::generate())).await;
     assert!(matches!(other, Err(StoreError::WrongKey)), "{other:?}");
 }
+
+#[tokio::test]
+async fn openings_are_forgotten_only_up_to_the_batch_the_server_answered_for() {
+    let (_dir, store) = store().await;
+    let case = DocumentId::from_bytes([7; 16]);
+    for (purpose, at) in [("visit", 1), ("review", 2), ("follow_up", 3)] {
+        store.record_opening(&case, purpose, at).await.expect("records");
+    }
+    let batch = store.openings(2).await.expect("lists");
+    assert_eq!(
+        batch.iter().map(|o| o.purpose.as_str()).collect::<Vec<_>>(),
+        ["visit", "review"]
+    );
+    // Recorded while the batch was on its way: not part of it, so not forgotten with it.
+    store
+        .record_opening(&case, "coordination", 4)
+        .await
+        .expect("records");
+    store.forget_openings(batch[1].id).await.expect("forgets");
+    let left = store.openings(10).await.expect("lists");
+    assert_eq!(
+        left.iter()
+            .map(|o| (o.purpose.as_str(), o.at_ms))
+            .collect::<Vec<_>>(),
+        [("follow_up", 3), ("coordination", 4)]
+    );
+    assert!(left.iter().all(|o| o.doc == case));
+}

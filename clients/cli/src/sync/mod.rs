@@ -4,11 +4,13 @@
 //!   and every uploaded change is acknowledged (or refused), then disconnect. What `tov sync` does.
 //! - [`watch`]: stay connected, persist live changes as they arrive, upload local edits other tov commands store
 //!   meanwhile, and reconnect with backoff when the connection drops. What `tov sync --watch` does.
+//! - `opens`: the case openings `tov case --purpose` recorded, sent to the access log at each connection.
 //! - `link`: the session and the documents in play, and how each effect is persisted; `socket`: the connection.
 //!
 //! [`ClientSession`]: sync_core::protocol::ClientSession
 
 mod link;
+mod opens;
 mod report;
 mod socket;
 mod watch;
@@ -20,6 +22,7 @@ use futures_util::{SinkExt, StreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio_tungstenite::tungstenite::Message;
 
+pub use opens::OpeningsSent;
 pub use report::{SyncError, SyncEvent, SyncReport};
 pub use watch::{WatchEvent, watch};
 
@@ -128,7 +131,9 @@ pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncR
     }
     // A polite close; the server's answer to it is not worth waiting long for.
     let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
-    link.finish().await
+    let mut report = link.finish().await?;
+    report.openings = opens::send(device.store(), &server, &token).await;
+    Ok(report)
 }
 
 async fn send_all(socket: &mut Socket, frames: Vec<Vec<u8>>) -> Result<(), SyncError> {

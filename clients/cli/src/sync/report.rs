@@ -47,6 +47,8 @@ pub struct SyncReport {
     pub conflicts: Vec<(DocumentId, usize)>,
     /// Documents still holding unacknowledged changes afterwards (refused ones, typically).
     pub pending: usize,
+    /// The case openings sent to the access log.
+    pub openings: super::OpeningsSent,
 }
 
 impl SyncReport {

@@ -102,6 +102,7 @@ async fn connection(
         .map_err(|e| (false, e))?;
     send_all(&mut socket, hello).await.map_err(|e| (false, e))?;
     on_event(WatchEvent::Connected);
+    super::opens::send(device.store(), &server, &token).await;
     let mut poll = tokio::time::interval(LOCAL_POLL);
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut announced = false;
@@ -114,7 +115,11 @@ async fn connection(
                 Some(Ok(Message::Binary(bytes))) => link.receive(&bytes).await.map_err(|e| (caught_up, e))?,
                 Some(Ok(_)) => Vec::new(),
             },
-            _ = poll.tick(), if caught_up => link.upload_local().await.map_err(|e| (caught_up, e))?,
+            _ = poll.tick(), if caught_up => {
+                // Openings another tov command recorded meanwhile; what fails waits for the next connection.
+                super::opens::send(device.store(), &server, &token).await;
+                link.upload_local().await.map_err(|e| (caught_up, e))?
+            }
             _ = ping.tick() => {
                 socket.send(Message::Ping(Vec::new().into())).await
                     .map_err(|e| (caught_up, SyncError::Network(e.to_string())))?;
