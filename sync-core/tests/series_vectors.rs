@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::Text;
 use serde_json::{Value, json};
-use sync_core::case::series::{current, series};
+use sync_core::case::series::{Series, collateral, current, series};
 use sync_core::case::{Approval, Case, Citizen, Contact, Course, ErrorMark};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 
@@ -52,7 +52,11 @@ fn ors(total_quarter: i64, rater: RaterKind) -> Option<Rating> {
 }
 
 fn srs(item: i64) -> Option<Rating> {
-    Some(Rating::items(Instrument::Srs, [item; 4], RaterKind::Citizen))
+    srs_by(item, RaterKind::Citizen)
+}
+
+fn srs_by(item: i64, rater: RaterKind) -> Option<Rating> {
+    Some(Rating::items(Instrument::Srs, [item; 4], rater))
 }
 
 fn contact(day: i64, course: Option<&str>, ors: Option<Rating>, srs: Option<Rating>) -> Contact {
@@ -119,6 +123,25 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ],
     );
 
+    // The relative filled in the session rating at c2 and rated the outcome at c3; a professional at c3 too.
+    let collateral_raters = with_contacts(
+        base(),
+        vec![
+            ("c1", contact(1, None, ors(50, RaterKind::Citizen), srs(95))),
+            (
+                "c2",
+                contact(
+                    8,
+                    None,
+                    ors(60, RaterKind::Citizen),
+                    srs_by(60, RaterKind::Relative),
+                ),
+            ),
+            ("c3", contact(15, None, ors(40, RaterKind::Relative), None)),
+            ("c4", contact(22, None, ors(70, RaterKind::Professional), srs(95))),
+        ],
+    );
+
     let ties = with_contacts(
         base(),
         vec![
@@ -151,6 +174,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             relatives,
         ),
         (
+            "a_collateral_rating_is_its_own_series_and_never_a_missing_one",
+            "Where a relative rated the session, the citizen's SRS is not missing; each other rater's ratings form their own series of the contacts they rated.",
+            collateral_raters,
+        ),
+        (
             "ties_are_broken_by_contact_id",
             "Contacts at the same time are ordered by id.",
             ties,
@@ -166,32 +194,36 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
 fn expectation(case: &Case, rules: &RuleSet) -> Value {
     let all = series(case, rules);
     let current = current(case, &all).and_then(|c| all.iter().position(|s| std::ptr::eq(s, c)));
-    let series: Vec<Value> = all
+    let described = |list: &[Series<'_>]| -> Vec<Value> { list.iter().map(|s| describe(case, s)).collect() };
+    json!({
+        "series": described(&all),
+        "current": current,
+        "collateral": described(&collateral(case, rules)),
+    })
+}
+
+fn describe(case: &Case, s: &Series<'_>) -> Value {
+    let alerts: Vec<Value> = s
+        .assessment
+        .alerts
         .iter()
-        .map(|s| {
-            let alerts: Vec<Value> = s
-                .assessment
-                .alerts
-                .iter()
-                .map(|a| {
-                    json!({
-                        "kind": a.kind,
-                        "contact_id": a.contact_index.and_then(|i| s.contacts.get(i)).map(|(id, _)| *id),
-                        "item": a.item,
-                    })
-                })
-                .collect();
+        .map(|a| {
             json!({
-                "course": s.course,
-                "open": s.is_open(case),
-                "contact_ids": s.contacts.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-                "category": s.assessment.category,
-                "change_mm": s.assessment.change_mm,
-                "alerts": alerts,
+                "kind": a.kind,
+                "contact_id": a.contact_index.and_then(|i| s.contacts.get(i)).map(|(id, _)| *id),
+                "item": a.item,
             })
         })
         .collect();
-    json!({ "series": series, "current": current })
+    json!({
+        "course": s.course,
+        "rater": s.rater,
+        "open": s.is_open(case),
+        "contact_ids": s.contacts.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        "category": s.assessment.category,
+        "change_mm": s.assessment.change_mm,
+        "alerts": alerts,
+    })
 }
 
 #[test]

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { current, isOpen, series } from "../src/case/fit";
+import { collateral, current, isOpen, series, type Series } from "../src/case/fit";
 import type { Case } from "../src/case/model";
 import { RULES_V1 } from "../src/fit";
 
@@ -20,8 +20,9 @@ describe("series.json", () => {
     it(v.name, () => {
       const c = v.case as Case;
       const all = series(c, RULES_V1);
-      const got = all.map((s) => ({
+      const describe = (s: Series) => ({
         course: s.course,
+        rater: s.rater,
         contact_ids: s.contactIds,
         open: isOpen(c, s),
         category: s.assessment.category,
@@ -31,8 +32,9 @@ describe("series.json", () => {
           contact_id: a.contact_index === null ? null : s.contactIds[a.contact_index],
           item: a.item,
         })),
-      }));
-      expect(got, v.why).toEqual(v.expect.series);
+      });
+      expect(all.map(describe), v.why).toEqual(v.expect.series);
+      expect(collateral(c, RULES_V1).map(describe), v.why).toEqual(v.expect.collateral);
       const now = current(c, all);
       expect(now === null ? null : all.indexOf(now)).toBe(v.expect.current);
     });

@@ -5,8 +5,13 @@
 //! - Contacts are grouped by course; the contacts with no course, or naming a course the case does not have, form
 //!   one more group, listed after the courses. Courses are in order of their start (ties by id).
 //! - Each group is in chronological order, ties broken by contact id.
-//! - Only the citizen's own ratings are assessed: a relative's or a professional's score is a different
-//!   measurement, and mixing it in would make a change no one measured.
+//! - The citizen's series assess only the citizen's own ratings: a relative's or a professional's score is a
+//!   different measurement, and mixing it in would make a change no one measured. Where someone else rated in the
+//!   citizen's place, the citizen's rating counts as skipped, not as missing: the contact was rated, and an
+//!   `srs_missing` alert would send the worker after a form that was filled in.
+//! - Each other rater (relative, professional) has series of its own ([`collateral`]), grouped the same way and
+//!   holding only the contacts that rater rated; an absent session rating there is not missing either, since a
+//!   collateral rater is not asked at every contact. They are shown beside the citizen's, never merged.
 //! - A contact marked as made in error is left out of FIT altogether (it stays in the record, struck through).
 
 use crate::fit::{Assessment, RaterKind, Rating, RuleSet, ScoredContact, assess};
@@ -19,6 +24,8 @@ use super::model::{Case, Contact};
 pub struct Series<'a> {
     /// The course, or `None` for the contacts that belong to no course.
     pub course: Option<&'a str>,
+    /// Whose ratings are assessed: the citizen's in [`series`], another rater's in [`collateral`].
+    pub rater: RaterKind,
     /// Chronological, ties broken by id; contacts made in error are not here.
     pub contacts: Vec<(&'a str, &'a Contact)>,
     pub assessment: Assessment,
@@ -37,9 +44,46 @@ pub fn contact_year(start_ms: i64) -> i32 {
     i32::try_from(Date::from_unix_ms(start_ms).year()).unwrap_or(i32::MAX)
 }
 
-/// The case's series: courses in order of their start, then the contacts with no course (if any).
+/// The case's series of the citizen's own ratings: courses in order of their start, then the contacts with no
+/// course (if any).
 pub fn series<'a>(case: &'a Case, rules: &RuleSet) -> Vec<Series<'a>> {
-    let birth_year = case.citizen.birth_year.and_then(|y| i32::try_from(y).ok());
+    groups(case)
+        .into_iter()
+        .map(|(course, contacts)| assessed(case, rules, course, RaterKind::Citizen, contacts))
+        .collect()
+}
+
+/// The series of the other raters: for each group of [`series`], in the same order, one series per rater kind
+/// (relatives, then professionals) that rated a contact of it, holding only the contacts that rater rated.
+pub fn collateral<'a>(case: &'a Case, rules: &RuleSet) -> Vec<Series<'a>> {
+    let rated_by = |contact: &Contact, rater: RaterKind| {
+        [contact.ors.as_ref(), contact.srs.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|r| r.rater == rater)
+    };
+    let mut all = Vec::new();
+    for (course, contacts) in groups(case) {
+        for rater in [RaterKind::Relative, RaterKind::Professional] {
+            let theirs: Vec<_> = contacts
+                .iter()
+                .filter(|(_, c)| rated_by(c, rater))
+                .copied()
+                .collect();
+            if !theirs.is_empty() {
+                all.push(assessed(case, rules, course, rater, theirs));
+            }
+        }
+    }
+    all
+}
+
+/// A course (or none) and its contacts, by id.
+type Group<'a> = (Option<&'a str>, Vec<(&'a str, &'a Contact)>);
+
+/// The contacts that count for FIT, grouped: by course in order of the courses' start (ties by id), then the
+/// contacts with no course, or naming a course the case does not have; each group chronological, ties by id.
+fn groups(case: &Case) -> Vec<Group<'_>> {
     let counted: Vec<(&str, &Contact)> = case
         .contacts
         .iter()
@@ -72,21 +116,34 @@ pub fn series<'a>(case: &'a Case, rules: &RuleSet) -> Vec<Series<'a>> {
                 .copied()
                 .collect();
             contacts.sort_by(|(a_id, a), (b_id, b)| a.start_ms.cmp(&b.start_ms).then(a_id.cmp(b_id)));
-            let scored: Vec<ScoredContact> = contacts
-                .iter()
-                .map(|(_, c)| ScoredContact {
-                    year: contact_year(c.start_ms),
-                    ors: citizen_rating(c.ors.as_ref()),
-                    srs: citizen_rating(c.srs.as_ref()),
-                })
-                .collect();
-            Series {
-                course,
-                contacts,
-                assessment: assess(rules, birth_year, &scored),
-            }
+            (course, contacts)
         })
         .collect()
+}
+
+/// Assesses `rater`'s ratings of `contacts`.
+fn assessed<'a>(
+    case: &Case,
+    rules: &RuleSet,
+    course: Option<&'a str>,
+    rater: RaterKind,
+    contacts: Vec<(&'a str, &'a Contact)>,
+) -> Series<'a> {
+    let birth_year = case.citizen.birth_year.and_then(|y| i32::try_from(y).ok());
+    let scored: Vec<ScoredContact> = contacts
+        .iter()
+        .map(|(_, c)| ScoredContact {
+            year: contact_year(c.start_ms),
+            ors: rating_of(c.ors.as_ref(), rater),
+            srs: session_rating_of(c.srs.as_ref(), rater),
+        })
+        .collect();
+    Series {
+        course,
+        rater,
+        contacts,
+        assessment: assess(rules, birth_year, &scored),
+    }
 }
 
 /// The series a worker is in now: the open course that started last, else the series with the latest contact.
@@ -98,6 +155,24 @@ pub fn current<'a, 'b>(case: &Case, all: &'b [Series<'a>]) -> Option<&'b Series<
         .or_else(|| all.iter().max_by_key(|s| latest_contact(s)))
 }
 
-fn citizen_rating(rating: Option<&Rating>) -> Option<Rating> {
-    rating.filter(|r| r.rater == RaterKind::Citizen).cloned()
+/// `rater`'s rating; one given by someone else in the citizen's place counts as the citizen's skipped (rated, so
+/// not missing, but no total of theirs).
+fn rating_of(rating: Option<&Rating>, rater: RaterKind) -> Option<Rating> {
+    match rating {
+        Some(r) if r.rater == rater => Some(r.clone()),
+        Some(r) if rater == RaterKind::Citizen => Some(Rating::skipped(r.instrument, rater)),
+        _ => None,
+    }
+}
+
+/// As [`rating_of`]; and a collateral rater's absent session rating is not missing: they are not asked at every
+/// contact.
+fn session_rating_of(rating: Option<&Rating>, rater: RaterKind) -> Option<Rating> {
+    match rating_of(rating, rater) {
+        None if rater != RaterKind::Citizen => Some(Rating::skipped(
+            rating.map_or(crate::fit::Instrument::Srs, |r| r.instrument),
+            rater,
+        )),
+        other => other,
+    }
 }
