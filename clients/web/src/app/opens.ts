@@ -5,7 +5,9 @@
 // unlocked session, so the worker is asked once per case, not at every re-render; a new unlock asks again.
 //
 // Sending is at least once: an opening leaves the queue only after the server has answered for it, so an answer
-// lost on the way back sends it again (one more row in the log, never one fewer).
+// lost on the way back sends it again (one more row in the log, never one fewer). A purge leaves a case's queued
+// openings alone: they hold no case content, and the server answers for an opening of a case the user no longer
+// sees by skipping it, so it leaves the queue at the next send all the same. A wipe deletes the queue with the store.
 
 import { OPEN_PURPOSES } from "../case/model";
 import type { EncryptedStore, Opening } from "../store/idb";
