@@ -48,6 +48,15 @@ export async function unlock(page: Page): Promise<void> {
   await page.waitForSelector("[data-testid=sync]");
 }
 
+/**
+ * Says why the case is opened, as the phone asks before it shows a case (once per case until the next unlock),
+ * and waits until the choice is stored and the case is on screen.
+ */
+export async function choosePurpose(page: Page, purpose: "visit" | "follow_up" | "review" | "coordination" = "visit"): Promise<void> {
+  await page.click(`.open-purpose button[data-purpose="${purpose}"]`);
+  await page.locator(".open-purpose").waitFor({ state: "detached" });
+}
+
 export const phase = (page: Page) => page.getAttribute("[data-testid=sync]", "data-phase");
 
 export async function allSaved(page: Page): Promise<void> {

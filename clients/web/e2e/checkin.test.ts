@@ -10,7 +10,7 @@
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { allSaved, launch, logIn, mark, phone, shot, SHOTS, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, logIn, mark, phone, shot, SHOTS, WEB } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -35,6 +35,7 @@ it("sends a one-time check-in link whose scores reach the worker's phone", async
   await logIn(wp, "anna");
   await allSaved(wp);
   await wp.locator(".case-row").first().click();
+  await choosePurpose(wp);
   await wp.waitForSelector(".own-goal");
   await wp.click("a.button.primary");
   await wp.waitForSelector(".contact-form");

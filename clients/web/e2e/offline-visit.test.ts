@@ -5,7 +5,7 @@
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { allSaved, launch, logIn, mark, phase, phone, shot, unlock, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, logIn, mark, phase, phone, shot, unlock, WEB } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -28,6 +28,8 @@ it("records a home visit offline that survives reloads and reaches the server", 
   const first = page.locator(".case-row").first();
   const name = (await first.locator(".name").textContent())!;
   await first.click();
+  // The phone asks why the case is opened before it shows it.
+  await choosePurpose(page);
   await page.waitForSelector(".own-goal");
   await shot(page, "03-case");
   const caseUrl = page.url();
@@ -39,6 +41,8 @@ it("records a home visit offline that survives reloads and reaches the server", 
   await page.reload();
   await unlock(page);
   expect(await phase(page)).toBe("offline");
+  // A new unlock is a new session: the case asks why again.
+  await choosePurpose(page);
   await page.click("a.button.primary");
   await page.waitForSelector(".contact-form");
   await page.selectOption("select[name=kind]", "home_visit");
@@ -60,6 +64,7 @@ it("records a home visit offline that survives reloads and reaches the server", 
   await unlock(page);
   expect(Number(await page.getAttribute("[data-testid=sync]", "data-waiting"))).toBeGreaterThan(0);
   await page.goto(caseUrl);
+  await choosePurpose(page);
   await page.waitForSelector(".contacts li");
   expect(await page.locator(".contacts li").count()).toBe(contactsBefore + 1);
   expect(await page.locator(".contacts").textContent()).toContain(totals);
@@ -74,6 +79,7 @@ it("records a home visit offline that survives reloads and reaches the server", 
   const page2 = await other.newPage();
   await logIn(page2, "anna");
   await page2.locator(".case-row", { hasText: name }).first().click();
+  await choosePurpose(page2);
   await page2.waitForSelector(".contacts li");
   expect(await page2.locator(".contacts").textContent()).toContain(totals);
   await shot(page2, "07-second-device");

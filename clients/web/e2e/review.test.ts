@@ -6,7 +6,7 @@
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { allSaved, desk, launch, logIn, phone, shot, WEB } from "./browser";
+import { allSaved, choosePurpose, desk, launch, logIn, phone, shot, WEB } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -96,6 +96,7 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
     .poll(async () => (await mads.locator(".case-row .name").allTextContents()).includes(removed), { timeout: 30_000 })
     .toBe(false);
   await mads.locator(".case-row", { hasText: granted }).first().click();
+  await choosePurpose(mads);
   await mads.waitForSelector("[data-testid=approval]");
   await expect.poll(() => mads.locator("[data-testid=approval]").textContent(), { timeout: 30_000 }).toContain("Godkendt");
   await shot(mads, "review-09-phone-after-decisions");

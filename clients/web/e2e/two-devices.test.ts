@@ -3,7 +3,7 @@
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { allSaved, launch, logIn, phone, recordVisit, shot } from "./browser";
+import { allSaved, choosePurpose, launch, logIn, phone, recordVisit, shot } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -27,6 +27,7 @@ it("converges after two devices record visits offline", async () => {
   const name = (await pa.locator(".case-row .name").last().textContent())!;
   for (const p of [pa, pb]) {
     await p.locator(".case-row", { hasText: name }).last().click();
+    await choosePurpose(p);
     await p.waitForSelector(".own-goal");
   }
   await a.setOffline(true);
@@ -65,6 +66,7 @@ it("shows a goal status set differently on two offline phones as a conflict, and
   let name = "";
   for (const candidate of rows) {
     await pa.locator(".case-row", { hasText: candidate }).first().click();
+    await choosePurpose(pa, "review");
     await pa.waitForSelector(".own-goal");
     if ((await pa.locator(".goal-status").count()) > 0) {
       name = candidate;
@@ -75,6 +77,7 @@ it("shows a goal status set differently on two offline phones as a conflict, and
   }
   expect(name).not.toBe("");
   await pb.locator(".case-row", { hasText: name }).first().click();
+  await choosePurpose(pb);
   await pb.waitForSelector(".goal-status");
   const current = await pa.locator(".goal-status").first().inputValue();
   const [valueA, valueB] = ["achieved", "paused", "dropped", "active"].filter((v) => v !== current);

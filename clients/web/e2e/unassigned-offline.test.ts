@@ -8,7 +8,7 @@
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { allSaved, launch, logIn, PASSWORD, phone, recordVisit, shot, unlock, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, logIn, PASSWORD, phone, recordVisit, shot, unlock, WEB } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -59,6 +59,7 @@ it("sends an offline edit to a case unassigned meanwhile, then purges the case f
   const caseId = decodeURIComponent(href.split("/")[2]!);
   const rowSelector = `.case-row[href="${href}"]`;
   await row.click();
+  await choosePurpose(page);
   await page.waitForSelector(".own-goal");
 
   const token = await leadToken();

@@ -11,7 +11,7 @@
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { allSaved, launch, logIn, PASSWORD, phone, recordVisit, shot, unlock, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, logIn, PASSWORD, phone, recordVisit, shot, unlock, WEB } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -43,6 +43,7 @@ it("refuses to unlock offline after the maximum offline period, and keeps the un
   await allSaved(page);
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
   await page.locator(".case-row").first().click();
+  await choosePurpose(page);
   await page.waitForSelector(".own-goal");
   await offline(page);
   await recordVisit(page, note, [0.5, 0.5, 0.5, 0.5], [0.9, 0.9, 0.9, 0.9]);
@@ -69,6 +70,8 @@ it("refuses to unlock offline after the maximum offline period, and keeps the un
   await page.waitForSelector("[data-testid=sync]");
   await allSaved(page);
   expect(await page.getAttribute("[data-testid=sync]", "data-waiting")).toBe("0");
+  // The login is a new session on the same case page: it asks why again.
+  await choosePurpose(page);
   expect(await page.locator(".contacts").textContent()).toContain(note);
   await context.close();
 });
@@ -94,6 +97,7 @@ it("asks for the previous password after a password change, and keeps the unsent
   const row = page.locator(".case-row").first();
   const href = (await row.getAttribute("href"))!;
   await row.click();
+  await choosePurpose(page);
   await page.waitForSelector(".own-goal");
   await offline(page);
   await recordVisit(page, note, [0.3, 0.3, 0.3, 0.3], [0.8, 0.8, 0.8, 0.8]);
@@ -120,6 +124,7 @@ it("asks for the previous password after a password change, and keeps the unsent
   await allSaved(page);
   expect(await page.getAttribute("[data-testid=sync]", "data-waiting")).toBe("0");
   await page.click(`.case-row[href="${href}"]`);
+  await choosePurpose(page);
   await page.waitForSelector(".contacts li");
   expect(await page.locator(".contacts").textContent()).toContain(note);
 

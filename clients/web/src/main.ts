@@ -1,5 +1,6 @@
 // The app's entry: registers the service worker, shows the login/unlock screen, then routes between the
-// caseload, a case page and the new-contact form (hash routes, so the service worker serves one index.html).
+// caseload, a case page and the new-contact form (hash routes, so the service worker serves one index.html); a
+// case is first opened through the choice of why (./ui/openpurpose).
 // A lead or an admin lands on the review's overview (`#/review`), with their own caseload at `#/caseload`.
 
 import "./style.css";
@@ -12,7 +13,8 @@ import { h } from "./ui/dom";
 import { getLang, setLang, t } from "./ui/i18n";
 import { indicator } from "./ui/indicator";
 import { loginScreen } from "./ui/login";
-import { parseDocumentIdText } from "./sync/ids";
+import { openPurposeScreen } from "./ui/openpurpose";
+import { documentIdText, parseDocumentIdText } from "./sync/ids";
 import { caseReviewScreen } from "./review/casereview";
 import { casesScreen } from "./review/cases";
 import { dashboardScreen } from "./review/dashboard";
@@ -96,7 +98,12 @@ function render() {
   const [, route, textId, sub] = location.hash.split("/");
   const id = route === "case" && textId ? parseDocumentIdText(decodeURIComponent(textId)) : null;
   let screen: HTMLElement;
-  if (id && sub === "new") {
+  // A case held on the phone is shown (or a contact added to it) only once the worker has said why they open it,
+  // which is asked once per case in an unlocked session (a re-render after saving a contact does not ask again).
+  const caseText = id ? documentIdText(id) : null;
+  if (id && caseText && running.repo.get(id) && !running.opens.purposeOf(caseText)) {
+    screen = openPurposeScreen(running, id, caseText, render);
+  } else if (id && sub === "new") {
     screen = contactForm(running, id, (message) => {
       flash = message;
       location.hash = `#/case/${textId}`;

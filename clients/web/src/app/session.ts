@@ -9,6 +9,7 @@ import { EncryptedStore, type StoredSession, type StoreSummary } from "../store/
 import { DeviceRevoked, SessionExpired, SyncClient } from "../sync/client";
 import { Repo } from "../sync/repo";
 import { apiOrigin, login, LoginRefused, refresh, RevokedDevice, syncUrl } from "./api";
+import { httpOpens, onConnected, OpenLog } from "./opens";
 import { offlineDeadline, openStore, type OpenRequest } from "./unlock";
 
 export interface Running {
@@ -16,6 +17,10 @@ export interface Running {
   store: EncryptedStore;
   repo: Repo;
   client: SyncClient;
+  /** The openings of cases in this unlocked session, and the queue of those the access log has not received. */
+  opens: OpenLog;
+  /** Records that the worker opened `caseId` (its id text) for `purpose`, and sends it at once when online. */
+  openCase(caseId: string, purpose: string): Promise<void>;
   /** The access token for an HTTP call, refreshed first when it is about to expire. */
   accessToken(): Promise<string>;
 }
@@ -111,8 +116,25 @@ async function start(store: EncryptedStore, s: StoredSession): Promise<Running> 
     client: "web/0.1",
   });
   void wipeWhenRevoked(client, repo, store, () => localStorage.removeItem(LAST_USER));
+  const opens = new OpenLog(store);
+  const opensApi = httpOpens(s.api, () => freshToken(s, store));
+  // A failed send keeps the queue for the next connection; it fails outright only when the store was closed
+  // (locked) or deleted (a revoked device), and then there is nothing left to send.
+  const sendOpens = () => void opens.sendOpens(opensApi).catch(() => undefined);
+  onConnected(client, sendOpens);
   client.start();
-  return { session: s, store, repo, client, accessToken: () => freshToken(s, store) };
+  return {
+    session: s,
+    store,
+    repo,
+    client,
+    opens,
+    async openCase(caseId, purpose) {
+      await opens.recordOpen(caseId, purpose, Date.now());
+      if (navigator.onLine) sendOpens();
+    },
+    accessToken: () => freshToken(s, store),
+  };
 }
 
 /**

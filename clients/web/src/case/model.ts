@@ -123,6 +123,17 @@ export const OUTCOME_KINDS: readonly Code[] = [
   { code: "support_ended", da: "Støtte afsluttet", en: "Support ended" },
 ];
 
+/**
+ * sync-core/src/case/codes.rs OPEN_PURPOSES: why a worker opens a case on the phone, kept with the opening in the
+ * server's access log (POST /v1/access/opens). Not case content. Pinned to the Rust list by tests/opens.test.ts.
+ */
+export const OPEN_PURPOSES: readonly Code[] = [
+  { code: "visit", da: "Besøg eller kontakt", en: "Visit or contact" },
+  { code: "follow_up", da: "Opfølgning", en: "Follow-up" },
+  { code: "review", da: "Gennemgang af sagen", en: "Reviewing the case" },
+  { code: "coordination", da: "Koordinering med netværk", en: "Coordination with the network" },
+];
+
 export const SCHEMA_VERSION = 1;
 export const MAX_TEXT_CHARS = 20_000;
 export const MAX_LINE_CHARS = 500;

@@ -85,13 +85,32 @@ export function databaseName(tenant: string, username: string): string {
   return `tovholder:${tenant}:${username}`;
 }
 
+/**
+ * The database's schema version: 1 has `meta` (in the clear) and `records` (sealed); 2 adds `opens`, the queue of
+ * case openings the access log has not received yet (see ../app/opens), sealed like the records. It is a store of
+ * its own so that listing the queue reads only the queue, not every document.
+ */
+const SCHEMA_VERSION = 2;
+
 function openStoreDb(name: string): Promise<IDBPDatabase> {
-  return openDB(name, 1, {
-    upgrade(db) {
-      db.createObjectStore("meta");
-      db.createObjectStore("records");
+  return openDB(name, SCHEMA_VERSION, {
+    // Each step runs once, in order, so a database of any earlier version (or none) reaches the current one and
+    // keeps what it holds.
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore("meta");
+        db.createObjectStore("records");
+      }
+      if (oldVersion < 2) db.createObjectStore("opens");
     },
   });
+}
+
+/** A case opened on this device, as POST /v1/access/opens takes it: the case's id text, the purpose, when. */
+export interface Opening {
+  case_id: string;
+  purpose: string;
+  at_ms: number;
 }
 
 const sameKdf = (a: KdfParams, b: KdfParams) =>
@@ -233,7 +252,7 @@ export class EncryptedStore implements Persistence {
     this.db.close();
   }
 
-  /** Deletes the whole store (a revoked device): documents, unsent changes, session. */
+  /** Deletes the whole store (a revoked device): documents, unsent changes, session, unreported openings. */
   async destroy(): Promise<void> {
     const name = this.db.name;
     this.db.close();
@@ -298,6 +317,33 @@ export class EncryptedStore implements Persistence {
 
   async putPendingCount(count: number): Promise<void> {
     await this.db.put("meta", count, "pending");
+  }
+
+  /**
+   * Queues an opening under a fresh random key (two openings of the same case at the same millisecond are two
+   * entries) and returns the key. Sealed and bound to its key like every record.
+   */
+  async putOpening(opening: Opening): Promise<string> {
+    const name = `open:${crypto.randomUUID()}`;
+    await this.db.put("opens", await sealJson(this.key, opening, name), name);
+    return name;
+  }
+
+  /** The queued openings with their keys, oldest first. */
+  async loadOpenings(): Promise<{ key: string; opening: Opening }[]> {
+    const keys = (await this.db.getAllKeys("opens")) as string[];
+    const out: { key: string; opening: Opening }[] = [];
+    for (const key of keys) {
+      const sealed = (await this.db.get("opens", key)) as Sealed | undefined;
+      if (sealed) out.push({ key, opening: await openJson<Opening>(this.key, sealed, key) });
+    }
+    return out.sort((a, b) => a.opening.at_ms - b.opening.at_ms || (a.key < b.key ? -1 : 1));
+  }
+
+  /** Removes exactly these openings from the queue, in one transaction. */
+  async deleteOpenings(keys: string[]): Promise<void> {
+    const tx = this.db.transaction("opens", "readwrite");
+    await Promise.all([...keys.map((key) => tx.store.delete(key)), tx.done]);
   }
 
   async deleteDoc(id: string): Promise<void> {

@@ -30,6 +30,15 @@ const LABELS = {
     da: "Din adgangskode er blevet ændret. Dataene på telefonen er låst med din tidligere adgangskode: skriv den én gang, så låses de om til den nye.",
     en: "Your password has been changed. The data on this phone was locked with your previous password: type it once to re-lock it with the new one.",
   },
+  openPurpose: { da: "Hvorfor åbner du sagen?", en: "Why are you opening this case?" },
+  openPurposeHelp: {
+    da: "Alle opslag i en sag logges med formålet. Du bliver spurgt én gang pr. sag, indtil appen låses.",
+    en: "Every look at a case is logged with its purpose. You are asked once per case until the app is locked.",
+  },
+  openPurposeFailed: {
+    da: "Opslaget kunne ikke gemmes på telefonen. Prøv igen.",
+    en: "The opening could not be saved on this phone. Try again.",
+  },
   previousPassword: { da: "Tidligere adgangskode", en: "Previous password" },
   wrongPreviousPassword: { da: "Det er ikke den tidligere adgangskode.", en: "That is not the previous password." },
   storeHolds: {
