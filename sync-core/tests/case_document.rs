@@ -440,3 +440,61 @@ fn a_lead_approval_is_recorded_in_the_document_with_who_and_when() {
         }
     );
 }
+
+fn new_course(legal_basis: &str, planned_end: Option<&str>, minutes: i64) -> sync_core::case::NewCourse {
+    sync_core::case::NewCourse {
+        service: course().service,
+        legal_basis: legal_basis.into(),
+        start: "2026-01-05".into(),
+        planned_end: planned_end.map(str::to_owned),
+        granted_minutes_per_week: minutes,
+    }
+}
+
+#[test]
+fn a_time_limited_course_needs_its_planned_end_and_a_large_grant_awaits_a_lead() {
+    let mut doc = CaseDocument::create(actor(1), &new_case(), NOW).expect("creates");
+    let limit = sync_core::case::DEFAULT_GRANT_LIMIT_MINUTES;
+    let refused = doc.start_course(uuid(1), new_course("s82b", None, 120), limit, NOW);
+    match refused {
+        Err(CaseError::Invalid(e)) => {
+            assert_eq!((e.field.as_str(), e.problem), ("planned_end", Problem::Missing))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        doc.read().expect("reads").courses.is_empty(),
+        "nothing was written"
+    );
+
+    doc.start_course(uuid(2), new_course("s82b", Some("2026-07-05"), limit), limit, NOW)
+        .expect("at the limit");
+    doc.start_course(uuid(3), new_course("s85", None, limit + 1), limit, NOW)
+        .expect("above the limit");
+    let case = doc.read().expect("reads");
+    assert_eq!(case.courses[&uuid(2).to_string()].approval.state, "not_required");
+    assert_eq!(case.courses[&uuid(3).to_string()].approval.state, "awaiting");
+}
+
+#[test]
+fn a_follow_up_once_done_stays_done() {
+    let mut doc = CaseDocument::create(actor(1), &new_case(), NOW).expect("creates");
+    let follow_up = sync_core::case::FollowUp {
+        due: "2026-04-01".into(),
+        purpose: "Status".into(),
+        done: false,
+        entered_in_error: None,
+    };
+    doc.add_follow_up(uuid(1), follow_up, NOW).expect("planned");
+    let id = uuid(1).to_string();
+    assert!(doc.complete_follow_up(&id, NOW + 1).expect("done").is_some());
+    assert!(doc.read().expect("reads").follow_ups[&id].done);
+    assert!(
+        doc.complete_follow_up(&id, NOW + 2).expect("no-op").is_none(),
+        "done again changes nothing"
+    );
+    assert!(matches!(
+        doc.complete_follow_up("no-such", NOW),
+        Err(CaseError::NotFound { .. })
+    ));
+}

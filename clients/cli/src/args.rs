@@ -61,6 +61,15 @@ pub enum Command {
     /// Add goals and set their status.
     #[command(subcommand)]
     Goal(GoalCommand),
+    /// Start and end courses (forløb).
+    #[command(subcommand)]
+    Course(CourseCommand),
+    /// Plan follow-ups and mark them done.
+    #[command(subcommand, name = "follow-up")]
+    FollowUp(FollowUpCommand),
+    /// Record outcomes (own home, job, less support, support ended).
+    #[command(subcommand)]
+    Outcome(OutcomeCommand),
     /// Edit a contact's notes.
     #[command(subcommand)]
     Note(NoteCommand),
@@ -145,11 +154,90 @@ pub struct CaseArgs {
 
 /// The purposes sync-core lists, as clap's choices.
 fn open_purposes() -> clap::builder::PossibleValuesParser {
+    choices(sync_core::case::codes::OPEN_PURPOSES)
+}
+
+/// A code list of sync-core as clap's choices, each with its English label as help.
+fn choices(list: &'static [sync_core::case::codes::Code]) -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
-        sync_core::case::codes::OPEN_PURPOSES
-            .iter()
-            .map(|p| clap::builder::PossibleValue::new(p.code).help(p.en)),
+        list.iter()
+            .map(|c| clap::builder::PossibleValue::new(c.code).help(c.en)),
     )
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CourseCommand {
+    /// Start a course. A grant above 5 hours a week waits for a team lead's approval.
+    Start {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The FFB service: its code, or a unique part of its name ("bostøtte").
+        #[arg(long)]
+        service: String,
+        /// The legal basis (Serviceloven).
+        #[arg(long, value_parser = choices(sync_core::case::codes::LEGAL_BASES))]
+        basis: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        start: String,
+        /// Planned last day, YYYY-MM-DD (required for §82b).
+        #[arg(long)]
+        planned_end: Option<String>,
+        /// Granted support in hours a week (e.g. 2.5).
+        #[arg(long)]
+        hours_per_week: f64,
+    },
+    /// End a course with a date and a reason.
+    End {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The course (id or unique prefix, as `tov case` shows it).
+        course: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        #[arg(long, value_parser = choices(sync_core::case::codes::END_REASONS))]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowUpCommand {
+    /// Plan a follow-up; without --due, on the date offered: a quarter after the latest one (four a year).
+    Plan {
+        /// The case (id or unique prefix).
+        case: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+        /// What it is to follow up (with whom, about what).
+        #[arg(long)]
+        purpose: String,
+    },
+    /// Mark a follow-up as done.
+    Done {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The follow-up (id or unique prefix, as `tov case` shows it).
+        follow_up: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutcomeCommand {
+    /// Record an outcome event.
+    Add {
+        /// The case (id or unique prefix).
+        case: String,
+        #[arg(long, value_parser = choices(sync_core::case::codes::OUTCOME_KINDS))]
+        kind: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// A short note for the record.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,5 @@
-//! What the device shows of a case at a glance: its current course, last contact and FIT alerts.
+//! What the device shows of a case at a glance: its current course, last contact, FIT alerts, and what is due
+//! (sync-core's `case::agenda`: overdue follow-ups, courses ending within 14 days).
 //!
 //! The FIT series are sync-core's (`sync_core::case::series`), the grouping the server's projection uses too, so
 //! the phone and the back office raise the same alerts from the same document, offline. The caseload lists the
@@ -7,6 +8,8 @@
 
 use sync_core::DocumentId;
 use sync_core::case::Case;
+use sync_core::case::agenda::{Agenda, agenda};
+use sync_core::case::date::Date;
 use sync_core::case::series::{current, series};
 use sync_core::fit::{AlertKind, RuleSet};
 
@@ -22,13 +25,15 @@ pub struct CaseSummary {
     pub last_contact: Option<(i64, String)>,
     /// The alerts of the running series, each kind once, in the rule set's order.
     pub alerts: Vec<AlertKind>,
+    /// What is due today.
+    pub agenda: Agenda,
     pub conflicts: usize,
     pub pending: bool,
     pub refused: bool,
 }
 
 impl CaseSummary {
-    pub fn of(id: DocumentId, case: &Case, rules: &RuleSet) -> CaseSummary {
+    pub fn of(id: DocumentId, case: &Case, rules: &RuleSet, today: Date) -> CaseSummary {
         let all = series(case, rules);
         let mut alerts: Vec<AlertKind> = all
             .iter()
@@ -53,6 +58,7 @@ impl CaseSummary {
             course,
             last_contact,
             alerts,
+            agenda: agenda(case, today),
             conflicts: 0,
             pending: false,
             refused: false,

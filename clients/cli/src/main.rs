@@ -17,6 +17,7 @@ use cli::tls::TlsError;
 use sync_core::validation::ValidationError;
 
 fn main() -> ExitCode {
+    quiet_on_closed_output();
     // clap exits with code 2 on a usage error, matching "bad input" below.
     let cli = args::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -33,6 +34,26 @@ fn main() -> ExitCode {
             exit_code(&error)
         }
     }
+}
+
+/// Ends the process quietly when its output is cut (`tov status | head -5`), as ripgrep does, instead of a panic
+/// with a backtrace: `println!` panics when stdout's reader has gone, and this hook recognises that panic. Rust
+/// ignores SIGPIPE, and restoring it would need `unsafe`. Leaving mid-command is safe: every store write is one
+/// SQLite transaction, rolled back at the next open if it did not commit. Any other panic is reported as before.
+fn quiet_on_closed_output() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        report(info);
+    }));
 }
 
 /// 2 for bad input (nothing was written or sent: a score out of range, a server URL tov will not use, an unreadable

@@ -12,8 +12,9 @@ use super::accept::Refusal;
 use crate::authz::{self, Act, On, Verdict};
 use crate::store::Viewer;
 
-/// The default limit: 5 hours a week (Holstebro's rule for what a caseworker may grant alone).
-pub const DEFAULT_LIMIT_MINUTES: i64 = 5 * 60;
+/// The default limit: 5 hours a week (Holstebro's rule for what a caseworker may grant alone), sync-core's, so
+/// that a phone starting a course sets the approval state this rule expects.
+pub const DEFAULT_LIMIT_MINUTES: i64 = sync_core::case::DEFAULT_GRANT_LIMIT_MINUTES;
 
 /// Checks the grants of `after`, written by `writer`; `before` is the case before the writer's changes (`None`
 /// for a new case).

@@ -48,6 +48,13 @@ impl Date {
         civil_from_days(self.days).0
     }
 
+    /// The date `days` later (earlier when negative).
+    pub fn plus_days(self, days: i64) -> Date {
+        Date {
+            days: self.days + days,
+        }
+    }
+
     /// Days from `self` to `later`.
     pub fn days_until(self, later: Date) -> i64 {
         later.days - self.days

@@ -10,9 +10,11 @@
 //! - [`conflicts`]: concurrent values of one field, listed and resolved.
 //! - [`schema`]: the schema version and migrations.
 //! - [`series`]: the FIT series of a case, the one grouping every client and the server assess.
+//! - [`agenda`]: what is due on a case: overdue follow-ups, courses ending soon, the next follow-up to offer.
 //! - [`codes`], [`ffb`]: the code lists, the project's own and KL's FFB.
 //! - [`date`]: ISO calendar dates.
 
+pub mod agenda;
 pub mod changes;
 pub mod codes;
 pub mod conflicts;
@@ -30,6 +32,6 @@ pub mod validate;
 
 pub use conflicts::Conflict;
 pub use document::{CaseDocument, CaseError, read_case, read_valid_case};
-pub use edit::{EntryRef, NewContact, RatingSlot};
+pub use edit::{DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, NewContact, NewCourse, RatingSlot};
 pub use model::{Approval, Case, Citizen, Contact, Course, ErrorMark, FollowUp, Goal, OutcomeEvent, Plan};
 pub use schema::SCHEMA_VERSION;

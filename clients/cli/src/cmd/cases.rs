@@ -24,11 +24,12 @@ pub async fn list(dir: &Path) -> anyhow::Result<()> {
         .map(|r| r.doc)
         .collect();
     let rules = RuleSet::v1();
+    let today = sync_core::case::date::Date::from_unix_ms(now_ms());
     let mut summaries = Vec::new();
     for case in device.cases().await? {
         match case {
             Ok(local) => {
-                let mut summary = CaseSummary::of(local.id, &local.case, &rules);
+                let mut summary = CaseSummary::of(local.id, &local.case, &rules, today);
                 summary.conflicts = conflicts::list(local.doc.automerge()).len();
                 summary.pending = local.pending;
                 summary.refused = refused.contains(&local.id);
@@ -75,6 +76,7 @@ pub async fn show(dir: &Path, prefix: &str, purpose: &str, contacts: usize) -> a
         conflicts: &found,
         refusals: &refusals,
         contacts,
+        today: sync_core::case::date::Date::from_unix_ms(now_ms()),
     };
     print!("{}", view::case::render(&id, &local.case, view, &RuleSet::v1()));
     device.close().await;

@@ -3,12 +3,14 @@
 //! - [`session`]: `login`, `unlock`, `lock`, `status`, `reset`, `sync`.
 //! - [`cases`]: `cases`, `case ID`, `case new`.
 //! - [`edit`]: `contact add`, `goal add|set`, `note edit`.
+//! - [`course`]: `course start|end`, `follow-up plan|done`, `outcome add`.
 //! - [`conflicts`]: `conflicts`, `resolve`.
 //! - [`bench`]: `bench`, the load generator.
 
 mod bench;
 mod cases;
 mod conflicts;
+mod course;
 mod edit;
 mod session;
 
@@ -67,6 +69,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Contact(command) => edit::contact(&dir, command).await,
         Command::Goal(command) => edit::goal(&dir, command).await,
+        Command::Course(command) => course::course(&dir, command).await,
+        Command::FollowUp(command) => course::follow_up(&dir, command).await,
+        Command::Outcome(command) => course::outcome(&dir, command).await,
         Command::Note(command) => edit::note(&dir, command).await,
         Command::Conflicts { case } => conflicts::list(&dir, case.as_deref()).await,
         Command::Resolve(args) => conflicts::resolve(&dir, args).await,

@@ -3,11 +3,13 @@
 //!
 //! - Here: creating a case, goals and notes, and marking a contact as made in error.
 //! - [`contact`]: recording a contact with its ORS and SRS.
+//! - [`course`]: courses, follow-ups and outcomes.
 //! - [`resolve`]: choosing a value for a conflicted field.
 //!
 //! Ids of goals, contacts and courses may be given as a unique prefix, as `tov case ID` shows them shortened.
 
 mod contact;
+mod course;
 mod resolve;
 
 use sync_core::DocumentId;
@@ -19,6 +21,7 @@ use uuid::Uuid;
 use crate::device::{Device, DeviceError, unique_match};
 
 pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating};
+pub use course::{add_outcome, complete_follow_up, end_course, find_service, plan_follow_up, start_course};
 pub use resolve::{Choice, resolve};
 
 /// A new case's citizen.

@@ -4,6 +4,8 @@
 use std::fmt::Write;
 
 use sync_core::DocumentId;
+use sync_core::case::agenda::agenda;
+use sync_core::case::date::Date;
 use sync_core::case::ffb::Ffb;
 use sync_core::case::{Case, Conflict, Contact, codes};
 use sync_core::fit::{AlertKind, ChangeCategory, Points, RaterKind, Rating, RuleSet};
@@ -21,6 +23,8 @@ pub struct CaseView<'a> {
     pub refusals: &'a [RefusalNote],
     /// How many of the latest contacts to list (0: all).
     pub contacts: usize,
+    /// Today, for what is overdue.
+    pub today: Date,
 }
 
 /// Renders the case.
@@ -73,6 +77,8 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
     }
     goals(&mut out, case);
     courses(&mut out, case);
+    follow_ups(&mut out, case, view.today);
+    outcomes(&mut out, case);
     contacts(&mut out, case, view.contacts);
 
     let all = series::series(case, rules);
@@ -233,6 +239,79 @@ fn courses(out: &mut String, case: &Case) {
             minutes / 60,
             minutes % 60,
             course.approval.state.replace('_', " ")
+        );
+    }
+}
+
+/// Follow-ups by due date, overdue ones marked, and the date sync-core offers for the next one.
+fn follow_ups(out: &mut String, case: &Case, today: Date) {
+    let due = agenda(case, today);
+    let _ = writeln!(out, "\nFollow-ups:");
+    let mut all: Vec<_> = case.follow_ups.iter().collect();
+    all.sort_by_key(|(id, f)| (f.due.clone(), (*id).clone()));
+    for (id, follow_up) in &all {
+        let state = if follow_up.entered_in_error.is_some() {
+            "made in error"
+        } else if follow_up.done {
+            "done"
+        } else if due.overdue_follow_ups.contains(id) {
+            "OVERDUE"
+        } else {
+            "planned"
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {state:<13} {}",
+            short(id),
+            follow_up.due,
+            follow_up.purpose
+        );
+    }
+    for ending in &due.courses_ending {
+        let _ = if ending.days_left < 0 {
+            writeln!(
+                out,
+                "  ! course {} ran past its planned end {}: end or extend it",
+                short(&ending.id),
+                ending.planned_end
+            )
+        } else {
+            writeln!(
+                out,
+                "  ! course {} ends {} (in {} days)",
+                short(&ending.id),
+                ending.planned_end,
+                ending.days_left
+            )
+        };
+    }
+    let _ = writeln!(
+        out,
+        "  next follow-up offered: {} (`tov follow-up plan` without --due)",
+        due.next_follow_up
+    );
+}
+
+fn outcomes(out: &mut String, case: &Case) {
+    if case.outcomes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nOutcomes:");
+    let mut all: Vec<_> = case.outcomes.iter().collect();
+    all.sort_by_key(|(id, o)| (o.date.clone(), (*id).clone()));
+    for (id, outcome) in all {
+        let struck = if outcome.entered_in_error.is_some() {
+            " (made in error)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}{struck}  {}",
+            short(id),
+            outcome.date,
+            label(codes::OUTCOME_KINDS, &outcome.kind),
+            outcome.note
         );
     }
 }

@@ -53,7 +53,21 @@ pub fn render(summaries: &[CaseSummary]) -> String {
             if summary.conflicts > 0 { "!" } else { "" },
             if summary.refused { "R" } else { "" },
         );
-        let alerts: Vec<&str> = summary.alerts.iter().map(|kind| alert_marker(*kind)).collect();
+        let mut alerts: Vec<String> = summary
+            .alerts
+            .iter()
+            .map(|kind| alert_marker(*kind).to_owned())
+            .collect();
+        if !summary.agenda.overdue_follow_ups.is_empty() {
+            alerts.push("follow-up-overdue".to_owned());
+        }
+        if let Some(ending) = summary.agenda.courses_ending.first() {
+            alerts.push(if ending.days_left < 0 {
+                format!("course-ran-over:{}", ending.planned_end)
+            } else {
+                format!("course-ends:{}", ending.planned_end)
+            });
+        }
         let _ = writeln!(
             out,
             "{}  {}  {}  {}  {}  {}",
@@ -78,6 +92,7 @@ pub fn render(summaries: &[CaseSummary]) -> String {
 #[cfg(test)]
 mod tests {
     use sync_core::DocumentId;
+    use sync_core::case::agenda::{Agenda, EndingCourse};
     use sync_core::fit::AlertKind;
 
     use super::*;
@@ -91,6 +106,15 @@ mod tests {
             course: Some(("s85".into(), "2025-01-06".into())),
             last_contact: Some((1_740_823_200_000, "home_visit".into())),
             alerts: vec![AlertKind::SrsBelowCutoff, AlertKind::NoReliableChangeRevisitGoals],
+            agenda: Agenda {
+                overdue_follow_ups: vec!["f1".into()],
+                courses_ending: vec![EndingCourse {
+                    id: "c1".into(),
+                    planned_end: "2025-03-10".into(),
+                    days_left: 9,
+                }],
+                next_follow_up: "2025-06-01".into(),
+            },
             conflicts: 1,
             pending: true,
             refused: false,
@@ -101,6 +125,9 @@ mod tests {
         assert!(line.contains("§85 2025-01-06"), "{line}");
         assert!(line.contains("home visit"), "{line}");
         assert!(line.contains("*!"), "{line}");
-        assert!(line.ends_with("SRS<cutoff revisit-goals"), "{line}");
+        assert!(
+            line.ends_with("SRS<cutoff revisit-goals follow-up-overdue course-ends:2025-03-10"),
+            "{line}"
+        );
     }
 }

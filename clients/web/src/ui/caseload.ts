@@ -1,7 +1,9 @@
-// The caseload: every case on the device, by citizen name, with its FIT alerts and whether it has changes
-// waiting or refused. Computed from the local documents, so it works offline.
+// The caseload: every case on the device, by citizen name, with its FIT alerts, whether a follow-up is overdue or
+// a course ends within 14 days (sync-core's agenda rule), and whether it has changes waiting or refused. Computed
+// from the local documents, so it works offline.
 
 import type { Running } from "../app/session";
+import { agenda, today } from "../case/agenda";
 import { assessCase } from "../case/fit";
 import { readCase } from "../case/model";
 import { documentIdText } from "../sync/ids";
@@ -15,13 +17,13 @@ export function caseloadScreen(app: Running): HTMLElement {
     .flatMap((id) => {
       const doc = app.repo.get(id);
       const c = doc ? readCase(doc) : null;
-      return c ? [{ id, c, alerts: assessCase(c).assessment.alerts }] : [];
+      return c ? [{ id, c, alerts: assessCase(c).assessment.alerts, due: agenda(c, today()) }] : [];
     })
     .sort((a, b) => a.c.citizen.display_name.localeCompare(b.c.citizen.display_name, "da"));
   const list = h(
     "ul",
     { class: "caseload" },
-    ...rows.map(({ id, c, alerts }) =>
+    ...rows.map(({ id, c, alerts, due }) =>
       h(
         "li",
         {},
@@ -35,6 +37,14 @@ export function caseloadScreen(app: Running): HTMLElement {
                 "span",
                 { class: "badge alert", title: alerts.map((a) => alertLabel(a.kind)).join(", ") },
                 `⚠ ${alerts.length} ${t(alerts.length === 1 ? "alert" : "alerts")}`,
+              )
+            : null,
+          due.overdue_follow_ups.length > 0 ? h("span", { class: "badge alert" }, t("followUpOverdue")) : null,
+          due.courses_ending.length > 0
+            ? h(
+                "span",
+                { class: "badge waiting", title: due.courses_ending.map((e) => e.planned_end).join(", ") },
+                t(due.courses_ending.some((e) => e.days_left < 0) ? "courseRanOver" : "courseEndsSoon"),
               )
             : null,
           pending.has(id) ? h("span", { class: "badge waiting" }, t("waiting")) : null,

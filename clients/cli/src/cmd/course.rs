@@ -1,0 +1,131 @@
+//! `tov course start|end`, `tov follow-up plan|done` and `tov outcome add`: the course of support, offline.
+
+use std::path::Path;
+
+use anyhow::Context;
+use cli::edits;
+use cli::time::now_ms;
+use cli::view::short;
+use sync_core::case::NewCourse;
+
+use super::{BadInput, case_id, open};
+use crate::args::{CourseCommand, FollowUpCommand, OutcomeCommand};
+
+const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
+
+/// The most hours a week a grant can name (the case validation's limit is in minutes; this catches typos first).
+const MAX_HOURS_PER_WEEK: f64 = 168.0;
+
+pub async fn course(dir: &Path, command: CourseCommand) -> anyhow::Result<()> {
+    let now = now_ms();
+    match command {
+        CourseCommand::Start {
+            case,
+            service,
+            basis,
+            start,
+            planned_end,
+            hours_per_week,
+        } => {
+            // Checked before the store is opened: bad input touches nothing.
+            if !(0.0..=MAX_HOURS_PER_WEEK).contains(&hours_per_week) {
+                return Err(BadInput(format!(
+                    "--hours-per-week must be between 0 and {MAX_HOURS_PER_WEEK}"
+                ))
+                .into());
+            }
+            let service = edits::find_service(&service)?;
+            let device = open(dir).await?;
+            let id = case_id(&device, &case).await?;
+            let new = NewCourse {
+                service: service.to_owned(),
+                legal_basis: basis,
+                start,
+                planned_end,
+                // Minutes, so two devices never disagree on rounding.
+                granted_minutes_per_week: (hours_per_week * 60.0).round() as i64,
+            };
+            let (course, state) = edits::start_course(&device, &id, new, now)
+                .await
+                .context("the course was not started")?;
+            println!(
+                "Started course {} on case {} {NOT_SYNCED}.",
+                short(&course),
+                short(&id.to_string())
+            );
+            if state == "awaiting" {
+                println!(
+                    "The grant is above what a caseworker grants alone: it awaits a team lead's approval."
+                );
+            }
+            device.close().await;
+        }
+        CourseCommand::End {
+            case,
+            course,
+            date,
+            reason,
+        } => {
+            let device = open(dir).await?;
+            let id = case_id(&device, &case).await?;
+            let course = edits::end_course(&device, &id, &course, &date, &reason, now)
+                .await
+                .context("the course was not ended")?;
+            println!(
+                "Course {} ends on {date} ({reason}) {NOT_SYNCED}.",
+                short(&course)
+            );
+            device.close().await;
+        }
+    }
+    Ok(())
+}
+
+pub async fn follow_up(dir: &Path, command: FollowUpCommand) -> anyhow::Result<()> {
+    let now = now_ms();
+    let device = open(dir).await?;
+    match command {
+        FollowUpCommand::Plan { case, due, purpose } => {
+            let id = case_id(&device, &case).await?;
+            let (follow_up, due) = edits::plan_follow_up(&device, &id, due, purpose, now)
+                .await
+                .context("the follow-up was not planned")?;
+            println!(
+                "Planned follow-up {} on {due} for case {} {NOT_SYNCED}.",
+                short(&follow_up),
+                short(&id.to_string())
+            );
+        }
+        FollowUpCommand::Done { case, follow_up } => {
+            let id = case_id(&device, &case).await?;
+            let follow_up = edits::complete_follow_up(&device, &id, &follow_up, now)
+                .await
+                .context("the follow-up was not marked done")?;
+            println!("Follow-up {} is done {NOT_SYNCED}.", short(&follow_up));
+        }
+    }
+    device.close().await;
+    Ok(())
+}
+
+pub async fn outcome(dir: &Path, command: OutcomeCommand) -> anyhow::Result<()> {
+    let OutcomeCommand::Add {
+        case,
+        kind,
+        date,
+        note,
+    } = command;
+    let now = now_ms();
+    let device = open(dir).await?;
+    let id = case_id(&device, &case).await?;
+    let outcome = edits::add_outcome(&device, &id, &kind, &date, &note, now)
+        .await
+        .context("the outcome was not recorded")?;
+    println!(
+        "Recorded outcome {} ({kind}, {date}) on case {} {NOT_SYNCED}.",
+        short(&outcome),
+        short(&id.to_string())
+    );
+    device.close().await;
+    Ok(())
+}
