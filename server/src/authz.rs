@@ -12,7 +12,7 @@
 
 use sync_core::protocol::Access;
 
-use crate::store::{Role, Viewer};
+use crate::store::{Reach, Role, Viewer};
 
 /// What a person wants to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +161,23 @@ fn knows(access: Access) -> bool {
     matches!(access, Access::Read | Access::Write)
 }
 
+/// Whether a change of who may see a case (its [`Reach`]) may concern `viewer`, for a connection that knows nothing
+/// of the case: a superset of `store/access.rs`'s rule, decided without the store, so that only the connections
+/// it may concern ask the store. A worker or lead may gain or lose a case of their own team or one that names them
+/// (an assignment, a break-the-glass grant); an admin sees no case content. The viewer's team is the one the
+/// connection opened with: someone moved to another team meanwhile finds the new team's cases at the next connection.
+pub fn may_concern(viewer: &Viewer, reach: &Reach) -> bool {
+    match reach {
+        Reach::Holders => false,
+        Reach::Tenant => true,
+        Reach::Audience { team_id, users } => {
+            viewer.role != Role::Admin
+                && (users.contains(&viewer.user_id)
+                    || (viewer.team_id.is_some() && viewer.team_id == *team_id))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +279,39 @@ mod tests {
         assert_eq!(
             check(&person(Role::Lead), Act::CreateCase, On::Tenant),
             Verdict::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_change_of_sight_concerns_the_cases_team_and_the_people_it_names() {
+        let audience = |team: Option<&str>, users: &[&str]| Reach::Audience {
+            team_id: team.map(str::to_owned),
+            users: users.iter().map(|u| (*u).to_owned()).collect(),
+        };
+        for role in [Role::Worker, Role::Lead] {
+            let viewer = person(role);
+            assert!(may_concern(&viewer, &audience(OWN, &[])), "{role:?}: own team");
+            assert!(may_concern(&viewer, &audience(OTHER, &["u"])), "{role:?}: named");
+            assert!(
+                !may_concern(&viewer, &audience(OTHER, &["someone else"])),
+                "{role:?}"
+            );
+            assert!(!may_concern(&viewer, &audience(None, &[])), "{role:?}");
+            assert!(!may_concern(&viewer, &Reach::Holders), "{role:?}: a commit");
+            assert!(may_concern(&viewer, &Reach::Tenant), "{role:?}: unknown reach");
+        }
+        let admin = person(Role::Admin);
+        assert!(
+            !may_concern(&admin, &audience(None, &["u"])),
+            "an admin sees no case content"
+        );
+        let teamless = Viewer {
+            team_id: None,
+            ..person(Role::Worker)
+        };
+        assert!(
+            !may_concern(&teamless, &audience(None, &[])),
+            "no team matches no team"
         );
     }
 }

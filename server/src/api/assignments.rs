@@ -14,7 +14,7 @@ use crate::audit::Action;
 use crate::authz::{self, Act, On};
 use crate::clock;
 use crate::state::AppState;
-use crate::store::Role;
+use crate::store::{Reach, Role};
 use crate::sync::HubEvent;
 
 /// The purpose the access log records for an assignment change.
@@ -88,12 +88,16 @@ async fn change(
         store.unassign_case(case_id, &user.id, now).await?
     };
     if changed {
+        let team_id = store.case_home(case_id).await?.and_then(|(_, team)| team);
         state.sync.hub.publish(HubEvent::Changed {
             doc,
             seq: 0,
             origin: 0,
             tenant: viewer.tenant_id.clone(),
-            access: true,
+            reach: Reach::Audience {
+                team_id,
+                users: vec![user.id.clone()],
+            },
         });
         tracing::info!(case.id = %case_id, user.id = %user.id, assign, "case assignment changed");
         let detail = format!("{} user={}", if assign { "assign" } else { "unassign" }, user.id);

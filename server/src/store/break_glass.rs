@@ -7,7 +7,7 @@
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, on_pool, on_tx};
+use super::{Reach, Store, StoreError, on_pool, on_tx};
 
 /// A new grant.
 #[derive(Clone, Copy, Debug)]
@@ -74,7 +74,12 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         });
-        tx.notify_case(grant.case_id, seq, grant.tenant_id, true).await?;
+        // The grantee's devices may now read the case; nobody else's sight changed.
+        let reach = Reach::Audience {
+            team_id: None,
+            users: vec![grant.user_id.to_owned()],
+        };
+        tx.notify_case(grant.case_id, seq, grant.tenant_id, reach).await?;
         tx.commit().await?;
         Ok(Some(id))
     }

@@ -11,7 +11,7 @@
 //! transaction holding 41 can commit after another has committed 42, and a device that synced in between got
 //! cursor 42 and would never see 41. A client cursor must never skip a late-committing lower number.
 
-use super::{Store, StoreError, execute, on_pool, on_tx};
+use super::{Reach, Store, StoreError, execute, on_pool, on_tx};
 
 /// A case row to create without a document (the first commit of a document usually creates its row instead,
 /// see `Store::commit_document`).
@@ -72,13 +72,13 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let tenant: Option<String> = on_tx!(&mut tx, |conn| {
-            sqlx::query_scalar("SELECT tenant_id FROM cases WHERE doc_id = $1")
+        let case: Option<(String, Option<String>)> = on_tx!(&mut tx, |conn| {
+            sqlx::query_as("SELECT tenant_id, team_id FROM cases WHERE doc_id = $1")
                 .bind(case_id)
                 .fetch_optional(&mut *conn)
                 .await
         })?;
-        let Some(tenant_id) = tenant else {
+        let Some((tenant_id, team_id)) = case else {
             return Ok(false);
         };
         // The sequence row is locked before the assignment changes, as in a commit, so both kinds of writer
@@ -104,7 +104,11 @@ impl Store {
             // Nothing changed: roll back, so the sequence number is not spent on nothing.
             return Ok(false);
         }
-        tx.notify_case(case_id, seq, &tenant_id, true).await?;
+        let reach = Reach::Audience {
+            team_id,
+            users: vec![user_id.to_owned()],
+        };
+        tx.notify_case(case_id, seq, &tenant_id, reach).await?;
         tx.commit().await?;
         Ok(true)
     }

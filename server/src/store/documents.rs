@@ -10,7 +10,7 @@
 //! never neither.
 
 use super::access::join_heads;
-use super::{AuditRecord, Store, StoreError, Tx, on_pool, on_tx};
+use super::{AuditRecord, Reach, Store, StoreError, Tx, on_pool, on_tx};
 use crate::projection::Projection;
 
 /// A document as stored.
@@ -57,6 +57,21 @@ pub struct DocumentCommit<'a> {
     pub now_ms: i64,
     /// The access-log rows of the commit, appended in its transaction: a change is never stored unlogged.
     pub audit: &'a [AuditRecord<'a>],
+}
+
+impl DocumentCommit<'_> {
+    /// Whom the commit may concern besides the devices syncing the case: a new case, its team and the people it
+    /// is assigned to; any other commit, only those devices.
+    pub fn reach(&self) -> Reach {
+        if self.create {
+            Reach::Audience {
+                team_id: self.team_id.map(str::to_owned),
+                users: self.assign_users.to_vec(),
+            }
+        } else {
+            Reach::Holders
+        }
+    }
 }
 
 /// Rows of a document's snapshot and changes after a sequence number, in load order (see [`Store::changes_after`]).
@@ -216,7 +231,7 @@ impl Store {
         });
         tx.replace_projection(commit.tenant_id, commit.projection).await?;
         tx.append_audit(commit.audit).await?;
-        tx.notify_case(commit.doc_id, seq, commit.tenant_id, commit.create)
+        tx.notify_case(commit.doc_id, seq, commit.tenant_id, commit.reach())
             .await?;
         tx.commit().await?;
         Ok(seq)

@@ -54,7 +54,7 @@ pub use devices::{Device, DeviceListing};
 pub use documents::{DocumentCommit, StoredDocument, actors_of};
 pub use identity::{NewUser, Role, Team, Tenant, User};
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS};
-pub use notices::{Heard, Notice, NoticeListener};
+pub use notices::{Heard, Notice, NoticeListener, Reach};
 pub use quarantine::{QuarantineEntry, Quarantined};
 pub use refresh::{RefreshOwner, Rotation};
 pub use review::{

@@ -8,21 +8,81 @@ use sqlx::postgres::PgListener;
 
 use super::{Backend, Store, StoreError, Tx};
 
-/// The channel of [`Notice::Case`]: `doc_id:seq:tenant_id:kind`, kind `a` for a change of who may see the case,
-/// `c` for a commit.
+/// The channel of [`Notice::Case`]: `doc_id:seq:tenant_id:reach`, reach `c` for a commit ([`Reach::Holders`]),
+/// `t:TEAM:USER,USER` for a change of who may see the case ([`Reach::Audience`], TEAM empty for none), `a` for one
+/// that may concern anyone of the tenant ([`Reach::Tenant`], also what an older version sends).
 const DOCUMENTS_CHANNEL: &str = "tovholder_documents";
 /// The channel of [`Notice::DeviceRevoked`]: the device id.
 const DEVICES_CHANNEL: &str = "tovholder_devices";
 
+/// Whom a change to a case may concern besides the connections that already sync it, so that the connections it
+/// cannot concern skip it without asking the store (issue 13: one commit must not wake every connection).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// A commit: only the connections syncing the case.
+    Holders,
+    /// Who may see the case changed, for the case's team (its members and lead may gain or lose it) and these
+    /// users (the one assigned or unassigned, a break-the-glass grantee, a new case's assignees).
+    Audience {
+        team_id: Option<String>,
+        users: Vec<String>,
+    },
+    /// Who may see the case changed, for anyone of the tenant.
+    Tenant,
+}
+
+impl Reach {
+    /// Whether who may see the case changed.
+    pub fn is_access(&self) -> bool {
+        !matches!(self, Reach::Holders)
+    }
+
+    fn encode(&self) -> String {
+        // An id that would break the encoding (none does: ids are UUIDs and slugs) widens the reach instead.
+        let clean = |id: &str| !id.contains([':', ',']);
+        match self {
+            Reach::Holders => "c".to_owned(),
+            Reach::Audience { team_id, users }
+                if team_id.as_deref().is_none_or(clean)
+                    && users.iter().all(|u| clean(u) && !u.is_empty()) =>
+            {
+                format!("t:{}:{}", team_id.as_deref().unwrap_or_default(), users.join(","))
+            }
+            Reach::Audience { .. } | Reach::Tenant => "a".to_owned(),
+        }
+    }
+
+    fn decode(mut parts: std::str::Split<'_, char>) -> Option<Reach> {
+        let reach = match parts.next()? {
+            "c" => Reach::Holders,
+            "a" => Reach::Tenant,
+            "t" => {
+                let team = parts.next()?;
+                let users = parts.next()?;
+                Reach::Audience {
+                    team_id: (!team.is_empty()).then(|| team.to_owned()),
+                    users: users
+                        .split(',')
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                }
+            }
+            _ => return None,
+        };
+        parts.next().is_none().then_some(reach)
+    }
+}
+
 /// What one process tells the others.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
-    /// The case's sequence moved to `seq`: a commit, or (`access`) a change of who may see it.
+    /// The case's sequence moved to `seq`: a commit, or a change of who may see it.
     Case {
         doc_id: String,
         seq: i64,
         tenant_id: String,
-        access: bool,
+        reach: Reach,
     },
     /// The device was revoked: its sync connections close.
     DeviceRevoked { device_id: String },
@@ -42,11 +102,8 @@ impl Notice {
                 doc_id,
                 seq,
                 tenant_id,
-                access,
-            } => {
-                let kind = if *access { "a" } else { "c" };
-                format!("{doc_id}:{seq}:{tenant_id}:{kind}")
-            }
+                reach,
+            } => format!("{doc_id}:{seq}:{tenant_id}:{}", reach.encode()),
             Notice::DeviceRevoked { device_id } => device_id.clone(),
         }
     }
@@ -59,19 +116,15 @@ impl Notice {
                 let doc_id = parts.next()?.to_owned();
                 let seq = parts.next()?.parse().ok()?;
                 let tenant_id = parts.next()?.to_owned();
-                let access = match parts.next()? {
-                    "a" => true,
-                    "c" => false,
-                    _ => return None,
-                };
-                if parts.next().is_some() || doc_id.is_empty() {
+                let reach = Reach::decode(parts)?;
+                if doc_id.is_empty() {
                     return None;
                 }
                 Some(Notice::Case {
                     doc_id,
                     seq,
                     tenant_id,
-                    access,
+                    reach,
                 })
             }
             DEVICES_CHANNEL if !payload.is_empty() => Some(Notice::DeviceRevoked {
@@ -97,19 +150,19 @@ impl Tx {
 }
 
 impl Tx {
-    /// Tells every process that a case's sequence moved to `seq` (`access`: who may see it changed).
+    /// Tells every process that a case's sequence moved to `seq`, and whom that may concern.
     pub(crate) async fn notify_case(
         &mut self,
         doc_id: &str,
         seq: i64,
         tenant_id: &str,
-        access: bool,
+        reach: Reach,
     ) -> Result<(), StoreError> {
         let notice = Notice::Case {
             doc_id: doc_id.to_owned(),
             seq,
             tenant_id: tenant_id.to_owned(),
-            access,
+            reach,
         };
         self.notify(&notice).await
     }
@@ -174,13 +227,31 @@ mod tests {
                 doc_id: "EnrGHeqCd5UQ2jTW2Mo32rzJipp".into(),
                 seq: 42,
                 tenant_id: "t1".into(),
-                access: true,
+                reach: Reach::Tenant,
             },
             Notice::Case {
                 doc_id: "d".into(),
                 seq: 7,
                 tenant_id: "t1".into(),
-                access: false,
+                reach: Reach::Holders,
+            },
+            Notice::Case {
+                doc_id: "d".into(),
+                seq: 8,
+                tenant_id: "t1".into(),
+                reach: Reach::Audience {
+                    team_id: Some("team-nord".into()),
+                    users: vec!["u1".into(), "u2".into()],
+                },
+            },
+            Notice::Case {
+                doc_id: "d".into(),
+                seq: 9,
+                tenant_id: "t1".into(),
+                reach: Reach::Audience {
+                    team_id: None,
+                    users: vec![],
+                },
             },
             Notice::DeviceRevoked {
                 device_id: "dev".into(),
@@ -195,10 +266,29 @@ mod tests {
             "d:x:t1:c",
             "d:42:t1:c:more",
             ":42:t1:c",
+            "d:42:t1:t:team",
+            "d:42:t1:t:team:u1:more",
         ] {
             assert_eq!(Notice::decode(DOCUMENTS_CHANNEL, payload), None, "{payload}");
         }
         assert_eq!(Notice::decode(DEVICES_CHANNEL, ""), None);
+        // An id that would break the encoding widens the reach to the tenant rather than mis-address it.
+        let odd = Notice::Case {
+            doc_id: "d".into(),
+            seq: 1,
+            tenant_id: "t1".into(),
+            reach: Reach::Audience {
+                team_id: Some("a:b".into()),
+                users: vec![],
+            },
+        };
+        assert!(matches!(
+            Notice::decode(odd.channel(), &odd.payload()),
+            Some(Notice::Case {
+                reach: Reach::Tenant,
+                ..
+            })
+        ));
         assert_eq!(Notice::decode("elsewhere", "d:1:t:c"), None);
     }
 }

@@ -20,8 +20,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::SyncService;
 use super::hub::HubEvent;
-use crate::clock;
-use crate::store::{StoreError, Viewer};
+use crate::store::{Reach, StoreError, Viewer};
+use crate::{authz, clock};
 
 /// Who is on the other end, as the upgrade authenticated them.
 pub struct Peer {
@@ -228,11 +228,18 @@ impl Connection {
             // Another municipality's document: nothing to do, and no store query (this runs on every connection).
             HubEvent::Changed { tenant, .. } if tenant != self.peer.viewer.tenant_id => return true,
             HubEvent::Changed {
-                doc, access: false, ..
+                doc,
+                reach: Reach::Holders,
+                ..
             } => Ok(self.session.changed_elsewhere(doc)),
-            HubEvent::Changed {
-                doc, access: true, ..
-            } => Ok(self.session.access_changed(doc)),
+            // Who may see a case changed: a connection that syncs it checks; another only when the change may
+            // concern its user, which is decided without the store (this runs on every connection of the tenant).
+            HubEvent::Changed { doc, reach, .. }
+                if self.session.knows(doc) || authz::may_concern(&self.peer.viewer, &reach) =>
+            {
+                Ok(self.session.access_changed(doc))
+            }
+            HubEvent::Changed { .. } => return true,
             HubEvent::RolledBack { doc, .. } if self.session.syncs(doc) => {
                 match self.service.documents.open(doc).await {
                     Ok(guard) => match guard.as_ref() {

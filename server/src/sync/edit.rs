@@ -10,7 +10,7 @@ use sync_core::case::{CaseDocument, CaseError, conflicts};
 use super::{HubEvent, SyncService};
 use crate::clock;
 use crate::projection::Projection;
-use crate::store::{AuditRecord, DocumentCommit, StoreError, actors_of};
+use crate::store::{AuditRecord, DocumentCommit, Reach, StoreError, actors_of};
 
 /// Why a server-made change did not land.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +92,7 @@ impl SyncService {
                         seq,
                         origin: 0,
                         tenant,
-                        access: false,
+                        reach: Reach::Holders,
                     });
                     tracing::info!(case.id = %doc_id, seq, "committed a server change");
                     return Ok(seq);

@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::documents::Documents;
-use crate::store::{Heard, Notice, Store};
+use crate::store::{Heard, Notice, Reach, Store};
 
 /// How many events a slow connection may fall behind before it must re-check everything it holds.
 const CHANNEL_CAPACITY: usize = 4096;
@@ -25,14 +25,15 @@ const CHANNEL_CAPACITY: usize = 4096;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HubEvent {
     /// A commit (or a change of who may see the document) at `seq`. `origin` is the connection that caused it, or
-    /// 0 for another process or the server itself. `access` marks a change of who may see the document (a new
-    /// case, an assignment): only then need a connection that does not hold the document ask the store.
+    /// 0 for another process or the server itself. `reach` says whom it may concern: a connection that does not
+    /// sync the document asks the store only when the reach includes it (`authz::may_concern`), so a new case or
+    /// an assignment wakes its team and the people named, not the whole municipality.
     Changed {
         doc: DocumentId,
         seq: i64,
         origin: u64,
         tenant: String,
-        access: bool,
+        reach: Reach,
     },
     /// Changes were refused and the shared document rolled back (see `ServerSession::doc_rolled_back`).
     RolledBack { doc: DocumentId, origin: u64 },
@@ -102,8 +103,8 @@ pub async fn listen(store: Store, hub: Arc<Hub>, documents: Arc<Documents>, shut
                     doc_id,
                     seq,
                     tenant_id,
-                    access,
-                })) => on_case(&doc_id, seq, tenant_id, access, &hub, &documents).await,
+                    reach,
+                })) => on_case(&doc_id, seq, tenant_id, reach, &hub, &documents).await,
                 Ok(Heard::Malformed) => tracing::warn!("ignoring a notice this version does not understand"),
                 // The connection was lost and re-established: anything sent meanwhile is gone.
                 Ok(Heard::Interrupted) => tracing::warn!("document change notifications were interrupted"),
@@ -116,7 +117,7 @@ pub async fn listen(store: Store, hub: Arc<Hub>, documents: Arc<Documents>, shut
     }
 }
 
-async fn on_case(doc_id: &str, seq: i64, tenant: String, access: bool, hub: &Hub, documents: &Documents) {
+async fn on_case(doc_id: &str, seq: i64, tenant: String, reach: Reach, hub: &Hub, documents: &Documents) {
     let Ok(doc) = doc_id.parse::<DocumentId>() else {
         tracing::warn!("ignoring a notice naming a malformed document id");
         return;
@@ -127,7 +128,7 @@ async fn on_case(doc_id: &str, seq: i64, tenant: String, access: bool, hub: &Hub
             seq,
             origin: 0,
             tenant,
-            access,
+            reach,
         }),
         Err(error) => {
             tracing::error!(case.id = %doc, %error, "cannot refresh a document after a notification")

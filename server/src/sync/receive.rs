@@ -17,7 +17,7 @@ use super::documents::{DocGuard, Loaded};
 use super::grants;
 use super::hub::HubEvent;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Quarantined, StoreError, actors_of};
+use crate::store::{DocumentCommit, Quarantined, Reach, StoreError, actors_of};
 use crate::{audit, clock};
 
 impl Connection {
@@ -216,7 +216,7 @@ impl Connection {
                 }
             };
             match self.commit(doc_id, &mut guard, creating, received, case).await {
-                Ok(seq) => {
+                Ok((seq, reach)) => {
                     let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
                     let effects = self.session.committed(doc_id, &loaded.doc);
                     drop(guard);
@@ -225,7 +225,7 @@ impl Connection {
                         seq,
                         origin: self.id,
                         tenant: self.peer.viewer.tenant_id.clone(),
-                        access: creating,
+                        reach,
                     });
                     return Ok(effects);
                 }
@@ -252,7 +252,7 @@ impl Connection {
         creating: bool,
         received: &Received,
         case: Case,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, Reach), StoreError> {
         let loaded = guard.as_mut().ok_or(StoreError::NotFound("document"))?;
         let doc_text = doc_id.to_string();
         let projection = Projection::of(
@@ -304,12 +304,13 @@ impl Connection {
             )],
         };
         let seq = self.service.store.commit_document(&commit).await?;
+        let reach = commit.reach();
         loaded.seq = seq;
         loaded.team_id = team_id;
         loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
         loaded.case = Some(case);
         tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
-        Ok(seq)
+        Ok((seq, reach))
     }
 
     /// Replaces the held document with the stored one plus the device's new changes.

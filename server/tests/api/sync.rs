@@ -29,6 +29,7 @@ both_backends!(
     a_grant_above_the_limit_waits_for_a_leads_approval,
     an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive,
     a_lead_takes_a_case_away_and_gives_it_back_live,
+    a_case_given_to_a_worker_of_another_team_reaches_them_live,
 );
 
 const NOW: i64 = 1_764_000_000_000;
@@ -784,4 +785,58 @@ async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
     );
     assert_eq!(logged("purge"), ["delete live"]);
     server.stop().await;
+}
+
+/// A change of who may see a case is announced to its team and the people it names (issue 13: the other
+/// connections of the municipality rule themselves out without the store). A worker of another team, named by an
+/// admin's assignment, must still get the case live.
+async fn a_case_given_to_a_worker_of_another_team_reaches_them_live(backend: Backend) {
+    use tests::http::request;
+    let server = Served::start(backend).await;
+    let store = &server.state.store;
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let syd = store
+        .create_team(&tenant.id, "Team Syd", true, 1)
+        .await
+        .expect("a second team");
+    let hash = server::auth::password::hash_blocking(secrecy::SecretString::from(tests::DEMO_PASSWORD))
+        .await
+        .expect("hashes");
+    let sara = store
+        .create_user(
+            &server::store::NewUser {
+                tenant_id: &tenant.id,
+                username: "sara",
+                password_hash: &hash,
+                role: server::store::Role::Worker,
+                team_id: Some(&syd.id),
+            },
+            1,
+        )
+        .await
+        .expect("a worker of the second team");
+
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    anna.sync(server.port).await;
+    let case = *anna.docs.keys().next().expect("anna holds cases");
+    let mut phone = server.device("hoeje-taastrup", "sara").await;
+    let mut live = phone.connect(server.port).await;
+    phone
+        .run_until(&mut live, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    assert!(phone.docs.is_empty(), "another team's cases are not hers");
+
+    let admin = server.device("hoeje-taastrup", "admin").await;
+    let path = format!("/v1/cases/{case}/assignees/{}", sara.id);
+    let (status, _) = request(server.port, "PUT", &path, Some(&admin.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 204);
+    phone
+        .run_until(&mut live, Duration::from_secs(5), |d| d.docs.contains_key(&case))
+        .await;
 }

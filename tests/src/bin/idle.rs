@@ -1,11 +1,15 @@
 //! `idle`: many devices connected and idle while some sync, against a real release `tovholder` on this machine:
 //! the server's memory per idle connection, and the p50/p99 time for the devices that sync meanwhile, each
-//! recording a visit on an existing case and waiting for its durable Ack.
+//! waiting for its durable Ack.
 //!
 //! ```sh
 //! cargo build --release -p server --bin tovholder -p tests --bin idle
-//! ./target/release/idle [IDLE] [SYNCING]       # defaults 2000 and 200
+//! ./target/release/idle [IDLE] [SYNCING]              # defaults 2000 and 200: visits; idle phones of another tenant
+//! ./target/release/idle [IDLE] [SYNCING] same-tenant  # new cases; idle phones of another team of the same tenant
 //! ```
+//!
+//! The second is the morning of a municipality: a new case changes who may see it, an event every connection of
+//! the tenant hears; those of other teams must rule themselves out without asking the store.
 
 use std::time::{Duration, Instant};
 
@@ -16,9 +20,12 @@ use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args()
-        .skip(1)
-        .map(|a| a.parse::<usize>().expect("a number"));
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let same_tenant = raw.iter().any(|a| a == "same-tenant");
+    let mut args = raw
+        .iter()
+        .filter(|a| *a != "same-tenant")
+        .map(|a| a.parse::<usize>().expect("a number, or same-tenant"));
     let idle_count = args.next().unwrap_or(2000);
     let syncing_count = args.next().unwrap_or(200);
     let database = TestDatabase::create(Backend::Sqlite).await;
@@ -34,9 +41,15 @@ async fn main() {
     let rss_before = rss_kib(pid);
 
     // Idle devices: connected, caught up, holding their socket open. They belong to another caseload (mads, in
-    // another municipality), as most phones hold other cases than the ones being edited; if they all held the
-    // edited cases, every commit would rightly be pushed to every one of them.
-    let mut other = login(port, "holstebro", "mads", DEMO_PASSWORD).await;
+    // another municipality; or sara, of another team of anna's municipality), as most phones hold other cases
+    // than the ones being edited; if they all held the edited cases, every commit would rightly be pushed to
+    // every one of them.
+    let mut other = if same_tenant {
+        second_team_worker(&database.url).await;
+        login(port, "hoeje-taastrup", "sara", DEMO_PASSWORD).await
+    } else {
+        login(port, "holstebro", "mads", DEMO_PASSWORD).await
+    };
     other.sync(port).await;
     let mut idle = Vec::new();
     for _ in 0..idle_count {
@@ -52,16 +65,27 @@ async fn main() {
     let rss_idle = rss_kib(pid);
     eprintln!("{idle_count} idle connections");
 
-    // Syncing devices: each records a visit on an existing case (round robin); the time from connecting to its Ack.
+    // Syncing devices: each records a visit on an existing case (round robin), or creates a new case; the time
+    // from connecting to its Ack.
+    let team = first
+        .docs
+        .values()
+        .find_map(|doc| sync_core::case::read_case(doc).ok().map(|c| c.team))
+        .expect("anna's team");
     let started = Instant::now();
     let runs: Vec<_> = (0..syncing_count)
         .map(|n| {
             let mut device = Device::new(&first.device_id, &first.token);
             device.cursor = cursor;
-            let id = cases[n % cases.len()];
-            let mut doc = first.docs[&id].fork();
-            add_visit(&mut doc, n);
-            device.docs.insert(id, doc);
+            if same_tenant {
+                let (id, doc) = new_case(&team, n);
+                device.docs.insert(id, doc);
+            } else {
+                let id = cases[n % cases.len()];
+                let mut doc = first.docs[&id].fork();
+                add_visit(&mut doc, n);
+                device.docs.insert(id, doc);
+            }
             tokio::spawn(async move {
                 let begun = Instant::now();
                 device
@@ -83,8 +107,14 @@ async fn main() {
         "| idle connections | server RSS before / with them | per idle connection | syncing devices | wall time | p50 | p99 | max |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let what = if same_tenant {
+        "of another team, same tenant"
+    } else {
+        "of another tenant"
+    };
+    let doing = if same_tenant { "new cases" } else { "visits" };
     println!(
-        "| {idle_count} | {} / {} MiB | {:.1} KiB | {syncing_count} | {:.2} s | {} ms | {} ms | {} ms |",
+        "| {idle_count} ({what}) | {} / {} MiB | {:.1} KiB | {syncing_count} ({doing}) | {:.2} s | {} ms | {} ms | {} ms |",
         rss_before / 1024,
         rss_idle / 1024,
         per_connection,
@@ -96,6 +126,52 @@ async fn main() {
     drop(idle);
     drop(server);
     drop(database);
+}
+
+/// Adds a second team to Høje-Taastrup with one worker, sara (the demo password), straight in the database.
+async fn second_team_worker(url: &str) {
+    let store = server::store::Store::connect(url).await.expect("the store");
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let team = store
+        .create_team(&tenant.id, "Team Syd", true, 1)
+        .await
+        .expect("a team");
+    let hash = server::auth::password::hash_blocking(secrecy::SecretString::from(DEMO_PASSWORD))
+        .await
+        .expect("hashes");
+    let new = server::store::NewUser {
+        tenant_id: &tenant.id,
+        username: "sara",
+        password_hash: &hash,
+        role: server::store::Role::Worker,
+        team_id: Some(&team.id),
+    };
+    store.create_user(&new, 1).await.expect("a user");
+    store.close().await;
+}
+
+/// A new case of `team` with one visit.
+fn new_case(team: &str, n: usize) -> (sync_core::DocumentId, automerge::Automerge) {
+    use sync_core::case::{Case, CaseDocument, Citizen};
+    let citizen = Citizen {
+        display_name: format!("Idle bench {n}"),
+        reference: format!("idle-{}", uuid::Uuid::new_v4().simple()),
+        birth_year: Some(1980),
+    };
+    let now = 1_764_000_000_000;
+    let case = CaseDocument::create(
+        automerge::ActorId::random(),
+        &Case::new("hoeje-taastrup", team, citizen),
+        now,
+    )
+    .expect("a valid case");
+    let mut doc = case.into_automerge();
+    add_visit(&mut doc, n);
+    (sync_core::DocumentId::from_uuid(uuid::Uuid::new_v4()), doc)
 }
 
 /// The server's resident memory in KiB, from /proc.

@@ -375,6 +375,12 @@ impl ServerSession {
         }
     }
 
+    /// Whether the session has anything on `doc`: a sight of it (visible, being lost, in its grace) or a sync with
+    /// the device. A change of who may see such a document concerns this connection whoever else it concerns.
+    pub fn knows(&self, doc: DocumentId) -> bool {
+        self.sight.contains_key(&doc) || self.syncs(doc)
+    }
+
     /// Whether the device may see `doc` on this connection, as last found.
     pub fn visible(&self, doc: DocumentId) -> bool {
         self.sight.get(&doc).is_some_and(Sight::is_visible)
