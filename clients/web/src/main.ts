@@ -1,6 +1,7 @@
 // The app's entry: registers the service worker, shows the login/unlock screen, then routes between the
-// caseload, a case page and the new-contact form (hash routes, so the service worker serves one index.html); a
-// case is first opened through the choice of why (./ui/openpurpose).
+// caseload, a case page and its forms (new contact, start or end a course, plan a follow-up, record an outcome;
+// hash routes, so the service worker serves one index.html); a case is first opened through the choice of why
+// (./ui/openpurpose).
 // A lead or an admin lands on the review's overview (`#/review`), with their own caseload at `#/caseload`.
 
 import "./style.css";
@@ -9,6 +10,9 @@ import { casePage } from "./ui/casepage";
 import { forgetCheckinLinks } from "./ui/checkinlink";
 import { caseloadScreen } from "./ui/caseload";
 import { contactForm } from "./ui/contactform";
+import { endCourseForm, startCourseForm } from "./ui/courses";
+import { followUpForm } from "./ui/followups";
+import { outcomeForm } from "./ui/outcomes";
 import { h } from "./ui/dom";
 import { getLang, setLang, t } from "./ui/i18n";
 import { indicator } from "./ui/indicator";
@@ -95,7 +99,7 @@ function render() {
     root.replaceChildren(header(running), review);
     return;
   }
-  const [, route, textId, sub] = location.hash.split("/");
+  const [, route, textId, sub, arg] = location.hash.split("/");
   const id = route === "case" && textId ? parseDocumentIdText(decodeURIComponent(textId)) : null;
   let screen: HTMLElement;
   // A case held on the phone is shown (or a contact added to it) only once the worker has said why they open it,
@@ -103,13 +107,20 @@ function render() {
   const caseText = id ? documentIdText(id) : null;
   if (id && caseText && running.repo.get(id) && !running.opens.purposeOf(caseText)) {
     screen = openPurposeScreen(running, id, caseText, render);
-  } else if (id && sub === "new") {
-    screen = contactForm(running, id, (message) => {
+  } else if (id && sub) {
+    // The case's forms: each returns to the case page with a message (or none when cancelled).
+    const back = (message: string | null) => {
       flash = message;
       location.hash = `#/case/${textId}`;
-    });
+    };
+    if (sub === "new") screen = contactForm(running, id, back);
+    else if (sub === "course") screen = startCourseForm(running, id, back);
+    else if (sub === "end" && arg) screen = endCourseForm(running, id, decodeURIComponent(arg), back);
+    else if (sub === "follow-up") screen = followUpForm(running, id, back);
+    else if (sub === "outcome") screen = outcomeForm(running, id, back);
+    else screen = casePage(running, id, flash, showFlash);
   } else if (id) {
-    screen = casePage(running, id, flash);
+    screen = casePage(running, id, flash, showFlash);
   } else {
     screen = caseloadScreen(running);
   }
@@ -117,6 +128,17 @@ function render() {
   const focused = document.activeElement?.id;
   root.replaceChildren(header(running), screen);
   if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+}
+
+/** A message on the case page after an edit made there. */
+function showFlash(message: string) {
+  flash = message;
+  render();
+}
+
+/** A form's route (`#/case/<id>/<form>…`): re-rendering it would lose what is typed. */
+function onForm(): boolean {
+  return location.hash.startsWith("#/case/") && location.hash.split("/").length > 3;
 }
 
 /** The review's screens, for `#/review…` (and `#/` for a lead or admin); `null` for the phone app's routes. */
@@ -161,11 +183,11 @@ function onReviewRoute(running: Running): boolean {
 }
 
 /**
- * Documents change under sync; re-render, except over a half-filled form (it would lose the ratings) and on the
+ * Documents change under sync; re-render, except over a half-filled form (it would lose what is typed) and on the
  * review's screens, which read the server, not the device.
  */
 function scheduleRender() {
-  if (renderQueued || location.hash.endsWith("/new") || (app && onReviewRoute(app))) return;
+  if (renderQueued || onForm() || (app && onReviewRoute(app))) return;
   renderQueued = true;
   requestAnimationFrame(render);
 }

@@ -35,5 +35,17 @@ const concepts = (codeSystem as { concept: Concept[] }).concept;
 
 /** Services (ydelser), code → Danish display name. */
 export const FFB_SERVICES: ReadonlyMap<string, string> = descendantsOf(concepts, "Ydelse");
+/** Services in the code system's order, each with its depth (0: a service, 1: a sub-service …), for a picker. */
+export const FFB_SERVICE_TREE: readonly { code: string; display: string; depth: number }[] = (() => {
+  const out: { code: string; display: string; depth: number }[] = [];
+  const walk = (list: Concept[], depth: number) => {
+    for (const c of list) {
+      out.push({ code: c.code, display: c.display, depth });
+      walk(c.concept ?? [], depth + 1);
+    }
+  };
+  walk(findConcept(concepts, "Ydelse")?.concept ?? [], 0);
+  return out;
+})();
 /** Goal types (måltyper), code → Danish display name. */
 export const FFB_GOAL_TYPES: ReadonlyMap<string, string> = descendantsOf(concepts, "Måltype");

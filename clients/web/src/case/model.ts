@@ -49,6 +49,22 @@ export interface Contact {
   entered_in_error?: ErrorMark;
 }
 
+/** A planned follow-up of the plan (sync-core model.rs FollowUp). Done is final. */
+export interface FollowUp {
+  due: string;
+  purpose: string;
+  done: boolean;
+  entered_in_error?: ErrorMark;
+}
+
+/** A measured result: own home, a job, less support, support ended (sync-core model.rs OutcomeEvent). */
+export interface OutcomeEvent {
+  kind: string;
+  date: string;
+  note: string;
+  entered_in_error?: ErrorMark;
+}
+
 export interface Case {
   schema: number;
   tenant: string;
@@ -59,8 +75,8 @@ export interface Case {
   plan: { purpose: string; own_goal: string; goals: Record<string, Goal> };
   courses: Record<string, Course>;
   contacts: Record<string, Contact>;
-  follow_ups: Record<string, { due: string; purpose: string; done: boolean; entered_in_error?: ErrorMark }>;
-  outcomes: Record<string, { kind: string; date: string; note: string; entered_in_error?: ErrorMark }>;
+  follow_ups: Record<string, FollowUp>;
+  outcomes: Record<string, OutcomeEvent>;
 }
 
 export interface Code {

@@ -1,17 +1,20 @@
-// A case page: the citizen's own goal, the goals tree, the running course and its planned end, the FIT chart with
-// alerts, the contacts, and anything needing a person: conflicts (both values, pick one) and refused changes.
+// A case page: the citizen's own goal, the goals tree, the courses (start, end), the follow-ups (plan, done), the
+// FIT chart with alerts, the contacts, the outcomes, and anything needing a person: conflicts (both values, pick
+// one) and refused changes.
 
 import type { Running } from "../app/session";
 import { listConflicts, resolveConflict } from "../case/conflicts";
 import { assessCase } from "../case/fit";
 import * as Automerge from "@automerge/automerge";
-import { FFB_SERVICES } from "../case/ffb";
-import { APPROVAL_STATES, CONTACT_KINDS, currentCourse, GOAL_LEVELS, GOAL_STATUSES, LEGAL_BASES, readCase, type Case } from "../case/model";
+import { CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES, readCase, type Case } from "../case/model";
 import { formatPoints } from "../fit";
 import { documentIdText } from "../sync/ids";
 import { offersCheckin } from "../checkin/link";
 import { fitChart } from "./chart";
 import { checkinControl } from "./checkinlink";
+import { coursesCard } from "./courses";
+import { followUpsCard } from "./followups";
+import { outcomesCard } from "./outcomes";
 import { h } from "./dom";
 import { alertLabel, categoryLabel, codeLabel, formatDate, formatDateTime, pick, t } from "./i18n";
 
@@ -75,13 +78,12 @@ function valueText(v: unknown): string {
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
 }
 
-export function casePage(app: Running, id: string, flash: string | null): HTMLElement {
+/** `onFlash` shows a message on the page (after an edit made on it, e.g. a follow-up marked done). */
+export function casePage(app: Running, id: string, flash: string | null, onFlash: (message: string) => void): HTMLElement {
   const doc = app.repo.get(id);
   const c = doc ? readCase(doc) : null;
   if (!doc || !c) return h("main", { class: "screen" }, h("a", { href: "#/" }, `← ${t("back")}`));
   const { assessment, contactIds } = assessCase(c);
-  const courseId = currentCourse(c);
-  const course = courseId ? c.courses[courseId] : undefined;
   const conflicts = listConflicts(doc);
   const refusal = app.repo.refusal(id);
   const waiting = app.repo.pending().includes(id);
@@ -152,31 +154,8 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
       c.plan.purpose ? h("p", { class: "muted" }, `${t("purpose")}: ${c.plan.purpose}`) : null,
     ),
     h("section", { class: "card" }, h("h2", {}, t("goals")), goalsTree(app, id, c)),
-    h(
-      "section",
-      { class: "card" },
-      h("h2", {}, t("course")),
-      course
-        ? h(
-            "dl",
-            {},
-            h("dt", {}, "§"),
-            h("dd", {}, codeLabel(LEGAL_BASES, course.legal_basis)),
-            h("dt", {}, "FFB"),
-            h("dd", {}, FFB_SERVICES.get(course.service) ?? course.service),
-            h("dt", {}, t("start")),
-            h("dd", {}, formatDate(course.start)),
-            h("dt", {}, t("plannedEnd")),
-            h("dd", {}, formatDate(course.planned_end)),
-            h("dt", {}, t("grantPerWeek")),
-            h(
-              "dd",
-              { "data-testid": "approval" },
-              `${course.granted_minutes_per_week} ${t("minutes")} · ${codeLabel(APPROVAL_STATES, course.approval.state)}`,
-            ),
-          )
-        : h("p", { class: "muted" }, t("noCourse")),
-    ),
+    coursesCard(id, c),
+    followUpsCard(app, id, c, onFlash),
     h(
       "section",
       { class: "card" },
@@ -230,5 +209,6 @@ export function casePage(app: Running, id: string, flash: string | null): HTMLEl
           )
         : null,
     ),
+    outcomesCard(id, c),
   );
 }

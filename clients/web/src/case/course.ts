@@ -1,0 +1,141 @@
+// The edits of a course of support on the phone: start and end a course, plan a follow-up and mark it done, record
+// an outcome. sync-core decides them (src/case/edit.rs: `NewCourse::into_course`, `end_course`, `add_follow_up`,
+// `complete_follow_up`, `add_outcome`); this is its port, pinned by sync-core/tests/vectors/course-edits.json
+// (tests/course-edits-vectors.test.ts), which sync-core generates from its own CaseDocument.
+//
+// Each edit is worked out on the plain case first and the whole resulting case is validated (`validateCase`), as
+// CaseDocument::change does before it writes; only an accepted edit comes with `write`, which puts the same entry
+// into an automerge draft with the types autosurgeon writes (codes, ids and dates as scalar strings, integers),
+// so the server's shape check and validation accept the change when it syncs.
+
+import * as Automerge from "@automerge/automerge";
+import { invalid, type ValidationError } from "../fit";
+import type { Case, Course, FollowUp, OutcomeEvent } from "./model";
+import { validateCase } from "./validate";
+
+/** The grant a caseworker may give alone, in minutes a week (sync-core edit.rs DEFAULT_GRANT_LIMIT_MINUTES). */
+export const DEFAULT_GRANT_LIMIT_MINUTES = 5 * 60;
+
+/** A course as a worker starts it (sync-core edit.rs NewCourse). */
+export interface NewCourse {
+  /** FFB service (ydelse) code. */
+  service: string;
+  legal_basis: string;
+  /** YYYY-MM-DD. */
+  start: string;
+  /** YYYY-MM-DD; required for a time-limited course (§82b). */
+  planned_end: string | null;
+  granted_minutes_per_week: number;
+}
+
+export type Collection = "courses" | "follow_ups" | "outcomes";
+
+/** A draft of the case document inside `Repo.change`. */
+export type Draft = Case;
+
+/** What an edit comes to, in the terms of sync-core's EditResult and CaseError. */
+export type Edit =
+  | {
+      result: "changed";
+      collection: Collection;
+      id: string;
+      /** The entry as it reads after the edit. */
+      entry: Course | FollowUp | OutcomeEvent;
+      /** Writes the edit into a draft of the same case. */
+      write: (draft: Draft) => void;
+    }
+  | { result: "unchanged" }
+  | { result: "invalid"; error: ValidationError }
+  | { result: "not_found"; what: "course" | "follow-up"; id: string };
+
+const s = (value: string) => new Automerge.ImmutableString(value);
+const optional = (value: string | null) => (value === null ? null : s(value));
+
+/** The draft's maps as plain records, to put automerge values (scalar strings) that the typed model reads as strings. */
+const mapOf = (draft: Draft, collection: Collection) => draft[collection] as unknown as Record<string, unknown>;
+const fieldsOf = (entry: unknown) => entry as Record<string, unknown>;
+
+/** Validates `after` as a whole; the edit is accepted only if the case with it would be. */
+function checked(after: Case, collection: Collection, id: string, write: (draft: Draft) => void): Edit {
+  const error = validateCase(after);
+  if (error) return { result: "invalid", error };
+  return { result: "changed", collection, id, entry: after[collection][id]!, write };
+}
+
+/**
+ * Starts a course: a §82b course must have a planned end (it is time-limited by law; checked on the course before
+ * the case, as sync-core does), and a grant above `limitMinutes` starts out awaiting a lead's approval.
+ */
+export function startCourse(c: Case, id: string, input: NewCourse, limitMinutes = DEFAULT_GRANT_LIMIT_MINUTES): Edit {
+  if (input.legal_basis === "s82b" && input.planned_end === null) {
+    return {
+      result: "invalid",
+      error: invalid("planned_end", "missing", "a §82b course is time-limited: give its planned end"),
+    };
+  }
+  const course: Course = {
+    service: input.service,
+    legal_basis: input.legal_basis,
+    start: input.start,
+    planned_end: input.planned_end,
+    end: null,
+    end_reason: null,
+    granted_minutes_per_week: input.granted_minutes_per_week,
+    approval: { state: input.granted_minutes_per_week > limitMinutes ? "awaiting" : "not_required", by: null, at_ms: null },
+  };
+  return checked({ ...c, courses: { ...c.courses, [id]: course } }, "courses", id, (draft) => {
+    mapOf(draft, "courses")[id] = {
+      service: s(course.service),
+      legal_basis: s(course.legal_basis),
+      start: s(course.start),
+      planned_end: optional(course.planned_end),
+      end: null,
+      end_reason: null,
+      granted_minutes_per_week: course.granted_minutes_per_week,
+      approval: { state: s(course.approval.state), by: null, at_ms: null },
+    };
+  });
+}
+
+/** Ends a course on `end` (YYYY-MM-DD) with a reason code; both are set together. */
+export function endCourse(c: Case, courseId: string, end: string, reason: string): Edit {
+  const course = Object.hasOwn(c.courses, courseId) ? c.courses[courseId] : undefined;
+  if (!course) return { result: "not_found", what: "course", id: courseId };
+  const ended: Course = { ...course, end, end_reason: reason };
+  return checked({ ...c, courses: { ...c.courses, [courseId]: ended } }, "courses", courseId, (draft) => {
+    const entry = fieldsOf(mapOf(draft, "courses")[courseId]);
+    entry.end = s(end);
+    entry.end_reason = s(reason);
+  });
+}
+
+/** Plans a follow-up on `due`; it starts undone. */
+export function addFollowUp(c: Case, id: string, due: string, purpose: string): Edit {
+  const followUp: FollowUp = { due, purpose, done: false };
+  return checked({ ...c, follow_ups: { ...c.follow_ups, [id]: followUp } }, "follow_ups", id, (draft) => {
+    mapOf(draft, "follow_ups")[id] = { due: s(due), purpose: s(purpose), done: false };
+  });
+}
+
+/** Marks a follow-up done. Done is final: one already done is left as it is (no change is written). */
+export function completeFollowUp(c: Case, followUpId: string): Edit {
+  const followUp = Object.hasOwn(c.follow_ups, followUpId) ? c.follow_ups[followUpId] : undefined;
+  if (!followUp) return { result: "not_found", what: "follow-up", id: followUpId };
+  if (followUp.done) {
+    // sync-core still validates the (unchanged) case, so a case already invalid is refused, not "unchanged".
+    const error = validateCase(c);
+    return error ? { result: "invalid", error } : { result: "unchanged" };
+  }
+  const done: FollowUp = { ...followUp, done: true };
+  return checked({ ...c, follow_ups: { ...c.follow_ups, [followUpId]: done } }, "follow_ups", followUpId, (draft) => {
+    fieldsOf(mapOf(draft, "follow_ups")[followUpId]).done = true;
+  });
+}
+
+/** Records an outcome event (own home, a job, less support, support ended). */
+export function addOutcome(c: Case, id: string, kind: string, date: string, note: string): Edit {
+  const outcome: OutcomeEvent = { kind, date, note };
+  return checked({ ...c, outcomes: { ...c.outcomes, [id]: outcome } }, "outcomes", id, (draft) => {
+    mapOf(draft, "outcomes")[id] = { kind: s(kind), date: s(date), note: s(note) };
+  });
+}

@@ -1,0 +1,481 @@
+//! `tests/vectors/course-edits.json`: the edits of a course of support (start and end a course, plan a follow-up
+//! and mark it done, record an outcome), each applied by sync-core's own [`CaseDocument`] to a case, with what came
+//! of it: the entry written, nothing changed, the refusal (`field`, `problem`) or the entry not found. The web app
+//! runs every vector (`clients/web/tests/course-edits-vectors.test.ts`), so the phone writes and refuses exactly
+//! what `tov` and the server do.
+//!
+//! The expectations are never written by hand: each is read back from the document after the edit. The test fails
+//! when the file differs from what sync-core computes now; after a deliberate rule change, regenerate it with
+//! `TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test edit_vectors` and review the diff.
+
+use std::collections::BTreeMap;
+
+use automerge::ActorId;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sync_core::case::edit::EditResult;
+use sync_core::case::{
+    Approval, Case, CaseDocument, CaseError, Citizen, Course, DEFAULT_GRANT_LIMIT_MINUTES, FollowUp,
+    NewCourse, OutcomeEvent,
+};
+use uuid::Uuid;
+
+const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/course-edits.json");
+/// 2026-06-15 12:00 UTC: the edits' clock (it stamps the change only; no rule here reads it).
+const NOW_MS: i64 = 1_781_524_800_000;
+const SERVICE: &str = "1f0ff82b-3243-422f-9651-1d00fd2dcd61";
+
+const OPEN_COURSE: &str = "c0a1e000-0000-4000-8000-000000000001";
+const ENDED_COURSE: &str = "c0a1e000-0000-4000-8000-000000000002";
+const NEW_COURSE: &str = "c0a1e000-0000-4000-8000-000000000010";
+const DONE_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000001";
+const OPEN_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000002";
+const NEW_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000010";
+const NEW_OUTCOME: &str = "0c000000-0000-4000-8000-000000000010";
+const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
+
+/// One edit, in the JSON form the vectors carry (externally tagged, like the rest of the case's JSON). Ids of new
+/// entries are fixed by the vector, as the caller draws them in the app.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum Edit {
+    StartCourse {
+        id: String,
+        service: String,
+        legal_basis: String,
+        start: String,
+        planned_end: Option<String>,
+        granted_minutes_per_week: i64,
+        limit_minutes: i64,
+    },
+    EndCourse {
+        course: String,
+        end: String,
+        reason: String,
+    },
+    AddFollowUp {
+        id: String,
+        due: String,
+        purpose: String,
+    },
+    CompleteFollowUp {
+        follow_up: String,
+    },
+    AddOutcome {
+        id: String,
+        kind: String,
+        date: String,
+        note: String,
+    },
+}
+
+impl Edit {
+    /// The collection and id of the entry the edit writes.
+    fn target(&self) -> (&'static str, &str) {
+        match self {
+            Edit::StartCourse { id, .. } => ("courses", id),
+            Edit::EndCourse { course, .. } => ("courses", course),
+            Edit::AddFollowUp { id, .. } => ("follow_ups", id),
+            Edit::CompleteFollowUp { follow_up } => ("follow_ups", follow_up),
+            Edit::AddOutcome { id, .. } => ("outcomes", id),
+        }
+    }
+
+    /// Applies the edit through sync-core's typed edits, as `tov` does.
+    fn apply(&self, doc: &mut CaseDocument) -> EditResult {
+        let uuid = |id: &str| Uuid::parse_str(id).expect("the vector's ids are UUIDs");
+        match self.clone() {
+            Edit::StartCourse {
+                id,
+                service,
+                legal_basis,
+                start,
+                planned_end,
+                granted_minutes_per_week,
+                limit_minutes,
+            } => {
+                let new = NewCourse {
+                    service,
+                    legal_basis,
+                    start,
+                    planned_end,
+                    granted_minutes_per_week,
+                };
+                doc.start_course(uuid(&id), new, limit_minutes, NOW_MS)
+            }
+            Edit::EndCourse { course, end, reason } => doc.end_course(&course, &end, &reason, NOW_MS),
+            Edit::AddFollowUp { id, due, purpose } => {
+                let follow_up = FollowUp {
+                    due,
+                    purpose,
+                    done: false,
+                    entered_in_error: None,
+                };
+                doc.add_follow_up(uuid(&id), follow_up, NOW_MS)
+            }
+            Edit::CompleteFollowUp { follow_up } => doc.complete_follow_up(&follow_up, NOW_MS),
+            Edit::AddOutcome { id, kind, date, note } => {
+                let outcome = OutcomeEvent {
+                    kind,
+                    date,
+                    note,
+                    entered_in_error: None,
+                };
+                doc.add_outcome(uuid(&id), outcome, NOW_MS)
+            }
+        }
+    }
+}
+
+/// A valid case holding an open §85 course, an ended one, a follow-up done and one still planned.
+fn base() -> Case {
+    let mut case = Case::new(
+        "hoeje-taastrup",
+        "team-nord",
+        Citizen {
+            display_name: "Synthetic Citizen".into(),
+            reference: "ref-course-edits".into(),
+            birth_year: Some(1980),
+        },
+    );
+    let course = |start: &str, end: Option<&str>| Course {
+        service: SERVICE.into(),
+        legal_basis: "s85".into(),
+        start: start.into(),
+        planned_end: None,
+        end: end.map(str::to_owned),
+        end_reason: end.map(|_| "mutual_agreement".to_owned()),
+        granted_minutes_per_week: 120,
+        approval: Approval {
+            state: "not_required".into(),
+            by: None,
+            at_ms: None,
+        },
+        entered_in_error: None,
+    };
+    case.courses = BTreeMap::from([
+        (OPEN_COURSE.into(), course("2026-01-05", None)),
+        (ENDED_COURSE.into(), course("2025-03-01", Some("2025-09-01"))),
+    ]);
+    let follow_up = |due: &str, done: bool| FollowUp {
+        due: due.into(),
+        purpose: "Status with the citizen".into(),
+        done,
+        entered_in_error: None,
+    };
+    case.follow_ups = BTreeMap::from([
+        (DONE_FOLLOW_UP.into(), follow_up("2026-03-01", true)),
+        (OPEN_FOLLOW_UP.into(), follow_up("2026-06-01", false)),
+    ]);
+    case
+}
+
+fn start(legal_basis: &str, start: &str, planned_end: Option<&str>, minutes: i64) -> Edit {
+    start_with(
+        SERVICE,
+        legal_basis,
+        start,
+        planned_end,
+        minutes,
+        DEFAULT_GRANT_LIMIT_MINUTES,
+    )
+}
+
+fn start_with(
+    service: &str,
+    legal_basis: &str,
+    start: &str,
+    planned_end: Option<&str>,
+    minutes: i64,
+    limit_minutes: i64,
+) -> Edit {
+    Edit::StartCourse {
+        id: NEW_COURSE.into(),
+        service: service.into(),
+        legal_basis: legal_basis.into(),
+        start: start.into(),
+        planned_end: planned_end.map(str::to_owned),
+        granted_minutes_per_week: minutes,
+        limit_minutes,
+    }
+}
+
+fn end(course: &str, end: &str, reason: &str) -> Edit {
+    Edit::EndCourse {
+        course: course.into(),
+        end: end.into(),
+        reason: reason.into(),
+    }
+}
+
+fn follow_up(due: &str) -> Edit {
+    Edit::AddFollowUp {
+        id: NEW_FOLLOW_UP.into(),
+        due: due.into(),
+        purpose: "Review the plan with the citizen".into(),
+    }
+}
+
+fn done(follow_up: &str) -> Edit {
+    Edit::CompleteFollowUp {
+        follow_up: follow_up.into(),
+    }
+}
+
+fn outcome(kind: &str, date: &str) -> Edit {
+    Edit::AddOutcome {
+        id: NEW_OUTCOME.into(),
+        kind: kind.into(),
+        date: date.into(),
+        note: "Signed the lease".into(),
+    }
+}
+
+/// The vectors: a name, the rule it pins, and the edit (all on [`base`]).
+fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
+    vec![
+        (
+            "s82b_without_planned_end_is_refused",
+            "A §82b course is time-limited by law: starting one without a planned end is refused.",
+            start("s82b", "2026-06-15", None, 120),
+        ),
+        (
+            "s82b_planned_end_is_checked_before_the_case",
+            "The §82b rule is checked on the new course before the whole case, so it is named even when the service is unknown too.",
+            start_with(
+                "not-an-ffb-code",
+                "s82b",
+                "2026-06-15",
+                None,
+                120,
+                DEFAULT_GRANT_LIMIT_MINUTES,
+            ),
+        ),
+        (
+            "grant_at_the_limit_needs_no_approval",
+            "A grant of exactly the limit (300 minutes a week) is the caseworker's own: approval not_required.",
+            start("s82b", "2026-06-15", Some("2026-09-07"), 300),
+        ),
+        (
+            "grant_above_the_limit_awaits_approval",
+            "A grant above the limit starts awaiting a lead's approval.",
+            start("s82b", "2026-06-15", Some("2026-09-07"), 301),
+        ),
+        (
+            "the_limit_is_the_callers",
+            "The limit is a parameter: 480 minutes under a limit of 600 needs no approval.",
+            start_with(SERVICE, "s85", "2026-06-15", None, 480, 600),
+        ),
+        (
+            "s85_needs_no_planned_end",
+            "Open-ended §85 support starts without a planned end.",
+            start("s85", "2026-06-15", None, 120),
+        ),
+        (
+            "planned_end_on_the_start_day_is_accepted",
+            "A planned end on the start day is not before the start.",
+            start("s82c", "2026-06-15", Some("2026-06-15"), 60),
+        ),
+        (
+            "planned_end_before_start_is_refused",
+            "The whole case is validated: a planned end before the start is refused, named inside the new course.",
+            start("s82b", "2026-06-15", Some("2026-06-14"), 120),
+        ),
+        (
+            "unknown_legal_basis_is_refused",
+            "The legal basis must be one of the Serviceloven codes.",
+            start("s99", "2026-06-15", Some("2026-09-07"), 120),
+        ),
+        (
+            "empty_legal_basis_is_missing",
+            "An empty code is missing, not unknown.",
+            start("", "2026-06-15", None, 120),
+        ),
+        (
+            "unknown_service_is_refused",
+            "The service must be an FFB service (ydelse) code.",
+            start_with(
+                "not-an-ffb-code",
+                "s85",
+                "2026-06-15",
+                None,
+                120,
+                DEFAULT_GRANT_LIMIT_MINUTES,
+            ),
+        ),
+        (
+            "malformed_start_is_refused",
+            "A start date that is not a real YYYY-MM-DD day is malformed.",
+            start("s85", "2026-02-30", None, 120),
+        ),
+        (
+            "negative_grant_is_refused",
+            "A grant is between 0 and a whole week of minutes.",
+            start("s85", "2026-06-15", None, -1),
+        ),
+        (
+            "grant_above_a_week_is_refused",
+            "A grant cannot exceed the 10,080 minutes of a week.",
+            start("s85", "2026-06-15", None, 10_081),
+        ),
+        (
+            "ending_a_course",
+            "Ending sets the end date and the reason together.",
+            end(OPEN_COURSE, "2026-06-30", "mutual_agreement"),
+        ),
+        (
+            "end_before_start_is_refused",
+            "A course cannot end before it started.",
+            end(OPEN_COURSE, "2026-01-04", "mutual_agreement"),
+        ),
+        (
+            "unknown_end_reason_is_refused",
+            "The reason must be one of the end reason codes.",
+            end(OPEN_COURSE, "2026-06-30", "bored"),
+        ),
+        (
+            "empty_end_reason_is_missing",
+            "An ended course needs a reason.",
+            end(OPEN_COURSE, "2026-06-30", ""),
+        ),
+        (
+            "malformed_end_is_refused",
+            "The end must be a YYYY-MM-DD date.",
+            end(OPEN_COURSE, "30-06-2026", "moved"),
+        ),
+        (
+            "ending_an_unknown_course_is_not_found",
+            "An edit naming a course the case does not have changes nothing.",
+            end(UNKNOWN, "2026-06-30", "mutual_agreement"),
+        ),
+        (
+            "ending_an_ended_course_again_replaces_its_end",
+            "sync-core itself does not refuse ending an ended course again (tov refuses it before calling; the web app offers no end for an ended course).",
+            end(ENDED_COURSE, "2025-10-01", "moved"),
+        ),
+        (
+            "planning_a_follow_up",
+            "A follow-up is planned undone, on the date given.",
+            follow_up("2026-08-31"),
+        ),
+        (
+            "malformed_due_is_refused",
+            "The due date must be a YYYY-MM-DD date.",
+            follow_up("2026-13-01"),
+        ),
+        (
+            "completing_a_follow_up",
+            "Marking a planned follow-up done.",
+            done(OPEN_FOLLOW_UP),
+        ),
+        (
+            "completing_a_done_follow_up_changes_nothing",
+            "Done is final and marking it again writes no change.",
+            done(DONE_FOLLOW_UP),
+        ),
+        (
+            "completing_an_unknown_follow_up_is_not_found",
+            "An edit naming a follow-up the case does not have changes nothing.",
+            done(UNKNOWN),
+        ),
+        (
+            "recording_an_outcome",
+            "An outcome event with its kind, date and note.",
+            outcome("own_home", "2026-06-15"),
+        ),
+        (
+            "unknown_outcome_kind_is_refused",
+            "The kind must be one of the outcome codes the municipality reports.",
+            outcome("lottery_win", "2026-06-15"),
+        ),
+        (
+            "empty_outcome_kind_is_missing",
+            "An outcome needs a kind.",
+            outcome("", "2026-06-15"),
+        ),
+        (
+            "malformed_outcome_date_is_refused",
+            "The date must be a YYYY-MM-DD date.",
+            outcome("job", "2026-6-15"),
+        ),
+    ]
+}
+
+/// What sync-core makes of `edit` on `case`, read back from the document.
+fn expectation(case: &Case, edit: &Edit) -> Value {
+    let mut doc =
+        CaseDocument::create(ActorId::from(vec![7; 16]), case, NOW_MS).expect("the input case is valid");
+    let heads = doc.heads();
+    let before = serde_json::to_value(doc.read().expect("read")).expect("json");
+    let result = edit.apply(&mut doc);
+    let after = serde_json::to_value(doc.read().expect("read")).expect("json");
+    let (collection, id) = edit.target();
+    match result {
+        Ok(Some(_)) => {
+            let entry = after[collection][id].clone();
+            // The edit wrote that one entry and nothing else: the vector's entry is the whole effect.
+            let mut only_that = before;
+            only_that[collection][id] = entry.clone();
+            assert_eq!(after, only_that, "the edit changed more than its entry");
+            json!({"result": "changed", "collection": collection, "id": id, "entry": entry})
+        }
+        refused => {
+            // A refused edit, or one that changed nothing, leaves the document as it was.
+            assert_eq!(doc.heads(), heads);
+            assert_eq!(after, before);
+            match refused {
+                Ok(_) => json!({"result": "unchanged"}),
+                Err(CaseError::Invalid(error)) => {
+                    json!({"result": "invalid", "error": {"field": error.field, "problem": error.problem}})
+                }
+                Err(CaseError::NotFound { what, id }) => {
+                    json!({"result": "not_found", "what": what, "id": id})
+                }
+                Err(other) => panic!("an edit vector cannot produce {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn course_edit_vectors_are_what_sync_core_computes() {
+    let case = base();
+    let vectors: Vec<Value> = vectors()
+        .into_iter()
+        .map(|(name, why, edit)| {
+            json!({
+                "name": name,
+                "why": why,
+                "edit": serde_json::to_value(&edit).expect("json"),
+                "expect": expectation(&case, &edit),
+            })
+        })
+        .collect();
+    let generated = json!({
+        "about": "The edits of a course of support applied to `case` by sync-core's CaseDocument \
+                  (tests/edit_vectors.rs), with the entry written or the refusal. See README.md.",
+        "default_limit_minutes": DEFAULT_GRANT_LIMIT_MINUTES,
+        "case": serde_json::to_value(&case).expect("json"),
+        "cases": vectors,
+    });
+    let text = format!("{}\n", serde_json::to_string_pretty(&generated).expect("json"));
+    if std::env::var_os("TOVHOLDER_WRITE_VECTORS").is_some() {
+        std::fs::write(PATH, &text).expect("write the vectors");
+    }
+    let stored = std::fs::read_to_string(PATH).unwrap_or_default();
+    assert!(
+        stored == text,
+        "tests/vectors/course-edits.json is not what sync-core computes; regenerate it with \
+         TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test edit_vectors and review the diff"
+    );
+}
+
+#[test]
+fn the_vectors_edits_read_back_as_written() {
+    // The JSON form of an edit is what the TypeScript side reads: it must parse back to the same edit.
+    for (name, _, edit) in vectors() {
+        let text = serde_json::to_value(&edit).expect("json");
+        let back: Edit = serde_json::from_value(text.clone()).expect(name);
+        assert_eq!(serde_json::to_value(&back).expect("json"), text, "{name}");
+    }
+}
