@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sync_core::case::edit::EditResult;
 use sync_core::case::{
-    Approval, Case, CaseDocument, CaseError, Citizen, Course, DEFAULT_GRANT_LIMIT_MINUTES, FollowUp,
-    NewCourse, OutcomeEvent,
+    Approval, Case, CaseDocument, CaseError, Citizen, Course, DEFAULT_GRANT_LIMIT_MINUTES, ErrorMark,
+    FollowUp, NewCourse, OutcomeEvent,
 };
 use uuid::Uuid;
 
@@ -31,6 +31,8 @@ const NEW_COURSE: &str = "c0a1e000-0000-4000-8000-000000000010";
 const DONE_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000001";
 const OPEN_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000002";
 const NEW_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000010";
+const IN_ERROR_COURSE: &str = "c0a1e000-0000-4000-8000-000000000003";
+const IN_ERROR_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000003";
 const NEW_OUTCOME: &str = "0c000000-0000-4000-8000-000000000010";
 const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 
@@ -153,9 +155,16 @@ fn base() -> Case {
         },
         entered_in_error: None,
     };
+    let mut wrong_course = course("2026-02-01", None);
+    wrong_course.entered_in_error = Some(ErrorMark::new(
+        "worker-1",
+        NOW_MS - 1,
+        "recorded on the wrong citizen",
+    ));
     case.courses = BTreeMap::from([
         (OPEN_COURSE.into(), course("2026-01-05", None)),
         (ENDED_COURSE.into(), course("2025-03-01", Some("2025-09-01"))),
+        (IN_ERROR_COURSE.into(), wrong_course),
     ]);
     let follow_up = |due: &str, done: bool| FollowUp {
         due: due.into(),
@@ -163,9 +172,16 @@ fn base() -> Case {
         done,
         entered_in_error: None,
     };
+    let mut wrong_follow_up = follow_up("2026-04-01", false);
+    wrong_follow_up.entered_in_error = Some(ErrorMark::new(
+        "worker-1",
+        NOW_MS - 1,
+        "planned on the wrong citizen",
+    ));
     case.follow_ups = BTreeMap::from([
         (DONE_FOLLOW_UP.into(), follow_up("2026-03-01", true)),
         (OPEN_FOLLOW_UP.into(), follow_up("2026-06-01", false)),
+        (IN_ERROR_FOLLOW_UP.into(), wrong_follow_up),
     ]);
     case
 }
@@ -349,9 +365,14 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             end(UNKNOWN, "2026-06-30", "mutual_agreement"),
         ),
         (
-            "ending_an_ended_course_again_replaces_its_end",
-            "sync-core itself does not refuse ending an ended course again (tov refuses it before calling; the web app offers no end for an ended course).",
+            "ending_an_ended_course_again_is_refused",
+            "A course ends once: its end is part of the record.",
             end(ENDED_COURSE, "2025-10-01", "moved"),
+        ),
+        (
+            "ending_a_course_made_in_error_is_refused",
+            "An entry marked as made in error is not acted on.",
+            end(IN_ERROR_COURSE, "2026-06-30", "mutual_agreement"),
         ),
         (
             "planning_a_follow_up",
@@ -372,6 +393,11 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             "completing_a_done_follow_up_changes_nothing",
             "Done is final and marking it again writes no change.",
             done(DONE_FOLLOW_UP),
+        ),
+        (
+            "completing_a_follow_up_made_in_error_is_refused",
+            "An entry marked as made in error is not acted on.",
+            done(IN_ERROR_FOLLOW_UP),
         ),
         (
             "completing_an_unknown_follow_up_is_not_found",

@@ -213,10 +213,15 @@ impl CaseDocument {
         })
     }
 
-    /// Ends a course on `end` (YYYY-MM-DD) with a reason code.
+    /// Ends a course on `end` (YYYY-MM-DD) with a reason code. A course ends once: its end is part of the record,
+    /// and one marked as made in error is not acted on.
     pub fn end_course(&mut self, course: &str, end: &str, reason: &str, now_ms: i64) -> EditResult {
         self.change(now_ms, "end course", |case| {
             let course = course_mut(case, course)?;
+            not_in_error(&course.entered_in_error, "this course")?;
+            if course.end.is_some() {
+                return Err(final_value("end", "this course has already ended"));
+            }
             course.end = Some(end.to_owned());
             course.end_reason = Some(reason.to_owned());
             Ok(())
@@ -242,7 +247,8 @@ impl CaseDocument {
         })
     }
 
-    /// Marks a follow-up as done. Done is final: a follow-up held is not un-held (no change if it is done already).
+    /// Marks a follow-up as done. Done is final: a follow-up held is not un-held (no change if it is done already);
+    /// one marked as made in error is not acted on.
     pub fn complete_follow_up(&mut self, follow_up: &str, now_ms: i64) -> EditResult {
         self.change(now_ms, "complete follow-up", |case| {
             let entry = case
@@ -252,6 +258,7 @@ impl CaseDocument {
                     what: "follow-up",
                     id: follow_up.to_owned(),
                 })?;
+            not_in_error(&entry.entered_in_error, "this follow-up")?;
             entry.done = true;
             Ok(())
         })
@@ -310,6 +317,21 @@ impl CaseDocument {
             Ok(())
         })
     }
+}
+
+/// Refuses to act on an entry marked as made in error: it stays in the record as it was.
+fn not_in_error(mark: &Option<ErrorMark>, what: &str) -> Result<(), CaseError> {
+    match mark {
+        Some(_) => Err(final_value(
+            "entered_in_error",
+            &format!("{what} was marked as made in error"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn final_value(field: &str, message: &str) -> CaseError {
+    CaseError::Invalid(ValidationError::new(field, Problem::Immutable, message))
 }
 
 fn contact_mut<'a>(case: &'a mut Case, id: &str) -> Result<&'a mut Contact, CaseError> {

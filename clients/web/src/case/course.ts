@@ -101,12 +101,20 @@ export function startCourse(c: Case, id: string, input: NewCourse, limitMinutes 
 export function endCourse(c: Case, courseId: string, end: string, reason: string): Edit {
   const course = Object.hasOwn(c.courses, courseId) ? c.courses[courseId] : undefined;
   if (!course) return { result: "not_found", what: "course", id: courseId };
+  // A course ends once, and an entry made in error is not acted on (sync-core's end_course).
+  if (course.entered_in_error) return refusedFinal("entered_in_error", "this course was marked as made in error");
+  if (course.end !== null) return refusedFinal("end", "this course has already ended");
   const ended: Course = { ...course, end, end_reason: reason };
   return checked({ ...c, courses: { ...c.courses, [courseId]: ended } }, "courses", courseId, (draft) => {
     const entry = fieldsOf(mapOf(draft, "courses")[courseId]);
     entry.end = s(end);
     entry.end_reason = s(reason);
   });
+}
+
+/** A value of the record that may not change (sync-core's `Problem::Immutable`). */
+function refusedFinal(field: string, message: string): Edit {
+  return { result: "invalid", error: invalid(field, "immutable", message) };
 }
 
 /** Plans a follow-up on `due`; it starts undone. */
@@ -121,6 +129,7 @@ export function addFollowUp(c: Case, id: string, due: string, purpose: string): 
 export function completeFollowUp(c: Case, followUpId: string): Edit {
   const followUp = Object.hasOwn(c.follow_ups, followUpId) ? c.follow_ups[followUpId] : undefined;
   if (!followUp) return { result: "not_found", what: "follow-up", id: followUpId };
+  if (followUp.entered_in_error) return refusedFinal("entered_in_error", "this follow-up was marked as made in error");
   if (followUp.done) {
     // sync-core still validates the (unchanged) case, so a case already invalid is refused, not "unchanged".
     const error = validateCase(c);
