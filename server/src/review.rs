@@ -20,8 +20,9 @@ use sync_core::case::date::Date;
 
 use crate::store::{ReviewCase, ReviewCourse, ReviewData, TenantSettings};
 
-/// "Ending soon": a planned end within this many days from today (today included).
-pub const ENDING_SOON_DAYS: i64 = 14;
+/// "Ending soon": a planned end within this many days from today (today included); sync-core's, the figure the
+/// phones' caseloads mark (`case::agenda`, which decides the same flags from the whole case document).
+pub const ENDING_SOON_DAYS: i64 = sync_core::case::agenda::ENDS_SOON_DAYS;
 /// How far back break-the-glass accesses are counted.
 pub const BREAK_GLASS_DAYS: i64 = 30;
 /// Rows per page of a case list, unless asked otherwise; and the most a page may hold.

@@ -187,6 +187,9 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
             };
         }
     }
+    if case.courses.values().all(|c| c.end.is_none()) {
+        follow_ups(&mut case, spec.number, today);
+    }
     // One validated write of the whole year: a change per contact would replay the whole case through
     // hydrate, validate and reconcile for every contact, which makes loading sixty cases take seconds.
     let mut doc = CaseDocument::create(actor, &case, today - DAY_MS)?;
@@ -307,6 +310,41 @@ fn rating(rng: &mut StdRng, instrument: Instrument, total: i64, paper: bool) -> 
 }
 
 /// A UUID v4 drawn from the case's generator.
+/// Follow-ups a quarter apart over the year, the past ones held and the next one planned, as the way of working
+/// asks (up to four a year); every seventh case left one undone (overdue), and every tenth's time-limited course
+/// nears its planned end. A generator of its own, so the rest of the case stays as it was generated before.
+fn follow_ups(case: &mut Case, number: u32, today_ms: i64) {
+    let mut rng = StdRng::seed_from_u64(SEED ^ u64::from(number) ^ 0xf011_0f00);
+    let today = Date::from_unix_ms(today_ms);
+    let purposes = [
+        "Opfølgning på mål med borgeren",
+        "Opfølgning med jobcenter",
+        "Netværksmøde med psykiatrien",
+    ];
+    let first = today.plus_days(-365 + rng.random_range(60..91));
+    let mut due = first;
+    let mut quarter = 0;
+    while due <= today.plus_days(91) {
+        let overdue = number % 7 == 3 && due < today && due >= today.plus_days(-91);
+        case.follow_ups.insert(
+            uuid(&mut rng).to_string(),
+            sync_core::case::FollowUp {
+                due: due.to_string(),
+                purpose: purposes[quarter % purposes.len()].to_owned(),
+                done: due < today && !overdue,
+                entered_in_error: None,
+            },
+        );
+        due = due.plus_days(sync_core::case::agenda::FOLLOW_UP_INTERVAL_DAYS);
+        quarter += 1;
+    }
+    if number % 10 == 6
+        && let Some(course) = case.courses.values_mut().next()
+    {
+        course.planned_end = Some(today.plus_days(rng.random_range(3..14)).to_string());
+    }
+}
+
 fn uuid(rng: &mut StdRng) -> Uuid {
     uuid::Builder::from_random_bytes(rng.random()).into_uuid()
 }

@@ -222,4 +222,26 @@ async fn the_demo_cases_are_loaded_once_and_every_one_validates(backend: Backend
     ] {
         assert!(alerts.contains(kind), "some demo case raises {kind}: {alerts:?}");
     }
+    // The course of support has something to show on the phones and in the back office: follow-ups a quarter
+    // apart (some overdue), courses near their planned end, outcomes reached.
+    let today = sync_core::case::date::Date::from_unix_ms(server::clock::now_ms());
+    let agendas: Vec<_> = all
+        .iter()
+        .map(|(_, c)| sync_core::case::agenda::agenda(c, today))
+        .collect();
+    let overdue = agendas
+        .iter()
+        .filter(|a| !a.overdue_follow_ups.is_empty())
+        .count();
+    let ending = agendas.iter().filter(|a| !a.courses_ending.is_empty()).count();
+    let outcomes = all.iter().filter(|(_, c)| !c.outcomes.is_empty()).count();
+    let planned = all
+        .iter()
+        .filter(|(_, c)| c.follow_ups.values().any(|f| !f.done))
+        .count();
+    assert!(
+        overdue >= 3 && ending >= 3 && outcomes >= 3,
+        "{overdue} {ending} {outcomes}"
+    );
+    assert!(planned >= 40, "{planned} open cases with a follow-up planned");
 }
