@@ -131,7 +131,33 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
             let _ = writeln!(out, "  alert: {}{items}", alert_sentence(kind));
         }
     }
+    collateral(&mut out, case, rules);
     out
+}
+
+/// The relatives' and professionals' ratings, each rater's series on its own line: another measurement than the
+/// citizen's, shown beside it and never merged into it.
+fn collateral(out: &mut String, case: &Case, rules: &RuleSet) {
+    for s in series::collateral(case, rules) {
+        let who = match s.rater {
+            RaterKind::Relative => "a relative",
+            RaterKind::Professional => "a professional",
+            RaterKind::Citizen => "the citizen",
+        };
+        let course = s
+            .course
+            .map_or("no course".to_owned(), |c| format!("course {}", short(c)));
+        let a = &s.assessment;
+        let change = a.change_mm.map_or("-".to_owned(), |mm| {
+            format!("{}{}", if mm >= 0 { "+" } else { "" }, Points(mm))
+        });
+        let _ = writeln!(
+            out,
+            "Rated by {who} ({course}): {} contact(s), ORS change {change}, {}",
+            s.contacts.len(),
+            category(a.category)
+        );
+    }
 }
 
 fn or_dash(text: &str) -> &str {
@@ -357,5 +383,71 @@ fn contacts(out: &mut String, case: &Case, limit: usize) {
         for line in contact.notes.as_str().lines().filter(|l| !l.trim().is_empty()) {
             let _ = writeln!(out, "            {line}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ActorId;
+    use sync_core::case::{CaseDocument, Citizen, NewContact};
+    use sync_core::fit::Instrument;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn visit(start_ms: i64, ors_by: RaterKind, srs_by: RaterKind) -> NewContact {
+        NewContact {
+            kind: "home_visit".into(),
+            start_ms,
+            duration_minutes: 60,
+            course: None,
+            workers: vec![],
+            notes: String::new(),
+            goals: vec![],
+            ors: Some(Rating::items(Instrument::Ors, [50; 4], ors_by)),
+            srs: Some(Rating::items(Instrument::Srs, [90; 4], srs_by)),
+            recorded_by: "u".into(),
+        }
+    }
+
+    #[test]
+    fn a_relatives_ratings_are_shown_beside_the_citizens_and_raise_no_missing_srs() {
+        let citizen = Citizen {
+            display_name: "A".into(),
+            reference: "R".into(),
+            birth_year: None,
+        };
+        let mut doc = CaseDocument::create(
+            ActorId::from([1; 16].as_slice()),
+            &Case::new("t", "team", citizen),
+            1,
+        )
+        .expect("valid");
+        doc.add_contact(
+            Uuid::from_u128(1),
+            visit(1_000, RaterKind::Citizen, RaterKind::Citizen),
+            2,
+        )
+        .expect("valid");
+        doc.add_contact(
+            Uuid::from_u128(2),
+            visit(2_000, RaterKind::Citizen, RaterKind::Relative),
+            3,
+        )
+        .expect("valid");
+        let case = doc.read().expect("reads");
+        let view = CaseView {
+            pending: false,
+            conflicts: &[],
+            refusals: &[],
+            contacts: 0,
+            today: Date::from_unix_ms(3_000),
+        };
+        let shown = render(&DocumentId::from_bytes([2; 16]), &case, view, &RuleSet::v1());
+        assert!(
+            shown.contains("Rated by a relative (no course): 1 contact(s)"),
+            "{shown}"
+        );
+        assert!(!shown.contains(&alert_sentence(AlertKind::SrsMissing)), "{shown}");
     }
 }
