@@ -448,6 +448,6 @@ mod tests {
             shown.contains("Rated by a relative (no course): 1 contact(s)"),
             "{shown}"
         );
-        assert!(!shown.contains(&alert_sentence(AlertKind::SrsMissing)), "{shown}");
+        assert!(!shown.contains(alert_sentence(AlertKind::SrsMissing)), "{shown}");
     }
 }
