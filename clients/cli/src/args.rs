@@ -199,6 +199,17 @@ pub enum CourseCommand {
         #[arg(long, value_parser = choices(sync_core::case::codes::END_REASONS))]
         reason: String,
     },
+    /// Mark it as recorded by mistake: it stays in the record, struck through, and is not acted on again. The
+    /// mark cannot be undone.
+    MarkInError {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The entry (id or unique prefix, as `tov case` shows it).
+        entry: String,
+        /// Why, for the record (e.g. "recorded on the wrong citizen").
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +232,17 @@ pub enum FollowUpCommand {
         /// The follow-up (id or unique prefix, as `tov case` shows it).
         follow_up: String,
     },
+    /// Mark it as recorded by mistake: it stays in the record, struck through, and is not acted on again. The
+    /// mark cannot be undone.
+    MarkInError {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The entry (id or unique prefix, as `tov case` shows it).
+        entry: String,
+        /// Why, for the record (e.g. "recorded on the wrong citizen").
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +259,17 @@ pub enum OutcomeCommand {
         /// A short note for the record.
         #[arg(long, default_value = "")]
         note: String,
+    },
+    /// Mark it as recorded by mistake: it stays in the record, struck through, and is not acted on again. The
+    /// mark cannot be undone.
+    MarkInError {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The entry (id or unique prefix, as `tov case` shows it).
+        entry: String,
+        /// Why, for the record (e.g. "recorded on the wrong citizen").
+        #[arg(long)]
+        reason: String,
     },
 }
 

@@ -271,3 +271,121 @@ async fn output_cut_short_ends_tov_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(stderr.trim(), "tov exit 0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_made_in_error_stay_in_the_record_and_are_not_acted_on() {
+    let server = start_server().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = login_as(&server, "anna", dir.path()).await;
+    sync(&profile).await;
+    let created = tov(
+        dir.path(),
+        &[
+            "case",
+            "new",
+            "--name",
+            "Synthetic Citizen",
+            "--reference",
+            "T-ERROR",
+        ],
+    )
+    .await;
+    let case = stdout(&created)
+        .split_whitespace()
+        .nth(2)
+        .expect("Created case ID")
+        .to_owned();
+    let today = Date::from_unix_ms(now_ms());
+    let start = today.plus_days(-10).to_string();
+    let started = tov(
+        dir.path(),
+        &[
+            "course",
+            "start",
+            &case,
+            "--service",
+            "etablering i bolig",
+            "--basis",
+            "s85",
+            "--start",
+            &start,
+            "--hours-per-week",
+            "2",
+        ],
+    )
+    .await;
+    let course = printed_id(&started, "course ");
+    let planned = tov(dir.path(), &["follow-up", "plan", &case, "--purpose", "Status"]).await;
+    let follow_up = printed_id(&planned, "follow-up ");
+    let recorded = tov(
+        dir.path(),
+        &["outcome", "add", &case, "--kind", "job", "--date", &start],
+    )
+    .await;
+    let outcome = printed_id(&recorded, "outcome ");
+
+    let no_reason = tov(
+        dir.path(),
+        &["outcome", "mark-in-error", &case, &outcome, "--reason", " "],
+    )
+    .await;
+    assert_eq!(no_reason.status.code(), Some(2), "{}", shown(&no_reason));
+    for (what, id) in [
+        ("course", &course),
+        ("follow-up", &follow_up),
+        ("outcome", &outcome),
+    ] {
+        let marked = tov(
+            dir.path(),
+            &[
+                what,
+                "mark-in-error",
+                &case,
+                id,
+                "--reason",
+                "recorded on the wrong citizen",
+            ],
+        )
+        .await;
+        assert!(marked.status.success(), "{what}: {}", shown(&marked));
+        let again = tov(
+            dir.path(),
+            &[what, "mark-in-error", &case, id, "--reason", "again"],
+        )
+        .await;
+        assert_eq!(
+            again.status.code(),
+            Some(2),
+            "a mark is permanent: {}",
+            shown(&again)
+        );
+    }
+    // Not acted on again: a course made in error is not ended, a follow-up made in error not done.
+    let end = tov(
+        dir.path(),
+        &[
+            "course", "end", &case, &course, "--date", &start, "--reason", "other",
+        ],
+    )
+    .await;
+    assert_eq!(end.status.code(), Some(2), "{}", shown(&end));
+    let done = tov(dir.path(), &["follow-up", "done", &case, &follow_up]).await;
+    assert_eq!(done.status.code(), Some(2), "{}", shown(&done));
+    let view = tov(dir.path(), &["case", &case, "--purpose", "review"]).await;
+    assert_eq!(
+        stdout(&view).matches("made in error").count(),
+        3,
+        "{}",
+        shown(&view)
+    );
+
+    let synced = tov(dir.path(), &["sync"]).await;
+    assert!(synced.status.success(), "{}", shown(&synced));
+    let rows = server.state.store.projection_rows(&case).await.expect("store");
+    assert!(rows.courses.iter().all(|c| c.in_error), "{:?}", rows.courses);
+    assert!(rows.outcomes.iter().all(|o| o.in_error), "{:?}", rows.outcomes);
+    assert_eq!(
+        rows.summary.next_follow_up_due, None,
+        "a follow-up made in error is not due"
+    );
+}

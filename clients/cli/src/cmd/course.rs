@@ -1,9 +1,10 @@
-//! `tov course start|end`, `tov follow-up plan|done` and `tov outcome add`: the course of support, offline.
+//! `tov course start|end`, `tov follow-up plan|done`, `tov outcome add`, and `mark-in-error` for each: the course of
+//! support, offline.
 
 use std::path::Path;
 
 use anyhow::Context;
-use cli::edits;
+use cli::edits::{self, Entry};
 use cli::time::now_ms;
 use cli::view::short;
 use sync_core::case::NewCourse;
@@ -77,15 +78,18 @@ pub async fn course(dir: &Path, command: CourseCommand) -> anyhow::Result<()> {
             );
             device.close().await;
         }
+        CourseCommand::MarkInError { case, entry, reason } => {
+            mark_in_error(dir, Entry::Course, &case, &entry, &reason).await?
+        }
     }
     Ok(())
 }
 
 pub async fn follow_up(dir: &Path, command: FollowUpCommand) -> anyhow::Result<()> {
     let now = now_ms();
-    let device = open(dir).await?;
     match command {
         FollowUpCommand::Plan { case, due, purpose } => {
+            let device = open(dir).await?;
             let id = case_id(&device, &case).await?;
             let (follow_up, due) = edits::plan_follow_up(&device, &id, due, purpose, now)
                 .await
@@ -95,26 +99,36 @@ pub async fn follow_up(dir: &Path, command: FollowUpCommand) -> anyhow::Result<(
                 short(&follow_up),
                 short(&id.to_string())
             );
+            device.close().await;
         }
         FollowUpCommand::Done { case, follow_up } => {
+            let device = open(dir).await?;
             let id = case_id(&device, &case).await?;
             let follow_up = edits::complete_follow_up(&device, &id, &follow_up, now)
                 .await
                 .context("the follow-up was not marked done")?;
             println!("Follow-up {} is done {NOT_SYNCED}.", short(&follow_up));
+            device.close().await;
+        }
+        FollowUpCommand::MarkInError { case, entry, reason } => {
+            mark_in_error(dir, Entry::FollowUp, &case, &entry, &reason).await?
         }
     }
-    device.close().await;
     Ok(())
 }
 
 pub async fn outcome(dir: &Path, command: OutcomeCommand) -> anyhow::Result<()> {
-    let OutcomeCommand::Add {
-        case,
-        kind,
-        date,
-        note,
-    } = command;
+    let (case, kind, date, note) = match command {
+        OutcomeCommand::Add {
+            case,
+            kind,
+            date,
+            note,
+        } => (case, kind, date, note),
+        OutcomeCommand::MarkInError { case, entry, reason } => {
+            return mark_in_error(dir, Entry::Outcome, &case, &entry, &reason).await;
+        }
+    };
     let now = now_ms();
     let device = open(dir).await?;
     let id = case_id(&device, &case).await?;
@@ -125,6 +139,35 @@ pub async fn outcome(dir: &Path, command: OutcomeCommand) -> anyhow::Result<()> 
         "Recorded outcome {} ({kind}, {date}) on case {} {NOT_SYNCED}.",
         short(&outcome),
         short(&id.to_string())
+    );
+    device.close().await;
+    Ok(())
+}
+
+/// `tov course|follow-up|outcome mark-in-error`: the entry stays in the record, struck through.
+async fn mark_in_error(
+    dir: &Path,
+    entry: Entry,
+    case: &str,
+    prefix: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
+    if reason.trim().is_empty() {
+        return Err(BadInput("give a --reason: it stays in the record".into()).into());
+    }
+    let device = open(dir).await?;
+    let id = case_id(&device, case).await?;
+    let marked = edits::mark_in_error(&device, &id, entry, prefix, reason, now_ms())
+        .await
+        .context("the entry was not marked")?;
+    let what = match entry {
+        Entry::Course => "Course",
+        Entry::FollowUp => "Follow-up",
+        Entry::Outcome => "Outcome",
+    };
+    println!(
+        "{what} {} is marked as made in error; it stays in the record {NOT_SYNCED}.",
+        short(&marked)
     );
     device.close().await;
     Ok(())

@@ -256,9 +256,14 @@ fn courses(out: &mut String, case: &Case) {
             (None, None) => "open".to_owned(),
         };
         let minutes = course.granted_minutes_per_week;
+        let struck = if course.entered_in_error.is_some() {
+            " (made in error)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "  {}  {} / {service}\n            from {} {until}; {}:{:02} h a week, approval {}",
+            "  {}  {}{struck} / {service}\n            from {} {until}; {}:{:02} h a week, approval {}",
             short(id),
             label(codes::LEGAL_BASES, &course.legal_basis),
             course.start,
