@@ -9,10 +9,9 @@ use cli::time::now_ms;
 use cli::view::short;
 use sync_core::case::NewCourse;
 
+use super::edit::{NOT_SYNCED, mark_in_error};
 use super::{BadInput, case_id, open};
 use crate::args::{CourseCommand, FollowUpCommand, OutcomeCommand};
-
-const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
 
 /// The most hours a week a grant can name (the case validation's limit is in minutes; this catches typos first).
 const MAX_HOURS_PER_WEEK: f64 = 168.0;
@@ -139,35 +138,6 @@ pub async fn outcome(dir: &Path, command: OutcomeCommand) -> anyhow::Result<()> 
         "Recorded outcome {} ({kind}, {date}) on case {} {NOT_SYNCED}.",
         short(&outcome),
         short(&id.to_string())
-    );
-    device.close().await;
-    Ok(())
-}
-
-/// `tov course|follow-up|outcome mark-in-error`: the entry stays in the record, struck through.
-async fn mark_in_error(
-    dir: &Path,
-    entry: Entry,
-    case: &str,
-    prefix: &str,
-    reason: &str,
-) -> anyhow::Result<()> {
-    if reason.trim().is_empty() {
-        return Err(BadInput("give a --reason: it stays in the record".into()).into());
-    }
-    let device = open(dir).await?;
-    let id = case_id(&device, case).await?;
-    let marked = edits::mark_in_error(&device, &id, entry, prefix, reason, now_ms())
-        .await
-        .context("the entry was not marked")?;
-    let what = match entry {
-        Entry::Course => "Course",
-        Entry::FollowUp => "Follow-up",
-        Entry::Outcome => "Outcome",
-    };
-    println!(
-        "{what} {} is marked as made in error; it stays in the record {NOT_SYNCED}.",
-        short(&marked)
     );
     device.close().await;
     Ok(())

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use cli::edits::{self, ContactInput, CourseChoice, GoalInput, GoalType, NoteEdit};
+use cli::edits::{self, ContactInput, CourseChoice, Entry, GoalInput, GoalType, NoteEdit};
 use cli::time::{now_ms, parse_rfc3339};
 use cli::view::short;
 use sync_core::fit::RaterKind;
@@ -11,7 +11,7 @@ use sync_core::fit::RaterKind;
 use super::{case_id, open};
 use crate::args::{ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, Rater};
 
-const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
+pub(super) const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
 
 pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> {
     let args = match command {
@@ -21,7 +21,7 @@ pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> 
             contact,
             reason,
         } => {
-            return mark_in_error(dir, &case, &contact, &reason).await;
+            return mark_in_error(dir, Entry::Contact, &case, &contact, &reason).await;
         }
     };
     let now = now_ms();
@@ -63,18 +63,32 @@ pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn mark_in_error(dir: &Path, case: &str, contact: &str, reason: &str) -> anyhow::Result<()> {
+/// `tov contact|course|follow-up|outcome mark-in-error`: the entry stays in the record, struck through.
+pub(super) async fn mark_in_error(
+    dir: &Path,
+    entry: Entry,
+    case: &str,
+    prefix: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
     if reason.trim().is_empty() {
         return Err(super::BadInput("give a --reason: it stays in the record".into()).into());
     }
     let device = open(dir).await?;
     let id = case_id(&device, case).await?;
-    let contact = edits::mark_contact_in_error(&device, &id, contact, reason, now_ms())
+    let marked = edits::mark_in_error(&device, &id, entry, prefix, reason, now_ms())
         .await
-        .context("the contact was not marked")?;
+        .with_context(|| format!("the {} was not marked", entry.name()))?;
+    let name = entry.name();
+    let capitalised = name[..1].to_uppercase() + &name[1..];
+    let leaves_fit = if entry == Entry::Contact {
+        " and leaves FIT"
+    } else {
+        ""
+    };
     println!(
-        "Contact {} is marked as made in error; it stays in the record and leaves FIT {NOT_SYNCED}.",
-        short(&contact)
+        "{capitalised} {} is marked as made in error; it stays in the record{leaves_fit} {NOT_SYNCED}.",
+        short(&marked)
     );
     device.close().await;
     Ok(())

@@ -11,7 +11,8 @@ use sync_core::fit::{Instrument, RaterKind, Rating};
 use sync_core::validation::ValidationError;
 use uuid::Uuid;
 
-use crate::device::{Device, DeviceError, unique_match};
+use super::entry_id;
+use crate::device::{Device, DeviceError};
 
 /// The oldest age at which the child forms are used.
 const CHILD_FORMS_MAX_AGE: i32 = 12;
@@ -81,12 +82,7 @@ fn instruments(case: &Case, kind: &str, year: i32) -> (Instrument, Instrument) {
 fn course_of(case: &Case, choice: &CourseChoice) -> Result<Option<String>, DeviceError> {
     match choice {
         CourseChoice::None => Ok(None),
-        CourseChoice::Id(prefix) => unique_match(
-            "course",
-            prefix,
-            case.courses.keys().map(|k| (k.clone(), k.clone())),
-        )
-        .map(Some),
+        CourseChoice::Id(prefix) => entry_id("course", prefix, case.courses.keys()).map(Some),
         // ISO dates compare as strings; the latest start among the courses that have not ended.
         CourseChoice::Current => Ok(case
             .courses
@@ -126,13 +122,7 @@ pub async fn add_contact(
             let goals = input
                 .goals
                 .iter()
-                .map(|prefix| {
-                    unique_match(
-                        "goal",
-                        prefix,
-                        case.plan.goals.keys().map(|k| (k.clone(), k.clone())),
-                    )
-                })
+                .map(|prefix| entry_id("goal", prefix, case.plan.goals.keys()))
                 .collect::<Result<Vec<_>, _>>()?;
             let new = NewContact {
                 kind: input.kind,

@@ -6,11 +6,12 @@ use sync_core::DocumentId;
 use sync_core::case::agenda::agenda;
 use sync_core::case::date::Date;
 use sync_core::case::ffb::Ffb;
-use sync_core::case::{DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, ErrorMark, FollowUp, NewCourse, OutcomeEvent};
+use sync_core::case::{DEFAULT_GRANT_LIMIT_MINUTES, FollowUp, NewCourse, OutcomeEvent};
 use sync_core::validation::{Problem, ValidationError};
 use uuid::Uuid;
 
-use crate::device::{Device, DeviceError, unique_match};
+use super::entry_id;
+use crate::device::{Device, DeviceError};
 
 /// Finds an FFB service by its code, its whole name, or a unique part of its name ("etablering i bolig"), in
 /// any case.
@@ -84,11 +85,7 @@ pub async fn end_course(
     device
         .change_case(case_id, now_ms, |doc| {
             let case = doc.read()?;
-            let id = unique_match(
-                "course",
-                course,
-                case.courses.keys().map(|k| (k.clone(), k.clone())),
-            )?;
+            let id = entry_id("course", course, case.courses.keys())?;
             doc.end_course(&id, end, reason, now_ms)?;
             Ok(id)
         })
@@ -133,11 +130,7 @@ pub async fn complete_follow_up(
     device
         .change_case(case_id, now_ms, |doc| {
             let case = doc.read()?;
-            let id = unique_match(
-                "follow-up",
-                follow_up,
-                case.follow_ups.keys().map(|k| (k.clone(), k.clone())),
-            )?;
+            let id = entry_id("follow-up", follow_up, case.follow_ups.keys())?;
             doc.complete_follow_up(&id, now_ms)?;
             Ok(id)
         })
@@ -164,62 +157,6 @@ pub async fn add_outcome(
             };
             doc.add_outcome(id, outcome, now_ms)?;
             Ok(id.to_string())
-        })
-        .await
-}
-
-/// An entry of the course of support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry {
-    Course,
-    FollowUp,
-    Outcome,
-}
-
-/// Marks a course, follow-up or outcome (id prefix) as made in error, with why: it stays in the record, struck
-/// through, and is not acted on again (sync-core's `mark_in_error`). Returns its id.
-pub async fn mark_in_error(
-    device: &Device,
-    case_id: &DocumentId,
-    entry: Entry,
-    prefix: &str,
-    reason: &str,
-    now_ms: i64,
-) -> Result<String, DeviceError> {
-    let by = device.settings()?.user_id.clone();
-    device
-        .change_case(case_id, now_ms, |doc| {
-            let case = doc.read()?;
-            let ids = |keys: Vec<&String>| {
-                keys.into_iter()
-                    .map(|k| (k.clone(), k.clone()))
-                    .collect::<Vec<_>>()
-            };
-            let id = match entry {
-                Entry::Course => {
-                    unique_match("course", prefix, ids(case.courses.keys().collect()).into_iter())?
-                }
-                Entry::FollowUp => unique_match(
-                    "follow-up",
-                    prefix,
-                    ids(case.follow_ups.keys().collect()).into_iter(),
-                )?,
-                Entry::Outcome => {
-                    unique_match("outcome", prefix, ids(case.outcomes.keys().collect()).into_iter())?
-                }
-            };
-            let target = match entry {
-                Entry::Course => EntryRef::Course(&id),
-                Entry::FollowUp => EntryRef::FollowUp(&id),
-                Entry::Outcome => EntryRef::Outcome(&id),
-            };
-            let mark = ErrorMark {
-                by,
-                at_ms: now_ms,
-                reason: reason.trim().to_owned(),
-            };
-            doc.mark_in_error(target, mark, now_ms)?;
-            Ok(id)
         })
         .await
 }

@@ -1,7 +1,7 @@
 //! The edits a worker makes on the device: each one validated by `sync-core` and written in one transaction
 //! before the next sync sends it.
 //!
-//! - Here: creating a case, goals and notes, and marking a contact as made in error.
+//! - Here: creating a case, goals and notes, and marking any entry as made in error.
 //! - [`contact`]: recording a contact with its ORS and SRS.
 //! - [`course`]: courses, follow-ups and outcomes.
 //! - [`resolve`]: choosing a value for a conflicted field.
@@ -21,10 +21,7 @@ use uuid::Uuid;
 use crate::device::{Device, DeviceError, unique_match};
 
 pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating};
-pub use course::{
-    Entry, add_outcome, complete_follow_up, end_course, find_service, mark_in_error, plan_follow_up,
-    start_course,
-};
+pub use course::{add_outcome, complete_follow_up, end_course, find_service, plan_follow_up, start_course};
 pub use resolve::{Choice, resolve};
 
 /// A new case's citizen.
@@ -185,11 +182,7 @@ pub async fn edit_note(
     device
         .change_case(case_id, now_ms, |doc| {
             let case = doc.read()?;
-            let id = unique_match(
-                "contact",
-                contact,
-                case.contacts.keys().map(|k| (k.clone(), k.clone())),
-            )?;
+            let id = entry_id("contact", contact, case.contacts.keys())?;
             match edit {
                 NoteEdit::Replace(text) => doc.set_notes(&id, &text, now_ms)?,
                 // Written through `set_notes` (a minimal diff: an insertion at the end) rather than
@@ -214,38 +207,80 @@ pub async fn edit_note(
         .await
 }
 
-/// Marks a contact as made in error, under the logged-in user's name; returns the contact's id.
-pub async fn mark_contact_in_error(
+/// An entry of a case that can be marked as made in error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Contact,
+    Course,
+    FollowUp,
+    Outcome,
+}
+
+impl Entry {
+    /// The entry's name in messages ("follow-up").
+    pub fn name(self) -> &'static str {
+        match self {
+            Entry::Contact => "contact",
+            Entry::Course => "course",
+            Entry::FollowUp => "follow-up",
+            Entry::Outcome => "outcome",
+        }
+    }
+
+    /// The id of the entry of this kind that `prefix` names.
+    fn find(self, case: &Case, prefix: &str) -> Result<String, DeviceError> {
+        match self {
+            Entry::Contact => entry_id(self.name(), prefix, case.contacts.keys()),
+            Entry::Course => entry_id(self.name(), prefix, case.courses.keys()),
+            Entry::FollowUp => entry_id(self.name(), prefix, case.follow_ups.keys()),
+            Entry::Outcome => entry_id(self.name(), prefix, case.outcomes.keys()),
+        }
+    }
+
+    fn reference(self, id: &str) -> EntryRef<'_> {
+        match self {
+            Entry::Contact => EntryRef::Contact(id),
+            Entry::Course => EntryRef::Course(id),
+            Entry::FollowUp => EntryRef::FollowUp(id),
+            Entry::Outcome => EntryRef::Outcome(id),
+        }
+    }
+}
+
+/// Marks a contact, course, follow-up or outcome (id prefix) as made in error, with why: it stays in the
+/// record, struck through, and is not acted on again (a contact leaves FIT). Returns its id.
+pub async fn mark_in_error(
     device: &Device,
     case_id: &DocumentId,
-    contact: &str,
+    entry: Entry,
+    prefix: &str,
     reason: &str,
     now_ms: i64,
 ) -> Result<String, DeviceError> {
     let by = device.settings()?.user_id.clone();
     device
         .change_case(case_id, now_ms, |doc| {
-            let case = doc.read()?;
-            let id = unique_match(
-                "contact",
-                contact,
-                case.contacts.keys().map(|k| (k.clone(), k.clone())),
-            )?;
+            let id = entry.find(&doc.read()?, prefix)?;
             let mark = ErrorMark {
                 by,
                 at_ms: now_ms,
                 reason: reason.trim().to_owned(),
             };
-            doc.mark_in_error(EntryRef::Contact(&id), mark, now_ms)?;
+            doc.mark_in_error(entry.reference(&id), mark, now_ms)?;
             Ok(id)
         })
         .await
 }
 
+/// The id among `ids` that `prefix` names (see [`unique_match`]); `what` names the kind in the error.
+fn entry_id<'a>(
+    what: &'static str,
+    prefix: &str,
+    ids: impl Iterator<Item = &'a String>,
+) -> Result<String, DeviceError> {
+    unique_match(what, prefix, ids.map(|id| (id.clone(), id.clone())))
+}
+
 fn find_goal(case: &Case, prefix: &str) -> Result<String, DeviceError> {
-    unique_match(
-        "goal",
-        prefix,
-        case.plan.goals.keys().map(|k| (k.clone(), k.clone())),
-    )
+    entry_id("goal", prefix, case.plan.goals.keys())
 }
