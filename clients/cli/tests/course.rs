@@ -6,24 +6,10 @@
 mod common;
 
 use cli::time::now_ms;
-use common::{login_as, shown, start_server, sync, tov};
+use common::{login_as, new_case, printed_id, shown, start_server, stdout, sync, tov};
 use sync_core::case::date::Date;
 
 const TIME_LIMITED: &str = "Individuel tidsbegrænset socialpædagogisk hjælp og støtte";
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The id a `tov` command printed after `word` ("course 1a2b3c4d"), as its short form.
-fn printed_id(output: &std::process::Output, word: &str) -> String {
-    let text = stdout(output);
-    let rest = text
-        .split(word)
-        .nth(1)
-        .unwrap_or_else(|| panic!("no {word:?} in {text}"));
-    rest.split_whitespace().next().unwrap_or_default().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the_projections() {
@@ -31,26 +17,7 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = login_as(&server, "anna", dir.path()).await;
     sync(&profile).await;
-    let created = tov(
-        dir.path(),
-        &[
-            "case",
-            "new",
-            "--name",
-            "Synthetic Citizen",
-            "--reference",
-            "T-COURSE",
-            "--birth-year",
-            "1984",
-        ],
-    )
-    .await;
-    assert!(created.status.success(), "{}", shown(&created));
-    let case = stdout(&created)
-        .split_whitespace()
-        .nth(2)
-        .expect("Created case ID")
-        .to_owned();
+    let case = new_case(dir.path(), "T-COURSE", Some(1984)).await;
     let paused = server.pause().await;
 
     let today = Date::from_unix_ms(now_ms());
@@ -278,23 +245,7 @@ async fn entries_made_in_error_stay_in_the_record_and_are_not_acted_on() {
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = login_as(&server, "anna", dir.path()).await;
     sync(&profile).await;
-    let created = tov(
-        dir.path(),
-        &[
-            "case",
-            "new",
-            "--name",
-            "Synthetic Citizen",
-            "--reference",
-            "T-ERROR",
-        ],
-    )
-    .await;
-    let case = stdout(&created)
-        .split_whitespace()
-        .nth(2)
-        .expect("Created case ID")
-        .to_owned();
+    let case = new_case(dir.path(), "T-ERROR", None).await;
     let today = Date::from_unix_ms(now_ms());
     let start = today.plus_days(-10).to_string();
     let started = tov(

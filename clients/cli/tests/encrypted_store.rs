@@ -12,17 +12,14 @@ use cli::store::encode_heads;
 use cli::time::now_ms;
 use cli::{Device, Profile};
 use common::{
-    PASSWORD, TEAM_CASES, TENANT, login_as, shown, start_server, sync, tov, tov_with, tov_without_password,
+    PASSWORD, TEAM_CASES, TENANT, login_as, shown, start_server, stdout, sync, tov, tov_with,
+    tov_without_password,
 };
 use secrecy::SecretString;
 use sync_core::DocumentId;
 use sync_core::fit::RaterKind;
 
 const NOTE: &str = "Borgeren fortalte om sin søster Mette";
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

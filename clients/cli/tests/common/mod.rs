@@ -87,6 +87,45 @@ async fn run_tov(dir: &Path, args: &[&str], env: &[(&str, &str)], password: Opti
         .expect("joins")
 }
 
+/// Creates a case for a synthetic citizen with the real `tov` and returns its id as `tov` printed it.
+pub async fn new_case(dir: &Path, reference: &str, birth_year: Option<i32>) -> String {
+    let year = birth_year.map(|year| year.to_string());
+    let mut args = vec![
+        "case",
+        "new",
+        "--name",
+        "Synthetic Citizen",
+        "--reference",
+        reference,
+    ];
+    if let Some(year) = &year {
+        args.extend(["--birth-year", year.as_str()]);
+    }
+    let created = tov(dir, &args).await;
+    assert!(created.status.success(), "{}", shown(&created));
+    // "Created case ID ..."
+    stdout(&created)
+        .split_whitespace()
+        .nth(2)
+        .expect("Created case ID")
+        .to_owned()
+}
+
+/// The id a `tov` command printed after `word` ("course 1a2b3c4d"), as its short form.
+pub fn printed_id(output: &Output, word: &str) -> String {
+    let text = stdout(output);
+    let rest = text
+        .split(word)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {word:?} in {text}"));
+    rest.split_whitespace().next().unwrap_or_default().to_owned()
+}
+
+/// What a run printed on stdout.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// stdout and stderr of a run, for assertion messages.
 pub fn shown(output: &Output) -> String {
     format!(
