@@ -5,54 +5,17 @@
 //! After a deliberate rule change, regenerate it with
 //! `TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test agenda_vectors` and review the diff.
 
+mod vectors_common;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use sync_core::case::agenda::agenda;
 use sync_core::case::date::Date;
-use sync_core::case::{Approval, Case, Citizen, Course, ErrorMark, FollowUp};
+use sync_core::case::{Case, ErrorMark};
+use vectors_common::{check_vectors, citizen_case, course, follow_up};
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/agenda.json");
 const TODAY: &str = "2026-06-15";
-
-fn base() -> Case {
-    Case::new(
-        "hoeje-taastrup",
-        "team-nord",
-        Citizen {
-            display_name: "Synthetic Citizen".into(),
-            reference: "ref-agenda".into(),
-            birth_year: Some(1980),
-        },
-    )
-}
-
-fn course(planned_end: Option<&str>, end: Option<&str>) -> Course {
-    Course {
-        service: "1f0ff82b-3243-422f-9651-1d00fd2dcd61".into(),
-        legal_basis: "s82b".into(),
-        start: "2026-01-01".into(),
-        planned_end: planned_end.map(str::to_owned),
-        end: end.map(str::to_owned),
-        end_reason: end.map(|_| "mutual_agreement".to_owned()),
-        granted_minutes_per_week: 120,
-        approval: Approval {
-            state: "not_required".into(),
-            by: None,
-            at_ms: None,
-        },
-        entered_in_error: None,
-    }
-}
-
-fn follow_up(due: &str, done: bool) -> FollowUp {
-    FollowUp {
-        due: due.into(),
-        purpose: "Status with the citizen".into(),
-        done,
-        entered_in_error: None,
-    }
-}
 
 fn in_error() -> Option<ErrorMark> {
     Some(ErrorMark::new("worker-1", 1, "planned on the wrong citizen"))
@@ -60,9 +23,9 @@ fn in_error() -> Option<ErrorMark> {
 
 /// The cases, each pinning one part of the rule.
 fn cases() -> Vec<(&'static str, &'static str, Case)> {
-    let empty = base();
+    let empty = citizen_case("ref-agenda");
 
-    let mut follow_ups = base();
+    let mut follow_ups = citizen_case("ref-agenda");
     let mut wrong = follow_up("2026-01-10", false);
     wrong.entered_in_error = in_error();
     follow_ups.follow_ups = BTreeMap::from([
@@ -74,22 +37,34 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("f-error".into(), wrong),
     ]);
 
-    let mut courses = base();
-    let mut wrong_course = course(Some("2026-06-20"), None);
+    let mut courses = citizen_case("ref-agenda");
+    let mut wrong_course = course("s82b", "2026-01-01", Some("2026-06-20"), None);
     wrong_course.entered_in_error = in_error();
     courses.courses = BTreeMap::from([
-        ("c-in-14".into(), course(Some("2026-06-29"), None)),
-        ("c-in-15".into(), course(Some("2026-06-30"), None)),
-        ("c-ran-over".into(), course(Some("2026-06-01"), None)),
-        ("c-ended".into(), course(Some("2026-06-16"), Some("2026-06-10"))),
-        ("c-open-ended".into(), course(None, None)),
+        (
+            "c-in-14".into(),
+            course("s82b", "2026-01-01", Some("2026-06-29"), None),
+        ),
+        (
+            "c-in-15".into(),
+            course("s82b", "2026-01-01", Some("2026-06-30"), None),
+        ),
+        (
+            "c-ran-over".into(),
+            course("s82b", "2026-01-01", Some("2026-06-01"), None),
+        ),
+        (
+            "c-ended".into(),
+            course("s82b", "2026-01-01", Some("2026-06-16"), Some("2026-06-10")),
+        ),
+        ("c-open-ended".into(), course("s82b", "2026-01-01", None, None)),
         ("c-error".into(), wrong_course),
     ]);
 
-    let mut long_ago = base();
+    let mut long_ago = citizen_case("ref-agenda");
     long_ago.follow_ups = BTreeMap::from([("f1".into(), follow_up("2025-01-01", true))]);
 
-    let mut planned_ahead = base();
+    let mut planned_ahead = citizen_case("ref-agenda");
     planned_ahead.follow_ups = BTreeMap::from([
         ("f1".into(), follow_up("2026-04-01", true)),
         ("f2".into(), follow_up("2026-07-01", false)),
@@ -144,14 +119,5 @@ fn agenda_vectors_are_what_sync_core_computes() {
         "today": TODAY,
         "cases": cases,
     });
-    let text = format!("{}\n", serde_json::to_string_pretty(&generated).expect("json"));
-    if std::env::var_os("TOVHOLDER_WRITE_VECTORS").is_some() {
-        std::fs::write(PATH, &text).expect("write the vectors");
-    }
-    let stored = std::fs::read_to_string(PATH).unwrap_or_default();
-    assert!(
-        stored == text,
-        "tests/vectors/agenda.json is not what sync-core computes; regenerate it with \
-         TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test agenda_vectors and review the diff"
-    );
+    check_vectors("agenda.json", "agenda_vectors", &generated);
 }

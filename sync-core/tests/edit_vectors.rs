@@ -8,6 +8,8 @@
 //! when the file differs from what sync-core computes now; after a deliberate rule change, regenerate it with
 //! `TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test edit_vectors` and review the diff.
 
+mod vectors_common;
+
 use std::collections::BTreeMap;
 
 use automerge::ActorId;
@@ -15,15 +17,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sync_core::case::edit::EditResult;
 use sync_core::case::{
-    Approval, Case, CaseDocument, CaseError, Citizen, Course, DEFAULT_GRANT_LIMIT_MINUTES, ErrorMark,
-    FollowUp, NewCourse, OutcomeEvent,
+    Case, CaseDocument, CaseError, DEFAULT_GRANT_LIMIT_MINUTES, ErrorMark, FollowUp, NewCourse, OutcomeEvent,
 };
 use uuid::Uuid;
+use vectors_common::{SERVICE, check_vectors, citizen_case, course};
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/course-edits.json");
 /// 2026-06-15 12:00 UTC: the edits' clock (it stamps the change only; no rule here reads it).
 const NOW_MS: i64 = 1_781_524_800_000;
-const SERVICE: &str = "1f0ff82b-3243-422f-9651-1d00fd2dcd61";
 
 const OPEN_COURSE: &str = "c0a1e000-0000-4000-8000-000000000001";
 const ENDED_COURSE: &str = "c0a1e000-0000-4000-8000-000000000002";
@@ -131,30 +131,8 @@ impl Edit {
 
 /// A valid case holding an open §85 course, an ended one, a follow-up done and one still planned.
 fn base() -> Case {
-    let mut case = Case::new(
-        "hoeje-taastrup",
-        "team-nord",
-        Citizen {
-            display_name: "Synthetic Citizen".into(),
-            reference: "ref-course-edits".into(),
-            birth_year: Some(1980),
-        },
-    );
-    let course = |start: &str, end: Option<&str>| Course {
-        service: SERVICE.into(),
-        legal_basis: "s85".into(),
-        start: start.into(),
-        planned_end: None,
-        end: end.map(str::to_owned),
-        end_reason: end.map(|_| "mutual_agreement".to_owned()),
-        granted_minutes_per_week: 120,
-        approval: Approval {
-            state: "not_required".into(),
-            by: None,
-            at_ms: None,
-        },
-        entered_in_error: None,
-    };
+    let mut case = citizen_case("ref-course-edits");
+    let course = |start: &str, end: Option<&str>| course("s85", start, None, end);
     let mut wrong_course = course("2026-02-01", None);
     wrong_course.entered_in_error = Some(ErrorMark::new(
         "worker-1",
@@ -166,21 +144,21 @@ fn base() -> Case {
         (ENDED_COURSE.into(), course("2025-03-01", Some("2025-09-01"))),
         (IN_ERROR_COURSE.into(), wrong_course),
     ]);
-    let follow_up = |due: &str, done: bool| FollowUp {
-        due: due.into(),
-        purpose: "Status with the citizen".into(),
-        done,
-        entered_in_error: None,
-    };
-    let mut wrong_follow_up = follow_up("2026-04-01", false);
+    let mut wrong_follow_up = vectors_common::follow_up("2026-04-01", false);
     wrong_follow_up.entered_in_error = Some(ErrorMark::new(
         "worker-1",
         NOW_MS - 1,
         "planned on the wrong citizen",
     ));
     case.follow_ups = BTreeMap::from([
-        (DONE_FOLLOW_UP.into(), follow_up("2026-03-01", true)),
-        (OPEN_FOLLOW_UP.into(), follow_up("2026-06-01", false)),
+        (
+            DONE_FOLLOW_UP.into(),
+            vectors_common::follow_up("2026-03-01", true),
+        ),
+        (
+            OPEN_FOLLOW_UP.into(),
+            vectors_common::follow_up("2026-06-01", false),
+        ),
         (IN_ERROR_FOLLOW_UP.into(), wrong_follow_up),
     ]);
     case
@@ -484,16 +462,7 @@ fn course_edit_vectors_are_what_sync_core_computes() {
         "case": serde_json::to_value(&case).expect("json"),
         "cases": vectors,
     });
-    let text = format!("{}\n", serde_json::to_string_pretty(&generated).expect("json"));
-    if std::env::var_os("TOVHOLDER_WRITE_VECTORS").is_some() {
-        std::fs::write(PATH, &text).expect("write the vectors");
-    }
-    let stored = std::fs::read_to_string(PATH).unwrap_or_default();
-    assert!(
-        stored == text,
-        "tests/vectors/course-edits.json is not what sync-core computes; regenerate it with \
-         TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test edit_vectors and review the diff"
-    );
+    check_vectors("course-edits.json", "edit_vectors", &generated);
 }
 
 #[test]

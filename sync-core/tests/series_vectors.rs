@@ -5,47 +5,19 @@
 //! differs from what sync-core computes now: after a deliberate rule change, regenerate it with
 //! `TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test series_vectors` and review the diff.
 
+mod vectors_common;
+
 use std::collections::BTreeMap;
 
 use autosurgeon::Text;
 use serde_json::{Value, json};
 use sync_core::case::series::{Series, collateral, current, series};
-use sync_core::case::{Approval, Case, Citizen, Contact, Course, ErrorMark};
+use sync_core::case::{Case, Contact, ErrorMark};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
+use vectors_common::{check_vectors, citizen_case, course};
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/series.json");
 const DAY_MS: i64 = 86_400_000;
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01
-
-fn base() -> Case {
-    Case::new(
-        "hoeje-taastrup",
-        "team-nord",
-        Citizen {
-            display_name: "Synthetic Citizen".into(),
-            reference: "ref-series".into(),
-            birth_year: Some(1980),
-        },
-    )
-}
-
-fn course(start: &str, end: Option<&str>) -> Course {
-    Course {
-        service: "1f0ff82b-3243-422f-9651-1d00fd2dcd61".into(),
-        legal_basis: "s85".into(),
-        start: start.into(),
-        planned_end: None,
-        end: end.map(str::to_owned),
-        end_reason: end.map(|_| "mutual_agreement".to_owned()),
-        granted_minutes_per_week: 120,
-        approval: Approval {
-            state: "not_required".into(),
-            by: None,
-            at_ms: None,
-        },
-        entered_in_error: None,
-    }
-}
 
 fn ors(total_quarter: i64, rater: RaterKind) -> Option<Rating> {
     Some(Rating::items(Instrument::Ors, [total_quarter; 4], rater))
@@ -82,11 +54,11 @@ fn with_contacts(mut case: Case, contacts: Vec<(&str, Contact)>) -> Case {
 
 /// The cases, each pinning one part of the grouping rule.
 fn cases() -> Vec<(&'static str, &'static str, Case)> {
-    let mut two_courses = base();
+    let mut two_courses = citizen_case("ref-series");
     // "b" starts first, so it is listed first although "a" sorts first by id.
     two_courses.courses = BTreeMap::from([
-        ("a".into(), course("2026-03-01", None)),
-        ("b".into(), course("2026-01-01", Some("2026-02-28"))),
+        ("a".into(), course("s85", "2026-03-01", None, None)),
+        ("b".into(), course("s85", "2026-01-01", None, Some("2026-02-28"))),
     ]);
     let two_courses = with_contacts(
         two_courses,
@@ -100,7 +72,7 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
     );
 
     let mut in_error = with_contacts(
-        base(),
+        citizen_case("ref-series"),
         vec![
             ("c1", contact(1, None, ors(50, RaterKind::Citizen), srs(95))),
             ("c2", contact(8, None, ors(90, RaterKind::Citizen), srs(95))),
@@ -116,7 +88,7 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
     }
 
     let relatives = with_contacts(
-        base(),
+        citizen_case("ref-series"),
         vec![
             ("c1", contact(1, None, ors(50, RaterKind::Relative), srs(95))),
             ("c2", contact(8, None, ors(80, RaterKind::Citizen), srs(95))),
@@ -125,7 +97,7 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
 
     // The relative filled in the session rating at c2 and rated the outcome at c3; a professional at c3 too.
     let collateral_raters = with_contacts(
-        base(),
+        citizen_case("ref-series"),
         vec![
             ("c1", contact(1, None, ors(50, RaterKind::Citizen), srs(95))),
             (
@@ -143,15 +115,16 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
     );
 
     let ties = with_contacts(
-        base(),
+        citizen_case("ref-series"),
         vec![
             ("c9", contact(1, None, ors(50, RaterKind::Citizen), srs(95))),
             ("c1", contact(1, None, ors(80, RaterKind::Citizen), srs(30))),
         ],
     );
 
-    let mut only_ended = base();
-    only_ended.courses = BTreeMap::from([("x".into(), course("2026-01-01", Some("2026-03-01")))]);
+    let mut only_ended = citizen_case("ref-series");
+    only_ended.courses =
+        BTreeMap::from([("x".into(), course("s85", "2026-01-01", None, Some("2026-03-01")))]);
     let only_ended = with_contacts(
         only_ended,
         vec![("c1", contact(1, Some("x"), ors(50, RaterKind::Citizen), srs(95)))],
@@ -246,14 +219,5 @@ fn series_vectors_are_what_sync_core_computes() {
         "rule_set": rules.version,
         "cases": cases,
     });
-    let text = format!("{}\n", serde_json::to_string_pretty(&generated).expect("json"));
-    if std::env::var_os("TOVHOLDER_WRITE_VECTORS").is_some() {
-        std::fs::write(PATH, &text).expect("write the vectors");
-    }
-    let stored = std::fs::read_to_string(PATH).unwrap_or_default();
-    assert!(
-        stored == text,
-        "tests/vectors/series.json is not what sync-core computes; regenerate it with \
-         TOVHOLDER_WRITE_VECTORS=1 cargo test -p sync-core --test series_vectors and review the diff"
-    );
+    check_vectors("series.json", "series_vectors", &generated);
 }
