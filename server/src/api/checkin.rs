@@ -282,7 +282,8 @@ async fn usable(state: &AppState, token: &str) -> Result<Checkin, ApiError> {
     Ok(checkin)
 }
 
-/// The instruments of the link's scales, the children's forms for citizens aged 12 or under.
+/// The instruments of the link's scales: the forms sync-core's `fit::forms` chooses for a contact today (the
+/// children's forms for citizens aged 12 or under).
 async fn instruments(state: &AppState, checkin: &Checkin) -> Result<Vec<Instrument>, ApiError> {
     let doc_id = parse_case(&checkin.case_id)?;
     let guard = state
@@ -294,15 +295,14 @@ async fn instruments(state: &AppState, checkin: &Checkin) -> Result<Vec<Instrume
     let loaded = guard.as_ref().ok_or(ApiError::NotFound)?;
     let case = read_case(&loaded.doc).map_err(ApiError::internal)?;
     let year = sync_core::case::date::Date::from_unix_ms(clock::now_ms()).year();
-    let child = case.citizen.birth_year.is_some_and(|born| year - born <= 12);
+    // A check-in is a video or phone contact of one citizen: never a group session.
+    let forms = sync_core::fit::forms(case.citizen.birth_year, "video", year);
     Ok(checkin
         .scales
         .split(',')
-        .map(|scale| match (scale, child) {
-            ("ors", false) => Instrument::Ors,
-            ("ors", true) => Instrument::Cors,
-            (_, false) => Instrument::Srs,
-            (_, true) => Instrument::Csrs,
+        .map(|scale| match scale {
+            "ors" => forms.outcome,
+            _ => forms.session,
         })
         .collect())
 }

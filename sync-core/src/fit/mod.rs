@@ -4,6 +4,7 @@
 //!   licensed wording).
 //! - `rating`: one rating as stored in the case document (items in millimetres, a paper total, or skipped) and
 //!   its validation; `text` reads ratings typed at the CLI; `points` shows millimetres as points.
+//! - `forms`: which forms a contact uses (the children's forms by age, GSRS for a group session).
 //! - `rules`: the thresholds as data (`rules-v1.json`), loaded and checked.
 //! - `assess`: totals, clinical flags and the change category of a course; `alerts`: what must be seen.
 //!
@@ -14,6 +15,7 @@
 
 mod alerts;
 mod assess;
+mod forms;
 mod instrument;
 mod points;
 mod rating;
@@ -25,6 +27,7 @@ mod stored;
 
 pub use alerts::{Alert, AlertKind};
 pub use assess::{Assessment, ChangeCategory, ContactAssessment, ScoredContact, assess};
+pub use forms::{CHILD_FORMS_MAX_AGE, Forms, age_in, forms};
 pub use instrument::{Family, ITEM_COUNT, ITEM_MAX_MM, Instrument, ItemLabel, TOTAL_MAX_MM};
 pub use points::{Points, PointsError, parse_points};
 pub use rating::{Entry, RaterKind, Rating};

@@ -7,15 +7,12 @@
 
 use sync_core::DocumentId;
 use sync_core::case::{Case, NewContact};
-use sync_core::fit::{Instrument, RaterKind, Rating};
+use sync_core::fit::{Forms, Instrument, RaterKind, Rating, forms};
 use sync_core::validation::ValidationError;
 use uuid::Uuid;
 
 use super::entry_id;
 use crate::device::{Device, DeviceError};
-
-/// The oldest age at which the child forms are used.
-const CHILD_FORMS_MAX_AGE: i32 = 12;
 
 /// Which course a new contact belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,19 +63,6 @@ pub fn parse_rating(
     parsed.map_err(|e| e.within(field))
 }
 
-/// The outcome and session instruments for a contact of `kind` in `year`.
-fn instruments(case: &Case, kind: &str, year: i32) -> (Instrument, Instrument) {
-    let age = case.citizen.birth_year.map(|born| i64::from(year) - born);
-    let child = age.is_some_and(|age| (0..=i64::from(CHILD_FORMS_MAX_AGE)).contains(&age));
-    let outcome = if child { Instrument::Cors } else { Instrument::Ors };
-    let session = match (kind, child) {
-        ("group", _) => Instrument::Gsrs,
-        (_, true) => Instrument::Csrs,
-        (_, false) => Instrument::Srs,
-    };
-    (outcome, session)
-}
-
 fn course_of(case: &Case, choice: &CourseChoice) -> Result<Option<String>, DeviceError> {
     match choice {
         CourseChoice::None => Ok(None),
@@ -104,11 +88,8 @@ pub async fn add_contact(
     device
         .change_case(case_id, now_ms, |doc| {
             let case = doc.read()?;
-            let (outcome, session) = instruments(
-                &case,
-                &input.kind,
-                sync_core::case::series::contact_year(input.start_ms),
-            );
+            let year = sync_core::case::series::contact_year(input.start_ms);
+            let Forms { outcome, session } = forms(case.citizen.birth_year, &input.kind, i64::from(year));
             let ors = input
                 .ors
                 .as_deref()

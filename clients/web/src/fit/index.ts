@@ -4,3 +4,4 @@ export * from "./validation";
 export * from "./rating";
 export * from "./rules";
 export * from "./assess";
+export * from "./forms";
