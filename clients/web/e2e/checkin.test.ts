@@ -47,7 +47,7 @@ it("sends a one-time check-in link whose scores reach the worker's phone", async
   await wp.waitForSelector(".flash");
   await allSaved(wp);
   const contact = wp.locator(".contacts li", { hasText: note });
-  expect(await contact.locator(".muted").first().textContent()).toBe("ORS – · SRS –");
+  expect(await contact.locator(".muted").first().textContent()).toBe("ORS sprunget over · SRS sprunget over");
   const button = contact.getByRole("button", { name: "Send tjek-ind-link" });
   // Other kinds have no button: only video and phone contacts can be rated from the citizen's phone.
   for (const li of await wp.locator(".contacts li").all()) {

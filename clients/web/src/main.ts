@@ -12,6 +12,7 @@ import { caseloadScreen } from "./ui/caseload";
 import { contactForm } from "./ui/contactform";
 import { endCourseForm, startCourseForm } from "./ui/courses";
 import { followUpForm } from "./ui/followups";
+import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
 import { h } from "./ui/dom";
 import { getLang, setLang, t } from "./ui/i18n";
@@ -121,6 +122,13 @@ function render() {
     else screen = casePage(running, id, flash, showFlash);
   } else if (id) {
     screen = casePage(running, id, flash, showFlash);
+  } else if (route === "new-case") {
+    // The new case opens like any other: the worker is asked once why they open it.
+    screen = newCaseForm(
+      running,
+      (docText) => (location.hash = `#/case/${encodeURIComponent(docText)}`),
+      () => (location.hash = "#/"),
+    );
   } else {
     screen = caseloadScreen(running);
   }
@@ -138,7 +146,7 @@ function showFlash(message: string) {
 
 /** A form's route (`#/case/<id>/<form>…`): re-rendering it would lose what is typed. */
 function onForm(): boolean {
-  return location.hash.startsWith("#/case/") && location.hash.split("/").length > 3;
+  return (location.hash.startsWith("#/case/") && location.hash.split("/").length > 3) || location.hash === "#/new-case";
 }
 
 /** The review's screens, for `#/review…` (and `#/` for a lead or admin); `null` for the phone app's routes. */

@@ -229,4 +229,13 @@ impl Case {
             outcomes: BTreeMap::new(),
         }
     }
+
+    /// A case a worker opens for a citizen in their own team: the worker is its tovholder and its first assigned
+    /// worker (`tov case new`, the web app's "new case"). Validated when the document is created.
+    pub fn opened_by(tenant: &str, team: &str, citizen: Citizen, worker_id: &str, worker_name: &str) -> Case {
+        let mut case = Case::new(tenant, team, citizen);
+        case.tovholder = Some(worker_id.to_owned());
+        case.workers.insert(worker_id.to_owned(), worker_name.to_owned());
+        case
+    }
 }

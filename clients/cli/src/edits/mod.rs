@@ -47,10 +47,13 @@ pub async fn create_case(device: &Device, new: NewCase, now_ms: i64) -> Result<D
         reference: new.reference,
         birth_year: new.birth_year,
     };
-    let mut case = Case::new(&settings.tenant_slug, team, citizen);
-    case.tovholder = Some(settings.user_id.clone());
-    case.workers
-        .insert(settings.user_id.clone(), settings.username.clone());
+    let case = Case::opened_by(
+        &settings.tenant_slug,
+        team,
+        citizen,
+        &settings.user_id,
+        &settings.username,
+    );
     let doc = CaseDocument::create(device.actor().clone(), &case, now_ms)?;
     let id = DocumentId::from_uuid(Uuid::new_v4());
     device.insert_case(&id, &doc, now_ms).await?;

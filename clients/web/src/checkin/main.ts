@@ -47,7 +47,7 @@ async function start() {
       const family = scale.instrument === "ors" || scale.instrument === "cors" ? "ors" : "srs";
       const vs = scale.items.map((item) => vas(pick(item), () => undefined));
       lines.set(family, vs);
-      return h("fieldset", { class: "card" }, h("legend", {}, pick(TEXT[family])), ...vs.map((v) => v.element));
+      return h("fieldset", { class: "card", "data-instrument": scale.instrument }, h("legend", {}, pick(TEXT[family])), ...vs.map((v) => v.element));
     }),
     error,
     h("button", { type: "submit", class: "primary" }, pick(TEXT.send)),

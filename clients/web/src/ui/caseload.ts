@@ -57,6 +57,8 @@ export function caseloadScreen(app: Running): HTMLElement {
     "main",
     { class: "screen" },
     h("h1", {}, t("caseload")),
+    // An admin manages users and settings; cases are opened by workers and leads, in their own team.
+    app.session.user.role === "admin" ? null : h("a", { class: "button primary new-case", href: "#/new-case" }, `+ ${t("newCase")}`),
     rows.length === 0 ? h("p", { class: "help" }, t("noCases")) : list,
   );
 }

@@ -4,10 +4,9 @@
 
 import type { Running } from "../app/session";
 import { listConflicts, resolveConflict } from "../case/conflicts";
-import { assessCase } from "../case/fit";
+import { assessCase, collateral } from "../case/fit";
 import * as Automerge from "@automerge/automerge";
 import { CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES, readCase, type Case } from "../case/model";
-import { formatPoints } from "../fit";
 import { documentIdText } from "../sync/ids";
 import { offersCheckin } from "../checkin/link";
 import { fitChart } from "./chart";
@@ -15,8 +14,9 @@ import { checkinControl } from "./checkinlink";
 import { coursesCard } from "./courses";
 import { followUpsCard } from "./followups";
 import { outcomesCard } from "./outcomes";
+import { ratingsText } from "./ratings";
 import { h } from "./dom";
-import { alertLabel, categoryLabel, codeLabel, formatDate, formatDateTime, pick, t } from "./i18n";
+import { alertLabel, categoryLabel, codeLabel, formatDate, formatDateTime, pick, raterLabel, t } from "./i18n";
 
 /** A goal's status as a select: the one single-valued field the phone edits, so two phones can conflict on it. */
 function goalStatus(app: Running, docId: string, goalId: string, title: string, status: string): HTMLElement {
@@ -83,7 +83,8 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
   const doc = app.repo.get(id);
   const c = doc ? readCase(doc) : null;
   if (!doc || !c) return h("main", { class: "screen" }, h("a", { href: "#/" }, `← ${t("back")}`));
-  const { assessment, contactIds } = assessCase(c);
+  const current = assessCase(c);
+  const { assessment, contactIds } = current;
   const conflicts = listConflicts(doc);
   const refusal = app.repo.refusal(id);
   const waiting = app.repo.pending().includes(id);
@@ -117,7 +118,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
       : null;
 
   const contacts = contactIds
-    .map((cid, i) => ({ cid, i, contact: c.contacts[cid]!, a: assessment.contacts[i]! }))
+    .map((cid) => ({ cid, contact: c.contacts[cid]! }))
     .reverse();
   // Contacts made in error stay in the record (never deleted), struck through and outside FIT.
   const inError = Object.entries(c.contacts)
@@ -170,6 +171,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
           )
         : null,
     ),
+    collateralCard(c, current.course),
     h(
       "section",
       { class: "card" },
@@ -179,16 +181,12 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
         : h(
             "ul",
             { class: "contacts" },
-            ...contacts.map(({ cid, contact, a }) =>
+            ...contacts.map(({ cid, contact }) =>
               h(
                 "li",
                 { "data-contact": cid },
                 h("div", {}, h("strong", {}, codeLabel(CONTACT_KINDS, contact.kind)), " · ", formatDateTime(contact.start_ms)),
-                h(
-                  "div",
-                  { class: "muted" },
-                  `ORS ${a.ors_total_mm === null ? "–" : formatPoints(a.ors_total_mm)} · SRS ${a.srs_total_mm === null ? "–" : formatPoints(a.srs_total_mm)}`,
-                ),
+                h("div", { class: "muted ratings" }, ratingsText(contact)),
                 contact.notes ? h("p", { class: "notes" }, contact.notes) : null,
                 offersCheckin(contact.kind) ? checkinControl(app, id, cid) : null,
               ),
@@ -210,5 +208,28 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
         : null,
     ),
     outcomesCard(id, c),
+  );
+}
+
+/** Relatives' and professionals' ratings in the current series' course: each rater kind assessed as a series of
+ * its own (sync-core's `collateral`), never as the citizen's missing rating. Nothing when no one else rated. */
+function collateralCard(c: Case, course: string | null): HTMLElement | null {
+  const theirs = collateral(c).filter((s) => s.course === course);
+  if (theirs.length === 0) return null;
+  return h(
+    "section",
+    { class: "card collateral" },
+    h("h2", {}, t("collateral")),
+    ...theirs.map((s) =>
+      h(
+        "div",
+        { "data-rater": s.rater },
+        h("strong", {}, raterLabel(s.rater)),
+        ` · ${s.contactIds.length} ${t("contacts").toLowerCase()} · ${categoryLabel(s.assessment.category)}`,
+        s.assessment.alerts.length > 0
+          ? h("ul", { class: "alerts" }, ...s.assessment.alerts.map((a) => h("li", {}, `⚠ ${alertLabel(a.kind)}`)))
+          : null,
+      ),
+    ),
   );
 }

@@ -23,6 +23,9 @@ const FIELDS: Record<string, LabelKey> = {
   kind: "outcomeKind",
   date: "date",
   note: "note",
+  display_name: "citizenName",
+  reference: "citizenReference",
+  birth_year: "birthYear",
 };
 
 const PROBLEMS: Record<string, LabelKey> = {

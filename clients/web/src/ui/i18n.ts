@@ -87,12 +87,27 @@ const LABELS = {
   duration: { da: "Varighed (minutter)", en: "Duration (minutes)" },
   notes: { da: "Noter", en: "Notes" },
   goalsWorkedOn: { da: "Mål der blev arbejdet med", en: "Goals worked on" },
-  orsTitle: { da: "ORS – ved start af kontakten", en: "ORS – at the start of the contact" },
+  outcomeTitle: { da: "{form} – ved start af kontakten", en: "{form} – at the start of the contact" },
   orsHelp: {
     da: "Hvordan har du haft det den sidste uge, inklusive i dag? Flyt markøren på hver linje.",
     en: "How have you been during the last week, including today? Move the marker on each line.",
   },
-  srsTitle: { da: "SRS – ved slutningen af kontakten", en: "SRS – at the end of the contact" },
+  sessionTitle: { da: "{form} – ved slutningen af kontakten", en: "{form} – at the end of the contact" },
+  rater: { da: "Hvem udfylder", en: "Who rates" },
+  paperForm: { da: "Papirskema: kun totalen skrives af", en: "Paper form: type its total only" },
+  paperTotal: { da: "Total i point (0–40)", en: "Total in points (0–40)" },
+  paper: { da: "papir", en: "paper" },
+  newCase: { da: "Ny sag", en: "New case" },
+  createCase: { da: "Opret sag", en: "Create case" },
+  citizenName: { da: "Borgerens navn", en: "Citizen's name" },
+  citizenReference: { da: "Reference", en: "Reference" },
+  citizenReferenceHelp: {
+    da: "Kommunens pseudonyme reference fra sagssystemet – aldrig et CPR-nummer.",
+    en: "The municipality's pseudonymous reference from its case system – never a CPR number.",
+  },
+  birthYear: { da: "Fødselsår", en: "Birth year" },
+  noTeam: { da: "Du er ikke i et team og kan ikke oprette sager.", en: "You are in no team, so you cannot create cases." },
+  collateral: { da: "Pårørendes og fagpersoners vurderinger", en: "Relatives' and professionals' ratings" },
   srsHelp: {
     da: "Hvordan var samtalen i dag? Flyt markøren på hver linje.",
     en: "How was today's session? Move the marker on each line.",
@@ -357,6 +372,19 @@ const CATEGORIES: Record<string, { da: string; en: string }> = {
   reliable_deterioration: { da: "Sikker forværring", en: "Reliable deterioration" },
   no_reliable_change: { da: "Ingen sikker forandring", en: "No reliable change" },
 };
+
+/** Who can give a rating: the citizen, or (collateral, assessed as its own series) a relative or a professional. */
+export const RATERS = ["citizen", "relative", "professional"] as const;
+
+const RATER_LABELS: Record<(typeof RATERS)[number], { da: string; en: string }> = {
+  citizen: { da: "Borgeren", en: "The citizen" },
+  relative: { da: "En pårørende", en: "A relative" },
+  professional: { da: "En fagperson", en: "A professional" },
+};
+
+export function raterLabel(rater: string): string {
+  return RATER_LABELS[rater as (typeof RATERS)[number]]?.[lang] ?? rater;
+}
 
 export function alertLabel(kind: string): string {
   return ALERTS[kind]?.[lang] ?? kind;
