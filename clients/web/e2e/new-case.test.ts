@@ -1,5 +1,7 @@
-// Issue 12, points 1 and 8 on the phone, in a real browser: with no signal, anna opens a new case for a child
-// (refused first without the reference, with sync-core's reason on screen); its contact form offers the children's
+// Issue 12, points 1, 2 and 8 on the phone, in a real browser: with no signal, anna opens a new case for a child
+// (refused first without the reference, with sync-core's reason on screen), writes its plan (purpose, the child's
+// own words, a goal, a sub-goal and a stepping stone; a sub-goal with no goal above is refused) and starts a §82b
+// course; its contact form offers the children's
 // forms (CORS, CSRS) because of the birth year, as sync-core decides, and a relative's ratings are recorded from a
 // paper form (total only, flagged) and shown as the relative's, in a series of their own. A reload while offline
 // keeps it all; once online the team's lead reads the case on the server, and the child's own check-in link offers
@@ -9,6 +11,9 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Case } from "../src/case/model";
 import { allSaved, choosePurpose, launch, logIn, mark, PASSWORD, phone, shot, unlock, WEB } from "./browser";
+
+/** Individuel tidsbegrænset socialpædagogisk hjælp og støtte: the FFB service of §82b support. */
+const SERVICE_82B = "fe42f8f4-d516-4bab-b006-12b0cd186603";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -33,7 +38,7 @@ async function leadReads(caseId: string): Promise<Case> {
   return ((await response.json()) as { case: Case }).case;
 }
 
-it("opens a child's case offline, with the children's forms and a relative's paper ratings", async () => {
+it("opens a child's case offline with a plan and a §82b course, the children's forms and a relative's paper ratings", async () => {
   const run = Date.now().toString(36);
   const reference = `E2E-CHILD-${run}`;
   const born = new Date().getFullYear() - 9;
@@ -61,6 +66,48 @@ it("opens a child's case offline, with the children's forms and a relative's pap
   await page.waitForSelector(".own-goal");
   expect(await page.locator("h1").textContent()).toContain("Syntetisk Barn");
   const caseText = decodeURIComponent(new URL(page.url()).hash.split("/")[2]!);
+
+  // The plan: its purpose, the child's own words, a goal with a sub-goal and a stepping stone under it.
+  await page.click(`a[href$="/plan"]`);
+  await page.waitForSelector(".plan-form");
+  await page.fill("textarea[name=purpose]", "Syntetisk: trivsel i skolen");
+  await page.fill("textarea[name=own_goal]", "Jeg vil gå i skole hver dag");
+  await page.click(".plan-form button[type=submit]");
+  await page.waitForSelector(".own-goal");
+  expect(await page.locator(".own-goal").textContent()).toBe("Jeg vil gå i skole hver dag");
+  const addGoal = async (title: string, level: string, parent: string | null) => {
+    await page.click("a.add-goal");
+    await page.waitForSelector(".goal-form");
+    await page.fill("input[name=title]", title);
+    await page.selectOption("select[name=level]", level);
+    if (parent) await page.selectOption("select[name=parent]", { label: parent });
+    await page.click(".goal-form button[type=submit]");
+    await page.waitForSelector(".own-goal");
+  };
+  // A sub-goal with nothing above it yet is refused, with the reason.
+  await page.click("a.add-goal");
+  await page.waitForSelector(".goal-form");
+  await page.fill("input[name=title]", "Delmål uden mål");
+  await page.selectOption("select[name=level]", "sub_goal");
+  await page.click(".goal-form button[type=submit]");
+  await expect.poll(() => page.locator(".goal-form .error").textContent()).toMatch(/Hører under/);
+  await page.click(".goal-form button[type=button]");
+  await addGoal("Gå i skole", "goal", null);
+  await addGoal("Møde til første time", "sub_goal", "Gå i skole");
+  await addGoal("Pakke tasken aftenen før", "stepping_stone", "Møde til første time");
+  expect(await page.locator(".goals li").count()).toBe(3);
+
+  // A §82b course with its planned end.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  await page.click("a.start-course");
+  await page.waitForSelector(".course-form");
+  await page.selectOption("select[name=service]", SERVICE_82B);
+  await page.selectOption("select[name=legal_basis]", "s82b");
+  await page.fill("input[name=planned_end]", day(84));
+  await page.fill("input[name=hours]", "2");
+  await page.click(".course-form button[type=submit]");
+  await page.waitForSelector(".courses");
+  expect(await page.locator(".course-list > li").count()).toBe(1);
 
   // The contact form offers the children's forms; a group session would end with GSRS.
   await page.click("a.button.primary");
@@ -103,6 +150,14 @@ it("opens a child's case offline, with the children's forms and a relative's pap
   await allSaved(page);
   const onServer = await leadReads(caseText);
   expect(onServer.citizen).toEqual({ display_name: "Syntetisk Barn", reference, birth_year: born });
+  expect(onServer.plan.purpose).toBe("Syntetisk: trivsel i skolen");
+  expect(onServer.plan.own_goal).toBe("Jeg vil gå i skole hver dag");
+  const goals = Object.entries(onServer.plan.goals);
+  const byTitle = (title: string) => goals.find(([, g]) => g.title === title)!;
+  expect(byTitle("Gå i skole")[1].parent).toBeNull();
+  expect(byTitle("Møde til første time")[1].parent).toBe(byTitle("Gå i skole")[0]);
+  expect(byTitle("Pakke tasken aftenen før")[1].parent).toBe(byTitle("Møde til første time")[0]);
+  expect(Object.values(onServer.courses).map((c) => c.legal_basis)).toEqual(["s82b"]);
   const anna = Object.keys(onServer.workers);
   expect(anna).toHaveLength(1);
   expect(onServer.tovholder).toBe(anna[0]);

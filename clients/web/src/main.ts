@@ -14,6 +14,7 @@ import { endCourseForm, startCourseForm } from "./ui/courses";
 import { followUpForm } from "./ui/followups";
 import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
+import { goalForm, planForm } from "./ui/plan";
 import { h } from "./ui/dom";
 import { getLang, setLang, t } from "./ui/i18n";
 import { indicator } from "./ui/indicator";
@@ -119,6 +120,8 @@ function render() {
     else if (sub === "end" && arg) screen = endCourseForm(running, id, decodeURIComponent(arg), back);
     else if (sub === "follow-up") screen = followUpForm(running, id, back);
     else if (sub === "outcome") screen = outcomeForm(running, id, back);
+    else if (sub === "plan") screen = planForm(running, id, back);
+    else if (sub === "goal") screen = goalForm(running, id, back);
     else screen = casePage(running, id, flash, showFlash);
   } else if (id) {
     screen = casePage(running, id, flash, showFlash);

@@ -19,6 +19,7 @@ import {
   type Edit,
 } from "../src/case/course";
 import { readCase, type Case } from "../src/case/model";
+import { asDocument, strings } from "./document";
 
 /** The edits as the vectors carry them (sync-core tests/edit_vectors.rs `Edit`). */
 type VectorEdit =
@@ -63,25 +64,6 @@ function apply(c: Case, edit: VectorEdit): Edit {
   if ("add_follow_up" in edit) return addFollowUp(c, edit.add_follow_up.id, edit.add_follow_up.due, edit.add_follow_up.purpose);
   if ("complete_follow_up" in edit) return completeFollowUp(c, edit.complete_follow_up.follow_up);
   return addOutcome(c, edit.add_outcome.id, edit.add_outcome.kind, edit.add_outcome.date, edit.add_outcome.note);
-}
-
-/** Every string under `value` as read from the document; automerge reads scalar strings as ImmutableString. */
-function strings(value: unknown): unknown[] {
-  if (typeof value === "string" || value instanceof Automerge.ImmutableString) return [value];
-  if (value && typeof value === "object") return Object.values(value).flatMap(strings);
-  return [];
-}
-
-/**
- * The case as autosurgeon writes it: every string a scalar string but the own goal and contact notes (Text, a plain
- * string in automerge's JS API), so an edit's fields can be told apart from what was there.
- */
-function asDocument(value: unknown, path: string[] = []): unknown {
-  const text = path.join(".") === "plan.own_goal" || (path[0] === "contacts" && path[2] === "notes" && path.length === 3);
-  if (typeof value === "string") return text ? value : new Automerge.ImmutableString(value);
-  if (Array.isArray(value)) return value.map((v, i) => asDocument(v, [...path, String(i)]));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asDocument(v, [...path, k])]));
-  return value;
 }
 
 describe("course-edits.json", () => {

@@ -172,6 +172,15 @@ impl CaseDocument {
         })
     }
 
+    /// The plan's purpose (§141): what the support is for, in the worker's words.
+    pub fn set_purpose(&mut self, purpose: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "edit purpose", |case| {
+            case.plan.purpose = purpose.to_owned();
+            Ok(())
+        })
+    }
+
+    /// The citizen's own goal in their own words: Text, so two phones' edits interleave.
     pub fn set_own_goal(&mut self, words: &str, now_ms: i64) -> EditResult {
         self.change(now_ms, "edit own goal", |case| {
             case.plan.own_goal.update(words);

@@ -5,13 +5,14 @@
 import type { Running } from "../app/session";
 import { listConflicts, resolveConflict } from "../case/conflicts";
 import { assessCase, collateral } from "../case/fit";
-import * as Automerge from "@automerge/automerge";
 import { CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES, readCase, type Case } from "../case/model";
+import { setGoalStatus } from "../case/plan";
 import { documentIdText } from "../sync/ids";
 import { offersCheckin } from "../checkin/link";
 import { fitChart } from "./chart";
 import { checkinControl } from "./checkinlink";
 import { coursesCard } from "./courses";
+import { caseNow, saveEdit } from "./edits";
 import { followUpsCard } from "./followups";
 import { outcomesCard } from "./outcomes";
 import { ratingsText } from "./ratings";
@@ -27,10 +28,8 @@ function goalStatus(app: Running, docId: string, goalId: string, title: string, 
       "aria-label": `Status: ${title}`,
       onchange: (ev: Event) => {
         const value = (ev.target as HTMLSelectElement).value;
-        void app.repo.change<Case>(docId, (d) => {
-          const goal = d.plan.goals[goalId];
-          if (goal) (goal as unknown as Record<string, unknown>).status = new Automerge.ImmutableString(value);
-        }, "goal status");
+        const c = caseNow(app, docId);
+        if (c) void saveEdit(app, docId, setGoalStatus(c, goalId, value), "goal status");
       },
     },
     ...GOAL_STATUSES.map((s) => h("option", { value: s.code, selected: s.code === status }, pick(s))),
@@ -152,9 +151,16 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
       { class: "card" },
       h("h2", {}, t("ownGoal")),
       h("p", { class: "own-goal" }, c.plan.own_goal || "–"),
-      c.plan.purpose ? h("p", { class: "muted" }, `${t("purpose")}: ${c.plan.purpose}`) : null,
+      c.plan.purpose ? h("p", { class: "muted purpose" }, `${t("purpose")}: ${c.plan.purpose}`) : null,
+      h("a", { class: "button", href: `#/case/${documentIdText(id)}/plan` }, t("editPlan")),
     ),
-    h("section", { class: "card" }, h("h2", {}, t("goals")), goalsTree(app, id, c)),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", {}, t("goals")),
+      goalsTree(app, id, c),
+      h("a", { class: "button add-goal", href: `#/case/${documentIdText(id)}/goal` }, `+ ${t("addGoal")}`),
+    ),
     coursesCard(id, c),
     followUpsCard(app, id, c, onFlash),
     h(

@@ -1,10 +1,11 @@
-// Saving an edit of the course of support from the case page and its forms: an accepted edit (src/case/course.ts)
+// Saving an edit of the plan or the course of support from the case page and its forms: an accepted edit (src/case/course.ts)
 // goes through the repo like a new contact does (written and persisted on the phone, sent when there is a
 // connection); a refused one is said in the worker's language, from the field and problem sync-core names. The
 // refusal names fields and codes only, never the case's content.
 
 import type { Running } from "../app/session";
 import type { Draft, Edit } from "../case/course";
+import type { PlanEdit } from "../case/plan";
 import { readCase, type Case } from "../case/model";
 import type { ValidationError } from "../fit";
 import { t, type LabelKey } from "./i18n";
@@ -24,6 +25,11 @@ const FIELDS: Record<string, LabelKey> = {
   date: "date",
   note: "note",
   display_name: "citizenName",
+  title: "goalTitle",
+  parent: "goalParent",
+  goal_type: "goalType",
+  target_date: "targetDate",
+  status: "goalStatus",
   reference: "citizenReference",
   birth_year: "birthYear",
 };
@@ -56,7 +62,7 @@ export function caseNow(app: Running, docId: string): Case | null {
  * Writes `edit` into the case `docId` when it was accepted; otherwise puts the reason into `error` (if given).
  * Returns whether the case now holds the edit (true also when it changed nothing, e.g. a follow-up already done).
  */
-export async function saveEdit(app: Running, docId: string, edit: Edit, message: string, error?: HTMLElement): Promise<boolean> {
+export async function saveEdit(app: Running, docId: string, edit: Edit | PlanEdit, message: string, error?: HTMLElement): Promise<boolean> {
   switch (edit.result) {
     case "changed":
       await app.repo.change<Draft>(docId, (draft) => edit.write(draft), message);
