@@ -58,6 +58,8 @@ pub enum Command {
     /// Record contacts with the citizen.
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Write the plan's purpose and the citizen's own goal (`tov plan CASE --purpose … --own-goal …`).
+    Plan(PlanArgs),
     /// Add goals and set their status.
     #[command(subcommand)]
     Goal(GoalCommand),
@@ -369,6 +371,20 @@ pub enum Rater {
     Relative,
     /// A professional from another service.
     Professional,
+}
+
+/// `tov plan`: the plan's purpose and the citizen's own goal in their own words (§141).
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The case (id or unique prefix).
+    pub case: String,
+    /// What the support is for.
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// The citizen's own goal, in their own words (written as the smallest text edit, so a colleague's edit of it
+    /// on another phone is kept).
+    #[arg(long)]
+    pub own_goal: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

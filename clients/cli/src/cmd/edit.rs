@@ -9,7 +9,7 @@ use cli::view::short;
 use sync_core::fit::RaterKind;
 
 use super::{case_id, open};
-use crate::args::{ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, Rater};
+use crate::args::{ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, PlanArgs, Rater};
 
 pub(super) const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
 
@@ -90,6 +90,34 @@ pub(super) async fn mark_in_error(
         "{capitalised} {} is marked as made in error; it stays in the record{leaves_fit} {NOT_SYNCED}.",
         short(&marked)
     );
+    device.close().await;
+    Ok(())
+}
+
+/// `tov plan CASE --purpose … --own-goal …`.
+pub async fn plan(dir: &Path, args: PlanArgs) -> anyhow::Result<()> {
+    if args.purpose.is_none() && args.own_goal.is_none() {
+        return Err(super::BadInput("give --purpose, --own-goal or both".into()).into());
+    }
+    let device = open(dir).await?;
+    let id = case_id(&device, &args.case).await?;
+    let changed = edits::edit_plan(
+        &device,
+        &id,
+        args.purpose.as_deref(),
+        args.own_goal.as_deref(),
+        now_ms(),
+    )
+    .await
+    .context("the plan was not changed")?;
+    if changed {
+        println!(
+            "The plan of case {} is written {NOT_SYNCED}.",
+            short(&id.to_string())
+        );
+    } else {
+        println!("The plan of case {} already reads so.", short(&id.to_string()));
+    }
     device.close().await;
     Ok(())
 }

@@ -68,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Command::Contact(command) => edit::contact(&dir, command).await,
+        Command::Plan(args) => edit::plan(&dir, args).await,
         Command::Goal(command) => edit::goal(&dir, command).await,
         Command::Course(command) => course::course(&dir, command).await,
         Command::FollowUp(command) => course::follow_up(&dir, command).await,

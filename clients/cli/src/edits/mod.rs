@@ -1,7 +1,7 @@
 //! The edits a worker makes on the device: each one validated by `sync-core` and written in one transaction
 //! before the next sync sends it.
 //!
-//! - Here: creating a case, goals and notes, and marking any entry as made in error.
+//! - Here: creating a case, the plan, goals and notes, and marking any entry as made in error.
 //! - [`contact`]: recording a contact with its ORS and SRS.
 //! - [`course`]: courses, follow-ups and outcomes.
 //! - [`resolve`]: choosing a value for a conflicted field.
@@ -161,6 +161,29 @@ pub async fn set_goal_status(
             let id = find_goal(&doc.read()?, goal)?;
             doc.set_goal_status(&id, status, now_ms)?;
             Ok(id)
+        })
+        .await
+}
+
+/// Writes the plan's purpose and the citizen's own goal, where given; nothing is written for what already reads
+/// so. Returns whether anything changed.
+pub async fn edit_plan(
+    device: &Device,
+    case_id: &DocumentId,
+    purpose: Option<&str>,
+    own_goal: Option<&str>,
+    now_ms: i64,
+) -> Result<bool, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let mut changed = false;
+            if let Some(purpose) = purpose {
+                changed |= doc.set_purpose(purpose, now_ms)?.is_some();
+            }
+            if let Some(words) = own_goal {
+                changed |= doc.set_own_goal(words, now_ms)?.is_some();
+            }
+            Ok(changed)
         })
         .await
 }
