@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sync_core::case::edit::EditResult;
 use sync_core::case::{
-    Case, CaseDocument, CaseError, DEFAULT_GRANT_LIMIT_MINUTES, ErrorMark, FollowUp, NewCourse, OutcomeEvent,
+    Case, CaseDocument, CaseError, Contact, DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, ErrorMark, FollowUp,
+    NewCourse, OutcomeEvent,
 };
 use uuid::Uuid;
 use vectors_common::{SERVICE, check_vectors, citizen_case, course};
@@ -35,6 +36,8 @@ const IN_ERROR_COURSE: &str = "c0a1e000-0000-4000-8000-000000000003";
 const IN_ERROR_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000003";
 const NEW_OUTCOME: &str = "0c000000-0000-4000-8000-000000000010";
 const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
+const CONTACT: &str = "c0c00000-0000-4000-8000-000000000001";
+const OUTCOME: &str = "0c000000-0000-4000-8000-000000000001";
 
 /// One edit, in the JSON form the vectors carry (externally tagged, like the rest of the case's JSON). Ids of new
 /// entries are fixed by the vector, as the caller draws them in the app.
@@ -69,6 +72,12 @@ enum Edit {
         date: String,
         note: String,
     },
+    /// `entry` is `contact`, `course`, `follow_up` or `outcome`.
+    MarkInError {
+        entry: String,
+        id: String,
+        mark: ErrorMark,
+    },
 }
 
 impl Edit {
@@ -80,6 +89,7 @@ impl Edit {
             Edit::AddFollowUp { id, .. } => ("follow_ups", id),
             Edit::CompleteFollowUp { follow_up } => ("follow_ups", follow_up),
             Edit::AddOutcome { id, .. } => ("outcomes", id),
+            Edit::MarkInError { entry, id, .. } => (collection_of(entry), id),
         }
     }
 
@@ -125,7 +135,27 @@ impl Edit {
                 };
                 doc.add_outcome(uuid(&id), outcome, NOW_MS)
             }
+            Edit::MarkInError { entry, id, mark } => {
+                let target = match entry.as_str() {
+                    "contact" => EntryRef::Contact(&id),
+                    "course" => EntryRef::Course(&id),
+                    "follow_up" => EntryRef::FollowUp(&id),
+                    "outcome" => EntryRef::Outcome(&id),
+                    other => panic!("no entry kind {other}"),
+                };
+                doc.mark_in_error(target, mark, NOW_MS)
+            }
         }
+    }
+}
+
+/// The case's collection holding entries of `entry`'s kind.
+fn collection_of(entry: &str) -> &'static str {
+    match entry {
+        "contact" => "contacts",
+        "course" => "courses",
+        "follow_up" => "follow_ups",
+        _ => "outcomes",
     }
 }
 
@@ -161,7 +191,40 @@ fn base() -> Case {
         ),
         (IN_ERROR_FOLLOW_UP.into(), wrong_follow_up),
     ]);
+    case.contacts = BTreeMap::from([(
+        CONTACT.into(),
+        Contact {
+            kind: "home_visit".into(),
+            start_ms: NOW_MS - 86_400_000,
+            duration_minutes: 60,
+            course: Some(OPEN_COURSE.into()),
+            workers: vec!["worker-1".into()],
+            notes: autosurgeon::Text::with_value("Synthetic visit"),
+            goals: vec![],
+            ors: None,
+            srs: None,
+            recorded_by: "worker-1".into(),
+            entered_in_error: None,
+        },
+    )]);
+    case.outcomes = BTreeMap::from([(
+        OUTCOME.into(),
+        OutcomeEvent {
+            kind: "own_home".into(),
+            date: "2026-05-01".into(),
+            note: String::new(),
+            entered_in_error: None,
+        },
+    )]);
     case
+}
+
+fn mark(entry: &str, id: &str, reason: &str) -> Edit {
+    Edit::MarkInError {
+        entry: entry.into(),
+        id: id.into(),
+        mark: ErrorMark::new("worker-2", NOW_MS, reason),
+    }
 }
 
 fn start(legal_basis: &str, start: &str, planned_end: Option<&str>, minutes: i64) -> Edit {
@@ -401,6 +464,41 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             "malformed_outcome_date_is_refused",
             "The date must be a YYYY-MM-DD date.",
             outcome("job", "2026-6-15"),
+        ),
+        (
+            "contact_is_marked_in_error",
+            "A contact made in error stays in the record with who marked it, when and why.",
+            mark("contact", CONTACT, "recorded on the wrong citizen"),
+        ),
+        (
+            "open_course_is_marked_in_error",
+            "A course made in error stays in the record, marked.",
+            mark("course", OPEN_COURSE, "started on the wrong citizen"),
+        ),
+        (
+            "follow_up_is_marked_in_error",
+            "A follow-up made in error stays in the record, marked.",
+            mark("follow_up", OPEN_FOLLOW_UP, "planned on the wrong citizen"),
+        ),
+        (
+            "outcome_is_marked_in_error",
+            "An outcome made in error stays in the record, marked.",
+            mark("outcome", OUTCOME, "recorded on the wrong citizen"),
+        ),
+        (
+            "a_mark_is_final",
+            "An entry already marked as made in error cannot be marked again: the first mark stands.",
+            mark("course", IN_ERROR_COURSE, "again"),
+        ),
+        (
+            "a_mark_needs_a_reason",
+            "A mark says why: a blank reason is missing.",
+            mark("outcome", OUTCOME, "  "),
+        ),
+        (
+            "marking_an_unknown_entry_is_not_found",
+            "A mark names an entry the case does not have.",
+            mark("outcome", UNKNOWN, "not there"),
         ),
     ]
 }

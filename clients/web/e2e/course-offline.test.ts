@@ -1,8 +1,9 @@
 // Issue 12, points 3, 4 and 6 on the phone, in a real browser: with no signal, anna starts a §82b course (refused
 // first without its planned end, with sync-core's reason on screen), plans a follow-up on the date the agenda
-// offers, marks it done, records an outcome and ends the course with a reason; a reload while still offline finds
-// all of it, and once online the team's lead reads it on the server through the case review
-// (GET /v1/review/cases/{id}): the document's entries and the projection's course row.
+// offers, marks it done, records an outcome (and one by mistake, marked as made in error with its reason) and ends
+// the course with a reason; a reload while still offline finds all of it, and once online the team's lead reads it
+// on the server through the case review (GET /v1/review/cases/{id}): the document's entries and the projection's
+// course row.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -127,6 +128,24 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   const outcomeId = added(outcomesBefore, await ids(page, ".outcome-list > li", "data-outcome"));
   expect(await page.locator(`li[data-outcome="${outcomeId}"]`).textContent()).toContain("Egen bolig");
 
+  // A second outcome recorded by mistake: marked as made in error, with why; it stays listed, struck through.
+  const beforeMistake = await ids(page, ".outcome-list > li", "data-outcome");
+  await page.click("a.add-outcome");
+  await page.waitForSelector(".outcome-form");
+  await page.selectOption("select[name=kind]", "job");
+  await page.click(".outcome-form button[type=submit]");
+  await page.waitForSelector(".outcomes");
+  const mistakeId = added(beforeMistake, await ids(page, ".outcome-list > li", "data-outcome"));
+  const mistake = page.locator(`li[data-outcome="${mistakeId}"]`);
+  await mistake.locator("button.mark-in-error").click();
+  // No reason, no mark: sync-core's rule, said on screen.
+  await mistake.locator("button.confirm-in-error").click();
+  await expect.poll(() => mistake.locator(".error").textContent()).not.toBe("");
+  await mistake.locator("input[name=in-error-reason]").fill("Registreret på den forkerte borger");
+  await mistake.locator("button.confirm-in-error").click();
+  await expect.poll(() => page.locator(`li[data-outcome="${mistakeId}"]`).getAttribute("data-in-error")).toBe("true");
+  expect(await page.locator(`li[data-outcome="${mistakeId}"] button.mark-in-error`).count()).toBe(0);
+
   // The course ends, by agreement.
   await page.locator(`li[data-course="${courseId}"] a.end-course`).click();
   await page.waitForSelector(".end-course-form");
@@ -149,6 +168,7 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   expect(await reloaded.locator(".grant").getAttribute("data-approval")).toBe("awaiting");
   expect(await page.locator(`li[data-follow-up="${followUpId}"]`).getAttribute("data-done")).toBe("true");
   expect(await page.locator(`li[data-outcome="${outcomeId}"]`).textContent()).toContain("Syntetisk: egen lejlighed");
+  expect(await page.locator(`li[data-outcome="${mistakeId}"]`).getAttribute("data-in-error")).toBe("true");
   await shot(page, "course-04-after-offline-reload");
 
   // Online: everything goes out, and the lead reads it on the server.
@@ -177,5 +197,6 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   const otherFollowUps = Object.fromEntries(Object.entries(review.case.follow_ups).filter(([id]) => id !== followUpId));
   expect(agenda({ ...review.case, follow_ups: otherFollowUps }, today()).next_follow_up).toBe(offered);
   expect(review.case.outcomes[outcomeId]).toEqual({ kind: "own_home", date: start, note: "Syntetisk: egen lejlighed" });
+  expect(review.case.outcomes[mistakeId]?.entered_in_error).toMatchObject({ reason: "Registreret på den forkerte borger" });
   await context.close();
 });

@@ -1,5 +1,5 @@
 // The edits of a course of support on the phone: start and end a course, plan a follow-up and mark it done, record
-// an outcome. sync-core decides them (src/case/edit.rs: `NewCourse::into_course`, `end_course`, `add_follow_up`,
+// an outcome, and mark any of them (or a contact) as made in error. sync-core decides them (src/case/edit.rs: `NewCourse::into_course`, `end_course`, `add_follow_up`,
 // `complete_follow_up`, `add_outcome`); this is its port, pinned by sync-core/tests/vectors/course-edits.json
 // (tests/course-edits-vectors.test.ts), which sync-core generates from its own CaseDocument.
 //
@@ -10,7 +10,7 @@
 
 import * as Automerge from "@automerge/automerge";
 import { invalid, type ValidationError } from "../fit";
-import type { Case, Course, FollowUp, OutcomeEvent } from "./model";
+import type { Case, Contact, Course, ErrorMark, FollowUp, OutcomeEvent } from "./model";
 import { validateCase } from "./validate";
 
 /** The grant a caseworker may give alone, in minutes a week (sync-core edit.rs DEFAULT_GRANT_LIMIT_MINUTES). */
@@ -28,7 +28,7 @@ export interface NewCourse {
   granted_minutes_per_week: number;
 }
 
-export type Collection = "courses" | "follow_ups" | "outcomes";
+export type Collection = "contacts" | "courses" | "follow_ups" | "outcomes";
 
 /** A draft of the case document inside `Repo.change`. */
 export type Draft = Case;
@@ -40,13 +40,13 @@ export type Edit =
       collection: Collection;
       id: string;
       /** The entry as it reads after the edit. */
-      entry: Course | FollowUp | OutcomeEvent;
+      entry: Contact | Course | FollowUp | OutcomeEvent;
       /** Writes the edit into a draft of the same case. */
       write: (draft: Draft) => void;
     }
   | { result: "unchanged" }
   | { result: "invalid"; error: ValidationError }
-  | { result: "not_found"; what: "course" | "follow-up"; id: string };
+  | { result: "not_found"; what: "contact" | "course" | "follow-up" | "outcome"; id: string };
 
 const s = (value: string) => new Automerge.ImmutableString(value);
 const optional = (value: string | null) => (value === null ? null : s(value));
@@ -146,5 +146,32 @@ export function addOutcome(c: Case, id: string, kind: string, date: string, note
   const outcome: OutcomeEvent = { kind, date, note };
   return checked({ ...c, outcomes: { ...c.outcomes, [id]: outcome } }, "outcomes", id, (draft) => {
     mapOf(draft, "outcomes")[id] = { kind: s(kind), date: s(date), note: s(note) };
+  });
+}
+
+/** The entries that can be marked as made in error from the case page (sync-core `EntryRef`). */
+export type EntryKind = "contact" | "course" | "follow_up" | "outcome";
+
+const COLLECTIONS: Record<EntryKind, Collection> = {
+  contact: "contacts",
+  course: "courses",
+  follow_up: "follow_ups",
+  outcome: "outcomes",
+};
+
+/**
+ * Marks an entry as made in error, with who, when and why (sync-core `mark_in_error`): it stays in the record,
+ * struck through and not acted on again. The first mark stands: a second one is refused.
+ */
+export function markInError(c: Case, entry: EntryKind, id: string, mark: ErrorMark): Edit {
+  const collection = COLLECTIONS[entry];
+  const current = c[collection][id];
+  if (!current) return { result: "not_found", what: entry === "follow_up" ? "follow-up" : entry, id };
+  if (current.entered_in_error) {
+    return { result: "invalid", error: invalid("entered_in_error", "immutable", "this entry is already marked as made in error") };
+  }
+  const marked = { ...current, entered_in_error: mark };
+  return checked({ ...c, [collection]: { ...c[collection], [id]: marked } }, collection, id, (draft) => {
+    fieldsOf(mapOf(draft, collection)[id]).entered_in_error = { by: s(mark.by), at_ms: mark.at_ms, reason: s(mark.reason) };
   });
 }

@@ -19,6 +19,7 @@ import {
   type Code,
   type Contact,
   type Course,
+  type ErrorMark,
   type Goal,
 } from "./model";
 
@@ -79,6 +80,14 @@ const notBefore = (field: string, date: number, start: number) =>
 
 const depth = (level: string) => GOAL_LEVELS.findIndex((c) => c.code === level);
 
+/** A mark of an entry made in error names who set it, when and why (sync-core validate.rs `error_mark`). */
+function errorMark(mark: ErrorMark | undefined) {
+  if (!mark) return;
+  requiredLine("entered_in_error.by", mark.by);
+  requiredLine("entered_in_error.reason", mark.reason);
+  if (!(mark.at_ms > 0)) fail(invalid("entered_in_error.at_ms", "missing", "a mark needs the time it was set"));
+}
+
 function validateGoal(c: Case, goal: Goal) {
   requiredLine("title", goal.title);
   const d = depth(goal.level);
@@ -94,6 +103,7 @@ function validateGoal(c: Case, goal: Goal) {
   if (!FFB_GOAL_TYPES.has(goal.goal_type)) fail(invalid("goal_type", "unknown_code", "not a known code"));
   known("status", GOAL_STATUSES, goal.status);
   if (goal.target_date != null) parseDate(goal.target_date, "target_date");
+  errorMark(goal.entered_in_error);
 }
 
 function validateCourse(course: Course) {
@@ -113,6 +123,7 @@ function validateCourse(course: Course) {
   }
   inRange("granted_minutes_per_week", course.granted_minutes_per_week, 0, MAX_MINUTES_PER_WEEK);
   known("approval.state", APPROVAL_STATES, course.approval.state);
+  errorMark(course.entered_in_error);
 }
 
 /** Checks every rule of the case; returns the first problem, or null when the case is valid. */
@@ -131,12 +142,16 @@ export function validateCase(c: Case): ValidationError | null {
     for (const [id, contact] of sortedEntries(c.contacts)) {
       // Optional fields missing from the JSON are null, as serde reads them.
       const full = { course: null, ors: null, srs: null, ...(contact as Partial<Contact>) } as Contact;
-      inside(`contacts.${id}`, () => check(validateContact(full)));
+      inside(`contacts.${id}`, () => {
+        check(validateContact(full));
+        errorMark(full.entered_in_error);
+      });
     }
     for (const [id, f] of sortedEntries(c.follow_ups)) {
       inside(`follow_ups.${id}`, () => {
         parseDate(f.due, "due");
         maxChars("purpose", f.purpose, MAX_TEXT_CHARS);
+        errorMark(f.entered_in_error);
       });
     }
     for (const [id, o] of sortedEntries(c.outcomes)) {
@@ -144,6 +159,7 @@ export function validateCase(c: Case): ValidationError | null {
         known("kind", OUTCOME_KINDS, o.kind);
         parseDate(o.date, "date");
         maxChars("note", o.note, MAX_TEXT_CHARS);
+        errorMark(o.entered_in_error);
       });
     }
     return null;

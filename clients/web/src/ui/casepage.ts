@@ -14,6 +14,7 @@ import { checkinControl } from "./checkinlink";
 import { coursesCard } from "./courses";
 import { caseNow, saveEdit } from "./edits";
 import { followUpsCard } from "./followups";
+import { inErrorControl } from "./inerror";
 import { outcomesCard } from "./outcomes";
 import { ratingsText } from "./ratings";
 import { h } from "./dom";
@@ -161,7 +162,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
       goalsTree(app, id, c),
       h("a", { class: "button add-goal", href: `#/case/${documentIdText(id)}/goal` }, `+ ${t("addGoal")}`),
     ),
-    coursesCard(id, c),
+    coursesCard(app, id, c),
     followUpsCard(app, id, c, onFlash),
     h(
       "section",
@@ -195,6 +196,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
                 h("div", { class: "muted ratings" }, ratingsText(contact)),
                 contact.notes ? h("p", { class: "notes" }, contact.notes) : null,
                 offersCheckin(contact.kind) ? checkinControl(app, id, cid) : null,
+                inErrorControl(app, id, "contact", cid),
               ),
             ),
           ),
@@ -213,7 +215,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
           )
         : null,
     ),
-    outcomesCard(id, c),
+    outcomesCard(app, id, c),
   );
 }
 

@@ -12,6 +12,7 @@ import { APPROVAL_STATES, currentCourse, END_REASONS, LEGAL_BASES, type Case, ty
 import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
+import { inErrorControl } from "./inerror";
 import { codeLabel, formatDate, getLang, pick, t } from "./i18n";
 
 /** Socialpædagogisk støtte: the service most courses of outreach support are granted as. */
@@ -25,7 +26,8 @@ function approval(course: Course): HTMLElement {
     : h("span", {}, codeLabel(APPROVAL_STATES, course.approval.state));
 }
 
-function courseItem(textId: string, id: string, course: Course, current: boolean): HTMLElement {
+function courseItem(app: Running, docId: string, id: string, course: Course, current: boolean): HTMLElement {
+  const textId = documentIdText(docId);
   const dates = [
     `${t("start")} ${formatDate(course.start)}`,
     course.planned_end ? `${t("plannedEnd")} ${formatDate(course.planned_end)}` : null,
@@ -56,11 +58,12 @@ function courseItem(textId: string, id: string, course: Course, current: boolean
     { "data-course": id, "data-open": course.end === null ? "true" : undefined },
     ...body,
     course.end === null ? h("a", { class: "button end-course", href: `#/case/${textId}/end/${id}` }, t("endCourse")) : null,
+    inErrorControl(app, docId, "course", id),
   );
 }
 
 /** The case's courses, newest start first, with "start a course". */
-export function coursesCard(docId: string, c: Case): HTMLElement {
+export function coursesCard(app: Running, docId: string, c: Case): HTMLElement {
   const textId = documentIdText(docId);
   const current = currentCourse(c);
   const courses = Object.entries(c.courses).sort(([, a], [, b]) => b.start.localeCompare(a.start));
@@ -70,7 +73,7 @@ export function coursesCard(docId: string, c: Case): HTMLElement {
     h("h2", { id: "courses-h" }, t("courses")),
     courses.length === 0
       ? h("p", { class: "muted" }, t("noCourses"))
-      : h("ul", { class: "course-list" }, ...courses.map(([id, course]) => courseItem(textId, id, course, id === current))),
+      : h("ul", { class: "course-list" }, ...courses.map(([id, course]) => courseItem(app, docId, id, course, id === current))),
     h("a", { class: "button start-course", href: `#/case/${textId}/course` }, `+ ${t("startCourse")}`),
   );
 }

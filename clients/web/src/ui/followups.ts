@@ -10,6 +10,7 @@ import type { Case, FollowUp } from "../case/model";
 import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
+import { inErrorControl } from "./inerror";
 import { formatDate, t } from "./i18n";
 
 function status(followUp: FollowUp, overdue: boolean): HTMLElement {
@@ -55,6 +56,7 @@ export function followUpsCard(app: Running, docId: string, c: Case, flash: (mess
             },
             t("markDone"),
           ),
+      inErrorControl(app, docId, "follow_up", id),
     );
   };
   return h(

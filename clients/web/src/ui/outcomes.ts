@@ -8,9 +8,10 @@ import { OUTCOME_KINDS, type Case, type OutcomeEvent } from "../case/model";
 import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
+import { inErrorControl } from "./inerror";
 import { codeLabel, formatDate, pick, t } from "./i18n";
 
-function item(id: string, o: OutcomeEvent): HTMLElement {
+function item(app: Running, docId: string, id: string, o: OutcomeEvent): HTMLElement {
   const body = [
     h("div", {}, h("strong", {}, codeLabel(OUTCOME_KINDS, o.kind)), ` · ${formatDate(o.date)}`),
     o.note ? h("div", { class: "note" }, o.note) : null,
@@ -22,17 +23,17 @@ function item(id: string, o: OutcomeEvent): HTMLElement {
         h("s", {}, ...body),
         h("div", { class: "muted" }, `${t("madeInError")}: ${o.entered_in_error.reason}`),
       )
-    : h("li", { "data-outcome": id }, ...body);
+    : h("li", { "data-outcome": id }, ...body, inErrorControl(app, docId, "outcome", id));
 }
 
 /** The outcomes, newest first, with "record an outcome". */
-export function outcomesCard(docId: string, c: Case): HTMLElement {
+export function outcomesCard(app: Running, docId: string, c: Case): HTMLElement {
   const list = Object.entries(c.outcomes).sort(([a, x], [b, y]) => y.date.localeCompare(x.date) || a.localeCompare(b));
   return h(
     "section",
     { class: "card outcomes", "aria-labelledby": "outcomes-h" },
     h("h2", { id: "outcomes-h" }, t("outcomes")),
-    list.length === 0 ? h("p", { class: "muted" }, t("outcomesNone")) : h("ul", { class: "outcome-list" }, ...list.map(([id, o]) => item(id, o))),
+    list.length === 0 ? h("p", { class: "muted" }, t("outcomesNone")) : h("ul", { class: "outcome-list" }, ...list.map(([id, o]) => item(app, docId, id, o))),
     h("a", { class: "button add-outcome", href: `#/case/${documentIdText(docId)}/outcome` }, `+ ${t("addOutcome")}`),
   );
 }
