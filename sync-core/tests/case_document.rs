@@ -482,19 +482,27 @@ fn a_follow_up_once_done_stays_done() {
     let follow_up = sync_core::case::FollowUp {
         due: "2026-04-01".into(),
         purpose: "Status".into(),
+        with: vec![],
         done: false,
+        done_note: String::new(),
         entered_in_error: None,
     };
     doc.add_follow_up(uuid(1), follow_up, NOW).expect("planned");
     let id = uuid(1).to_string();
-    assert!(doc.complete_follow_up(&id, NOW + 1).expect("done").is_some());
+    assert!(
+        doc.complete_follow_up(&id, "Held", NOW + 1)
+            .expect("done")
+            .is_some()
+    );
     assert!(doc.read().expect("reads").follow_ups[&id].done);
     assert!(
-        doc.complete_follow_up(&id, NOW + 2).expect("no-op").is_none(),
+        doc.complete_follow_up(&id, "Again", NOW + 2)
+            .expect("no-op")
+            .is_none(),
         "done again changes nothing"
     );
     assert!(matches!(
-        doc.complete_follow_up("no-such", NOW),
+        doc.complete_follow_up("no-such", "", NOW),
         Err(CaseError::NotFound { .. })
     ));
 }

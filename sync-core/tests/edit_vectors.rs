@@ -62,9 +62,11 @@ enum Edit {
         id: String,
         due: String,
         purpose: String,
+        with: Vec<String>,
     },
     CompleteFollowUp {
         follow_up: String,
+        note: String,
     },
     AddOutcome {
         id: String,
@@ -87,7 +89,7 @@ impl Edit {
             Edit::StartCourse { id, .. } => ("courses", id),
             Edit::EndCourse { course, .. } => ("courses", course),
             Edit::AddFollowUp { id, .. } => ("follow_ups", id),
-            Edit::CompleteFollowUp { follow_up } => ("follow_ups", follow_up),
+            Edit::CompleteFollowUp { follow_up, .. } => ("follow_ups", follow_up),
             Edit::AddOutcome { id, .. } => ("outcomes", id),
             Edit::MarkInError { entry, id, .. } => (collection_of(entry), id),
         }
@@ -116,16 +118,23 @@ impl Edit {
                 doc.start_course(uuid(&id), new, limit_minutes, NOW_MS)
             }
             Edit::EndCourse { course, end, reason } => doc.end_course(&course, &end, &reason, NOW_MS),
-            Edit::AddFollowUp { id, due, purpose } => {
+            Edit::AddFollowUp {
+                id,
+                due,
+                purpose,
+                with,
+            } => {
                 let follow_up = FollowUp {
                     due,
                     purpose,
+                    with,
                     done: false,
+                    done_note: String::new(),
                     entered_in_error: None,
                 };
                 doc.add_follow_up(uuid(&id), follow_up, NOW_MS)
             }
-            Edit::CompleteFollowUp { follow_up } => doc.complete_follow_up(&follow_up, NOW_MS),
+            Edit::CompleteFollowUp { follow_up, note } => doc.complete_follow_up(&follow_up, &note, NOW_MS),
             Edit::AddOutcome { id, kind, date, note } => {
                 let outcome = OutcomeEvent {
                     kind,
@@ -270,12 +279,27 @@ fn follow_up(due: &str) -> Edit {
         id: NEW_FOLLOW_UP.into(),
         due: due.into(),
         purpose: "Review the plan with the citizen".into(),
+        with: vec![],
     }
 }
 
 fn done(follow_up: &str) -> Edit {
+    done_with(follow_up, "")
+}
+
+fn done_with(follow_up: &str, note: &str) -> Edit {
     Edit::CompleteFollowUp {
         follow_up: follow_up.into(),
+        note: note.into(),
+    }
+}
+
+fn follow_up_with(due: &str, with: &[&str]) -> Edit {
+    Edit::AddFollowUp {
+        id: NEW_FOLLOW_UP.into(),
+        due: due.into(),
+        purpose: "Network meeting on the plan".into(),
+        with: with.iter().map(|w| (*w).to_owned()).collect(),
     }
 }
 
@@ -464,6 +488,26 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             "malformed_outcome_date_is_refused",
             "The date must be a YYYY-MM-DD date.",
             outcome("job", "2026-6-15"),
+        ),
+        (
+            "follow_up_with_the_network_is_planned",
+            "A follow-up names who it is held with: the citizen, the job centre, psychiatry, the network.",
+            follow_up_with("2026-09-01", &["citizen", "jobcenter"]),
+        ),
+        (
+            "follow_up_with_an_unknown_party_is_refused",
+            "Who a follow-up is held with is one of the code list's.",
+            follow_up_with("2026-09-01", &["citizen", "police"]),
+        ),
+        (
+            "follow_up_done_with_a_note",
+            "A follow-up is marked done with a short note of how it went (trimmed).",
+            done_with(OPEN_FOLLOW_UP, "  Plan reviewed; new sub-goal on the rent  "),
+        ),
+        (
+            "done_follow_up_keeps_its_note",
+            "Done is final: marking it done again, with another note, changes nothing.",
+            done_with(DONE_FOLLOW_UP, "another note"),
         ),
         (
             "contact_is_marked_in_error",

@@ -223,16 +223,22 @@ pub enum FollowUpCommand {
         /// YYYY-MM-DD.
         #[arg(long)]
         due: Option<String>,
-        /// What it is to follow up (with whom, about what).
+        /// What it is to follow up.
         #[arg(long)]
         purpose: String,
+        /// Who it is held with; repeat or separate with commas (`--with citizen,jobcenter`).
+        #[arg(long, value_delimiter = ',', value_parser = choices(sync_core::case::codes::FOLLOW_UP_WITH))]
+        with: Vec<String>,
     },
-    /// Mark a follow-up as done.
+    /// Mark a follow-up as done, with a short note of how it went.
     Done {
         /// The case (id or unique prefix).
         case: String,
         /// The follow-up (id or unique prefix, as `tov case` shows it).
         follow_up: String,
+        /// How it went, in a sentence or two (new sub-goals go in with `tov goal add`).
+        #[arg(long, default_value = "")]
+        note: String,
     },
     /// Mark it as recorded by mistake: it stays in the record, struck through, and is not acted on again. The
     /// mark cannot be undone.

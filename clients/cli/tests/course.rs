@@ -103,6 +103,8 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
             &yesterday,
             "--purpose",
             "Status with the jobcentre",
+            "--with",
+            "citizen,jobcenter",
         ],
     )
     .await;
@@ -135,7 +137,14 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
     );
 
     for args in [
-        vec!["follow-up", "done", &case, &late_id],
+        vec![
+            "follow-up",
+            "done",
+            &case,
+            &late_id,
+            "--note",
+            "New sub-goal on the rent",
+        ],
         vec![
             "outcome",
             "add",
@@ -176,6 +185,12 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
     );
     let view = tov(dir.path(), &["case", &case, "--purpose", "follow_up"]).await;
     assert!(stdout(&view).contains("Own home"), "{}", shown(&view));
+    assert!(
+        stdout(&view).contains("with: The citizen, Job centre")
+            && stdout(&view).contains("how it went: New sub-goal on the rent"),
+        "{}",
+        shown(&view)
+    );
     // A quarter after the latest planned, the one offered before.
     let after_that = today.plus_days(90 + 91);
     assert!(

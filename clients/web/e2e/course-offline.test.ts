@@ -1,7 +1,7 @@
 // Issue 12, points 3, 4 and 6 on the phone, in a real browser: with no signal, anna starts a §82b course (refused
-// first without its planned end, with sync-core's reason on screen), plans a follow-up on the date the agenda
-// offers, marks it done, records an outcome (and one by mistake, marked as made in error with its reason) and ends
-// the course with a reason; a reload while still offline finds all of it, and once online the team's lead reads it
+// first without its planned end, with sync-core's reason on screen), plans a follow-up with the citizen and the job
+// centre on the date the agenda offers, marks it done with a note, records an outcome (and one by mistake, marked
+// as made in error with its reason) and ends the course with a reason; a reload while still offline finds all of it, and once online the team's lead reads it
 // on the server through the case review (GET /v1/review/cases/{id}): the document's entries and the projection's
 // course row.
 
@@ -108,13 +108,18 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   const offered = await page.inputValue("input[name=due]");
   expect(offered).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   await page.fill("textarea[name=purpose]", "Syntetisk: status på målene");
+  await page.check("input[name=with][value=citizen]");
+  await page.check("input[name=with][value=jobcenter]");
   await page.click(".follow-up-form button[type=submit]");
   await page.waitForSelector(".follow-ups");
   const followUpId = added(followUpsBefore, await ids(page, ".follow-up-list > li", "data-follow-up"));
   const followUp = page.locator(`li[data-follow-up="${followUpId}"]`);
   expect(await followUp.getAttribute("data-done")).toBe("false");
   // Held: marked done, and done is final (no button any more).
+  expect(await followUp.locator(".with").textContent()).toBe("Med hvem: Borgeren, Jobcenter");
   await followUp.locator("button.mark-done").click();
+  await followUp.locator("textarea[name=done-note]").fill("Syntetisk: nyt delmål om huslejen");
+  await followUp.locator("button.confirm-done").click();
   await expect.poll(() => page.locator(`li[data-follow-up="${followUpId}"]`).getAttribute("data-done")).toBe("true");
   expect(await page.locator(`li[data-follow-up="${followUpId}"] button.mark-done`).count()).toBe(0);
 
@@ -192,7 +197,13 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
     end_reason: "mutual_agreement",
     approval_state: "awaiting",
   });
-  expect(review.case.follow_ups[followUpId]).toEqual({ due: offered, purpose: "Syntetisk: status på målene", done: true });
+  expect(review.case.follow_ups[followUpId]).toEqual({
+    due: offered,
+    purpose: "Syntetisk: status på målene",
+    with: ["citizen", "jobcenter"],
+    done: true,
+    done_note: "Syntetisk: nyt delmål om huslejen",
+  });
   // The date offered is the one sync-core's agenda gives for the case as it was before this follow-up.
   const otherFollowUps = Object.fromEntries(Object.entries(review.case.follow_ups).filter(([id]) => id !== followUpId));
   expect(agenda({ ...review.case, follow_ups: otherFollowUps }, today()).next_follow_up).toBe(offered);

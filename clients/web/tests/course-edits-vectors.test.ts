@@ -37,8 +37,8 @@ type VectorEdit =
       };
     }
   | { end_course: { course: string; end: string; reason: string } }
-  | { add_follow_up: { id: string; due: string; purpose: string } }
-  | { complete_follow_up: { follow_up: string } }
+  | { add_follow_up: { id: string; due: string; purpose: string; with: string[] } }
+  | { complete_follow_up: { follow_up: string; note: string } }
   | { add_outcome: { id: string; kind: string; date: string; note: string } }
   | { mark_in_error: { entry: EntryKind; id: string; mark: ErrorMark } };
 
@@ -64,8 +64,11 @@ function apply(c: Case, edit: VectorEdit): Edit {
     return startCourse(c, id, input, limit_minutes);
   }
   if ("end_course" in edit) return endCourse(c, edit.end_course.course, edit.end_course.end, edit.end_course.reason);
-  if ("add_follow_up" in edit) return addFollowUp(c, edit.add_follow_up.id, edit.add_follow_up.due, edit.add_follow_up.purpose);
-  if ("complete_follow_up" in edit) return completeFollowUp(c, edit.complete_follow_up.follow_up);
+  if ("add_follow_up" in edit) {
+    const { id, due, purpose, with: with_ } = edit.add_follow_up;
+    return addFollowUp(c, id, due, purpose, with_);
+  }
+  if ("complete_follow_up" in edit) return completeFollowUp(c, edit.complete_follow_up.follow_up, edit.complete_follow_up.note);
   if ("mark_in_error" in edit) return markInError(c, edit.mark_in_error.entry, edit.mark_in_error.id, edit.mark_in_error.mark);
   return addOutcome(c, edit.add_outcome.id, edit.add_outcome.kind, edit.add_outcome.date, edit.add_outcome.note);
 }

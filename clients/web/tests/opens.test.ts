@@ -1,15 +1,12 @@
 // The queue of case openings for the access log (src/app/opens.ts) over the encrypted store (fake-indexeddb):
 // openings recorded offline wait sealed in the store; a send removes exactly the ones the server answered for, in
 // batches of at most 500; a network failure or a passing refusal keeps them, a refusal for good drops them; two
-// sends at once never post an opening twice; a wipe takes the queue with the store; and the purposes are sync-core's.
+// sends at once never post an opening twice; and a wipe takes the queue with the store.
 
 import "fake-indexeddb/auto";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import { MAX_BATCH, OpenLog, onConnected, type OpensApi } from "../src/app/opens";
-import { OPEN_PURPOSES } from "../src/case/model";
 import { EncryptedStore, databaseName, type Opening, type UnlockOptions } from "../src/store/idb";
 import { documentIdText, newDocumentId } from "../src/sync/ids";
 
@@ -198,16 +195,5 @@ describe("onConnected", () => {
     onConnected({ onStatus: (l) => ((listener = l), l({ phase: "offline" }), () => undefined) }, () => sends++);
     for (const phase of ["connecting", "syncing", "saved", "syncing", "offline", "connecting", "saved"]) listener({ phase });
     expect(sends).toBe(2);
-  });
-});
-
-describe("OPEN_PURPOSES", () => {
-  it("is sync-core's list (sync-core/src/case/codes.rs), codes and labels", () => {
-    // sync-core exports no code list as JSON, so the Rust source is read: the same codes and labels in order.
-    const rust = readFileSync(fileURLToPath(new URL("../../../sync-core/src/case/codes.rs", import.meta.url)), "utf8");
-    const block = rust.slice(rust.indexOf("pub const OPEN_PURPOSES"), rust.indexOf("];", rust.indexOf("pub const OPEN_PURPOSES")));
-    const codes = [...block.matchAll(/code\(\s*"([^"]*)",\s*"([^"]*)",\s*"([^"]*)",?\s*\)/g)].map(([, code, da, en]) => ({ code, da, en }));
-    expect(codes).toHaveLength(4);
-    expect(OPEN_PURPOSES).toEqual(codes);
   });
 });

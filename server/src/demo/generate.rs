@@ -331,7 +331,9 @@ fn follow_ups(case: &mut Case, number: u32, today_ms: i64) {
             sync_core::case::FollowUp {
                 due: due.to_string(),
                 purpose: purposes[quarter % purposes.len()].to_owned(),
+                with: vec!["citizen".to_owned()],
                 done: due < today && !overdue,
+                done_note: String::new(),
                 entered_in_error: None,
             },
         );

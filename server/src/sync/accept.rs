@@ -230,7 +230,9 @@ mod tests {
                 sync_core::case::FollowUp {
                     due: "2027-01-01".into(),
                     purpose: "Follow up".into(),
+                    with: vec![],
                     done: false,
+                    done_note: String::new(),
                     entered_in_error: None,
                 },
             );

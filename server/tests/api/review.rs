@@ -88,7 +88,9 @@ impl Nord {
         let follow_up = FollowUp {
             due: date_in(-1),
             purpose: "Opfølgning på boligansøgning".into(),
+            with: vec![],
             done: false,
+            done_note: String::new(),
             entered_in_error: None,
         };
         waiting

@@ -43,6 +43,14 @@ pub const LEGAL_BASES: &[Code] = &[
     code("s82d", "§82d Med frivillige", "§82d With volunteer organisations"),
 ];
 
+/// Who a follow-up is held with (DOMAIN.md: the citizen, and the network around them).
+pub const FOLLOW_UP_WITH: &[Code] = &[
+    code("citizen", "Borgeren", "The citizen"),
+    code("jobcenter", "Jobcenter", "Job centre"),
+    code("psychiatry", "Psykiatrien", "Psychiatry"),
+    code("network", "Netværk", "Network"),
+];
+
 /// Why a course ended.
 pub const END_REASONS: &[Code] = &[
     code(

@@ -256,9 +256,9 @@ impl CaseDocument {
         })
     }
 
-    /// Marks a follow-up as done. Done is final: a follow-up held is not un-held (no change if it is done already);
-    /// one marked as made in error is not acted on.
-    pub fn complete_follow_up(&mut self, follow_up: &str, now_ms: i64) -> EditResult {
+    /// Marks a follow-up as done, with a short note of how it went. Done is final: a follow-up held is not un-held
+    /// and its note stays (no change if it is done already); one marked as made in error is not acted on.
+    pub fn complete_follow_up(&mut self, follow_up: &str, note: &str, now_ms: i64) -> EditResult {
         self.change(now_ms, "complete follow-up", |case| {
             let entry = case
                 .follow_ups
@@ -268,7 +268,10 @@ impl CaseDocument {
                     id: follow_up.to_owned(),
                 })?;
             not_in_error(&entry.entered_in_error, "this follow-up")?;
-            entry.done = true;
+            if !entry.done {
+                entry.done = true;
+                entry.done_note = note.trim().to_owned();
+            }
             Ok(())
         })
     }

@@ -156,7 +156,15 @@ pub struct Contact {
 pub struct FollowUp {
     pub due: String,
     pub purpose: String,
+    /// Who it is held with (`FOLLOW_UP_WITH` codes). Absent in documents written before it existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub with: Vec<String>,
     pub done: bool,
+    /// A short note of how it went, written when it is marked done.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub done_note: String,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
     #[autosurgeon(missing = "Default::default")]

@@ -157,7 +157,9 @@ const CONTACT: Shape = Shape::Record(&[
 const FOLLOW_UP: Shape = Shape::Record(&[
     field("due", LINE),
     field("purpose", LONG),
+    added("with", Shape::ListOf(&LINE)),
     field("done", Shape::Bool),
+    added("done_note", LONG),
     added("entered_in_error", ERROR_MARK),
 ]);
 

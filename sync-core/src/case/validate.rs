@@ -52,6 +52,10 @@ pub fn validate(case: &Case) -> Result<(), ValidationError> {
         let prefix = format!("follow_ups.{id}");
         Date::parse(&follow_up.due, "due").map_err(|e| e.within(&prefix))?;
         max_chars("purpose", &follow_up.purpose, MAX_TEXT_CHARS).map_err(|e| e.within(&prefix))?;
+        for party in &follow_up.with {
+            known("with", codes::FOLLOW_UP_WITH, party).map_err(|e| e.within(&prefix))?;
+        }
+        max_chars("done_note", &follow_up.done_note, MAX_TEXT_CHARS).map_err(|e| e.within(&prefix))?;
         error_mark(&follow_up.entered_in_error).map_err(|e| e.within(&prefix))?;
     }
     for (id, outcome) in &case.outcomes {

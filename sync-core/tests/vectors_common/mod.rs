@@ -45,7 +45,9 @@ pub fn follow_up(due: &str, done: bool) -> FollowUp {
     FollowUp {
         due: due.into(),
         purpose: "Status with the citizen".into(),
+        with: vec![],
         done,
+        done_note: String::new(),
         entered_in_error: None,
     }
 }

@@ -87,10 +87,15 @@ pub async fn course(dir: &Path, command: CourseCommand) -> anyhow::Result<()> {
 pub async fn follow_up(dir: &Path, command: FollowUpCommand) -> anyhow::Result<()> {
     let now = now_ms();
     match command {
-        FollowUpCommand::Plan { case, due, purpose } => {
+        FollowUpCommand::Plan {
+            case,
+            due,
+            purpose,
+            with,
+        } => {
             let device = open(dir).await?;
             let id = case_id(&device, &case).await?;
-            let (follow_up, due) = edits::plan_follow_up(&device, &id, due, purpose, now)
+            let (follow_up, due) = edits::plan_follow_up(&device, &id, due, purpose, with, now)
                 .await
                 .context("the follow-up was not planned")?;
             println!(
@@ -100,10 +105,14 @@ pub async fn follow_up(dir: &Path, command: FollowUpCommand) -> anyhow::Result<(
             );
             device.close().await;
         }
-        FollowUpCommand::Done { case, follow_up } => {
+        FollowUpCommand::Done {
+            case,
+            follow_up,
+            note,
+        } => {
             let device = open(dir).await?;
             let id = case_id(&device, &case).await?;
-            let follow_up = edits::complete_follow_up(&device, &id, &follow_up, now)
+            let follow_up = edits::complete_follow_up(&device, &id, &follow_up, &note, now)
                 .await
                 .context("the follow-up was not marked done")?;
             println!("Follow-up {} is done {NOT_SYNCED}.", short(&follow_up));

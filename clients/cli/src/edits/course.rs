@@ -99,6 +99,7 @@ pub async fn plan_follow_up(
     case_id: &DocumentId,
     due: Option<String>,
     purpose: String,
+    with: Vec<String>,
     now_ms: i64,
 ) -> Result<(String, String), DeviceError> {
     device
@@ -111,7 +112,9 @@ pub async fn plan_follow_up(
             let follow_up = FollowUp {
                 due: due.clone(),
                 purpose,
+                with,
                 done: false,
+                done_note: String::new(),
                 entered_in_error: None,
             };
             doc.add_follow_up(id, follow_up, now_ms)?;
@@ -120,18 +123,19 @@ pub async fn plan_follow_up(
         .await
 }
 
-/// Marks a follow-up (id prefix) as done. Returns its id.
+/// Marks a follow-up (id prefix) as done, with a short note of how it went. Returns its id.
 pub async fn complete_follow_up(
     device: &Device,
     case_id: &DocumentId,
     follow_up: &str,
+    note: &str,
     now_ms: i64,
 ) -> Result<String, DeviceError> {
     device
         .change_case(case_id, now_ms, |doc| {
             let case = doc.read()?;
             let id = entry_id("follow-up", follow_up, case.follow_ups.keys())?;
-            doc.complete_follow_up(&id, now_ms)?;
+            doc.complete_follow_up(&id, note, now_ms)?;
             Ok(id)
         })
         .await

@@ -297,6 +297,17 @@ fn follow_ups(out: &mut String, case: &Case, today: Date) {
             follow_up.due,
             follow_up.purpose
         );
+        if !follow_up.with.is_empty() {
+            let with: Vec<&str> = follow_up
+                .with
+                .iter()
+                .map(|code| codes::find(codes::FOLLOW_UP_WITH, code).map_or(code.as_str(), |c| c.en))
+                .collect();
+            let _ = writeln!(out, "      with: {}", with.join(", "));
+        }
+        if !follow_up.done_note.is_empty() {
+            let _ = writeln!(out, "      how it went: {}", follow_up.done_note);
+        }
     }
     for ending in &due.courses_ending {
         let _ = if ending.days_left < 0 {

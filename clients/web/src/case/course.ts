@@ -117,16 +117,19 @@ function refusedFinal(field: string, message: string): Edit {
   return { result: "invalid", error: invalid(field, "immutable", message) };
 }
 
-/** Plans a follow-up on `due`; it starts undone. */
-export function addFollowUp(c: Case, id: string, due: string, purpose: string): Edit {
-  const followUp: FollowUp = { due, purpose, done: false };
+/** Plans a follow-up on `due` with `with` (FOLLOW_UP_WITH codes); it starts undone. */
+export function addFollowUp(c: Case, id: string, due: string, purpose: string, with_: string[] = []): Edit {
+  const followUp: FollowUp = { due, purpose, with: [...with_], done: false, done_note: "" };
   return checked({ ...c, follow_ups: { ...c.follow_ups, [id]: followUp } }, "follow_ups", id, (draft) => {
-    mapOf(draft, "follow_ups")[id] = { due: s(due), purpose: s(purpose), done: false };
+    mapOf(draft, "follow_ups")[id] = { due: s(due), purpose: s(purpose), with: with_.map(s), done: false, done_note: s("") };
   });
 }
 
-/** Marks a follow-up done. Done is final: one already done is left as it is (no change is written). */
-export function completeFollowUp(c: Case, followUpId: string): Edit {
+/**
+ * Marks a follow-up done with a short note of how it went (trimmed). Done is final: one already done is left as
+ * it is, note and all (no change is written).
+ */
+export function completeFollowUp(c: Case, followUpId: string, note = ""): Edit {
   const followUp = Object.hasOwn(c.follow_ups, followUpId) ? c.follow_ups[followUpId] : undefined;
   if (!followUp) return { result: "not_found", what: "follow-up", id: followUpId };
   if (followUp.entered_in_error) return refusedFinal("entered_in_error", "this follow-up was marked as made in error");
@@ -135,9 +138,12 @@ export function completeFollowUp(c: Case, followUpId: string): Edit {
     const error = validateCase(c);
     return error ? { result: "invalid", error } : { result: "unchanged" };
   }
-  const done: FollowUp = { ...followUp, done: true };
+  const doneNote = note.trim();
+  const done: FollowUp = { ...followUp, done: true, done_note: doneNote };
   return checked({ ...c, follow_ups: { ...c.follow_ups, [followUpId]: done } }, "follow_ups", followUpId, (draft) => {
-    fieldsOf(mapOf(draft, "follow_ups")[followUpId]).done = true;
+    const entry = fieldsOf(mapOf(draft, "follow_ups")[followUpId]);
+    entry.done = true;
+    entry.done_note = s(doneNote);
   });
 }
 

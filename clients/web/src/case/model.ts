@@ -53,7 +53,11 @@ export interface Contact {
 export interface FollowUp {
   due: string;
   purpose: string;
+  /** Who it is held with (FOLLOW_UP_WITH codes); absent in documents written before it existed. */
+  with?: string[];
   done: boolean;
+  /** How it went, written when it is marked done; absent in documents written before it existed. */
+  done_note?: string;
   entered_in_error?: ErrorMark;
 }
 
@@ -132,6 +136,14 @@ export const APPROVAL_STATES: readonly Code[] = [
   { code: "rejected", da: "Afvist", en: "Rejected" },
 ];
 
+/** sync-core/src/case/codes.rs FOLLOW_UP_WITH: who a follow-up is held with. */
+export const FOLLOW_UP_WITH: readonly Code[] = [
+  { code: "citizen", da: "Borgeren", en: "The citizen" },
+  { code: "jobcenter", da: "Jobcenter", en: "Job centre" },
+  { code: "psychiatry", da: "Psykiatrien", en: "Psychiatry" },
+  { code: "network", da: "Netværk", en: "Network" },
+];
+
 export const OUTCOME_KINDS: readonly Code[] = [
   { code: "own_home", da: "Egen bolig", en: "Own home" },
   { code: "job", da: "Job", en: "Job" },
@@ -141,7 +153,7 @@ export const OUTCOME_KINDS: readonly Code[] = [
 
 /**
  * sync-core/src/case/codes.rs OPEN_PURPOSES: why a worker opens a case on the phone, kept with the opening in the
- * server's access log (POST /v1/access/opens). Not case content. Pinned to the Rust list by tests/opens.test.ts.
+ * server's access log (POST /v1/access/opens). Not case content. Pinned to the Rust list, as every list here, by tests/code-lists.test.ts.
  */
 export const OPEN_PURPOSES: readonly Code[] = [
   { code: "visit", da: "Besøg eller kontakt", en: "Visit or contact" },

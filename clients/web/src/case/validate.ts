@@ -7,6 +7,7 @@ import { FFB_GOAL_TYPES, FFB_SERVICES } from "./ffb";
 import {
   APPROVAL_STATES,
   END_REASONS,
+  FOLLOW_UP_WITH,
   GOAL_LEVELS,
   GOAL_STATUSES,
   MAX_LINE_CHARS,
@@ -151,6 +152,8 @@ export function validateCase(c: Case): ValidationError | null {
       inside(`follow_ups.${id}`, () => {
         parseDate(f.due, "due");
         maxChars("purpose", f.purpose, MAX_TEXT_CHARS);
+        for (const party of f.with ?? []) known("with", FOLLOW_UP_WITH, party);
+        maxChars("done_note", f.done_note ?? "", MAX_TEXT_CHARS);
         errorMark(f.entered_in_error);
       });
     }

@@ -1,22 +1,39 @@
-// The case's follow-ups on the case page (due date, purpose, done or overdue as sync-core's agenda decides), a
-// "done" button on each one still planned, and the form that plans the next one on the date the agenda offers
-// (a quarter after the latest one planned: follow-up up to four times a year, DOMAIN.md). Done is final, so a
-// follow-up held has no button to undo it.
+// The case's follow-ups on the case page (due date, purpose, who it is held with, done or overdue as sync-core's
+// agenda decides), a "done" button on each one still planned that asks for a short note of how it went, and the
+// form that plans the next one on the date the agenda offers (a quarter after the latest one planned: follow-up up
+// to four times a year, DOMAIN.md). Done is final, so a follow-up held has no button to undo it.
 
 import type { Running } from "../app/session";
 import { agenda, today } from "../case/agenda";
 import { addFollowUp, completeFollowUp } from "../case/course";
-import type { Case, FollowUp } from "../case/model";
+import { FOLLOW_UP_WITH, type Case, type FollowUp } from "../case/model";
 import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
 import { inErrorControl } from "./inerror";
-import { formatDate, t } from "./i18n";
+import { codeLabel, formatDate, pick, t } from "./i18n";
 
 function status(followUp: FollowUp, overdue: boolean): HTMLElement {
   if (followUp.done) return h("span", { class: "badge done" }, `✓ ${t("followUpDone")}`);
   if (overdue) return h("span", { class: "badge alert" }, t("overdue"));
   return h("span", { class: "badge planned" }, t("planned"));
+}
+
+/** "Held": opens a short note of how it went, then marks the follow-up done (final). */
+function doneControl(app: Running, docId: string, id: string, error: HTMLElement, flash: (message: string) => void): HTMLElement {
+  const box = h("div", { class: "done-control" });
+  const note = h("textarea", { name: "done-note", rows: 2, "aria-label": t("doneNote"), placeholder: t("doneNote") });
+  const confirm = async () => {
+    const now = caseNow(app, docId);
+    if (!now) return;
+    if (await saveEdit(app, docId, completeFollowUp(now, id, note.value), "complete follow-up", error)) flash(t("saved_follow_up_done"));
+  };
+  const open = () => {
+    box.replaceChildren(note, h("button", { type: "button", class: "confirm-done primary", onclick: confirm }, t("markDone")));
+    note.focus();
+  };
+  box.replaceChildren(h("button", { type: "button", class: "mark-done", onclick: open }, t("markDone")));
+  return box;
 }
 
 /** The follow-ups, earliest due first, with "plan a follow-up". */
@@ -28,6 +45,10 @@ export function followUpsCard(app: Running, docId: string, c: Case, flash: (mess
     const body = [
       h("div", {}, h("strong", {}, formatDate(f.due)), " ", status(f, overdue.has(id))),
       f.purpose ? h("div", { class: "purpose" }, f.purpose) : null,
+      (f.with ?? []).length > 0
+        ? h("div", { class: "with muted" }, `${t("followUpWith")}: ${(f.with ?? []).map((w) => codeLabel(FOLLOW_UP_WITH, w)).join(", ")}`)
+        : null,
+      f.done_note ? h("div", { class: "done-note" }, f.done_note) : null,
     ];
     if (f.entered_in_error) {
       return h(
@@ -41,21 +62,7 @@ export function followUpsCard(app: Running, docId: string, c: Case, flash: (mess
       "li",
       { "data-follow-up": id, "data-done": f.done ? "true" : "false" },
       ...body,
-      f.done
-        ? null
-        : h(
-            "button",
-            {
-              type: "button",
-              class: "mark-done",
-              onclick: async () => {
-                const now = caseNow(app, docId);
-                if (!now) return;
-                if (await saveEdit(app, docId, completeFollowUp(now, id), "complete follow-up", error)) flash(t("saved_follow_up_done"));
-              },
-            },
-            t("markDone"),
-          ),
+      f.done ? null : doneControl(app, docId, id, error, flash),
       inErrorControl(app, docId, "follow_up", id),
     );
   };
@@ -86,6 +93,12 @@ export function followUpForm(app: Running, docId: string, done: (flash: string |
       h("small", { class: "help" }, t("dueOffered")),
     ),
     h("label", { class: "field" }, h("span", {}, t("followUpPurpose")), h("textarea", { name: "purpose", rows: 3 })),
+    h(
+      "fieldset",
+      { class: "field with" },
+      h("legend", {}, t("followUpWith")),
+      ...FOLLOW_UP_WITH.map((w) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "with", value: w.code }), ` ${pick(w)}`)),
+    ),
     error,
     h(
       "div",
@@ -97,7 +110,7 @@ export function followUpForm(app: Running, docId: string, done: (flash: string |
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const data = new FormData(form);
-    const edit = addFollowUp(caseNow(app, docId) ?? c, newUuid(), String(data.get("due")), String(data.get("purpose") ?? ""));
+    const edit = addFollowUp(caseNow(app, docId) ?? c, newUuid(), String(data.get("due")), String(data.get("purpose") ?? ""), data.getAll("with").map(String));
     if (await saveEdit(app, docId, edit, "add follow-up", error)) done(t("saved_follow_up"));
   });
   return h("main", { class: "screen" }, h("h1", {}, `${t("planFollowUp")} – ${c.citizen.display_name}`), form);

@@ -110,6 +110,8 @@ const LABELS = {
   paperTotal: { da: "Total i point (0–40)", en: "Total in points (0–40)" },
   paper: { da: "papir", en: "paper" },
   newCase: { da: "Ny sag", en: "New case" },
+  followUpWith: { da: "Med hvem", en: "With whom" },
+  doneNote: { da: "Hvordan gik det? (kort)", en: "How did it go? (briefly)" },
   markInErrorOpen: { da: "Registreret ved en fejl?", en: "Recorded in error?" },
   markInError: { da: "Markér som fejl", en: "Mark as made in error" },
   inErrorReason: { da: "Hvorfor er det en fejl?", en: "Why is it an error?" },
