@@ -171,6 +171,7 @@ pub fn server_case() -> CaseDocument {
                 by: None,
                 at_ms: None,
             },
+            extensions: vec![],
             entered_in_error: None,
         },
     );

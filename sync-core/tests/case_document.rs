@@ -68,6 +68,7 @@ fn course() -> Course {
             by: None,
             at_ms: None,
         },
+        extensions: vec![],
         entered_in_error: None,
     }
 }

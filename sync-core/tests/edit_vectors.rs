@@ -37,6 +37,7 @@ const IN_ERROR_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000003";
 const NEW_OUTCOME: &str = "0c000000-0000-4000-8000-000000000010";
 const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 const CONTACT: &str = "c0c00000-0000-4000-8000-000000000001";
+const TIME_LIMITED_COURSE: &str = "c0a1e000-0000-4000-8000-000000000004";
 const OUTCOME: &str = "0c000000-0000-4000-8000-000000000001";
 
 /// One edit, in the JSON form the vectors carry (externally tagged, like the rest of the case's JSON). Ids of new
@@ -74,6 +75,12 @@ enum Edit {
         date: String,
         note: String,
     },
+    ExtendCourse {
+        course: String,
+        to: String,
+        reason: String,
+        by: String,
+    },
     /// `entry` is `contact`, `course`, `follow_up` or `outcome`.
     MarkInError {
         entry: String,
@@ -91,6 +98,7 @@ impl Edit {
             Edit::AddFollowUp { id, .. } => ("follow_ups", id),
             Edit::CompleteFollowUp { follow_up, .. } => ("follow_ups", follow_up),
             Edit::AddOutcome { id, .. } => ("outcomes", id),
+            Edit::ExtendCourse { course, .. } => ("courses", course),
             Edit::MarkInError { entry, id, .. } => (collection_of(entry), id),
         }
     }
@@ -144,6 +152,12 @@ impl Edit {
                 };
                 doc.add_outcome(uuid(&id), outcome, NOW_MS)
             }
+            Edit::ExtendCourse {
+                course,
+                to,
+                reason,
+                by,
+            } => doc.extend_course(&course, &to, &reason, &by, NOW_MS),
             Edit::MarkInError { entry, id, mark } => {
                 let target = match entry.as_str() {
                     "contact" => EntryRef::Contact(&id),
@@ -181,6 +195,10 @@ fn base() -> Case {
     case.courses = BTreeMap::from([
         (OPEN_COURSE.into(), course("2026-01-05", None)),
         (ENDED_COURSE.into(), course("2025-03-01", Some("2025-09-01"))),
+        (
+            TIME_LIMITED_COURSE.into(),
+            vectors_common::course("s82b", "2026-03-01", Some("2026-09-01"), None),
+        ),
         (IN_ERROR_COURSE.into(), wrong_course),
     ]);
     let mut wrong_follow_up = vectors_common::follow_up("2026-04-01", false);
@@ -226,6 +244,15 @@ fn base() -> Case {
         },
     )]);
     case
+}
+
+fn extend(course: &str, to: &str, reason: &str) -> Edit {
+    Edit::ExtendCourse {
+        course: course.into(),
+        to: to.into(),
+        reason: reason.into(),
+        by: "worker-1".into(),
+    }
 }
 
 fn mark(entry: &str, id: &str, reason: &str) -> Edit {
@@ -510,6 +537,45 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             done_with(DONE_FOLLOW_UP, "another note"),
         ),
         (
+            "time_limited_course_is_extended",
+            "A planned end moved later keeps the extension: from, to, why (trimmed), by whom, when.",
+            extend(
+                TIME_LIMITED_COURSE,
+                "2026-12-01",
+                " The citizen is close to the goal ",
+            ),
+        ),
+        (
+            "course_without_planned_end_is_given_one",
+            "An open-ended course extended gets a planned end; the extension remembers it had none.",
+            extend(OPEN_COURSE, "2026-12-01", "Planned end agreed"),
+        ),
+        (
+            "extension_earlier_is_refused",
+            "An extension moves the planned end later, never earlier or to the same day.",
+            extend(TIME_LIMITED_COURSE, "2026-09-01", "Shorter"),
+        ),
+        (
+            "extension_needs_a_reason",
+            "An extension says why.",
+            extend(TIME_LIMITED_COURSE, "2026-12-01", " "),
+        ),
+        (
+            "extension_date_is_a_date",
+            "The new planned end is a YYYY-MM-DD date.",
+            extend(TIME_LIMITED_COURSE, "2026-12-32", "Longer"),
+        ),
+        (
+            "ended_course_is_not_extended",
+            "An ended course is not extended.",
+            extend(ENDED_COURSE, "2026-12-01", "Too late"),
+        ),
+        (
+            "course_in_error_is_not_extended",
+            "A course made in error is not acted on.",
+            extend(IN_ERROR_COURSE, "2026-12-01", "No"),
+        ),
+        (
             "contact_is_marked_in_error",
             "A contact made in error stays in the record with who marked it, when and why.",
             mark("contact", CONTACT, "recorded on the wrong citizen"),
@@ -601,6 +667,7 @@ fn course_edit_vectors_are_what_sync_core_computes() {
         "about": "The edits of a course of support applied to `case` by sync-core's CaseDocument \
                   (tests/edit_vectors.rs), with the entry written or the refusal. See README.md.",
         "default_limit_minutes": DEFAULT_GRANT_LIMIT_MINUTES,
+        "now_ms": NOW_MS,
         "case": serde_json::to_value(&case).expect("json"),
         "cases": vectors,
     });

@@ -201,6 +201,19 @@ pub enum CourseCommand {
         #[arg(long, value_parser = choices(sync_core::case::codes::END_REASONS))]
         reason: String,
     },
+    /// Move a course's planned end later, with why (kept with the course).
+    Extend {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The course (id or unique prefix, as `tov case` shows it).
+        course: String,
+        /// The new planned end, YYYY-MM-DD: later than the one now.
+        #[arg(long)]
+        to: String,
+        /// Why the course is extended.
+        #[arg(long)]
+        reason: String,
+    },
     /// Mark it as recorded by mistake: it stays in the record, struck through, and is not acted on again. The
     /// mark cannot be undone.
     MarkInError {

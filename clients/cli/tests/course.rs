@@ -22,6 +22,7 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
 
     let today = Date::from_unix_ms(now_ms());
     let (in_ten_days, yesterday) = (today.plus_days(10).to_string(), today.plus_days(-1).to_string());
+    let in_forty_days = today.plus_days(40).to_string();
     let start = today.plus_days(-30).to_string();
 
     // §82b is time-limited: no planned end, no course.
@@ -158,6 +159,16 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
         ],
         vec![
             "course",
+            "extend",
+            &case,
+            &course,
+            "--to",
+            &in_forty_days,
+            "--reason",
+            "Close to the goal",
+        ],
+        vec![
+            "course",
             "end",
             &case,
             &course,
@@ -187,7 +198,10 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
     assert!(stdout(&view).contains("Own home"), "{}", shown(&view));
     assert!(
         stdout(&view).contains("with: The citizen, Job centre")
-            && stdout(&view).contains("how it went: New sub-goal on the rent"),
+            && stdout(&view).contains("how it went: New sub-goal on the rent")
+            && stdout(&view).contains(&format!(
+                "extended {in_ten_days} -> {in_forty_days}: Close to the goal"
+            )),
         "{}",
         shown(&view)
     );
@@ -212,7 +226,7 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
         .expect("the §82b course");
     assert_eq!(ended.end_date.as_deref(), Some(yesterday.as_str()));
     assert_eq!(ended.end_reason.as_deref(), Some("mutual_agreement"));
-    assert_eq!(ended.planned_end_date.as_deref(), Some(in_ten_days.as_str()));
+    assert_eq!(ended.planned_end_date.as_deref(), Some(in_forty_days.as_str()));
     let awaiting = rows
         .courses
         .iter()

@@ -1,9 +1,9 @@
 // Issue 12, points 3, 4 and 6 on the phone, in a real browser: with no signal, anna starts a §82b course (refused
 // first without its planned end, with sync-core's reason on screen), plans a follow-up with the citizen and the job
 // centre on the date the agenda offers, marks it done with a note, records an outcome (and one by mistake, marked
-// as made in error with its reason) and ends the course with a reason; a reload while still offline finds all of it, and once online the team's lead reads it
-// on the server through the case review (GET /v1/review/cases/{id}): the document's entries and the projection's
-// course row.
+// as made in error with its reason), extends the course by four weeks with why, and ends it with a reason; a
+// reload while still offline finds all of it, and once online the team's lead reads it on the server through the
+// case review (GET /v1/review/cases/{id}): the document's entries and the projection's course row.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -151,6 +151,19 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   await expect.poll(() => page.locator(`li[data-outcome="${mistakeId}"]`).getAttribute("data-in-error")).toBe("true");
   expect(await page.locator(`li[data-outcome="${mistakeId}"] button.mark-in-error`).count()).toBe(0);
 
+  // The course is extended by four weeks, with why (first refused when the date is not later).
+  const extendedEnd = isoDay(today() + 84 + 28);
+  await page.locator(`li[data-course="${courseId}"] a.extend-course`).click();
+  await page.waitForSelector(".extend-course-form");
+  await page.fill("input[name=to]", isoDay(today() + 80));
+  await page.fill("textarea[name=reason]", "Syntetisk: tæt på målet");
+  await page.click(".extend-course-form button[type=submit]");
+  await expect.poll(() => page.locator(".extend-course-form .error").textContent()).toContain("senere");
+  await page.fill("input[name=to]", extendedEnd);
+  await page.click(".extend-course-form button[type=submit]");
+  await page.waitForSelector(".courses");
+  expect(await page.locator(`li[data-course="${courseId}"] .extension`).textContent()).toContain("Syntetisk: tæt på målet");
+
   // The course ends, by agreement.
   await page.locator(`li[data-course="${courseId}"] a.end-course`).click();
   await page.waitForSelector(".end-course-form");
@@ -185,11 +198,14 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
     service: SERVICE_82B,
     legal_basis: "s82b",
     start,
-    planned_end: plannedEnd,
+    planned_end: extendedEnd,
     end: start,
     end_reason: "mutual_agreement",
     granted_minutes_per_week: 360,
     approval: { state: "awaiting", by: null, at_ms: null },
+    extensions: [
+      { from: plannedEnd, to: extendedEnd, reason: "Syntetisk: tæt på målet", by: expect.any(String), at_ms: expect.any(Number) },
+    ],
   });
   expect(review.courses.find((c) => c.course_id === courseId)).toMatchObject({
     legal_basis: "s82b",

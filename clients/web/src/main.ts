@@ -10,7 +10,7 @@ import { casePage } from "./ui/casepage";
 import { forgetCheckinLinks } from "./ui/checkinlink";
 import { caseloadScreen } from "./ui/caseload";
 import { contactForm } from "./ui/contactform";
-import { endCourseForm, startCourseForm } from "./ui/courses";
+import { endCourseForm, extendCourseForm, startCourseForm } from "./ui/courses";
 import { followUpForm } from "./ui/followups";
 import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
@@ -118,6 +118,7 @@ function render() {
     if (sub === "new") screen = contactForm(running, id, back);
     else if (sub === "course") screen = startCourseForm(running, id, back);
     else if (sub === "end" && arg) screen = endCourseForm(running, id, decodeURIComponent(arg), back);
+    else if (sub === "extend" && arg) screen = extendCourseForm(running, id, decodeURIComponent(arg), back);
     else if (sub === "follow-up") screen = followUpForm(running, id, back);
     else if (sub === "outcome") screen = outcomeForm(running, id, back);
     else if (sub === "plan") screen = planForm(running, id, back);

@@ -14,6 +14,7 @@ import {
   completeFollowUp,
   DEFAULT_GRANT_LIMIT_MINUTES,
   endCourse,
+  extendCourse,
   markInError,
   startCourse,
   type EntryKind,
@@ -40,6 +41,7 @@ type VectorEdit =
   | { add_follow_up: { id: string; due: string; purpose: string; with: string[] } }
   | { complete_follow_up: { follow_up: string; note: string } }
   | { add_outcome: { id: string; kind: string; date: string; note: string } }
+  | { extend_course: { course: string; to: string; reason: string; by: string } }
   | { mark_in_error: { entry: EntryKind; id: string; mark: ErrorMark } };
 
 type Expect =
@@ -50,6 +52,7 @@ type Expect =
 
 interface Vectors {
   default_limit_minutes: number;
+  now_ms: number;
   case: Case;
   cases: { name: string; why: string; edit: VectorEdit; expect: Expect }[];
 }
@@ -69,6 +72,10 @@ function apply(c: Case, edit: VectorEdit): Edit {
     return addFollowUp(c, id, due, purpose, with_);
   }
   if ("complete_follow_up" in edit) return completeFollowUp(c, edit.complete_follow_up.follow_up, edit.complete_follow_up.note);
+  if ("extend_course" in edit) {
+    const { course, to, reason, by } = edit.extend_course;
+    return extendCourse(c, course, to, reason, by, vectors.now_ms);
+  }
   if ("mark_in_error" in edit) return markInError(c, edit.mark_in_error.entry, edit.mark_in_error.id, edit.mark_in_error.mark);
   return addOutcome(c, edit.add_outcome.id, edit.add_outcome.kind, edit.add_outcome.date, edit.add_outcome.note);
 }

@@ -198,6 +198,7 @@ pub fn course(rng: &mut StdRng, start: Date, lead_id: &str, at: i64) -> Result<C
                 at_ms: None,
             }
         },
+        extensions: vec![],
         entered_in_error: None,
     })
 }

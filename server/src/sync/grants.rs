@@ -118,6 +118,7 @@ mod tests {
                     by: by.map(str::to_owned),
                     at_ms: by.map(|_| 1),
                 },
+                extensions: vec![],
                 entered_in_error: None,
             },
         );

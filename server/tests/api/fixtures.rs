@@ -320,6 +320,7 @@ fn course() -> Course {
             by: None,
             at_ms: None,
         },
+        extensions: vec![],
         entered_in_error: None,
     }
 }

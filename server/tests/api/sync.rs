@@ -549,6 +549,7 @@ fn course(minutes: i64, state: &str) -> sync_core::case::Course {
             by: None,
             at_ms: None,
         },
+        extensions: vec![],
         entered_in_error: None,
     }
 }

@@ -10,8 +10,9 @@ use uuid::Uuid;
 use crate::fit::Rating;
 use crate::validation::{Problem, ValidationError};
 
+use super::date::Date;
 use super::document::{CaseDocument, CaseError};
-use super::model::{Approval, Case, Contact, Course, ErrorMark, FollowUp, Goal, OutcomeEvent};
+use super::model::{Approval, Case, Contact, Course, ErrorMark, Extension, FollowUp, Goal, OutcomeEvent};
 
 /// A contact as a worker records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +76,7 @@ impl NewCourse {
                 by: None,
                 at_ms: None,
             },
+            extensions: vec![],
             entered_in_error: None,
         })
     }
@@ -233,6 +235,53 @@ impl CaseDocument {
             }
             course.end = Some(end.to_owned());
             course.end_reason = Some(reason.to_owned());
+            Ok(())
+        })
+    }
+
+    /// Moves a course's planned end later to `to` (YYYY-MM-DD), with why: the extension is kept in the course
+    /// (who, when, from what), and the agenda counts from the new end. An ended course, or one made in error, is
+    /// not extended; an extension moves the end later, never earlier.
+    pub fn extend_course(
+        &mut self,
+        course: &str,
+        to: &str,
+        reason: &str,
+        by: &str,
+        now_ms: i64,
+    ) -> EditResult {
+        self.change(now_ms, "extend course", |case| {
+            let course = course_mut(case, course)?;
+            not_in_error(&course.entered_in_error, "this course")?;
+            if course.end.is_some() {
+                return Err(final_value("end", "this course has ended"));
+            }
+            let new_end = Date::parse(to, "planned_end")?;
+            let later = match &course.planned_end {
+                Some(current) => Date::parse(current, "planned_end")? < new_end,
+                None => true,
+            };
+            if !later {
+                return Err(CaseError::Invalid(ValidationError::new(
+                    "planned_end",
+                    Problem::OutOfRange,
+                    "an extension moves the planned end later",
+                )));
+            }
+            if reason.trim().is_empty() {
+                return Err(CaseError::Invalid(ValidationError::new(
+                    "reason",
+                    Problem::Missing,
+                    "an extension says why",
+                )));
+            }
+            course.extensions.push(Extension {
+                from: course.planned_end.replace(to.to_owned()),
+                to: to.to_owned(),
+                reason: reason.trim().to_owned(),
+                by: by.to_owned(),
+                at_ms: now_ms,
+            });
             Ok(())
         })
     }

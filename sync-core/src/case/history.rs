@@ -35,6 +35,17 @@ pub fn check(before: &Case, after: &Case, writer: Option<&str>) -> Result<(), Va
     kept("outcomes", &before.outcomes, &after.outcomes, |o| {
         &o.entered_in_error
     })?;
+    for (id, earlier) in &before.courses {
+        if let Some(later) = after.courses.get(id)
+            && !later.extensions.starts_with(&earlier.extensions)
+        {
+            return Err(ValidationError::new(
+                format!("courses.{id}.extensions"),
+                Problem::Removed,
+                "a course's extensions are kept; a new one is added after them",
+            ));
+        }
+    }
     for (id, earlier) in &before.contacts {
         if let Some(later) = after.contacts.get(id) {
             ratings_kept(earlier, later, writer).map_err(|e| e.within(&format!("contacts.{id}")))?;
@@ -167,6 +178,52 @@ mod tests {
         assert_eq!(
             (error.field.as_str(), error.problem),
             ("contacts.c1", Problem::Removed)
+        );
+    }
+
+    #[test]
+    fn a_courses_extensions_are_kept_and_only_added_to() {
+        let mut before = case_with_contact();
+        let extension = |to: &str| crate::case::Extension {
+            from: None,
+            to: to.into(),
+            reason: "Close to the goal".into(),
+            by: "anna".into(),
+            at_ms: 1,
+        };
+        before.courses.insert(
+            "k1".into(),
+            crate::case::Course {
+                service: "s".into(),
+                legal_basis: "s82b".into(),
+                start: "2026-01-01".into(),
+                planned_end: Some("2026-09-01".into()),
+                end: None,
+                end_reason: None,
+                granted_minutes_per_week: 120,
+                approval: crate::case::Approval {
+                    state: "not_required".into(),
+                    by: None,
+                    at_ms: None,
+                },
+                extensions: vec![extension("2026-09-01")],
+                entered_in_error: None,
+            },
+        );
+        let mut added = before.clone();
+        added
+            .courses
+            .get_mut("k1")
+            .expect("course")
+            .extensions
+            .push(extension("2026-12-01"));
+        assert_eq!(check(&before, &added, Some("anna")), Ok(()));
+        let mut rewritten = before.clone();
+        rewritten.courses.get_mut("k1").expect("course").extensions[0].reason = "Another".into();
+        let error = check(&before, &rewritten, Some("anna")).expect_err("rewritten");
+        assert_eq!(
+            (error.field.as_str(), error.problem),
+            ("courses.k1.extensions", Problem::Removed)
         );
     }
 

@@ -103,11 +103,29 @@ pub struct Course {
     /// Granted support in minutes a week (integers, so two devices never disagree on rounding).
     pub granted_minutes_per_week: i64,
     pub approval: Approval,
+    /// Each time the planned end was moved later, with why; oldest first, append-only. Absent in documents
+    /// written before extensions existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<Extension>,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
     #[autosurgeon(missing = "Default::default")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
+}
+
+/// A course's planned end moved later: from what, to what, why, by whom and when.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Extension {
+    /// The planned end before (none for a course that had none).
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    /// User id.
+    pub by: String,
+    pub at_ms: i64,
 }
 
 /// Whether a grant needed and got a lead's approval.

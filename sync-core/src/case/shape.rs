@@ -137,6 +137,16 @@ const COURSE: Shape = Shape::Record(&[
             field("at_ms", OPT_INT),
         ]),
     ),
+    added(
+        "extensions",
+        Shape::ListOf(&Shape::Record(&[
+            field("from", OPT_LINE),
+            field("to", LINE),
+            field("reason", LINE),
+            field("by", LINE),
+            field("at_ms", Shape::Int),
+        ])),
+    ),
     added("entered_in_error", ERROR_MARK),
 ]);
 

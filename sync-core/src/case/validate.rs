@@ -11,7 +11,7 @@ use crate::validation::{Problem, ValidationError};
 use super::codes::{self, Code};
 use super::date::Date;
 use super::ffb::Ffb;
-use super::model::{Case, Contact, Course, ErrorMark, Goal};
+use super::model::{Case, Contact, Course, ErrorMark, Extension, Goal};
 use super::schema::SCHEMA_VERSION;
 
 /// Longest free text (notes, own goal) in characters: generous for a visit, small enough to bound a document.
@@ -165,7 +165,27 @@ fn validate_course(course: &Course) -> Result<(), ValidationError> {
         MAX_MINUTES_PER_WEEK,
     )?;
     known("approval.state", codes::APPROVAL_STATES, &course.approval.state)?;
+    for (i, extension) in course.extensions.iter().enumerate() {
+        validate_extension(extension, start).map_err(|e| e.within(&format!("extensions[{i}]")))?;
+    }
     error_mark(&course.entered_in_error)
+}
+
+fn validate_extension(extension: &Extension, start: Date) -> Result<(), ValidationError> {
+    if let Some(from) = &extension.from {
+        Date::parse(from, "from")?;
+    }
+    not_before("to", Date::parse(&extension.to, "to")?, start)?;
+    required_line("reason", &extension.reason)?;
+    required_line("by", &extension.by)?;
+    if extension.at_ms <= 0 {
+        return Err(ValidationError::new(
+            "at_ms",
+            Problem::Missing,
+            "an extension needs the time it was made",
+        ));
+    }
+    Ok(())
 }
 
 fn validate_contact(contact: &Contact) -> Result<(), ValidationError> {

@@ -36,6 +36,7 @@ pub fn course(legal_basis: &str, start: &str, planned_end: Option<&str>, end: Op
             by: None,
             at_ms: None,
         },
+        extensions: vec![],
         entered_in_error: None,
     }
 }

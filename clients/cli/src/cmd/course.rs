@@ -1,5 +1,5 @@
-//! `tov course start|end`, `tov follow-up plan|done`, `tov outcome add`, and `mark-in-error` for each: the course of
-//! support, offline.
+//! `tov course start|extend|end`, `tov follow-up plan|done`, `tov outcome add`, and `mark-in-error` for each: the
+//! course of support, offline.
 
 use std::path::Path;
 
@@ -75,6 +75,20 @@ pub async fn course(dir: &Path, command: CourseCommand) -> anyhow::Result<()> {
                 "Course {} ends on {date} ({reason}) {NOT_SYNCED}.",
                 short(&course)
             );
+            device.close().await;
+        }
+        CourseCommand::Extend {
+            case,
+            course,
+            to,
+            reason,
+        } => {
+            let device = open(dir).await?;
+            let id = case_id(&device, &case).await?;
+            let course = edits::extend_course(&device, &id, &course, &to, &reason, now)
+                .await
+                .context("the course was not extended")?;
+            println!("Course {} now ends on {to} {NOT_SYNCED}.", short(&course));
             device.close().await;
         }
         CourseCommand::MarkInError { case, entry, reason } => {

@@ -1,4 +1,4 @@
-//! The course of support on the phone: starting and ending courses, planning follow-ups and marking them done,
+//! The course of support on the phone: starting, extending and ending courses, planning follow-ups and marking them done,
 //! recording outcomes. The rules are sync-core's ([`NewCourse::into_course`] for a §82b course's planned end and a
 //! grant above the limit, the case validation for codes and dates, [`agenda`] for the follow-up date offered).
 
@@ -87,6 +87,27 @@ pub async fn end_course(
             let case = doc.read()?;
             let id = entry_id("course", course, case.courses.keys())?;
             doc.end_course(&id, end, reason, now_ms)?;
+            Ok(id)
+        })
+        .await
+}
+
+/// Moves a course's (id prefix) planned end later to `to`, with why, as the logged-in user. Returns the course's
+/// id.
+pub async fn extend_course(
+    device: &Device,
+    case_id: &DocumentId,
+    course: &str,
+    to: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    let by = device.settings()?.user_id.clone();
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let case = doc.read()?;
+            let id = entry_id("course", course, case.courses.keys())?;
+            doc.extend_course(&id, to, reason, &by, now_ms)?;
             Ok(id)
         })
         .await

@@ -21,7 +21,9 @@ use uuid::Uuid;
 use crate::device::{Device, DeviceError, unique_match};
 
 pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating};
-pub use course::{add_outcome, complete_follow_up, end_course, find_service, plan_follow_up, start_course};
+pub use course::{
+    add_outcome, complete_follow_up, end_course, extend_course, find_service, plan_follow_up, start_course,
+};
 pub use resolve::{Choice, resolve};
 
 /// A new case's citizen.

@@ -271,6 +271,15 @@ fn courses(out: &mut String, case: &Case) {
             minutes % 60,
             course.approval.state.replace('_', " ")
         );
+        for extension in &course.extensions {
+            let _ = writeln!(
+                out,
+                "            extended {} -> {}: {}",
+                extension.from.as_deref().unwrap_or("open"),
+                extension.to,
+                extension.reason
+            );
+        }
     }
 }
 

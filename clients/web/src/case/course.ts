@@ -10,7 +10,8 @@
 
 import * as Automerge from "@automerge/automerge";
 import { invalid, type ValidationError } from "../fit";
-import type { Case, Contact, Course, ErrorMark, FollowUp, OutcomeEvent } from "./model";
+import { dayNumber } from "./agenda";
+import type { Case, Contact, Course, ErrorMark, Extension, FollowUp, OutcomeEvent } from "./model";
 import { validateCase } from "./validate";
 
 /** The grant a caseworker may give alone, in minutes a week (sync-core edit.rs DEFAULT_GRANT_LIMIT_MINUTES). */
@@ -115,6 +116,37 @@ export function endCourse(c: Case, courseId: string, end: string, reason: string
 /** A value of the record that may not change (sync-core's `Problem::Immutable`). */
 function refusedFinal(field: string, message: string): Edit {
   return { result: "invalid", error: invalid(field, "immutable", message) };
+}
+
+/**
+ * Moves a course's planned end later to `to`, with why (sync-core `extend_course`): the extension is kept in the
+ * course with who and when. An ended course, or one made in error, is not extended; never earlier.
+ */
+export function extendCourse(c: Case, courseId: string, to: string, reason: string, by: string, atMs: number): Edit {
+  const course = Object.hasOwn(c.courses, courseId) ? c.courses[courseId] : undefined;
+  if (!course) return { result: "not_found", what: "course", id: courseId };
+  if (course.entered_in_error) return refusedFinal("entered_in_error", "this course was marked as made in error");
+  if (course.end !== null) return refusedFinal("end", "this course has ended");
+  const newEnd = dayNumber(to);
+  if (newEnd === null) return { result: "invalid", error: invalid("planned_end", "malformed", "expected a date as YYYY-MM-DD") };
+  const current = course.planned_end === null ? null : dayNumber(course.planned_end);
+  if (course.planned_end !== null && current === null) {
+    return { result: "invalid", error: invalid("planned_end", "malformed", "expected a date as YYYY-MM-DD") };
+  }
+  if (current !== null && newEnd <= current) {
+    return { result: "invalid", error: invalid("planned_end", "out_of_range", "an extension moves the planned end later") };
+  }
+  if (reason.trim() === "") return { result: "invalid", error: invalid("reason", "missing", "an extension says why") };
+  const extension: Extension = { from: course.planned_end, to, reason: reason.trim(), by, at_ms: atMs };
+  const extended: Course = { ...course, planned_end: to, extensions: [...(course.extensions ?? []), extension] };
+  return checked({ ...c, courses: { ...c.courses, [courseId]: extended } }, "courses", courseId, (draft) => {
+    const entry = fieldsOf(mapOf(draft, "courses")[courseId]);
+    entry.planned_end = s(to);
+    const value = { from: optional(extension.from), to: s(to), reason: s(extension.reason), by: s(by), at_ms: atMs };
+    // A course written before extensions existed has no list yet.
+    if (Array.isArray(entry.extensions)) (entry.extensions as unknown[]).push(value);
+    else entry.extensions = [value];
+  });
 }
 
 /** Plans a follow-up on `due` with `with` (FOLLOW_UP_WITH codes); it starts undone. */

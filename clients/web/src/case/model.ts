@@ -23,6 +23,16 @@ export interface Goal {
   entered_in_error?: ErrorMark;
 }
 
+/** A course's planned end moved later (sync-core model.rs Extension). */
+export interface Extension {
+  /** The planned end before; null for a course that had none. */
+  from: string | null;
+  to: string;
+  reason: string;
+  by: string;
+  at_ms: number;
+}
+
 export interface Course {
   service: string;
   legal_basis: string;
@@ -32,6 +42,8 @@ export interface Course {
   end_reason: string | null;
   granted_minutes_per_week: number;
   approval: { state: string; by: string | null; at_ms: number | null };
+  /** Each move of the planned end, oldest first; absent when there was none. */
+  extensions?: Extension[];
   entered_in_error?: ErrorMark;
 }
 

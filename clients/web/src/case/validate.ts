@@ -124,6 +124,15 @@ function validateCourse(course: Course) {
   }
   inRange("granted_minutes_per_week", course.granted_minutes_per_week, 0, MAX_MINUTES_PER_WEEK);
   known("approval.state", APPROVAL_STATES, course.approval.state);
+  for (const [i, extension] of (course.extensions ?? []).entries()) {
+    inside(`extensions[${i}]`, () => {
+      if (extension.from !== null) parseDate(extension.from, "from");
+      notBefore("to", parseDate(extension.to, "to"), start);
+      requiredLine("reason", extension.reason);
+      requiredLine("by", extension.by);
+      if (!(extension.at_ms > 0)) fail(invalid("at_ms", "missing", "an extension needs the time it was made"));
+    });
+  }
   errorMark(course.entered_in_error);
 }
 

@@ -6,7 +6,7 @@
 
 import type { Running } from "../app/session";
 import { isoDay, today } from "../case/agenda";
-import { endCourse, startCourse } from "../case/course";
+import { endCourse, extendCourse, startCourse } from "../case/course";
 import { FFB_SERVICE_TREE, FFB_SERVICES } from "../case/ffb";
 import { APPROVAL_STATES, currentCourse, END_REASONS, LEGAL_BASES, type Case, type Course } from "../case/model";
 import { documentIdText, newUuid } from "../sync/ids";
@@ -38,6 +38,9 @@ function courseItem(app: Running, docId: string, id: string, course: Course, cur
     h("div", { class: "muted" }, codeLabel(LEGAL_BASES, course.legal_basis)),
     h("div", { class: "dates" }, dates.join(" · ")),
     course.end_reason ? h("div", { class: "muted end-reason" }, codeLabel(END_REASONS, course.end_reason)) : null,
+    ...(course.extensions ?? []).map((x) =>
+      h("div", { class: "extension muted" }, `${t("extended")} ${formatDate(x.from)} → ${formatDate(x.to)}: ${x.reason}`),
+    ),
     h(
       "div",
       { class: "grant", "data-testid": current ? "approval" : undefined, "data-approval": course.approval.state },
@@ -58,6 +61,7 @@ function courseItem(app: Running, docId: string, id: string, course: Course, cur
     { "data-course": id, "data-open": course.end === null ? "true" : undefined },
     ...body,
     course.end === null ? h("a", { class: "button end-course", href: `#/case/${textId}/end/${id}` }, t("endCourse")) : null,
+    course.end === null ? h("a", { class: "button extend-course", href: `#/case/${textId}/extend/${id}` }, t("extendCourse")) : null,
     inErrorControl(app, docId, "course", id),
   );
 }
@@ -146,6 +150,35 @@ export function startCourseForm(app: Running, docId: string, done: (flash: strin
 }
 
 /** "End the course": the end date and the reason, set together. */
+/** "Extend": a new planned end, later than the one now, and why (kept with the course). */
+export function extendCourseForm(app: Running, docId: string, courseId: string, done: (flash: string | null) => void): HTMLElement {
+  const c = caseNow(app, docId);
+  const course = c && Object.hasOwn(c.courses, courseId) ? c.courses[courseId] : undefined;
+  if (!c || !course) return h("main", { class: "screen" }, h("p", {}, t("refused_not_found")));
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "edit-form extend-course-form" },
+    h(
+      "p",
+      {},
+      h("strong", {}, FFB_SERVICES.get(course.service) ?? course.service),
+      ` · ${codeLabel(LEGAL_BASES, course.legal_basis)} · ${t("plannedEnd")} ${formatDate(course.planned_end)}`,
+    ),
+    field(t("newPlannedEnd"), h("input", { type: "date", name: "to", required: true })),
+    field(t("extensionReason"), h("textarea", { name: "reason", rows: 2 })),
+    error,
+    actions(t("extendCourse"), () => done(null)),
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    const edit = extendCourse(caseNow(app, docId) ?? c, courseId, String(data.get("to")), String(data.get("reason") ?? ""), app.session.user.id, Date.now());
+    if (await saveEdit(app, docId, edit, "extend course", error)) done(t("saved_course_extended"));
+  });
+  return formScreen(t("extendCourse"), c, form);
+}
+
 export function endCourseForm(app: Running, docId: string, courseId: string, done: (flash: string | null) => void): HTMLElement {
   const c = caseNow(app, docId);
   const course = c && Object.hasOwn(c.courses, courseId) ? c.courses[courseId] : undefined;

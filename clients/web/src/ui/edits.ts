@@ -16,6 +16,7 @@ const FIELDS: Record<string, LabelKey> = {
   legal_basis: "legalBasis",
   start: "start",
   planned_end: "plannedEnd",
+  reason: "reasonField",
   end: "endDate",
   end_reason: "endReason",
   granted_minutes_per_week: "hoursPerWeek",
@@ -43,9 +44,11 @@ const PROBLEMS: Record<string, LabelKey> = {
   too_long: "problem_too_long",
 };
 
-/** A refusal as a sentence: the §82b rule in its own words, others as "<field> <problem>". */
+/** A refusal as a sentence: the §82b rule and an extension's direction in their own words, others as
+ * "<field> <problem>". */
 export function refusalText(error: ValidationError): string {
   if (error.field === "planned_end" && error.problem === "missing") return t("refused_s82b_planned_end");
+  if (error.field === "planned_end" && error.problem === "out_of_range") return t("refused_extension_earlier");
   const last = error.field.split(".").pop() ?? error.field;
   const field = FIELDS[last];
   const problem = PROBLEMS[error.problem];
