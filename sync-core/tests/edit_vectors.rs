@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sync_core::case::edit::EditResult;
 use sync_core::case::{
-    Case, CaseDocument, CaseError, Contact, DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, ErrorMark, FollowUp,
-    NewCourse, OutcomeEvent,
+    Case, CaseDocument, CaseError, Contact, Coordination, DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, ErrorMark,
+    FollowUp, NewCourse, OutcomeEvent,
 };
 use uuid::Uuid;
 use vectors_common::{SERVICE, check_vectors, citizen_case, course};
@@ -37,6 +37,8 @@ const IN_ERROR_FOLLOW_UP: &str = "f0000000-0000-4000-8000-000000000003";
 const NEW_OUTCOME: &str = "0c000000-0000-4000-8000-000000000010";
 const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 const CONTACT: &str = "c0c00000-0000-4000-8000-000000000001";
+const COORDINATION: &str = "c00d0000-0000-4000-8000-000000000001";
+const NEW_COORDINATION: &str = "c00d0000-0000-4000-8000-000000000010";
 const TIME_LIMITED_COURSE: &str = "c0a1e000-0000-4000-8000-000000000004";
 const OUTCOME: &str = "0c000000-0000-4000-8000-000000000001";
 
@@ -75,6 +77,10 @@ enum Edit {
         date: String,
         note: String,
     },
+    AddCoordination {
+        id: String,
+        entry: Coordination,
+    },
     ExtendCourse {
         course: String,
         to: String,
@@ -98,6 +104,7 @@ impl Edit {
             Edit::AddFollowUp { id, .. } => ("follow_ups", id),
             Edit::CompleteFollowUp { follow_up, .. } => ("follow_ups", follow_up),
             Edit::AddOutcome { id, .. } => ("outcomes", id),
+            Edit::AddCoordination { id, .. } => ("coordination", id),
             Edit::ExtendCourse { course, .. } => ("courses", course),
             Edit::MarkInError { entry, id, .. } => (collection_of(entry), id),
         }
@@ -152,6 +159,7 @@ impl Edit {
                 };
                 doc.add_outcome(uuid(&id), outcome, NOW_MS)
             }
+            Edit::AddCoordination { id, entry } => doc.add_coordination(uuid(&id), entry, NOW_MS),
             Edit::ExtendCourse {
                 course,
                 to,
@@ -164,6 +172,7 @@ impl Edit {
                     "course" => EntryRef::Course(&id),
                     "follow_up" => EntryRef::FollowUp(&id),
                     "outcome" => EntryRef::Outcome(&id),
+                    "coordination" => EntryRef::Coordination(&id),
                     other => panic!("no entry kind {other}"),
                 };
                 doc.mark_in_error(target, mark, NOW_MS)
@@ -178,6 +187,7 @@ fn collection_of(entry: &str) -> &'static str {
         "contact" => "contacts",
         "course" => "courses",
         "follow_up" => "follow_ups",
+        "coordination" => "coordination",
         _ => "outcomes",
     }
 }
@@ -243,7 +253,29 @@ fn base() -> Case {
             entered_in_error: None,
         },
     )]);
+    case.coordination = BTreeMap::from([(
+        COORDINATION.into(),
+        coordination(&["jobcenter"], "Agreed on a work trial"),
+    )]);
     case
+}
+
+fn coordination(parties: &[&str], agreements: &str) -> Coordination {
+    Coordination {
+        date: "2026-06-10".into(),
+        parties: parties.iter().map(|p| (*p).to_owned()).collect(),
+        participants: "Caseworker at the job centre, the citizen".into(),
+        agreements: agreements.into(),
+        recorded_by: "worker-1".into(),
+        entered_in_error: None,
+    }
+}
+
+fn coordinate(entry: Coordination) -> Edit {
+    Edit::AddCoordination {
+        id: NEW_COORDINATION.into(),
+        entry,
+    }
 }
 
 fn extend(course: &str, to: &str, reason: &str) -> Edit {
@@ -574,6 +606,34 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             "course_in_error_is_not_extended",
             "A course made in error is not acted on.",
             extend(IN_ERROR_COURSE, "2026-12-01", "No"),
+        ),
+        (
+            "network_meeting_is_recorded",
+            "A coordination names who was involved, who took part and what was agreed.",
+            coordinate(coordination(
+                &["psychiatry", "housing"],
+                "Psychiatry calls the landlord before the visit",
+            )),
+        ),
+        (
+            "coordination_needs_someone_involved",
+            "A coordination involves someone from the network.",
+            coordinate(coordination(&[], "Something")),
+        ),
+        (
+            "coordination_party_is_from_the_list",
+            "Who was involved is one of the code list's.",
+            coordinate(coordination(&["jobcenter", "police"], "Something")),
+        ),
+        (
+            "coordination_needs_its_agreements",
+            "What was agreed is the point of the entry: blank is missing.",
+            coordinate(coordination(&["network"], "  ")),
+        ),
+        (
+            "coordination_is_marked_in_error",
+            "A coordination made in error stays in the record, marked.",
+            mark("coordination", COORDINATION, "recorded on the wrong citizen"),
         ),
         (
             "contact_is_marked_in_error",

@@ -72,6 +72,9 @@ pub enum Command {
     /// Record outcomes (own home, job, less support, support ended).
     #[command(subcommand)]
     Outcome(OutcomeCommand),
+    /// Record coordination with the network (a meeting with the job centre, psychiatry, housing).
+    #[command(subcommand)]
+    Coordination(CoordinationCommand),
     /// Edit a contact's notes.
     #[command(subcommand)]
     Note(NoteCommand),
@@ -283,6 +286,37 @@ pub enum OutcomeCommand {
     },
     /// Mark it as recorded by mistake: it stays in the record, struck through, and is not acted on again. The
     /// mark cannot be undone.
+    MarkInError {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The entry (id or unique prefix, as `tov case` shows it).
+        entry: String,
+        /// Why, for the record (e.g. "recorded on the wrong citizen").
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoordinationCommand {
+    /// Record a coordination: who was involved, who took part, what was agreed.
+    Add {
+        /// The case (id or unique prefix).
+        case: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Who was involved; repeat or separate with commas (`--with psychiatry,housing`).
+        #[arg(long, required = true, value_delimiter = ',', value_parser = choices(sync_core::case::codes::COORDINATION_PARTIES))]
+        with: Vec<String>,
+        /// Who took part (names or roles).
+        #[arg(long, default_value = "")]
+        participants: String,
+        /// What was agreed.
+        #[arg(long)]
+        agreements: String,
+    },
+    /// Mark it as recorded by mistake: it stays in the record, struck through. The mark cannot be undone.
     MarkInError {
         /// The case (id or unique prefix).
         case: String,

@@ -1,13 +1,13 @@
-//! The plan with the real `tov` against a real server (issue 12, point 2 in `tov`): the purpose and the citizen's
-//! own goal are written offline, writing what already reads so changes nothing, and a teammate's phone reads the
-//! plan after one sync each.
+//! The plan and coordination with the real `tov` against a real server (issue 12, points 2 and 5 in `tov`): the
+//! purpose and the citizen's own goal are written offline (writing what already reads so changes nothing), a network
+//! meeting is recorded as its own entry, and a teammate's phone reads both after one sync each.
 
 mod common;
 
 use common::{login_as, new_case, shown, start_server, stdout, sync, tov};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_plan_is_written_offline_and_reaches_a_teammate() {
+async fn the_plan_and_a_network_meeting_are_written_offline_and_reach_a_teammate() {
     let server = start_server().await;
     let (anna_dir, bo_dir) = (
         tempfile::tempdir().expect("temp dir"),
@@ -33,6 +33,25 @@ async fn the_plan_is_written_offline_and_reaches_a_teammate() {
     assert!(stdout(&written).contains("is written"), "{}", shown(&written));
     let again = tov(anna_dir.path(), &["plan", &case, "--own-goal", own_goal]).await;
     assert!(stdout(&again).contains("already reads so"), "{}", shown(&again));
+    let agreements = "Psychiatry calls the landlord before the visit";
+    let coordinated = tov(
+        anna_dir.path(),
+        &[
+            "coordination",
+            "add",
+            &case,
+            "--date",
+            "2026-11-30",
+            "--with",
+            "psychiatry,housing",
+            "--participants",
+            "Nurse, housing officer",
+            "--agreements",
+            agreements,
+        ],
+    )
+    .await;
+    assert!(coordinated.status.success(), "{}", shown(&coordinated));
 
     let _server = paused.resume().await;
     sync(&anna).await;
@@ -41,6 +60,12 @@ async fn the_plan_is_written_offline_and_reaches_a_teammate() {
     assert!(view.status.success(), "{}", shown(&view));
     assert!(
         stdout(&view).contains(purpose) && stdout(&view).contains(own_goal),
+        "{}",
+        shown(&view)
+    );
+    assert!(
+        stdout(&view).contains("Psychiatry, Housing")
+            && stdout(&view).contains(&format!("agreed: {agreements}")),
         "{}",
         shown(&view)
     );

@@ -1,9 +1,9 @@
-// Issue 12, points 3, 4 and 6 on the phone, in a real browser: with no signal, anna starts a §82b course (refused
-// first without its planned end, with sync-core's reason on screen), plans a follow-up with the citizen and the job
-// centre on the date the agenda offers, marks it done with a note, records an outcome (and one by mistake, marked
-// as made in error with its reason), extends the course by four weeks with why, and ends it with a reason; a
-// reload while still offline finds all of it, and once online the team's lead reads it on the server through the
-// case review (GET /v1/review/cases/{id}): the document's entries and the projection's course row.
+// Issue 12, points 3 to 6 on the phone, in a real browser: with no signal, anna starts a §82b course (refused first
+// without its planned end, with sync-core's reason on screen), plans a follow-up with the citizen and the job centre
+// on the date the agenda offers, marks it done with a note, records a network meeting, an outcome (and one by
+// mistake, marked as made in error with its reason), extends the course by four weeks with why, and ends it with a
+// reason; a reload while still offline finds all of it, and once online the team's lead reads it on the server
+// through the case review (GET /v1/review/cases/{id}): the document's entries and the projection's course row.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -123,6 +123,19 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   await expect.poll(() => page.locator(`li[data-follow-up="${followUpId}"]`).getAttribute("data-done")).toBe("true");
   expect(await page.locator(`li[data-follow-up="${followUpId}"] button.mark-done`).count()).toBe(0);
 
+  // A network meeting with psychiatry and housing, as its own entry (first refused without anyone involved).
+  await page.click("a.add-coordination");
+  await page.waitForSelector(".coordination-form");
+  await page.fill("input[name=participants]", "Syntetisk: sygeplejerske, boligsocial medarbejder");
+  await page.fill("textarea[name=agreements]", "Syntetisk: psykiatrien ringer til udlejer før besøget");
+  await page.click(".coordination-form button[type=submit]");
+  await expect.poll(() => page.locator(".coordination-form .error").textContent()).toContain("Hvem var involveret");
+  await page.check("input[name=parties][value=psychiatry]");
+  await page.check("input[name=parties][value=housing]");
+  await page.click(".coordination-form button[type=submit]");
+  await page.waitForSelector(".coordination-list");
+  expect(await page.locator(".coordination-list > li").first().textContent()).toContain("Psykiatrien, Boligområdet");
+
   // An outcome.
   await page.click("a.add-outcome");
   await page.waitForSelector(".outcome-form");
@@ -224,6 +237,15 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   const otherFollowUps = Object.fromEntries(Object.entries(review.case.follow_ups).filter(([id]) => id !== followUpId));
   expect(agenda({ ...review.case, follow_ups: otherFollowUps }, today()).next_follow_up).toBe(offered);
   expect(review.case.outcomes[outcomeId]).toEqual({ kind: "own_home", date: start, note: "Syntetisk: egen lejlighed" });
+  expect(Object.values(review.case.coordination ?? {})).toEqual([
+    {
+      date: isoDay(today()),
+      parties: ["psychiatry", "housing"],
+      participants: "Syntetisk: sygeplejerske, boligsocial medarbejder",
+      agreements: "Syntetisk: psykiatrien ringer til udlejer før besøget",
+      recorded_by: expect.any(String),
+    },
+  ]);
   expect(review.case.outcomes[mistakeId]?.entered_in_error).toMatchObject({ reason: "Registreret på den forkerte borger" });
   await context.close();
 });

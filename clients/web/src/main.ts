@@ -12,6 +12,7 @@ import { caseloadScreen } from "./ui/caseload";
 import { contactForm } from "./ui/contactform";
 import { endCourseForm, extendCourseForm, startCourseForm } from "./ui/courses";
 import { followUpForm } from "./ui/followups";
+import { coordinationForm } from "./ui/coordination";
 import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
 import { goalForm, planForm } from "./ui/plan";
@@ -122,6 +123,7 @@ function render() {
     else if (sub === "follow-up") screen = followUpForm(running, id, back);
     else if (sub === "outcome") screen = outcomeForm(running, id, back);
     else if (sub === "plan") screen = planForm(running, id, back);
+    else if (sub === "coordination") screen = coordinationForm(running, id, back);
     else if (sub === "goal") screen = goalForm(running, id, back);
     else screen = casePage(running, id, flash, showFlash);
   } else if (id) {

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
+  addCoordination,
   addFollowUp,
   addOutcome,
   completeFollowUp,
@@ -21,7 +22,7 @@ import {
   type Draft,
   type Edit,
 } from "../src/case/course";
-import { readCase, type Case, type ErrorMark } from "../src/case/model";
+import { readCase, type Case, type Coordination, type ErrorMark } from "../src/case/model";
 import { asDocument, strings } from "./document";
 
 /** The edits as the vectors carry them (sync-core tests/edit_vectors.rs `Edit`). */
@@ -41,11 +42,12 @@ type VectorEdit =
   | { add_follow_up: { id: string; due: string; purpose: string; with: string[] } }
   | { complete_follow_up: { follow_up: string; note: string } }
   | { add_outcome: { id: string; kind: string; date: string; note: string } }
+  | { add_coordination: { id: string; entry: Coordination } }
   | { extend_course: { course: string; to: string; reason: string; by: string } }
   | { mark_in_error: { entry: EntryKind; id: string; mark: ErrorMark } };
 
 type Expect =
-  | { result: "changed"; collection: "contacts" | "courses" | "follow_ups" | "outcomes"; id: string; entry: unknown }
+  | { result: "changed"; collection: "contacts" | "courses" | "follow_ups" | "outcomes" | "coordination"; id: string; entry: unknown }
   | { result: "unchanged" }
   | { result: "invalid"; error: { field: string; problem: string } }
   | { result: "not_found"; what: string; id: string };
@@ -72,6 +74,7 @@ function apply(c: Case, edit: VectorEdit): Edit {
     return addFollowUp(c, id, due, purpose, with_);
   }
   if ("complete_follow_up" in edit) return completeFollowUp(c, edit.complete_follow_up.follow_up, edit.complete_follow_up.note);
+  if ("add_coordination" in edit) return addCoordination(c, edit.add_coordination.id, edit.add_coordination.entry);
   if ("extend_course" in edit) {
     const { course, to, reason, by } = edit.extend_course;
     return extendCourse(c, course, to, reason, by, vectors.now_ms);

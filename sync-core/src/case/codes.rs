@@ -51,6 +51,16 @@ pub const FOLLOW_UP_WITH: &[Code] = &[
     code("network", "Netværk", "Network"),
 ];
 
+/// Who a coordination involved: the network around the citizen.
+pub const COORDINATION_PARTIES: &[Code] = &[
+    code("jobcenter", "Jobcenter", "Job centre"),
+    code("psychiatry", "Psykiatrien", "Psychiatry"),
+    code("housing", "Boligområdet", "Housing"),
+    code("treatment", "Misbrugsbehandling", "Addiction treatment"),
+    code("general_practice", "Egen læge", "GP"),
+    code("network", "Netværk", "Network"),
+];
+
 /// Why a course ended.
 pub const END_REASONS: &[Code] = &[
     code(

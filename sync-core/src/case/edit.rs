@@ -12,7 +12,9 @@ use crate::validation::{Problem, ValidationError};
 
 use super::date::Date;
 use super::document::{CaseDocument, CaseError};
-use super::model::{Approval, Case, Contact, Course, ErrorMark, Extension, FollowUp, Goal, OutcomeEvent};
+use super::model::{
+    Approval, Case, Contact, Coordination, Course, ErrorMark, Extension, FollowUp, Goal, OutcomeEvent,
+};
 
 /// A contact as a worker records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,7 @@ pub enum EntryRef<'a> {
     Course(&'a str),
     FollowUp(&'a str),
     Outcome(&'a str),
+    Coordination(&'a str),
 }
 
 /// The result of one edit: the new change, or `None` when the edit changed nothing.
@@ -355,6 +358,11 @@ impl CaseDocument {
                     id,
                     case.outcomes.get_mut(id).map(|e| &mut e.entered_in_error),
                 ),
+                EntryRef::Coordination(id) => (
+                    "coordination",
+                    id,
+                    case.coordination.get_mut(id).map(|e| &mut e.entered_in_error),
+                ),
             };
             let slot = slot.ok_or_else(|| CaseError::NotFound {
                 what,
@@ -368,6 +376,15 @@ impl CaseDocument {
                 )));
             }
             *slot = Some(mark);
+            Ok(())
+        })
+    }
+
+    /// Records a coordination with the network (validated with the case: a date, who was involved, what was
+    /// agreed).
+    pub fn add_coordination(&mut self, id: Uuid, entry: Coordination, now_ms: i64) -> EditResult {
+        self.change(now_ms, "add coordination", |case| {
+            case.coordination.insert(id.to_string(), entry);
             Ok(())
         })
     }

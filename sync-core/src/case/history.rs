@@ -35,6 +35,9 @@ pub fn check(before: &Case, after: &Case, writer: Option<&str>) -> Result<(), Va
     kept("outcomes", &before.outcomes, &after.outcomes, |o| {
         &o.entered_in_error
     })?;
+    kept("coordination", &before.coordination, &after.coordination, |c| {
+        &c.entered_in_error
+    })?;
     for (id, earlier) in &before.courses {
         if let Some(later) = after.courses.get(id)
             && !later.extensions.starts_with(&earlier.extensions)

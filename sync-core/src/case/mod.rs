@@ -34,6 +34,7 @@ pub use conflicts::Conflict;
 pub use document::{CaseDocument, CaseError, read_case, read_valid_case};
 pub use edit::{DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, NewContact, NewCourse, RatingSlot};
 pub use model::{
-    Approval, Case, Citizen, Contact, Course, ErrorMark, Extension, FollowUp, Goal, OutcomeEvent, Plan,
+    Approval, Case, Citizen, Contact, Coordination, Course, ErrorMark, Extension, FollowUp, Goal,
+    OutcomeEvent, Plan,
 };
 pub use schema::SCHEMA_VERSION;

@@ -39,6 +39,11 @@ pub struct Case {
     pub contacts: BTreeMap<String, Contact>,
     pub follow_ups: BTreeMap<String, FollowUp>,
     pub outcomes: BTreeMap<String, OutcomeEvent>,
+    /// The tovholder's coordination with the network around the citizen (a network meeting with the job centre,
+    /// psychiatry, housing): who took part and what was agreed. Absent in documents written before it existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub coordination: BTreeMap<String, Coordination>,
 }
 
 /// Who the case is about. The display name is citizen data: it never goes to logs.
@@ -190,6 +195,26 @@ pub struct FollowUp {
     pub entered_in_error: Option<ErrorMark>,
 }
 
+/// One coordination with the network around the citizen: a network meeting, a call with the job centre or
+/// psychiatry. Its own entry, not hidden in a visit's notes.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Coordination {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// Who was involved (`COORDINATION_PARTIES` codes).
+    pub parties: Vec<String>,
+    /// Who took part, as the worker writes it (names or roles).
+    pub participants: String,
+    /// What was agreed.
+    pub agreements: String,
+    /// User id of the worker who recorded it.
+    pub recorded_by: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_in_error: Option<ErrorMark>,
+}
+
 /// A measured result: the citizen moved to their own home, got a job, needs less support, support ended.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -253,6 +278,7 @@ impl Case {
             contacts: BTreeMap::new(),
             follow_ups: BTreeMap::new(),
             outcomes: BTreeMap::new(),
+            coordination: BTreeMap::new(),
         }
     }
 

@@ -180,6 +180,15 @@ const OUTCOME: Shape = Shape::Record(&[
     added("entered_in_error", ERROR_MARK),
 ]);
 
+const COORDINATION: Shape = Shape::Record(&[
+    field("date", LINE),
+    field("parties", Shape::ListOf(&LINE)),
+    field("participants", LINE),
+    field("agreements", LONG),
+    field("recorded_by", LINE),
+    added("entered_in_error", ERROR_MARK),
+]);
+
 /// The whole case document, schema version 1: [`super::model::Case`] as autosurgeon writes it.
 pub const CASE: Shape = Shape::Record(&[
     field("schema", Shape::Int),
@@ -207,6 +216,7 @@ pub const CASE: Shape = Shape::Record(&[
     field("contacts", Shape::MapOf(&CONTACT)),
     field("follow_ups", Shape::MapOf(&FOLLOW_UP)),
     field("outcomes", Shape::MapOf(&OUTCOME)),
+    added("coordination", Shape::MapOf(&COORDINATION)),
 ]);
 
 /// Checks that `doc` has exactly the shape of a case document; the first problem found is returned, naming the

@@ -11,7 +11,7 @@ use crate::validation::{Problem, ValidationError};
 use super::codes::{self, Code};
 use super::date::Date;
 use super::ffb::Ffb;
-use super::model::{Case, Contact, Course, ErrorMark, Extension, Goal};
+use super::model::{Case, Contact, Coordination, Course, ErrorMark, Extension, Goal};
 use super::schema::SCHEMA_VERSION;
 
 /// Longest free text (notes, own goal) in characters: generous for a visit, small enough to bound a document.
@@ -64,6 +64,9 @@ pub fn validate(case: &Case) -> Result<(), ValidationError> {
         Date::parse(&outcome.date, "date").map_err(|e| e.within(&prefix))?;
         max_chars("note", &outcome.note, MAX_TEXT_CHARS).map_err(|e| e.within(&prefix))?;
         error_mark(&outcome.entered_in_error).map_err(|e| e.within(&prefix))?;
+    }
+    for (id, entry) in &case.coordination {
+        validate_coordination(entry).map_err(|e| e.within(&format!("coordination.{id}")))?;
     }
     Ok(())
 }
@@ -171,6 +174,24 @@ fn validate_course(course: &Course) -> Result<(), ValidationError> {
     error_mark(&course.entered_in_error)
 }
 
+fn validate_coordination(entry: &Coordination) -> Result<(), ValidationError> {
+    Date::parse(&entry.date, "date")?;
+    if entry.parties.is_empty() {
+        return Err(ValidationError::new(
+            "parties",
+            Problem::Missing,
+            "name who was involved",
+        ));
+    }
+    for party in &entry.parties {
+        known("parties", codes::COORDINATION_PARTIES, party)?;
+    }
+    max_chars("participants", &entry.participants, MAX_LINE_CHARS)?;
+    required_text("agreements", &entry.agreements)?;
+    required_line("recorded_by", &entry.recorded_by)?;
+    error_mark(&entry.entered_in_error)
+}
+
 fn validate_extension(extension: &Extension, start: Date) -> Result<(), ValidationError> {
     if let Some(from) = &extension.from {
         Date::parse(from, "from")?;
@@ -233,6 +254,13 @@ fn required_line(field: &str, value: &str) -> Result<(), ValidationError> {
         return Err(ValidationError::new(field, Problem::Missing, "must not be empty"));
     }
     max_chars(field, value, MAX_LINE_CHARS)
+}
+
+fn required_text(field: &str, value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::new(field, Problem::Missing, "must not be empty"));
+    }
+    max_chars(field, value, MAX_TEXT_CHARS)
 }
 
 fn max_chars(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {

@@ -1,5 +1,5 @@
-//! `tov course start|extend|end`, `tov follow-up plan|done`, `tov outcome add`, and `mark-in-error` for each: the
-//! course of support, offline.
+//! `tov course start|extend|end`, `tov follow-up plan|done`, `tov outcome add`, `tov coordination add`, and
+//! `mark-in-error` for each: the course of support, offline.
 
 use std::path::Path;
 
@@ -11,7 +11,7 @@ use sync_core::case::NewCourse;
 
 use super::edit::{NOT_SYNCED, mark_in_error};
 use super::{BadInput, case_id, open};
-use crate::args::{CourseCommand, FollowUpCommand, OutcomeCommand};
+use crate::args::{CoordinationCommand, CourseCommand, FollowUpCommand, OutcomeCommand};
 
 /// The most hours a week a grant can name (the case validation's limit is in minutes; this catches typos first).
 const MAX_HOURS_PER_WEEK: f64 = 168.0;
@@ -164,4 +164,33 @@ pub async fn outcome(dir: &Path, command: OutcomeCommand) -> anyhow::Result<()> 
     );
     device.close().await;
     Ok(())
+}
+
+pub async fn coordination(dir: &Path, command: CoordinationCommand) -> anyhow::Result<()> {
+    match command {
+        CoordinationCommand::Add {
+            case,
+            date,
+            with,
+            participants,
+            agreements,
+        } => {
+            let device = open(dir).await?;
+            let id = case_id(&device, &case).await?;
+            let entry =
+                edits::add_coordination(&device, &id, &date, with, &participants, &agreements, now_ms())
+                    .await
+                    .context("the coordination was not recorded")?;
+            println!(
+                "Recorded coordination {} ({date}) on case {} {NOT_SYNCED}.",
+                short(&entry),
+                short(&id.to_string())
+            );
+            device.close().await;
+            Ok(())
+        }
+        CoordinationCommand::MarkInError { case, entry, reason } => {
+            mark_in_error(dir, Entry::Coordination, &case, &entry, &reason).await
+        }
+    }
 }

@@ -73,6 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Course(command) => course::course(&dir, command).await,
         Command::FollowUp(command) => course::follow_up(&dir, command).await,
         Command::Outcome(command) => course::outcome(&dir, command).await,
+        Command::Coordination(command) => course::coordination(&dir, command).await,
         Command::Note(command) => edit::note(&dir, command).await,
         Command::Conflicts { case } => conflicts::list(&dir, case.as_deref()).await,
         Command::Resolve(args) => conflicts::resolve(&dir, args).await,

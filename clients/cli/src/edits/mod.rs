@@ -1,7 +1,7 @@
 //! The edits a worker makes on the device: each one validated by `sync-core` and written in one transaction
 //! before the next sync sends it.
 //!
-//! - Here: creating a case, the plan, goals and notes, and marking any entry as made in error.
+//! - Here: creating a case, the plan, goals, notes and coordination with the network, and marking any entry as made in error.
 //! - [`contact`]: recording a contact with its ORS and SRS.
 //! - [`course`]: courses, follow-ups and outcomes.
 //! - [`resolve`]: choosing a value for a conflicted field.
@@ -14,7 +14,7 @@ mod resolve;
 
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
-use sync_core::case::{Case, CaseDocument, Citizen, EntryRef, ErrorMark, Goal, codes};
+use sync_core::case::{Case, CaseDocument, Citizen, Coordination, EntryRef, ErrorMark, Goal, codes};
 use sync_core::validation::{Problem, ValidationError};
 use uuid::Uuid;
 
@@ -167,6 +167,34 @@ pub async fn set_goal_status(
         .await
 }
 
+/// Records a coordination with the network by the logged-in user. Returns its id.
+pub async fn add_coordination(
+    device: &Device,
+    case_id: &DocumentId,
+    date: &str,
+    parties: Vec<String>,
+    participants: &str,
+    agreements: &str,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    let recorded_by = device.settings()?.user_id.clone();
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let id = Uuid::new_v4();
+            let entry = Coordination {
+                date: date.to_owned(),
+                parties,
+                participants: participants.trim().to_owned(),
+                agreements: agreements.to_owned(),
+                recorded_by,
+                entered_in_error: None,
+            };
+            doc.add_coordination(id, entry, now_ms)?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
 /// Writes the plan's purpose and the citizen's own goal, where given; nothing is written for what already reads
 /// so. Returns whether anything changed.
 pub async fn edit_plan(
@@ -242,6 +270,7 @@ pub enum Entry {
     Course,
     FollowUp,
     Outcome,
+    Coordination,
 }
 
 impl Entry {
@@ -252,6 +281,7 @@ impl Entry {
             Entry::Course => "course",
             Entry::FollowUp => "follow-up",
             Entry::Outcome => "outcome",
+            Entry::Coordination => "coordination",
         }
     }
 
@@ -262,6 +292,7 @@ impl Entry {
             Entry::Course => entry_id(self.name(), prefix, case.courses.keys()),
             Entry::FollowUp => entry_id(self.name(), prefix, case.follow_ups.keys()),
             Entry::Outcome => entry_id(self.name(), prefix, case.outcomes.keys()),
+            Entry::Coordination => entry_id(self.name(), prefix, case.coordination.keys()),
         }
     }
 
@@ -271,6 +302,7 @@ impl Entry {
             Entry::Course => EntryRef::Course(id),
             Entry::FollowUp => EntryRef::FollowUp(id),
             Entry::Outcome => EntryRef::Outcome(id),
+            Entry::Coordination => EntryRef::Coordination(id),
         }
     }
 }

@@ -79,6 +79,7 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
     courses(&mut out, case);
     follow_ups(&mut out, case, view.today);
     outcomes(&mut out, case);
+    coordination(&mut out, case);
     contacts(&mut out, case, view.contacts);
 
     let all = series::series(case, rules);
@@ -364,6 +365,39 @@ fn outcomes(out: &mut String, case: &Case) {
             label(codes::OUTCOME_KINDS, &outcome.kind),
             outcome.note
         );
+    }
+}
+
+/// Coordination with the network, oldest first: who was involved, who took part, what was agreed.
+fn coordination(out: &mut String, case: &Case) {
+    if case.coordination.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nCoordination:");
+    let mut all: Vec<_> = case.coordination.iter().collect();
+    all.sort_by_key(|(id, c)| (c.date.clone(), (*id).clone()));
+    for (id, entry) in all {
+        let struck = if entry.entered_in_error.is_some() {
+            " (made in error)"
+        } else {
+            ""
+        };
+        let parties: Vec<String> = entry
+            .parties
+            .iter()
+            .map(|p| label(codes::COORDINATION_PARTIES, p))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}{struck}",
+            short(id),
+            entry.date,
+            parties.join(", ")
+        );
+        if !entry.participants.is_empty() {
+            let _ = writeln!(out, "      took part: {}", entry.participants);
+        }
+        let _ = writeln!(out, "      agreed: {}", entry.agreements);
     }
 }
 

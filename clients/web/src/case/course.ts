@@ -11,7 +11,7 @@
 import * as Automerge from "@automerge/automerge";
 import { invalid, type ValidationError } from "../fit";
 import { dayNumber } from "./agenda";
-import type { Case, Contact, Course, ErrorMark, Extension, FollowUp, OutcomeEvent } from "./model";
+import type { Case, Contact, Coordination, Course, ErrorMark, Extension, FollowUp, OutcomeEvent } from "./model";
 import { validateCase } from "./validate";
 
 /** The grant a caseworker may give alone, in minutes a week (sync-core edit.rs DEFAULT_GRANT_LIMIT_MINUTES). */
@@ -29,7 +29,7 @@ export interface NewCourse {
   granted_minutes_per_week: number;
 }
 
-export type Collection = "contacts" | "courses" | "follow_ups" | "outcomes";
+export type Collection = "contacts" | "courses" | "follow_ups" | "outcomes" | "coordination";
 
 /** A draft of the case document inside `Repo.change`. */
 export type Draft = Case;
@@ -41,13 +41,13 @@ export type Edit =
       collection: Collection;
       id: string;
       /** The entry as it reads after the edit. */
-      entry: Contact | Course | FollowUp | OutcomeEvent;
+      entry: Contact | Course | FollowUp | OutcomeEvent | Coordination;
       /** Writes the edit into a draft of the same case. */
       write: (draft: Draft) => void;
     }
   | { result: "unchanged" }
   | { result: "invalid"; error: ValidationError }
-  | { result: "not_found"; what: "contact" | "course" | "follow-up" | "outcome"; id: string };
+  | { result: "not_found"; what: "contact" | "course" | "follow-up" | "outcome" | "coordination"; id: string };
 
 const s = (value: string) => new Automerge.ImmutableString(value);
 const optional = (value: string | null) => (value === null ? null : s(value));
@@ -60,7 +60,7 @@ const fieldsOf = (entry: unknown) => entry as Record<string, unknown>;
 function checked(after: Case, collection: Collection, id: string, write: (draft: Draft) => void): Edit {
   const error = validateCase(after);
   if (error) return { result: "invalid", error };
-  return { result: "changed", collection, id, entry: after[collection][id]!, write };
+  return { result: "changed", collection, id, entry: (after[collection] ?? {})[id]!, write };
 }
 
 /**
@@ -179,6 +179,24 @@ export function completeFollowUp(c: Case, followUpId: string, note = ""): Edit {
   });
 }
 
+/** Records a coordination with the network: a date, who was involved, who took part, what was agreed. */
+export function addCoordination(c: Case, id: string, entry: Coordination): Edit {
+  const copy: Coordination = { ...entry, parties: [...entry.parties] };
+  return checked({ ...c, coordination: { ...(c.coordination ?? {}), [id]: copy } }, "coordination", id, (draft) => {
+    const value = {
+      date: s(copy.date),
+      parties: copy.parties.map(s),
+      participants: s(copy.participants),
+      agreements: s(copy.agreements),
+      recorded_by: s(copy.recorded_by),
+    };
+    // A case written before coordination entries existed has no map yet.
+    const d = draft as unknown as Record<string, unknown>;
+    if (d.coordination === undefined) d.coordination = {};
+    (d.coordination as Record<string, unknown>)[id] = value;
+  });
+}
+
 /** Records an outcome event (own home, a job, less support, support ended). */
 export function addOutcome(c: Case, id: string, kind: string, date: string, note: string): Edit {
   const outcome: OutcomeEvent = { kind, date, note };
@@ -188,13 +206,14 @@ export function addOutcome(c: Case, id: string, kind: string, date: string, note
 }
 
 /** The entries that can be marked as made in error from the case page (sync-core `EntryRef`). */
-export type EntryKind = "contact" | "course" | "follow_up" | "outcome";
+export type EntryKind = "contact" | "course" | "follow_up" | "outcome" | "coordination";
 
 const COLLECTIONS: Record<EntryKind, Collection> = {
   contact: "contacts",
   course: "courses",
   follow_up: "follow_ups",
   outcome: "outcomes",
+  coordination: "coordination",
 };
 
 /**
@@ -203,13 +222,13 @@ const COLLECTIONS: Record<EntryKind, Collection> = {
  */
 export function markInError(c: Case, entry: EntryKind, id: string, mark: ErrorMark): Edit {
   const collection = COLLECTIONS[entry];
-  const current = c[collection][id];
+  const current = (c[collection] ?? {})[id];
   if (!current) return { result: "not_found", what: entry === "follow_up" ? "follow-up" : entry, id };
   if (current.entered_in_error) {
     return { result: "invalid", error: invalid("entered_in_error", "immutable", "this entry is already marked as made in error") };
   }
   const marked = { ...current, entered_in_error: mark };
-  return checked({ ...c, [collection]: { ...c[collection], [id]: marked } }, collection, id, (draft) => {
+  return checked({ ...c, [collection]: { ...(c[collection] ?? {}), [id]: marked } }, collection, id, (draft) => {
     fieldsOf(mapOf(draft, collection)[id]).entered_in_error = { by: s(mark.by), at_ms: mark.at_ms, reason: s(mark.reason) };
   });
 }

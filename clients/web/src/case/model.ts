@@ -81,6 +81,17 @@ export interface OutcomeEvent {
   entered_in_error?: ErrorMark;
 }
 
+/** A coordination with the network around the citizen (sync-core model.rs Coordination). */
+export interface Coordination {
+  date: string;
+  /** COORDINATION_PARTIES codes. */
+  parties: string[];
+  participants: string;
+  agreements: string;
+  recorded_by: string;
+  entered_in_error?: ErrorMark;
+}
+
 export interface Case {
   schema: number;
   tenant: string;
@@ -93,6 +104,8 @@ export interface Case {
   contacts: Record<string, Contact>;
   follow_ups: Record<string, FollowUp>;
   outcomes: Record<string, OutcomeEvent>;
+  /** Absent in documents written before coordination entries existed. */
+  coordination?: Record<string, Coordination>;
 }
 
 export interface Code {
@@ -153,6 +166,16 @@ export const FOLLOW_UP_WITH: readonly Code[] = [
   { code: "citizen", da: "Borgeren", en: "The citizen" },
   { code: "jobcenter", da: "Jobcenter", en: "Job centre" },
   { code: "psychiatry", da: "Psykiatrien", en: "Psychiatry" },
+  { code: "network", da: "Netværk", en: "Network" },
+];
+
+/** sync-core/src/case/codes.rs COORDINATION_PARTIES: who a coordination involved. */
+export const COORDINATION_PARTIES: readonly Code[] = [
+  { code: "jobcenter", da: "Jobcenter", en: "Job centre" },
+  { code: "psychiatry", da: "Psykiatrien", en: "Psychiatry" },
+  { code: "housing", da: "Boligområdet", en: "Housing" },
+  { code: "treatment", da: "Misbrugsbehandling", en: "Addiction treatment" },
+  { code: "general_practice", da: "Egen læge", en: "GP" },
   { code: "network", da: "Netværk", en: "Network" },
 ];
 

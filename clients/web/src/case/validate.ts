@@ -6,6 +6,7 @@ import { invalid, within, type ValidationError } from "../fit";
 import { FFB_GOAL_TYPES, FFB_SERVICES } from "./ffb";
 import {
   APPROVAL_STATES,
+  COORDINATION_PARTIES,
   END_REASONS,
   FOLLOW_UP_WITH,
   GOAL_LEVELS,
@@ -172,6 +173,18 @@ export function validateCase(c: Case): ValidationError | null {
         parseDate(o.date, "date");
         maxChars("note", o.note, MAX_TEXT_CHARS);
         errorMark(o.entered_in_error);
+      });
+    }
+    for (const [id, x] of sortedEntries(c.coordination ?? {})) {
+      inside(`coordination.${id}`, () => {
+        parseDate(x.date, "date");
+        if (x.parties.length === 0) fail(invalid("parties", "missing", "name who was involved"));
+        for (const party of x.parties) known("parties", COORDINATION_PARTIES, party);
+        maxChars("participants", x.participants, MAX_LINE_CHARS);
+        check(x.agreements.trim() === "" ? invalid("agreements", "missing", "must not be empty") : null);
+        maxChars("agreements", x.agreements, MAX_TEXT_CHARS);
+        requiredLine("recorded_by", x.recorded_by);
+        errorMark(x.entered_in_error);
       });
     }
     return null;

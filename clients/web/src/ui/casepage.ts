@@ -1,4 +1,5 @@
-// A case page: the citizen's own goal, the goals tree, the courses (start, end), the follow-ups (plan, done), the
+// A case page: the citizen's own goal, the goals tree, the courses (start, extend, end), the follow-ups (plan,
+// done), the coordination with the network, the
 // FIT chart with alerts, the contacts, the outcomes, and anything needing a person: conflicts (both values, pick
 // one) and refused changes.
 
@@ -11,6 +12,7 @@ import { documentIdText } from "../sync/ids";
 import { offersCheckin } from "../checkin/link";
 import { fitChart } from "./chart";
 import { checkinControl } from "./checkinlink";
+import { coordinationCard } from "./coordination";
 import { coursesCard } from "./courses";
 import { caseNow, saveEdit } from "./edits";
 import { followUpsCard } from "./followups";
@@ -164,6 +166,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
     ),
     coursesCard(app, id, c),
     followUpsCard(app, id, c, onFlash),
+    coordinationCard(app, id, c),
     h(
       "section",
       { class: "card" },

@@ -111,6 +111,13 @@ const LABELS = {
   paper: { da: "papir", en: "paper" },
   newCase: { da: "Ny sag", en: "New case" },
   extendCourse: { da: "Forlæng", en: "Extend" },
+  coordination: { da: "Koordinering med netværket", en: "Coordination with the network" },
+  coordinationNone: { da: "Ingen koordinering registreret endnu.", en: "No coordination recorded yet." },
+  addCoordination: { da: "Registrér koordinering", en: "Record coordination" },
+  coordinationParties: { da: "Hvem var involveret", en: "Who was involved" },
+  participants: { da: "Deltagere", en: "Participants" },
+  agreements: { da: "Aftaler", en: "Agreements" },
+  saved_coordination: { da: "Koordineringen er gemt på telefonen.", en: "The coordination is saved on the phone." },
   reasonField: { da: "Begrundelsen", en: "The reason" },
   refused_extension_earlier: {
     da: "En forlængelse flytter den planlagte slutdato senere, ikke tidligere.",
