@@ -10,7 +10,7 @@ use sync_core::fit::RuleSet;
 use super::DemoError;
 use super::generate::{CaseSpec, Holder, generate};
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Role, Store, StoreError, Team, Tenant, User, actors_of};
+use crate::store::{DocumentCommit, Heads, Role, Store, StoreError, Team, Tenant, User, actors_of};
 
 /// Cases generated and committed per batch.
 const BATCH: usize = 200;
@@ -54,7 +54,7 @@ struct Prepared {
     changes: Vec<Vec<u8>>,
     hashes: Vec<String>,
     actors: Vec<String>,
-    heads: Vec<String>,
+    heads: Heads,
     projection: Projection,
     holders: Vec<String>,
 }
@@ -175,7 +175,7 @@ fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
         changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
         hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
         actors: actors_of(&changes),
-        heads: doc.get_heads().iter().map(ToString::to_string).collect(),
+        heads: Heads::new(doc.get_heads()),
         projection,
         holders: spec.holders.iter().map(|h| h.user_id.clone()).collect(),
         doc_id,

@@ -19,7 +19,7 @@
 
 use sync_core::protocol::{Access, Holding, PurgeReason};
 
-use super::{Role, Store, StoreError, on_pool};
+use super::{Heads, Role, Store, StoreError, on_pool};
 use crate::clock;
 
 /// The SQL condition "the case `c` is one the user `u` works on": assigned, their team's as a lead, or their
@@ -99,7 +99,7 @@ type AccessRow = (i64, bool, Option<i64>, Option<i64>, Option<bool>, i64);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VisibleCase {
     pub doc_id: String,
-    pub heads: Vec<String>,
+    pub heads: Heads,
     /// Whether the viewer may change it, not only read it.
     pub writable: bool,
 }
@@ -252,27 +252,15 @@ impl Store {
         let cursor = rows.first().map_or(0, |(seq, ..)| *seq);
         let changed = rows
             .into_iter()
-            .filter_map(|(_, doc_id, heads, writable)| {
-                Some(VisibleCase {
-                    doc_id: doc_id?,
-                    heads: split_heads(&heads.unwrap_or_default()),
+            .filter_map(|(_, doc_id, heads, writable)| Some((doc_id?, heads.unwrap_or_default(), writable)))
+            .map(|(doc_id, heads, writable)| {
+                Ok(VisibleCase {
+                    doc_id,
+                    heads: Heads::decode(&heads)?,
                     writable: writable == 1,
                 })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         Ok((cursor, changed))
     }
-}
-
-/// Heads as stored in `cases.heads`: comma-separated hex, empty for none.
-pub(super) fn join_heads(heads: &[String]) -> String {
-    heads.join(",")
-}
-
-pub(super) fn split_heads(stored: &str) -> Vec<String> {
-    stored
-        .split(',')
-        .filter(|head| !head.is_empty())
-        .map(str::to_owned)
-        .collect()
 }

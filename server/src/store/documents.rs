@@ -9,8 +9,7 @@
 //! snapshot in one transaction, and one statement sees either the changes or the snapshot that folded them in,
 //! never neither.
 
-use super::access::join_heads;
-use super::{AuditRecord, Reach, Store, StoreError, Tx, on_pool, on_tx};
+use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, on_pool, on_tx};
 use crate::projection::Projection;
 
 /// A document as stored.
@@ -51,8 +50,8 @@ pub struct DocumentCommit<'a> {
     pub change_hashes: &'a [String],
     /// The distinct hex actor ids of the changes ([`actors_of`]): recorded as written by `user_id`.
     pub actors: &'a [String],
-    /// The document's heads after the changes, hex.
-    pub heads: &'a [String],
+    /// The document's heads after the changes.
+    pub heads: &'a Heads,
     pub projection: &'a Projection,
     pub now_ms: i64,
     /// The access-log rows of the commit, appended in its transaction: a change is never stored unlogged.
@@ -169,9 +168,7 @@ impl Store {
                 "the projection is of another document",
             ));
         }
-        let mut heads = commit.heads.to_vec();
-        heads.sort();
-        let heads = join_heads(&heads);
+        let heads = commit.heads.encode();
         let mut tx = self.begin_write().await?;
         // The tenant's row lock (SQLite: the write lock) is held from here on, so the check below cannot race
         // another process's commit to the same document.

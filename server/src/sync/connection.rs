@@ -10,7 +10,6 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
-use automerge::ChangeHash;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use sync_core::DocumentId;
 use sync_core::protocol::{
@@ -179,7 +178,7 @@ impl Connection {
         for case in everything.iter().chain(changed.iter()) {
             visible.push(Visible {
                 doc: parse_id(&case.doc_id)?,
-                heads: parse_heads(&case.heads)?,
+                heads: case.heads.as_slice().to_vec(),
                 writable: case.writable,
             });
         }
@@ -188,7 +187,7 @@ impl Connection {
             .map(|case| {
                 Ok(ManifestEntry {
                     doc: parse_id(&case.doc_id)?,
-                    heads: parse_heads(&case.heads)?,
+                    heads: case.heads.as_slice().to_vec(),
                 })
             })
             .collect::<Result<Vec<_>, ConnectionError>>()?;
@@ -323,11 +322,4 @@ pub(super) enum ConnectionError {
 
 fn parse_id(doc: &str) -> Result<DocumentId, ConnectionError> {
     doc.parse().map_err(|_| ConnectionError::CorruptId)
-}
-
-fn parse_heads(heads: &[String]) -> Result<Vec<ChangeHash>, ConnectionError> {
-    heads
-        .iter()
-        .map(|hex| hex.parse::<ChangeHash>().map_err(|_| ConnectionError::CorruptId))
-        .collect()
 }

@@ -3,14 +3,14 @@
 //! the change is made for), under the document's lock, with its projection and its access-log row in the same
 //! transaction, then announced to every connection that holds the document.
 
-use automerge::{ActorId, Change, ChangeHash};
+use automerge::{ActorId, Change};
 use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, CaseError, conflicts};
 
 use super::{HubEvent, SyncService};
 use crate::clock;
 use crate::projection::Projection;
-use crate::store::{AuditRecord, DocumentCommit, Reach, StoreError, actors_of};
+use crate::store::{AuditRecord, DocumentCommit, Heads, Reach, StoreError, actors_of};
 
 /// Why a server-made change did not land.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ impl SyncService {
             let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
             let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
             let actors = actors_of(&changes);
-            let heads: Vec<String> = case_doc.heads().iter().map(ChangeHash::to_string).collect();
+            let heads = Heads::new(case_doc.heads());
             let commit = DocumentCommit {
                 doc_id: &doc_text,
                 tenant_id: &loaded.tenant_id,

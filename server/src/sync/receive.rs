@@ -17,7 +17,7 @@ use super::documents::{DocGuard, Loaded};
 use super::grants;
 use super::hub::HubEvent;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Quarantined, Reach, StoreError, actors_of};
+use crate::store::{DocumentCommit, Heads, Quarantined, Reach, StoreError, actors_of};
 use crate::{audit, clock};
 
 impl Connection {
@@ -266,7 +266,7 @@ impl Connection {
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
         let hash_list = hashes.join(",");
         let actors = actors_of(changes);
-        let heads: Vec<String> = loaded.doc.get_heads().iter().map(ChangeHash::to_string).collect();
+        let heads = Heads::new(loaded.doc.get_heads());
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
         // the tenant).
         let mut assign: Vec<String> = vec![self.peer.viewer.user_id.clone()];

@@ -105,7 +105,7 @@ async fn an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit(bac
     assert_eq!(after_assign, cursor + 1, "the assignment took a number");
     let listed: Vec<_> = listed
         .into_iter()
-        .map(|case| (case.doc_id, case.heads, case.writable))
+        .map(|case| (case.doc_id, heads_hex(case.heads.as_slice()), case.writable))
         .collect();
     assert_eq!(
         listed,

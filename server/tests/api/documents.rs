@@ -2,7 +2,7 @@
 //! what changed, refused commits leave no trace, and refused changes are quarantined.
 
 use automerge::Automerge;
-use server::store::{DocumentCommit, Quarantined, StoreError};
+use server::store::{DocumentCommit, Heads, Quarantined, StoreError};
 
 use crate::fixtures::{NOW, World, Writer, heads_hex, ors, projection_of, srs};
 use crate::helpers::Backend;
@@ -135,7 +135,7 @@ async fn visible_changes_lists_exactly_the_documents_changed_after_the_cursor(ba
     assert_eq!(now, store.tenant_cursor(&world.north.id).await.expect("store"));
     let mut changed: Vec<(String, Vec<String>)> = changed
         .into_iter()
-        .map(|case| (case.doc_id, case.heads))
+        .map(|case| (case.doc_id, heads_hex(case.heads.as_slice())))
         .collect();
     changed.sort();
     let mut expected: Vec<(String, Vec<String>)> = [&cases[1], &cases[3]]
@@ -168,7 +168,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
         changes: &[],
         change_hashes: &[],
         actors: &[],
-        heads: &[],
+        heads: &Heads::default(),
         projection: &projection,
         now_ms: NOW,
         audit: &[],
@@ -284,7 +284,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
         changes: &[],
         change_hashes: &[],
         actors: &[],
-        heads: &[],
+        heads: &Heads::default(),
         projection: &projection,
         now_ms: NOW,
         audit: &[],

@@ -8,7 +8,7 @@ use server::auth::password;
 use server::clock::now_ms;
 use server::projection::Projection;
 use server::store::{
-    AuditFilter, AuditRow, DocumentCommit, NewUser, Role, Store, Team, Tenant, User, Viewer, actors_of,
+    AuditFilter, AuditRow, DocumentCommit, Heads, NewUser, Role, Store, Team, Tenant, User, Viewer, actors_of,
 };
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
@@ -250,7 +250,7 @@ impl Writer {
                 changes: &raw,
                 change_hashes: &hashes,
                 actors: &actors_of(&changes),
-                heads: &heads_hex(&doc.get_heads()),
+                heads: &Heads::new(doc.get_heads()),
                 projection: &projection,
                 now_ms: now_ms(),
                 audit: &[],
