@@ -336,7 +336,11 @@ async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged
             server
                 .state
                 .store
-                .unassign_case(&case.to_string(), &settings.user_id, cli::time::now_ms())
+                .unassign_case(
+                    &case.to_string(),
+                    &settings.user_id.parse().expect("a user id"),
+                    cli::time::now_ms()
+                )
                 .await
                 .expect("store")
         );
@@ -363,7 +367,7 @@ async fn a_revoked_phone_wipes_its_store_also_when_its_token_had_expired() {
         server
             .state
             .store
-            .revoke_device(&device, cli::time::now_ms())
+            .revoke_device(&device.parse().expect("a device id"), cli::time::now_ms())
             .await
             .expect("store")
     );

@@ -151,7 +151,7 @@ async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_pa
     server
         .state
         .store
-        .set_password_hash(&user_id, &hash)
+        .set_password_hash(&user_id.parse().expect("a user id"), &hash)
         .await
         .expect("store");
     let login = [

@@ -13,6 +13,7 @@ use super::{ApiError, caller};
 use crate::audit::Action;
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::ids::UserId;
 use crate::state::AppState;
 use crate::store::{Reach, Role};
 use crate::sync::HubEvent;
@@ -63,10 +64,12 @@ async fn change(
     let doc: sync_core::DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
     // Seeing a case (an assignment elsewhere, break-the-glass) is not managing it: the case's team decides.
     caller::may_on_case(store, &viewer, Act::ManageAssignments, case_id).await?;
-    let user = store
-        .user_by_id(user_id)
-        .await?
-        .filter(|u| u.tenant_id == viewer.tenant_id);
+    // A path segment that is no user id names no user.
+    let user = match user_id.parse::<UserId>() {
+        Ok(user_id) => store.user_by_id(&user_id).await?,
+        Err(_) => None,
+    }
+    .filter(|u| u.tenant_id == viewer.tenant_id);
     let Some(user) = user else {
         return Err(ApiError::NotFound);
     };
@@ -78,7 +81,7 @@ async fn change(
         caller::require(authz::check(
             &viewer,
             Act::AssignWorker,
-            On::Team(user.team_id.as_deref()),
+            On::Team(user.team_id.as_ref()),
         ))?;
     }
     let now = clock::now_ms();

@@ -81,7 +81,7 @@ pub async fn open(
         case_id: &case_id,
         user_id: &viewer.user_id,
         device_id: &caller.device_id,
-        team_id: viewer.team_id.as_deref(),
+        team_id: viewer.team_id.as_ref(),
         reason,
         now,
         expires_at,
@@ -110,7 +110,7 @@ pub async fn recent(State(state): State<AppState>, caller: AuthUser) -> Result<J
     let since = clock::now_ms() - RECENT_DAYS * 24 * HOUR_MS;
     let grants = state
         .store
-        .break_glass_since(&viewer.tenant_id, team.as_deref(), since)
+        .break_glass_since(&viewer.tenant_id, team.as_ref(), since)
         .await?;
     Ok(Json(Grants { grants }))
 }

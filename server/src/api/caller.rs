@@ -8,6 +8,7 @@ use super::ApiError;
 use super::AuthUser;
 use crate::audit::{self, Action, Actor};
 use crate::authz::{self, Act, On, Verdict};
+use crate::ids::TeamId;
 use crate::store::{AuditRecord, Store, Viewer};
 
 /// The caller's user as the database has it now; a user gone from the token's tenant is unauthorized.
@@ -56,14 +57,14 @@ pub(super) async fn may_on_case(
         viewer,
         act,
         On::Case {
-            team: team.as_deref(),
+            team: team.as_ref(),
             access,
         },
     ))
 }
 
 /// The people a listing shows: `None` the municipality, `Some(team)` a lead's team (see [`authz::listing`]).
-pub(super) fn listing(viewer: &Viewer) -> Result<Option<String>, ApiError> {
+pub(super) fn listing(viewer: &Viewer) -> Result<Option<TeamId>, ApiError> {
     authz::listing(viewer).map_err(refusal)
 }
 

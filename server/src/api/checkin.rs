@@ -68,7 +68,7 @@ pub async fn create(
     // The citizen's scores will change the case: break-the-glass, which opens a case to read, is not enough.
     let access = state.store.access(&viewer, &caller.device_id, &case_id).await?;
     let home = state.store.case_home(&case_id).await?;
-    let team = home.as_ref().and_then(|(_, team)| team.as_deref());
+    let team = home.as_ref().and_then(|(_, team)| team.as_ref());
     caller::require(authz::check(&viewer, Act::ChangeCase, On::Case { team, access }))?;
     let scales = parse_scales(&request.scales)?;
     let minutes = request.minutes_valid.unwrap_or(DEFAULT_MINUTES);

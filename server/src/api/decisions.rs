@@ -100,7 +100,7 @@ pub async fn approval(
                     "the grant is not awaiting a decision",
                 )));
             }
-            doc.decide_approval(&course, decision.approve, &by, clock::now_ms())?;
+            doc.decide_approval(&course, decision.approve, by.as_str(), clock::now_ms())?;
             Ok(())
         })
         .await

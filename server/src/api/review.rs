@@ -23,6 +23,7 @@ use sync_core::fit::Assessment;
 use super::audit::bad_query;
 use super::{ApiError, ApiJson, caller};
 use crate::audit::Action;
+use crate::ids::{DeviceId, TeamId, UserId};
 use crate::state::AppState;
 use sync_core::protocol::Access;
 
@@ -130,7 +131,8 @@ pub struct CaseListRow {
     id: String,
     /// `None` for an admin, who sees the figures but not who they are about.
     display_name: Option<String>,
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
     tovholder: Option<Person>,
     assignees: Vec<Person>,
     open: bool,
@@ -150,7 +152,8 @@ pub struct CaseListRow {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseReview {
     id: String,
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
     assignees: Vec<Person>,
     /// The typed case as it stands (goals, courses, contacts with their notes, follow-ups, outcomes).
     case: Case,
@@ -181,8 +184,10 @@ pub struct FitSeries {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RefusedChange {
     id: String,
-    device_id: Option<String>,
-    user_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    device_id: Option<DeviceId>,
+    #[schema(value_type = Option<String>)]
+    user_id: Option<UserId>,
     reason: String,
     message: String,
     byte_len: i64,
@@ -383,7 +388,10 @@ pub async fn case(
             .await?
             .filter(|user| user.tenant_id == viewer.tenant_id)
             .map(|user| user.username);
-        assignees.push(Person { id, username });
+        assignees.push(Person {
+            id: id.to_string(),
+            username,
+        });
     }
     let refused_changes = state
         .store
@@ -528,7 +536,10 @@ fn check_id(field: &str, value: Option<&str>) -> Result<(), ApiError> {
 fn person(id: &str, users: &[ReviewUser]) -> Person {
     Person {
         id: id.to_owned(),
-        username: users.iter().find(|u| u.id == id).map(|u| u.username.clone()),
+        username: users
+            .iter()
+            .find(|u| u.id.as_str() == id)
+            .map(|u| u.username.clone()),
     }
 }
 

@@ -9,6 +9,7 @@ use sync_core::fit::RuleSet;
 
 use super::DemoError;
 use super::generate::{CaseSpec, Holder, generate};
+use crate::ids::UserId;
 use crate::projection::Projection;
 use crate::store::{DocumentCommit, Heads, Role, Store, StoreError, Team, Tenant, User, actors_of};
 
@@ -56,7 +57,7 @@ struct Prepared {
     actors: Vec<String>,
     heads: Heads,
     projection: Projection,
-    holders: Vec<String>,
+    holders: Vec<UserId>,
 }
 
 /// Creates the demo cases of one tenant unless it has cases already. Returns how many were created.
@@ -82,6 +83,10 @@ pub(super) async fn load(
             tokio::task::spawn_blocking(move || batch.iter().map(prepare).collect::<Result<Vec<_>, _>>())
                 .await??;
         for case in &prepared {
+            // Every spec has a holder (`specs` skips a caseload whose workers are missing).
+            let Some(author) = case.holders.first() else {
+                continue;
+            };
             let commit = DocumentCommit {
                 doc_id: &case.doc_id,
                 tenant_id: &tenant.id,
@@ -90,7 +95,7 @@ pub(super) async fn load(
                 base_seq: None,
                 assign_users: &case.holders,
                 device_id: None,
-                user_id: case.holders.first().map_or("", String::as_str),
+                user_id: author,
                 changes: &case.changes,
                 change_hashes: &case.hashes,
                 actors: &case.actors,
@@ -122,10 +127,10 @@ pub(super) async fn load(
 /// scales every caseload by `total / 60` (at least one case each), so the shares stay those of the sixty.
 fn specs(slug: &str, team: &Team, users: &[User], total: u32, now_ms: i64) -> Vec<CaseSpec> {
     let by_name = |name: &str| users.iter().find(|u| u.username == name);
-    let lead_id = users
-        .iter()
-        .find(|u| u.role == Role::Lead)
-        .map_or_else(String::new, |u| u.id.clone());
+    let Some(lead_id) = users.iter().find(|u| u.role == Role::Lead).map(|u| u.id.clone()) else {
+        // Every demo team has its lead; without one there are no cases to approve grants for.
+        return Vec::new();
+    };
     let mut specs = Vec::new();
     let mut number = 0;
     let default: u32 = CASELOADS.iter().map(|c| c.count).sum();

@@ -21,6 +21,7 @@ use sync_core::protocol::{Access, Holding, PurgeReason};
 
 use super::{Heads, Role, Store, StoreError, on_pool};
 use crate::clock;
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
 /// The SQL condition "the case `c` is one the user `u` works on": assigned, their team's as a lead, or their
 /// sharing team's as a worker (tenants not yet compared; see [`visible_case!`] and [`changeable_case!`]).
@@ -131,26 +132,26 @@ pub(super) fn purge_reason(course_ended: i64) -> PurgeReason {
 /// The user a sync connection acts for, with what the access rule looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Viewer {
-    pub user_id: String,
-    pub tenant_id: String,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
     pub role: Role,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     /// Whether the user's team shares its cases with every member.
     pub team_shares_cases: bool,
 }
 
 #[derive(sqlx::FromRow)]
 struct ViewerRow {
-    id: String,
-    tenant_id: String,
+    id: UserId,
+    tenant_id: TenantId,
     role: String,
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
     shares_cases: Option<bool>,
 }
 
 impl Store {
     /// The viewer for a user id; `None` if there is no such user.
-    pub async fn viewer(&self, user_id: &str) -> Result<Option<Viewer>, StoreError> {
+    pub async fn viewer(&self, user_id: &UserId) -> Result<Option<Viewer>, StoreError> {
         let sql = "SELECT u.id, u.tenant_id, u.role, u.team_id, t.shares_cases FROM users u \
                    LEFT JOIN teams t ON t.id = u.team_id WHERE u.id = $1";
         let row: Option<ViewerRow> = on_pool!(self, |pool| sqlx::query_as(sql)
@@ -173,7 +174,12 @@ impl Store {
     /// nothing (`Hidden`, or `Lost` with what the store records if the device held it), or there is no such case
     /// (`Missing`). A case of another tenant is `Hidden`: callers answer `Hidden` and `Missing` alike, so guessing
     /// ids reveals nothing.
-    pub async fn access(&self, viewer: &Viewer, device_id: &str, doc_id: &str) -> Result<Access, StoreError> {
+    pub async fn access(
+        &self,
+        viewer: &Viewer,
+        device_id: &DeviceId,
+        doc_id: &str,
+    ) -> Result<Access, StoreError> {
         let sql = concat!(
             "SELECT CAST(CASE WHEN ",
             changeable_case!(),
@@ -210,7 +216,7 @@ impl Store {
     }
 
     /// The tenant's change sequence now: the cursor a device holds once it has everything up to here.
-    pub async fn tenant_cursor(&self, tenant_id: &str) -> Result<i64, StoreError> {
+    pub async fn tenant_cursor(&self, tenant_id: &TenantId) -> Result<i64, StoreError> {
         let sql = "SELECT seq FROM tenant_seq WHERE tenant_id = $1";
         let seq: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(tenant_id)

@@ -8,15 +8,16 @@
 use uuid::Uuid;
 
 use super::{Reach, Store, StoreError, on_pool, on_tx};
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
 /// A new grant.
 #[derive(Clone, Copy, Debug)]
 pub struct NewBreakGlass<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub case_id: &'a str,
-    pub user_id: &'a str,
-    pub device_id: &'a str,
-    pub team_id: Option<&'a str>,
+    pub user_id: &'a UserId,
+    pub device_id: &'a DeviceId,
+    pub team_id: Option<&'a TeamId>,
     pub reason: &'a str,
     pub now: i64,
     pub expires_at: i64,
@@ -27,9 +28,11 @@ pub struct NewBreakGlass<'a> {
 pub struct BreakGlass {
     pub id: String,
     pub case_id: String,
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
     pub username: String,
-    pub team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub team_id: Option<TeamId>,
     pub reason: String,
     pub granted_at: i64,
     pub expires_at: i64,
@@ -87,8 +90,8 @@ impl Store {
     /// A tenant's grants since `since`, newest first; only those of `team_id`'s members when given.
     pub async fn break_glass_since(
         &self,
-        tenant_id: &str,
-        team_id: Option<&str>,
+        tenant_id: &TenantId,
+        team_id: Option<&TeamId>,
         since: i64,
     ) -> Result<Vec<BreakGlass>, StoreError> {
         let sql = "SELECT g.id, g.case_id, g.user_id, u.username, g.team_id, g.reason, g.granted_at, \

@@ -12,6 +12,7 @@
 //! cursor 42 and would never see 41. A client cursor must never skip a late-committing lower number.
 
 use super::{Reach, Store, StoreError, execute, on_pool, on_tx};
+use crate::ids::{TeamId, TenantId, UserId};
 
 /// A case row to create without a document (the first commit of a document usually creates its row instead,
 /// see `Store::commit_document`).
@@ -19,8 +20,8 @@ use super::{Reach, Store, StoreError, execute, on_pool, on_tx};
 pub struct NewCase<'a> {
     /// automerge-repo document id (see `sync_core::DocumentId`).
     pub doc_id: &'a str,
-    pub tenant_id: &'a str,
-    pub team_id: Option<&'a str>,
+    pub tenant_id: &'a TenantId,
+    pub team_id: Option<&'a TeamId>,
 }
 
 impl Store {
@@ -46,7 +47,7 @@ impl Store {
     /// A new assignment changes who sees the case, so it takes the tenant's next sequence number for the case in
     /// the same transaction: a device of the new holder whose cursor is already past the case's last commit
     /// still finds it in its next catch-up.
-    pub async fn assign_case(&self, case_id: &str, user_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn assign_case(&self, case_id: &str, user_id: &UserId, now: i64) -> Result<bool, StoreError> {
         let sql = "INSERT INTO case_assignments (case_id, tenant_id, user_id, assigned_at) \
                    SELECT c.doc_id, c.tenant_id, u.id, $3 FROM cases c JOIN users u ON u.tenant_id = c.tenant_id \
                    WHERE c.doc_id = $1 AND u.id = $2 \
@@ -56,7 +57,7 @@ impl Store {
 
     /// Ends a user's open assignment to a case. Returns whether there was one. Like [`Store::assign_case`], it
     /// moves the case's sequence number, so the former holder's devices learn of it at their next catch-up.
-    pub async fn unassign_case(&self, case_id: &str, user_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn unassign_case(&self, case_id: &str, user_id: &UserId, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE case_assignments SET unassigned_at = $3 \
                    WHERE case_id = $1 AND user_id = $2 AND unassigned_at IS NULL";
         self.change_assignment(case_id, sql, user_id, now).await
@@ -68,11 +69,11 @@ impl Store {
         &self,
         case_id: &str,
         sql: &'static str,
-        user_id: &str,
+        user_id: &UserId,
         now: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let case: Option<(String, Option<String>)> = on_tx!(&mut tx, |conn| {
+        let case: Option<(TenantId, Option<TeamId>)> = on_tx!(&mut tx, |conn| {
             sqlx::query_as("SELECT tenant_id, team_id FROM cases WHERE doc_id = $1")
                 .bind(case_id)
                 .fetch_optional(&mut *conn)
@@ -114,7 +115,7 @@ impl Store {
     }
 
     /// The cases a user currently holds, by document id.
-    pub async fn assigned_cases(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn assigned_cases(&self, user_id: &UserId) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT case_id FROM case_assignments WHERE user_id = $1 AND unassigned_at IS NULL ORDER BY case_id";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(user_id)
@@ -123,7 +124,7 @@ impl Store {
     }
 
     /// The tenant and team a case belongs to, without loading it; `None` if there is no such case.
-    pub async fn case_home(&self, case_id: &str) -> Result<Option<(String, Option<String>)>, StoreError> {
+    pub async fn case_home(&self, case_id: &str) -> Result<Option<(TenantId, Option<TeamId>)>, StoreError> {
         let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(case_id)
@@ -132,7 +133,7 @@ impl Store {
     }
 
     /// The users currently holding a case.
-    pub async fn case_assignees(&self, case_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn case_assignees(&self, case_id: &str) -> Result<Vec<UserId>, StoreError> {
         let sql = "SELECT user_id FROM case_assignments WHERE case_id = $1 AND unassigned_at IS NULL ORDER BY user_id";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(case_id)

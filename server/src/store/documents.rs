@@ -10,14 +10,15 @@
 //! never neither.
 
 use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, on_pool, on_tx};
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 use crate::projection::Projection;
 
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredDocument {
     pub doc_id: String,
-    pub tenant_id: String,
-    pub team_id: Option<String>,
+    pub tenant_id: TenantId,
+    pub team_id: Option<TeamId>,
     /// The snapshot, then every later change, concatenated: loadable with `automerge::Automerge::load`. Empty
     /// for a case row that has had no commit yet.
     pub bytes: Vec<u8>,
@@ -30,9 +31,9 @@ pub struct StoredDocument {
 #[derive(Clone, Copy, Debug)]
 pub struct DocumentCommit<'a> {
     pub doc_id: &'a str,
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     /// The team holding the case; used when the commit creates it.
-    pub team_id: Option<&'a str>,
+    pub team_id: Option<&'a TeamId>,
     /// Whether this commit creates the case row; [`StoreError::AlreadyExists`] if it exists already.
     pub create: bool,
     /// The sequence number of the last commit the caller's copy of the document includes (see
@@ -40,10 +41,10 @@ pub struct DocumentCommit<'a> {
     /// with [`StoreError::Stale`]: the projection was computed from an out-of-date document.
     pub base_seq: Option<i64>,
     /// Users to assign the new case to (only with `create`); users of another tenant are skipped.
-    pub assign_users: &'a [String],
+    pub assign_users: &'a [UserId],
     /// The uploading device; `None` for changes the server made itself (the demo loader).
-    pub device_id: Option<&'a str>,
-    pub user_id: &'a str,
+    pub device_id: Option<&'a DeviceId>,
+    pub user_id: &'a UserId,
     /// Raw automerge changes (`Change::raw_bytes`), in causal order.
     pub changes: &'a [Vec<u8>],
     /// The hex hash of each change, in the same order.
@@ -64,7 +65,7 @@ impl DocumentCommit<'_> {
     pub fn reach(&self) -> Reach {
         if self.create {
             Reach::Audience {
-                team_id: self.team_id.map(str::to_owned),
+                team_id: self.team_id.cloned(),
                 users: self.assign_users.to_vec(),
             }
         } else {
@@ -101,7 +102,7 @@ impl Store {
     /// The users who wrote with `actors` in the tenant: (actor, user id, username).
     pub async fn actor_authors(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         actors: &[String],
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let sql = "SELECT a.actor, a.user_id, u.username FROM change_actors a JOIN users u ON u.id = a.user_id \
@@ -121,7 +122,7 @@ impl Store {
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
     pub async fn load_document(&self, doc_id: &str) -> Result<Option<StoredDocument>, StoreError> {
         let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
-        let case: Option<(String, Option<String>)> = on_pool!(self, |pool| sqlx::query_as(sql)
+        let case: Option<(TenantId, Option<TeamId>)> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(doc_id)
             .fetch_optional(pool)
             .await)?;
@@ -258,7 +259,7 @@ impl Store {
     /// commit came in since (which wrote a newer projection itself). Returns whether it was written.
     pub async fn rewrite_projection(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         loaded_seq: i64,
         projection: &Projection,
     ) -> Result<bool, StoreError> {
@@ -344,7 +345,7 @@ impl Store {
     }
 
     /// How many cases a tenant has (the demo loader skips a tenant that has any).
-    pub async fn case_count(&self, tenant_id: &str) -> Result<i64, StoreError> {
+    pub async fn case_count(&self, tenant_id: &TenantId) -> Result<i64, StoreError> {
         let sql = "SELECT COUNT(*) FROM cases WHERE tenant_id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(tenant_id)
@@ -356,7 +357,7 @@ impl Store {
 impl Tx {
     /// Takes the tenant's next change-sequence number. The row lock it takes is held until the transaction
     /// ends, so commits of one tenant are numbered in the order they commit (see `cases.rs`).
-    pub(crate) async fn next_seq(&mut self, tenant_id: &str) -> Result<i64, StoreError> {
+    pub(crate) async fn next_seq(&mut self, tenant_id: &TenantId) -> Result<i64, StoreError> {
         let sql = "UPDATE tenant_seq SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq";
         let seq: Option<i64> = on_tx!(self, |conn| sqlx::query_scalar(sql)
             .bind(tenant_id)

@@ -7,6 +7,7 @@ use sync_core::protocol::{Held, Holding};
 use super::access::{course_ended, purge_reason, retired_case, visible_case, works_on_case};
 use super::{Store, StoreError, Viewer, execute, on_pool};
 use crate::clock;
+use crate::ids::DeviceId;
 
 /// A row of the lost holdings query: the case, when the device was first told to purge it, the cursor of the last
 /// Hello answered with a Purge of it, whether the device held it as one its user could change, and whether the case
@@ -18,7 +19,7 @@ impl Store {
     /// again after it was lost) forgets what the device was told before.
     pub async fn record_holdings(
         &self,
-        device_id: &str,
+        device_id: &DeviceId,
         held: &[Held],
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -43,7 +44,7 @@ impl Store {
     pub async fn lost_holdings(
         &self,
         viewer: &Viewer,
-        device_id: &str,
+        device_id: &DeviceId,
     ) -> Result<Vec<(String, Holding)>, StoreError> {
         let sql = concat!(
             "SELECT h.doc_id, h.purged_at, h.purge_cursor, h.writable, ",
@@ -78,7 +79,7 @@ impl Store {
     /// when it went out later in a connection).
     pub async fn mark_purged(
         &self,
-        device_id: &str,
+        device_id: &DeviceId,
         doc_id: &str,
         now_ms: i64,
         cursor: Option<u64>,
@@ -98,7 +99,7 @@ impl Store {
     }
 
     /// The device no longer holds the case.
-    pub async fn forget_holding(&self, device_id: &str, doc_id: &str) -> Result<(), StoreError> {
+    pub async fn forget_holding(&self, device_id: &DeviceId, doc_id: &str) -> Result<(), StoreError> {
         let sql = "DELETE FROM device_holdings WHERE device_id = $1 AND doc_id = $2";
         execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id))?;
         Ok(())

@@ -7,15 +7,16 @@
 use uuid::Uuid;
 
 use super::{Store, StoreError, execute, on_pool};
+use crate::ids::{DeviceId, TenantId, UserId};
 
 /// A refusal to store.
 #[derive(Clone, Copy, Debug)]
 pub struct Quarantined<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     /// The document the changes were for. It may not exist, or not be the device's to see.
     pub doc_id: &'a str,
-    pub device_id: Option<&'a str>,
-    pub user_id: Option<&'a str>,
+    pub device_id: Option<&'a DeviceId>,
+    pub user_id: Option<&'a UserId>,
     /// A stable code, e.g. `invalid` or `forbidden`.
     pub reason: &'a str,
     /// A sentence for a person, naming the field (never a value from the document).
@@ -29,10 +30,10 @@ pub struct Quarantined<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct QuarantineEntry {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub doc_id: String,
-    pub device_id: Option<String>,
-    pub user_id: Option<String>,
+    pub device_id: Option<DeviceId>,
+    pub user_id: Option<UserId>,
     pub reason: String,
     pub message: String,
     /// How many bytes of changes were refused.
@@ -75,7 +76,10 @@ impl Store {
     }
 
     /// A device's refusals, oldest first.
-    pub async fn quarantined_for_device(&self, device_id: &str) -> Result<Vec<QuarantineEntry>, StoreError> {
+    pub async fn quarantined_for_device(
+        &self,
+        device_id: &DeviceId,
+    ) -> Result<Vec<QuarantineEntry>, StoreError> {
         let sql = select_entry!("WHERE device_id = $1 ORDER BY created_at, id");
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(device_id)
@@ -87,7 +91,7 @@ impl Store {
     /// the same id (a guess, or a probe) are theirs, not the case's.
     pub async fn quarantined_for_case(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         doc_id: &str,
     ) -> Result<Vec<QuarantineEntry>, StoreError> {
         let sql = select_entry!("WHERE doc_id = $1 AND tenant_id = $2 ORDER BY created_at, id");

@@ -19,12 +19,13 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::SyncService;
 use super::hub::HubEvent;
+use crate::ids::DeviceId;
 use crate::store::{Reach, StoreError, Viewer};
 use crate::{authz, clock};
 
 /// Who is on the other end, as the upgrade authenticated them.
 pub struct Peer {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub viewer: Viewer,
     pub tenant_slug: String,
 }
@@ -42,7 +43,7 @@ pub(super) struct Connection {
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
 pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
-    let session = ServerSession::new(peer.device_id.clone(), service.limits, service.rate)
+    let session = ServerSession::new(peer.device_id.to_string(), service.limits, service.rate)
         .with_grace_ms(service.grace_ms);
     let mut connection = Connection {
         id: service.hub.connection_id(),

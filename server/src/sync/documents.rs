@@ -16,13 +16,14 @@ use sync_core::case::{Case, CaseError, read_case};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::clock;
+use crate::ids::{TeamId, TenantId};
 use crate::store::{Store, StoreError};
 
 /// A document as this process holds it.
 pub struct Loaded {
     pub doc: Automerge,
-    pub tenant_id: String,
-    pub team_id: Option<String>,
+    pub tenant_id: TenantId,
+    pub team_id: Option<TeamId>,
     /// The sequence number of the last commit folded into `doc`.
     pub seq: i64,
     /// The bytes the store holds for it (snapshot and changes), for the document size limit.

@@ -9,6 +9,7 @@ use sync_core::case::{CaseDocument, CaseError, conflicts};
 
 use super::{HubEvent, SyncService};
 use crate::clock;
+use crate::ids::UserId;
 use crate::projection::Projection;
 use crate::store::{AuditRecord, DocumentCommit, Heads, Reach, StoreError, actors_of};
 
@@ -33,7 +34,7 @@ impl SyncService {
         &self,
         doc_id: DocumentId,
         actor: ActorId,
-        user_id: &str,
+        user_id: &UserId,
         audit: AuditRecord<'_>,
         edit: F,
     ) -> Result<i64, EditError>
@@ -47,7 +48,8 @@ impl SyncService {
             // Work on a copy: a refused edit leaves the shared document as it was.
             let mut copy = loaded.doc.clone();
             copy.set_actor(actor.clone());
-            let mut case_doc = CaseDocument::from_automerge(copy, clock::now_ms())?.with_author(user_id);
+            let mut case_doc =
+                CaseDocument::from_automerge(copy, clock::now_ms())?.with_author(user_id.as_str());
             edit(&mut case_doc)?;
             let case = case_doc.read()?;
             let changes: Vec<Change> = case_doc.automerge().get_changes(&before);
@@ -65,7 +67,7 @@ impl SyncService {
             let commit = DocumentCommit {
                 doc_id: &doc_text,
                 tenant_id: &loaded.tenant_id,
-                team_id: loaded.team_id.as_deref(),
+                team_id: loaded.team_id.as_ref(),
                 create: false,
                 base_seq: Some(loaded.seq),
                 assign_users: &[],

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use server::ids::DeviceId;
 use server::store::User;
 use sync_core::DocumentId;
 use sync_core::protocol::{Access, Held};
@@ -159,7 +160,7 @@ async fn an_assignment_across_tenants_changes_nothing(backend: Backend) {
     case.create(store, &[&w.anna, &w.mads]).await;
     assert_eq!(
         store.case_assignees(&case.doc_id).await.expect("store"),
-        [w.anna.id.as_str()]
+        std::slice::from_ref(&w.anna.id)
     );
     let before = store.tenant_cursor(&w.north.id).await.expect("store");
     assert!(
@@ -222,7 +223,7 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
     assert_eq!((holding.told_at_ms, holding.purge_cursor), (None, None));
     assert_eq!(
         store
-            .access(&anna, "another-device", &case.doc_id)
+            .access(&anna, &DeviceId::new_random(), &case.doc_id)
             .await
             .expect("store"),
         Access::Hidden

@@ -57,7 +57,10 @@ async fn demo_has_the_two_municipalities_and_their_users(backend: Backend) {
         .await
         .expect("store")
         .expect("anna");
-    assert_eq!(anna.team_id.as_deref(), Some(team.id.as_str()));
+    assert_eq!(
+        anna.team_id.as_ref().map(|id| id.as_str()),
+        Some(team.id.as_str())
+    );
     for (tenant, username, _) in found {
         assert_eq!(
             app.login(tenant, username, DEMO_PASSWORD).await.status,

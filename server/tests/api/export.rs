@@ -70,7 +70,7 @@ async fn an_export_holds_the_case_and_its_lookups_without_who_looked(backend: Ba
     let text = body["lookups"].to_string();
     let anna_id = viewer(&store, "hoeje-taastrup", "anna").await.user_id;
     assert!(
-        !text.contains(&anna_id) && !text.contains(&anna.device_id),
+        !text.contains(anna_id.as_str()) && !text.contains(&anna.device_id),
         "not who looked"
     );
 

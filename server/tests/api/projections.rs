@@ -151,7 +151,7 @@ async fn a_commit_replaces_the_rows_of_its_document(backend: Backend) {
     // the figures while the contact's row stays for the record.
     let mistaken = uuid(1 + 1000).to_string();
     let mark = ErrorMark {
-        by: world.anna.id.clone(),
+        by: world.anna.id.to_string(),
         at_ms: NOW,
         reason: "recorded on the wrong citizen".into(),
     };

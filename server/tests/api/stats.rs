@@ -81,7 +81,7 @@ async fn every_figure_of_a_known_set_of_courses(backend: Backend) {
     let mut mistaken = course_with(&w, 12, &[100, 300], &w.anna).await;
     let course = mistaken.course_id();
     let mark = ErrorMark {
-        by: w.anna.id.clone(),
+        by: w.anna.id.to_string(),
         at_ms: crate::fixtures::NOW,
         reason: "Oprettet på forkert borger".into(),
     };
@@ -363,7 +363,7 @@ async fn the_outcomes_of_a_known_set_of_courses(backend: Backend) {
                 .add_outcome(wrong, outcome("less_support", "2026-02-20"), now)
                 .expect("valid");
             let mark = ErrorMark {
-                by: w.anna.id.clone(),
+                by: w.anna.id.to_string(),
                 at_ms: now,
                 reason: "Forkert borger".into(),
             };

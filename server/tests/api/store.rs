@@ -40,7 +40,7 @@ async fn a_case_is_assigned_once_and_only_within_its_tenant(backend: Backend) {
     let case = NewCase {
         doc_id,
         tenant_id: &tenant.id,
-        team_id: anna.team_id.as_deref(),
+        team_id: anna.team_id.as_ref(),
     };
     store.create_case(&case, now_ms()).await.expect("case row");
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ROOT, ReadDoc};
+use server::ids::TenantId;
 use server::state::AppState;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_valid_case};
@@ -35,7 +36,7 @@ both_backends!(
 const NOW: i64 = 1_764_000_000_000;
 
 /// The id of the demo municipality the tests' devices log in to.
-async fn demo_tenant_id(state: &AppState) -> String {
+async fn demo_tenant_id(state: &AppState) -> TenantId {
     state
         .store
         .tenant_by_slug("hoeje-taastrup")
@@ -90,7 +91,8 @@ async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: B
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 1);
     anna.docs.insert(id, doc);
@@ -129,7 +131,8 @@ async fn reconnect_syncs_only_changed_documents(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let ids: Vec<DocumentId> = (0..20)
         .map(|n| {
@@ -193,7 +196,8 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 2);
     anna.docs.insert(id, doc.clone());
@@ -265,7 +269,12 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
 /// away from the case (docs/PROTOCOL.md §5.5).
 async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server.user("holstebro", "mads").await.team_id.expect("a team");
+    let team = server
+        .user("holstebro", "mads")
+        .await
+        .team_id
+        .expect("a team")
+        .to_string();
     let mut mads = server.device("holstebro", "mads").await;
     let mut connection = mads.connect(server.port).await;
     mads.run_until(&mut connection, Duration::from_secs(20), |d| d.in_sync())
@@ -332,7 +341,8 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (good, good_doc) = new_case(&team, 3);
     let (bad, mut bad_doc) = new_case(&team, 4);
@@ -413,7 +423,8 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = first.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 5);
     anna.docs.insert(id, doc);
@@ -512,7 +523,8 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     for n in 0..30 {
         let (id, doc) = new_case(&team, 900 + n);
@@ -572,7 +584,8 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let lea = server.user("hoeje-taastrup", "lea").await;
 
     // Six hours a week without approval is refused; corrected to "awaiting", the case is accepted.
@@ -605,7 +618,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
     let heads_before = anna.docs[&id].get_heads();
     let anna_id = server.user("hoeje-taastrup", "anna").await.id;
     edit_case(anna.docs.get_mut(&id).expect("doc"), |c| {
-        c.decide_approval(&course_key, true, &anna_id, NOW)
+        c.decide_approval(&course_key, true, anna_id.as_str(), NOW)
             .expect("valid");
     });
     anna.sync(server.port).await;
@@ -634,7 +647,8 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         "the worker's approval never reached the server"
     );
     edit_case(lea_doc, |c| {
-        c.decide_approval(&course_key, true, &lea.id, NOW).expect("valid");
+        c.decide_approval(&course_key, true, lea.id.as_str(), NOW)
+            .expect("valid");
     });
     lea_phone.sync(server.port).await;
     assert!(
