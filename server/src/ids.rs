@@ -5,7 +5,7 @@
 //! and a tenant id passed where a user id belonged compiled. Now an id is parsed where it enters the server (a
 //! path parameter, a token's claims, a request body, the payload of a notice from another process) and the type
 //! says which id it is from there on; the store takes the typed ids. A case is named by sync-core's
-//! [`sync_core::DocumentId`], whose text form is the one stored.
+//! [`DocumentId`], whose text form is the one stored; [`parse_case_id`] reads it at the edge.
 //!
 //! Parsing accepts exactly the text form the store writes, so an id that parses is looked up as the same text as
 //! before, and one in another spelling (upper case, braces) is refused at the edge as an id no row has. Rows read
@@ -18,6 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sync_core::DocumentId;
 use uuid::Uuid;
 
 /// Why a text was refused as an id.
@@ -122,6 +123,15 @@ uuid_id!(
     "device id"
 );
 
+/// A case id from the outside (a path, a stored check-in): the document id in exactly the text form the store keeps,
+/// so that it names the same row as before. automerge-repo's `automerge:` URL form, which `DocumentId` also reads,
+/// names no stored case.
+pub fn parse_case_id(text: &str) -> Option<DocumentId> {
+    text.parse::<DocumentId>()
+        .ok()
+        .filter(|id| id.to_string() == text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +159,14 @@ mod tests {
         ] {
             assert_eq!(text.parse::<TenantId>(), Err(IdError("tenant id")), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_case_id_parses_only_in_its_stored_form() {
+        let id = DocumentId::from_bytes([7; 16]);
+        assert_eq!(parse_case_id(&id.to_string()), Some(id));
+        assert_eq!(parse_case_id(&format!("automerge:{id}")), None);
+        assert_eq!(parse_case_id("not-a-case"), None);
     }
 
     #[test]

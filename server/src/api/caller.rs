@@ -2,6 +2,7 @@
 //! team or tenant may be stale), ask the authorisation module ([`crate::authz`]) whether they may act, and write
 //! what they read, searched, exported or changed to the access log.
 
+use sync_core::DocumentId;
 use sync_core::protocol::Access;
 
 use super::ApiError;
@@ -47,7 +48,7 @@ pub(super) async fn may_on_case(
     store: &Store,
     viewer: &Viewer,
     act: Act,
-    case_id: &str,
+    case_id: &DocumentId,
 ) -> Result<(), ApiError> {
     let home = store.case_home(case_id).await?;
     let in_scope = home.is_some() && store.in_review_scope(&viewer.user_id, case_id).await?;

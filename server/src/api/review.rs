@@ -23,7 +23,7 @@ use sync_core::fit::Assessment;
 use super::audit::bad_query;
 use super::{ApiError, ApiJson, caller};
 use crate::audit::Action;
-use crate::ids::{DeviceId, TeamId, UserId};
+use crate::ids::{DeviceId, TeamId, UserId, parse_case_id};
 use crate::state::AppState;
 use sync_core::protocol::Access;
 
@@ -336,10 +336,19 @@ pub async fn case(
             },
         ))?;
     }
-    caller::may_on_case(&state.store, &viewer, Act::ReviewCase, &case_id).await?;
+    let Some(doc_id) = parse_case_id(&case_id) else {
+        // A path segment that is no case id is answered as a case that does not exist.
+        let no_case = On::Case {
+            team: None,
+            access: Access::Hidden,
+        };
+        caller::require(authz::check(&viewer, Act::ReviewCase, no_case))?;
+        return Err(ApiError::NotFound);
+    };
+    caller::may_on_case(&state.store, &viewer, Act::ReviewCase, &doc_id).await?;
     let stored = state
         .store
-        .load_document(&case_id)
+        .load_document(&doc_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     caller::log(
@@ -379,9 +388,9 @@ pub async fn case(
     })
     .await
     .map_err(ApiError::internal)??;
-    let projection = state.store.projection_rows(&case_id).await?;
+    let projection = state.store.projection_rows(&doc_id).await?;
     let mut assignees = Vec::new();
-    for id in state.store.case_assignees(&case_id).await? {
+    for id in state.store.case_assignees(&doc_id).await? {
         let username = state
             .store
             .user_by_id(&id)
@@ -395,7 +404,7 @@ pub async fn case(
     }
     let refused_changes = state
         .store
-        .quarantined_for_case(&viewer.tenant_id, &case_id)
+        .quarantined_for_case(&viewer.tenant_id, &doc_id)
         .await?
         .into_iter()
         .map(|entry| RefusedChange {

@@ -4,6 +4,7 @@
 //! the case number (see [`super::generate`]), so when two processes load the demo at once the second one's
 //! first commit finds the case already there and stops.
 
+use sync_core::DocumentId;
 use sync_core::case::conflicts;
 use sync_core::fit::RuleSet;
 
@@ -51,7 +52,7 @@ const CASELOADS: &[Caseload] = &[
 
 /// A generated case, ready to commit.
 struct Prepared {
-    doc_id: String,
+    doc_id: DocumentId,
     changes: Vec<Vec<u8>>,
     hashes: Vec<String>,
     actors: Vec<String>,
@@ -172,9 +173,14 @@ fn specs(slug: &str, team: &Team, users: &[User], total: u32, now_ms: i64) -> Ve
 fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
     let generated = generate(spec)?;
     let doc = generated.doc.automerge();
-    let doc_id = generated.doc_id.to_string();
+    let doc_id = generated.doc_id;
     // `generate` wrote the case through validation already; the projection is of that same case.
-    let projection = Projection::of(&doc_id, &generated.case, &conflicts::list(doc), &RuleSet::v1());
+    let projection = Projection::of(
+        &doc_id.to_string(),
+        &generated.case,
+        &conflicts::list(doc),
+        &RuleSet::v1(),
+    );
     let changes = doc.get_changes(&[]);
     Ok(Prepared {
         changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),

@@ -17,9 +17,10 @@
 //! A case that does not exist and a case the viewer may not see give the same answer, so guessing ids reveals
 //! nothing.
 
+use sync_core::DocumentId;
 use sync_core::protocol::{Access, Holding, PurgeReason};
 
-use super::{Heads, Role, Store, StoreError, on_pool};
+use super::{Heads, Role, Store, StoreError, case_id, on_pool};
 use crate::clock;
 use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
@@ -99,7 +100,7 @@ type AccessRow = (i64, bool, Option<i64>, Option<i64>, Option<bool>, i64);
 /// A case a viewer may see, as a Hello reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VisibleCase {
-    pub doc_id: String,
+    pub doc_id: DocumentId,
     pub heads: Heads,
     /// Whether the viewer may change it, not only read it.
     pub writable: bool,
@@ -178,7 +179,7 @@ impl Store {
         &self,
         viewer: &Viewer,
         device_id: &DeviceId,
-        doc_id: &str,
+        doc_id: &DocumentId,
     ) -> Result<Access, StoreError> {
         let sql = concat!(
             "SELECT CAST(CASE WHEN ",
@@ -194,7 +195,7 @@ impl Store {
         let row: Option<AccessRow> = on_pool!(self, |pool| {
             sqlx::query_as(sql)
                 .bind(&viewer.user_id)
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(&viewer.tenant_id)
                 .bind(clock::now_ms())
                 .bind(device_id)
@@ -261,7 +262,7 @@ impl Store {
             .filter_map(|(_, doc_id, heads, writable)| Some((doc_id?, heads.unwrap_or_default(), writable)))
             .map(|(doc_id, heads, writable)| {
                 Ok(VisibleCase {
-                    doc_id,
+                    doc_id: case_id(&doc_id)?,
                     heads: Heads::decode(&heads)?,
                     writable: writable == 1,
                 })

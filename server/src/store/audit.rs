@@ -10,6 +10,7 @@
 //! itself is pure and lives in [`super::chain`].
 
 use serde::Serialize;
+use sync_core::DocumentId;
 
 use super::chain::{self, Fields, GENESIS, Position};
 use super::{Store, StoreError, Tx, on_pool, on_tx};
@@ -207,13 +208,13 @@ impl Store {
     pub async fn audit_lookups_of_case(
         &self,
         tenant_id: &TenantId,
-        case_id: &str,
+        case_id: &DocumentId,
     ) -> Result<Vec<CaseLookup>, StoreError> {
         let sql =
             "SELECT at, action, purpose FROM audit_log WHERE tenant_id = $1 AND case_id = $2 ORDER BY id";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(tenant_id)
-            .bind(case_id)
+            .bind(case_id.to_string())
             .fetch_all(pool)
             .await)?)
     }

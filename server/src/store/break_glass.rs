@@ -5,6 +5,7 @@
 //! case in the same transaction (and notifies other processes): the user's devices find the case at their next
 //! catch-up, or at once when connected.
 
+use sync_core::DocumentId;
 use uuid::Uuid;
 
 use super::{Reach, Store, StoreError, on_pool, on_tx};
@@ -14,7 +15,7 @@ use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 #[derive(Clone, Copy, Debug)]
 pub struct NewBreakGlass<'a> {
     pub tenant_id: &'a TenantId,
-    pub case_id: &'a str,
+    pub case_id: &'a DocumentId,
     pub user_id: &'a UserId,
     pub device_id: &'a DeviceId,
     pub team_id: Option<&'a TeamId>,
@@ -45,7 +46,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let found: Option<String> = on_tx!(&mut tx, |conn| {
             sqlx::query_scalar("SELECT doc_id FROM cases WHERE doc_id = $1 AND tenant_id = $2")
-                .bind(grant.case_id)
+                .bind(grant.case_id.to_string())
                 .bind(grant.tenant_id)
                 .fetch_optional(&mut *conn)
                 .await
@@ -62,7 +63,7 @@ impl Store {
             sqlx::query(insert)
                 .bind(&id)
                 .bind(grant.tenant_id)
-                .bind(grant.case_id)
+                .bind(grant.case_id.to_string())
                 .bind(grant.user_id)
                 .bind(grant.device_id)
                 .bind(grant.team_id)
@@ -73,7 +74,7 @@ impl Store {
                 .await?;
             sqlx::query("UPDATE cases SET seq = $1 WHERE doc_id = $2")
                 .bind(seq)
-                .bind(grant.case_id)
+                .bind(grant.case_id.to_string())
                 .execute(&mut *conn)
                 .await?;
         });

@@ -3,6 +3,8 @@
 //! The link carries a random secret; only its SHA-256 is stored, so a copy of the database cannot be used to
 //! answer a citizen's check-in. "Used" is claimed atomically, so two submissions of one link cannot both land.
 
+use sync_core::DocumentId;
+
 use super::{Store, StoreError, execute, on_pool};
 use crate::ids::{TenantId, UserId};
 
@@ -11,7 +13,7 @@ use crate::ids::{TenantId, UserId};
 pub struct NewCheckin<'a> {
     pub token_hash: &'a str,
     pub tenant_id: &'a TenantId,
-    pub case_id: &'a str,
+    pub case_id: &'a DocumentId,
     pub contact_id: &'a str,
     /// `ors`, `srs` or `ors,srs`.
     pub scales: &'a str,
@@ -41,7 +43,7 @@ impl Store {
             sqlx::query(sql)
                 .bind(new.token_hash)
                 .bind(new.tenant_id)
-                .bind(new.case_id)
+                .bind(new.case_id.to_string())
                 .bind(new.contact_id)
                 .bind(new.scales)
                 .bind(new.created_by)

@@ -9,14 +9,16 @@
 //! snapshot in one transaction, and one statement sees either the changes or the snapshot that folded them in,
 //! never neither.
 
-use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, on_pool, on_tx};
+use sync_core::DocumentId;
+
+use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, case_id, on_pool, on_tx};
 use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 use crate::projection::Projection;
 
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredDocument {
-    pub doc_id: String,
+    pub doc_id: DocumentId,
     pub tenant_id: TenantId,
     pub team_id: Option<TeamId>,
     /// The snapshot, then every later change, concatenated: loadable with `automerge::Automerge::load`. Empty
@@ -30,7 +32,7 @@ pub struct StoredDocument {
 /// One commit of changes to a document, with the projection of the document as it stands after them.
 #[derive(Clone, Copy, Debug)]
 pub struct DocumentCommit<'a> {
-    pub doc_id: &'a str,
+    pub doc_id: &'a DocumentId,
     pub tenant_id: &'a TenantId,
     /// The team holding the case; used when the commit creates it.
     pub team_id: Option<&'a TeamId>,
@@ -120,10 +122,10 @@ impl Store {
     }
 
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
-    pub async fn load_document(&self, doc_id: &str) -> Result<Option<StoredDocument>, StoreError> {
+    pub async fn load_document(&self, doc_id: &DocumentId) -> Result<Option<StoredDocument>, StoreError> {
         let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
         let case: Option<(TenantId, Option<TeamId>)> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_optional(pool)
             .await)?;
         let Some((tenant_id, team_id)) = case else {
@@ -132,7 +134,7 @@ impl Store {
         let chunks = self.changes_after(doc_id, -1).await?;
         let seq = chunks.last().map_or(0, |(seq, _)| *seq);
         Ok(Some(StoredDocument {
-            doc_id: doc_id.to_owned(),
+            doc_id: *doc_id,
             tenant_id,
             team_id,
             bytes: chunks.into_iter().flat_map(|(_, bytes)| bytes).collect(),
@@ -146,9 +148,13 @@ impl Store {
     /// Apply each chunk with `Automerge::load_incremental`. A chunk is one change, except when compaction has
     /// already folded changes after `seq` into the snapshot: then the first chunk is that snapshot (a whole
     /// saved document, which `load_incremental` merges just the same), so nothing is ever skipped.
-    pub async fn changes_after(&self, doc_id: &str, seq: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+    pub async fn changes_after(
+        &self,
+        doc_id: &DocumentId,
+        seq: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         let rows: Vec<(i64, i64, Vec<u8>)> = on_pool!(self, |pool| sqlx::query_as(CHUNKS_AFTER)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .bind(seq)
             .fetch_all(pool)
             .await)?;
@@ -164,7 +170,7 @@ impl Store {
         if commit.changes.len() != commit.change_hashes.len() {
             return Err(StoreError::InvalidArgument("one hash per change"));
         }
-        if commit.projection.doc_id != commit.doc_id {
+        if commit.projection.doc_id != commit.doc_id.to_string() {
             return Err(StoreError::InvalidArgument(
                 "the projection is of another document",
             ));
@@ -176,7 +182,7 @@ impl Store {
         let seq = tx.next_seq(commit.tenant_id).await?;
         if let Some(base) = commit.base_seq {
             let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
-                .bind(commit.doc_id)
+                .bind(commit.doc_id.to_string())
                 .fetch_one(&mut *conn)
                 .await?);
             if latest != base {
@@ -191,7 +197,7 @@ impl Store {
             let updated = sqlx::query(sql)
                 .bind(seq)
                 .bind(&heads)
-                .bind(commit.doc_id)
+                .bind(commit.doc_id.to_string())
                 .bind(commit.tenant_id)
                 .execute(&mut *conn)
                 .await?;
@@ -202,7 +208,7 @@ impl Store {
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
             for (idx, (bytes, hash)) in commit.changes.iter().zip(commit.change_hashes).enumerate() {
                 sqlx::query(sql)
-                    .bind(commit.doc_id)
+                    .bind(commit.doc_id.to_string())
                     .bind(seq)
                     .bind(i64::try_from(idx).unwrap_or(i64::MAX))
                     .bind(hash)
@@ -243,16 +249,17 @@ impl Store {
         version: i64,
         after: &str,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<DocumentId>, StoreError> {
         let sql = "SELECT c.doc_id FROM cases c LEFT JOIN proj_cases p ON p.doc_id = c.doc_id \
                    WHERE c.heads <> '' AND c.doc_id > $2 \
                    AND (p.doc_id IS NULL OR p.projection_version < $1) ORDER BY c.doc_id LIMIT $3";
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+        let cases: Vec<String> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(version)
             .bind(after)
             .bind(limit)
             .fetch_all(pool)
-            .await)?)
+            .await)?;
+        cases.iter().map(String::as_str).map(case_id).collect()
     }
 
     /// Replaces the projection of a document loaded at commit `loaded_seq` ([`StoredDocument::seq`]), unless a
@@ -288,21 +295,22 @@ impl Store {
         &self,
         min_changes: i64,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<DocumentId>, StoreError> {
         let sql = "SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING COUNT(*) >= $1 \
                    ORDER BY COUNT(*) DESC, doc_id LIMIT $2";
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+        let cases: Vec<String> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(min_changes)
             .bind(limit)
             .fetch_all(pool)
-            .await)?)
+            .await)?;
+        cases.iter().map(String::as_str).map(case_id).collect()
     }
 
     /// How many change rows `doc_id` has beyond its snapshot.
-    pub async fn change_row_count(&self, doc_id: &str) -> Result<i64, StoreError> {
+    pub async fn change_row_count(&self, doc_id: &DocumentId) -> Result<i64, StoreError> {
         let sql = "SELECT COUNT(*) FROM doc_changes WHERE doc_id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_one(pool)
             .await)?)
     }
@@ -315,7 +323,7 @@ impl Store {
     /// newer one, so two compactors racing on one document are harmless. Returns whether the snapshot was stored.
     pub async fn compact_document(
         &self,
-        doc_id: &str,
+        doc_id: &DocumentId,
         snapshot: &[u8],
         through_seq: i64,
         now_ms: i64,
@@ -327,14 +335,14 @@ impl Store {
                        through_seq = excluded.through_seq, updated_at = excluded.updated_at \
                        WHERE doc_snapshots.through_seq < excluded.through_seq";
             let stored = sqlx::query(sql)
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(snapshot)
                 .bind(through_seq)
                 .bind(now_ms)
                 .execute(&mut *conn)
                 .await?;
             sqlx::query("DELETE FROM doc_changes WHERE doc_id = $1 AND seq <= $2")
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(through_seq)
                 .execute(&mut *conn)
                 .await?;
@@ -379,7 +387,7 @@ impl Tx {
                        SELECT $1, $2, $3, $4, $5, $6 \
                        WHERE $3 IS NULL OR EXISTS (SELECT 1 FROM teams WHERE id = $3 AND tenant_id = $2)";
             let inserted = sqlx::query(sql)
-                .bind(commit.doc_id)
+                .bind(commit.doc_id.to_string())
                 .bind(commit.tenant_id)
                 .bind(commit.team_id)
                 .bind(commit.now_ms)
@@ -395,7 +403,7 @@ impl Tx {
                        ON CONFLICT (case_id, user_id) WHERE unassigned_at IS NULL DO NOTHING";
             for user_id in commit.assign_users {
                 sqlx::query(sql)
-                    .bind(commit.doc_id)
+                    .bind(commit.doc_id.to_string())
                     .bind(user_id)
                     .bind(commit.now_ms)
                     .bind(commit.tenant_id)

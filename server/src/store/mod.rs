@@ -45,6 +45,7 @@ mod schema;
 mod secrets;
 
 use sqlx::{PgPool, SqlitePool};
+use sync_core::DocumentId;
 
 pub use access::{Viewer, VisibleCase};
 pub use audit::{AuditChain, AuditFilter, AuditHead, AuditRecord, AuditRow, CaseLookup};
@@ -180,6 +181,13 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// A case id as the store keeps it (`cases.doc_id` and the columns naming it): sync-core's [`DocumentId`] in its
+/// text form. The store writes only ids it was given as [`DocumentId`]s, so one that does not parse is corrupt.
+pub(crate) fn case_id(text: &str) -> Result<DocumentId, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("case id {text:?}")))
 }
 
 impl Store {

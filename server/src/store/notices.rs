@@ -5,6 +5,7 @@
 //! one process, which needs no notices.
 
 use sqlx::postgres::PgListener;
+use sync_core::DocumentId;
 
 use super::{Backend, Store, StoreError, Tx};
 use crate::ids::{DeviceId, TeamId, TenantId, UserId};
@@ -85,7 +86,7 @@ impl Reach {
 pub enum Notice {
     /// The case's sequence moved to `seq`: a commit, or a change of who may see it.
     Case {
-        doc_id: String,
+        doc_id: DocumentId,
         seq: i64,
         tenant_id: TenantId,
         reach: Reach,
@@ -119,13 +120,10 @@ impl Notice {
         match channel {
             DOCUMENTS_CHANNEL => {
                 let mut parts = payload.split(':');
-                let doc_id = parts.next()?.to_owned();
+                let doc_id = parts.next()?.parse().ok()?;
                 let seq = parts.next()?.parse().ok()?;
                 let tenant_id = parts.next()?.parse().ok()?;
                 let reach = Reach::decode(parts)?;
-                if doc_id.is_empty() {
-                    return None;
-                }
                 Some(Notice::Case {
                     doc_id,
                     seq,
@@ -159,13 +157,13 @@ impl Tx {
     /// Tells every process that a case's sequence moved to `seq`, and whom that may concern.
     pub(crate) async fn notify_case(
         &mut self,
-        doc_id: &str,
+        doc_id: &DocumentId,
         seq: i64,
         tenant_id: &TenantId,
         reach: Reach,
     ) -> Result<(), StoreError> {
         let notice = Notice::Case {
-            doc_id: doc_id.to_owned(),
+            doc_id: *doc_id,
             seq,
             tenant_id: tenant_id.to_owned(),
             reach,
@@ -240,19 +238,19 @@ mod tests {
         let t1: TenantId = id(T1);
         for notice in [
             Notice::Case {
-                doc_id: "EnrGHeqCd5UQ2jTW2Mo32rzJipp".into(),
+                doc_id: "EnrGHeqCd5UQ2jTW2Mo32rzJipp".parse().expect("a case id"),
                 seq: 42,
                 tenant_id: t1.clone(),
                 reach: Reach::Tenant,
             },
             Notice::Case {
-                doc_id: "d".into(),
+                doc_id: DocumentId::from_bytes([7; 16]),
                 seq: 7,
                 tenant_id: t1.clone(),
                 reach: Reach::Holders,
             },
             Notice::Case {
-                doc_id: "d".into(),
+                doc_id: DocumentId::from_bytes([7; 16]),
                 seq: 8,
                 tenant_id: t1.clone(),
                 reach: Reach::Audience {
@@ -261,7 +259,7 @@ mod tests {
                 },
             },
             Notice::Case {
-                doc_id: "d".into(),
+                doc_id: DocumentId::from_bytes([7; 16]),
                 seq: 9,
                 tenant_id: t1.clone(),
                 reach: Reach::Audience {
@@ -289,10 +287,12 @@ mod tests {
         }
         assert_eq!(Notice::decode(DEVICES_CHANNEL, ""), None);
         // A payload naming something that is no id of ours is not understood.
+        let d = DocumentId::from_bytes([7; 16]);
         for payload in [
-            "d:42:t1:c".to_owned(),
-            format!("d:42:{T1}:t:team-nord:"),
-            format!("d:42:{T1}:t::u1"),
+            format!("d:42:{T1}:c"),
+            format!("{d}:42:t1:c"),
+            format!("{d}:42:{T1}:t:team-nord:"),
+            format!("{d}:42:{T1}:t::u1"),
         ] {
             assert_eq!(Notice::decode(DOCUMENTS_CHANNEL, &payload), None, "{payload}");
         }

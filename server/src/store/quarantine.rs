@@ -4,6 +4,7 @@
 //! other documents, so it is stored here, outside the document, with the raw change bytes. Listings leave the
 //! bytes out: they are citizen data and only a deliberate export should read them.
 
+use sync_core::DocumentId;
 use uuid::Uuid;
 
 use super::{Store, StoreError, execute, on_pool};
@@ -14,7 +15,7 @@ use crate::ids::{DeviceId, TenantId, UserId};
 pub struct Quarantined<'a> {
     pub tenant_id: &'a TenantId,
     /// The document the changes were for. It may not exist, or not be the device's to see.
-    pub doc_id: &'a str,
+    pub doc_id: &'a DocumentId,
     pub device_id: Option<&'a DeviceId>,
     pub user_id: Option<&'a UserId>,
     /// A stable code, e.g. `invalid` or `forbidden`.
@@ -64,7 +65,7 @@ impl Store {
             sqlx::query(sql)
                 .bind(&id)
                 .bind(q.tenant_id)
-                .bind(q.doc_id)
+                .bind(q.doc_id.to_string())
                 .bind(q.device_id)
                 .bind(q.user_id)
                 .bind(q.reason)
@@ -92,11 +93,11 @@ impl Store {
     pub async fn quarantined_for_case(
         &self,
         tenant_id: &TenantId,
-        doc_id: &str,
+        doc_id: &DocumentId,
     ) -> Result<Vec<QuarantineEntry>, StoreError> {
         let sql = select_entry!("WHERE doc_id = $1 AND tenant_id = $2 ORDER BY created_at, id");
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .bind(tenant_id)
             .fetch_all(pool)
             .await)?)

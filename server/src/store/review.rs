@@ -3,6 +3,8 @@
 //! assignment rows of those cases, each one statement scoped by the same rule; the per-course FIT rows the
 //! statistics count (`crate::stats`); and the tenant's settings.
 
+use sync_core::DocumentId;
+
 use super::access::in_review;
 use super::{Store, StoreError, on_pool};
 use crate::ids::{TeamId, TenantId, UserId};
@@ -397,14 +399,14 @@ impl Store {
 
     /// Whether the case `doc_id` is in the review scope of `user_id`. False both for a case that does not exist
     /// and for one out of scope (another team's, another tenant's).
-    pub async fn in_review_scope(&self, user_id: &UserId, doc_id: &str) -> Result<bool, StoreError> {
+    pub async fn in_review_scope(&self, user_id: &UserId, doc_id: &DocumentId) -> Result<bool, StoreError> {
         let sql = concat!(
             "SELECT COUNT(*) FROM cases c JOIN users u ON u.id = $1 WHERE c.doc_id = $2 AND ",
             in_review!()
         );
         let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(user_id)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_one(pool)
             .await)?;
         Ok(count > 0)

@@ -178,7 +178,7 @@ impl Connection {
         let mut visible = Vec::with_capacity(everything.len());
         for case in everything.iter().chain(changed.iter()) {
             visible.push(Visible {
-                doc: parse_id(&case.doc_id)?,
+                doc: case.doc_id,
                 heads: case.heads.as_slice().to_vec(),
                 writable: case.writable,
             });
@@ -187,7 +187,7 @@ impl Connection {
             .iter()
             .map(|case| {
                 Ok(ManifestEntry {
-                    doc: parse_id(&case.doc_id)?,
+                    doc: case.doc_id,
                     heads: case.heads.as_slice().to_vec(),
                 })
             })
@@ -196,13 +196,8 @@ impl Connection {
             .lost_holdings(&self.peer.viewer, &self.peer.device_id)
             .await?
             .into_iter()
-            .map(|(doc, holding)| {
-                Ok(Lost {
-                    doc: parse_id(&doc)?,
-                    holding,
-                })
-            })
-            .collect::<Result<Vec<_>, ConnectionError>>()?;
+            .map(|(doc, holding)| Lost { doc, holding })
+            .collect::<Vec<_>>();
         self.log_welcome(&changed, &manifest, &visible).await;
         tracing::debug!(
             connection.id = self.id,
@@ -277,7 +272,7 @@ impl Connection {
         let access = self
             .service
             .store
-            .access(&self.peer.viewer, &self.peer.device_id, &doc.to_string())
+            .access(&self.peer.viewer, &self.peer.device_id, &doc)
             .await?;
         Ok(self.session.access(doc, access, message))
     }
@@ -319,8 +314,4 @@ pub(super) enum ConnectionError {
     CorruptId,
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
-}
-
-fn parse_id(doc: &str) -> Result<DocumentId, ConnectionError> {
-    doc.parse().map_err(|_| ConnectionError::CorruptId)
 }

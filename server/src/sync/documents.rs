@@ -141,7 +141,7 @@ impl Documents {
     }
 
     async fn load(&self, id: DocumentId) -> Result<Option<Loaded>, OpenError> {
-        let Some(stored) = self.store.load_document(&id.to_string()).await? else {
+        let Some(stored) = self.store.load_document(&id).await? else {
             return Ok(None);
         };
         let doc = Automerge::load(&stored.bytes).map_err(|source| OpenError::Corrupt {
@@ -166,7 +166,7 @@ async fn catch_up(store: &Store, id: DocumentId, guard: &mut DocGuard, seq: i64)
     if loaded.seq >= seq {
         return Ok(false);
     }
-    for (change_seq, bytes) in store.changes_after(&id.to_string(), loaded.seq).await? {
+    for (change_seq, bytes) in store.changes_after(&id, loaded.seq).await? {
         loaded
             .doc
             .load_incremental(&bytes)

@@ -65,7 +65,7 @@ impl SyncService {
             let actors = actors_of(&changes);
             let heads = Heads::new(case_doc.heads());
             let commit = DocumentCommit {
-                doc_id: &doc_text,
+                doc_id: &doc_id,
                 tenant_id: &loaded.tenant_id,
                 team_id: loaded.team_id.as_ref(),
                 create: false,

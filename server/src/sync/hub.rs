@@ -105,7 +105,7 @@ pub async fn listen(store: Store, hub: Arc<Hub>, documents: Arc<Documents>, shut
                     seq,
                     tenant_id,
                     reach,
-                })) => on_case(&doc_id, seq, tenant_id, reach, &hub, &documents).await,
+                })) => on_case(doc_id, seq, tenant_id, reach, &hub, &documents).await,
                 Ok(Heard::Malformed) => tracing::warn!("ignoring a notice this version does not understand"),
                 // The connection was lost and re-established: anything sent meanwhile is gone.
                 Ok(Heard::Interrupted) => tracing::warn!("document change notifications were interrupted"),
@@ -118,11 +118,14 @@ pub async fn listen(store: Store, hub: Arc<Hub>, documents: Arc<Documents>, shut
     }
 }
 
-async fn on_case(doc_id: &str, seq: i64, tenant: TenantId, reach: Reach, hub: &Hub, documents: &Documents) {
-    let Ok(doc) = doc_id.parse::<DocumentId>() else {
-        tracing::warn!("ignoring a notice naming a malformed document id");
-        return;
-    };
+async fn on_case(
+    doc: DocumentId,
+    seq: i64,
+    tenant: TenantId,
+    reach: Reach,
+    hub: &Hub,
+    documents: &Documents,
+) {
     match documents.refresh(doc, seq).await {
         Ok(_) => hub.publish(HubEvent::Changed {
             doc,

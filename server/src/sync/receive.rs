@@ -285,7 +285,7 @@ impl Connection {
             loaded.team_id.clone()
         };
         let commit = DocumentCommit {
-            doc_id: &doc_text,
+            doc_id: &doc_id,
             tenant_id: &loaded.tenant_id,
             team_id: team_id.as_ref(),
             create: creating,
@@ -326,7 +326,7 @@ impl Connection {
         let stored = self
             .service
             .store
-            .load_document(&doc_id.to_string())
+            .load_document(&doc_id)
             .await?
             .ok_or(StoreError::NotFound("document"))?;
         let mut doc = Automerge::load(&stored.bytes)?;
@@ -389,12 +389,11 @@ impl Connection {
         refusal: &Refusal,
         bytes: &[u8],
     ) -> Result<(), ConnectionError> {
-        let doc_text = doc_id.to_string();
         self.service
             .store
             .quarantine(&Quarantined {
                 tenant_id: &self.peer.viewer.tenant_id,
-                doc_id: &doc_text,
+                doc_id: &doc_id,
                 device_id: Some(&self.peer.device_id),
                 user_id: Some(&self.peer.viewer.user_id),
                 reason: refusal.code(),

@@ -52,16 +52,16 @@ async fn each_role_sees_exactly_the_cases_the_rule_allows(backend: Backend) {
     ];
     for (user, visible) in expected {
         let viewer = w.viewer(user).await;
-        let want: BTreeSet<&str> = visible.iter().map(|i| ids[*i].as_str()).collect();
+        let want: BTreeSet<DocumentId> = visible.iter().map(|i| ids[*i]).collect();
         let mut seen = BTreeSet::new();
         for id in &ids {
             if sees(store, &viewer, id).await {
-                seen.insert(id.as_str());
+                seen.insert(*id);
             }
         }
         assert_eq!(seen, want, "access for {}", user.username);
         let (_, listed) = store.visible_changes(&viewer, None).await.expect("store");
-        let listed: BTreeSet<&str> = listed.iter().map(|case| case.doc_id.as_str()).collect();
+        let listed: BTreeSet<DocumentId> = listed.iter().map(|case| case.doc_id).collect();
         assert_eq!(listed, want, "visible_changes for {}", user.username);
     }
 }
@@ -108,10 +108,7 @@ async fn an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit(bac
         .into_iter()
         .map(|case| (case.doc_id, heads_hex(case.heads.as_slice()), case.writable))
         .collect();
-    assert_eq!(
-        listed,
-        [(case.doc_id.clone(), heads_hex(&case.doc.heads()), true)]
-    );
+    assert_eq!(listed, [(case.doc_id, heads_hex(&case.doc.heads()), true)]);
     assert!(sees(store, &anna, &case.doc_id).await);
 
     // Assigning again changes nothing and spends no number.
@@ -171,7 +168,7 @@ async fn an_assignment_across_tenants_changes_nothing(backend: Backend) {
     );
     assert!(
         !store
-            .assign_case("no-such-case", &w.anna.id, NOW)
+            .assign_case(&DocumentId::from_bytes([0xee; 16]), &w.anna.id, NOW)
             .await
             .expect("store")
     );
@@ -198,7 +195,7 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
         store.access(&anna, &device, &case.doc_id).await.expect("store"),
         Access::Write
     );
-    let doc: DocumentId = case.doc_id.parse().expect("an id");
+    let doc = case.doc_id;
     let held = |writable| Held { doc, writable };
     store
         .record_holdings(&device, &[held(true)], NOW)

@@ -231,11 +231,7 @@ async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) 
         "the sync cannot finish while nothing can be logged"
     );
     assert!(
-        store
-            .load_document(&id.to_string())
-            .await
-            .expect("store")
-            .is_none(),
+        store.load_document(&id).await.expect("store").is_none(),
         "the case was not stored without its log row"
     );
     assert!(
@@ -245,13 +241,7 @@ async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) 
 
     execute_raw(&database, "ALTER TABLE audit_log_away RENAME TO audit_log").await;
     anna.sync(served.port).await;
-    assert!(
-        store
-            .load_document(&id.to_string())
-            .await
-            .expect("store")
-            .is_some()
-    );
+    assert!(store.load_document(&id).await.expect("store").is_some());
     let creates = AuditFilter {
         case_id: Some(id.to_string()),
         action: Some("create".into()),

@@ -2,6 +2,7 @@
 //! the password.
 
 use std::collections::BTreeSet;
+use sync_core::DocumentId;
 
 use automerge::Automerge;
 use axum::http::StatusCode;
@@ -120,7 +121,7 @@ async fn loading_the_demo_twice_creates_nothing_new(backend: Backend) {
 }
 
 /// The demo cases a user sees, read back from the store and validated as the server validates uploads.
-async fn visible_cases(store: &Store, tenant: &str, username: &str) -> Vec<(String, Case)> {
+async fn visible_cases(store: &Store, tenant: &str, username: &str) -> Vec<(DocumentId, Case)> {
     let tenant = store
         .tenant_by_slug(tenant)
         .await
@@ -185,7 +186,7 @@ async fn the_demo_cases_are_loaded_once_and_every_one_validates(backend: Backend
         .id;
     assert_eq!(store.assigned_cases(&anna_id).await.expect("store").len(), 22 + 6);
 
-    let all: Vec<&(String, Case)> = lead.iter().chain(&mads).collect();
+    let all: Vec<&(DocumentId, Case)> = lead.iter().chain(&mads).collect();
     let references: BTreeSet<&str> = all.iter().map(|(_, c)| c.citizen.reference.as_str()).collect();
     assert_eq!(references.len(), 60, "no case was created twice");
     assert!(references.iter().all(|r| r.starts_with("demo-")));

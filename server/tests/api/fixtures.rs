@@ -152,7 +152,7 @@ async fn user(store: &Store, tenant: &Tenant, team: Option<&Team>, username: &st
 
 /// A case document being written by one device, with the heads the store last committed.
 pub struct Writer {
-    pub doc_id: String,
+    pub doc_id: DocumentId,
     pub tenant_id: TenantId,
     pub team_id: TeamId,
     /// The user the commits are made by.
@@ -178,7 +178,7 @@ impl Writer {
         doc.add_course(uuid(u128::from(n) << 64), course(), NOW)
             .expect("course");
         Writer {
-            doc_id: DocumentId::from_uuid(uuid(u128::from(n))).to_string(),
+            doc_id: DocumentId::from_uuid(uuid(u128::from(n))),
             tenant_id: tenant.id.clone(),
             team_id: team.id.clone(),
             holder_id: holder.id.clone(),
@@ -237,7 +237,7 @@ impl Writer {
         let changes = doc.get_changes(&self.committed);
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
-        let projection = projection_of(&self.doc_id, doc);
+        let projection = projection_of(&self.doc_id.to_string(), doc);
         let seq = store
             .commit_document(&DocumentCommit {
                 doc_id: &self.doc_id,

@@ -3,6 +3,7 @@
 
 use server::ids::{DeviceId, TenantId};
 use server::store::{AuditFilter, AuditRow, Store, Viewer};
+use sync_core::DocumentId;
 use sync_core::protocol::Access;
 
 pub use tests::DEMO_PASSWORD;
@@ -26,7 +27,7 @@ pub async fn audit_rows(store: &Store, slug: &str, filter: AuditFilter) -> Vec<A
 }
 
 /// Whether `viewer` may see the case, as the sync session is told (for a device that holds nothing).
-pub async fn sees(store: &Store, viewer: &Viewer, doc_id: &str) -> bool {
+pub async fn sees(store: &Store, viewer: &Viewer, doc_id: &DocumentId) -> bool {
     // A device that was never registered, so it holds nothing.
     let no_device = DeviceId::new_random();
     matches!(

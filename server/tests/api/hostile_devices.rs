@@ -106,7 +106,7 @@ async fn quarantined(server: &Served, id: &DocumentId) -> Vec<String> {
     let entries = server
         .state
         .store
-        .quarantined_for_case(&tenant.id, &id.to_string())
+        .quarantined_for_case(&tenant.id, id)
         .await
         .expect("store");
     entries.into_iter().map(|entry| entry.reason).collect()
@@ -306,12 +306,7 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
     anna.docs.insert(id, case.into_automerge());
     anna.sync(server.port).await;
     assert!(anna.is_acked(&id, &anna.docs[&id]), "the mark is committed");
-    let rows = server
-        .state
-        .store
-        .projection_rows(&id.to_string())
-        .await
-        .expect("projection");
+    let rows = server.state.store.projection_rows(&id).await.expect("projection");
     assert_eq!(rows.contacts.len(), 2, "the visit stays in the record");
     assert!(
         rows.contacts

@@ -108,19 +108,14 @@ async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: B
     let stored = server
         .state
         .store
-        .load_document(&id.to_string())
+        .load_document(&id)
         .await
         .expect("store")
         .expect("stored");
     let stored_doc = Automerge::load(&stored.bytes).expect("loads");
     assert_eq!(stored_doc.get_heads(), heads);
     read_valid_case(&stored_doc).expect("a valid case");
-    let projection = server
-        .state
-        .store
-        .projection_rows(&id.to_string())
-        .await
-        .expect("projection");
+    let projection = server.state.store.projection_rows(&id).await.expect("projection");
     assert_eq!(projection.contacts.len(), 1);
     server.stop().await;
 }
@@ -387,7 +382,7 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
     let quarantined = server
         .state
         .store
-        .quarantined_for_case(&demo_tenant_id(&server.state).await, &bad.to_string())
+        .quarantined_for_case(&demo_tenant_id(&server.state).await, &bad)
         .await
         .expect("store");
     assert_eq!(quarantined.len(), 1);
@@ -396,7 +391,7 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
         server
             .state
             .store
-            .load_document(&bad.to_string())
+            .load_document(&bad)
             .await
             .expect("store")
             .is_none()
@@ -627,7 +622,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         server
             .state
             .store
-            .quarantined_for_case(&demo_tenant_id(&server.state).await, &id.to_string())
+            .quarantined_for_case(&demo_tenant_id(&server.state).await, &id)
             .await
             .expect("store")
             .len(),
@@ -658,7 +653,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
     let stored = server
         .state
         .store
-        .load_document(&id.to_string())
+        .load_document(&id)
         .await
         .expect("store")
         .expect("stored");
@@ -686,12 +681,7 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
     add_contact(mads.docs.get_mut(&pending).expect("doc"), 700);
     let his_heads = mads.docs[&pending].get_heads();
     for case in [pending, quiet] {
-        assert!(
-            store
-                .unassign_case(&case.to_string(), &mads_id, NOW)
-                .await
-                .expect("store")
-        );
+        assert!(store.unassign_case(&case, &mads_id, NOW).await.expect("store"));
     }
     mads.sync(server.port).await;
     // The purge of the pending case follows its Ack, possibly after mads's sync had already finished: it is
@@ -700,7 +690,7 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
 
     // His visit arrived first, then both copies were purged.
     let stored = store
-        .load_document(&pending.to_string())
+        .load_document(&pending)
         .await
         .expect("store")
         .expect("stored");
