@@ -187,7 +187,7 @@ fn apply(
     }
     // Every stored document of the fuzzing world is a copy of its case (see `World::stored`).
     let existing = (!creating).then_some(Existing {
-        team_id: Some(world::TEAM),
+        team_id: Some(world::team_id()),
         case: Some(&world.case),
         stored_bytes: world.stored_bytes,
         read_only: access == Access::Read,

@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use automerge::{ActorId, Automerge, ChangeHash};
+use server::ids::TeamId;
 use server::store::{Role, Viewer};
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
@@ -15,8 +16,11 @@ use sync_core::protocol::{
 use uuid::Uuid;
 
 pub const TENANT: &str = "fuzz-kommune";
-pub const TEAM: &str = "team-fuzz";
-pub const WORKER: &str = "worker-fuzz";
+/// The team and the worker are ids as the server's store makes them (UUIDs, `server::ids`): the write rules compare
+/// the case's team with the worker's.
+pub const TEAM: &str = "7f3e2d1c-0b4a-4958-8776-a5b4c3d2e1f0";
+pub const WORKER: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+const TENANT_ID: &str = "0f1e2d3c-4b5a-4697-8877-6655aa44bb33";
 pub const DEVICE: &str = "device-fuzz";
 pub const NOW: i64 = 1_764_000_000_000;
 /// The first byte of the id of the case the device holds and may no longer see.
@@ -46,6 +50,12 @@ pub struct World {
     pub rate: RateLimit,
 }
 
+/// [`TEAM`] as the server's type.
+pub fn team_id() -> &'static TeamId {
+    static TEAM_ID: OnceLock<TeamId> = OnceLock::new();
+    TEAM_ID.get_or_init(|| TEAM.parse().expect("a team id"))
+}
+
 impl World {
     pub fn get() -> &'static World {
         static WORLD: OnceLock<World> = OnceLock::new();
@@ -62,10 +72,10 @@ impl World {
             doc,
             case,
             viewer: Viewer {
-                user_id: WORKER.into(),
-                tenant_id: "tenant-fuzz".into(),
+                user_id: WORKER.parse().expect("a user id"),
+                tenant_id: TENANT_ID.parse().expect("a tenant id"),
                 role: Role::Worker,
-                team_id: Some(TEAM.into()),
+                team_id: Some(team_id().clone()),
                 team_shares_cases: true,
             },
             rules: RuleSet::v1(),

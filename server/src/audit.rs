@@ -18,6 +18,7 @@ pub use crate::store::chain;
 pub mod retention;
 
 use crate::clock;
+use crate::ids::{DeviceId, TenantId, UserId};
 use crate::store::{AuditRecord, Store, StoreError};
 
 /// Rows read per page when verifying.
@@ -88,9 +89,9 @@ impl Action {
 /// Who acted: a user on a device of a tenant.
 #[derive(Clone, Copy, Debug)]
 pub struct Actor<'a> {
-    pub tenant_id: &'a str,
-    pub user_id: &'a str,
-    pub device_id: &'a str,
+    pub tenant_id: &'a TenantId,
+    pub user_id: &'a UserId,
+    pub device_id: &'a DeviceId,
 }
 
 /// One event about a case (or none), by an actor, now.

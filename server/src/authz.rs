@@ -12,6 +12,7 @@
 
 use sync_core::protocol::Access;
 
+use crate::ids::TeamId;
 use crate::store::{Reach, Role, Viewer};
 
 /// What a person wants to do.
@@ -59,11 +60,14 @@ pub enum On<'a> {
     /// The municipality as a whole.
     Tenant,
     /// Something belonging to a team of the person's municipality (a worker, a device's owner): `None` for no team.
-    Team(Option<&'a str>),
+    Team(Option<&'a TeamId>),
     /// A case: its team, and what the store's rules let the person do with it: on a device the access rule
     /// (`Store::access`), in the back office the review scope (`Read` when the case is in it). `Missing`, `Hidden` or
     /// `Lost`: a case they may not know of.
-    Case { team: Option<&'a str>, access: Access },
+    Case {
+        team: Option<&'a TeamId>,
+        access: Access,
+    },
 }
 
 /// The answer.
@@ -79,8 +83,8 @@ pub enum Verdict {
 /// Whether `who` may take `act` on `on`.
 pub fn check(who: &Viewer, act: Act, on: On<'_>) -> Verdict {
     use Verdict::{Allowed, Forbidden, Hidden};
-    let own_team = |team: Option<&str>| team.is_some() && team == who.team_id.as_deref();
-    let lead_of = |team: Option<&str>| who.role == Role::Lead && own_team(team);
+    let own_team = |team: Option<&TeamId>| team.is_some() && team == who.team_id.as_ref();
+    let lead_of = |team: Option<&TeamId>| who.role == Role::Lead && own_team(team);
     let allowed_if = |yes: bool| if yes { Allowed } else { Forbidden };
     match (act, on) {
         // Admins manage people, devices and settings; they neither read nor change case content. The same answer for
@@ -142,7 +146,7 @@ pub fn check(who: &Viewer, act: Act, on: On<'_>) -> Verdict {
 
 /// Whose people a listing of users, devices or break-the-glass grants shows: `None` the whole municipality (an
 /// admin), `Some(team)` the lead's team. Workers list nobody; a lead without a team leads nobody.
-pub fn listing(who: &Viewer) -> Result<Option<String>, Verdict> {
+pub fn listing(who: &Viewer) -> Result<Option<TeamId>, Verdict> {
     match who.role {
         Role::Admin => Ok(None),
         Role::Lead => who.team_id.clone().map(Some).ok_or(Verdict::Forbidden),
@@ -180,22 +184,35 @@ pub fn may_concern(viewer: &Viewer, reach: &Reach) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
+    use crate::ids::UserId;
+
     use super::*;
 
     fn person(role: Role) -> Viewer {
         Viewer {
-            user_id: "u".into(),
-            tenant_id: "t".into(),
+            user_id: ME.clone(),
+            tenant_id: "4a9e3c2d-1b0f-4e6a-8d7c-5b4a3f2e1d0c".parse().expect("an id"),
             role,
-            team_id: (role != Role::Admin).then(|| "nord".into()),
+            team_id: (role != Role::Admin).then(|| NORD.clone()),
             team_shares_cases: true,
         }
     }
 
-    const OWN: Option<&str> = Some("nord");
-    const OTHER: Option<&str> = Some("syd");
+    static ME: LazyLock<UserId> = LazyLock::new(UserId::new_random);
+    static NORD: LazyLock<TeamId> = LazyLock::new(TeamId::new_random);
+    static SYD: LazyLock<TeamId> = LazyLock::new(TeamId::new_random);
 
-    fn case(team: Option<&'static str>, access: Access) -> On<'static> {
+    fn own() -> Option<&'static TeamId> {
+        Some(&NORD)
+    }
+
+    fn other() -> Option<&'static TeamId> {
+        Some(&SYD)
+    }
+
+    fn case(team: Option<&'static TeamId>, access: Access) -> On<'static> {
         On::Case { team, access }
     }
 
@@ -207,35 +224,35 @@ mod tests {
         use Verdict::{Allowed as A, Forbidden as F, Hidden as H};
         // (action, target, worker, lead, admin)
         let table: &[(Act, On<'static>, Verdict, Verdict, Verdict)] = &[
-            (Act::ChangeCase, case(OWN, Write), A, A, F),
-            (Act::ChangeCase, case(OTHER, Write), A, A, F),
-            (Act::ChangeCase, case(OTHER, Read), F, F, F),
-            (Act::ChangeCase, case(OTHER, Hidden), H, H, F),
+            (Act::ChangeCase, case(own(), Write), A, A, F),
+            (Act::ChangeCase, case(other(), Write), A, A, F),
+            (Act::ChangeCase, case(other(), Read), F, F, F),
+            (Act::ChangeCase, case(other(), Hidden), H, H, F),
             (Act::ChangeCase, case(None, Missing), H, H, F),
-            (Act::CreateCase, On::Team(OWN), A, A, F),
-            (Act::CreateCase, On::Team(OTHER), F, F, F),
-            (Act::BreakGlass, case(OTHER, Hidden), A, A, F),
-            (Act::ReviewCase, case(OWN, Write), A, A, F),
-            (Act::ReviewCase, case(OTHER, Read), A, A, F),
-            (Act::ReviewCase, case(OTHER, Hidden), H, H, F),
-            (Act::DecideGrant, case(OWN, Write), F, A, F),
-            (Act::DecideGrant, case(OTHER, Write), F, F, F),
-            (Act::DecideGrant, case(OTHER, Read), F, F, F),
-            (Act::DecideGrant, case(OTHER, Hidden), H, H, H),
-            (Act::ResolveConflict, case(OWN, Write), F, A, F),
-            (Act::ResolveConflict, case(OTHER, Write), F, F, F),
-            (Act::DismissRefusal, case(OWN, Read), F, A, A),
-            (Act::DismissRefusal, case(OTHER, Read), F, H, A),
-            (Act::DismissRefusal, case(OTHER, Hidden), F, H, A),
+            (Act::CreateCase, On::Team(own()), A, A, F),
+            (Act::CreateCase, On::Team(other()), F, F, F),
+            (Act::BreakGlass, case(other(), Hidden), A, A, F),
+            (Act::ReviewCase, case(own(), Write), A, A, F),
+            (Act::ReviewCase, case(other(), Read), A, A, F),
+            (Act::ReviewCase, case(other(), Hidden), H, H, F),
+            (Act::DecideGrant, case(own(), Write), F, A, F),
+            (Act::DecideGrant, case(other(), Write), F, F, F),
+            (Act::DecideGrant, case(other(), Read), F, F, F),
+            (Act::DecideGrant, case(other(), Hidden), H, H, H),
+            (Act::ResolveConflict, case(own(), Write), F, A, F),
+            (Act::ResolveConflict, case(other(), Write), F, F, F),
+            (Act::DismissRefusal, case(own(), Read), F, A, A),
+            (Act::DismissRefusal, case(other(), Read), F, H, A),
+            (Act::DismissRefusal, case(other(), Hidden), F, H, A),
             (Act::DismissRefusal, case(None, Missing), F, H, A),
-            (Act::ManageAssignments, case(OWN, Write), H, A, A),
-            (Act::ManageAssignments, case(OTHER, Write), H, H, A),
-            (Act::ManageAssignments, case(OTHER, Read), H, H, A),
-            (Act::ManageAssignments, case(OTHER, Hidden), H, H, H),
-            (Act::AssignWorker, On::Team(OWN), F, A, A),
-            (Act::AssignWorker, On::Team(OTHER), F, F, A),
-            (Act::RevokeDevice, On::Team(OWN), F, A, A),
-            (Act::RevokeDevice, On::Team(OTHER), F, H, A),
+            (Act::ManageAssignments, case(own(), Write), H, A, A),
+            (Act::ManageAssignments, case(other(), Write), H, H, A),
+            (Act::ManageAssignments, case(other(), Read), H, H, A),
+            (Act::ManageAssignments, case(other(), Hidden), H, H, H),
+            (Act::AssignWorker, On::Team(own()), F, A, A),
+            (Act::AssignWorker, On::Team(other()), F, F, A),
+            (Act::RevokeDevice, On::Team(own()), F, A, A),
+            (Act::RevokeDevice, On::Team(other()), F, H, A),
             (Act::ReviewFigures, On::Tenant, A, A, A),
             (Act::ExportReports, On::Tenant, F, A, A),
             (Act::ListPeople, On::Tenant, F, A, A),
@@ -266,14 +283,14 @@ mod tests {
             Verdict::Forbidden
         );
         assert_eq!(listing(&lead), Err(Verdict::Forbidden));
-        assert_eq!(listing(&person(Role::Lead)), Ok(Some("nord".into())));
+        assert_eq!(listing(&person(Role::Lead)), Ok(Some(NORD.clone())));
         assert_eq!(listing(&person(Role::Admin)), Ok(None));
     }
 
     #[test]
     fn an_action_asked_about_the_wrong_kind_of_thing_is_refused() {
         assert_eq!(
-            check(&person(Role::Admin), Act::UnblockUser, On::Team(OWN)),
+            check(&person(Role::Admin), Act::UnblockUser, On::Team(own())),
             Verdict::Forbidden
         );
         assert_eq!(
@@ -284,16 +301,20 @@ mod tests {
 
     #[test]
     fn a_change_of_sight_concerns_the_cases_team_and_the_people_it_names() {
-        let audience = |team: Option<&str>, users: &[&str]| Reach::Audience {
-            team_id: team.map(str::to_owned),
-            users: users.iter().map(|u| (*u).to_owned()).collect(),
+        let someone_else = UserId::new_random();
+        let audience = |team: Option<&TeamId>, users: &[&UserId]| Reach::Audience {
+            team_id: team.cloned(),
+            users: users.iter().map(|u| (*u).clone()).collect(),
         };
         for role in [Role::Worker, Role::Lead] {
             let viewer = person(role);
-            assert!(may_concern(&viewer, &audience(OWN, &[])), "{role:?}: own team");
-            assert!(may_concern(&viewer, &audience(OTHER, &["u"])), "{role:?}: named");
+            assert!(may_concern(&viewer, &audience(own(), &[])), "{role:?}: own team");
             assert!(
-                !may_concern(&viewer, &audience(OTHER, &["someone else"])),
+                may_concern(&viewer, &audience(other(), &[&ME])),
+                "{role:?}: named"
+            );
+            assert!(
+                !may_concern(&viewer, &audience(other(), &[&someone_else])),
                 "{role:?}"
             );
             assert!(!may_concern(&viewer, &audience(None, &[])), "{role:?}");
@@ -302,7 +323,7 @@ mod tests {
         }
         let admin = person(Role::Admin);
         assert!(
-            !may_concern(&admin, &audience(None, &["u"])),
+            !may_concern(&admin, &audience(None, &[&ME])),
             "an admin sees no case content"
         );
         let teamless = Viewer {

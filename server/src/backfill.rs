@@ -6,6 +6,7 @@
 //! safe while other server processes serve.
 
 use automerge::Automerge;
+use sync_core::DocumentId;
 use sync_core::case::{conflicts, read_case};
 use sync_core::fit::RuleSet;
 
@@ -30,7 +31,8 @@ pub async fn old_projections(store: &Store, rules: &RuleSet) -> Result<usize, St
         let Some(last) = batch.last() else {
             break;
         };
-        after = last.clone();
+        // The cursor is the stored text, the order the store lists them in.
+        after = last.to_string();
         for doc_id in &batch {
             if rebuild(store, rules, doc_id).await? {
                 rewritten += 1;
@@ -52,7 +54,7 @@ pub async fn old_projections(store: &Store, rules: &RuleSet) -> Result<usize, St
 }
 
 /// Rebuilds one case's projection; false if it was skipped.
-async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &str) -> Result<bool, StoreError> {
+async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &DocumentId) -> Result<bool, StoreError> {
     let Some(stored) = store.load_document(doc_id).await? else {
         return Ok(false);
     };
@@ -60,7 +62,12 @@ async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &str) -> Result<bool, S
         .map_err(|error| error.to_string())
         .and_then(|doc| {
             let case = read_case(&doc).map_err(|error| error.to_string())?;
-            Ok(Projection::of(doc_id, &case, &conflicts::list(&doc), rules))
+            Ok(Projection::of(
+                &doc_id.to_string(),
+                &case,
+                &conflicts::list(&doc),
+                rules,
+            ))
         }) {
         Ok(projection) => projection,
         Err(error) => {

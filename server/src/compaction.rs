@@ -12,6 +12,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use automerge::Automerge;
+use sync_core::DocumentId;
 use tokio::task::JoinHandle;
 
 use crate::clock;
@@ -78,7 +79,7 @@ pub async fn compact_round(store: &Store, min_changes: i64, limit: i64) -> Resul
 }
 
 /// Compacts one document now. Returns whether a new snapshot was stored.
-pub async fn compact(store: &Store, doc_id: &str) -> Result<bool, CompactionError> {
+pub async fn compact(store: &Store, doc_id: &DocumentId) -> Result<bool, CompactionError> {
     let Some(stored) = store.load_document(doc_id).await? else {
         return Ok(false);
     };

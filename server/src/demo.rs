@@ -164,7 +164,7 @@ async fn user(
         username,
         password_hash,
         role,
-        team_id: team.map(|t| t.id.as_str()),
+        team_id: team.map(|t| &t.id),
     };
     match store.create_user(&new, clock::now_ms()).await {
         Err(StoreError::AlreadyExists) => store

@@ -7,6 +7,7 @@
 //! - [`api`]: HTTP handlers and the one error shape.
 //! - [`auth`]: argon2id passwords, HS256 access tokens, OIDC ID tokens, refresh tokens.
 //! - [`authz`]: who may do what: the one authorisation decision every handler and the sync write rules ask.
+//! - [`ids`]: the tenant, team, user and device ids, each its own type, parsed once at the edge.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
 //! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
 //! - [`throttle`]: per-address throttling of the routes open without a token.
@@ -26,6 +27,7 @@ pub mod compaction;
 pub mod config;
 pub mod demo;
 pub mod fhir;
+pub mod ids;
 pub mod operations;
 pub mod projection;
 pub mod review;

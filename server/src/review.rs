@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 use sync_core::case::date::Date;
 
+use crate::ids::{TeamId, UserId};
 use crate::store::{ReviewCase, ReviewCourse, ReviewData, TenantSettings};
 
 /// "Ending soon": a planned end within this many days from today (today included); sync-core's, the figure the
@@ -246,7 +247,7 @@ impl Matcher<'_> {
         let is = |wanted: Option<bool>, actual: bool| wanted.is_none_or(|wanted| wanted == actual);
         f.team
             .as_ref()
-            .is_none_or(|team| flags.case.team_id.as_ref() == Some(team))
+            .is_none_or(|team| flags.case.team_id.as_ref().map(TeamId::as_str) == Some(team.as_str()))
             && f.worker
                 .as_ref()
                 .is_none_or(|worker| flags.assignees.contains(&worker.as_str()))
@@ -341,7 +342,8 @@ pub struct Figures {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct WorkerFigures {
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
     pub username: String,
     pub role: String,
     /// Open cases assigned to the worker.
@@ -353,7 +355,8 @@ pub struct WorkerFigures {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TeamFigures {
-    pub team_id: String,
+    #[schema(value_type = String)]
+    pub team_id: TeamId,
     pub name: String,
     pub figures: Figures,
     pub workers: Vec<WorkerFigures>,
@@ -376,10 +379,10 @@ pub fn dashboard(
     today: Date,
     team: Option<&str>,
 ) -> Dashboard {
-    let mut teams: Vec<&(String, String)> = data
+    let mut teams: Vec<&(TeamId, String)> = data
         .teams
         .iter()
-        .filter(|(id, _)| team.is_none_or(|wanted| wanted == id))
+        .filter(|(id, _)| team.is_none_or(|wanted| wanted == id.as_str()))
         .collect();
     teams.sort_by(|a, b| {
         danish_sort_key(&a.1)
@@ -398,7 +401,7 @@ pub fn dashboard(
         .into_iter()
         .map(|(team_id, name)| {
             let scope = CaseFilter {
-                team: Some(team_id.clone()),
+                team: Some(team_id.to_string()),
                 ..CaseFilter::default()
             };
             let mut people: Vec<_> = data
@@ -411,7 +414,7 @@ pub fn dashboard(
                 .into_iter()
                 .map(|user| {
                     let scope = CaseFilter {
-                        worker: Some(user.id.clone()),
+                        worker: Some(user.id.to_string()),
                         ..CaseFilter::default()
                     };
                     let figures = figures(flags, &scope, today, glass_by_user.get(user.id.as_str()).copied());
@@ -507,6 +510,16 @@ mod tests {
     use super::*;
     use crate::store::ReviewAlert;
 
+    const TEAM_A: &str = "9d3f6a1e-0c4b-4b7e-a2d5-7e8f9a0b1c2d";
+    const W1: &str = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+
+    fn parse_id<T: std::str::FromStr>(text: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        text.parse().expect("an id")
+    }
+
     fn day(text: &str) -> Date {
         Date::parse(text, "test").unwrap()
     }
@@ -514,7 +527,7 @@ mod tests {
     fn case(id: &str, name: &str, open: bool) -> ReviewCase {
         ReviewCase {
             doc_id: id.to_owned(),
-            team_id: Some("team-a".to_owned()),
+            team_id: Some(parse_id(TEAM_A)),
             display_name: name.to_owned(),
             birth_year: None,
             tovholder: None,
@@ -564,18 +577,15 @@ mod tests {
             ],
             conflicts: vec![("d3".to_owned(), 2)],
             refusals: vec![("d1".to_owned(), 1)],
-            assignments: vec![
-                ("d1".to_owned(), "w1".to_owned()),
-                ("d2".to_owned(), "w1".to_owned()),
-            ],
-            teams: vec![("team-a".to_owned(), "Team A".to_owned())],
+            assignments: vec![("d1".to_owned(), parse_id(W1)), ("d2".to_owned(), parse_id(W1))],
+            teams: vec![(parse_id(TEAM_A), "Team A".to_owned())],
             users: vec![crate::store::ReviewUser {
-                id: "w1".to_owned(),
+                id: parse_id(W1),
                 username: "anna".to_owned(),
                 role: "worker".to_owned(),
-                team_id: Some("team-a".to_owned()),
+                team_id: Some(parse_id(TEAM_A)),
             }],
-            break_glass: vec![("w1".to_owned(), Some("team-a".to_owned()))],
+            break_glass: vec![(parse_id(W1), Some(parse_id(TEAM_A)))],
         }
     }
 
@@ -624,7 +634,9 @@ mod tests {
         assert_eq!(anna.over_recommended, Some(1));
         assert_eq!(
             team.courses_ending_soon.list,
-            "/v1/review/cases?course_ending_before=2026-12-16&course_ending_from=2026-12-01&open=true&team=team-a"
+            format!(
+                "/v1/review/cases?course_ending_before=2026-12-16&course_ending_from=2026-12-01&open=true&team={TEAM_A}"
+            )
         );
     }
 

@@ -21,6 +21,7 @@ use serde::Serialize;
 use sync_core::case::codes::{END_REASONS, OUTCOME_KINDS};
 use sync_core::case::date::Date;
 
+use crate::ids::TeamId;
 use crate::projection::CourseFitRow;
 
 /// The smallest base a figure is shown for.
@@ -35,7 +36,7 @@ measure the effect of the support. Figures over fewer than 5 courses are not sho
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FitRow {
     pub doc_id: String,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     pub course: CourseFitRow,
 }
 
@@ -283,7 +284,7 @@ fn days(start: &str, end: &str) -> Option<f64> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub doc_id: String,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     /// `own_home`, `job`, `less_support` or `support_ended` (sync-core's OUTCOME_KINDS).
     pub kind: String,
     pub date: String,

@@ -342,7 +342,7 @@ impl Served {
         let stored = self
             .state
             .store
-            .load_document(&doc.to_string())
+            .load_document(&doc)
             .await
             .expect("store")
             .expect("stored");

@@ -240,12 +240,7 @@ async fn a_contact_made_in_error_stays_in_the_record_and_leaves_fit() {
     );
     // On the server: the contact row stays, marked; its scores are not in the FIT rows.
     let id: DocumentId = case.parse().expect("an id");
-    let rows = server
-        .state
-        .store
-        .projection_rows(&id.to_string())
-        .await
-        .expect("store");
+    let rows = server.state.store.projection_rows(&id).await.expect("store");
     let row = rows
         .contacts
         .iter()
@@ -336,7 +331,11 @@ async fn logging_in_again_keeps_the_device_so_an_unassigned_case_is_still_purged
             server
                 .state
                 .store
-                .unassign_case(&case.to_string(), &settings.user_id, cli::time::now_ms())
+                .unassign_case(
+                    case,
+                    &settings.user_id.parse().expect("a user id"),
+                    cli::time::now_ms()
+                )
                 .await
                 .expect("store")
         );
@@ -363,7 +362,7 @@ async fn a_revoked_phone_wipes_its_store_also_when_its_token_had_expired() {
         server
             .state
             .store
-            .revoke_device(&device, cli::time::now_ms())
+            .revoke_device(&device.parse().expect("a device id"), cli::time::now_ms())
             .await
             .expect("store")
     );

@@ -217,7 +217,12 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
     let server = paused.resume().await;
     let synced = tov(dir.path(), &["sync"]).await;
     assert!(synced.status.success(), "{}", shown(&synced));
-    let rows = server.state.store.projection_rows(&case).await.expect("store");
+    let rows = server
+        .state
+        .store
+        .projection_rows(&case.parse().expect("a case id"))
+        .await
+        .expect("store");
     assert_eq!(rows.courses.len(), 2, "{:?}", rows.courses);
     let ended = rows
         .courses
@@ -361,7 +366,12 @@ async fn entries_made_in_error_stay_in_the_record_and_are_not_acted_on() {
 
     let synced = tov(dir.path(), &["sync"]).await;
     assert!(synced.status.success(), "{}", shown(&synced));
-    let rows = server.state.store.projection_rows(&case).await.expect("store");
+    let rows = server
+        .state
+        .store
+        .projection_rows(&case.parse().expect("a case id"))
+        .await
+        .expect("store");
     assert!(rows.courses.iter().all(|c| c.in_error), "{:?}", rows.courses);
     assert!(rows.outcomes.iter().all(|o| o.in_error), "{:?}", rows.outcomes);
     assert_eq!(

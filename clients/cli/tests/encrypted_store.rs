@@ -148,7 +148,7 @@ async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_pa
     server
         .state
         .store
-        .set_password_hash(&user_id, &hash)
+        .set_password_hash(&user_id.parse().expect("a user id"), &hash)
         .await
         .expect("store");
     let login = [
@@ -197,12 +197,7 @@ async fn a_password_changed_on_the_server_keeps_unsent_work_once_the_previous_pa
         "{}",
         shown(&synced)
     );
-    let rows = server
-        .state
-        .store
-        .projection_rows(&case.to_string())
-        .await
-        .expect("store");
+    let rows = server.state.store.projection_rows(&case).await.expect("store");
     assert!(
         rows.contacts
             .iter()
@@ -349,12 +344,7 @@ async fn a_plaintext_profile_of_an_older_tov_is_encrypted_at_the_next_login_keep
         "{}",
         shown(&synced)
     );
-    let rows = server
-        .state
-        .store
-        .projection_rows(&case.to_string())
-        .await
-        .expect("store");
+    let rows = server.state.store.projection_rows(&case).await.expect("store");
     assert!(
         rows.contacts.iter().any(|c| c.contact_id == contact),
         "the pending case reached the server with its contact"

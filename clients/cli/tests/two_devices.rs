@@ -172,7 +172,7 @@ async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict
     let projected = server
         .state
         .store
-        .projection_rows(&case.to_string())
+        .projection_rows(&case)
         .await
         .expect("projection");
     assert!(
@@ -213,7 +213,7 @@ async fn concurrent_offline_edits_converge_and_a_shared_field_becomes_a_conflict
     let projected = server
         .state
         .store
-        .projection_rows(&case.to_string())
+        .projection_rows(&case)
         .await
         .expect("projection");
     assert!(

@@ -13,6 +13,7 @@ use super::{ApiError, caller};
 use crate::audit::Action;
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::ids::{UserId, parse_case_id};
 use crate::state::AppState;
 use crate::store::{Reach, Role};
 use crate::sync::HubEvent;
@@ -60,13 +61,15 @@ async fn change(
     if viewer.tenant_id != caller.tenant_id {
         return Err(ApiError::Unauthorized);
     }
-    let doc: sync_core::DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
+    let doc = parse_case_id(case_id).ok_or(ApiError::NotFound)?;
     // Seeing a case (an assignment elsewhere, break-the-glass) is not managing it: the case's team decides.
-    caller::may_on_case(store, &viewer, Act::ManageAssignments, case_id).await?;
-    let user = store
-        .user_by_id(user_id)
-        .await?
-        .filter(|u| u.tenant_id == viewer.tenant_id);
+    caller::may_on_case(store, &viewer, Act::ManageAssignments, &doc).await?;
+    // A path segment that is no user id names no user.
+    let user = match user_id.parse::<UserId>() {
+        Ok(user_id) => store.user_by_id(&user_id).await?,
+        Err(_) => None,
+    }
+    .filter(|u| u.tenant_id == viewer.tenant_id);
     let Some(user) = user else {
         return Err(ApiError::NotFound);
     };
@@ -78,17 +81,17 @@ async fn change(
         caller::require(authz::check(
             &viewer,
             Act::AssignWorker,
-            On::Team(user.team_id.as_deref()),
+            On::Team(user.team_id.as_ref()),
         ))?;
     }
     let now = clock::now_ms();
     let changed = if assign {
-        store.assign_case(case_id, &user.id, now).await?
+        store.assign_case(&doc, &user.id, now).await?
     } else {
-        store.unassign_case(case_id, &user.id, now).await?
+        store.unassign_case(&doc, &user.id, now).await?
     };
     if changed {
-        let team_id = store.case_home(case_id).await?.and_then(|(_, team)| team);
+        let team_id = store.case_home(&doc).await?.and_then(|(_, team)| team);
         state.sync.hub.publish(HubEvent::Changed {
             doc,
             seq: 0,

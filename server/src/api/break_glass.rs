@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ApiJson, caller};
 use crate::audit::{self, Action, Actor};
+use crate::ids::parse_case_id;
 use crate::state::AppState;
 use sync_core::protocol::Access;
 
@@ -74,14 +75,16 @@ pub async fn open(
     if case_id.chars().count() > MAX_CASE_ID_CHARS {
         return Err(ApiError::NotFound);
     }
+    // A path segment that is no case id names no case of the municipality.
+    let doc_id = parse_case_id(&case_id).ok_or(ApiError::NotFound)?;
     let now = clock::now_ms();
     let expires_at = now + GRANT_HOURS * HOUR_MS;
     let grant = NewBreakGlass {
         tenant_id: &viewer.tenant_id,
-        case_id: &case_id,
+        case_id: &doc_id,
         user_id: &viewer.user_id,
         device_id: &caller.device_id,
-        team_id: viewer.team_id.as_deref(),
+        team_id: viewer.team_id.as_ref(),
         reason,
         now,
         expires_at,
@@ -110,7 +113,7 @@ pub async fn recent(State(state): State<AppState>, caller: AuthUser) -> Result<J
     let since = clock::now_ms() - RECENT_DAYS * 24 * HOUR_MS;
     let grants = state
         .store
-        .break_glass_since(&viewer.tenant_id, team.as_deref(), since)
+        .break_glass_since(&viewer.tenant_id, team.as_ref(), since)
         .await?;
     Ok(Json(Grants { grants }))
 }

@@ -2,12 +2,14 @@
 //! team or tenant may be stale), ask the authorisation module ([`crate::authz`]) whether they may act, and write
 //! what they read, searched, exported or changed to the access log.
 
+use sync_core::DocumentId;
 use sync_core::protocol::Access;
 
 use super::ApiError;
 use super::AuthUser;
 use crate::audit::{self, Action, Actor};
 use crate::authz::{self, Act, On, Verdict};
+use crate::ids::TeamId;
 use crate::store::{AuditRecord, Store, Viewer};
 
 /// The caller's user as the database has it now; a user gone from the token's tenant is unauthorized.
@@ -46,7 +48,7 @@ pub(super) async fn may_on_case(
     store: &Store,
     viewer: &Viewer,
     act: Act,
-    case_id: &str,
+    case_id: &DocumentId,
 ) -> Result<(), ApiError> {
     let home = store.case_home(case_id).await?;
     let in_scope = home.is_some() && store.in_review_scope(&viewer.user_id, case_id).await?;
@@ -56,14 +58,14 @@ pub(super) async fn may_on_case(
         viewer,
         act,
         On::Case {
-            team: team.as_deref(),
+            team: team.as_ref(),
             access,
         },
     ))
 }
 
 /// The people a listing shows: `None` the municipality, `Some(team)` a lead's team (see [`authz::listing`]).
-pub(super) fn listing(viewer: &Viewer) -> Result<Option<String>, ApiError> {
+pub(super) fn listing(viewer: &Viewer) -> Result<Option<TeamId>, ApiError> {
     authz::listing(viewer).map_err(refusal)
 }
 

@@ -23,6 +23,7 @@ use super::{ApiError, ApiJson, caller};
 use crate::audit::Action;
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::ids::parse_case_id;
 use crate::state::AppState;
 use crate::store::{AuditRecord, Checkin, NewCheckin};
 
@@ -66,9 +67,9 @@ pub async fn create(
         .ok_or(ApiError::Unauthorized)?;
     let doc_id = parse_case(&case_id)?;
     // The citizen's scores will change the case: break-the-glass, which opens a case to read, is not enough.
-    let access = state.store.access(&viewer, &caller.device_id, &case_id).await?;
-    let home = state.store.case_home(&case_id).await?;
-    let team = home.as_ref().and_then(|(_, team)| team.as_deref());
+    let access = state.store.access(&viewer, &caller.device_id, &doc_id).await?;
+    let home = state.store.case_home(&doc_id).await?;
+    let team = home.as_ref().and_then(|(_, team)| team.as_ref());
     caller::require(authz::check(&viewer, Act::ChangeCase, On::Case { team, access }))?;
     let scales = parse_scales(&request.scales)?;
     let minutes = request.minutes_valid.unwrap_or(DEFAULT_MINUTES);
@@ -106,7 +107,7 @@ pub async fn create(
         .create_checkin(&NewCheckin {
             token_hash: &hash(&token),
             tenant_id: &viewer.tenant_id,
-            case_id: &case_id,
+            case_id: &doc_id,
             contact_id: &request.contact_id,
             scales: &scales.join(","),
             created_by: &viewer.user_id,
@@ -330,7 +331,7 @@ fn parse_case(case_id: &str) -> Result<DocumentId, ApiError> {
     if case_id.len() > MAX_SEGMENT_CHARS {
         return Err(ApiError::NotFound);
     }
-    case_id.parse().map_err(|_| ApiError::NotFound)
+    parse_case_id(case_id).ok_or(ApiError::NotFound)
 }
 
 fn slot_name(slot: RatingSlot) -> &'static str {

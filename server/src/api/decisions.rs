@@ -26,6 +26,7 @@ use super::{ApiError, ApiJson, caller};
 use crate::audit::Action;
 use crate::authz::Act;
 use crate::clock;
+use crate::ids::parse_case_id;
 use crate::state::AppState;
 use crate::store::Viewer;
 use crate::sync::EditError;
@@ -100,7 +101,7 @@ pub async fn approval(
                     "the grant is not awaiting a decision",
                 )));
             }
-            doc.decide_approval(&course, decision.approve, &by, clock::now_ms())?;
+            doc.decide_approval(&course, decision.approve, by.as_str(), clock::now_ms())?;
             Ok(())
         })
         .await
@@ -192,7 +193,9 @@ pub async fn dismiss_refusal(
         .ok_or(ApiError::NotFound)?;
     // A refusal names a case the device may not have been allowed to see, or none that exists: then only an
     // admin handles it. A lead of another team learns nothing about the refusal.
-    caller::may_on_case(&state.store, &viewer, Act::DismissRefusal, &entry.doc_id).await?;
+    // A refusal names the case its device named, stored in the form the store keeps.
+    let doc_id = parse_case_id(&entry.doc_id).ok_or(ApiError::NotFound)?;
+    caller::may_on_case(&state.store, &viewer, Act::DismissRefusal, &doc_id).await?;
     if !state
         .store
         .dismiss_quarantined(&refusal_id, clock::now_ms())
@@ -230,8 +233,8 @@ async fn team_lead_of(
     if case_id.chars().count() > MAX_ID_CHARS {
         return Err(ApiError::NotFound);
     }
-    let doc_id: DocumentId = case_id.parse().map_err(|_| ApiError::NotFound)?;
-    caller::may_on_case(&state.store, &viewer, act, case_id).await?;
+    let doc_id = parse_case_id(case_id).ok_or(ApiError::NotFound)?;
+    caller::may_on_case(&state.store, &viewer, act, &doc_id).await?;
     Ok((viewer, doc_id))
 }
 

@@ -12,6 +12,7 @@ use super::{ApiError, caller};
 use crate::audit::{self, Action, Actor};
 use crate::authz::{self, Act, On};
 use crate::clock;
+use crate::ids::DeviceId;
 use crate::state::AppState;
 use crate::store::DeviceListing;
 use crate::sync::HubEvent;
@@ -23,7 +24,8 @@ pub struct DeviceList {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Revoked {
-    device_id: String,
+    #[schema(value_type = String)]
+    device_id: DeviceId,
     revoked_at: i64,
 }
 
@@ -34,7 +36,7 @@ pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Jso
     let team = caller::listing(&viewer)?;
     let devices = state
         .store
-        .devices_of_tenant(&viewer.tenant_id, team.as_deref())
+        .devices_of_tenant(&viewer.tenant_id, team.as_ref())
         .await?;
     Ok(Json(DeviceList { devices }))
 }
@@ -49,6 +51,8 @@ pub async fn revoke(
     let viewer = caller::viewer(&state.store, &caller).await?;
     // One who manages no devices gets the same answer for every id.
     caller::listing(&viewer)?;
+    // A path segment that is no device id names nothing.
+    let device_id: DeviceId = device_id.parse().map_err(|_| ApiError::NotFound)?;
     let device = state
         .store
         .device_in_tenant(&device_id, &viewer.tenant_id)
@@ -57,7 +61,7 @@ pub async fn revoke(
     caller::require(authz::check(
         &viewer,
         Act::RevokeDevice,
-        On::Team(device.team_id.as_deref()),
+        On::Team(device.team_id.as_ref()),
     ))?;
     let now = clock::now_ms();
     let revoked_now = state.store.revoke_device(&device.id, now).await?;

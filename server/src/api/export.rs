@@ -18,6 +18,7 @@ use super::AuthUser;
 use super::audit::admin;
 use crate::audit::{self, Action, Actor};
 use crate::authz::Act;
+use crate::ids::parse_case_id;
 use crate::projection::Projection;
 use crate::state::AppState;
 use crate::store::CaseLookup;
@@ -61,9 +62,10 @@ pub async fn export(
     if case_id.chars().count() > MAX_CASE_ID_CHARS {
         return Err(ApiError::NotFound);
     }
+    let doc_id = parse_case_id(&case_id).ok_or(ApiError::NotFound)?;
     let stored = state
         .store
-        .load_document(&case_id)
+        .load_document(&doc_id)
         .await?
         .filter(|stored| stored.tenant_id == viewer.tenant_id)
         .ok_or(ApiError::NotFound)?;
@@ -75,10 +77,10 @@ pub async fn export(
     let case = read_case(&doc).map_err(ApiError::internal)?;
     let document = conflicts::document_json(&doc);
     let conflicts = conflicts::list(&doc);
-    let projections = state.store.projection_rows(&case_id).await?;
+    let projections = state.store.projection_rows(&doc_id).await?;
     let refused_changes = state
         .store
-        .quarantined_for_case(&viewer.tenant_id, &case_id)
+        .quarantined_for_case(&viewer.tenant_id, &doc_id)
         .await?
         .into_iter()
         .map(|entry| RefusedChange {
@@ -100,7 +102,7 @@ pub async fn export(
     audit::record(&state.store, event).await?;
     let lookups = state
         .store
-        .audit_lookups_of_case(&viewer.tenant_id, &case_id)
+        .audit_lookups_of_case(&viewer.tenant_id, &doc_id)
         .await?;
     tracing::info!(case.id = %case_id, "case exported");
     Ok(Json(CaseExport {

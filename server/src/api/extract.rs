@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 
 use super::ApiError;
 use crate::auth::TokenKeys;
+use crate::ids::{DeviceId, TenantId, UserId};
 use crate::store::{Role, Store};
 
 /// An authenticated caller: a valid token of a user of the tenant, whose device is not revoked.
@@ -16,10 +17,10 @@ use crate::store::{Role, Store};
 /// Handlers take it as an argument; a request without a valid token never reaches them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthUser {
-    pub user_id: String,
-    pub tenant_id: String,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
     pub role: Role,
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// The token's `jti`, for the access log.
     pub token_id: String,
 }

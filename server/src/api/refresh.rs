@@ -10,6 +10,7 @@ use super::{ApiError, ApiJson};
 use crate::audit::{self, Action, Actor};
 use crate::auth::{Subject, refresh};
 use crate::clock;
+use crate::ids::DeviceId;
 use crate::state::AppState;
 use crate::store::{RefreshOwner, Rotation};
 use crate::sync::HubEvent;
@@ -27,7 +28,8 @@ pub struct RefreshResponse {
     expires_in: u64,
     refresh_token: String,
     refresh_expires_in: u64,
-    device_id: String,
+    #[schema(value_type = String)]
+    device_id: DeviceId,
 }
 
 /// A refresh token handed to a client, with its lifetime in seconds.

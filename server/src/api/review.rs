@@ -23,6 +23,7 @@ use sync_core::fit::Assessment;
 use super::audit::bad_query;
 use super::{ApiError, ApiJson, caller};
 use crate::audit::Action;
+use crate::ids::{DeviceId, TeamId, UserId, parse_case_id};
 use crate::state::AppState;
 use sync_core::protocol::Access;
 
@@ -130,7 +131,8 @@ pub struct CaseListRow {
     id: String,
     /// `None` for an admin, who sees the figures but not who they are about.
     display_name: Option<String>,
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
     tovholder: Option<Person>,
     assignees: Vec<Person>,
     open: bool,
@@ -150,7 +152,8 @@ pub struct CaseListRow {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseReview {
     id: String,
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
     assignees: Vec<Person>,
     /// The typed case as it stands (goals, courses, contacts with their notes, follow-ups, outcomes).
     case: Case,
@@ -181,8 +184,10 @@ pub struct FitSeries {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RefusedChange {
     id: String,
-    device_id: Option<String>,
-    user_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    device_id: Option<DeviceId>,
+    #[schema(value_type = Option<String>)]
+    user_id: Option<UserId>,
     reason: String,
     message: String,
     byte_len: i64,
@@ -331,10 +336,19 @@ pub async fn case(
             },
         ))?;
     }
-    caller::may_on_case(&state.store, &viewer, Act::ReviewCase, &case_id).await?;
+    let Some(doc_id) = parse_case_id(&case_id) else {
+        // A path segment that is no case id is answered as a case that does not exist.
+        let no_case = On::Case {
+            team: None,
+            access: Access::Hidden,
+        };
+        caller::require(authz::check(&viewer, Act::ReviewCase, no_case))?;
+        return Err(ApiError::NotFound);
+    };
+    caller::may_on_case(&state.store, &viewer, Act::ReviewCase, &doc_id).await?;
     let stored = state
         .store
-        .load_document(&case_id)
+        .load_document(&doc_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     caller::log(
@@ -374,20 +388,23 @@ pub async fn case(
     })
     .await
     .map_err(ApiError::internal)??;
-    let projection = state.store.projection_rows(&case_id).await?;
+    let projection = state.store.projection_rows(&doc_id).await?;
     let mut assignees = Vec::new();
-    for id in state.store.case_assignees(&case_id).await? {
+    for id in state.store.case_assignees(&doc_id).await? {
         let username = state
             .store
             .user_by_id(&id)
             .await?
             .filter(|user| user.tenant_id == viewer.tenant_id)
             .map(|user| user.username);
-        assignees.push(Person { id, username });
+        assignees.push(Person {
+            id: id.to_string(),
+            username,
+        });
     }
     let refused_changes = state
         .store
-        .quarantined_for_case(&viewer.tenant_id, &case_id)
+        .quarantined_for_case(&viewer.tenant_id, &doc_id)
         .await?
         .into_iter()
         .map(|entry| RefusedChange {
@@ -528,7 +545,10 @@ fn check_id(field: &str, value: Option<&str>) -> Result<(), ApiError> {
 fn person(id: &str, users: &[ReviewUser]) -> Person {
     Person {
         id: id.to_owned(),
-        username: users.iter().find(|u| u.id == id).map(|u| u.username.clone()),
+        username: users
+            .iter()
+            .find(|u| u.id.as_str() == id)
+            .map(|u| u.username.clone()),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::audit::{self, Action, Actor};
 use crate::auth::Subject;
 use crate::auth::login::{self, LoginOutcome};
 use crate::clock;
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 use crate::state::AppState;
 use crate::store::{AuditRecord, RefreshOwner, Role, Tenant, User};
 
@@ -45,19 +46,23 @@ pub struct LoginResponse {
     refresh_token: String,
     /// Seconds until the refresh token expires (the maximum offline period).
     refresh_expires_in: u64,
-    device_id: String,
+    #[schema(value_type = String)]
+    device_id: DeviceId,
     user: UserView,
 }
 
 /// A user as the API shows it. `tenant` is the tenant id, as in the token; `tenant_slug` is what users type.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView {
-    id: String,
+    #[schema(value_type = String)]
+    id: UserId,
     username: String,
     role: Role,
-    tenant: String,
+    #[schema(value_type = String)]
+    tenant: TenantId,
     tenant_slug: String,
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
 }
 
 impl UserView {
@@ -111,7 +116,11 @@ pub async fn login(
             user_id,
             tenant_id,
         } => {
-            tracing::warn!(?reason, user.id = user_id.as_deref(), "login refused");
+            tracing::warn!(
+                ?reason,
+                user.id = user_id.as_ref().map(UserId::as_str),
+                "login refused"
+            );
             // A name that is no user's was only counted (store/login.rs): it accessed nothing of the tenant's, and
             // a row per guess would let a stranger grow the access log without bound.
             let (Some(user_id), Some(tenant_id)) = (user_id, tenant_id) else {
@@ -138,7 +147,8 @@ pub async fn login(
     }
     let device = DeviceChoice {
         name: request.device.trim(),
-        resume: request.device_id.as_deref(),
+        // An id that is none of ours continues nothing, as an unknown one: the login registers a new device.
+        resume: request.device_id.as_deref().and_then(|id| id.parse().ok()),
     };
     start_session(&state, user, tenant, device, now).await.map(Json)
 }
@@ -146,7 +156,7 @@ pub async fn login(
 /// Which device a login is for: a new one by this name, or the one the client names, if it may go on.
 pub(super) struct DeviceChoice<'a> {
     pub name: &'a str,
-    pub resume: Option<&'a str>,
+    pub resume: Option<DeviceId>,
 }
 
 /// After a user proved who they are (password, or an external identity provider): registers the device (or
@@ -162,7 +172,7 @@ pub(super) async fn start_session(
     let resumed = match choice.resume {
         Some(id) => state
             .store
-            .device_by_id(id)
+            .device_by_id(&id)
             .await?
             .filter(|d| d.user_id == user.id && d.tenant_id == tenant.id && d.revoked_at.is_none()),
         None => None,
@@ -211,7 +221,8 @@ pub(super) async fn start_session(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MeResponse {
     user: UserView,
-    device_id: String,
+    #[schema(value_type = String)]
+    device_id: DeviceId,
 }
 
 /// The caller, as the database knows them now (a role change shows here before the token is renewed).

@@ -16,6 +16,7 @@ use super::audit::bad_query;
 use super::{ApiError, caller};
 use crate::audit::Action;
 use crate::clock;
+use crate::ids::TeamId;
 use crate::state::AppState;
 use crate::stats::{self, FitRow, FitStats, Outcome, OutcomeStats, Period};
 use crate::store::Viewer;
@@ -40,7 +41,8 @@ pub struct StatsQuery {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TeamStats<S> {
-    team_id: String,
+    #[schema(value_type = String)]
+    team_id: TeamId,
     name: String,
     stats: S,
 }
@@ -62,7 +64,7 @@ pub struct Report<S> {
 /// rows of the caller's scope; the search is logged.
 struct Asked {
     period: Period,
-    teams: Vec<(String, String)>,
+    teams: Vec<(TeamId, String)>,
     courses: Vec<FitRow>,
 }
 
@@ -106,7 +108,7 @@ impl Asked {
             .review_teams(&viewer.user_id)
             .await?
             .into_iter()
-            .filter(|(id, _)| query.team.as_ref().is_none_or(|wanted| wanted == id))
+            .filter(|(id, _)| query.team.as_ref().is_none_or(|wanted| wanted == id.as_str()))
             .collect();
         let courses = state
             .store
@@ -144,7 +146,7 @@ impl Asked {
                 .map(|(id, name)| TeamStats {
                     team_id: id.clone(),
                     name: name.clone(),
-                    stats: count(Some(id)),
+                    stats: count(Some(id.as_str())),
                 })
                 .collect(),
         }
@@ -167,11 +169,11 @@ impl Asked {
 }
 
 fn course_team(row: &FitRow) -> Option<&str> {
-    row.team_id.as_deref()
+    row.team_id.as_ref().map(TeamId::as_str)
 }
 
 fn outcome_team(row: &Outcome) -> Option<&str> {
-    row.team_id.as_deref()
+    row.team_id.as_ref().map(TeamId::as_str)
 }
 
 /// `GET /v1/review/stats/fit?team=&from=&to=`: the figures a FIT system reports per team and period, from

@@ -12,17 +12,17 @@ use super::{ApiError, caller};
 use crate::audit::{self, Action, Actor};
 use crate::authz::Act;
 use crate::clock;
+use crate::ids::{TeamId, UserId};
 use crate::state::AppState;
-
-/// Longer than any id: a longer path segment names nothing.
-const MAX_SEGMENT_CHARS: usize = 128;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct UserListing {
-    id: String,
+    #[schema(value_type = String)]
+    id: UserId,
     username: String,
     role: &'static str,
-    team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
     /// Set while a lockout blocks the user's password logins.
     blocked_at: Option<i64>,
 }
@@ -39,7 +39,7 @@ pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Jso
     let team = caller::listing(&viewer)?;
     let users = state
         .store
-        .users_of_tenant(&viewer.tenant_id, team.as_deref())
+        .users_of_tenant(&viewer.tenant_id, team.as_ref())
         .await?
         .into_iter()
         .map(|user| UserListing {
@@ -62,9 +62,8 @@ pub async fn unblock(
 ) -> Result<StatusCode, ApiError> {
     let viewer = caller::viewer(&state.store, &caller).await?;
     caller::may(&viewer, Act::UnblockUser)?;
-    if user_id.len() > MAX_SEGMENT_CHARS {
-        return Err(ApiError::NotFound);
-    }
+    // A path segment that is no user id names nothing.
+    let user_id: UserId = user_id.parse().map_err(|_| ApiError::NotFound)?;
     // Another tenant's user answers exactly like a missing one.
     let user = state
         .store

@@ -8,6 +8,7 @@
 use secrecy::SecretString;
 
 use super::password::{self, PasswordError};
+use crate::ids::{TenantId, UserId};
 use crate::store::{Store, StoreError, Tenant, User};
 
 /// What a login attempt came to.
@@ -20,8 +21,8 @@ pub enum LoginOutcome {
     /// Refused; `user_id` (with its `tenant_id`) is set when the username exists, for the access log.
     Refused {
         reason: LoginRefusal,
-        user_id: Option<String>,
-        tenant_id: Option<String>,
+        user_id: Option<UserId>,
+        tenant_id: Option<TenantId>,
     },
 }
 
@@ -65,7 +66,7 @@ pub async fn verify(
     let matches = password::verify_blocking(password.clone(), stored_hash).await?;
 
     let (Some(tenant), Some((user, _))) = (&tenant, candidate) else {
-        let tenant_id = tenant.as_ref().map(|t| t.id.as_str());
+        let tenant_id = tenant.as_ref().map(|t| &t.id);
         store.tally_unknown_failure(tenant_id, now).await?;
         let reason = match tenant {
             Some(_) => LoginRefusal::UnknownUser,

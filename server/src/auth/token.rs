@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::ids::{DeviceId, TenantId, UserId};
 use crate::store::Role;
 
 /// The shortest signing secret we accept: HS256 keys shorter than the hash output weaken it.
@@ -20,16 +21,17 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// Clock skew tolerated when checking `exp`, in seconds.
 const LEEWAY_SECONDS: u64 = 30;
 
-/// What an access token says.
+/// What an access token says. Its ids are parsed as the token is read: a token naming something that is no id of
+/// ours is refused like any invalid token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// User id.
-    pub sub: String,
+    pub sub: UserId,
     /// Tenant id.
-    pub tenant: String,
+    pub tenant: TenantId,
     pub role: Role,
     /// Device id (from the login that issued the token).
-    pub device: String,
+    pub device: DeviceId,
     pub iss: String,
     pub aud: String,
     /// Expiry, unix seconds.
@@ -62,10 +64,10 @@ pub struct IssuedToken {
 /// The subject of a token to issue.
 #[derive(Clone, Copy, Debug)]
 pub struct Subject<'a> {
-    pub user_id: &'a str,
-    pub tenant_id: &'a str,
+    pub user_id: &'a UserId,
+    pub tenant_id: &'a TenantId,
     pub role: Role,
-    pub device_id: &'a str,
+    pub device_id: &'a DeviceId,
 }
 
 /// Signs and checks access tokens. Cheap to clone.
@@ -117,10 +119,10 @@ impl TokenKeys {
     pub fn issue(&self, subject: Subject<'_>, now_seconds: u64) -> Result<IssuedToken, TokenError> {
         let expires_in = self.inner.ttl.as_secs();
         let claims = Claims {
-            sub: subject.user_id.to_owned(),
-            tenant: subject.tenant_id.to_owned(),
+            sub: subject.user_id.clone(),
+            tenant: subject.tenant_id.clone(),
             role: subject.role,
-            device: subject.device_id.to_owned(),
+            device: subject.device_id.clone(),
             iss: self.inner.issuer.clone(),
             aud: self.inner.audience.clone(),
             exp: now_seconds + expires_in,
@@ -153,19 +155,29 @@ mod tests {
         TokenKeys::new(&secret, "tovholder", "tovholder-sync", Duration::from_secs(900)).expect("valid keys")
     }
 
-    fn subject() -> Subject<'static> {
+    struct Ids(UserId, TenantId, DeviceId);
+
+    fn ids() -> Ids {
+        Ids(
+            UserId::new_random(),
+            TenantId::new_random(),
+            DeviceId::new_random(),
+        )
+    }
+
+    fn subject(ids: &Ids) -> Subject<'_> {
         Subject {
-            user_id: "u1",
-            tenant_id: "t1",
+            user_id: &ids.0,
+            tenant_id: &ids.1,
             role: Role::Lead,
-            device_id: "d1",
+            device_id: &ids.2,
         }
     }
 
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
         let now = jsonwebtoken::get_current_timestamp();
-        let issued = keys().issue(subject(), now).expect("signs");
+        let issued = keys().issue(subject(&ids()), now).expect("signs");
         let claims = keys().verify(&issued.token).expect("verifies");
         assert_eq!(claims, issued.claims);
         assert_eq!((claims.exp - claims.iat, issued.expires_in), (900, 900));
@@ -174,7 +186,7 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let long_ago = jsonwebtoken::get_current_timestamp() - 3600;
-        let issued = keys().issue(subject(), long_ago).expect("signs");
+        let issued = keys().issue(subject(&ids()), long_ago).expect("signs");
         assert!(keys().verify(&issued.token).is_err());
     }
 

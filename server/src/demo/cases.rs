@@ -4,13 +4,15 @@
 //! the case number (see [`super::generate`]), so when two processes load the demo at once the second one's
 //! first commit finds the case already there and stops.
 
+use sync_core::DocumentId;
 use sync_core::case::conflicts;
 use sync_core::fit::RuleSet;
 
 use super::DemoError;
 use super::generate::{CaseSpec, Holder, generate};
+use crate::ids::UserId;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Role, Store, StoreError, Team, Tenant, User, actors_of};
+use crate::store::{DocumentCommit, Heads, Role, Store, StoreError, Team, Tenant, User, actors_of};
 
 /// Cases generated and committed per batch.
 const BATCH: usize = 200;
@@ -50,13 +52,13 @@ const CASELOADS: &[Caseload] = &[
 
 /// A generated case, ready to commit.
 struct Prepared {
-    doc_id: String,
+    doc_id: DocumentId,
     changes: Vec<Vec<u8>>,
     hashes: Vec<String>,
     actors: Vec<String>,
-    heads: Vec<String>,
+    heads: Heads,
     projection: Projection,
-    holders: Vec<String>,
+    holders: Vec<UserId>,
 }
 
 /// Creates the demo cases of one tenant unless it has cases already. Returns how many were created.
@@ -82,6 +84,10 @@ pub(super) async fn load(
             tokio::task::spawn_blocking(move || batch.iter().map(prepare).collect::<Result<Vec<_>, _>>())
                 .await??;
         for case in &prepared {
+            // Every spec has a holder (`specs` skips a caseload whose workers are missing).
+            let Some(author) = case.holders.first() else {
+                continue;
+            };
             let commit = DocumentCommit {
                 doc_id: &case.doc_id,
                 tenant_id: &tenant.id,
@@ -90,7 +96,7 @@ pub(super) async fn load(
                 base_seq: None,
                 assign_users: &case.holders,
                 device_id: None,
-                user_id: case.holders.first().map_or("", String::as_str),
+                user_id: author,
                 changes: &case.changes,
                 change_hashes: &case.hashes,
                 actors: &case.actors,
@@ -122,10 +128,10 @@ pub(super) async fn load(
 /// scales every caseload by `total / 60` (at least one case each), so the shares stay those of the sixty.
 fn specs(slug: &str, team: &Team, users: &[User], total: u32, now_ms: i64) -> Vec<CaseSpec> {
     let by_name = |name: &str| users.iter().find(|u| u.username == name);
-    let lead_id = users
-        .iter()
-        .find(|u| u.role == Role::Lead)
-        .map_or_else(String::new, |u| u.id.clone());
+    let Some(lead_id) = users.iter().find(|u| u.role == Role::Lead).map(|u| u.id.clone()) else {
+        // Every demo team has its lead; without one there are no cases to approve grants for.
+        return Vec::new();
+    };
     let mut specs = Vec::new();
     let mut number = 0;
     let default: u32 = CASELOADS.iter().map(|c| c.count).sum();
@@ -167,15 +173,20 @@ fn specs(slug: &str, team: &Team, users: &[User], total: u32, now_ms: i64) -> Ve
 fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
     let generated = generate(spec)?;
     let doc = generated.doc.automerge();
-    let doc_id = generated.doc_id.to_string();
+    let doc_id = generated.doc_id;
     // `generate` wrote the case through validation already; the projection is of that same case.
-    let projection = Projection::of(&doc_id, &generated.case, &conflicts::list(doc), &RuleSet::v1());
+    let projection = Projection::of(
+        &doc_id.to_string(),
+        &generated.case,
+        &conflicts::list(doc),
+        &RuleSet::v1(),
+    );
     let changes = doc.get_changes(&[]);
     Ok(Prepared {
         changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
         hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
         actors: actors_of(&changes),
-        heads: doc.get_heads().iter().map(ToString::to_string).collect(),
+        heads: Heads::new(doc.get_heads()),
         projection,
         holders: spec.holders.iter().map(|h| h.user_id.clone()).collect(),
         doc_id,

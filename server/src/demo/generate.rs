@@ -17,6 +17,7 @@ use sync_core::fit::{Family, Instrument, RaterKind, Rating};
 use uuid::Uuid;
 
 use super::content::{self, Theme};
+use crate::ids::{TeamId, UserId};
 
 const DAY_MS: i64 = 86_400_000;
 /// Mixed into every case's seed, so the demo's ids are its own.
@@ -25,7 +26,7 @@ const SEED: u64 = 0x746f_7668_6f6c_6465;
 /// A worker who holds a demo case.
 #[derive(Clone, Debug)]
 pub struct Holder {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: String,
 }
 
@@ -35,11 +36,11 @@ pub struct CaseSpec {
     /// 1-based; gives the reference `demo-0001` and the seed.
     pub number: u32,
     pub tenant_slug: String,
-    pub team_id: String,
+    pub team_id: TeamId,
     /// The tovholder first, then any co-holder.
     pub holders: Vec<Holder>,
     /// The lead who approves §85 grants.
-    pub lead_id: String,
+    pub lead_id: UserId,
     pub now_ms: i64,
 }
 
@@ -90,12 +91,12 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
     let tovholder = spec
         .holders
         .first()
-        .map(|h| h.user_id.clone())
+        .map(|h| h.user_id.to_string())
         .unwrap_or_default();
 
     let mut case = Case::new(
         &spec.tenant_slug,
-        &spec.team_id,
+        spec.team_id.as_str(),
         Citizen {
             display_name: content::citizen_name(&mut rng),
             reference: format!("demo-{:04}", spec.number),
@@ -107,12 +108,18 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
     case.plan.own_goal = Text::with_value(theme.own_goal);
     case.tovholder = Some(tovholder.clone());
     for holder in &spec.holders {
-        case.workers.insert(holder.user_id.clone(), holder.name.clone());
+        case.workers
+            .insert(holder.user_id.to_string(), holder.name.clone());
     }
     let intake = year_start + 9 * 3_600_000;
     let goals = add_goals(&mut case, &mut rng, theme, intake);
     let course_id = uuid(&mut rng).to_string();
-    let course = content::course(&mut rng, Date::from_unix_ms(intake), &spec.lead_id, intake)?;
+    let course = content::course(
+        &mut rng,
+        Date::from_unix_ms(intake),
+        spec.lead_id.as_str(),
+        intake,
+    )?;
     case.courses.insert(course_id.clone(), course);
 
     let mut at = weekday(year_start + rng.random_range(1..7) * DAY_MS) + rng.random_range(8..15) * 3_600_000;
@@ -134,7 +141,7 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
                 .holders
                 .iter()
                 .take(1 + co_worker)
-                .map(|h| h.user_id.clone())
+                .map(|h| h.user_id.to_string())
                 .collect(),
             notes: Text::with_value(content::note(&mut rng)),
             goals: vec![goals[rng.random_range(0..goals.len())].clone()],

@@ -17,10 +17,12 @@
 //! A case that does not exist and a case the viewer may not see give the same answer, so guessing ids reveals
 //! nothing.
 
+use sync_core::DocumentId;
 use sync_core::protocol::{Access, Holding, PurgeReason};
 
-use super::{Role, Store, StoreError, on_pool};
+use super::{Heads, Role, Store, StoreError, case_id, on_pool};
 use crate::clock;
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
 /// The SQL condition "the case `c` is one the user `u` works on": assigned, their team's as a lead, or their
 /// sharing team's as a worker (tenants not yet compared; see [`visible_case!`] and [`changeable_case!`]).
@@ -98,8 +100,8 @@ type AccessRow = (i64, bool, Option<i64>, Option<i64>, Option<bool>, i64);
 /// A case a viewer may see, as a Hello reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VisibleCase {
-    pub doc_id: String,
-    pub heads: Vec<String>,
+    pub doc_id: DocumentId,
+    pub heads: Heads,
     /// Whether the viewer may change it, not only read it.
     pub writable: bool,
 }
@@ -131,26 +133,26 @@ pub(super) fn purge_reason(course_ended: i64) -> PurgeReason {
 /// The user a sync connection acts for, with what the access rule looks at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Viewer {
-    pub user_id: String,
-    pub tenant_id: String,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
     pub role: Role,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     /// Whether the user's team shares its cases with every member.
     pub team_shares_cases: bool,
 }
 
 #[derive(sqlx::FromRow)]
 struct ViewerRow {
-    id: String,
-    tenant_id: String,
+    id: UserId,
+    tenant_id: TenantId,
     role: String,
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
     shares_cases: Option<bool>,
 }
 
 impl Store {
     /// The viewer for a user id; `None` if there is no such user.
-    pub async fn viewer(&self, user_id: &str) -> Result<Option<Viewer>, StoreError> {
+    pub async fn viewer(&self, user_id: &UserId) -> Result<Option<Viewer>, StoreError> {
         let sql = "SELECT u.id, u.tenant_id, u.role, u.team_id, t.shares_cases FROM users u \
                    LEFT JOIN teams t ON t.id = u.team_id WHERE u.id = $1";
         let row: Option<ViewerRow> = on_pool!(self, |pool| sqlx::query_as(sql)
@@ -173,7 +175,12 @@ impl Store {
     /// nothing (`Hidden`, or `Lost` with what the store records if the device held it), or there is no such case
     /// (`Missing`). A case of another tenant is `Hidden`: callers answer `Hidden` and `Missing` alike, so guessing
     /// ids reveals nothing.
-    pub async fn access(&self, viewer: &Viewer, device_id: &str, doc_id: &str) -> Result<Access, StoreError> {
+    pub async fn access(
+        &self,
+        viewer: &Viewer,
+        device_id: &DeviceId,
+        doc_id: &DocumentId,
+    ) -> Result<Access, StoreError> {
         let sql = concat!(
             "SELECT CAST(CASE WHEN ",
             changeable_case!(),
@@ -188,7 +195,7 @@ impl Store {
         let row: Option<AccessRow> = on_pool!(self, |pool| {
             sqlx::query_as(sql)
                 .bind(&viewer.user_id)
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(&viewer.tenant_id)
                 .bind(clock::now_ms())
                 .bind(device_id)
@@ -210,7 +217,7 @@ impl Store {
     }
 
     /// The tenant's change sequence now: the cursor a device holds once it has everything up to here.
-    pub async fn tenant_cursor(&self, tenant_id: &str) -> Result<i64, StoreError> {
+    pub async fn tenant_cursor(&self, tenant_id: &TenantId) -> Result<i64, StoreError> {
         let sql = "SELECT seq FROM tenant_seq WHERE tenant_id = $1";
         let seq: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(tenant_id)
@@ -252,27 +259,15 @@ impl Store {
         let cursor = rows.first().map_or(0, |(seq, ..)| *seq);
         let changed = rows
             .into_iter()
-            .filter_map(|(_, doc_id, heads, writable)| {
-                Some(VisibleCase {
-                    doc_id: doc_id?,
-                    heads: split_heads(&heads.unwrap_or_default()),
+            .filter_map(|(_, doc_id, heads, writable)| Some((doc_id?, heads.unwrap_or_default(), writable)))
+            .map(|(doc_id, heads, writable)| {
+                Ok(VisibleCase {
+                    doc_id: case_id(&doc_id)?,
+                    heads: Heads::decode(&heads)?,
                     writable: writable == 1,
                 })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         Ok((cursor, changed))
     }
-}
-
-/// Heads as stored in `cases.heads`: comma-separated hex, empty for none.
-pub(super) fn join_heads(heads: &[String]) -> String {
-    heads.join(",")
-}
-
-pub(super) fn split_heads(stored: &str) -> Vec<String> {
-    stored
-        .split(',')
-        .filter(|head| !head.is_empty())
-        .map(str::to_owned)
-        .collect()
 }

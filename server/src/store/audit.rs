@@ -10,17 +10,19 @@
 //! itself is pure and lives in [`super::chain`].
 
 use serde::Serialize;
+use sync_core::DocumentId;
 
 use super::chain::{self, Fields, GENESIS, Position};
 use super::{Store, StoreError, Tx, on_pool, on_tx};
+use crate::ids::{DeviceId, TenantId, UserId};
 
 /// One event to append. Ids, codes, purposes and change hashes only: never citizen data, never secrets.
 #[derive(Clone, Copy, Debug)]
 pub struct AuditRecord<'a> {
     pub at: i64,
-    pub tenant_id: Option<&'a str>,
-    pub user_id: Option<&'a str>,
-    pub device_id: Option<&'a str>,
+    pub tenant_id: Option<&'a TenantId>,
+    pub user_id: Option<&'a UserId>,
+    pub device_id: Option<&'a DeviceId>,
     pub action: &'a str,
     pub case_id: Option<&'a str>,
     pub purpose: Option<&'a str>,
@@ -32,9 +34,12 @@ pub struct AuditRecord<'a> {
 pub struct AuditRow {
     pub id: i64,
     pub at: i64,
-    pub tenant_id: Option<String>,
-    pub user_id: Option<String>,
-    pub device_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub tenant_id: Option<TenantId>,
+    #[schema(value_type = Option<String>)]
+    pub user_id: Option<UserId>,
+    #[schema(value_type = Option<String>)]
+    pub device_id: Option<DeviceId>,
     pub action: String,
     pub case_id: Option<String>,
     pub purpose: Option<String>,
@@ -57,9 +62,9 @@ impl AuditRow {
         Fields {
             position,
             at: self.at,
-            tenant_id: self.tenant_id.as_deref(),
-            user_id: self.user_id.as_deref(),
-            device_id: self.device_id.as_deref(),
+            tenant_id: self.tenant_id.as_ref().map(TenantId::as_str),
+            user_id: self.user_id.as_ref().map(UserId::as_str),
+            device_id: self.device_id.as_ref().map(DeviceId::as_str),
             action: &self.action,
             case_id: self.case_id.as_deref(),
             purpose: self.purpose.as_deref(),
@@ -98,6 +103,7 @@ pub struct AuditHead {
 /// Spot-check filters of `GET /v1/audit`; `None` matches everything.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
+    /// A user id as typed into the search, matched as text (one that is no id matches nothing).
     pub user_id: Option<String>,
     pub case_id: Option<String>,
     pub action: Option<String>,
@@ -175,7 +181,7 @@ impl Store {
     /// A tenant's rows matching `filter`, newest first.
     pub async fn audit_search(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &AuditFilter,
     ) -> Result<Vec<AuditRow>, StoreError> {
         let sql = concat!(
@@ -201,20 +207,20 @@ impl Store {
     /// and why, but not who (no user or device).
     pub async fn audit_lookups_of_case(
         &self,
-        tenant_id: &str,
-        case_id: &str,
+        tenant_id: &TenantId,
+        case_id: &DocumentId,
     ) -> Result<Vec<CaseLookup>, StoreError> {
         let sql =
             "SELECT at, action, purpose FROM audit_log WHERE tenant_id = $1 AND case_id = $2 ORDER BY id";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(tenant_id)
-            .bind(case_id)
+            .bind(case_id.to_string())
             .fetch_all(pool)
             .await)?)
     }
 
     /// Up to `n` rows of a tenant chosen at random, for spot checks.
-    pub async fn audit_sample(&self, tenant_id: &str, n: i64) -> Result<Vec<AuditRow>, StoreError> {
+    pub async fn audit_sample(&self, tenant_id: &TenantId, n: i64) -> Result<Vec<AuditRow>, StoreError> {
         let sql = concat!(
             "SELECT ",
             columns!(),
@@ -307,7 +313,7 @@ impl Tx {
     pub(crate) async fn append_audit(&mut self, records: &[AuditRecord<'_>]) -> Result<(), StoreError> {
         let mut chains: Vec<&str> = Vec::new();
         for record in records {
-            let chain = record.tenant_id.unwrap_or("");
+            let chain = record.tenant_id.map_or("", TenantId::as_str);
             if !chains.contains(&chain) {
                 chains.push(chain);
             }
@@ -318,16 +324,19 @@ impl Tx {
         for chain in chains {
             let head = lock_chain(self, chain).await?;
             let (mut seq, mut prev) = (head.last_seq, head.last_hash);
-            for record in records.iter().filter(|r| r.tenant_id.unwrap_or("") == chain) {
+            for record in records
+                .iter()
+                .filter(|r| r.tenant_id.map_or("", TenantId::as_str) == chain)
+            {
                 seq += 1;
                 let hash = chain::row_hash(
                     &prev,
                     &Fields {
                         position: Position::Chain { chain, seq },
                         at: record.at,
-                        tenant_id: record.tenant_id,
-                        user_id: record.user_id,
-                        device_id: record.device_id,
+                        tenant_id: record.tenant_id.map(TenantId::as_str),
+                        user_id: record.user_id.map(UserId::as_str),
+                        device_id: record.device_id.map(DeviceId::as_str),
                         action: record.action,
                         case_id: record.case_id,
                         purpose: record.purpose,

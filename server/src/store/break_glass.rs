@@ -5,18 +5,20 @@
 //! case in the same transaction (and notifies other processes): the user's devices find the case at their next
 //! catch-up, or at once when connected.
 
+use sync_core::DocumentId;
 use uuid::Uuid;
 
 use super::{Reach, Store, StoreError, on_pool, on_tx};
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
 /// A new grant.
 #[derive(Clone, Copy, Debug)]
 pub struct NewBreakGlass<'a> {
-    pub tenant_id: &'a str,
-    pub case_id: &'a str,
-    pub user_id: &'a str,
-    pub device_id: &'a str,
-    pub team_id: Option<&'a str>,
+    pub tenant_id: &'a TenantId,
+    pub case_id: &'a DocumentId,
+    pub user_id: &'a UserId,
+    pub device_id: &'a DeviceId,
+    pub team_id: Option<&'a TeamId>,
     pub reason: &'a str,
     pub now: i64,
     pub expires_at: i64,
@@ -27,9 +29,11 @@ pub struct NewBreakGlass<'a> {
 pub struct BreakGlass {
     pub id: String,
     pub case_id: String,
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
     pub username: String,
-    pub team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub team_id: Option<TeamId>,
     pub reason: String,
     pub granted_at: i64,
     pub expires_at: i64,
@@ -42,7 +46,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let found: Option<String> = on_tx!(&mut tx, |conn| {
             sqlx::query_scalar("SELECT doc_id FROM cases WHERE doc_id = $1 AND tenant_id = $2")
-                .bind(grant.case_id)
+                .bind(grant.case_id.to_string())
                 .bind(grant.tenant_id)
                 .fetch_optional(&mut *conn)
                 .await
@@ -59,7 +63,7 @@ impl Store {
             sqlx::query(insert)
                 .bind(&id)
                 .bind(grant.tenant_id)
-                .bind(grant.case_id)
+                .bind(grant.case_id.to_string())
                 .bind(grant.user_id)
                 .bind(grant.device_id)
                 .bind(grant.team_id)
@@ -70,7 +74,7 @@ impl Store {
                 .await?;
             sqlx::query("UPDATE cases SET seq = $1 WHERE doc_id = $2")
                 .bind(seq)
-                .bind(grant.case_id)
+                .bind(grant.case_id.to_string())
                 .execute(&mut *conn)
                 .await?;
         });
@@ -87,8 +91,8 @@ impl Store {
     /// A tenant's grants since `since`, newest first; only those of `team_id`'s members when given.
     pub async fn break_glass_since(
         &self,
-        tenant_id: &str,
-        team_id: Option<&str>,
+        tenant_id: &TenantId,
+        team_id: Option<&TeamId>,
         since: i64,
     ) -> Result<Vec<BreakGlass>, StoreError> {
         let sql = "SELECT g.id, g.case_id, g.user_id, u.username, g.team_id, g.reason, g.granted_at, \

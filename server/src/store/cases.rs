@@ -11,16 +11,19 @@
 //! transaction holding 41 can commit after another has committed 42, and a device that synced in between got
 //! cursor 42 and would never see 41. A client cursor must never skip a late-committing lower number.
 
-use super::{Reach, Store, StoreError, execute, on_pool, on_tx};
+use sync_core::DocumentId;
+
+use super::{Reach, Store, StoreError, case_id, execute, on_pool, on_tx};
+use crate::ids::{TeamId, TenantId, UserId};
 
 /// A case row to create without a document (the first commit of a document usually creates its row instead,
 /// see `Store::commit_document`).
 #[derive(Clone, Debug)]
 pub struct NewCase<'a> {
     /// automerge-repo document id (see `sync_core::DocumentId`).
-    pub doc_id: &'a str,
-    pub tenant_id: &'a str,
-    pub team_id: Option<&'a str>,
+    pub doc_id: &'a DocumentId,
+    pub tenant_id: &'a TenantId,
+    pub team_id: Option<&'a TeamId>,
 }
 
 impl Store {
@@ -31,7 +34,7 @@ impl Store {
         execute!(
             self,
             sqlx::query(sql)
-                .bind(new.doc_id)
+                .bind(new.doc_id.to_string())
                 .bind(new.tenant_id)
                 .bind(new.team_id)
                 .bind(now)
@@ -46,7 +49,12 @@ impl Store {
     /// A new assignment changes who sees the case, so it takes the tenant's next sequence number for the case in
     /// the same transaction: a device of the new holder whose cursor is already past the case's last commit
     /// still finds it in its next catch-up.
-    pub async fn assign_case(&self, case_id: &str, user_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn assign_case(
+        &self,
+        case_id: &DocumentId,
+        user_id: &UserId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let sql = "INSERT INTO case_assignments (case_id, tenant_id, user_id, assigned_at) \
                    SELECT c.doc_id, c.tenant_id, u.id, $3 FROM cases c JOIN users u ON u.tenant_id = c.tenant_id \
                    WHERE c.doc_id = $1 AND u.id = $2 \
@@ -56,7 +64,12 @@ impl Store {
 
     /// Ends a user's open assignment to a case. Returns whether there was one. Like [`Store::assign_case`], it
     /// moves the case's sequence number, so the former holder's devices learn of it at their next catch-up.
-    pub async fn unassign_case(&self, case_id: &str, user_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn unassign_case(
+        &self,
+        case_id: &DocumentId,
+        user_id: &UserId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let sql = "UPDATE case_assignments SET unassigned_at = $3 \
                    WHERE case_id = $1 AND user_id = $2 AND unassigned_at IS NULL";
         self.change_assignment(case_id, sql, user_id, now).await
@@ -66,15 +79,15 @@ impl Store {
     /// sequence and gives the case that number, all in one transaction.
     async fn change_assignment(
         &self,
-        case_id: &str,
+        case_id: &DocumentId,
         sql: &'static str,
-        user_id: &str,
+        user_id: &UserId,
         now: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let case: Option<(String, Option<String>)> = on_tx!(&mut tx, |conn| {
+        let case: Option<(TenantId, Option<TeamId>)> = on_tx!(&mut tx, |conn| {
             sqlx::query_as("SELECT tenant_id, team_id FROM cases WHERE doc_id = $1")
-                .bind(case_id)
+                .bind(case_id.to_string())
                 .fetch_optional(&mut *conn)
                 .await
         })?;
@@ -86,7 +99,7 @@ impl Store {
         let seq = tx.next_seq(&tenant_id).await?;
         let changed = on_tx!(&mut tx, |conn| {
             let done = sqlx::query(sql)
-                .bind(case_id)
+                .bind(case_id.to_string())
                 .bind(user_id)
                 .bind(now)
                 .execute(&mut *conn)
@@ -94,7 +107,7 @@ impl Store {
             if done.rows_affected() == 1 {
                 sqlx::query("UPDATE cases SET seq = $1 WHERE doc_id = $2")
                     .bind(seq)
-                    .bind(case_id)
+                    .bind(case_id.to_string())
                     .execute(&mut *conn)
                     .await?;
             }
@@ -114,28 +127,32 @@ impl Store {
     }
 
     /// The cases a user currently holds, by document id.
-    pub async fn assigned_cases(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn assigned_cases(&self, user_id: &UserId) -> Result<Vec<DocumentId>, StoreError> {
         let sql = "SELECT case_id FROM case_assignments WHERE user_id = $1 AND unassigned_at IS NULL ORDER BY case_id";
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+        let cases: Vec<String> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(user_id)
             .fetch_all(pool)
-            .await)?)
+            .await)?;
+        cases.iter().map(String::as_str).map(case_id).collect()
     }
 
     /// The tenant and team a case belongs to, without loading it; `None` if there is no such case.
-    pub async fn case_home(&self, case_id: &str) -> Result<Option<(String, Option<String>)>, StoreError> {
+    pub async fn case_home(
+        &self,
+        case_id: &DocumentId,
+    ) -> Result<Option<(TenantId, Option<TeamId>)>, StoreError> {
         let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(case_id)
+            .bind(case_id.to_string())
             .fetch_optional(pool)
             .await)?)
     }
 
     /// The users currently holding a case.
-    pub async fn case_assignees(&self, case_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn case_assignees(&self, case_id: &DocumentId) -> Result<Vec<UserId>, StoreError> {
         let sql = "SELECT user_id FROM case_assignments WHERE case_id = $1 AND unassigned_at IS NULL ORDER BY user_id";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(case_id)
+            .bind(case_id.to_string())
             .fetch_all(pool)
             .await)?)
     }

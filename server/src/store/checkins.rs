@@ -3,18 +3,21 @@
 //! The link carries a random secret; only its SHA-256 is stored, so a copy of the database cannot be used to
 //! answer a citizen's check-in. "Used" is claimed atomically, so two submissions of one link cannot both land.
 
+use sync_core::DocumentId;
+
 use super::{Store, StoreError, execute, on_pool};
+use crate::ids::{TenantId, UserId};
 
 /// A check-in to create.
 #[derive(Clone, Copy, Debug)]
 pub struct NewCheckin<'a> {
     pub token_hash: &'a str,
-    pub tenant_id: &'a str,
-    pub case_id: &'a str,
+    pub tenant_id: &'a TenantId,
+    pub case_id: &'a DocumentId,
     pub contact_id: &'a str,
     /// `ors`, `srs` or `ors,srs`.
     pub scales: &'a str,
-    pub created_by: &'a str,
+    pub created_by: &'a UserId,
     pub now_ms: i64,
     pub expires_at: i64,
 }
@@ -22,11 +25,11 @@ pub struct NewCheckin<'a> {
 /// A stored check-in.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Checkin {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub case_id: String,
     pub contact_id: String,
     pub scales: String,
-    pub created_by: String,
+    pub created_by: UserId,
     pub expires_at: i64,
     pub used_at: Option<i64>,
 }
@@ -40,7 +43,7 @@ impl Store {
             sqlx::query(sql)
                 .bind(new.token_hash)
                 .bind(new.tenant_id)
-                .bind(new.case_id)
+                .bind(new.case_id.to_string())
                 .bind(new.contact_id)
                 .bind(new.scales)
                 .bind(new.created_by)

@@ -1,15 +1,14 @@
 //! Devices: each login registers one, tokens name it, and an admin can revoke it (a lost phone).
 
-use uuid::Uuid;
-
 use super::{Notice, Store, StoreError, execute, on_pool, on_tx};
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
 /// A phone, browser or CLI install that a user logged in from.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Device {
-    pub id: String,
-    pub user_id: String,
-    pub tenant_id: String,
+    pub id: DeviceId,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
     /// A label the client chose ("Annas telefon"); shown to admins, never logged.
     pub name: String,
     pub created_at: i64,
@@ -21,15 +20,15 @@ impl Store {
     /// Registers a new device for a user who just logged in.
     pub async fn register_device(
         &self,
-        user_id: &str,
-        tenant_id: &str,
+        user_id: &UserId,
+        tenant_id: &TenantId,
         name: &str,
         now: i64,
     ) -> Result<Device, StoreError> {
         let device = Device {
-            id: Uuid::new_v4().to_string(),
-            user_id: user_id.to_owned(),
-            tenant_id: tenant_id.to_owned(),
+            id: DeviceId::new_random(),
+            user_id: user_id.clone(),
+            tenant_id: tenant_id.clone(),
             name: name.to_owned(),
             created_at: now,
             last_seen_at: now,
@@ -50,7 +49,7 @@ impl Store {
         Ok(device)
     }
 
-    pub async fn device_by_id(&self, id: &str) -> Result<Option<Device>, StoreError> {
+    pub async fn device_by_id(&self, id: &DeviceId) -> Result<Option<Device>, StoreError> {
         let sql = "SELECT id, user_id, tenant_id, name, created_at, last_seen_at, revoked_at FROM devices WHERE id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(id)
@@ -59,7 +58,7 @@ impl Store {
     }
 
     /// Records that a device was heard from (a sync connection, a token refresh).
-    pub async fn touch_device(&self, id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn touch_device(&self, id: &DeviceId, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE devices SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1";
         execute!(self, sqlx::query(sql).bind(now).bind(id))?;
         Ok(())
@@ -68,7 +67,7 @@ impl Store {
     /// Revokes a device; its tokens stop working at once (see [`Store::session_is_active`]). On PostgreSQL the
     /// same transaction sends a [`Notice`], so every process closes the device's sync connections.
     /// Returns whether a device that was not yet revoked was found.
-    pub async fn revoke_device(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn revoke_device(&self, id: &DeviceId, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
         let mut tx = self.begin_write().await?;
         let done = on_tx!(&mut tx, |conn| sqlx::query(sql)
@@ -93,9 +92,9 @@ impl Store {
     /// expires.
     pub async fn session_is_active(
         &self,
-        tenant_id: &str,
-        user_id: &str,
-        device_id: &str,
+        tenant_id: &TenantId,
+        user_id: &UserId,
+        device_id: &DeviceId,
     ) -> Result<bool, StoreError> {
         let sql = "SELECT COUNT(*) FROM users u JOIN devices d ON d.user_id = u.id \
                    WHERE u.id = $1 AND u.tenant_id = $2 AND d.id = $3 AND d.tenant_id = $2 \
@@ -115,11 +114,14 @@ impl Store {
 /// A device as admins and leads see it in `GET /v1/devices`: with its user's name and team.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DeviceListing {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: DeviceId,
     pub name: String,
-    pub user_id: String,
+    #[schema(value_type = String)]
+    pub user_id: UserId,
     pub username: String,
-    pub team_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub team_id: Option<TeamId>,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub revoked_at: Option<i64>,
@@ -129,8 +131,8 @@ impl Store {
     /// The devices of a tenant, newest first; only those of `team_id`'s members when given (a lead's view).
     pub async fn devices_of_tenant(
         &self,
-        tenant_id: &str,
-        team_id: Option<&str>,
+        tenant_id: &TenantId,
+        team_id: Option<&TeamId>,
     ) -> Result<Vec<DeviceListing>, StoreError> {
         let sql = "SELECT d.id, d.name, d.user_id, u.username, u.team_id, d.created_at, d.last_seen_at, \
                    d.revoked_at FROM devices d JOIN users u ON u.id = d.user_id \
@@ -147,8 +149,8 @@ impl Store {
     /// tenant's, so the answers cannot be told apart.
     pub async fn device_in_tenant(
         &self,
-        id: &str,
-        tenant_id: &str,
+        id: &DeviceId,
+        tenant_id: &TenantId,
     ) -> Result<Option<DeviceListing>, StoreError> {
         let sql = "SELECT d.id, d.name, d.user_id, u.username, u.team_id, d.created_at, d.last_seen_at, \
                    d.revoked_at FROM devices d JOIN users u ON u.id = d.user_id \

@@ -9,16 +9,18 @@
 //! snapshot in one transaction, and one statement sees either the changes or the snapshot that folded them in,
 //! never neither.
 
-use super::access::join_heads;
-use super::{AuditRecord, Reach, Store, StoreError, Tx, on_pool, on_tx};
+use sync_core::DocumentId;
+
+use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, case_id, on_pool, on_tx};
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 use crate::projection::Projection;
 
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredDocument {
-    pub doc_id: String,
-    pub tenant_id: String,
-    pub team_id: Option<String>,
+    pub doc_id: DocumentId,
+    pub tenant_id: TenantId,
+    pub team_id: Option<TeamId>,
     /// The snapshot, then every later change, concatenated: loadable with `automerge::Automerge::load`. Empty
     /// for a case row that has had no commit yet.
     pub bytes: Vec<u8>,
@@ -30,10 +32,10 @@ pub struct StoredDocument {
 /// One commit of changes to a document, with the projection of the document as it stands after them.
 #[derive(Clone, Copy, Debug)]
 pub struct DocumentCommit<'a> {
-    pub doc_id: &'a str,
-    pub tenant_id: &'a str,
+    pub doc_id: &'a DocumentId,
+    pub tenant_id: &'a TenantId,
     /// The team holding the case; used when the commit creates it.
-    pub team_id: Option<&'a str>,
+    pub team_id: Option<&'a TeamId>,
     /// Whether this commit creates the case row; [`StoreError::AlreadyExists`] if it exists already.
     pub create: bool,
     /// The sequence number of the last commit the caller's copy of the document includes (see
@@ -41,18 +43,18 @@ pub struct DocumentCommit<'a> {
     /// with [`StoreError::Stale`]: the projection was computed from an out-of-date document.
     pub base_seq: Option<i64>,
     /// Users to assign the new case to (only with `create`); users of another tenant are skipped.
-    pub assign_users: &'a [String],
+    pub assign_users: &'a [UserId],
     /// The uploading device; `None` for changes the server made itself (the demo loader).
-    pub device_id: Option<&'a str>,
-    pub user_id: &'a str,
+    pub device_id: Option<&'a DeviceId>,
+    pub user_id: &'a UserId,
     /// Raw automerge changes (`Change::raw_bytes`), in causal order.
     pub changes: &'a [Vec<u8>],
     /// The hex hash of each change, in the same order.
     pub change_hashes: &'a [String],
     /// The distinct hex actor ids of the changes ([`actors_of`]): recorded as written by `user_id`.
     pub actors: &'a [String],
-    /// The document's heads after the changes, hex.
-    pub heads: &'a [String],
+    /// The document's heads after the changes.
+    pub heads: &'a Heads,
     pub projection: &'a Projection,
     pub now_ms: i64,
     /// The access-log rows of the commit, appended in its transaction: a change is never stored unlogged.
@@ -65,7 +67,7 @@ impl DocumentCommit<'_> {
     pub fn reach(&self) -> Reach {
         if self.create {
             Reach::Audience {
-                team_id: self.team_id.map(str::to_owned),
+                team_id: self.team_id.cloned(),
                 users: self.assign_users.to_vec(),
             }
         } else {
@@ -102,7 +104,7 @@ impl Store {
     /// The users who wrote with `actors` in the tenant: (actor, user id, username).
     pub async fn actor_authors(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         actors: &[String],
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let sql = "SELECT a.actor, a.user_id, u.username FROM change_actors a JOIN users u ON u.id = a.user_id \
@@ -120,10 +122,10 @@ impl Store {
     }
 
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
-    pub async fn load_document(&self, doc_id: &str) -> Result<Option<StoredDocument>, StoreError> {
+    pub async fn load_document(&self, doc_id: &DocumentId) -> Result<Option<StoredDocument>, StoreError> {
         let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
-        let case: Option<(String, Option<String>)> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+        let case: Option<(TenantId, Option<TeamId>)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(doc_id.to_string())
             .fetch_optional(pool)
             .await)?;
         let Some((tenant_id, team_id)) = case else {
@@ -132,7 +134,7 @@ impl Store {
         let chunks = self.changes_after(doc_id, -1).await?;
         let seq = chunks.last().map_or(0, |(seq, _)| *seq);
         Ok(Some(StoredDocument {
-            doc_id: doc_id.to_owned(),
+            doc_id: *doc_id,
             tenant_id,
             team_id,
             bytes: chunks.into_iter().flat_map(|(_, bytes)| bytes).collect(),
@@ -146,9 +148,13 @@ impl Store {
     /// Apply each chunk with `Automerge::load_incremental`. A chunk is one change, except when compaction has
     /// already folded changes after `seq` into the snapshot: then the first chunk is that snapshot (a whole
     /// saved document, which `load_incremental` merges just the same), so nothing is ever skipped.
-    pub async fn changes_after(&self, doc_id: &str, seq: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+    pub async fn changes_after(
+        &self,
+        doc_id: &DocumentId,
+        seq: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         let rows: Vec<(i64, i64, Vec<u8>)> = on_pool!(self, |pool| sqlx::query_as(CHUNKS_AFTER)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .bind(seq)
             .fetch_all(pool)
             .await)?;
@@ -164,21 +170,19 @@ impl Store {
         if commit.changes.len() != commit.change_hashes.len() {
             return Err(StoreError::InvalidArgument("one hash per change"));
         }
-        if commit.projection.doc_id != commit.doc_id {
+        if commit.projection.doc_id != commit.doc_id.to_string() {
             return Err(StoreError::InvalidArgument(
                 "the projection is of another document",
             ));
         }
-        let mut heads = commit.heads.to_vec();
-        heads.sort();
-        let heads = join_heads(&heads);
+        let heads = commit.heads.encode();
         let mut tx = self.begin_write().await?;
         // The tenant's row lock (SQLite: the write lock) is held from here on, so the check below cannot race
         // another process's commit to the same document.
         let seq = tx.next_seq(commit.tenant_id).await?;
         if let Some(base) = commit.base_seq {
             let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
-                .bind(commit.doc_id)
+                .bind(commit.doc_id.to_string())
                 .fetch_one(&mut *conn)
                 .await?);
             if latest != base {
@@ -193,7 +197,7 @@ impl Store {
             let updated = sqlx::query(sql)
                 .bind(seq)
                 .bind(&heads)
-                .bind(commit.doc_id)
+                .bind(commit.doc_id.to_string())
                 .bind(commit.tenant_id)
                 .execute(&mut *conn)
                 .await?;
@@ -204,7 +208,7 @@ impl Store {
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
             for (idx, (bytes, hash)) in commit.changes.iter().zip(commit.change_hashes).enumerate() {
                 sqlx::query(sql)
-                    .bind(commit.doc_id)
+                    .bind(commit.doc_id.to_string())
                     .bind(seq)
                     .bind(i64::try_from(idx).unwrap_or(i64::MAX))
                     .bind(hash)
@@ -245,23 +249,24 @@ impl Store {
         version: i64,
         after: &str,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<DocumentId>, StoreError> {
         let sql = "SELECT c.doc_id FROM cases c LEFT JOIN proj_cases p ON p.doc_id = c.doc_id \
                    WHERE c.heads <> '' AND c.doc_id > $2 \
                    AND (p.doc_id IS NULL OR p.projection_version < $1) ORDER BY c.doc_id LIMIT $3";
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+        let cases: Vec<String> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(version)
             .bind(after)
             .bind(limit)
             .fetch_all(pool)
-            .await)?)
+            .await)?;
+        cases.iter().map(String::as_str).map(case_id).collect()
     }
 
     /// Replaces the projection of a document loaded at commit `loaded_seq` ([`StoredDocument::seq`]), unless a
     /// commit came in since (which wrote a newer projection itself). Returns whether it was written.
     pub async fn rewrite_projection(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         loaded_seq: i64,
         projection: &Projection,
     ) -> Result<bool, StoreError> {
@@ -290,21 +295,22 @@ impl Store {
         &self,
         min_changes: i64,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<DocumentId>, StoreError> {
         let sql = "SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING COUNT(*) >= $1 \
                    ORDER BY COUNT(*) DESC, doc_id LIMIT $2";
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
+        let cases: Vec<String> = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(min_changes)
             .bind(limit)
             .fetch_all(pool)
-            .await)?)
+            .await)?;
+        cases.iter().map(String::as_str).map(case_id).collect()
     }
 
     /// How many change rows `doc_id` has beyond its snapshot.
-    pub async fn change_row_count(&self, doc_id: &str) -> Result<i64, StoreError> {
+    pub async fn change_row_count(&self, doc_id: &DocumentId) -> Result<i64, StoreError> {
         let sql = "SELECT COUNT(*) FROM doc_changes WHERE doc_id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_one(pool)
             .await)?)
     }
@@ -317,7 +323,7 @@ impl Store {
     /// newer one, so two compactors racing on one document are harmless. Returns whether the snapshot was stored.
     pub async fn compact_document(
         &self,
-        doc_id: &str,
+        doc_id: &DocumentId,
         snapshot: &[u8],
         through_seq: i64,
         now_ms: i64,
@@ -329,14 +335,14 @@ impl Store {
                        through_seq = excluded.through_seq, updated_at = excluded.updated_at \
                        WHERE doc_snapshots.through_seq < excluded.through_seq";
             let stored = sqlx::query(sql)
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(snapshot)
                 .bind(through_seq)
                 .bind(now_ms)
                 .execute(&mut *conn)
                 .await?;
             sqlx::query("DELETE FROM doc_changes WHERE doc_id = $1 AND seq <= $2")
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(through_seq)
                 .execute(&mut *conn)
                 .await?;
@@ -347,7 +353,7 @@ impl Store {
     }
 
     /// How many cases a tenant has (the demo loader skips a tenant that has any).
-    pub async fn case_count(&self, tenant_id: &str) -> Result<i64, StoreError> {
+    pub async fn case_count(&self, tenant_id: &TenantId) -> Result<i64, StoreError> {
         let sql = "SELECT COUNT(*) FROM cases WHERE tenant_id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(tenant_id)
@@ -359,7 +365,7 @@ impl Store {
 impl Tx {
     /// Takes the tenant's next change-sequence number. The row lock it takes is held until the transaction
     /// ends, so commits of one tenant are numbered in the order they commit (see `cases.rs`).
-    pub(crate) async fn next_seq(&mut self, tenant_id: &str) -> Result<i64, StoreError> {
+    pub(crate) async fn next_seq(&mut self, tenant_id: &TenantId) -> Result<i64, StoreError> {
         let sql = "UPDATE tenant_seq SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq";
         let seq: Option<i64> = on_tx!(self, |conn| sqlx::query_scalar(sql)
             .bind(tenant_id)
@@ -381,7 +387,7 @@ impl Tx {
                        SELECT $1, $2, $3, $4, $5, $6 \
                        WHERE $3 IS NULL OR EXISTS (SELECT 1 FROM teams WHERE id = $3 AND tenant_id = $2)";
             let inserted = sqlx::query(sql)
-                .bind(commit.doc_id)
+                .bind(commit.doc_id.to_string())
                 .bind(commit.tenant_id)
                 .bind(commit.team_id)
                 .bind(commit.now_ms)
@@ -397,7 +403,7 @@ impl Tx {
                        ON CONFLICT (case_id, user_id) WHERE unassigned_at IS NULL DO NOTHING";
             for user_id in commit.assign_users {
                 sqlx::query(sql)
-                    .bind(commit.doc_id)
+                    .bind(commit.doc_id.to_string())
                     .bind(user_id)
                     .bind(commit.now_ms)
                     .bind(commit.tenant_id)

@@ -2,11 +2,13 @@
 //! at a Hello as the cases the device holds and may no longer see. The rules about them (the grace, when to purge,
 //! when a device has deleted a case) are sync-core's (`protocol::server::sight`); this module only stores the facts.
 
+use sync_core::DocumentId;
 use sync_core::protocol::{Held, Holding};
 
 use super::access::{course_ended, purge_reason, retired_case, visible_case, works_on_case};
-use super::{Store, StoreError, Viewer, execute, on_pool};
+use super::{Store, StoreError, Viewer, case_id, execute, on_pool};
 use crate::clock;
+use crate::ids::DeviceId;
 
 /// A row of the lost holdings query: the case, when the device was first told to purge it, the cursor of the last
 /// Hello answered with a Purge of it, whether the device held it as one its user could change, and whether the case
@@ -18,7 +20,7 @@ impl Store {
     /// again after it was lost) forgets what the device was told before.
     pub async fn record_holdings(
         &self,
-        device_id: &str,
+        device_id: &DeviceId,
         held: &[Held],
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -43,8 +45,8 @@ impl Store {
     pub async fn lost_holdings(
         &self,
         viewer: &Viewer,
-        device_id: &str,
-    ) -> Result<Vec<(String, Holding)>, StoreError> {
+        device_id: &DeviceId,
+    ) -> Result<Vec<(DocumentId, Holding)>, StoreError> {
         let sql = concat!(
             "SELECT h.doc_id, h.purged_at, h.purge_cursor, h.writable, ",
             course_ended!(),
@@ -60,8 +62,7 @@ impl Store {
             .bind(clock::now_ms())
             .fetch_all(pool)
             .await)?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|(doc_id, purged_at, purge_cursor, writable, ended)| {
                 let holding = Holding {
                     reason: purge_reason(ended),
@@ -69,17 +70,17 @@ impl Store {
                     told_at_ms: purged_at,
                     purge_cursor: purge_cursor.and_then(|cursor| u64::try_from(cursor).ok()),
                 };
-                (doc_id, holding)
+                Ok((case_id(&doc_id)?, holding))
             })
-            .collect())
+            .collect()
     }
 
     /// The device was told to purge the case: when first, and the Welcome cursor the Purge went out before (`None`
     /// when it went out later in a connection).
     pub async fn mark_purged(
         &self,
-        device_id: &str,
-        doc_id: &str,
+        device_id: &DeviceId,
+        doc_id: &DocumentId,
         now_ms: i64,
         cursor: Option<u64>,
     ) -> Result<(), StoreError> {
@@ -90,7 +91,7 @@ impl Store {
             self,
             sqlx::query(sql)
                 .bind(device_id)
-                .bind(doc_id)
+                .bind(doc_id.to_string())
                 .bind(now_ms)
                 .bind(cursor)
         )?;
@@ -98,9 +99,9 @@ impl Store {
     }
 
     /// The device no longer holds the case.
-    pub async fn forget_holding(&self, device_id: &str, doc_id: &str) -> Result<(), StoreError> {
+    pub async fn forget_holding(&self, device_id: &DeviceId, doc_id: &DocumentId) -> Result<(), StoreError> {
         let sql = "DELETE FROM device_holdings WHERE device_id = $1 AND doc_id = $2";
-        execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id))?;
+        execute!(self, sqlx::query(sql).bind(device_id).bind(doc_id.to_string()))?;
         Ok(())
     }
 }

@@ -4,14 +4,14 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::{Store, StoreError, execute, on_pool, on_tx};
+use crate::ids::{TeamId, TenantId, UserId};
 
 /// A municipality. Every other row belongs to exactly one tenant.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Tenant {
-    pub id: String,
+    pub id: TenantId,
     /// Short, URL-safe name users type at login (e.g. `hoeje-taastrup`).
     pub slug: String,
     pub name: String,
@@ -21,8 +21,8 @@ pub struct Tenant {
 /// A team of workers within a tenant.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Team {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: TeamId,
+    pub tenant_id: TenantId,
     pub name: String,
     /// Whether every member sees the team's cases, not only the assigned workers.
     pub shares_cases: bool,
@@ -72,11 +72,11 @@ impl FromStr for Role {
 /// A user as the rest of the server sees it. The password hash stays inside the store's login code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: UserId,
+    pub tenant_id: TenantId,
     pub username: String,
     pub role: Role,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     /// Set while the user is locked out; only an admin clears it.
     pub blocked_at: Option<i64>,
 }
@@ -84,11 +84,11 @@ pub struct User {
 /// The columns of `users` that [`User`] is built from; the role is text in the database.
 #[derive(sqlx::FromRow)]
 struct UserRow {
-    id: String,
-    tenant_id: String,
+    id: UserId,
+    tenant_id: TenantId,
     username: String,
     role: String,
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
     blocked_at: Option<i64>,
 }
 
@@ -120,18 +120,18 @@ macro_rules! select_user {
 /// What it takes to create a user. The password arrives already hashed (see [`crate::auth::password`]).
 #[derive(Clone, Debug)]
 pub struct NewUser<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub username: &'a str,
     pub password_hash: &'a str,
     pub role: Role,
-    pub team_id: Option<&'a str>,
+    pub team_id: Option<&'a TeamId>,
 }
 
 impl Store {
     /// Creates a tenant with its change-sequence counter at 0.
     pub async fn create_tenant(&self, slug: &str, name: &str, now: i64) -> Result<Tenant, StoreError> {
         let tenant = Tenant {
-            id: Uuid::new_v4().to_string(),
+            id: TenantId::new_random(),
             slug: slug.to_owned(),
             name: name.to_owned(),
             created_at: now,
@@ -162,7 +162,7 @@ impl Store {
             .await)?)
     }
 
-    pub async fn tenant_by_id(&self, id: &str) -> Result<Option<Tenant>, StoreError> {
+    pub async fn tenant_by_id(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
         let sql = "SELECT id, slug, name, created_at FROM tenants WHERE id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(id)
@@ -172,14 +172,14 @@ impl Store {
 
     pub async fn create_team(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         name: &str,
         shares_cases: bool,
         now: i64,
     ) -> Result<Team, StoreError> {
         let team = Team {
-            id: Uuid::new_v4().to_string(),
-            tenant_id: tenant_id.to_owned(),
+            id: TeamId::new_random(),
+            tenant_id: tenant_id.clone(),
             name: name.to_owned(),
             shares_cases,
             created_at: now,
@@ -198,7 +198,7 @@ impl Store {
         Ok(team)
     }
 
-    pub async fn team_by_name(&self, tenant_id: &str, name: &str) -> Result<Option<Team>, StoreError> {
+    pub async fn team_by_name(&self, tenant_id: &TenantId, name: &str) -> Result<Option<Team>, StoreError> {
         let sql = "SELECT id, tenant_id, name, shares_cases, created_at FROM teams WHERE tenant_id = $1 AND name = $2";
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(sql)
@@ -209,7 +209,7 @@ impl Store {
         })?)
     }
 
-    pub async fn team_by_id(&self, id: &str) -> Result<Option<Team>, StoreError> {
+    pub async fn team_by_id(&self, id: &TeamId) -> Result<Option<Team>, StoreError> {
         let sql = "SELECT id, tenant_id, name, shares_cases, created_at FROM teams WHERE id = $1";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(id)
@@ -219,7 +219,7 @@ impl Store {
 
     /// Creates a user; [`StoreError::AlreadyExists`] if the username is taken in the tenant.
     pub async fn create_user(&self, new: &NewUser<'_>, now: i64) -> Result<User, StoreError> {
-        let id = Uuid::new_v4().to_string();
+        let id = UserId::new_random();
         let sql = "INSERT INTO users (id, tenant_id, username, password_hash, role, team_id, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
         execute!(
@@ -235,10 +235,10 @@ impl Store {
         )?;
         Ok(User {
             id,
-            tenant_id: new.tenant_id.to_owned(),
+            tenant_id: new.tenant_id.clone(),
             username: new.username.to_owned(),
             role: new.role,
-            team_id: new.team_id.map(str::to_owned),
+            team_id: new.team_id.cloned(),
             blocked_at: None,
         })
     }
@@ -246,8 +246,8 @@ impl Store {
     /// The users of a tenant by username; only `team_id`'s members when given (a lead's view).
     pub async fn users_of_tenant(
         &self,
-        tenant_id: &str,
-        team_id: Option<&str>,
+        tenant_id: &TenantId,
+        team_id: Option<&TeamId>,
     ) -> Result<Vec<User>, StoreError> {
         let sql = select_user!("WHERE tenant_id = $1 AND ($2 IS NULL OR team_id = $2) ORDER BY username");
         let rows: Vec<UserRow> = on_pool!(self, |pool| sqlx::query_as(sql)
@@ -258,7 +258,7 @@ impl Store {
         rows.into_iter().map(User::try_from).collect()
     }
 
-    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+    pub async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError> {
         let sql = select_user!("WHERE id = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(id)
@@ -269,7 +269,7 @@ impl Store {
 
     pub async fn user_by_username(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         username: &str,
     ) -> Result<Option<User>, StoreError> {
         let sql = select_user!("WHERE tenant_id = $1 AND username = $2");
@@ -284,7 +284,7 @@ impl Store {
     }
 
     /// Replaces a user's password hash (the demo loader resets its users' passwords on every start).
-    pub async fn set_password_hash(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
+    pub async fn set_password_hash(&self, user_id: &UserId, password_hash: &str) -> Result<(), StoreError> {
         let sql = "UPDATE users SET password_hash = $1 WHERE id = $2";
         execute!(self, sqlx::query(sql).bind(password_hash).bind(user_id))?;
         Ok(())

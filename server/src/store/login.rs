@@ -9,6 +9,7 @@
 use uuid::Uuid;
 
 use super::{Store, StoreError, Tx, User, execute, on_pool, on_tx};
+use crate::ids::{TeamId, TenantId, UserId};
 
 /// Failed logins within [`LOCKOUT_WINDOW_MS`] that block a user (Datatilsynet's guidance: 3 within 24 hours).
 pub const LOCKOUT_FAILURES: i64 = 3;
@@ -19,11 +20,11 @@ const HOUR_MS: i64 = 60 * 60 * 1000;
 /// A user row with its password hash, read only for a password login (`auth::login`).
 #[derive(sqlx::FromRow)]
 struct Candidate {
-    id: String,
-    tenant_id: String,
+    id: UserId,
+    tenant_id: TenantId,
     username: String,
     role: String,
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
     blocked_at: Option<i64>,
     password_hash: String,
 }
@@ -31,7 +32,7 @@ struct Candidate {
 impl Store {
     /// Clears a user's block; failures before now no longer count towards a new one. Returns whether the user
     /// exists. Meant for an admin.
-    pub async fn unblock_user(&self, user_id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn unblock_user(&self, user_id: &UserId, now: i64) -> Result<bool, StoreError> {
         let sql = "UPDATE users SET blocked_at = NULL, failures_cleared_at = $1 WHERE id = $2";
         let done = execute!(self, sqlx::query(sql).bind(now).bind(user_id))?;
         Ok(done == 1)
@@ -41,7 +42,7 @@ impl Store {
     /// checks the password; the store only keeps the hash.
     pub async fn login_candidate(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         username: &str,
     ) -> Result<Option<(User, String)>, StoreError> {
         let sql = "SELECT id, tenant_id, username, role, team_id, blocked_at, password_hash FROM users \
@@ -68,14 +69,20 @@ impl Store {
     }
 
     /// Counts one failed login for a tenant (`None`: no such tenant) whose username names nobody.
-    pub async fn tally_unknown_failure(&self, tenant_id: Option<&str>, now: i64) -> Result<(), StoreError> {
+    pub async fn tally_unknown_failure(
+        &self,
+        tenant_id: Option<&TenantId>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let sql = "INSERT INTO failed_login_tallies (tenant_key, hour_start, failures) VALUES ($1, $2, 1) \
                    ON CONFLICT (tenant_key, hour_start) DO UPDATE \
                    SET failures = failed_login_tallies.failures + 1";
         let hour_start = now - now.rem_euclid(HOUR_MS);
         execute!(
             self,
-            sqlx::query(sql).bind(tenant_id.unwrap_or("")).bind(hour_start)
+            sqlx::query(sql)
+                .bind(tenant_id.map_or("", TenantId::as_str))
+                .bind(hour_start)
         )?;
         Ok(())
     }
@@ -84,14 +91,14 @@ impl Store {
     /// or with `None` for tenant slugs that name no tenant.
     pub async fn unknown_login_failures(
         &self,
-        tenant_id: Option<&str>,
+        tenant_id: Option<&TenantId>,
         from: i64,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let sql = "SELECT hour_start, failures FROM failed_login_tallies \
                    WHERE tenant_key = $1 AND hour_start >= $2 ORDER BY hour_start";
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(sql)
-                .bind(tenant_id.unwrap_or(""))
+                .bind(tenant_id.map_or("", TenantId::as_str))
                 .bind(from)
                 .fetch_all(pool)
                 .await
@@ -116,8 +123,8 @@ impl Store {
     /// whether this call blocked the user.
     pub async fn record_failed_login(
         &self,
-        tenant_id: &str,
-        user_id: &str,
+        tenant_id: &TenantId,
+        user_id: &UserId,
         username: &str,
         now: i64,
     ) -> Result<bool, StoreError> {

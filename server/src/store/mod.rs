@@ -32,6 +32,7 @@ mod checkins;
 mod connect;
 mod devices;
 mod documents;
+mod heads;
 mod holdings;
 mod identity;
 mod login;
@@ -44,6 +45,7 @@ mod schema;
 mod secrets;
 
 use sqlx::{PgPool, SqlitePool};
+use sync_core::DocumentId;
 
 pub use access::{Viewer, VisibleCase};
 pub use audit::{AuditChain, AuditFilter, AuditHead, AuditRecord, AuditRow, CaseLookup};
@@ -52,6 +54,7 @@ pub use cases::NewCase;
 pub use checkins::{Checkin, NewCheckin};
 pub use devices::{Device, DeviceListing};
 pub use documents::{DocumentCommit, StoredDocument, actors_of};
+pub use heads::Heads;
 pub use identity::{NewUser, Role, Team, Tenant, User};
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW_MS};
 pub use notices::{Heard, Notice, NoticeListener, Reach};
@@ -178,6 +181,13 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// A case id as the store keeps it (`cases.doc_id` and the columns naming it): sync-core's [`DocumentId`] in its
+/// text form. The store writes only ids it was given as [`DocumentId`]s, so one that does not parse is corrupt.
+pub(crate) fn case_id(text: &str) -> Result<DocumentId, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("case id {text:?}")))
 }
 
 impl Store {

@@ -5,8 +5,10 @@
 //! one process, which needs no notices.
 
 use sqlx::postgres::PgListener;
+use sync_core::DocumentId;
 
 use super::{Backend, Store, StoreError, Tx};
+use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 
 /// The channel of [`Notice::Case`]: `doc_id:seq:tenant_id:reach`, reach `c` for a commit ([`Reach::Holders`]),
 /// `t:TEAM:USER,USER` for a change of who may see the case ([`Reach::Audience`], TEAM empty for none), `a` for one
@@ -24,8 +26,8 @@ pub enum Reach {
     /// Who may see the case changed, for the case's team (its members and lead may gain or lose it) and these
     /// users (the one assigned or unassigned, a break-the-glass grantee, a new case's assignees).
     Audience {
-        team_id: Option<String>,
-        users: Vec<String>,
+        team_id: Option<TeamId>,
+        users: Vec<UserId>,
     },
     /// Who may see the case changed, for anyone of the tenant.
     Tenant,
@@ -38,17 +40,18 @@ impl Reach {
     }
 
     fn encode(&self) -> String {
-        // An id that would break the encoding (none does: ids are UUIDs and slugs) widens the reach instead.
-        let clean = |id: &str| !id.contains([':', ',']);
+        // Team and user ids are UUIDs (`crate::ids`): neither ':' nor ',' can occur in one.
         match self {
             Reach::Holders => "c".to_owned(),
-            Reach::Audience { team_id, users }
-                if team_id.as_deref().is_none_or(clean)
-                    && users.iter().all(|u| clean(u) && !u.is_empty()) =>
-            {
-                format!("t:{}:{}", team_id.as_deref().unwrap_or_default(), users.join(","))
+            Reach::Audience { team_id, users } => {
+                let users: Vec<&str> = users.iter().map(UserId::as_str).collect();
+                format!(
+                    "t:{}:{}",
+                    team_id.as_ref().map(TeamId::as_str).unwrap_or_default(),
+                    users.join(",")
+                )
             }
-            Reach::Audience { .. } | Reach::Tenant => "a".to_owned(),
+            Reach::Tenant => "a".to_owned(),
         }
     }
 
@@ -60,12 +63,16 @@ impl Reach {
                 let team = parts.next()?;
                 let users = parts.next()?;
                 Reach::Audience {
-                    team_id: (!team.is_empty()).then(|| team.to_owned()),
+                    team_id: if team.is_empty() {
+                        None
+                    } else {
+                        Some(team.parse().ok()?)
+                    },
                     users: users
                         .split(',')
                         .filter(|u| !u.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
+                        .map(|u| u.parse().ok())
+                        .collect::<Option<_>>()?,
                 }
             }
             _ => return None,
@@ -79,13 +86,13 @@ impl Reach {
 pub enum Notice {
     /// The case's sequence moved to `seq`: a commit, or a change of who may see it.
     Case {
-        doc_id: String,
+        doc_id: DocumentId,
         seq: i64,
-        tenant_id: String,
+        tenant_id: TenantId,
         reach: Reach,
     },
     /// The device was revoked: its sync connections close.
-    DeviceRevoked { device_id: String },
+    DeviceRevoked { device_id: DeviceId },
 }
 
 impl Notice {
@@ -104,7 +111,7 @@ impl Notice {
                 tenant_id,
                 reach,
             } => format!("{doc_id}:{seq}:{tenant_id}:{}", reach.encode()),
-            Notice::DeviceRevoked { device_id } => device_id.clone(),
+            Notice::DeviceRevoked { device_id } => device_id.to_string(),
         }
     }
 
@@ -113,13 +120,10 @@ impl Notice {
         match channel {
             DOCUMENTS_CHANNEL => {
                 let mut parts = payload.split(':');
-                let doc_id = parts.next()?.to_owned();
+                let doc_id = parts.next()?.parse().ok()?;
                 let seq = parts.next()?.parse().ok()?;
-                let tenant_id = parts.next()?.to_owned();
+                let tenant_id = parts.next()?.parse().ok()?;
                 let reach = Reach::decode(parts)?;
-                if doc_id.is_empty() {
-                    return None;
-                }
                 Some(Notice::Case {
                     doc_id,
                     seq,
@@ -127,8 +131,8 @@ impl Notice {
                     reach,
                 })
             }
-            DEVICES_CHANNEL if !payload.is_empty() => Some(Notice::DeviceRevoked {
-                device_id: payload.to_owned(),
+            DEVICES_CHANNEL => Some(Notice::DeviceRevoked {
+                device_id: payload.parse().ok()?,
             }),
             _ => None,
         }
@@ -153,13 +157,13 @@ impl Tx {
     /// Tells every process that a case's sequence moved to `seq`, and whom that may concern.
     pub(crate) async fn notify_case(
         &mut self,
-        doc_id: &str,
+        doc_id: &DocumentId,
         seq: i64,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         reach: Reach,
     ) -> Result<(), StoreError> {
         let notice = Notice::Case {
-            doc_id: doc_id.to_owned(),
+            doc_id: *doc_id,
             seq,
             tenant_id: tenant_id.to_owned(),
             reach,
@@ -220,41 +224,51 @@ impl Store {
 mod tests {
     use super::*;
 
+    const T1: &str = "0b7e4b1e-6c1f-4d8a-9a53-2f1d1b0c9e11";
+
+    fn id<T: std::str::FromStr>(text: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        text.parse().expect("an id")
+    }
+
     #[test]
     fn a_notice_decodes_to_what_was_encoded_and_garbage_to_nothing() {
+        let t1: TenantId = id(T1);
         for notice in [
             Notice::Case {
-                doc_id: "EnrGHeqCd5UQ2jTW2Mo32rzJipp".into(),
+                doc_id: "EnrGHeqCd5UQ2jTW2Mo32rzJipp".parse().expect("a case id"),
                 seq: 42,
-                tenant_id: "t1".into(),
+                tenant_id: t1.clone(),
                 reach: Reach::Tenant,
             },
             Notice::Case {
-                doc_id: "d".into(),
+                doc_id: DocumentId::from_bytes([7; 16]),
                 seq: 7,
-                tenant_id: "t1".into(),
+                tenant_id: t1.clone(),
                 reach: Reach::Holders,
             },
             Notice::Case {
-                doc_id: "d".into(),
+                doc_id: DocumentId::from_bytes([7; 16]),
                 seq: 8,
-                tenant_id: "t1".into(),
+                tenant_id: t1.clone(),
                 reach: Reach::Audience {
-                    team_id: Some("team-nord".into()),
-                    users: vec!["u1".into(), "u2".into()],
+                    team_id: Some(TeamId::new_random()),
+                    users: vec![UserId::new_random(), UserId::new_random()],
                 },
             },
             Notice::Case {
-                doc_id: "d".into(),
+                doc_id: DocumentId::from_bytes([7; 16]),
                 seq: 9,
-                tenant_id: "t1".into(),
+                tenant_id: t1.clone(),
                 reach: Reach::Audience {
                     team_id: None,
                     users: vec![],
                 },
             },
             Notice::DeviceRevoked {
-                device_id: "dev".into(),
+                device_id: DeviceId::new_random(),
             },
         ] {
             assert_eq!(Notice::decode(notice.channel(), &notice.payload()), Some(notice));
@@ -272,23 +286,17 @@ mod tests {
             assert_eq!(Notice::decode(DOCUMENTS_CHANNEL, payload), None, "{payload}");
         }
         assert_eq!(Notice::decode(DEVICES_CHANNEL, ""), None);
-        // An id that would break the encoding widens the reach to the tenant rather than mis-address it.
-        let odd = Notice::Case {
-            doc_id: "d".into(),
-            seq: 1,
-            tenant_id: "t1".into(),
-            reach: Reach::Audience {
-                team_id: Some("a:b".into()),
-                users: vec![],
-            },
-        };
-        assert!(matches!(
-            Notice::decode(odd.channel(), &odd.payload()),
-            Some(Notice::Case {
-                reach: Reach::Tenant,
-                ..
-            })
-        ));
+        // A payload naming something that is no id of ours is not understood.
+        let d = DocumentId::from_bytes([7; 16]);
+        for payload in [
+            format!("d:42:{T1}:c"),
+            format!("{d}:42:t1:c"),
+            format!("{d}:42:{T1}:t:team-nord:"),
+            format!("{d}:42:{T1}:t::u1"),
+        ] {
+            assert_eq!(Notice::decode(DOCUMENTS_CHANNEL, &payload), None, "{payload}");
+        }
+        assert_eq!(Notice::decode(DEVICES_CHANNEL, "dev"), None);
         assert_eq!(Notice::decode("elsewhere", "d:1:t:c"), None);
     }
 }

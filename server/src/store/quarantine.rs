@@ -4,18 +4,20 @@
 //! other documents, so it is stored here, outside the document, with the raw change bytes. Listings leave the
 //! bytes out: they are citizen data and only a deliberate export should read them.
 
+use sync_core::DocumentId;
 use uuid::Uuid;
 
 use super::{Store, StoreError, execute, on_pool};
+use crate::ids::{DeviceId, TenantId, UserId};
 
 /// A refusal to store.
 #[derive(Clone, Copy, Debug)]
 pub struct Quarantined<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     /// The document the changes were for. It may not exist, or not be the device's to see.
-    pub doc_id: &'a str,
-    pub device_id: Option<&'a str>,
-    pub user_id: Option<&'a str>,
+    pub doc_id: &'a DocumentId,
+    pub device_id: Option<&'a DeviceId>,
+    pub user_id: Option<&'a UserId>,
     /// A stable code, e.g. `invalid` or `forbidden`.
     pub reason: &'a str,
     /// A sentence for a person, naming the field (never a value from the document).
@@ -29,10 +31,10 @@ pub struct Quarantined<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct QuarantineEntry {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub doc_id: String,
-    pub device_id: Option<String>,
-    pub user_id: Option<String>,
+    pub device_id: Option<DeviceId>,
+    pub user_id: Option<UserId>,
     pub reason: String,
     pub message: String,
     /// How many bytes of changes were refused.
@@ -63,7 +65,7 @@ impl Store {
             sqlx::query(sql)
                 .bind(&id)
                 .bind(q.tenant_id)
-                .bind(q.doc_id)
+                .bind(q.doc_id.to_string())
                 .bind(q.device_id)
                 .bind(q.user_id)
                 .bind(q.reason)
@@ -75,7 +77,10 @@ impl Store {
     }
 
     /// A device's refusals, oldest first.
-    pub async fn quarantined_for_device(&self, device_id: &str) -> Result<Vec<QuarantineEntry>, StoreError> {
+    pub async fn quarantined_for_device(
+        &self,
+        device_id: &DeviceId,
+    ) -> Result<Vec<QuarantineEntry>, StoreError> {
         let sql = select_entry!("WHERE device_id = $1 ORDER BY created_at, id");
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(device_id)
@@ -87,12 +92,12 @@ impl Store {
     /// the same id (a guess, or a probe) are theirs, not the case's.
     pub async fn quarantined_for_case(
         &self,
-        tenant_id: &str,
-        doc_id: &str,
+        tenant_id: &TenantId,
+        doc_id: &DocumentId,
     ) -> Result<Vec<QuarantineEntry>, StoreError> {
         let sql = select_entry!("WHERE doc_id = $1 AND tenant_id = $2 ORDER BY created_at, id");
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .bind(tenant_id)
             .fetch_all(pool)
             .await)?)

@@ -5,13 +5,14 @@
 //! which is exactly what a stolen copy looks like, and the device is revoked.
 
 use super::{Role, Store, StoreError, Tx, on_tx};
+use crate::ids::{DeviceId, TenantId, UserId};
 
 /// Who a refresh token belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshOwner {
-    pub tenant_id: String,
-    pub user_id: String,
-    pub device_id: String,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub device_id: DeviceId,
     pub role: Role,
 }
 
@@ -30,9 +31,9 @@ pub enum Rotation {
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
-    tenant_id: String,
-    user_id: String,
-    device_id: String,
+    tenant_id: TenantId,
+    user_id: UserId,
+    device_id: DeviceId,
     role: String,
     expires_at: i64,
     used_at: Option<i64>,

@@ -3,14 +3,17 @@
 //! assignment rows of those cases, each one statement scoped by the same rule; the per-course FIT rows the
 //! statistics count (`crate::stats`); and the tenant's settings.
 
+use sync_core::DocumentId;
+
 use super::access::in_review;
 use super::{Store, StoreError, on_pool};
+use crate::ids::{TeamId, TenantId, UserId};
 use crate::projection::CourseFitRow;
 
 /// The columns of [`Store::fit_rows`]' SELECT, in order.
 type FitColumns = (
     String,
-    Option<String>,
+    Option<TeamId>,
     String,
     String,
     Option<String>,
@@ -29,7 +32,7 @@ type FitColumns = (
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReviewCase {
     pub doc_id: String,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     pub display_name: String,
     pub birth_year: Option<i64>,
     pub tovholder: Option<String>,
@@ -63,10 +66,10 @@ pub struct ReviewAlert {
 /// A user of the tenant who can hold cases (worker or lead).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct ReviewUser {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub role: String,
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
 }
 
 /// Everything the dashboard and the case lists are computed from, for one viewer at one moment.
@@ -80,13 +83,13 @@ pub struct ReviewData {
     /// (doc id, number of refused changes nobody has dismissed).
     pub refusals: Vec<(String, i64)>,
     /// Open assignments of the cases in scope: (doc id, user id).
-    pub assignments: Vec<(String, String)>,
+    pub assignments: Vec<(String, UserId)>,
     /// The teams the viewer reviews: (id, name).
-    pub teams: Vec<(String, String)>,
+    pub teams: Vec<(TeamId, String)>,
     /// The workers and leads of those teams.
     pub users: Vec<ReviewUser>,
     /// Break-the-glass grants since the asked-for time by users of those teams: (user id, team id).
-    pub break_glass: Vec<(String, Option<String>)>,
+    pub break_glass: Vec<(UserId, Option<TeamId>)>,
 }
 
 /// One contact as the contacts export writes it.
@@ -161,7 +164,11 @@ macro_rules! scoped {
 impl Store {
     /// The review data of the user `user_id`: the cases in their review scope and everything about those cases
     /// the figures count. `break_glass_since` bounds the break-the-glass grants (ms since the epoch).
-    pub async fn review_data(&self, user_id: &str, break_glass_since: i64) -> Result<ReviewData, StoreError> {
+    pub async fn review_data(
+        &self,
+        user_id: &UserId,
+        break_glass_since: i64,
+    ) -> Result<ReviewData, StoreError> {
         let sql = scoped!(
             "SELECT c.doc_id, c.team_id, x.display_name, x.birth_year, x.tovholder, x.is_open, \
              x.current_course_id, x.last_contact_at, x.last_srs_below_cutoff, x.next_follow_up_due",
@@ -211,7 +218,7 @@ impl Store {
              JOIN users u ON u.id = $1 WHERE x.unassigned_at IS NULL AND ",
             in_review!()
         );
-        let assignments: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(sql)
+        let assignments: Vec<(String, UserId)> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(user_id)
             .fetch_all(pool)
             .await)?;
@@ -228,7 +235,7 @@ impl Store {
         let sql = "SELECT g.user_id, g.team_id FROM break_glass g JOIN users u ON u.id = $1 \
                    WHERE g.tenant_id = u.tenant_id AND g.granted_at >= $2 AND (u.role = 'admin' \
                    OR (u.role = 'lead' AND g.team_id = u.team_id) OR g.user_id = u.id)";
-        let break_glass: Vec<(String, Option<String>)> = on_pool!(self, |pool| sqlx::query_as(sql)
+        let break_glass: Vec<(UserId, Option<TeamId>)> = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(user_id)
             .bind(break_glass_since)
             .fetch_all(pool)
@@ -250,10 +257,10 @@ impl Store {
     /// `from` to `to` (ISO dates, both included): (doc id, team id, row). `crate::stats` counts them.
     pub async fn fit_rows(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         from: &str,
         to: &str,
-    ) -> Result<Vec<(String, Option<String>, CourseFitRow)>, StoreError> {
+    ) -> Result<Vec<(String, Option<TeamId>, CourseFitRow)>, StoreError> {
         let sql = scoped!(
             "SELECT x.doc_id, c.team_id, x.course_id, x.start_date, x.planned_end_date, x.end_date, x.end_reason, \
              x.age_at_start, x.contacts, x.intake_ors_mm, x.intake_srs_mm, x.change_mm, x.category, \
@@ -293,7 +300,7 @@ impl Store {
     /// course's service and their ORS and SRS, oldest first; and the alerts raised at each of them. No notes.
     pub async fn export_contacts(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<(Vec<ExportContact>, Vec<(String, String, String)>), StoreError> {
@@ -330,7 +337,7 @@ impl Store {
     }
 
     /// The teams `user_id` reviews, (id, name): an admin's are all the tenant's, anyone else's their own.
-    pub async fn review_teams(&self, user_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn review_teams(&self, user_id: &UserId) -> Result<Vec<(TeamId, String)>, StoreError> {
         let sql = "SELECT t.id, t.name FROM teams t JOIN users u ON u.id = $1 \
                    WHERE t.tenant_id = u.tenant_id AND (u.role = 'admin' OR t.id = u.team_id)";
         Ok(on_pool!(self, |pool| sqlx::query_as(sql)
@@ -343,10 +350,10 @@ impl Store {
     /// `user_id`: (doc id, team id, kind, date).
     pub async fn outcome_rows(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         from: &str,
         to: &str,
-    ) -> Result<Vec<(String, Option<String>, String, String)>, StoreError> {
+    ) -> Result<Vec<(String, Option<TeamId>, String, String)>, StoreError> {
         let sql = scoped!(
             "SELECT x.doc_id, c.team_id, x.kind, x.date",
             "proj_outcomes",
@@ -365,7 +372,7 @@ impl Store {
     /// `offset`.
     pub async fn export_ratings(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         from_ms: i64,
         to_ms: i64,
         limit: i64,
@@ -392,21 +399,21 @@ impl Store {
 
     /// Whether the case `doc_id` is in the review scope of `user_id`. False both for a case that does not exist
     /// and for one out of scope (another team's, another tenant's).
-    pub async fn in_review_scope(&self, user_id: &str, doc_id: &str) -> Result<bool, StoreError> {
+    pub async fn in_review_scope(&self, user_id: &UserId, doc_id: &DocumentId) -> Result<bool, StoreError> {
         let sql = concat!(
             "SELECT COUNT(*) FROM cases c JOIN users u ON u.id = $1 WHERE c.doc_id = $2 AND ",
             in_review!()
         );
         let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(user_id)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_one(pool)
             .await)?;
         Ok(count > 0)
     }
 
     /// The tenant's settings (all `None` until an admin sets them).
-    pub async fn tenant_settings(&self, tenant_id: &str) -> Result<TenantSettings, StoreError> {
+    pub async fn tenant_settings(&self, tenant_id: &TenantId) -> Result<TenantSettings, StoreError> {
         let sql = "SELECT recommended_caseload, device_retention_days, updated_at FROM tenant_settings \
                    WHERE tenant_id = $1";
         let row: Option<TenantSettings> = on_pool!(self, |pool| sqlx::query_as(sql)
@@ -419,9 +426,9 @@ impl Store {
     /// Replaces the tenant's settings (`None` in a field: not set).
     pub async fn set_tenant_settings(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         settings: &TenantSettings,
-        by_user: &str,
+        by_user: &UserId,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO tenant_settings (tenant_id, recommended_caseload, device_retention_days, updated_at, \

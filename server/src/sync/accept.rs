@@ -13,6 +13,7 @@ use sync_core::case::{Case, CaseError, changes, history, read_valid_case};
 use sync_core::protocol::{Access, RefusalReason};
 
 use crate::authz::{self, Act, On, Verdict};
+use crate::ids::TeamId;
 use crate::store::{Role, Viewer};
 
 /// A refused write: the reason code for the device and a sentence for a person.
@@ -50,7 +51,7 @@ impl Refusal {
 
 /// What the server holds of a document before the device's changes; `None` when the device is creating it.
 pub struct Existing<'a> {
-    pub team_id: Option<&'a str>,
+    pub team_id: Option<&'a TeamId>,
     /// The case as committed (`None` only if the stored document does not read as a case).
     pub case: Option<&'a Case>,
     /// The bytes the store holds for it.
@@ -87,7 +88,7 @@ pub fn check_write(
             };
             authz::check(viewer, Act::ChangeCase, on)
         }
-        None => authz::check(viewer, Act::CreateCase, On::Team(viewer.team_id.as_deref())),
+        None => authz::check(viewer, Act::CreateCase, On::Team(viewer.team_id.as_ref())),
     };
     if may_write != Verdict::Allowed {
         return Err(Refusal::forbidden(if viewer.role == Role::Admin {
@@ -106,20 +107,22 @@ pub fn check_write(
         },
     })?;
     if let Some(before) = existing.as_ref().and_then(|e| e.case) {
-        history::check(before, &case, Some(&viewer.user_id)).map_err(|e| Refusal::invalid(&e))?;
+        history::check(before, &case, Some(viewer.user_id.as_str())).map_err(|e| Refusal::invalid(&e))?;
     }
     if case.tenant != tenant_slug {
         return Err(Refusal::forbidden(
             "a case belongs to the municipality it was created in",
         ));
     }
+    // The document names its team as text: one that is no team id is no team of the viewer's.
+    let team: Option<TeamId> = case.team.parse().ok();
     match existing {
         // Moving a case to another team is an assignment decision, not a sync edit.
-        Some(existing) if existing.team_id != Some(case.team.as_str()) => Err(Refusal::forbidden(
-            "a case cannot be moved to another team by a sync change",
-        )),
+        Some(existing) if existing.team_id.map(TeamId::as_str) != Some(case.team.as_str()) => Err(
+            Refusal::forbidden("a case cannot be moved to another team by a sync change"),
+        ),
         Some(_) => Ok(case),
-        None if authz::check(viewer, Act::CreateCase, On::Team(Some(&case.team))) != Verdict::Allowed => {
+        None if authz::check(viewer, Act::CreateCase, On::Team(team.as_ref())) != Verdict::Allowed => {
             Err(Refusal::forbidden("new cases are created in your own team"))
         }
         None => Ok(case),
@@ -129,17 +132,23 @@ pub fn check_write(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
+
     use automerge::ActorId;
     use sync_core::case::{CaseDocument, Citizen};
 
+    use crate::ids::{TenantId, UserId};
+
     const NOW: i64 = 1_764_000_000_000;
+
+    static TEAM_A: LazyLock<TeamId> = LazyLock::new(|| TeamId::named("team-a"));
 
     fn viewer(role: Role) -> Viewer {
         Viewer {
-            user_id: "u1".into(),
-            tenant_id: "t1".into(),
+            user_id: UserId::named("u1"),
+            tenant_id: TenantId::named("t1"),
             role,
-            team_id: Some("team-a".into()),
+            team_id: Some(TEAM_A.clone()),
             team_shares_cases: true,
         }
     }
@@ -152,7 +161,7 @@ mod tests {
         };
         CaseDocument::create(
             ActorId::from([1; 16].as_slice()),
-            &Case::new(tenant, team, citizen),
+            &Case::new(tenant, TeamId::named(team).as_str(), citizen),
             NOW,
         )
         .expect("valid")
@@ -165,7 +174,7 @@ mod tests {
 
     fn existing(case: Option<&Case>) -> Option<Existing<'_>> {
         Some(Existing {
-            team_id: Some("team-a"),
+            team_id: Some(&TEAM_A),
             case,
             stored_bytes: 1_000,
             read_only: false,

@@ -10,7 +10,6 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
-use automerge::ChangeHash;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use sync_core::DocumentId;
 use sync_core::protocol::{
@@ -20,12 +19,13 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::SyncService;
 use super::hub::HubEvent;
+use crate::ids::DeviceId;
 use crate::store::{Reach, StoreError, Viewer};
 use crate::{authz, clock};
 
 /// Who is on the other end, as the upgrade authenticated them.
 pub struct Peer {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub viewer: Viewer,
     pub tenant_slug: String,
 }
@@ -43,7 +43,7 @@ pub(super) struct Connection {
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
 pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
-    let session = ServerSession::new(peer.device_id.clone(), service.limits, service.rate)
+    let session = ServerSession::new(peer.device_id.to_string(), service.limits, service.rate)
         .with_grace_ms(service.grace_ms);
     let mut connection = Connection {
         id: service.hub.connection_id(),
@@ -178,8 +178,8 @@ impl Connection {
         let mut visible = Vec::with_capacity(everything.len());
         for case in everything.iter().chain(changed.iter()) {
             visible.push(Visible {
-                doc: parse_id(&case.doc_id)?,
-                heads: parse_heads(&case.heads)?,
+                doc: case.doc_id,
+                heads: case.heads.as_slice().to_vec(),
                 writable: case.writable,
             });
         }
@@ -187,8 +187,8 @@ impl Connection {
             .iter()
             .map(|case| {
                 Ok(ManifestEntry {
-                    doc: parse_id(&case.doc_id)?,
-                    heads: parse_heads(&case.heads)?,
+                    doc: case.doc_id,
+                    heads: case.heads.as_slice().to_vec(),
                 })
             })
             .collect::<Result<Vec<_>, ConnectionError>>()?;
@@ -196,13 +196,8 @@ impl Connection {
             .lost_holdings(&self.peer.viewer, &self.peer.device_id)
             .await?
             .into_iter()
-            .map(|(doc, holding)| {
-                Ok(Lost {
-                    doc: parse_id(&doc)?,
-                    holding,
-                })
-            })
-            .collect::<Result<Vec<_>, ConnectionError>>()?;
+            .map(|(doc, holding)| Lost { doc, holding })
+            .collect::<Vec<_>>();
         self.log_welcome(&changed, &manifest, &visible).await;
         tracing::debug!(
             connection.id = self.id,
@@ -277,7 +272,7 @@ impl Connection {
         let access = self
             .service
             .store
-            .access(&self.peer.viewer, &self.peer.device_id, &doc.to_string())
+            .access(&self.peer.viewer, &self.peer.device_id, &doc)
             .await?;
         Ok(self.session.access(doc, access, message))
     }
@@ -319,15 +314,4 @@ pub(super) enum ConnectionError {
     CorruptId,
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
-}
-
-fn parse_id(doc: &str) -> Result<DocumentId, ConnectionError> {
-    doc.parse().map_err(|_| ConnectionError::CorruptId)
-}
-
-fn parse_heads(heads: &[String]) -> Result<Vec<ChangeHash>, ConnectionError> {
-    heads
-        .iter()
-        .map(|hex| hex.parse::<ChangeHash>().map_err(|_| ConnectionError::CorruptId))
-        .collect()
 }

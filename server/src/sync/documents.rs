@@ -16,13 +16,14 @@ use sync_core::case::{Case, CaseError, read_case};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::clock;
+use crate::ids::{TeamId, TenantId};
 use crate::store::{Store, StoreError};
 
 /// A document as this process holds it.
 pub struct Loaded {
     pub doc: Automerge,
-    pub tenant_id: String,
-    pub team_id: Option<String>,
+    pub tenant_id: TenantId,
+    pub team_id: Option<TeamId>,
     /// The sequence number of the last commit folded into `doc`.
     pub seq: i64,
     /// The bytes the store holds for it (snapshot and changes), for the document size limit.
@@ -140,7 +141,7 @@ impl Documents {
     }
 
     async fn load(&self, id: DocumentId) -> Result<Option<Loaded>, OpenError> {
-        let Some(stored) = self.store.load_document(&id.to_string()).await? else {
+        let Some(stored) = self.store.load_document(&id).await? else {
             return Ok(None);
         };
         let doc = Automerge::load(&stored.bytes).map_err(|source| OpenError::Corrupt {
@@ -165,7 +166,7 @@ async fn catch_up(store: &Store, id: DocumentId, guard: &mut DocGuard, seq: i64)
     if loaded.seq >= seq {
         return Ok(false);
     }
-    for (change_seq, bytes) in store.changes_after(&id.to_string(), loaded.seq).await? {
+    for (change_seq, bytes) in store.changes_after(&id, loaded.seq).await? {
         loaded
             .doc
             .load_incremental(&bytes)

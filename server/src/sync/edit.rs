@@ -3,14 +3,15 @@
 //! the change is made for), under the document's lock, with its projection and its access-log row in the same
 //! transaction, then announced to every connection that holds the document.
 
-use automerge::{ActorId, Change, ChangeHash};
+use automerge::{ActorId, Change};
 use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, CaseError, conflicts};
 
 use super::{HubEvent, SyncService};
 use crate::clock;
+use crate::ids::UserId;
 use crate::projection::Projection;
-use crate::store::{AuditRecord, DocumentCommit, Reach, StoreError, actors_of};
+use crate::store::{AuditRecord, DocumentCommit, Heads, Reach, StoreError, actors_of};
 
 /// Why a server-made change did not land.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +34,7 @@ impl SyncService {
         &self,
         doc_id: DocumentId,
         actor: ActorId,
-        user_id: &str,
+        user_id: &UserId,
         audit: AuditRecord<'_>,
         edit: F,
     ) -> Result<i64, EditError>
@@ -47,7 +48,8 @@ impl SyncService {
             // Work on a copy: a refused edit leaves the shared document as it was.
             let mut copy = loaded.doc.clone();
             copy.set_actor(actor.clone());
-            let mut case_doc = CaseDocument::from_automerge(copy, clock::now_ms())?.with_author(user_id);
+            let mut case_doc =
+                CaseDocument::from_automerge(copy, clock::now_ms())?.with_author(user_id.as_str());
             edit(&mut case_doc)?;
             let case = case_doc.read()?;
             let changes: Vec<Change> = case_doc.automerge().get_changes(&before);
@@ -61,11 +63,11 @@ impl SyncService {
             let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
             let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
             let actors = actors_of(&changes);
-            let heads: Vec<String> = case_doc.heads().iter().map(ChangeHash::to_string).collect();
+            let heads = Heads::new(case_doc.heads());
             let commit = DocumentCommit {
-                doc_id: &doc_text,
+                doc_id: &doc_id,
                 tenant_id: &loaded.tenant_id,
-                team_id: loaded.team_id.as_deref(),
+                team_id: loaded.team_id.as_ref(),
                 create: false,
                 base_seq: Some(loaded.seq),
                 assign_users: &[],

@@ -10,6 +10,7 @@ use sync_core::protocol::{Access, RefusalReason};
 
 use super::accept::Refusal;
 use crate::authz::{self, Act, On, Verdict};
+use crate::ids::TeamId;
 use crate::store::Viewer;
 
 /// The default limit: 5 hours a week (Holstebro's rule for what a caseworker may grant alone), sync-core's, so
@@ -36,7 +37,8 @@ pub fn check(
         }
         let decision_changed = decided(course) && earlier.is_none_or(|e| e.approval != course.approval);
         if decision_changed
-            && !(is_teams_lead(writer, after) && course.approval.by.as_deref() == Some(&writer.user_id))
+            && !(is_teams_lead(writer, after)
+                && course.approval.by.as_deref() == Some(writer.user_id.as_str()))
         {
             return Err(forbidden(
                 "only the case's team lead decides on a grant, under their own name",
@@ -59,8 +61,10 @@ pub fn check(
 /// A lead of the case's own team: a lead who can write the case through an assignment elsewhere does not
 /// decide for another team (issue 11). The authorisation module decides.
 pub fn is_teams_lead(writer: &Viewer, case: &Case) -> bool {
+    // The document names its team as text: one that is no team id is no writer's team.
+    let team: Option<TeamId> = case.team.parse().ok();
     let on = On::Case {
-        team: Some(&case.team),
+        team: team.as_ref(),
         access: Access::Write,
     };
     authz::check(writer, Act::DecideGrant, on) == Verdict::Allowed
@@ -80,15 +84,16 @@ fn forbidden(message: &str) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{TenantId, UserId};
     use crate::store::Role;
     use sync_core::case::{Approval, Citizen};
 
     fn viewer(role: Role, id: &str) -> Viewer {
         Viewer {
-            user_id: id.into(),
-            tenant_id: "t".into(),
+            user_id: UserId::named(id),
+            tenant_id: TenantId::named("t"),
             role,
-            team_id: Some("team".into()),
+            team_id: Some(TeamId::named("team")),
             team_shares_cases: true,
         }
     }
@@ -96,7 +101,7 @@ mod tests {
     fn case_with(minutes: i64, state: &str, by: Option<&str>) -> Case {
         let mut case = Case::new(
             "t",
-            "team",
+            TeamId::named("team").as_str(),
             Citizen {
                 display_name: "x".into(),
                 reference: "r".into(),
@@ -115,7 +120,7 @@ mod tests {
                 granted_minutes_per_week: minutes,
                 approval: Approval {
                     state: state.into(),
-                    by: by.map(str::to_owned),
+                    by: by.map(|name| UserId::named(name).to_string()),
                     at_ms: by.map(|_| 1),
                 },
                 extensions: vec![],
@@ -173,7 +178,7 @@ mod tests {
         let approved = case_with(360, "approved", Some("dan"));
         // Dan leads team Syd and can write the case (assigned to it, say): he still does not decide for its team.
         let dan = Viewer {
-            team_id: Some("syd".into()),
+            team_id: Some(TeamId::named("syd")),
             ..viewer(Role::Lead, "dan")
         };
         let refusal = check(&dan, Some(&before), &approved, LIMIT).unwrap_err();

@@ -16,6 +16,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::documents::Documents;
+use crate::ids::{DeviceId, TenantId};
 use crate::store::{Heard, Notice, Reach, Store};
 
 /// How many events a slow connection may fall behind before it must re-check everything it holds.
@@ -32,13 +33,13 @@ pub enum HubEvent {
         doc: DocumentId,
         seq: i64,
         origin: u64,
-        tenant: String,
+        tenant: TenantId,
         reach: Reach,
     },
     /// Changes were refused and the shared document rolled back (see `ServerSession::doc_rolled_back`).
     RolledBack { doc: DocumentId, origin: u64 },
     /// A device was revoked: its connections close with `Error Revoked`.
-    DeviceRevoked { device_id: String },
+    DeviceRevoked { device_id: DeviceId },
 }
 
 /// The process-wide event channel.
@@ -104,7 +105,7 @@ pub async fn listen(store: Store, hub: Arc<Hub>, documents: Arc<Documents>, shut
                     seq,
                     tenant_id,
                     reach,
-                })) => on_case(&doc_id, seq, tenant_id, reach, &hub, &documents).await,
+                })) => on_case(doc_id, seq, tenant_id, reach, &hub, &documents).await,
                 Ok(Heard::Malformed) => tracing::warn!("ignoring a notice this version does not understand"),
                 // The connection was lost and re-established: anything sent meanwhile is gone.
                 Ok(Heard::Interrupted) => tracing::warn!("document change notifications were interrupted"),
@@ -117,11 +118,14 @@ pub async fn listen(store: Store, hub: Arc<Hub>, documents: Arc<Documents>, shut
     }
 }
 
-async fn on_case(doc_id: &str, seq: i64, tenant: String, reach: Reach, hub: &Hub, documents: &Documents) {
-    let Ok(doc) = doc_id.parse::<DocumentId>() else {
-        tracing::warn!("ignoring a notice naming a malformed document id");
-        return;
-    };
+async fn on_case(
+    doc: DocumentId,
+    seq: i64,
+    tenant: TenantId,
+    reach: Reach,
+    hub: &Hub,
+    documents: &Documents,
+) {
     match documents.refresh(doc, seq).await {
         Ok(_) => hub.publish(HubEvent::Changed {
             doc,

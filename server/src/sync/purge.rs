@@ -32,7 +32,7 @@ impl Connection {
         let store = &self.service.store;
         let doc_id = doc.to_string();
         store
-            .mark_purged(&self.peer.device_id, &doc_id, clock::now_ms(), cursor)
+            .mark_purged(&self.peer.device_id, &doc, clock::now_ms(), cursor)
             .await?;
         tracing::info!(connection.id = self.id, case.id = %doc, reason = ?reason, "purging a case from a device");
         crate::audit::purged(store, self.peer.actor(), &doc_id, cursor.is_some()).await;
@@ -43,7 +43,7 @@ impl Connection {
     pub(super) async fn forget(&mut self, doc: DocumentId) -> Result<(), ConnectionError> {
         self.service
             .store
-            .forget_holding(&self.peer.device_id, &doc.to_string())
+            .forget_holding(&self.peer.device_id, &doc)
             .await?;
         Ok(())
     }

@@ -16,8 +16,9 @@ use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
 use super::grants;
 use super::hub::HubEvent;
+use crate::ids::{TeamId, UserId};
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Quarantined, Reach, StoreError, actors_of};
+use crate::store::{DocumentCommit, Heads, Quarantined, Reach, StoreError, actors_of};
 use crate::{audit, clock};
 
 impl Connection {
@@ -188,7 +189,7 @@ impl Connection {
             let verdict = {
                 let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
                 let existing = (!creating).then_some(Existing {
-                    team_id: loaded.team_id.as_deref(),
+                    team_id: loaded.team_id.as_ref(),
                     case: loaded.case.as_ref(),
                     stored_bytes: loaded.stored_bytes,
                     read_only,
@@ -266,25 +267,27 @@ impl Connection {
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
         let hash_list = hashes.join(",");
         let actors = actors_of(changes);
-        let heads: Vec<String> = loaded.doc.get_heads().iter().map(ChangeHash::to_string).collect();
+        let heads = Heads::new(loaded.doc.get_heads());
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
         // the tenant).
-        let mut assign: Vec<String> = vec![self.peer.viewer.user_id.clone()];
+        // The document names them as text; one that is no user id is no user of the tenant's either.
+        let mut assign: Vec<UserId> = vec![self.peer.viewer.user_id.clone()];
         assign.extend(
             case.workers
                 .keys()
-                .filter(|u| **u != self.peer.viewer.user_id)
-                .cloned(),
+                .filter_map(|u| u.parse::<UserId>().ok())
+                .filter(|u| *u != self.peer.viewer.user_id),
         );
         let team_id = if creating {
-            Some(case.team.clone())
+            // The write rules let a device create a case only in its user's own team, a team id.
+            case.team.parse::<TeamId>().ok()
         } else {
             loaded.team_id.clone()
         };
         let commit = DocumentCommit {
-            doc_id: &doc_text,
+            doc_id: &doc_id,
             tenant_id: &loaded.tenant_id,
-            team_id: team_id.as_deref(),
+            team_id: team_id.as_ref(),
             create: creating,
             base_seq: (!creating).then_some(loaded.seq),
             assign_users: if creating { &assign } else { &[] },
@@ -323,7 +326,7 @@ impl Connection {
         let stored = self
             .service
             .store
-            .load_document(&doc_id.to_string())
+            .load_document(&doc_id)
             .await?
             .ok_or(StoreError::NotFound("document"))?;
         let mut doc = Automerge::load(&stored.bytes)?;
@@ -386,12 +389,11 @@ impl Connection {
         refusal: &Refusal,
         bytes: &[u8],
     ) -> Result<(), ConnectionError> {
-        let doc_text = doc_id.to_string();
         self.service
             .store
             .quarantine(&Quarantined {
                 tenant_id: &self.peer.viewer.tenant_id,
-                doc_id: &doc_text,
+                doc_id: &doc_id,
                 device_id: Some(&self.peer.device_id),
                 user_id: Some(&self.peer.viewer.user_id),
                 reason: refusal.code(),

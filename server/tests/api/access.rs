@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use server::ids::DeviceId;
 use server::store::User;
 use sync_core::DocumentId;
 use sync_core::protocol::{Access, Held};
@@ -51,16 +52,16 @@ async fn each_role_sees_exactly_the_cases_the_rule_allows(backend: Backend) {
     ];
     for (user, visible) in expected {
         let viewer = w.viewer(user).await;
-        let want: BTreeSet<&str> = visible.iter().map(|i| ids[*i].as_str()).collect();
+        let want: BTreeSet<DocumentId> = visible.iter().map(|i| ids[*i]).collect();
         let mut seen = BTreeSet::new();
         for id in &ids {
             if sees(store, &viewer, id).await {
-                seen.insert(id.as_str());
+                seen.insert(*id);
             }
         }
         assert_eq!(seen, want, "access for {}", user.username);
         let (_, listed) = store.visible_changes(&viewer, None).await.expect("store");
-        let listed: BTreeSet<&str> = listed.iter().map(|case| case.doc_id.as_str()).collect();
+        let listed: BTreeSet<DocumentId> = listed.iter().map(|case| case.doc_id).collect();
         assert_eq!(listed, want, "visible_changes for {}", user.username);
     }
 }
@@ -105,12 +106,9 @@ async fn an_assignment_makes_a_case_appear_for_a_cursor_past_its_last_commit(bac
     assert_eq!(after_assign, cursor + 1, "the assignment took a number");
     let listed: Vec<_> = listed
         .into_iter()
-        .map(|case| (case.doc_id, case.heads, case.writable))
+        .map(|case| (case.doc_id, heads_hex(case.heads.as_slice()), case.writable))
         .collect();
-    assert_eq!(
-        listed,
-        [(case.doc_id.clone(), heads_hex(&case.doc.heads()), true)]
-    );
+    assert_eq!(listed, [(case.doc_id, heads_hex(&case.doc.heads()), true)]);
     assert!(sees(store, &anna, &case.doc_id).await);
 
     // Assigning again changes nothing and spends no number.
@@ -159,7 +157,7 @@ async fn an_assignment_across_tenants_changes_nothing(backend: Backend) {
     case.create(store, &[&w.anna, &w.mads]).await;
     assert_eq!(
         store.case_assignees(&case.doc_id).await.expect("store"),
-        [w.anna.id.as_str()]
+        std::slice::from_ref(&w.anna.id)
     );
     let before = store.tenant_cursor(&w.north.id).await.expect("store");
     assert!(
@@ -170,7 +168,7 @@ async fn an_assignment_across_tenants_changes_nothing(backend: Backend) {
     );
     assert!(
         !store
-            .assign_case("no-such-case", &w.anna.id, NOW)
+            .assign_case(&DocumentId::from_bytes([0xee; 16]), &w.anna.id, NOW)
             .await
             .expect("store")
     );
@@ -197,7 +195,7 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
         store.access(&anna, &device, &case.doc_id).await.expect("store"),
         Access::Write
     );
-    let doc: DocumentId = case.doc_id.parse().expect("an id");
+    let doc = case.doc_id;
     let held = |writable| Held { doc, writable };
     store
         .record_holdings(&device, &[held(true)], NOW)
@@ -222,7 +220,7 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
     assert_eq!((holding.told_at_ms, holding.purge_cursor), (None, None));
     assert_eq!(
         store
-            .access(&anna, "another-device", &case.doc_id)
+            .access(&anna, &DeviceId::new_random(), &case.doc_id)
             .await
             .expect("store"),
         Access::Hidden

@@ -1,8 +1,11 @@
 //! The access log's chain: logins and failed logins are logged, the chain verifies (also with `tovholder audit
 //! verify`), tampering with a row is found at that row, and retention purges keep the chain verifiable.
 
+use std::sync::LazyLock;
+
 use axum::http::StatusCode;
 use server::audit::{self, Verification, retention};
+use server::ids::{DeviceId, TenantId, UserId};
 use server::store::{AuditFilter, AuditRecord, Store};
 
 use server::audit::chain::{Fields, GENESIS, Position, row_hash};
@@ -19,12 +22,21 @@ both_backends!(
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const NOW: i64 = 1_764_000_000_000;
 
+/// Two tenants' chains, named so that `OTHER` sorts first.
+const T: &str = "1b1b1b1b-0000-4000-8000-000000000002";
+const OTHER: &str = "0a0a0a0a-0000-4000-8000-000000000001";
+
+static TENANT: LazyLock<TenantId> = LazyLock::new(|| T.parse().expect("an id"));
+static OTHER_TENANT: LazyLock<TenantId> = LazyLock::new(|| OTHER.parse().expect("an id"));
+static USER: LazyLock<UserId> = LazyLock::new(UserId::new_random);
+static DEVICE: LazyLock<DeviceId> = LazyLock::new(DeviceId::new_random);
+
 fn record(at: i64, action: &'static str, detail: Option<&'static str>) -> AuditRecord<'static> {
     AuditRecord {
         at,
-        tenant_id: Some("t"),
-        user_id: Some("u"),
-        device_id: Some("d"),
+        tenant_id: Some(&TENANT),
+        user_id: Some(&USER),
+        device_id: Some(&DEVICE),
         action,
         case_id: Some("c"),
         purpose: Some("sync"),
@@ -124,10 +136,7 @@ async fn purge_respects_retention_and_the_chain_still_verifies(backend: Backend)
     assert_eq!(purged, 3, "only rows past the retention period go");
     assert_eq!(intact_rows(store).await, 2, "the rest verifies from the anchor");
     let chains = store.audit_chains().await.expect("chains");
-    let chain = chains
-        .iter()
-        .find(|c| c.chain == "t")
-        .expect("the tenant's chain");
+    let chain = chains.iter().find(|c| c.chain == T).expect("the tenant's chain");
     assert_eq!((chain.anchor_seq, chain.last_seq), (3, 5));
 
     // Nothing more to purge, and the chain grows on from where it was.
@@ -154,9 +163,9 @@ async fn each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs(bac
         let fields = Fields {
             position: Position::Legacy { id },
             at: NOW - 10 + id,
-            tenant_id: Some("t"),
-            user_id: Some("u"),
-            device_id: Some("d"),
+            tenant_id: Some(TENANT.as_str()),
+            user_id: Some(USER.as_str()),
+            device_id: Some(DEVICE.as_str()),
             action: "read",
             case_id: Some("c"),
             purpose: Some("sync"),
@@ -165,8 +174,10 @@ async fn each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs(bac
         let hash = row_hash(&prev, &fields);
         let insert = format!(
             "INSERT INTO audit_log (id, at, tenant_id, user_id, device_id, action, case_id, purpose, detail, \
-             prev_hash, hash) VALUES ({id}, {}, 't', 'u', 'd', 'read', 'c', 'sync', NULL, '{prev}', '{hash}')",
-            NOW - 10 + id
+             prev_hash, hash) VALUES ({id}, {}, '{T}', '{}', '{}', 'read', 'c', 'sync', NULL, '{prev}', '{hash}')",
+            NOW - 10 + id,
+            *USER,
+            *DEVICE,
         );
         app.execute_raw(Box::leak(insert.into_boxed_str())).await;
         let head = format!("UPDATE audit_head SET last_id = {id}, last_hash = '{hash}' WHERE id = 1");
@@ -180,7 +191,7 @@ async fn each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs(bac
     assert_eq!(intact_rows(store).await, 2);
 
     let other = |at| AuditRecord {
-        tenant_id: Some("other"),
+        tenant_id: Some(&OTHER_TENANT),
         ..record(at, "read", None)
     };
     store
@@ -195,8 +206,8 @@ async fn each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs(bac
     assert_eq!(intact_rows(store).await, 6);
     let chains = store.audit_chains().await.expect("chains");
     let heads: Vec<(&str, i64)> = chains.iter().map(|c| (c.chain.as_str(), c.last_seq)).collect();
-    assert_eq!(heads, [("other", 2), ("t", 2)], "each chain numbers its own rows");
-    let rows = store.audit_chain_rows_after("other", 0, 10).await.expect("rows");
+    assert_eq!(heads, [(OTHER, 2), (T, 2)], "each chain numbers its own rows");
+    let rows = store.audit_chain_rows_after(OTHER, 0, 10).await.expect("rows");
     assert_eq!(rows[1].prev_hash, rows[0].hash, "a chain links its own rows");
 
     // A row of tenant "other" changed: found there, the rest intact.
@@ -208,13 +219,16 @@ async fn each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs(bac
     match audit::verify(store).await.expect("reads the log") {
         Verification::Broken(broken) => {
             assert_eq!(broken.row(), rows[1].id, "{broken}");
-            assert!(broken.to_string().contains("chain \"other\""), "{broken}");
+            assert!(
+                broken.to_string().contains(&format!("chain \"{OTHER}\"")),
+                "{broken}"
+            );
         }
         Verification::Intact { rows } => panic!("tampering went unnoticed ({rows} rows)"),
     }
     // A legacy row changed: found in the legacy chain.
-    app.execute_raw("UPDATE audit_log SET purpose = 'sync' WHERE chain = 'other'")
-        .await;
+    let repaired = format!("UPDATE audit_log SET purpose = 'sync' WHERE chain = '{OTHER}'");
+    app.execute_raw(Box::leak(repaired.into_boxed_str())).await;
     app.execute_raw("UPDATE audit_log SET detail = 'x' WHERE id = 2")
         .await;
     match audit::verify(store).await.expect("reads the log") {

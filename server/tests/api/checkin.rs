@@ -42,7 +42,7 @@ async fn case_with_contact(app: &TestApp, kinds: &[&str]) -> (String, String) {
     let viewer = store.viewer(&anna.id).await.expect("store").expect("viewer");
     let (_, cases) = store.visible_changes(&viewer, None).await.expect("store");
     for visible in cases {
-        let doc: DocumentId = visible.doc_id.parse().expect("id");
+        let doc = visible.doc_id;
         let guard = app.state().sync.documents.open(doc).await.expect("open");
         let Some(loaded) = guard.as_ref() else { continue };
         let case = read_case(&loaded.doc).expect("case");
@@ -51,7 +51,7 @@ async fn case_with_contact(app: &TestApp, kinds: &[&str]) -> (String, String) {
             .iter()
             .find(|(_, c)| kinds.contains(&c.kind.as_str()))
         {
-            return (visible.doc_id, contact.clone());
+            return (visible.doc_id.to_string(), contact.clone());
         }
     }
     panic!("the demo gives anna contacts of kinds {kinds:?}");
@@ -113,7 +113,7 @@ async fn a_citizen_rates_once_through_the_link_and_the_scores_reach_the_case(bac
     let projection = app
         .state()
         .store
-        .projection_rows(&case)
+        .projection_rows(&case.parse().expect("id"))
         .await
         .expect("projection");
     assert!(
@@ -188,7 +188,7 @@ async fn a_used_or_expired_link_says_so_plainly(backend: Backend) {
         .create_checkin(&server::store::NewCheckin {
             token_hash: &hash,
             tenant_id: &tenant.id,
-            case_id: &case,
+            case_id: &case.parse().expect("id"),
             contact_id: &contact,
             scales: "ors",
             created_by: &user.id,

@@ -2,7 +2,8 @@
 //! what changed, refused commits leave no trace, and refused changes are quarantined.
 
 use automerge::Automerge;
-use server::store::{DocumentCommit, Quarantined, StoreError};
+use server::store::{DocumentCommit, Heads, Quarantined, StoreError};
+use sync_core::DocumentId;
 
 use crate::fixtures::{NOW, World, Writer, heads_hex, ors, projection_of, srs};
 use crate::helpers::Backend;
@@ -33,7 +34,10 @@ async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
         (stored.seq, stored.tenant_id.as_str()),
         (first, world.north.id.as_str())
     );
-    assert_eq!(stored.team_id.as_deref(), Some(world.nord.id.as_str()));
+    assert_eq!(
+        stored.team_id.as_ref().map(|id| id.as_str()),
+        Some(world.nord.id.as_str())
+    );
     let loaded = Automerge::load(&stored.bytes).expect("loads");
     assert_eq!(loaded.get_heads(), case.doc.heads());
 
@@ -63,7 +67,7 @@ async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
 
     assert!(
         store
-            .load_document("no-such-case")
+            .load_document(&DocumentId::from_bytes([0xee; 16]))
             .await
             .expect("store")
             .is_none()
@@ -133,14 +137,14 @@ async fn visible_changes_lists_exactly_the_documents_changed_after_the_cursor(ba
 
     let (now, changed) = store.visible_changes(&anna, Some(cursor)).await.expect("store");
     assert_eq!(now, store.tenant_cursor(&world.north.id).await.expect("store"));
-    let mut changed: Vec<(String, Vec<String>)> = changed
+    let mut changed: Vec<(DocumentId, Vec<String>)> = changed
         .into_iter()
-        .map(|case| (case.doc_id, case.heads))
+        .map(|case| (case.doc_id, heads_hex(case.heads.as_slice())))
         .collect();
     changed.sort();
-    let mut expected: Vec<(String, Vec<String>)> = [&cases[1], &cases[3]]
+    let mut expected: Vec<(DocumentId, Vec<String>)> = [&cases[1], &cases[3]]
         .iter()
-        .map(|c| (c.doc_id.clone(), heads_hex(&c.doc.heads())))
+        .map(|c| (c.doc_id, heads_hex(&c.doc.heads())))
         .collect();
     expected.sort();
     assert_eq!(changed, expected);
@@ -155,9 +159,10 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
     case.create(store, &[&world.anna]).await;
     let before = store.tenant_cursor(&world.north.id).await.expect("store");
 
-    let projection = projection_of("missing", case.doc.automerge());
+    let nowhere = DocumentId::from_bytes([0xee; 16]);
+    let projection = projection_of(&nowhere.to_string(), case.doc.automerge());
     let mut commit = DocumentCommit {
-        doc_id: "missing",
+        doc_id: &nowhere,
         tenant_id: &world.north.id,
         team_id: Some(&world.nord.id),
         create: false,
@@ -168,7 +173,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
         changes: &[],
         change_hashes: &[],
         actors: &[],
-        heads: &[],
+        heads: &Heads::default(),
         projection: &projection,
         now_ms: NOW,
         audit: &[],
@@ -180,7 +185,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
     commit.team_id = Some(&world.bost.id);
     let foreign = store.commit_document(&commit).await;
     assert!(matches!(foreign, Err(StoreError::NotFound(_))), "{foreign:?}");
-    let projection = projection_of(&case.doc_id, case.doc.automerge());
+    let projection = projection_of(&case.doc_id.to_string(), case.doc.automerge());
     commit.doc_id = &case.doc_id;
     commit.team_id = Some(&world.nord.id);
     commit.projection = &projection;
@@ -196,7 +201,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
     );
 
     assert_eq!(store.tenant_cursor(&world.north.id).await.expect("store"), before);
-    assert!(store.load_document("missing").await.expect("store").is_none());
+    assert!(store.load_document(&nowhere).await.expect("store").is_none());
 }
 
 async fn quarantined_changes_are_listed_without_their_bytes(backend: Backend) {
@@ -206,22 +211,27 @@ async fn quarantined_changes_are_listed_without_their_bytes(backend: Backend) {
         .register_device(&world.anna.id, &world.north.id, "test phone", NOW)
         .await
         .expect("device");
-    let refuse = |doc_id: &'static str, reason: &'static str, bytes: &'static [u8], at: i64| Quarantined {
-        tenant_id: &world.north.id,
-        doc_id,
-        device_id: Some(&device.id),
-        user_id: Some(&world.anna.id),
-        reason,
-        message: "contacts.x.ors.items[2]: an item is 0 to 100 mm",
-        bytes,
-        now_ms: at,
-    };
+    const CASE_A: DocumentId = DocumentId::from_bytes([0xa1; 16]);
+    const CASE_B: DocumentId = DocumentId::from_bytes([0xb2; 16]);
+    const CASE_C: DocumentId = DocumentId::from_bytes([0xc3; 16]);
+    let (case_a, case_b) = (CASE_A.to_string(), CASE_B.to_string());
+    let refuse =
+        |doc_id: &'static DocumentId, reason: &'static str, bytes: &'static [u8], at: i64| Quarantined {
+            tenant_id: &world.north.id,
+            doc_id,
+            device_id: Some(&device.id),
+            user_id: Some(&world.anna.id),
+            reason,
+            message: "contacts.x.ors.items[2]: an item is 0 to 100 mm",
+            bytes,
+            now_ms: at,
+        };
     let first = store
-        .quarantine(&refuse("case-a", "invalid", &[1, 2, 3], NOW))
+        .quarantine(&refuse(&CASE_A, "invalid", &[1, 2, 3], NOW))
         .await
         .expect("store");
     let second = store
-        .quarantine(&refuse("case-b", "forbidden", &[4; 10], NOW + 1))
+        .quarantine(&refuse(&CASE_B, "forbidden", &[4; 10], NOW + 1))
         .await
         .expect("store");
 
@@ -233,21 +243,27 @@ async fn quarantined_changes_are_listed_without_their_bytes(backend: Backend) {
     assert_eq!(
         listed,
         [
-            (first.as_str(), "case-a", "invalid", 3),
-            (second.as_str(), "case-b", "forbidden", 10)
+            (first.as_str(), case_a.as_str(), "invalid", 3),
+            (second.as_str(), case_b.as_str(), "forbidden", 10)
         ]
     );
     let for_case = store
-        .quarantined_for_case(&world.north.id, "case-b")
+        .quarantined_for_case(&world.north.id, &CASE_B)
         .await
         .expect("store");
     assert_eq!(for_case.len(), 1);
-    assert_eq!(for_case[0].device_id.as_deref(), Some(device.id.as_str()));
-    assert_eq!(for_case[0].user_id.as_deref(), Some(world.anna.id.as_str()));
+    assert_eq!(
+        for_case[0].device_id.as_ref().map(|id| id.as_str()),
+        Some(device.id.as_str())
+    );
+    assert_eq!(
+        for_case[0].user_id.as_ref().map(|id| id.as_str()),
+        Some(world.anna.id.as_str())
+    );
     assert!(for_case[0].resolved_at.is_none());
     assert!(
         store
-            .quarantined_for_case(&world.north.id, "case-c")
+            .quarantined_for_case(&world.north.id, &CASE_C)
             .await
             .expect("store")
             .is_empty()
@@ -271,7 +287,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
     case.add_contact(7, None, None, false);
     case.commit(store).await;
 
-    let projection = projection_of(&case.doc_id, case.doc.automerge());
+    let projection = projection_of(&case.doc_id.to_string(), case.doc.automerge());
     let commit = DocumentCommit {
         doc_id: &case.doc_id,
         tenant_id: &world.north.id,
@@ -284,7 +300,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
         changes: &[],
         change_hashes: &[],
         actors: &[],
-        heads: &[],
+        heads: &Heads::default(),
         projection: &projection,
         now_ms: NOW,
         audit: &[],

@@ -6,9 +6,10 @@ use axum::http::StatusCode;
 use secrecy::SecretString;
 use server::auth::password;
 use server::clock::now_ms;
+use server::ids::{TeamId, TenantId, UserId};
 use server::projection::Projection;
 use server::store::{
-    AuditFilter, AuditRow, DocumentCommit, NewUser, Role, Store, Team, Tenant, User, Viewer, actors_of,
+    AuditFilter, AuditRow, DocumentCommit, Heads, NewUser, Role, Store, Team, Tenant, User, Viewer, actors_of,
 };
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
@@ -116,7 +117,7 @@ impl World {
     /// What the access log holds of `user` in `north` (newest first), of `action` and about `case` if given.
     pub async fn logged(&self, user: &User, action: &str, case: Option<&str>) -> Vec<AuditRow> {
         let filter = AuditFilter {
-            user_id: Some(user.id.clone()),
+            user_id: Some(user.id.to_string()),
             case_id: case.map(str::to_owned),
             action: Some(action.to_owned()),
             from: None,
@@ -144,18 +145,18 @@ async fn user(store: &Store, tenant: &Tenant, team: Option<&Team>, username: &st
         username,
         password_hash: PASSWORD_HASH,
         role,
-        team_id: team.map(|t| t.id.as_str()),
+        team_id: team.map(|t| &t.id),
     };
     store.create_user(&new, NOW).await.expect("user")
 }
 
 /// A case document being written by one device, with the heads the store last committed.
 pub struct Writer {
-    pub doc_id: String,
-    pub tenant_id: String,
-    pub team_id: String,
+    pub doc_id: DocumentId,
+    pub tenant_id: TenantId,
+    pub team_id: TeamId,
     /// The user the commits are made by.
-    pub holder_id: String,
+    pub holder_id: UserId,
     pub doc: CaseDocument,
     committed: Vec<ChangeHash>,
 }
@@ -165,19 +166,19 @@ impl Writer {
     pub fn new(n: u8, tenant: &Tenant, team: &Team, holder: &User) -> Writer {
         let mut case = Case::new(
             &tenant.slug,
-            &team.id,
+            team.id.as_str(),
             Citizen {
                 display_name: format!("Test Fiktivsen {n}"),
                 reference: format!("test-{n:04}"),
                 birth_year: Some(1980),
             },
         );
-        case.tovholder = Some(holder.id.clone());
+        case.tovholder = Some(holder.id.to_string());
         let mut doc = CaseDocument::create(ActorId::from(vec![n; 16]), &case, NOW).expect("a valid case");
         doc.add_course(uuid(u128::from(n) << 64), course(), NOW)
             .expect("course");
         Writer {
-            doc_id: DocumentId::from_uuid(uuid(u128::from(n))).to_string(),
+            doc_id: DocumentId::from_uuid(uuid(u128::from(n))),
             tenant_id: tenant.id.clone(),
             team_id: team.id.clone(),
             holder_id: holder.id.clone(),
@@ -222,7 +223,7 @@ impl Writer {
 
     /// Commits the new case, assigned to `holders`.
     pub async fn create(&mut self, store: &Store, holders: &[&User]) -> i64 {
-        let holders: Vec<String> = holders.iter().map(|u| u.id.clone()).collect();
+        let holders: Vec<UserId> = holders.iter().map(|u| u.id.clone()).collect();
         self.commit_as(store, true, &holders).await
     }
 
@@ -231,12 +232,12 @@ impl Writer {
         self.commit_as(store, false, &[]).await
     }
 
-    async fn commit_as(&mut self, store: &Store, create: bool, assign: &[String]) -> i64 {
+    async fn commit_as(&mut self, store: &Store, create: bool, assign: &[UserId]) -> i64 {
         let doc = self.doc.automerge();
         let changes = doc.get_changes(&self.committed);
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
         let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
-        let projection = projection_of(&self.doc_id, doc);
+        let projection = projection_of(&self.doc_id.to_string(), doc);
         let seq = store
             .commit_document(&DocumentCommit {
                 doc_id: &self.doc_id,
@@ -250,7 +251,7 @@ impl Writer {
                 changes: &raw,
                 change_hashes: &hashes,
                 actors: &actors_of(&changes),
-                heads: &heads_hex(&doc.get_heads()),
+                heads: &Heads::new(doc.get_heads()),
                 projection: &projection,
                 now_ms: now_ms(),
                 audit: &[],

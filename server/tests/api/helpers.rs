@@ -1,7 +1,9 @@
 //! What the API tests share besides the one harness (`tests::app`, `tests::database`, re-exported here): small
 //! questions to the store that several tests ask.
 
+use server::ids::{DeviceId, TenantId};
 use server::store::{AuditFilter, AuditRow, Store, Viewer};
+use sync_core::DocumentId;
 use sync_core::protocol::Access;
 
 pub use tests::DEMO_PASSWORD;
@@ -9,7 +11,7 @@ pub use tests::app::{JWT_SECRET, OIDC_AUDIENCE, OIDC_ISSUER, Served, TestApp, Te
 pub use tests::database::{Backend, TestDatabase, execute_raw, skip_postgres};
 
 /// A tenant's id, by its slug.
-pub async fn tenant_id(store: &Store, slug: &str) -> String {
+pub async fn tenant_id(store: &Store, slug: &str) -> TenantId {
     store
         .tenant_by_slug(slug)
         .await
@@ -25,9 +27,11 @@ pub async fn audit_rows(store: &Store, slug: &str, filter: AuditFilter) -> Vec<A
 }
 
 /// Whether `viewer` may see the case, as the sync session is told (for a device that holds nothing).
-pub async fn sees(store: &Store, viewer: &Viewer, doc_id: &str) -> bool {
+pub async fn sees(store: &Store, viewer: &Viewer, doc_id: &DocumentId) -> bool {
+    // A device that was never registered, so it holds nothing.
+    let no_device = DeviceId::new_random();
     matches!(
-        store.access(viewer, "no-device", doc_id).await.expect("store"),
+        store.access(viewer, &no_device, doc_id).await.expect("store"),
         Access::Read | Access::Write
     )
 }

@@ -44,7 +44,7 @@ async fn team_of(server: &Served, username: &str) -> String {
         .await
         .expect("store")
         .expect("user");
-    user.team_id.expect("a team")
+    user.team_id.expect("a team").to_string()
 }
 
 fn contact(recorded_by: &str) -> NewContact {
@@ -106,7 +106,7 @@ async fn quarantined(server: &Served, id: &DocumentId) -> Vec<String> {
     let entries = server
         .state
         .store
-        .quarantined_for_case(&tenant.id, &id.to_string())
+        .quarantined_for_case(&tenant.id, id)
         .await
         .expect("store");
     entries.into_iter().map(|entry| entry.reason).collect()
@@ -263,7 +263,7 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
             .id
     };
     let mut anna = server.device(TENANT, "anna").await;
-    let (id, doc) = new_case(&team, &anna_id);
+    let (id, doc) = new_case(&team, anna_id.as_str());
     anna.docs.insert(id, doc);
     anna.sync(server.port).await;
     let heads = anna.docs[&id].get_heads();
@@ -299,19 +299,14 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
     anna.sync(server.port).await;
     let mut case = CaseDocument::from_automerge(anna.docs.remove(&id).expect("held"), NOW)
         .expect("a case")
-        .with_author(&anna_id);
-    let mark = ErrorMark::new(&anna_id, NOW + 1, "recorded on the wrong citizen");
+        .with_author(anna_id.as_str());
+    let mark = ErrorMark::new(anna_id.as_str(), NOW + 1, "recorded on the wrong citizen");
     case.mark_in_error(EntryRef::Contact(&contact), mark, NOW + 1)
         .expect("marked");
     anna.docs.insert(id, case.into_automerge());
     anna.sync(server.port).await;
     assert!(anna.is_acked(&id, &anna.docs[&id]), "the mark is committed");
-    let rows = server
-        .state
-        .store
-        .projection_rows(&id.to_string())
-        .await
-        .expect("projection");
+    let rows = server.state.store.projection_rows(&id).await.expect("projection");
     assert_eq!(rows.contacts.len(), 2, "the visit stays in the record");
     assert!(
         rows.contacts

@@ -42,8 +42,14 @@ async fn login_returns_a_token_naming_user_tenant_role_and_device(backend: Backe
     assert_eq!(claims.tenant, tenant.id);
     assert_eq!(body["user"]["tenant"], tenant.id.as_str());
     assert_eq!(claims.role, Role::Lead);
-    assert_eq!(claims.sub, body["user"]["id"].as_str().expect("a user id"));
-    assert_eq!(claims.device, body["device_id"].as_str().expect("a device id"));
+    assert_eq!(
+        claims.sub.as_str(),
+        body["user"]["id"].as_str().expect("a user id")
+    );
+    assert_eq!(
+        claims.device.as_str(),
+        body["device_id"].as_str().expect("a device id")
+    );
     assert_eq!(
         (claims.iss.as_str(), claims.aud.as_str()),
         ("tovholder", "tovholder-sync")
@@ -244,7 +250,7 @@ async fn each_login_registers_a_new_device(backend: Backend) {
     let device = app
         .state()
         .store
-        .device_by_id(device_id)
+        .device_by_id(&device_id.parse().expect("a device id"))
         .await
         .expect("store")
         .expect("registered");
@@ -281,7 +287,7 @@ async fn a_login_continues_the_users_own_device_unless_it_was_revoked(backend: B
     let store = &app.state().store;
     assert!(
         store
-            .revoke_device(&first, server::clock::now_ms())
+            .revoke_device(&first.parse().expect("a device id"), server::clock::now_ms())
             .await
             .expect("store")
     );

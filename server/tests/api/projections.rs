@@ -3,6 +3,7 @@
 
 use automerge::{ActorId, Automerge};
 use server::projection::Projection;
+use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, EntryRef, ErrorMark, conflicts, read_case};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 
@@ -15,7 +16,7 @@ both_backends!(
 );
 
 /// The projection rebuilt from what the store holds: load, hydrate, project.
-async fn rebuilt(world: &World, doc_id: &str) -> Projection {
+async fn rebuilt(world: &World, doc_id: &DocumentId) -> Projection {
     let stored = world
         .store()
         .load_document(doc_id)
@@ -24,7 +25,7 @@ async fn rebuilt(world: &World, doc_id: &str) -> Projection {
         .expect("stored");
     let doc = Automerge::load(&stored.bytes).expect("loads");
     let case = read_case(&doc).expect("hydrates");
-    Projection::of(doc_id, &case, &conflicts::list(&doc), &RuleSet::v1())
+    Projection::of(&doc_id.to_string(), &case, &conflicts::list(&doc), &RuleSet::v1())
 }
 
 async fn the_projection_tables_equal_a_rebuild_from_the_stored_documents(backend: Backend) {
@@ -151,7 +152,7 @@ async fn a_commit_replaces_the_rows_of_its_document(backend: Backend) {
     // the figures while the contact's row stays for the record.
     let mistaken = uuid(1 + 1000).to_string();
     let mark = ErrorMark {
-        by: world.anna.id.clone(),
+        by: world.anna.id.to_string(),
         at_ms: NOW,
         reason: "recorded on the wrong citizen".into(),
     };

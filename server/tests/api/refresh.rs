@@ -88,10 +88,11 @@ async fn a_reused_refresh_token_revokes_the_device_and_is_logged(backend: Backen
     let rows = store.audit_search(&tenant.id, &filter).await.expect("store");
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        rows[0].device_id.as_ref(),
-        login.body["device_id"].as_str().map(str::to_owned).as_ref()
+        rows[0].device_id.as_ref().map(|id| id.as_str()),
+        login.body["device_id"].as_str()
     );
     let device = text(&login, "device_id");
+    let device = device.parse().expect("a device id");
     let stored = store.device_by_id(&device).await.expect("store").expect("device");
     assert!(stored.revoked_at.is_some());
 }
@@ -105,9 +106,17 @@ async fn unknown_expired_and_revoked_refresh_tokens_are_refused(backend: Backend
     // A token past the maximum offline period.
     let login = app.login("hoeje-taastrup", "anna", DEMO_PASSWORD).await;
     let owner = RefreshOwner {
-        tenant_id: login.body["user"]["tenant"].as_str().expect("tenant").to_owned(),
-        user_id: login.body["user"]["id"].as_str().expect("user").to_owned(),
-        device_id: text(&login, "device_id"),
+        tenant_id: login.body["user"]["tenant"]
+            .as_str()
+            .expect("tenant")
+            .parse()
+            .expect("a tenant id"),
+        user_id: login.body["user"]["id"]
+            .as_str()
+            .expect("user")
+            .parse()
+            .expect("a user id"),
+        device_id: text(&login, "device_id").parse().expect("a device id"),
         role: Role::Worker,
     };
     let expired = refresh::generate();

@@ -99,12 +99,7 @@ async fn an_ended_course_leaves_the_phones_after_the_municipalitys_retention(bac
         .await
         .expect("store")
         .expect("lea");
-    assert!(
-        store
-            .in_review_scope(&lea.id, &id.to_string())
-            .await
-            .expect("store")
-    );
+    assert!(store.in_review_scope(&lea.id, &id).await.expect("store"));
 
     // A retention outside its range is refused, and leaving the field out keeps it.
     let refused = served

@@ -307,7 +307,7 @@ async fn the_dashboard_counts_what_the_lists_behind_it_hold(backend: Backend) {
         &lea,
     )
     .await;
-    assert_eq!(ids(&srs_list.body), [n.low_srs.doc_id.as_str()]);
+    assert_eq!(ids(&srs_list.body), [n.low_srs.doc_id.to_string()]);
     let row = &srs_list.body["cases"][0];
     assert_eq!(row["display_name"], "Test Fiktivsen 1");
     assert_eq!(row["tovholder"]["username"], "anna");
@@ -342,19 +342,28 @@ async fn each_role_reviews_its_own_scope(backend: Backend) {
     let n = Nord::new(backend).await;
     // The cases are named "Test Fiktivsen <n>", so name order is the order they were made in.
     let nord = vec![
-        n.low_srs.doc_id.clone(),
-        n.waiting.doc_id.clone(),
-        n.ended.doc_id.clone(),
-        n.refused.doc_id.clone(),
+        n.low_srs.doc_id.to_string(),
+        n.waiting.doc_id.to_string(),
+        n.ended.doc_id.to_string(),
+        n.refused.doc_id.to_string(),
     ];
     let everyone = [
-        (&n.w.anna, vec![n.low_srs.doc_id.clone(), n.ended.doc_id.clone()]),
-        (&n.w.bo, vec![n.waiting.doc_id.clone(), n.refused.doc_id.clone()]),
+        (
+            &n.w.anna,
+            vec![n.low_srs.doc_id.to_string(), n.ended.doc_id.to_string()],
+        ),
+        (
+            &n.w.bo,
+            vec![n.waiting.doc_id.to_string(), n.refused.doc_id.to_string()],
+        ),
         (&n.w.lea, nord.clone()),
-        (&n.w.dan, vec![n.syd.doc_id.clone()]),
-        (&n.w.cy, vec![n.syd.doc_id.clone()]),
-        (&n.w.mads, vec![n.west.doc_id.clone()]),
-        (&n.w.admin, [nord.clone(), vec![n.syd.doc_id.clone()]].concat()),
+        (&n.w.dan, vec![n.syd.doc_id.to_string()]),
+        (&n.w.cy, vec![n.syd.doc_id.to_string()]),
+        (&n.w.mads, vec![n.west.doc_id.to_string()]),
+        (
+            &n.w.admin,
+            [nord.clone(), vec![n.syd.doc_id.to_string()]].concat(),
+        ),
     ];
     for (user, expected) in everyone {
         let token = n.w.token(user).await;
@@ -401,9 +410,9 @@ async fn a_case_out_of_scope_answers_like_a_missing_one(backend: Backend) {
     // An admin opens no case page at all: the same answer for a foreign id, a missing one and the tenant's own.
     let admin = n.w.token(&n.w.admin).await;
     let answers = [
-        &n.west.doc_id,
-        &n.low_srs.doc_id,
-        &"2nj4pkBJAwGUkyzr9vBNxUJm6bmm".to_owned(),
+        n.west.doc_id.to_string(),
+        n.low_srs.doc_id.to_string(),
+        "2nj4pkBJAwGUkyzr9vBNxUJm6bmm".to_owned(),
     ];
     for id in answers {
         let answer = get(&n.w.app, &format!("/v1/review/cases/{id}"), &admin).await;
@@ -508,7 +517,7 @@ async fn the_review_page_shows_fit_conflicts_and_refusals(backend: Backend) {
 
     // Each review page is a read of that case in the access log, with its purpose.
     let reads =
-        n.w.logged(&n.w.lea, "read", Some(n.low_srs.doc_id.as_str()))
+        n.w.logged(&n.w.lea, "read", Some(n.low_srs.doc_id.to_string().as_str()))
             .await;
     assert_eq!(reads.len(), 1);
     assert_eq!(reads[0].purpose.as_deref(), Some("case_review"));
@@ -525,10 +534,10 @@ async fn lists_page_and_refuse_filters_they_do_not_know(backend: Backend) {
     let worker = get(&n.w.app, &format!("/v1/review/cases?worker={}", n.w.bo.id), &lea).await;
     assert_eq!(
         ids(&worker.body),
-        [n.waiting.doc_id.clone(), n.refused.doc_id.clone()]
+        [n.waiting.doc_id.to_string(), n.refused.doc_id.to_string()]
     );
     let closed = get(&n.w.app, "/v1/review/cases?open=false", &lea).await;
-    assert_eq!(ids(&closed.body), [n.ended.doc_id.as_str()]);
+    assert_eq!(ids(&closed.body), [n.ended.doc_id.to_string()]);
 
     for (query, says) in [
         ("colour=red", "unknown field"),
@@ -686,7 +695,7 @@ async fn a_lead_decides_a_waiting_grant_in_the_document(backend: Backend) {
         again.body
     );
     let logged =
-        n.w.logged(&n.w.lea, "change", Some(n.waiting.doc_id.as_str()))
+        n.w.logged(&n.w.lea, "change", Some(n.waiting.doc_id.to_string().as_str()))
             .await;
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].purpose.as_deref(), Some("review_decision"));
@@ -754,7 +763,7 @@ async fn a_refused_change_is_dismissed_once(backend: Backend) {
     );
     let dismissed = post_json(&n.w.app, &path, &lea, &json!({})).await;
     assert_eq!(dismissed.status, StatusCode::OK, "{:?}", dismissed.body);
-    assert_eq!(dismissed.body["case_id"], n.refused.doc_id);
+    assert_eq!(dismissed.body["case_id"], n.refused.doc_id.to_string());
     let again = post_json(&n.w.app, &path, &lea, &json!({})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     let board = get(&n.w.app, "/v1/review/dashboard", &lea).await;

@@ -81,7 +81,7 @@ async fn every_figure_of_a_known_set_of_courses(backend: Backend) {
     let mut mistaken = course_with(&w, 12, &[100, 300], &w.anna).await;
     let course = mistaken.course_id();
     let mark = ErrorMark {
-        by: w.anna.id.clone(),
+        by: w.anna.id.to_string(),
         at_ms: crate::fixtures::NOW,
         reason: "Oprettet på forkert borger".into(),
     };
@@ -303,7 +303,7 @@ async fn the_contacts_export_has_a_row_per_contact_and_no_notes(backend: Backend
     assert_eq!(lines.len(), 3, "a header and Nord's two contacts: {csv}");
     assert!(lines[0].starts_with("case_id,contact_id,date,kind,duration_minutes"));
     let first: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(first[0], case.doc_id);
+    assert_eq!(first[0], case.doc_id.to_string());
     assert_eq!(first[3], "home_visit");
     assert_eq!((first[7], first[8], first[9]), ("ors", "15.2", "citizen"));
     assert_eq!((first[10], first[11]), ("srs", "38.0"));
@@ -363,7 +363,7 @@ async fn the_outcomes_of_a_known_set_of_courses(backend: Backend) {
                 .add_outcome(wrong, outcome("less_support", "2026-02-20"), now)
                 .expect("valid");
             let mark = ErrorMark {
-                by: w.anna.id.clone(),
+                by: w.anna.id.to_string(),
                 at_ms: now,
                 reason: "Forkert borger".into(),
             };
@@ -457,7 +457,7 @@ async fn the_fhir_export_holds_a_response_and_an_observation_per_rating(backend:
         first["item"][0],
         json!({ "linkId": "1", "answer": [{ "valueDecimal": 3.8 }] })
     );
-    assert_eq!(first["subject"]["identifier"]["value"], case.doc_id);
+    assert_eq!(first["subject"]["identifier"]["value"], case.doc_id.to_string());
     assert_eq!(
         first["extension"][0]["valueCoding"]["system"],
         "urn:oid:1.2.208.176.2.22"

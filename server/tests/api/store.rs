@@ -3,6 +3,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use server::clock::now_ms;
 use server::store::{NewCase, StoreError};
+use sync_core::DocumentId;
 
 use crate::helpers::{Backend, TestApp};
 
@@ -36,11 +37,11 @@ async fn a_case_is_assigned_once_and_only_within_its_tenant(backend: Backend) {
         .expect("store")
         .expect("mads");
 
-    let doc_id = "2Q4J8rTqkWcFqKxFr9iWbZ6nKpDs";
+    let doc_id = &DocumentId::from_bytes([0x5a; 16]);
     let case = NewCase {
         doc_id,
         tenant_id: &tenant.id,
-        team_id: anna.team_id.as_deref(),
+        team_id: anna.team_id.as_ref(),
     };
     store.create_case(&case, now_ms()).await.expect("case row");
 

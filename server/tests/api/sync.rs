@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ROOT, ReadDoc};
+use server::ids::TenantId;
 use server::state::AppState;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_valid_case};
@@ -35,7 +36,7 @@ both_backends!(
 const NOW: i64 = 1_764_000_000_000;
 
 /// The id of the demo municipality the tests' devices log in to.
-async fn demo_tenant_id(state: &AppState) -> String {
+async fn demo_tenant_id(state: &AppState) -> TenantId {
     state
         .store
         .tenant_by_slug("hoeje-taastrup")
@@ -90,7 +91,8 @@ async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: B
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 1);
     anna.docs.insert(id, doc);
@@ -106,19 +108,14 @@ async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: B
     let stored = server
         .state
         .store
-        .load_document(&id.to_string())
+        .load_document(&id)
         .await
         .expect("store")
         .expect("stored");
     let stored_doc = Automerge::load(&stored.bytes).expect("loads");
     assert_eq!(stored_doc.get_heads(), heads);
     read_valid_case(&stored_doc).expect("a valid case");
-    let projection = server
-        .state
-        .store
-        .projection_rows(&id.to_string())
-        .await
-        .expect("projection");
+    let projection = server.state.store.projection_rows(&id).await.expect("projection");
     assert_eq!(projection.contacts.len(), 1);
     server.stop().await;
 }
@@ -129,7 +126,8 @@ async fn reconnect_syncs_only_changed_documents(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let ids: Vec<DocumentId> = (0..20)
         .map(|n| {
@@ -193,7 +191,8 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 2);
     anna.docs.insert(id, doc.clone());
@@ -265,7 +264,12 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
 /// away from the case (docs/PROTOCOL.md §5.5).
 async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server.user("holstebro", "mads").await.team_id.expect("a team");
+    let team = server
+        .user("holstebro", "mads")
+        .await
+        .team_id
+        .expect("a team")
+        .to_string();
     let mut mads = server.device("holstebro", "mads").await;
     let mut connection = mads.connect(server.port).await;
     mads.run_until(&mut connection, Duration::from_secs(20), |d| d.in_sync())
@@ -332,7 +336,8 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (good, good_doc) = new_case(&team, 3);
     let (bad, mut bad_doc) = new_case(&team, 4);
@@ -377,7 +382,7 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
     let quarantined = server
         .state
         .store
-        .quarantined_for_case(&demo_tenant_id(&server.state).await, &bad.to_string())
+        .quarantined_for_case(&demo_tenant_id(&server.state).await, &bad)
         .await
         .expect("store");
     assert_eq!(quarantined.len(), 1);
@@ -386,7 +391,7 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
         server
             .state
             .store
-            .load_document(&bad.to_string())
+            .load_document(&bad)
             .await
             .expect("store")
             .is_none()
@@ -413,7 +418,8 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = first.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 5);
     anna.docs.insert(id, doc);
@@ -512,7 +518,8 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     for n in 0..30 {
         let (id, doc) = new_case(&team, 900 + n);
@@ -573,7 +580,8 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         .user("hoeje-taastrup", "anna")
         .await
         .team_id
-        .expect("a team");
+        .expect("a team")
+        .to_string();
     let lea = server.user("hoeje-taastrup", "lea").await;
 
     // Six hours a week without approval is refused; corrected to "awaiting", the case is accepted.
@@ -606,7 +614,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
     let heads_before = anna.docs[&id].get_heads();
     let anna_id = server.user("hoeje-taastrup", "anna").await.id;
     edit_case(anna.docs.get_mut(&id).expect("doc"), |c| {
-        c.decide_approval(&course_key, true, &anna_id, NOW)
+        c.decide_approval(&course_key, true, anna_id.as_str(), NOW)
             .expect("valid");
     });
     anna.sync(server.port).await;
@@ -615,7 +623,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         server
             .state
             .store
-            .quarantined_for_case(&demo_tenant_id(&server.state).await, &id.to_string())
+            .quarantined_for_case(&demo_tenant_id(&server.state).await, &id)
             .await
             .expect("store")
             .len(),
@@ -635,7 +643,8 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
         "the worker's approval never reached the server"
     );
     edit_case(lea_doc, |c| {
-        c.decide_approval(&course_key, true, &lea.id, NOW).expect("valid");
+        c.decide_approval(&course_key, true, lea.id.as_str(), NOW)
+            .expect("valid");
     });
     lea_phone.sync(server.port).await;
     assert!(
@@ -645,7 +654,7 @@ async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
     let stored = server
         .state
         .store
-        .load_document(&id.to_string())
+        .load_document(&id)
         .await
         .expect("store")
         .expect("stored");
@@ -673,12 +682,7 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
     add_contact(mads.docs.get_mut(&pending).expect("doc"), 700);
     let his_heads = mads.docs[&pending].get_heads();
     for case in [pending, quiet] {
-        assert!(
-            store
-                .unassign_case(&case.to_string(), &mads_id, NOW)
-                .await
-                .expect("store")
-        );
+        assert!(store.unassign_case(&case, &mads_id, NOW).await.expect("store"));
     }
     mads.sync(server.port).await;
     // The purge of the pending case follows its Ack, possibly after mads's sync had already finished: it is
@@ -687,7 +691,7 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
 
     // His visit arrived first, then both copies were purged.
     let stored = store
-        .load_document(&pending.to_string())
+        .load_document(&pending)
         .await
         .expect("store")
         .expect("stored");

@@ -7,6 +7,7 @@
 use sqlx::{Connection, Database, QueryBuilder};
 
 use super::{StoreError, Tx, on_tx};
+use crate::ids::TenantId;
 use crate::projection::{AlertRow, PROJECTION_VERSION, Projection};
 
 mod read;
@@ -53,7 +54,7 @@ impl Tx {
     /// Replaces every projection row of `projection.doc_id` with `projection`.
     pub(crate) async fn replace_projection(
         &mut self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         projection: &Projection,
     ) -> Result<(), StoreError> {
         let doc = projection.doc_id.as_str();

@@ -1,5 +1,7 @@
 //! Reading a document's projection rows back, for checks, the art. 15 export and the review of one case.
 
+use sync_core::DocumentId;
+
 use crate::projection::{
     AlertRow, CaseSummary, ConflictRow, ContactRow, CourseFitRow, CourseRow, FitScoreRow, GoalRow,
     OutcomeRow, Projection,
@@ -83,15 +85,15 @@ impl Store {
     /// The projection rows the tables hold for `doc_id`, sorted as [`Projection::of`] sorts them.
     ///
     /// Sorting happens here, not in SQL: PostgreSQL orders text by its collation, Rust by bytes.
-    pub async fn projection_rows(&self, doc_id: &str) -> Result<Projection, StoreError> {
+    pub async fn projection_rows(&self, doc_id: &DocumentId) -> Result<Projection, StoreError> {
         let mut projection = Projection {
-            doc_id: doc_id.to_owned(),
+            doc_id: doc_id.to_string(),
             ..Projection::default()
         };
         let sql = "SELECT contact_id, kind, started_at, duration_minutes, course_id, recorded_by, has_notes, \
                    in_error FROM proj_contacts WHERE doc_id = $1";
         let rows: Vec<ContactColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         projection.contacts = rows
@@ -114,7 +116,7 @@ impl Store {
         let sql = "SELECT contact_id, slot, instrument, entry, item_1_mm, item_2_mm, item_3_mm, item_4_mm, \
                    total_mm, paper_total, rater, below_cutoff FROM proj_fit_scores WHERE doc_id = $1";
         let rows: Vec<FitScoreColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         projection.fit_scores = rows
@@ -141,7 +143,7 @@ impl Store {
         let sql = "SELECT goal_id, parent_id, level, goal_type, status, title, target_date, created_at, \
                    in_error FROM proj_goals WHERE doc_id = $1";
         let rows: Vec<GoalColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         projection.goals = rows
@@ -165,7 +167,7 @@ impl Store {
         let sql = "SELECT position, course_id, kind, contact_id, item, rule_set_version \
                    FROM proj_alerts WHERE doc_id = $1";
         let mut rows: Vec<AlertColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         rows.sort_by_key(|r| r.0);
@@ -182,7 +184,7 @@ impl Store {
 
         let sql = "SELECT path, value_count FROM proj_conflicts WHERE doc_id = $1";
         let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         projection.conflicts = rows
@@ -194,14 +196,14 @@ impl Store {
         let sql = "SELECT display_name, birth_year, tovholder, is_open, current_course_id, last_contact_at, \
                    last_srs_below_cutoff, next_follow_up_due, closed_day FROM proj_cases WHERE doc_id = $1";
         let row: Option<SummaryColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_optional(pool)
             .await)?;
         let sql = "SELECT course_id, start_date, planned_end_date, end_date, end_reason, age_at_start, contacts, \
                    intake_ors_mm, intake_srs_mm, change_mm, category, rule_set_version FROM proj_course_fit \
                    WHERE doc_id = $1";
         let rows: Vec<CourseFitColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         projection.course_fit = rows
@@ -226,7 +228,7 @@ impl Store {
             .sort_by(|a, b| a.course_id.cmp(&b.course_id));
         let sql = "SELECT outcome_id, kind, date, in_error FROM proj_outcomes WHERE doc_id = $1";
         let rows: Vec<(String, String, String, bool)> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         projection.outcomes = rows
@@ -257,12 +259,12 @@ impl Store {
         Ok(projection)
     }
 
-    async fn course_rows(&self, doc_id: &str) -> Result<Vec<CourseRow>, StoreError> {
+    async fn course_rows(&self, doc_id: &DocumentId) -> Result<Vec<CourseRow>, StoreError> {
         let sql = "SELECT course_id, service_code, legal_basis, start_date, planned_end_date, end_date, \
                    end_reason, granted_minutes_per_week, approval_state, in_error FROM proj_courses \
                    WHERE doc_id = $1";
         let rows: Vec<CourseColumns> = on_pool!(self, |pool| sqlx::query_as(sql)
-            .bind(doc_id)
+            .bind(doc_id.to_string())
             .fetch_all(pool)
             .await)?;
         let mut courses: Vec<CourseRow> = rows
