@@ -1,9 +1,10 @@
 // "New contact": kind, time, who rates (the citizen, a relative or a professional), duration, notes, goals worked
 // on, the outcome rating at the start and the session rating at the end as visual-analogue lines, a paper form's
 // total (flagged as transcribed) or skipped. Which forms (ORS or the children's CORS; SRS, CSRS or a group's GSRS)
-// is sync-core's rule (`fit/forms.ts`, pinned by forms.json), following the kind and date as they are chosen. Nothing numeric is shown while rating; the totals and alerts are shown to the worker
-// on the case page afterwards. The contact is validated like the server does before it is written, and written
-// (and persisted) before it is ever sent.
+// is sync-core's rule (`fit/forms.ts`, pinned by forms.json), following the kind and date as they are chosen.
+// Nothing numeric is shown while rating; the totals and alerts are shown to the worker on the case page afterwards.
+// The contact is validated like the server does before it is written, and written (and persisted) before it is
+// ever sent.
 
 import type { Running } from "../app/session";
 import { assessCase } from "../case/fit";
@@ -97,9 +98,10 @@ export function contactForm(app: Running, id: string, done: (flash: string | nul
   const doc = app.repo.get(id);
   const c = doc ? readCase(doc) : null;
   if (!c) return h("main", {}, "–");
-  // The forms follow the citizen's age in the contact's year and the kind of contact (sync-core's rule).
+  // The forms follow the citizen's age in the contact's year (UTC, as sync-core's `contact_year`) and the kind of
+  // contact (sync-core's rule).
   const formsFor = (kind: string, startMs: number) =>
-    forms(c.citizen.birth_year, kind, Number.isFinite(startMs) ? new Date(startMs).getFullYear() : new Date().getFullYear());
+    forms(c.citizen.birth_year, kind, new Date(Number.isFinite(startMs) ? startMs : Date.now()).getUTCFullYear());
   const first = formsFor(CONTACT_KINDS[0]!.code, Date.now());
   const ors = scale("ors", first.outcome);
   const srs = scale("srs", first.session);

@@ -5,6 +5,7 @@
 
 import type { Running } from "../app/session";
 import { openedBy, writeNewCase } from "../case/create";
+import { invalid } from "../fit";
 import { documentIdText, newDocumentId } from "../sync/ids";
 import { h } from "./dom";
 import { refusalText } from "./edits";
@@ -47,6 +48,11 @@ export function newCaseForm(app: Running, opened: (docText: string) => void, can
     }
     const data = new FormData(form);
     const year = String(data.get("birth_year") ?? "").trim();
+    // The document stores a whole year (an integer); anything else is refused here, as the server would.
+    if (year !== "" && !Number.isInteger(Number(year))) {
+      error.textContent = refusalText(invalid("citizen.birth_year", "malformed", "a birth year is a whole year"));
+      return;
+    }
     const made = openedBy(
       user.tenant_slug,
       user.team_id,
