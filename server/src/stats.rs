@@ -285,7 +285,8 @@ fn days(start: &str, end: &str) -> Option<f64> {
 pub struct Outcome {
     pub doc_id: String,
     pub team_id: Option<TeamId>,
-    /// `own_home`, `job`, `less_support` or `support_ended` (sync-core's OUTCOME_KINDS).
+    /// One of sync-core's OUTCOME_KINDS (`own_home`, `job`, `job_special_terms`, `less_support`, `support_ended`,
+    /// `self_support`).
     pub kind: String,
     pub date: String,
 }

@@ -182,8 +182,10 @@ export const COORDINATION_PARTIES: readonly Code[] = [
 export const OUTCOME_KINDS: readonly Code[] = [
   { code: "own_home", da: "Egen bolig", en: "Own home" },
   { code: "job", da: "Job", en: "Job" },
+  { code: "job_special_terms", da: "Job på særlige vilkår", en: "Job on special terms" },
   { code: "less_support", da: "Mindre støtte", en: "Less support" },
   { code: "support_ended", da: "Støtte afsluttet", en: "Support ended" },
+  { code: "self_support", da: "Selvforsørgelse", en: "Self-support" },
 ];
 
 /**
