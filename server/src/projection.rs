@@ -32,7 +32,8 @@ pub struct Projection {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct OutcomeRow {
     pub outcome_id: String,
-    /// `own_home`, `job`, `less_support` or `support_ended`.
+    /// One of sync-core's OUTCOME_KINDS (`own_home`, `job`, `job_special_terms`, `less_support`, `support_ended`,
+    /// `self_support`).
     pub kind: String,
     pub date: String,
     pub in_error: bool,

@@ -387,7 +387,10 @@ async fn the_outcomes_of_a_known_set_of_courses(backend: Backend) {
         [
             ("own_home".to_owned(), json!({ "n": 5, "too_few": false })),
             ("job".to_owned(), json!({ "n": null, "too_few": true })),
-            ("job_special_terms".to_owned(), json!({ "n": 0, "too_few": false })),
+            (
+                "job_special_terms".to_owned(),
+                json!({ "n": 0, "too_few": false })
+            ),
             ("less_support".to_owned(), json!({ "n": 0, "too_few": false })),
             ("support_ended".to_owned(), json!({ "n": 0, "too_few": false })),
             ("self_support".to_owned(), json!({ "n": 0, "too_few": false })),

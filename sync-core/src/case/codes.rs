@@ -100,7 +100,11 @@ pub const GOAL_STATUSES: &[Code] = &[
 pub const OUTCOME_KINDS: &[Code] = &[
     code("own_home", "Egen bolig", "Own home"),
     code("job", "Job", "Job"),
-    code("job_special_terms", "Job på særlige vilkår", "Job on special terms"),
+    code(
+        "job_special_terms",
+        "Job på særlige vilkår",
+        "Job on special terms",
+    ),
     code("less_support", "Mindre støtte", "Less support"),
     code("support_ended", "Støtte afsluttet", "Support ended"),
     code("self_support", "Selvforsørgelse", "Self-support"),
