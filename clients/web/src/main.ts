@@ -13,6 +13,7 @@ import { contactForm } from "./ui/contactform";
 import { endCourseForm, extendCourseForm, startCourseForm } from "./ui/courses";
 import { followUpForm } from "./ui/followups";
 import { coordinationForm } from "./ui/coordination";
+import { groupForm } from "./ui/group";
 import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
 import { goalForm, planForm } from "./ui/plan";
@@ -31,6 +32,8 @@ import { tenantScreen } from "./review/tenant";
 const root = document.getElementById("app")!;
 let app: Running | null = null;
 let flash: string | null = null;
+/** A message on the caseload after a form that returns there (a group session saved), until the worker moves on. */
+let caseloadFlash: string | null = null;
 let renderQueued = false;
 
 if ("serviceWorker" in navigator && import.meta.env.PROD) {
@@ -128,6 +131,11 @@ function render() {
     else screen = casePage(running, id, flash, showFlash);
   } else if (id) {
     screen = casePage(running, id, flash, showFlash);
+  } else if (route === "group") {
+    screen = groupForm(running, (message) => {
+      caseloadFlash = message;
+      location.hash = "#/";
+    });
   } else if (route === "new-case") {
     // The new case opens like any other: the worker is asked once why they open it.
     screen = newCaseForm(
@@ -136,7 +144,7 @@ function render() {
       () => (location.hash = "#/"),
     );
   } else {
-    screen = caseloadScreen(running);
+    screen = caseloadScreen(running, caseloadFlash);
   }
   // A sync rebuilds the screen; keep the keyboard focus on the control that had it (matched by its id).
   const focused = document.activeElement?.id;
@@ -152,7 +160,11 @@ function showFlash(message: string) {
 
 /** A form's route (`#/case/<id>/<form>…`): re-rendering it would lose what is typed. */
 function onForm(): boolean {
-  return (location.hash.startsWith("#/case/") && location.hash.split("/").length > 3) || location.hash === "#/new-case";
+  return (
+    (location.hash.startsWith("#/case/") && location.hash.split("/").length > 3) ||
+    location.hash === "#/new-case" ||
+    location.hash === "#/group"
+  );
 }
 
 /** The review's screens, for `#/review…` (and `#/` for a lead or admin); `null` for the phone app's routes. */
@@ -208,6 +220,7 @@ function scheduleRender() {
 
 window.addEventListener("hashchange", () => {
   if (!location.hash.endsWith("/new") && !location.hash.includes("/case/")) flash = null;
+  if (location.hash !== "#/" && location.hash !== "") caseloadFlash = null;
   render();
 });
 window.addEventListener("online", () => app?.client.retryNow());

@@ -10,7 +10,7 @@ import { documentIdText } from "../sync/ids";
 import { h } from "./dom";
 import { alertLabel, t } from "./i18n";
 
-export function caseloadScreen(app: Running): HTMLElement {
+export function caseloadScreen(app: Running, flash: string | null = null): HTMLElement {
   const pending = new Set(app.repo.pending());
   const rows = app.repo
     .ids()
@@ -57,8 +57,10 @@ export function caseloadScreen(app: Running): HTMLElement {
     "main",
     { class: "screen" },
     h("h1", {}, t("caseload")),
+    flash ? h("p", { class: "flash", role: "status" }, flash) : null,
     // An admin manages users and settings; cases are opened by workers and leads, in their own team.
     app.session.user.role === "admin" ? null : h("a", { class: "button primary new-case", href: "#/new-case" }, `+ ${t("newCase")}`),
+    app.session.user.role === "admin" || rows.length === 0 ? null : h("a", { class: "button group-session", href: "#/group" }, `+ ${t("groupSession")}`),
     rows.length === 0 ? h("p", { class: "help" }, t("noCases")) : list,
   );
 }
