@@ -176,6 +176,7 @@ pub fn server_case() -> CaseDocument {
             end: None,
             end_reason: None,
             granted_minutes_per_week: 120,
+            granted_sessions: None,
             approval: Approval {
                 state: "not_required".into(),
                 by: None,

@@ -12,13 +12,30 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use sync_core::case::agenda::agenda;
 use sync_core::case::date::Date;
-use sync_core::case::{Case, ErrorMark};
+use sync_core::case::{Case, Contact, ErrorMark};
 use vectors_common::{check_vectors, citizen_case, course, follow_up};
 
 const TODAY: &str = "2026-06-15";
 
 fn in_error() -> Option<ErrorMark> {
     Some(ErrorMark::new("worker-1", 1, "planned on the wrong citizen"))
+}
+
+/// A home visit in `course` on day `day` of 2026.
+fn session(course: &str, day: i64) -> Contact {
+    Contact {
+        kind: "home_visit".into(),
+        start_ms: 1_767_225_600_000 + day * 86_400_000,
+        duration_minutes: 60,
+        course: Some(course.into()),
+        workers: vec![],
+        notes: autosurgeon::Text::with_value(""),
+        goals: vec![],
+        ors: None,
+        srs: None,
+        recorded_by: "worker-1".into(),
+        entered_in_error: None,
+    }
 }
 
 /// The cases, each pinning one part of the rule.
@@ -61,6 +78,31 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
         ("c-error".into(), wrong_course),
     ]);
 
+    let mut punch_cards = citizen_case("ref-agenda");
+    let card = |sessions: i64, end: Option<&str>| {
+        let mut c = course("s85", "2026-01-01", None, end);
+        c.granted_sessions = Some(sessions);
+        c
+    };
+    punch_cards.courses = BTreeMap::from([
+        ("c-card".into(), card(5, None)),
+        ("c-card-spent".into(), card(2, None)),
+        ("c-card-ended".into(), card(4, Some("2026-05-01"))),
+        ("c-hours".into(), course("s85", "2026-01-01", None, None)),
+    ]);
+    let mut mistaken = session("c-card", 3);
+    mistaken.entered_in_error = in_error();
+    punch_cards.contacts = BTreeMap::from([
+        ("k1".into(), session("c-card", 1)),
+        ("k2".into(), session("c-card", 2)),
+        ("k3".into(), mistaken),
+        ("k4".into(), session("c-card-spent", 1)),
+        ("k5".into(), session("c-card-spent", 2)),
+        ("k6".into(), session("c-card-spent", 3)),
+        ("k7".into(), session("c-card-ended", 1)),
+        ("k8".into(), session("c-hours", 1)),
+    ]);
+
     let mut long_ago = citizen_case("ref-agenda");
     long_ago.follow_ups = BTreeMap::from([("f1".into(), follow_up("2025-01-01", true))]);
 
@@ -85,6 +127,11 @@ fn cases() -> Vec<(&'static str, &'static str, Case)> {
             "courses_ending_within_14_days",
             "Open courses whose planned end is at most 14 days away, or already passed, are marked; ended ones, ones without a planned end and ones made in error are not.",
             courses,
+        ),
+        (
+            "punch_cards_count_down",
+            "An open course granted as sessions shows granted, used (contacts in the course, not those made in error) and left, negative when overused; an ended course and one granted in hours show none.",
+            punch_cards,
         ),
         (
             "the_next_follow_up_is_never_in_the_past",

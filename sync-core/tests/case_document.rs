@@ -63,6 +63,7 @@ fn course() -> Course {
         end: None,
         end_reason: None,
         granted_minutes_per_week: 180,
+        granted_sessions: None,
         approval: Approval {
             state: "not_required".into(),
             by: None,
@@ -449,6 +450,7 @@ fn new_course(legal_basis: &str, planned_end: Option<&str>, minutes: i64) -> syn
         start: "2026-01-05".into(),
         planned_end: planned_end.map(str::to_owned),
         granted_minutes_per_week: minutes,
+        granted_sessions: None,
     }
 }
 

@@ -54,6 +54,8 @@ enum Edit {
         start: String,
         planned_end: Option<String>,
         granted_minutes_per_week: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        granted_sessions: Option<i64>,
         limit_minutes: i64,
     },
     EndCourse {
@@ -121,6 +123,7 @@ impl Edit {
                 start,
                 planned_end,
                 granted_minutes_per_week,
+                granted_sessions,
                 limit_minutes,
             } => {
                 let new = NewCourse {
@@ -129,6 +132,7 @@ impl Edit {
                     start,
                     planned_end,
                     granted_minutes_per_week,
+                    granted_sessions,
                 };
                 doc.start_course(uuid(&id), new, limit_minutes, NOW_MS)
             }
@@ -321,7 +325,21 @@ fn start_with(
         start: start.into(),
         planned_end: planned_end.map(str::to_owned),
         granted_minutes_per_week: minutes,
+        granted_sessions: None,
         limit_minutes,
+    }
+}
+
+fn punch_card(sessions: i64) -> Edit {
+    Edit::StartCourse {
+        id: NEW_COURSE.into(),
+        service: SERVICE.into(),
+        legal_basis: "s85".into(),
+        start: "2026-06-15".into(),
+        planned_end: None,
+        granted_minutes_per_week: 0,
+        granted_sessions: Some(sessions),
+        limit_minutes: DEFAULT_GRANT_LIMIT_MINUTES,
     }
 }
 
@@ -390,6 +408,16 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
                 120,
                 DEFAULT_GRANT_LIMIT_MINUTES,
             ),
+        ),
+        (
+            "punch_card_course_is_started",
+            "A course granted as a punch card of 10 sessions keeps its count.",
+            punch_card(10),
+        ),
+        (
+            "punch_card_of_no_sessions_is_refused",
+            "A punch card grants 1 to 104 sessions.",
+            punch_card(0),
         ),
         (
             "grant_at_the_limit_needs_no_approval",

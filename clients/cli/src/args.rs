@@ -191,6 +191,9 @@ pub enum CourseCommand {
         /// Granted support in hours a week (e.g. 2.5).
         #[arg(long)]
         hours_per_week: f64,
+        /// A punch card (klippekort): the course is granted as this many sessions; each contact uses one.
+        #[arg(long)]
+        sessions: Option<i64>,
     },
     /// End a course with a date and a reason.
     End {

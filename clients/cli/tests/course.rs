@@ -85,6 +85,8 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
             &start,
             "--hours-per-week",
             "6",
+            "--sessions",
+            "2",
         ],
     )
     .await;
@@ -201,7 +203,8 @@ async fn a_course_with_follow_ups_and_an_outcome_is_kept_offline_and_reaches_the
             && stdout(&view).contains("how it went: New sub-goal on the rent")
             && stdout(&view).contains(&format!(
                 "extended {in_ten_days} -> {in_forty_days}: Close to the goal"
-            )),
+            ))
+            && stdout(&view).contains("punch card: 2 of 2 sessions left"),
         "{}",
         shown(&view)
     );

@@ -1,11 +1,11 @@
-// Issue 12, points 1, 2 and 8 on the phone, in a real browser: with no signal, anna opens a new case for a child
+// Issue 12, points 1, 2, 7 and 8 on the phone, in a real browser: with no signal, anna opens a new case for a child
 // (refused first without the reference, with sync-core's reason on screen), writes its plan (purpose, the child's
 // own words, a goal, a sub-goal and a stepping stone; a sub-goal with no goal above is refused) and starts a §82b
-// course; its contact form offers the children's
-// forms (CORS, CSRS) because of the birth year, as sync-core decides, and a relative's ratings are recorded from a
-// paper form (total only, flagged) and shown as the relative's, in a series of their own. A reload while offline
-// keeps it all; once online the team's lead reads the case on the server, and the child's own check-in link offers
-// CORS and CSRS, whose scores come back to the worker's phone.
+// course granted as a punch card of three sessions, which counts down with each contact. Its contact form offers
+// the children's forms (CORS, CSRS) because of the birth year, as sync-core decides, and a relative's ratings are
+// recorded from a paper form (total only, flagged) and shown as the relative's, in a series of their own. A reload
+// while offline keeps it all; once online the team's lead reads the case on the server, and the child's own
+// check-in link offers CORS and CSRS, whose scores come back to the worker's phone.
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -105,9 +105,12 @@ it("opens a child's case offline with a plan and a §82b course, the children's 
   await page.selectOption("select[name=legal_basis]", "s82b");
   await page.fill("input[name=planned_end]", day(84));
   await page.fill("input[name=hours]", "2");
+  // Granted as a punch card of three sessions: each contact in the course uses one.
+  await page.fill("input[name=sessions]", "3");
   await page.click(".course-form button[type=submit]");
   await page.waitForSelector(".courses");
   expect(await page.locator(".course-list > li").count()).toBe(1);
+  expect(await page.locator(".course-list .punch-card").textContent()).toBe("Klippekort: 3 af 3 tilbage");
 
   // The contact form offers the children's forms; a group session would end with GSRS.
   await page.click("a.button.primary");
@@ -132,6 +135,7 @@ it("opens a child's case offline with a plan and a §82b course, the children's 
   await page.click(".contact-form button[type=submit]");
   await page.waitForSelector(".flash");
   const shown = "CORS 24.5 (papir) · CSRS sprunget over · En pårørende";
+  expect(await page.locator(".course-list .punch-card").textContent()).toBe("Klippekort: 2 af 3 tilbage");
   expect(await page.locator(".contacts li .ratings").first().textContent()).toBe(shown);
   // The relative's rating is their own series, not the child's missing rating.
   expect(await page.locator(".collateral [data-rater=relative]").count()).toBe(1);
@@ -175,6 +179,7 @@ it("opens a child's case offline with a plan and a §82b course, the children's 
   await page.click(".contact-form button[type=submit]");
   await page.waitForSelector(".flash");
   await allSaved(page);
+  expect(await page.locator(".course-list .punch-card").textContent()).toBe("Klippekort: 1 af 3 tilbage");
   const video = page.locator(".contacts li", { hasText: `Video ${run}` });
   await video.getByRole("button", { name: "Send tjek-ind-link" }).click();
   const url = await video.getByLabel("Link til borgerens egen telefon").inputValue();

@@ -185,6 +185,7 @@ pub fn course(rng: &mut StdRng, start: Date, lead_id: &str, at: i64) -> Result<C
         } else {
             rng.random_range(2..=4) * 30
         },
+        granted_sessions: None,
         approval: if s85 {
             Approval {
                 state: "approved".to_owned(),

@@ -118,6 +118,7 @@ mod tests {
                 end: None,
                 end_reason: None,
                 granted_minutes_per_week: minutes,
+                granted_sessions: None,
                 approval: Approval {
                     state: state.into(),
                     by: by.map(|name| UserId::named(name).to_string()),

@@ -316,6 +316,7 @@ fn course() -> Course {
         end: None,
         end_reason: None,
         granted_minutes_per_week: 120,
+        granted_sessions: None,
         approval: Approval {
             state: "not_required".into(),
             by: None,

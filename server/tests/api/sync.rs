@@ -551,6 +551,7 @@ fn course(minutes: i64, state: &str) -> sync_core::case::Course {
         end: None,
         end_reason: None,
         granted_minutes_per_week: minutes,
+        granted_sessions: None,
         approval: sync_core::case::Approval {
             state: state.into(),
             by: None,

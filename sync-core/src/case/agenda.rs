@@ -9,6 +9,10 @@
 //! - The **next follow-up** offered is a quarter ([`FOLLOW_UP_INTERVAL_DAYS`]) after the latest follow-up planned
 //!   (done or not), but today when that is already past; a quarter from today when none is planned.
 //!
+//! - A **punch card** (a course granted as sessions) shows what is left: the sessions granted less the contacts
+//!   recorded in the course (not those made in error), for each open course not made in error; negative when more
+//!   were held than granted.
+//!
 //! Dates that do not parse are left out rather than guessed (validation refuses them in new changes anyway).
 
 use super::date::Date;
@@ -28,6 +32,17 @@ pub struct EndingCourse {
     pub days_left: i64,
 }
 
+/// A punch card's count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PunchCard {
+    /// The course.
+    pub id: String,
+    pub granted: i64,
+    pub used: i64,
+    /// Granted less used; negative when more sessions were held than granted.
+    pub left: i64,
+}
+
 /// What is due on one case on one day.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Agenda {
@@ -37,6 +52,8 @@ pub struct Agenda {
     pub courses_ending: Vec<EndingCourse>,
     /// The date to offer for the next follow-up, YYYY-MM-DD.
     pub next_follow_up: String,
+    /// The open courses' punch cards, by course id.
+    pub punch_cards: Vec<PunchCard>,
 }
 
 impl Agenda {
@@ -91,5 +108,29 @@ pub fn agenda(case: &Case, today: Date) -> Agenda {
             })
             .collect(),
         next_follow_up: next.to_string(),
+        punch_cards: punch_cards(case),
     }
+}
+
+/// The punch cards of the case's open courses (BTreeMap order: by course id).
+fn punch_cards(case: &Case) -> Vec<PunchCard> {
+    case.courses
+        .iter()
+        .filter(|(_, c)| c.end.is_none() && c.entered_in_error.is_none())
+        .filter_map(|(id, c)| {
+            let granted = c.granted_sessions?;
+            let used = case
+                .contacts
+                .values()
+                .filter(|contact| contact.entered_in_error.is_none() && contact.course.as_deref() == Some(id))
+                .count();
+            let used = i64::try_from(used).unwrap_or(i64::MAX);
+            Some(PunchCard {
+                id: id.clone(),
+                granted,
+                used,
+                left: granted - used,
+            })
+        })
+        .collect()
 }

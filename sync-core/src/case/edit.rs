@@ -47,6 +47,8 @@ pub struct NewCourse {
     /// YYYY-MM-DD; required for a time-limited course (§82b).
     pub planned_end: Option<String>,
     pub granted_minutes_per_week: i64,
+    /// A punch card's sessions, when the course is granted as sessions.
+    pub granted_sessions: Option<i64>,
 }
 
 impl NewCourse {
@@ -73,6 +75,7 @@ impl NewCourse {
             end: None,
             end_reason: None,
             granted_minutes_per_week: self.granted_minutes_per_week,
+            granted_sessions: self.granted_sessions,
             approval: Approval {
                 state: state.to_owned(),
                 by: None,

@@ -204,6 +204,7 @@ mod tests {
                 end: None,
                 end_reason: None,
                 granted_minutes_per_week: 120,
+                granted_sessions: None,
                 approval: crate::case::Approval {
                     state: "not_required".into(),
                     by: None,

@@ -107,6 +107,11 @@ pub struct Course {
     pub end_reason: Option<String>,
     /// Granted support in minutes a week (integers, so two devices never disagree on rounding).
     pub granted_minutes_per_week: i64,
+    /// A punch card (klippekort): the course is granted as this many sessions, each contact in it uses one.
+    /// Absent for a course granted in hours only, and in documents written before punch cards existed.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_sessions: Option<i64>,
     pub approval: Approval,
     /// Each time the planned end was moved later, with why; oldest first, append-only. Absent in documents
     /// written before extensions existed.

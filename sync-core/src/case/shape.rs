@@ -129,6 +129,7 @@ const COURSE: Shape = Shape::Record(&[
     field("end", OPT_LINE),
     field("end_reason", OPT_LINE),
     field("granted_minutes_per_week", Shape::Int),
+    added("granted_sessions", OPT_INT),
     field(
         "approval",
         Shape::Record(&[

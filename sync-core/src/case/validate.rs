@@ -14,6 +14,9 @@ use super::ffb::Ffb;
 use super::model::{Case, Contact, Coordination, Course, ErrorMark, Extension, Goal};
 use super::schema::SCHEMA_VERSION;
 
+/// The most sessions a punch card grants (a year of weekly sessions, twice over).
+pub const MAX_GRANTED_SESSIONS: i64 = 104;
+
 /// Longest free text (notes, own goal) in characters: generous for a visit, small enough to bound a document.
 pub const MAX_TEXT_CHARS: usize = 20_000;
 /// Longest single-line field (titles, names) in characters.
@@ -168,6 +171,9 @@ fn validate_course(course: &Course) -> Result<(), ValidationError> {
         MAX_MINUTES_PER_WEEK,
     )?;
     known("approval.state", codes::APPROVAL_STATES, &course.approval.state)?;
+    if let Some(sessions) = course.granted_sessions {
+        in_range("granted_sessions", sessions, 1, MAX_GRANTED_SESSIONS)?;
+    }
     for (i, extension) in course.extensions.iter().enumerate() {
         validate_extension(extension, start).map_err(|e| e.within(&format!("extensions[{i}]")))?;
     }

@@ -31,6 +31,7 @@ pub fn course(legal_basis: &str, start: &str, planned_end: Option<&str>, end: Op
         end: end.map(str::to_owned),
         end_reason: end.map(|_| "mutual_agreement".to_owned()),
         granted_minutes_per_week: 120,
+        granted_sessions: None,
         approval: Approval {
             state: "not_required".into(),
             by: None,

@@ -26,6 +26,7 @@ pub async fn course(dir: &Path, command: CourseCommand) -> anyhow::Result<()> {
             start,
             planned_end,
             hours_per_week,
+            sessions,
         } => {
             // Checked before the store is opened: bad input touches nothing.
             if !(0.0..=MAX_HOURS_PER_WEEK).contains(&hours_per_week) {
@@ -44,6 +45,7 @@ pub async fn course(dir: &Path, command: CourseCommand) -> anyhow::Result<()> {
                 planned_end,
                 // Minutes, so two devices never disagree on rounding.
                 granted_minutes_per_week: (hours_per_week * 60.0).round() as i64,
+                granted_sessions: sessions,
             };
             let (course, state) = edits::start_course(&device, &id, new, now)
                 .await

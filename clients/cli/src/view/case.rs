@@ -76,7 +76,7 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
         let _ = writeln!(out, "Purpose:  {}", case.plan.purpose);
     }
     goals(&mut out, case);
-    courses(&mut out, case);
+    courses(&mut out, case, view.today);
     follow_ups(&mut out, case, view.today);
     outcomes(&mut out, case);
     coordination(&mut out, case);
@@ -232,7 +232,9 @@ fn goal_line(out: &mut String, case: &Case, id: &str, depth: usize) {
     }
 }
 
-fn courses(out: &mut String, case: &Case) {
+fn courses(out: &mut String, case: &Case, today: Date) {
+    // A punch card's count is sync-core's agenda rule.
+    let cards = agenda(case, today).punch_cards;
     let _ = writeln!(out, "\nCourses:");
     if case.courses.is_empty() {
         let _ = writeln!(out, "  (none)");
@@ -272,6 +274,13 @@ fn courses(out: &mut String, case: &Case) {
             minutes % 60,
             course.approval.state.replace('_', " ")
         );
+        if let Some(card) = cards.iter().find(|card| &card.id == id) {
+            let _ = writeln!(
+                out,
+                "            punch card: {} of {} sessions left",
+                card.left, card.granted
+            );
+        }
         for extension in &course.extensions {
             let _ = writeln!(
                 out,

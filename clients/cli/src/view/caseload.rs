@@ -68,6 +68,10 @@ pub fn render(summaries: &[CaseSummary]) -> String {
                 format!("course-ends:{}", ending.planned_end)
             });
         }
+        // A punch card down to its last session (or past it) needs a new grant or an end.
+        if let Some(card) = summary.agenda.punch_cards.iter().find(|card| card.left <= 1) {
+            alerts.push(format!("sessions-left:{}", card.left));
+        }
         let _ = writeln!(
             out,
             "{}  {}  {}  {}  {}  {}",
@@ -92,7 +96,7 @@ pub fn render(summaries: &[CaseSummary]) -> String {
 #[cfg(test)]
 mod tests {
     use sync_core::DocumentId;
-    use sync_core::case::agenda::{Agenda, EndingCourse};
+    use sync_core::case::agenda::{Agenda, EndingCourse, PunchCard};
     use sync_core::fit::AlertKind;
 
     use super::*;
@@ -114,6 +118,12 @@ mod tests {
                     days_left: 9,
                 }],
                 next_follow_up: "2025-06-01".into(),
+                punch_cards: vec![PunchCard {
+                    id: "c1".into(),
+                    granted: 10,
+                    used: 9,
+                    left: 1,
+                }],
             },
             conflicts: 1,
             pending: true,
@@ -126,7 +136,9 @@ mod tests {
         assert!(line.contains("home visit"), "{line}");
         assert!(line.contains("*!"), "{line}");
         assert!(
-            line.ends_with("SRS<cutoff revisit-goals follow-up-overdue course-ends:2025-03-10"),
+            line.ends_with(
+                "SRS<cutoff revisit-goals follow-up-overdue course-ends:2025-03-10 sessions-left:1"
+            ),
             "{line}"
         );
     }

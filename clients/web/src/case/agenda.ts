@@ -3,7 +3,9 @@
 // - a follow-up is overdue when it is not done, not made in error, and due before today;
 // - a course ends soon when it is open, not made in error, and its planned end is at most 14 days away or passed;
 // - the next follow-up offered is a quarter after the latest one planned (today if that is past), or a quarter
-//   from today when none is planned.
+//   from today when none is planned;
+// - a punch card (an open course granted as sessions, not made in error) shows granted, used (contacts in the course,
+//   not those made in error) and left, negative when overused; by course id.
 // Dates that do not parse are left out.
 
 import type { Case } from "./model";
@@ -18,11 +20,19 @@ export interface EndingCourse {
   days_left: number;
 }
 
+export interface PunchCard {
+  id: string;
+  granted: number;
+  used: number;
+  left: number;
+}
+
 export interface Agenda {
   overdue_follow_ups: string[];
   courses_ending: EndingCourse[];
   /** YYYY-MM-DD. */
   next_follow_up: string;
+  punch_cards: PunchCard[];
 }
 
 const DAY_MS = 86_400_000;
@@ -73,7 +83,23 @@ export function agenda(c: Case, day: number): Agenda {
     overdue_follow_ups: overdue.sort(byDayThenId).map(([, id]) => id),
     courses_ending: ending.sort(byDayThenId).map(([end, id]) => ({ id, planned_end: isoDay(end), days_left: end - day })),
     next_follow_up: isoDay(next),
+    punch_cards: punchCards(c),
   };
+}
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The punch cards of the open courses, by course id (sync-core iterates a BTreeMap). */
+function punchCards(c: Case): PunchCard[] {
+  const contacts = Object.values(c.contacts ?? {}).filter((k) => !k.entered_in_error);
+  return Object.entries(c.courses ?? {})
+    .filter(([, course]) => course.end === null && !course.entered_in_error && course.granted_sessions != null)
+    .sort(([a], [b]) => byId(a, b))
+    .map(([id, course]) => {
+      const granted = course.granted_sessions!;
+      const used = contacts.filter((k) => k.course === id).length;
+      return { id, granted, used, left: granted - used };
+    });
 }
 
 /** Whether the caseload should mark the case. */

@@ -27,6 +27,8 @@ export interface NewCourse {
   /** YYYY-MM-DD; required for a time-limited course (§82b). */
   planned_end: string | null;
   granted_minutes_per_week: number;
+  /** A punch card's sessions, when the course is granted as sessions. */
+  granted_sessions?: number | null;
 }
 
 export type Collection = "contacts" | "courses" | "follow_ups" | "outcomes" | "coordination";
@@ -82,6 +84,7 @@ export function startCourse(c: Case, id: string, input: NewCourse, limitMinutes 
     end: null,
     end_reason: null,
     granted_minutes_per_week: input.granted_minutes_per_week,
+    ...(input.granted_sessions == null ? {} : { granted_sessions: input.granted_sessions }),
     approval: { state: input.granted_minutes_per_week > limitMinutes ? "awaiting" : "not_required", by: null, at_ms: null },
   };
   return checked({ ...c, courses: { ...c.courses, [id]: course } }, "courses", id, (draft) => {
@@ -93,6 +96,8 @@ export function startCourse(c: Case, id: string, input: NewCourse, limitMinutes 
       end: null,
       end_reason: null,
       granted_minutes_per_week: course.granted_minutes_per_week,
+      // Absent for a course granted in hours only, as the vectors read it (an added field may be absent).
+      ...(course.granted_sessions == null ? {} : { granted_sessions: course.granted_sessions }),
       approval: { state: s(course.approval.state), by: null, at_ms: null },
     };
   });

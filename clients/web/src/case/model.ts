@@ -41,6 +41,8 @@ export interface Course {
   end: string | null;
   end_reason: string | null;
   granted_minutes_per_week: number;
+  /** A punch card (klippekort): granted as this many sessions; absent for a course granted in hours only. */
+  granted_sessions?: number | null;
   approval: { state: string; by: string | null; at_ms: number | null };
   /** Each move of the planned end, oldest first; absent when there was none. */
   extensions?: Extension[];

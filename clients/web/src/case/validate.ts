@@ -125,6 +125,7 @@ function validateCourse(course: Course) {
   }
   inRange("granted_minutes_per_week", course.granted_minutes_per_week, 0, MAX_MINUTES_PER_WEEK);
   known("approval.state", APPROVAL_STATES, course.approval.state);
+  if (course.granted_sessions != null) inRange("granted_sessions", course.granted_sessions, 1, MAX_GRANTED_SESSIONS);
   for (const [i, extension] of (course.extensions ?? []).entries()) {
     inside(`extensions[${i}]`, () => {
       if (extension.from !== null) parseDate(extension.from, "from");
@@ -136,6 +137,9 @@ function validateCourse(course: Course) {
   }
   errorMark(course.entered_in_error);
 }
+
+/** The most sessions a punch card grants (sync-core validate.rs MAX_GRANTED_SESSIONS). */
+export const MAX_GRANTED_SESSIONS = 104;
 
 /** Checks every rule of the case; returns the first problem, or null when the case is valid. */
 export function validateCase(c: Case): ValidationError | null {

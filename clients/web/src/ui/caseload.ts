@@ -1,6 +1,6 @@
-// The caseload: every case on the device, by citizen name, with its FIT alerts, whether a follow-up is overdue or
-// a course ends within 14 days (sync-core's agenda rule), and whether it has changes waiting or refused. Computed
-// from the local documents, so it works offline.
+// The caseload: every case on the device, by citizen name, with its FIT alerts, whether a follow-up is overdue, a
+// course ends within 14 days or a punch card is nearly used (sync-core's agenda rule), and whether it has changes
+// waiting or refused. Computed from the local documents, so it works offline.
 
 import type { Running } from "../app/session";
 import { agenda, today } from "../case/agenda";
@@ -47,6 +47,7 @@ export function caseloadScreen(app: Running, flash: string | null = null): HTMLE
                 t(due.courses_ending.some((e) => e.days_left < 0) ? "courseRanOver" : "courseEndsSoon"),
               )
             : null,
+          due.punch_cards.some((card) => card.left <= 1) ? h("span", { class: "badge waiting punch-card" }, t("punchCardLow")) : null,
           pending.has(id) ? h("span", { class: "badge waiting" }, t("waiting")) : null,
           app.repo.refusal(id) ? h("span", { class: "badge refused" }, t("refused")) : null,
         ),

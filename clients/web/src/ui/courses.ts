@@ -5,7 +5,7 @@
 // #/case/<id>/end/<course>) so a sync re-rendering the case page never loses what is typed.
 
 import type { Running } from "../app/session";
-import { isoDay, today } from "../case/agenda";
+import { agenda, isoDay, today, type PunchCard } from "../case/agenda";
 import { endCourse, extendCourse, startCourse } from "../case/course";
 import { FFB_SERVICE_TREE, FFB_SERVICES } from "../case/ffb";
 import { APPROVAL_STATES, currentCourse, END_REASONS, LEGAL_BASES, type Case, type Course } from "../case/model";
@@ -26,7 +26,7 @@ function approval(course: Course): HTMLElement {
     : h("span", {}, codeLabel(APPROVAL_STATES, course.approval.state));
 }
 
-function courseItem(app: Running, docId: string, id: string, course: Course, current: boolean): HTMLElement {
+function courseItem(app: Running, docId: string, id: string, course: Course, current: boolean, card?: PunchCard): HTMLElement {
   const textId = documentIdText(docId);
   const dates = [
     `${t("start")} ${formatDate(course.start)}`,
@@ -41,6 +41,13 @@ function courseItem(app: Running, docId: string, id: string, course: Course, cur
     ...(course.extensions ?? []).map((x) =>
       h("div", { class: "extension muted" }, `${t("extended")} ${formatDate(x.from)} → ${formatDate(x.to)}: ${x.reason}`),
     ),
+    card
+      ? h(
+          "div",
+          { class: "punch-card", "data-left": card.left },
+          t("punchCardLeft").replace("{left}", String(card.left)).replace("{granted}", String(card.granted)),
+        )
+      : null,
     h(
       "div",
       { class: "grant", "data-testid": current ? "approval" : undefined, "data-approval": course.approval.state },
@@ -70,6 +77,8 @@ function courseItem(app: Running, docId: string, id: string, course: Course, cur
 export function coursesCard(app: Running, docId: string, c: Case): HTMLElement {
   const textId = documentIdText(docId);
   const current = currentCourse(c);
+  // Each punch card's count is sync-core's agenda rule (`punch_cards`, pinned by agenda.json).
+  const cards = agenda(c, today()).punch_cards;
   const courses = Object.entries(c.courses).sort(([, a], [, b]) => b.start.localeCompare(a.start));
   return h(
     "section",
@@ -77,7 +86,7 @@ export function coursesCard(app: Running, docId: string, c: Case): HTMLElement {
     h("h2", { id: "courses-h" }, t("courses")),
     courses.length === 0
       ? h("p", { class: "muted" }, t("noCourses"))
-      : h("ul", { class: "course-list" }, ...courses.map(([id, course]) => courseItem(app, docId, id, course, id === current))),
+      : h("ul", { class: "course-list" }, ...courses.map(([id, course]) => courseItem(app, docId, id, course, id === current, cards.find((x) => x.id === id)))),
     h("a", { class: "button start-course", href: `#/case/${textId}/course` }, `+ ${t("startCourse")}`),
   );
 }
@@ -99,7 +108,8 @@ function actions(submit: string, cancel: () => void): HTMLElement {
   );
 }
 
-/** "Start a course": service, legal basis, start, planned end (required for §82b), hours a week. */
+/** "Start a course": service, legal basis, start, planned end (required for §82b), hours a week, and a punch card's
+ * sessions when the course is granted as sessions. */
 export function startCourseForm(app: Running, docId: string, done: (flash: string | null) => void): HTMLElement {
   const c = caseNow(app, docId);
   if (!c) return h("main", {}, "–");
@@ -126,6 +136,7 @@ export function startCourseForm(app: Running, docId: string, done: (flash: strin
       t("hoursPerWeek"),
       h("input", { type: "number", name: "hours", min: 0, max: 168, step: 0.25, inputmode: "decimal", required: true }),
     ),
+    field(t("punchCard"), h("input", { type: "number", name: "sessions", min: 1, step: 1, inputmode: "numeric" }), t("punchCardHelp")),
     error,
     actions(t("startCourse"), () => done(null)),
   );
@@ -140,6 +151,7 @@ export function startCourseForm(app: Running, docId: string, done: (flash: strin
       planned_end: plannedEnd === "" ? null : plannedEnd,
       // Stored as whole minutes, so two devices never disagree on rounding.
       granted_minutes_per_week: Math.round(Number(data.get("hours")) * 60),
+      granted_sessions: String(data.get("sessions") ?? "") === "" ? null : Number(data.get("sessions")),
     });
     if (await saveEdit(app, docId, edit, "start course", error)) {
       const awaiting = edit.result === "changed" && "approval" in edit.entry && edit.entry.approval.state === "awaiting";

@@ -23,6 +23,7 @@ const FIELDS: Record<string, LabelKey> = {
   end: "endDate",
   end_reason: "endReason",
   granted_minutes_per_week: "hoursPerWeek",
+  granted_sessions: "punchCard",
   due: "due",
   purpose: "followUpPurpose",
   kind: "outcomeKind",

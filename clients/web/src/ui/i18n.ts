@@ -111,6 +111,13 @@ const LABELS = {
   paper: { da: "papir", en: "paper" },
   newCase: { da: "Ny sag", en: "New case" },
   extendCourse: { da: "Forlæng", en: "Extend" },
+  punchCard: { da: "Klippekort: antal sessioner", en: "Punch card: number of sessions" },
+  punchCardHelp: {
+    da: "Kun når forløbet bevilges som et antal sessioner; hver kontakt i forløbet bruger et klip.",
+    en: "Only when the course is granted as a number of sessions; each contact in it uses one.",
+  },
+  punchCardLeft: { da: "Klippekort: {left} af {granted} tilbage", en: "Punch card: {left} of {granted} left" },
+  punchCardLow: { da: "Klippekort næsten brugt", en: "Punch card nearly used" },
   groupSession: { da: "Gruppeforløb", en: "Group session" },
   groupParticipants: { da: "Hvem deltog (og deres GSRS fra papir)", en: "Who took part (and their GSRS from paper)" },
   gsrsPaper: { da: "GSRS-total fra papir", en: "GSRS total from paper" },
