@@ -1,5 +1,6 @@
 // Shared helpers of the browser tests: launching Debian's Chromium, a 360 px phone context, logging in,
-// screenshots, and marking a visual-analogue line the way a finger drags it.
+// screenshots, marking a visual-analogue line the way a finger drags it, and the team lead reading a case's review
+// on the server.
 
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -89,4 +90,23 @@ export async function recordVisit(page: Page, notes: string, ors: number[], srs:
   await page.click(".contact-form button[type=submit]");
   await page.waitForSelector(".flash");
   return (await page.locator(".flash").textContent())!;
+}
+
+/**
+ * The case review the server gives the team's lead, lea (`GET /v1/review/cases/{id}`): what reached the server,
+ * read as the back office reads it. `T` names the parts a test reads (the case document, the projection's rows).
+ */
+export async function leadReview<T>(caseId: string): Promise<T> {
+  const login = await fetch(new URL("v1/auth/login", WEB), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ tenant: "hoeje-taastrup", username: "lea", password: PASSWORD, device: "e2e lead" }),
+  });
+  expect(login.status).toBe(200);
+  const { access_token } = (await login.json()) as { access_token: string };
+  const response = await fetch(new URL(`v1/review/cases/${encodeURIComponent(caseId)}`, WEB), {
+    headers: { authorization: `Bearer ${access_token}` },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
 }

@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { agenda, isoDay, today } from "../src/case/agenda";
 import type { Case } from "../src/case/model";
-import { allSaved, choosePurpose, launch, logIn, PASSWORD, phone, shot, unlock, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, leadReview, logIn, phone, shot, unlock, WEB } from "./browser";
 
 /** Individuel tidsbegrænset socialpædagogisk hjælp og støtte: the FFB service of §82b support. */
 const SERVICE_82B = "fe42f8f4-d516-4bab-b006-12b0cd186603";
@@ -28,21 +28,6 @@ interface ReviewCourseRow {
   end_date: string | null;
   end_reason: string | null;
   approval_state: string;
-}
-
-async function leadReview(caseId: string): Promise<{ case: Case; courses: ReviewCourseRow[] }> {
-  const login = await fetch(new URL("v1/auth/login", WEB), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenant: "hoeje-taastrup", username: "lea", password: PASSWORD, device: "e2e lead" }),
-  });
-  expect(login.status).toBe(200);
-  const { access_token } = (await login.json()) as { access_token: string };
-  const response = await fetch(new URL(`v1/review/cases/${encodeURIComponent(caseId)}`, WEB), {
-    headers: { authorization: `Bearer ${access_token}` },
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as { case: Case; courses: ReviewCourseRow[] };
 }
 
 /** The ids listed under `selector`'s `attribute` (the entries of one of the case page's lists). */
@@ -206,7 +191,7 @@ it("runs a course of support offline, and the lead finds it on the server", asyn
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event("online")));
   await allSaved(page);
-  const review = await leadReview(caseId);
+  const review = await leadReview<{ case: Case; courses: ReviewCourseRow[] }>(caseId);
   expect(review.case.courses[courseId]).toEqual({
     service: SERVICE_82B,
     legal_basis: "s82b",

@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Case } from "../src/case/model";
 import { documentIdText } from "../src/sync/ids";
-import { allSaved, choosePurpose, launch, logIn, PASSWORD, phone, shot, unlock, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, leadReview, logIn, phone, shot, unlock, WEB } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -16,20 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function leadReads(caseId: string): Promise<Case> {
-  const login = await fetch(new URL("v1/auth/login", WEB), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenant: "hoeje-taastrup", username: "lea", password: PASSWORD, device: "e2e lead" }),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
-  const response = await fetch(new URL(`v1/review/cases/${encodeURIComponent(caseId)}`, WEB), {
-    headers: { authorization: `Bearer ${access_token}` },
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { case: Case }).case;
-}
 
 it("records one group session for three citizens offline, in each of their cases", async () => {
   const run = Date.now().toString(36);
@@ -77,7 +63,7 @@ it("records one group session for three citizens offline, in each of their cases
   await allSaved(page);
   const expected = [{ total_mm: 355 }, { total_mm: 300 }, null];
   for (const [i, caseText] of caseTexts.entries()) {
-    const onServer = await leadReads(caseText);
+    const onServer = (await leadReview<{ case: Case }>(caseText)).case;
     const group = Object.values(onServer.contacts).filter((c) => c.kind === "group" && c.notes === notes);
     expect(group, caseText).toHaveLength(1);
     const srs = group[0]!.srs;

@@ -10,7 +10,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Case } from "../src/case/model";
-import { allSaved, choosePurpose, launch, logIn, mark, PASSWORD, phone, shot, unlock, WEB } from "./browser";
+import { allSaved, choosePurpose, launch, leadReview, logIn, mark, phone, shot, unlock, WEB } from "./browser";
 
 /** Individuel tidsbegrænset socialpædagogisk hjælp og støtte: the FFB service of §82b support. */
 const SERVICE_82B = "fe42f8f4-d516-4bab-b006-12b0cd186603";
@@ -22,21 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function leadReads(caseId: string): Promise<Case> {
-  const login = await fetch(new URL("v1/auth/login", WEB), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenant: "hoeje-taastrup", username: "lea", password: PASSWORD, device: "e2e lead" }),
-  });
-  expect(login.status).toBe(200);
-  const { access_token } = (await login.json()) as { access_token: string };
-  const response = await fetch(new URL(`v1/review/cases/${encodeURIComponent(caseId)}`, WEB), {
-    headers: { authorization: `Bearer ${access_token}` },
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { case: Case }).case;
-}
 
 it("opens a child's case offline with a plan and a §82b course, the children's forms and a relative's paper ratings", async () => {
   const run = Date.now().toString(36);
@@ -152,7 +137,7 @@ it("opens a child's case offline with a plan and a §82b course, the children's 
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event("online")));
   await allSaved(page);
-  const onServer = await leadReads(caseText);
+  const onServer = (await leadReview<{ case: Case }>(caseText)).case;
   expect(onServer.citizen).toEqual({ display_name: "Syntetisk Barn", reference, birth_year: born });
   expect(onServer.plan.purpose).toBe("Syntetisk: trivsel i skolen");
   expect(onServer.plan.own_goal).toBe("Jeg vil gå i skole hver dag");
