@@ -161,7 +161,16 @@ export function startCourseForm(app: Running, docId: string, done: (flash: strin
   return formScreen(t("startCourse"), c, form);
 }
 
-/** "End the course": the end date and the reason, set together. */
+/** The course a form acts on, as its first line: service, legal basis and the date that matters to the form. */
+function courseHeading(course: Course, dateLabel: string, date: string | null): HTMLElement {
+  return h(
+    "p",
+    {},
+    h("strong", {}, FFB_SERVICES.get(course.service) ?? course.service),
+    ` · ${codeLabel(LEGAL_BASES, course.legal_basis)} · ${dateLabel} ${formatDate(date)}`,
+  );
+}
+
 /** "Extend": a new planned end, later than the one now, and why (kept with the course). */
 export function extendCourseForm(app: Running, docId: string, courseId: string, done: (flash: string | null) => void): HTMLElement {
   const c = caseNow(app, docId);
@@ -171,12 +180,7 @@ export function extendCourseForm(app: Running, docId: string, courseId: string, 
   const form = h(
     "form",
     { class: "edit-form extend-course-form" },
-    h(
-      "p",
-      {},
-      h("strong", {}, FFB_SERVICES.get(course.service) ?? course.service),
-      ` · ${codeLabel(LEGAL_BASES, course.legal_basis)} · ${t("plannedEnd")} ${formatDate(course.planned_end)}`,
-    ),
+    courseHeading(course, t("plannedEnd"), course.planned_end),
     field(t("newPlannedEnd"), h("input", { type: "date", name: "to", required: true })),
     field(t("extensionReason"), h("textarea", { name: "reason", rows: 2 })),
     error,
@@ -191,6 +195,7 @@ export function extendCourseForm(app: Running, docId: string, courseId: string, 
   return formScreen(t("extendCourse"), c, form);
 }
 
+/** "End the course": the end date and the reason, set together. */
 export function endCourseForm(app: Running, docId: string, courseId: string, done: (flash: string | null) => void): HTMLElement {
   const c = caseNow(app, docId);
   const course = c && Object.hasOwn(c.courses, courseId) ? c.courses[courseId] : undefined;
@@ -199,12 +204,7 @@ export function endCourseForm(app: Running, docId: string, courseId: string, don
   const form = h(
     "form",
     { class: "edit-form end-course-form" },
-    h(
-      "p",
-      {},
-      h("strong", {}, FFB_SERVICES.get(course.service) ?? course.service),
-      ` · ${codeLabel(LEGAL_BASES, course.legal_basis)} · ${t("start")} ${formatDate(course.start)}`,
-    ),
+    courseHeading(course, t("start"), course.start),
     field(t("endDate"), h("input", { type: "date", name: "end", value: isoDay(today()), required: true })),
     field(t("endReason"), h("select", { name: "reason" }, ...END_REASONS.map((r) => h("option", { value: r.code }, pick(r))))),
     error,
