@@ -23,7 +23,7 @@ import {
   type Edit,
 } from "../src/case/course";
 import { readCase, type Case, type Coordination, type ErrorMark } from "../src/case/model";
-import { asDocument, strings } from "./document";
+import { asDocument, expectUnchanged, strings, type Unchanged } from "./document";
 
 /** The edits as the vectors carry them (sync-core tests/edit_vectors.rs `Edit`). */
 type VectorEdit =
@@ -48,9 +48,7 @@ type VectorEdit =
 
 type Expect =
   | { result: "changed"; collection: "contacts" | "courses" | "follow_ups" | "outcomes" | "coordination"; id: string; entry: unknown }
-  | { result: "unchanged" }
-  | { result: "invalid"; error: { field: string; problem: string } }
-  | { result: "not_found"; what: string; id: string };
+  | Unchanged;
 
 interface Vectors {
   default_limit_minutes: number;
@@ -110,16 +108,8 @@ describe("course-edits.json", () => {
           for (const value of strings(scalars)) expect(value).toBeInstanceOf(Automerge.ImmutableString);
           break;
         }
-        case "invalid":
-          expect(edit.result, v.why).toBe("invalid");
-          if (edit.result === "invalid") expect({ field: edit.error.field, problem: edit.error.problem }, v.why).toEqual(v.expect.error);
-          break;
-        case "not_found":
-          expect(edit, v.why).toEqual({ result: "not_found", what: v.expect.what, id: v.expect.id });
-          break;
-        case "unchanged":
-          expect(edit, v.why).toEqual({ result: "unchanged" });
-          break;
+        default:
+          expectUnchanged(edit, v.expect, v.why);
       }
     });
   }
