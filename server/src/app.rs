@@ -22,6 +22,7 @@ use crate::clock;
 use crate::compaction;
 use crate::config::ServeConfig;
 use crate::demo::{self, DemoLogin};
+use crate::metrics;
 pub use crate::state::AppState;
 use crate::store::{JWT_SECRET, Store, StoreError};
 use crate::sync::SyncService;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     let (routes, _) = api::routes().split_for_parts();
+    let routes = routes.route("/metrics", axum::routing::get(metrics::scrape));
     let routes = match state.web_dir.as_deref() {
         Some(dir) => routes.merge(web::routes(dir)),
         None => routes.fallback(api::not_found),
@@ -158,6 +160,16 @@ impl Application {
                     .await?
             }
         };
+        let metrics_token = match &config.metrics_token {
+            Some(token) if token.expose_secret().chars().count() < metrics::MIN_TOKEN_CHARS => {
+                return Err(StartupError::Config(format!(
+                    "the metrics token must be at least {} characters",
+                    metrics::MIN_TOKEN_CHARS
+                )));
+            }
+            Some(token) => Some(metrics::ScrapeToken::new(token)),
+            None => None,
+        };
         password::prepare().await?;
         let tokens = TokenKeys::new(
             &secret,
@@ -193,6 +205,7 @@ impl Application {
                 web_dir: web_dir(&config),
                 oidc: oidc(&config)?,
                 throttle: Arc::new(Throttle::per_minute(config.public_requests_per_minute)),
+                metrics_token,
             },
             demo,
             audit_retention: config.audit_retention,

@@ -188,6 +188,11 @@ pub struct ServeConfig {
     /// throttles). IPv6 addresses count per /64.
     #[arg(long, env = "TOVHOLDER_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = crate::throttle::DEFAULT_PER_MINUTE)]
     pub public_requests_per_minute: u32,
+
+    /// The token an operator's Prometheus scraper shows (`Authorization: Bearer`) to read `GET /metrics`, at
+    /// least 24 characters. If unset, `/metrics` does not exist.
+    #[arg(long, env = "TOVHOLDER_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
 }
 
 impl ServeConfig {
@@ -207,6 +212,7 @@ impl ServeConfig {
             audit_retention: crate::audit::retention::DEFAULT_RETENTION,
             grant_limit_minutes: crate::sync::grants::DEFAULT_LIMIT_MINUTES,
             public_requests_per_minute: crate::throttle::DEFAULT_PER_MINUTE,
+            metrics_token: None,
             web_dir: std::path::PathBuf::from("clients/web/dist"),
             oidc_issuer: None,
             oidc_audience: None,
@@ -293,6 +299,7 @@ mod tests {
     fn debug_output_hides_secrets() {
         let mut config = ServeConfig::with_database("postgres://u:hunter2@db/tovholder");
         config.jwt_secret = Some(SecretString::from("a-very-secret-signing-key-of-32-bytes"));
+        config.metrics_token = Some(SecretString::from("a-very-secret-scrape-token"));
         let printed = format!("{config:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("a-very-secret"));
     }

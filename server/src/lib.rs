@@ -10,6 +10,7 @@
 //! - [`ids`]: the tenant, team, user and device ids, each its own type, parsed once at the edge.
 //! - [`store`]: every SQL statement, over SQLite or PostgreSQL.
 //! - [`sync`]: the WebSocket sync endpoint, the shared in-memory documents and the change fan-out.
+//! - [`metrics`]: `GET /metrics`, the process's figures in the Prometheus text format for an operator's scraper.
 //! - [`throttle`]: per-address throttling of the routes open without a token.
 //! - [`web`]: the built web app (the worker's PWA and the citizen's check-in page), served at `/`.
 //! - [`projection`]: the relational rows (contacts, FIT scores, goals, courses, alerts, conflicts) of a case.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod demo;
 pub mod fhir;
 pub mod ids;
+pub mod metrics;
 pub mod operations;
 pub mod projection;
 pub mod review;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
     /// The per-address limit on the routes open without a token.
     pub throttle: Arc<Throttle>,
+    /// The operator's scrape token for `GET /metrics`; without one the route does not exist.
+    pub metrics_token: Option<crate::metrics::ScrapeToken>,
 }
 
 impl FromRef<AppState> for Store {

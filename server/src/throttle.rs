@@ -1,5 +1,5 @@
 //! Per-address throttling of the routes anyone may call without an access token: the logins, refresh and the
-//! citizen's check-in link (`/v1/auth/*`, `/v1/checkin/*`). Each of those can write (a failed login, a used
+//! citizen's check-in link (`/v1/auth/*`, `/v1/checkin/*`), and the operator's `/metrics`. Each of those can write (a failed login, a used
 //! link), so without a bound one address could make the server write without end and guess passwords at the
 //! speed of argon2.
 //!
@@ -21,9 +21,12 @@ pub const DEFAULT_PER_MINUTE: u32 = 60;
 /// Above this many tracked addresses, the ones back at a full allowance are dropped.
 const MAX_TRACKED: usize = 100_000;
 
+/// The operator's scrape route: open without an access token (it takes its own), so throttled.
+const METRICS_PATH: &str = "/metrics";
+
 /// Whether a request path is one of the throttled public routes.
 pub fn is_public_route(path: &str) -> bool {
-    path.starts_with("/v1/auth/") || path.starts_with("/v1/checkin/")
+    path.starts_with("/v1/auth/") || path.starts_with("/v1/checkin/") || path == METRICS_PATH
 }
 
 /// The per-address limiter; `None` inside when configured with 0 (off).

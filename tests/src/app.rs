@@ -39,6 +39,7 @@ pub struct TestAppBuilder {
     /// Off unless a test asks: requests driven in-process carry no peer address, and a test's devices all come
     /// from 127.0.0.1, so they would all share one allowance.
     public_requests_per_minute: u32,
+    metrics_token: Option<&'static str>,
     port: u16,
 }
 
@@ -58,6 +59,12 @@ impl TestAppBuilder {
     /// Throttle the public routes to `per_minute` requests per address, as `tovholder serve` does by default.
     pub fn throttled(mut self, per_minute: u32) -> Self {
         self.public_requests_per_minute = per_minute;
+        self
+    }
+
+    /// Serve `GET /metrics` to a scraper showing `token`.
+    pub fn metrics_token(mut self, token: &'static str) -> Self {
+        self.metrics_token = Some(token);
         self
     }
 
@@ -104,6 +111,7 @@ impl TestAppBuilder {
         config.demo_password = Some(SecretString::from(DEMO_PASSWORD));
         config.jwt_secret = self.jwt_secret.map(SecretString::from);
         config.public_requests_per_minute = self.public_requests_per_minute;
+        config.metrics_token = self.metrics_token.map(SecretString::from);
         if let Some(dir) = &self.web_dir {
             config.web_dir.clone_from(dir);
         }
@@ -160,6 +168,7 @@ impl TestApp {
             web_dir: None,
             oidc_jwks_url: None,
             public_requests_per_minute: 0,
+            metrics_token: None,
             port: 0,
         }
     }

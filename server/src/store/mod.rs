@@ -79,6 +79,14 @@ enum Backend {
     Postgres(PgPool),
 }
 
+/// The pool's use at one moment (for `GET /metrics`).
+#[derive(Clone, Copy, Debug)]
+pub struct PoolUse {
+    pub size: usize,
+    pub idle: usize,
+    pub max: usize,
+}
+
 /// Which database a [`Store`] runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DatabaseKind {
@@ -212,6 +220,15 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         execute!(self, sqlx::query("SELECT 1"))?;
         Ok(())
+    }
+
+    /// How many connections the pool holds, how many of them are idle, and how many it may hold.
+    pub fn pool_use(&self) -> PoolUse {
+        on_pool!(self, |pool| PoolUse {
+            size: pool.size() as usize,
+            idle: pool.num_idle(),
+            max: pool.options().get_max_connections() as usize,
+        })
     }
 
     /// Closes every pooled connection, waiting for checked-out ones to come back.

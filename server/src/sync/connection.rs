@@ -9,6 +9,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use sync_core::DocumentId;
@@ -20,6 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::SyncService;
 use super::hub::HubEvent;
 use crate::ids::DeviceId;
+use crate::metrics::ConnectionGauge;
 use crate::store::{Reach, StoreError, Viewer};
 use crate::{authz, clock};
 
@@ -39,6 +41,10 @@ pub(super) struct Connection {
     socket: WebSocket,
     /// Documents sent to the device on this connection and logged as read, so each is logged once.
     pub(super) read_logged: HashSet<DocumentId>,
+    /// When the frame in hand arrived: a commit's latency runs from here to its Ack.
+    pub(super) frame_received: Instant,
+    /// This connection in the process's `sync_connections` figure.
+    gauge: ConnectionGauge,
 }
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
@@ -47,11 +53,13 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         .with_grace_ms(service.grace_ms);
     let mut connection = Connection {
         id: service.hub.connection_id(),
+        gauge: service.metrics.connection_opened(),
         service,
         peer,
         session,
         socket,
         read_logged: HashSet::new(),
+        frame_received: Instant::now(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
@@ -71,6 +79,8 @@ impl Connection {
                 }
                 message = self.socket.recv() => match message {
                     Some(Ok(Message::Binary(bytes))) => {
+                        self.frame_received = Instant::now();
+                        self.service.metrics.frame_in(bytes.len());
                         let effects = self.session.handle_frame(&bytes, clock::now_ms().max(0) as u64);
                         self.carry_out(effects).await
                     }
@@ -111,12 +121,9 @@ impl Connection {
         while let Some(effect) = queue.pop_front() {
             let more = match effect {
                 ServerEffect::Send(frame) => {
-                    if self
-                        .socket
-                        .send(Message::Binary(encode(&frame).into()))
-                        .await
-                        .is_err()
-                    {
+                    let bytes = encode(&frame);
+                    self.service.metrics.frame_out(bytes.len());
+                    if self.socket.send(Message::Binary(bytes.into())).await.is_err() {
                         return false;
                     }
                     continue;
@@ -199,6 +206,7 @@ impl Connection {
             .map(|(doc, holding)| Lost { doc, holding })
             .collect::<Vec<_>>();
         self.log_welcome(&changed, &manifest, &visible).await;
+        self.gauge.ready();
         tracing::debug!(
             connection.id = self.id,
             changed = changed.len(),

@@ -67,6 +67,11 @@ impl Hub {
         let _ = self.sender.send(event);
     }
 
+    /// How many connections listen for events now.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
     /// A fresh connection id (never 0).
     pub fn connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)

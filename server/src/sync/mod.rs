@@ -29,6 +29,7 @@ use sync_core::protocol::{Limits, RateLimit};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 pub use connection::{Peer, serve as serve_connection};
@@ -55,6 +56,8 @@ pub struct SyncService {
     /// Cancelled at shutdown: connections finish the commit in hand, close, and are waited for.
     pub shutdown: CancellationToken,
     pub connections: TaskTracker,
+    /// This process's figures, for `GET /metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl SyncService {
@@ -71,6 +74,7 @@ impl SyncService {
             grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
+            metrics: Arc::new(Metrics::default()),
         });
         tokio::spawn(evict_idle(service.documents.clone(), service.shutdown.clone()));
         if service.store.has_notices() {

@@ -307,6 +307,9 @@ impl Connection {
             )],
         };
         let seq = self.service.store.commit_document(&commit).await?;
+        // One document a transaction until commits are grouped: the figure says so rather than assume it.
+        self.service.metrics.commit_batch(1);
+        self.service.metrics.committed(self.frame_received.elapsed());
         let reach = commit.reach();
         loaded.seq = seq;
         loaded.team_id = team_id;

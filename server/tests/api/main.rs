@@ -22,6 +22,7 @@ mod hostile;
 mod hostile_devices;
 mod lead_scope;
 mod login;
+mod metrics;
 mod modules;
 mod oidc;
 mod operations;

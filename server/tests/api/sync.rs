@@ -46,7 +46,8 @@ async fn demo_tenant_id(state: &AppState) -> TenantId {
         .id
 }
 
-fn new_case(team: &str, n: u128) -> (DocumentId, Automerge) {
+/// A new case in hoeje-taastrup's `team` with one contact, under a fresh id.
+pub(crate) fn new_case(team: &str, n: u128) -> (DocumentId, Automerge) {
     new_case_in("hoeje-taastrup", team, n)
 }
 
