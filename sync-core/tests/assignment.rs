@@ -61,17 +61,25 @@ fn assigning_refuses_a_second_time_a_blank_name_and_what_is_no_user_id() {
     assert_refused(&mut doc, "workers", Problem::Duplicate, |d| {
         d.assign_worker(ANNA, "Anna igen", NOW)
     });
-    assert_refused(&mut doc, "workers", Problem::Missing, |d| d.assign_worker(BO, "  ", NOW));
-    assert_refused(&mut doc, "workers", Problem::Malformed, |d| d.assign_worker("bo", "Bo", NOW));
+    assert_refused(&mut doc, "workers", Problem::Missing, |d| {
+        d.assign_worker(BO, "  ", NOW)
+    });
+    assert_refused(&mut doc, "workers", Problem::Malformed, |d| {
+        d.assign_worker("bo", "Bo", NOW)
+    });
     // One user, one text form: the server compares ids as lowercase hyphenated UUIDs.
     let upper = BO.to_uppercase();
-    assert_refused(&mut doc, "workers", Problem::Malformed, |d| d.assign_worker(&upper, "Bo", NOW));
+    assert_refused(&mut doc, "workers", Problem::Malformed, |d| {
+        d.assign_worker(&upper, "Bo", NOW)
+    });
 }
 
 #[test]
 fn a_worker_is_unassigned_but_never_the_tovholder_or_the_last_one() {
     let mut doc = annas_case();
-    assert_refused(&mut doc, "tovholder", Problem::Immutable, |d| d.unassign_worker(ANNA, NOW));
+    assert_refused(&mut doc, "tovholder", Problem::Immutable, |d| {
+        d.unassign_worker(ANNA, NOW)
+    });
     doc.assign_worker(BO, "Bo", NOW).expect("assign");
     assert!(doc.unassign_worker(BO, NOW).expect("unassign").is_some());
     assert!(!doc.read().expect("read").workers.contains_key(BO));
@@ -95,7 +103,9 @@ fn the_list_never_becomes_empty_even_without_a_tovholder() {
     );
     case.workers.insert(BO.into(), "Bo".into());
     let mut doc = CaseDocument::create(actor(1), &case, NOW).expect("valid case");
-    assert_refused(&mut doc, "workers", Problem::Missing, |d| d.unassign_worker(BO, NOW));
+    assert_refused(&mut doc, "workers", Problem::Missing, |d| {
+        d.unassign_worker(BO, NOW)
+    });
 }
 
 #[test]
@@ -107,7 +117,11 @@ fn the_tovholder_role_goes_only_to_an_assigned_worker() {
     assert_refused(&mut doc, "tovholder", Problem::Malformed, |d| {
         d.hand_over_tovholder("Bo", NOW)
     });
-    assert_eq!(doc.hand_over_tovholder(ANNA, NOW).expect("same"), None, "no change");
+    assert_eq!(
+        doc.hand_over_tovholder(ANNA, NOW).expect("same"),
+        None,
+        "no change"
+    );
     doc.assign_worker(BO, "Bo", NOW).expect("assign");
     assert!(doc.hand_over_tovholder(BO, NOW).expect("hand over").is_some());
     // Anna is an ordinary assigned worker now and may step off the case.
@@ -125,7 +139,8 @@ fn two_phones_handing_the_role_over_offline_merge_alike_and_show_the_conflict() 
     let mut bo = CaseDocument::load(&anna.save(), actor(2), NOW).expect("load");
 
     anna.hand_over_tovholder(BO, NOW).expect("anna hands over to Bo");
-    bo.hand_over_tovholder(CARL, NOW).expect("Bo's phone hands over to Carl");
+    bo.hand_over_tovholder(CARL, NOW)
+        .expect("Bo's phone hands over to Carl");
     anna.automerge_mut().merge(bo.automerge_mut()).expect("merge");
     bo.automerge_mut().merge(anna.automerge_mut()).expect("merge");
 
@@ -138,7 +153,10 @@ fn two_phones_handing_the_role_over_offline_merge_alike_and_show_the_conflict() 
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].path, ["tovholder"]);
     let values: Vec<_> = found[0].values.iter().map(|v| v.value.clone()).collect();
-    assert!(values.contains(&BO.into()) && values.contains(&CARL.into()), "{values:?}");
+    assert!(
+        values.contains(&BO.into()) && values.contains(&CARL.into()),
+        "{values:?}"
+    );
     assert_eq!(conflicts::list(bo.automerge()), found);
 
     conflicts::resolve(anna.automerge_mut(), &found[0].path, &CARL.into(), NOW).expect("resolve");

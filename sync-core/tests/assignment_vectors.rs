@@ -67,7 +67,11 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             "No one is on the list twice.",
             assign(BO, "Bo B."),
         ),
-        ("blank_name_is_refused", "A worker has a name to show.", assign(CARL, "  ")),
+        (
+            "blank_name_is_refused",
+            "A worker has a name to show.",
+            assign(CARL, "  "),
+        ),
         (
             "name_instead_of_id_is_refused",
             "Workers are named by user id.",

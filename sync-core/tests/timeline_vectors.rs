@@ -42,7 +42,8 @@ fn goal(title: &str) -> Goal {
 
 /// A case phone 1 created at 1,000 s, with an active goal added at 2,000 s.
 fn with_goal() -> CaseDocument {
-    let mut doc = CaseDocument::create(phone(1), &citizen_case("ref-goal-history"), 1_000_000).expect("valid");
+    let mut doc =
+        CaseDocument::create(phone(1), &citizen_case("ref-goal-history"), 1_000_000).expect("valid");
     doc.add_goal(GOAL, goal("Egen bolig"), 2_000_000).expect("valid");
     doc
 }
@@ -62,29 +63,45 @@ fn documents() -> Vec<(&'static str, &'static str, CaseDocument)> {
     let never_changed = with_goal();
 
     let mut steps = with_goal();
-    steps.set_own_goal("At bo for mig selv", 2_500_000).expect("valid");
+    steps
+        .set_own_goal("At bo for mig selv", 2_500_000)
+        .expect("valid");
     steps.set_goal_status(&g, "paused", 3_000_000).expect("valid");
     let mut other = second_phone(&steps, 4_000_000);
     other.set_goal_status(&g, "achieved", 4_000_000).expect("valid");
-    other.add_goal(OTHER_GOAL, goal("Et arbejdsliv"), 4_500_000).expect("valid");
-    other.set_goal_status(&OTHER_GOAL.to_string(), "dropped", 5_000_000).expect("valid");
+    other
+        .add_goal(OTHER_GOAL, goal("Et arbejdsliv"), 4_500_000)
+        .expect("valid");
+    other
+        .set_goal_status(&OTHER_GOAL.to_string(), "dropped", 5_000_000)
+        .expect("valid");
     merge(&mut steps, &mut other);
 
     let mut untouched = with_goal();
     let mut other = second_phone(&untouched, 3_000_000);
-    other.set_own_goal("At bo for mig selv", 3_000_000).expect("valid");
+    other
+        .set_own_goal("At bo for mig selv", 3_000_000)
+        .expect("valid");
     untouched.set_goal_status(&g, "paused", 3_000_000).expect("valid");
-    other.set_goal_title(&g, "Egen lejlighed", 4_000_000).expect("valid");
+    other
+        .set_goal_title(&g, "Egen lejlighed", 4_000_000)
+        .expect("valid");
     merge(&mut untouched, &mut other);
 
     let mut concurrent = with_goal();
     let mut other = second_phone(&concurrent, 3_000_000);
     other.set_goal_status(&g, "achieved", 3_000_000).expect("valid");
-    concurrent.set_goal_status(&g, "paused", 3_500_000).expect("valid");
+    concurrent
+        .set_goal_status(&g, "paused", 3_500_000)
+        .expect("valid");
     merge(&mut concurrent, &mut other);
 
     vec![
-        ("no_goals_no_history", "A case without goals has no history.", no_goals),
+        (
+            "no_goals_no_history",
+            "A case without goals has no history.",
+            no_goals,
+        ),
         (
             "a_goal_never_changed_has_one_step",
             "The status the goal was made with, when and by which phone.",

@@ -486,7 +486,11 @@ fn invalid(field: &str, problem: Problem, message: &str) -> CaseError {
 fn user_id(field: &str, id: &str) -> Result<(), CaseError> {
     match Uuid::parse_str(id) {
         Ok(uuid) if uuid.hyphenated().to_string() == id => Ok(()),
-        _ => Err(invalid(field, Problem::Malformed, "a worker is named by their user id")),
+        _ => Err(invalid(
+            field,
+            Problem::Malformed,
+            "a worker is named by their user id",
+        )),
     }
 }
 
