@@ -34,7 +34,7 @@ export function assignmentCard(app: Running, docId: string, c: Case, onFlash: (m
         // The phone knows people only as the case names them: the id says who exactly.
         h("small", { class: "muted user-id" }, ` ${id} `),
         id === c.tovholder
-          ? h("strong", { class: "badge tovholder" }, ` ${t("tovholderLabel")}`)
+          ? h("strong", { class: "badge is-tovholder" }, ` ${t("tovholderLabel")}`)
           : h(
               "span",
               { class: "actions" },
