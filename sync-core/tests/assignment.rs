@@ -175,3 +175,23 @@ fn assigning_on_two_phones_at_once_keeps_both_workers() {
     assert_eq!(case.workers.len(), 3);
     assert!(conflicts::list(anna.automerge()).is_empty());
 }
+
+#[test]
+fn a_hand_over_merged_with_an_unassignment_is_repaired_by_assigning_again() {
+    // Offline, Anna hands the role to Bo while Bo's phone takes Bo off the list: each edit keeps the rules, their
+    // merge does not. Both phones read the same case, and the edits let a person repair it.
+    let mut anna = annas_case();
+    anna.assign_worker(BO, "Bo", NOW).expect("assign");
+    let mut bo = CaseDocument::load(&anna.save(), actor(2), NOW).expect("load");
+    anna.hand_over_tovholder(BO, NOW).expect("hand over");
+    bo.unassign_worker(BO, NOW).expect("unassign");
+    anna.automerge_mut().merge(bo.automerge_mut()).expect("merge");
+    bo.automerge_mut().merge(anna.automerge_mut()).expect("merge");
+    let merged = anna.read().expect("the merged case still reads");
+    assert_eq!(merged, bo.read().expect("read"));
+    assert_eq!(merged.tovholder.as_deref(), Some(BO));
+    assert!(!merged.workers.contains_key(BO));
+    anna.assign_worker(BO, "Bo", NOW)
+        .expect("Bo is put back on the list");
+    assert!(anna.read().expect("read").workers.contains_key(BO));
+}
