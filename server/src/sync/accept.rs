@@ -32,6 +32,11 @@ impl Refusal {
         }
     }
 
+    /// More people newly named at once than [`MAX_NAMED_PER_CHANGE`]: each is looked up under the document's lock.
+    pub fn too_many_named() -> Self {
+        Self::forbidden("too many workers named in one change: assign them a few at a time")
+    }
+
     fn forbidden(message: &str) -> Self {
         Self {
             reason: RefusalReason::WriteForbidden,
@@ -128,6 +133,10 @@ pub fn check_write(
         None => Ok(case),
     }
 }
+
+/// The most people one sync change may newly name on a case: each is looked up in the store while the document is
+/// locked, so a hostile device cannot hold the lock with ten thousand names. A person assigns a few at a time.
+pub const MAX_NAMED_PER_CHANGE: usize = 50;
 
 /// The user ids a change newly names on an existing case, as an assigned worker or as its tovholder: the people
 /// the write rules look up ([`check_named`]). Names the case held before are not looked at again (an admin may

@@ -11,7 +11,9 @@ use sync_core::DocumentId;
 use sync_core::case::{Case, conflicts, read_case};
 use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 
-use super::accept::{Existing, Incoming, Refusal, check_named, check_write, newly_named};
+use super::accept::{
+    Existing, Incoming, MAX_NAMED_PER_CHANGE, Refusal, check_named, check_write, newly_named,
+};
 use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
 use super::grants;
@@ -209,7 +211,14 @@ impl Connection {
                 })
             };
             let verdict = match verdict {
-                Ok(case) if !creating => self.check_named(guard.as_ref(), case).await?,
+                Ok(case) if !creating => match self.check_named(guard.as_ref(), case).await {
+                    Ok(verdict) => verdict,
+                    Err(error) => {
+                        // Not acknowledged: the device keeps its changes and sends them again later.
+                        roll_back(&mut guard, reloaded, &received.heads_before);
+                        return Err(error);
+                    }
+                },
                 other => other,
             };
             let case = match verdict {
@@ -259,7 +268,11 @@ impl Connection {
         let Some((before, loaded)) = loaded.and_then(|l| l.case.as_ref().map(|c| (c, l))) else {
             return Ok(Ok(case));
         };
-        for named in newly_named(before, &case) {
+        let named = newly_named(before, &case);
+        if named.len() > MAX_NAMED_PER_CHANGE {
+            return Ok(Err(Refusal::too_many_named()));
+        }
+        for named in named {
             // The document names people as text: one that is no user id is no user of the tenant's either.
             let user = match named.parse::<UserId>() {
                 Ok(id) => self.service.store.user_by_id(&id).await?,

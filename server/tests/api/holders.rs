@@ -80,5 +80,20 @@ async fn a_worker_hands_a_case_over_and_keeps_it_but_names_no_stranger(backend: 
     assert_eq!(reason, RefusalReason::WriteForbidden);
     assert!(message.contains("case's team"), "{message}");
     assert_eq!(server.stored(id).await.get_heads(), before.get_heads());
+
+    // Naming very many at once is refused before anyone is looked up (each lookup holds the document's lock).
+    let mut phone = server.device(TENANT, "mads").await;
+    phone.sync(server.port).await;
+    edit(&mut phone, id, |doc| {
+        for n in 0..=server::sync::accept::MAX_NAMED_PER_CHANGE {
+            let user = Uuid::from_u128(0xa000_0000_0000_4000_8000_0000_0000_0000 + n as u128);
+            doc.assign_worker(&user.to_string(), "Synthetic", NOW)
+                .expect("assign");
+        }
+    });
+    phone.sync(server.port).await;
+    let (reason, message) = phone.refusal(&id).expect("refused");
+    assert_eq!(reason, RefusalReason::WriteForbidden);
+    assert!(message.contains("too many"), "{message}");
     server.stop().await;
 }
