@@ -47,7 +47,9 @@ export function assignmentCard(app: Running, docId: string, c: Case, onFlash: (m
       ),
     ),
   );
-  const tovholder = c.tovholder ? (c.workers[c.tovholder] ?? c.tovholder) : "–";
+  // A tovholder the list no longer names (two phones' merge) is shown by id, for a person to repair.
+  const named = (id: string) => (Object.prototype.hasOwnProperty.call(c.workers, id) ? c.workers[id]! : id);
+  const tovholder = c.tovholder ? named(c.tovholder) : "–";
   return h(
     "section",
     { class: "card holders", "aria-labelledby": "holders-h" },
