@@ -36,6 +36,8 @@ pub enum Problem {
     Removed,
     /// A recorded value this writer may not change (another worker's rating, a mark of an entry made in error).
     Immutable,
+    /// A value that is there already (a worker assigned twice).
+    Duplicate,
 }
 
 /// A refused write: which field, what is wrong, and a sentence for a person.

@@ -63,6 +63,9 @@ pub enum Command {
     /// Add goals and set their status.
     #[command(subcommand)]
     Goal(GoalCommand),
+    /// Change who holds a case: assign a worker (`--add USER_ID --name NAME`), unassign one (`--remove WHO`) or hand
+    /// the tovholder role over (`--tovholder WHO`).
+    Assign(AssignArgs),
     /// Start and end courses (forløb).
     #[command(subcommand)]
     Course(CourseCommand),
@@ -441,6 +444,28 @@ pub struct PlanArgs {
     /// on another phone is kept).
     #[arg(long)]
     pub own_goal: Option<String>,
+}
+
+/// `tov assign`: one change of the case's assigned workers or its tovholder. A worker already on the case is named by
+/// the name the case shows or a unique prefix of their user id; a new one by their full user id (tov knows no team
+/// members). The list is the case's own: which phones hold the case is the lead's assignment on the server.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["add", "remove", "tovholder"])))]
+pub struct AssignArgs {
+    /// The case (id or unique prefix).
+    pub case: String,
+    /// Put a worker on the case: their user id (a UUID).
+    #[arg(long, requires = "name", value_name = "USER_ID")]
+    pub add: Option<String>,
+    /// The name the case shows for the worker given with --add.
+    #[arg(long, requires = "add")]
+    pub name: Option<String>,
+    /// Take a worker off the case (name or id prefix); not the tovholder, nor the last one.
+    #[arg(long, value_name = "WHO")]
+    pub remove: Option<String>,
+    /// Hand the tovholder role to a worker on the case (name or id prefix).
+    #[arg(long, value_name = "WHO")]
+    pub tovholder: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

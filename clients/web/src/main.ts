@@ -17,6 +17,7 @@ import { groupForm } from "./ui/group";
 import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
 import { goalForm, planForm } from "./ui/plan";
+import { assignForm } from "./ui/assignment";
 import { h } from "./ui/dom";
 import { getLang, setLang, t } from "./ui/i18n";
 import { indicator } from "./ui/indicator";
@@ -128,6 +129,7 @@ function render() {
     else if (sub === "plan") screen = planForm(running, id, back);
     else if (sub === "coordination") screen = coordinationForm(running, id, back);
     else if (sub === "goal") screen = goalForm(running, id, back);
+    else if (sub === "assign") screen = assignForm(running, id, back);
     else screen = casePage(running, id, flash, showFlash);
   } else if (id) {
     screen = casePage(running, id, flash, showFlash);

@@ -13,8 +13,8 @@ use sync_core::case::{Case, CaseError, changes, history, read_valid_case};
 use sync_core::protocol::{Access, RefusalReason};
 
 use crate::authz::{self, Act, On, Verdict};
-use crate::ids::TeamId;
-use crate::store::{Role, Viewer};
+use crate::ids::{TeamId, TenantId};
+use crate::store::{Role, User, Viewer};
 
 /// A refused write: the reason code for the device and a sentence for a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,11 @@ impl Refusal {
             reason: RefusalReason::Invalid,
             message: error.to_string(),
         }
+    }
+
+    /// More people newly named at once than [`MAX_NAMED_PER_CHANGE`]: each is looked up under the document's lock.
+    pub fn too_many_named() -> Self {
+        Self::forbidden("too many workers named in one change: assign them a few at a time")
     }
 
     fn forbidden(message: &str) -> Self {
@@ -129,6 +134,50 @@ pub fn check_write(
     }
 }
 
+/// The most people one sync change may newly name on a case: each is looked up in the store while the document is
+/// locked, so a hostile device cannot hold the lock with ten thousand names. A person assigns a few at a time.
+pub const MAX_NAMED_PER_CHANGE: usize = 50;
+
+/// The user ids a change newly names on an existing case, as an assigned worker or as its tovholder: the people
+/// the write rules look up ([`check_named`]). Names the case held before are not looked at again (an admin may
+/// have put someone of another team on it).
+pub fn newly_named(before: &Case, after: &Case) -> Vec<String> {
+    let mut named: Vec<String> = after
+        .workers
+        .keys()
+        .filter(|id| !before.workers.contains_key(*id))
+        .cloned()
+        .collect();
+    if let Some(tovholder) = &after.tovholder
+        && before.tovholder.as_ref() != Some(tovholder)
+        && !named.contains(tovholder)
+        && !before.workers.contains_key(tovholder)
+    {
+        named.push(tovholder.clone());
+    }
+    named
+}
+
+/// Whether a device may name `user` (the store's answer for a newly named id; `None` for no such user) on a case
+/// of `team` in `tenant`: the list of a case's workers is its team's, as a lead's assignments are (`authz`
+/// `AssignWorker`), so only a worker or lead of the case's own team. Naming someone does not give them the case:
+/// which devices see it is the assignment table's, which a lead manages (`api/assignments.rs`).
+pub fn check_named(user: Option<&User>, tenant: &TenantId, team: Option<&TeamId>) -> Result<(), Refusal> {
+    match user {
+        Some(user)
+            if &user.tenant_id == tenant
+                && user.role != Role::Admin
+                && team.is_some()
+                && user.team_id.as_ref() == team =>
+        {
+            Ok(())
+        }
+        _ => Err(Refusal::forbidden(
+            "a case's assigned workers and tovholder are workers of the case's team",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +262,58 @@ mod tests {
         assert_eq!(refusal.reason, RefusalReason::WriteForbidden);
         let same = doc("hoeje", "team-a");
         assert!(check_write(&lead, "hoeje", existing(None), &incoming(&same)).is_ok());
+    }
+
+    fn person(role: Role, team: &TeamId) -> User {
+        User {
+            id: UserId::named("u2"),
+            tenant_id: TenantId::named("t1"),
+            username: "bo".into(),
+            role,
+            team_id: Some(team.clone()),
+            blocked_at: None,
+        }
+    }
+
+    #[test]
+    fn only_workers_of_the_case_team_are_named_on_it() {
+        let tenant = TenantId::named("t1");
+        let team_b = TeamId::named("team-b");
+        assert!(check_named(Some(&person(Role::Worker, &TEAM_A)), &tenant, Some(&TEAM_A)).is_ok());
+        assert!(check_named(Some(&person(Role::Lead, &TEAM_A)), &tenant, Some(&TEAM_A)).is_ok());
+        for refused in [
+            check_named(None, &tenant, Some(&TEAM_A)),
+            check_named(Some(&person(Role::Worker, &team_b)), &tenant, Some(&TEAM_A)),
+            check_named(Some(&person(Role::Admin, &TEAM_A)), &tenant, Some(&TEAM_A)),
+            check_named(
+                Some(&person(Role::Worker, &TEAM_A)),
+                &TenantId::named("t2"),
+                Some(&TEAM_A),
+            ),
+            check_named(Some(&person(Role::Worker, &TEAM_A)), &tenant, None),
+        ] {
+            assert_eq!(refused.unwrap_err().reason, RefusalReason::WriteForbidden);
+        }
+    }
+
+    #[test]
+    fn only_people_a_change_adds_are_looked_up() {
+        let doc = doc("hoeje", "team-a");
+        let mut before = sync_core::case::read_case(&doc).expect("a case");
+        before.workers.insert("a".into(), "Anna".into());
+        before.tovholder = Some("a".into());
+        let mut after = before.clone();
+        assert!(newly_named(&before, &after).is_empty());
+        after.workers.insert("b".into(), "Bo".into());
+        after.tovholder = Some("b".into());
+        assert_eq!(newly_named(&before, &after), ["b"]);
+        // A tovholder no list names (a hostile device, or two phones' merge) is looked up too.
+        after.tovholder = Some("c".into());
+        assert_eq!(newly_named(&before, &after), ["b", "c"]);
+        // Stepping off the list names no one.
+        let mut fewer = before.clone();
+        fewer.workers.clear();
+        assert!(newly_named(&before, &fewer).is_empty());
     }
 
     #[test]

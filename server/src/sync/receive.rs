@@ -11,7 +11,9 @@ use sync_core::DocumentId;
 use sync_core::case::{Case, conflicts, read_case};
 use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 
-use super::accept::{Existing, Incoming, Refusal, check_write};
+use super::accept::{
+    Existing, Incoming, MAX_NAMED_PER_CHANGE, Refusal, check_named, check_write, newly_named,
+};
 use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
 use super::grants;
@@ -208,6 +210,17 @@ impl Connection {
                     Ok(case)
                 })
             };
+            let verdict = match verdict {
+                Ok(case) if !creating => match self.check_named(guard.as_ref(), case).await {
+                    Ok(verdict) => verdict,
+                    Err(error) => {
+                        // Not acknowledged: the device keeps its changes and sends them again later.
+                        roll_back(&mut guard, reloaded, &received.heads_before);
+                        return Err(error);
+                    }
+                },
+                other => other,
+            };
             let case = match verdict {
                 Ok(case) => case,
                 Err(refusal) => {
@@ -243,6 +256,33 @@ impl Connection {
             }
         }
         Err(ConnectionError::Store(StoreError::Stale))
+    }
+
+    /// The write rule only the store can judge for a change to an existing case: everyone it newly names as an
+    /// assigned worker or tovholder is a worker of the case's team (`accept::check_named`).
+    async fn check_named(
+        &mut self,
+        loaded: Option<&Loaded>,
+        case: Case,
+    ) -> Result<Result<Case, Refusal>, ConnectionError> {
+        let Some((before, loaded)) = loaded.and_then(|l| l.case.as_ref().map(|c| (c, l))) else {
+            return Ok(Ok(case));
+        };
+        let named = newly_named(before, &case);
+        if named.len() > MAX_NAMED_PER_CHANGE {
+            return Ok(Err(Refusal::too_many_named()));
+        }
+        for named in named {
+            // The document names people as text: one that is no user id is no user of the tenant's either.
+            let user = match named.parse::<UserId>() {
+                Ok(id) => self.service.store.user_by_id(&id).await?,
+                Err(_) => None,
+            };
+            if let Err(refusal) = check_named(user.as_ref(), &loaded.tenant_id, loaded.team_id.as_ref()) {
+                return Ok(Err(refusal));
+            }
+        }
+        Ok(Ok(case))
     }
 
     /// Commits the device's changes with the projection of `case`; returns the commit's sequence number.

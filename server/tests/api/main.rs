@@ -18,6 +18,7 @@ mod documents;
 mod export;
 mod fixtures;
 mod helpers;
+mod holders;
 mod hostile;
 mod hostile_devices;
 mod lead_scope;

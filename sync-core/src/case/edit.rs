@@ -398,6 +398,73 @@ impl CaseDocument {
             Ok(())
         })
     }
+
+    /// Puts a worker (a user id, with the name shown for them) on the case's list of assigned workers. An id is a
+    /// user id in its one text form (a lowercase hyphenated UUID), named once: a worker already on the list is
+    /// refused rather than renamed. The list is the case's record of who works on it; which devices may see the
+    /// case is the server's assignment table's (see docs/PROTOCOL.md).
+    pub fn assign_worker(&mut self, user: &str, name: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "assign worker", |case| {
+            user_id("workers", user)?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(invalid("workers", Problem::Missing, "give the worker's name"));
+            }
+            if case.workers.contains_key(user) {
+                return Err(invalid(
+                    "workers",
+                    Problem::Duplicate,
+                    "this worker is assigned already",
+                ));
+            }
+            case.workers.insert(user.to_owned(), name.to_owned());
+            Ok(())
+        })
+    }
+
+    /// Takes a worker off the case's list. The tovholder stays on it (hand the role over first), and the list never
+    /// becomes empty: a case always has someone holding it.
+    pub fn unassign_worker(&mut self, user: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "unassign worker", |case| {
+            if !case.workers.contains_key(user) {
+                return Err(CaseError::NotFound {
+                    what: "worker",
+                    id: user.to_owned(),
+                });
+            }
+            if case.tovholder.as_deref() == Some(user) {
+                return Err(final_value(
+                    "tovholder",
+                    "the tovholder stays assigned: hand the role over first",
+                ));
+            }
+            if case.workers.len() == 1 {
+                return Err(invalid(
+                    "workers",
+                    Problem::Missing,
+                    "a case keeps at least one assigned worker",
+                ));
+            }
+            case.workers.remove(user);
+            Ok(())
+        })
+    }
+
+    /// Hands the tovholder role to one of the case's assigned workers (no change if they hold it already).
+    pub fn hand_over_tovholder(&mut self, user: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "hand over tovholder", |case| {
+            user_id("tovholder", user)?;
+            if !case.workers.contains_key(user) {
+                return Err(invalid(
+                    "tovholder",
+                    Problem::UnknownCode,
+                    "the tovholder is one of the case's assigned workers",
+                ));
+            }
+            case.tovholder = Some(user.to_owned());
+            Ok(())
+        })
+    }
 }
 
 /// Refuses to act on an entry marked as made in error: it stays in the record as it was.
@@ -408,6 +475,22 @@ fn not_in_error(mark: &Option<ErrorMark>, what: &str) -> Result<(), CaseError> {
             &format!("{what} was marked as made in error"),
         )),
         None => Ok(()),
+    }
+}
+
+fn invalid(field: &str, problem: Problem, message: &str) -> CaseError {
+    CaseError::Invalid(ValidationError::new(field, problem, message))
+}
+
+/// Refuses anything but a user id in its one text form, a lowercase hyphenated UUID (as the server stores it).
+fn user_id(field: &str, id: &str) -> Result<(), CaseError> {
+    match Uuid::parse_str(id) {
+        Ok(uuid) if uuid.hyphenated().to_string() == id => Ok(()),
+        _ => Err(invalid(
+            field,
+            Problem::Malformed,
+            "a worker is named by their user id",
+        )),
     }
 }
 

@@ -9,7 +9,7 @@ use cli::caseload::CaseSummary;
 use cli::edits::{self, NewCase};
 use cli::time::now_ms;
 use cli::view::{self, case::CaseView, short};
-use sync_core::case::conflicts;
+use sync_core::case::{conflicts, timeline};
 use sync_core::fit::RuleSet;
 
 use super::{case_id, open};
@@ -64,6 +64,8 @@ pub async fn show(dir: &Path, prefix: &str, purpose: &str, contacts: usize) -> a
         .context("recording why the case was opened")?;
     let local = device.read_case(&id).await.context("reading the case")?;
     let found = conflicts::list(local.doc.automerge());
+    let goal_history = timeline::goal_status_history(local.doc.automerge());
+    let own_actor = device.actor().to_hex_string();
     let refusals: Vec<_> = device
         .store()
         .refusals()
@@ -77,6 +79,8 @@ pub async fn show(dir: &Path, prefix: &str, purpose: &str, contacts: usize) -> a
         refusals: &refusals,
         contacts,
         today: sync_core::case::date::Date::from_unix_ms(now_ms()),
+        goal_history: &goal_history,
+        own_actor: &own_actor,
     };
     print!("{}", view::case::render(&id, &local.case, view, &RuleSet::v1()));
     device.close().await;

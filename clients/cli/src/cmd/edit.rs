@@ -3,13 +3,15 @@
 use std::path::Path;
 
 use anyhow::Context;
-use cli::edits::{self, ContactInput, CourseChoice, Entry, GoalInput, GoalType, NoteEdit};
+use cli::edits::{self, Assignment, ContactInput, CourseChoice, Entry, GoalInput, GoalType, NoteEdit};
 use cli::time::{now_ms, parse_rfc3339};
 use cli::view::short;
 use sync_core::fit::RaterKind;
 
 use super::{case_id, open};
-use crate::args::{ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, PlanArgs, Rater};
+use crate::args::{
+    AssignArgs, ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, PlanArgs, Rater,
+};
 
 pub(super) const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
 
@@ -166,6 +168,41 @@ pub async fn goal(dir: &Path, command: GoalCommand) -> anyhow::Result<()> {
                 .context("the goal was not changed")?;
             println!("Goal {} is now {code} {NOT_SYNCED}.", short(&goal));
         }
+    }
+    device.close().await;
+    Ok(())
+}
+
+/// `tov assign`: one change of who holds the case.
+pub async fn assign(dir: &Path, args: AssignArgs) -> anyhow::Result<()> {
+    let change = match (args.add, args.name, args.remove, args.tovholder) {
+        (Some(user), Some(name), None, None) => Assignment::Add { user, name },
+        (None, None, Some(who), None) => Assignment::Remove(who),
+        (None, None, None, Some(who)) => Assignment::Tovholder(who),
+        // clap's group lets exactly one of them through.
+        _ => {
+            return Err(
+                super::BadInput("give one of --add (with --name), --remove, --tovholder".into()).into(),
+            );
+        }
+    };
+    let device = open(dir).await?;
+    let id = case_id(&device, &args.case).await?;
+    let what = match &change {
+        Assignment::Add { .. } => "is assigned to",
+        Assignment::Remove(_) => "is no longer assigned to",
+        Assignment::Tovholder(_) => "is the tovholder of",
+    };
+    let (user, changed) = edits::change_assignment(&device, &id, change, now_ms())
+        .await
+        .context("who holds the case was not changed")?;
+    if changed {
+        println!("{user} {what} case {} {NOT_SYNCED}.", short(&id.to_string()));
+    } else {
+        println!(
+            "{user} already {what} case {}: nothing changed.",
+            short(&id.to_string())
+        );
     }
     device.close().await;
     Ok(())

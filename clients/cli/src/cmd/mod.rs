@@ -70,6 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Contact(command) => edit::contact(&dir, command).await,
         Command::Plan(args) => edit::plan(&dir, args).await,
         Command::Goal(command) => edit::goal(&dir, command).await,
+        Command::Assign(args) => edit::assign(&dir, args).await,
         Command::Course(command) => course::course(&dir, command).await,
         Command::FollowUp(command) => course::follow_up(&dir, command).await,
         Command::Outcome(command) => course::outcome(&dir, command).await,

@@ -5,9 +5,11 @@
 //! - [`contact`]: recording a contact with its ORS and SRS.
 //! - [`course`]: courses, follow-ups and outcomes.
 //! - [`resolve`]: choosing a value for a conflicted field.
+//! - [`assign`]: who holds the case (its assigned workers and tovholder).
 //!
 //! Ids of goals, contacts and courses may be given as a unique prefix, as `tov case ID` shows them shortened.
 
+mod assign;
 mod contact;
 mod course;
 mod resolve;
@@ -20,6 +22,7 @@ use uuid::Uuid;
 
 use crate::device::{Device, DeviceError, unique_match};
 
+pub use assign::{Assignment, change_assignment, find_worker};
 pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating};
 pub use course::{
     add_outcome, complete_follow_up, end_course, extend_course, find_service, plan_follow_up, start_course,

@@ -1,12 +1,16 @@
 //! One case as `tov case ID` shows it: the citizen, the plan with its goal tree, courses, contacts with their
-//! ORS and SRS, the FIT chart and the alerts of the current series.
+//! ORS and SRS, the FIT chart and the alerts of the current series; who holds it (names with their user ids, for
+//! `tov assign`) and each goal's status history (when, from which device), read from the document's changes by
+//! sync-core's `case::timeline`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use sync_core::DocumentId;
 use sync_core::case::agenda::agenda;
 use sync_core::case::date::Date;
 use sync_core::case::ffb::Ffb;
+use sync_core::case::timeline::StatusStep;
 use sync_core::case::{Case, Conflict, Contact, codes};
 use sync_core::fit::{AlertKind, ChangeCategory, Points, RaterKind, Rating, RuleSet};
 
@@ -25,6 +29,10 @@ pub struct CaseView<'a> {
     pub contacts: usize,
     /// Today, for what is overdue.
     pub today: Date,
+    /// Each goal's status steps (`case::timeline::goal_status_history` of the document).
+    pub goal_history: &'a BTreeMap<String, Vec<StatusStep>>,
+    /// This device's actor (hex), so its own steps read "this device".
+    pub own_actor: &'a str,
 }
 
 /// Renders the case.
@@ -42,12 +50,16 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
         case.citizen.display_name, case.citizen.reference
     );
     let _ = writeln!(out, "Case {id}");
-    let workers: Vec<&str> = case.workers.values().map(String::as_str).collect();
+    // Each worker with the start of their user id: `tov assign --remove` and `--tovholder` take either.
+    let workers: Vec<String> = case
+        .workers
+        .iter()
+        .map(|(id, name)| format!("{name} ({})", short(id)))
+        .collect();
     let tovholder = case
         .tovholder
         .as_ref()
-        .and_then(|id| case.workers.get(id))
-        .map_or("-", String::as_str);
+        .map_or("-", |id| case.workers.get(id).map_or(id.as_str(), String::as_str));
     let _ = writeln!(out, "Tovholder: {tovholder}   Workers: {}", workers.join(", "));
     if view.pending {
         let _ = writeln!(
@@ -75,7 +87,7 @@ pub fn render(id: &DocumentId, case: &Case, view: CaseView<'_>, rules: &RuleSet)
     if !case.plan.purpose.is_empty() {
         let _ = writeln!(out, "Purpose:  {}", case.plan.purpose);
     }
-    goals(&mut out, case);
+    goals(&mut out, case, &view);
     courses(&mut out, case, view.today);
     follow_ups(&mut out, case, view.today);
     outcomes(&mut out, case);
@@ -176,7 +188,7 @@ fn category(category: ChangeCategory) -> &'static str {
     }
 }
 
-fn goals(out: &mut String, case: &Case) {
+fn goals(out: &mut String, case: &Case, view: &CaseView<'_>) {
     let _ = writeln!(out, "\nGoals:");
     if case.plan.goals.is_empty() {
         let _ = writeln!(out, "  (none yet: `tov goal add`)");
@@ -190,11 +202,39 @@ fn goals(out: &mut String, case: &Case) {
     let mut roots: Vec<_> = roots.collect();
     roots.sort_by_key(|(id, g)| (g.created_ms, (*id).clone()));
     for (id, _) in roots {
-        goal_line(out, case, id, 1);
+        goal_line(out, case, view, id, 1);
     }
 }
 
-fn goal_line(out: &mut String, case: &Case, id: &str, depth: usize) {
+/// A goal's status steps on one line, when it changed at all: "active 2026-06-01 10:00 (this device) → paused …".
+fn status_history(out: &mut String, view: &CaseView<'_>, id: &str, depth: usize) {
+    let Some(steps) = view.goal_history.get(id).filter(|steps| steps.len() > 1) else {
+        return;
+    };
+    let shown: Vec<String> = steps
+        .iter()
+        .map(|step| {
+            let statuses: Vec<String> = step
+                .statuses
+                .iter()
+                .map(|s| label(codes::GOAL_STATUSES, s).to_lowercase())
+                .collect();
+            let by = match step.actor.as_deref() {
+                None => "a conflict: see `tov conflicts`".to_owned(),
+                Some(actor) if actor == view.own_actor => "this device".to_owned(),
+                Some(actor) => format!("device {}", short(actor)),
+            };
+            format!(
+                "{} {} ({by})",
+                statuses.join(" / "),
+                time::local_minute(step.at_ms)
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "{}   status: {}", "  ".repeat(depth), shown.join(" -> "));
+}
+
+fn goal_line(out: &mut String, case: &Case, view: &CaseView<'_>, id: &str, depth: usize) {
     let Some(goal) = case.plan.goals.get(id) else {
         return;
     };
@@ -217,6 +257,7 @@ fn goal_line(out: &mut String, case: &Case, id: &str, depth: usize) {
         kind,
         short(id)
     );
+    status_history(out, view, id, depth);
     // Children are kept two levels deep at most by validation, so this recursion is shallow.
     let mut children: Vec<_> = case
         .plan
@@ -227,7 +268,7 @@ fn goal_line(out: &mut String, case: &Case, id: &str, depth: usize) {
     children.sort_by_key(|(child, g)| (g.created_ms, (*child).clone()));
     for (child, _) in children {
         if depth < 4 {
-            goal_line(out, case, child, depth + 1);
+            goal_line(out, case, view, child, depth + 1);
         }
     }
 }
@@ -510,6 +551,8 @@ mod tests {
             refusals: &[],
             contacts: 0,
             today: Date::from_unix_ms(3_000),
+            goal_history: &BTreeMap::new(),
+            own_actor: "",
         };
         let shown = render(&DocumentId::from_bytes([2; 16]), &case, view, &RuleSet::v1());
         assert!(

@@ -13,7 +13,8 @@ export type Problem =
   | "unknown_field"
   | "too_large"
   | "removed"
-  | "immutable";
+  | "immutable"
+  | "duplicate";
 
 export interface ValidationError {
   field: string;

@@ -1,5 +1,5 @@
 // A case page: the citizen's own goal, the goals tree, the courses (start, extend, end), the follow-ups (plan,
-// done), the coordination with the network, the
+// done), the coordination with the network, who holds the case (tovholder and assigned workers), the
 // FIT chart with alerts, the contacts, the outcomes, and anything needing a person: conflicts (both values, pick
 // one) and refused changes.
 
@@ -10,6 +10,7 @@ import { CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES, readCase, type Case } from "
 import { setGoalStatus } from "../case/plan";
 import { documentIdText } from "../sync/ids";
 import { offersCheckin } from "../checkin/link";
+import { assignmentCard } from "./assignment";
 import { fitChart } from "./chart";
 import { checkinControl } from "./checkinlink";
 import { coordinationCard } from "./coordination";
@@ -166,6 +167,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
     ),
     coursesCard(app, id, c),
     followUpsCard(app, id, c, onFlash),
+    assignmentCard(app, id, c, onFlash),
     coordinationCard(app, id, c),
     h(
       "section",

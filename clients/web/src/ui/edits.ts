@@ -5,6 +5,7 @@
 
 import type { Running } from "../app/session";
 import type { Draft, Edit } from "../case/course";
+import type { AssignmentEdit } from "../case/assignment";
 import type { PlanEdit } from "../case/plan";
 import { readCase, type Case } from "../case/model";
 import type { ValidationError } from "../fit";
@@ -53,6 +54,14 @@ const PROBLEMS: Record<string, LabelKey> = {
 export function refusalText(error: ValidationError): string {
   if (error.field === "planned_end" && error.problem === "missing") return t("refused_s82b_planned_end");
   if (error.field === "planned_end" && error.problem === "out_of_range") return t("refused_extension_earlier");
+  // Who holds a case (src/case/assignment.ts): each refusal in its own words.
+  if (error.field === "workers" || error.field === "tovholder") {
+    if (error.problem === "malformed") return t("refused_user_id");
+    if (error.problem === "duplicate") return t("refused_worker_twice");
+    if (error.problem === "immutable") return t("refused_tovholder_stays");
+    if (error.problem === "unknown_code") return t("refused_tovholder_not_assigned");
+    if (error.problem === "missing") return t("refused_workers_missing");
+  }
   const last = error.field.split(".").pop() ?? error.field;
   const field = FIELDS[last];
   const problem = PROBLEMS[error.problem];
@@ -69,7 +78,7 @@ export function caseNow(app: Running, docId: string): Case | null {
  * Writes `edit` into the case `docId` when it was accepted; otherwise puts the reason into `error` (if given).
  * Returns whether the case now holds the edit (true also when it changed nothing, e.g. a follow-up already done).
  */
-export async function saveEdit(app: Running, docId: string, edit: Edit | PlanEdit, message: string, error?: HTMLElement): Promise<boolean> {
+export async function saveEdit(app: Running, docId: string, edit: Edit | PlanEdit | AssignmentEdit, message: string, error?: HTMLElement): Promise<boolean> {
   switch (edit.result) {
     case "changed":
       await app.repo.change<Draft>(docId, (draft) => edit.write(draft), message);

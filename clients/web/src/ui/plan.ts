@@ -1,16 +1,18 @@
 // The plan's forms (Serviceloven §141): the purpose and the citizen's own goal in their own words, and a new goal,
 // sub-goal (under a goal) or stepping-stone goal (under a sub-goal) with its FFB goal type and target date. The
 // edits are sync-core's (`src/case/plan.ts`, pinned by plan-edits.json), validated as a whole case and written on
-// the phone first; a refusal is said in the worker's language.
+// the phone first; a refusal is said in the worker's language. Below the new goal, each goal's status history (who,
+// when), read from the document's own changes as sync-core reads it (`src/case/timeline.ts`, goal-history.json).
 
 import type { Running } from "../app/session";
 import { FFB_GOAL_TYPES } from "../case/ffb";
-import { GOAL_LEVELS, type Case } from "../case/model";
+import { GOAL_LEVELS, GOAL_STATUSES, type Case } from "../case/model";
 import { addGoal, setOwnGoal, setPurpose } from "../case/plan";
+import { goalStatusHistory, type StatusStep } from "../case/timeline";
 import { newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
-import { pick, t } from "./i18n";
+import { codeLabel, formatDateTime, pick, t } from "./i18n";
 
 /** `#/case/<id>/plan`: the purpose and the citizen's own goal. */
 export function planForm(app: Running, docId: string, done: (flash: string | null) => void): HTMLElement {
@@ -106,5 +108,55 @@ export function goalForm(app: Running, docId: string, done: (flash: string | nul
     });
     if (await saveEdit(app, docId, edit, "add goal", error)) done(t("saved_goal"));
   });
-  return h("main", { class: "screen" }, h("h1", {}, `${t("addGoal")} – ${c.citizen.display_name}`), form);
+  return h(
+    "main",
+    { class: "screen" },
+    h("h1", {}, `${t("addGoal")} – ${c.citizen.display_name}`),
+    form,
+    statusHistoryCard(app, docId, c),
+  );
+}
+
+/** Who made a step: the device, by the start of its actor id, or a conflict waiting for a person. The document
+ * records devices (automerge actors), not users, and the phone cannot tell whose device one is (nor its own
+ * sessions apart, each of which writes as a new actor); the back office's review names the user where the server
+ * knows it. */
+function stepBy(step: StatusStep): string {
+  return step.actor === null ? t("conflictStep") : `${t("otherDevice")} ${step.actor.slice(0, 8)}`;
+}
+
+/** Each goal's status steps, oldest first: status, when, by which device. */
+function statusHistoryCard(app: Running, docId: string, c: Case): HTMLElement | null {
+  const doc = app.repo.get(docId);
+  if (!doc) return null;
+  const history = goalStatusHistory(doc);
+  const goals = Object.entries(c.plan.goals)
+    .filter(([id]) => history[id])
+    .sort(([, a], [, b]) => a.created_ms - b.created_ms);
+  if (goals.length === 0) return null;
+  return h(
+    "section",
+    { class: "card status-history", "aria-labelledby": "status-history-h" },
+    h("h2", { id: "status-history-h" }, t("statusHistory")),
+    h("p", { class: "help" }, t("statusHistoryHelp")),
+    ...goals.map(([id, goal]) =>
+      h(
+        "div",
+        { class: "goal-history", "data-goal": id },
+        h("h3", {}, goal.title),
+        h(
+          "ol",
+          { class: "steps" },
+          ...history[id]!.map((step) =>
+            h(
+              "li",
+              {},
+              h("strong", {}, step.statuses.map((s) => codeLabel(GOAL_STATUSES, s)).join(" / ")),
+              ` · ${formatDateTime(step.at_ms)} · ${stepBy(step)}`,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
