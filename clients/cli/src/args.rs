@@ -126,6 +126,18 @@ pub struct BenchArgs {
     /// Keep the phones' profiles here instead of a temporary directory that is removed afterwards.
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+    /// Record the cases of this file instead of generated ones: a JSON array of cases as the web app reads them
+    /// (bench/side-by-side writes one). Each phone keeps their citizens and their contacts' kind, time, duration,
+    /// notes and ratings; the tenant, team and workers are the phone's own login's.
+    #[arg(long, conflicts_with_all = ["cases", "contacts"])]
+    pub cases_from: Option<std::path::PathBuf>,
+    /// After the upload, log in one more phone and time its first sync: the whole caseload downloaded fresh.
+    #[arg(long)]
+    pub fresh_device: bool,
+    /// Print `ready PHASE` before and `done PHASE SECONDS` after each timed phase, and wait for a line on stdin
+    /// after each, so a harness can read the server's CPU time and the bytes on the wire between the phases.
+    #[arg(long)]
+    pub pause: bool,
 }
 
 #[derive(Debug, Args)]

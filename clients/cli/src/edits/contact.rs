@@ -124,6 +124,23 @@ pub async fn add_contact(
         .await
 }
 
+/// Records a contact exactly as given (its ratings already made), as a case written elsewhere holds it: `tov
+/// bench --cases-from` rebuilds the web app's cases with it. Returns the new contact's id.
+pub async fn record_contact(
+    device: &Device,
+    case_id: &DocumentId,
+    new: NewContact,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let id = Uuid::new_v4();
+            doc.add_contact(id, new, now_ms)?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use sync_core::validation::Problem;

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::device::{Device, DeviceError, unique_match};
 
 pub use assign::{Assignment, change_assignment, find_worker};
-pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating};
+pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating, record_contact};
 pub use course::{
     add_outcome, complete_follow_up, end_course, extend_course, find_service, plan_follow_up, start_course,
 };

@@ -1,0 +1,91 @@
+// The benchmark's case documents, built by the web app's own case module (clients/web/src/case), so the stock
+// server and Tovholder receive what a phone really writes, not one-change toys.
+//
+// Each case is opened in a team (`openedBy` + `writeNewCase`, one change) and then gets two home visits with ORS
+// and SRS (`putContact`, one change each), exactly as the web app's new-case and contact forms do, with the forms
+// sync-core would choose (`forms`) and the whole case validated before each change (`validateCase`). Everything is
+// deterministic: citizens, times, contact ids, automerge actors and change times come from the case's number, so
+// two runs upload the same bytes.
+//
+// run.mjs bundles this file with esbuild (the web app's TypeScript, resolved from its sources) and calls `build`.
+// It returns, per case, the saved automerge document (what the stock client uploads) and the case's JSON content
+// as the web app reads it back (`readCase`; what `tov bench --cases-from` rebuilds through sync-core's edits).
+
+import * as Automerge from "@automerge/automerge";
+import { openedBy, writeNewCase } from "../../clients/web/src/case/create";
+import { putContact, readCase, type Case, type Contact } from "../../clients/web/src/case/model";
+import { validateCase } from "../../clients/web/src/case/validate";
+import { forms, type Rating } from "../../clients/web/src/fit";
+
+/** The demo tenant and team and worker anna: Tovholder's phone uses its own login's ids, of the same lengths. */
+export const TENANT = "hoeje-taastrup";
+const TEAM = "6f1c0a52-7f0e-4d51-9a8e-0b6c3f2d9a10";
+const WORKER = { id: "0c9e7d1a-52b4-4c7e-8f3a-2d6b9e4f1a77", name: "anna" };
+
+/** 2 November 2026, 09:00 UTC: the first visit; every case's visits follow a week apart. */
+const FIRST_VISIT_MS = Date.UTC(2026, 10, 2, 9, 0);
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+/** automerge's change time is in seconds; a fixed one keeps the bytes the same from run to run. */
+const CHANGE_TIME_S = Math.floor(FIRST_VISIT_MS / 1000);
+
+export interface BuiltCase {
+  /** The document as automerge saves it: three changes by one actor. */
+  document: Uint8Array;
+  heads: string[];
+  /** The case's JSON, as the web app reads it (`readCase`). */
+  content: Case;
+}
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+/** A UUID-shaped id that is the same in every run: the case's number and the entry's. */
+const fixedUuid = (c: number, entry: number) =>
+  `${hex(c, 8)}-${hex(entry, 4)}-4000-8000-${hex(c * 16 + entry, 12)}`;
+
+function rating(instrument: Rating["instrument"], items: number[]): Rating {
+  return { instrument, entry: { items: { items } }, rater: "citizen" };
+}
+
+function visit(c: Case, n: number, k: number): Contact {
+  const start_ms = FIRST_VISIT_MS + n * 60_000 + k * WEEK_MS;
+  const { outcome, session } = forms(c.citizen.birth_year, "home_visit", new Date(start_ms).getUTCFullYear());
+  return {
+    kind: "home_visit",
+    start_ms,
+    duration_minutes: 45,
+    course: null,
+    workers: [WORKER.id],
+    notes: "Benchmark visit",
+    goals: [],
+    // Millimetres, as the paper form is measured: 5.0 cm is 50.
+    ors: rating(outcome, [50, 55, 60, 55]),
+    srs: rating(session, [90, 92, 94, 91]),
+    recorded_by: WORKER.id,
+  };
+}
+
+function buildOne(n: number): BuiltCase {
+  const citizen = { display_name: `Bench citizen ${n}`, reference: `bench-${hex(n, 32)}`, birth_year: 1980 };
+  const opened = openedBy(TENANT, TEAM, citizen, WORKER);
+  if ("problem" in opened) throw new Error(`case ${n} refused: ${opened.field} ${opened.problem}`);
+  let c: Case = opened;
+  // One actor per case, as one phone writes it; the actor is the case's number.
+  let doc = Automerge.init<Record<string, unknown>>({ actor: hex(n + 1, 32) });
+  doc = Automerge.change(doc, { message: "create case", time: CHANGE_TIME_S }, (d) => writeNewCase(d, c));
+  for (const k of [0, 1]) {
+    const id = fixedUuid(n, k + 1);
+    const contact = visit(c, n, k);
+    const next = { ...c, contacts: { ...c.contacts, [id]: contact } };
+    const invalid = validateCase(next);
+    if (invalid) throw new Error(`contact of case ${n} refused: ${invalid.field} ${invalid.problem}`);
+    doc = Automerge.change(doc, { message: "add contact", time: CHANGE_TIME_S }, (d) => putContact(d, id, contact));
+    c = next;
+  }
+  const content = readCase(doc);
+  if (!content) throw new Error(`case ${n} does not read back`);
+  return { document: Automerge.save(doc), heads: Automerge.getHeads(doc), content };
+}
+
+/** The first `count` benchmark cases. */
+export function build(count: number): BuiltCase[] {
+  return Array.from({ length: count }, (_, n) => buildOne(n));
+}
