@@ -22,6 +22,23 @@ pub async fn request(
     token: Option<&str>,
     body: Option<&serde_json::Value>,
 ) -> Result<(u16, serde_json::Value), String> {
+    let (status, text) = request_text(port, method, path, token, body).await?;
+    let value = if text.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).map_err(|_| format!("not JSON: {text}"))?
+    };
+    Ok((status, value))
+}
+
+/// Like [`request`], with the answer's body as text (e.g. `GET /metrics`).
+pub async fn request_text(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> Result<(u16, String), String> {
     let body = body.map(ToString::to_string).unwrap_or_default();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
@@ -43,18 +60,13 @@ pub async fn request(
         .read_to_string(&mut response)
         .await
         .map_err(|e| e.to_string())?;
-    let (head, json) = response.split_once("\r\n\r\n").ok_or("no body")?;
+    let (head, text) = response.split_once("\r\n\r\n").ok_or("no body")?;
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or("no status")?;
-    let value = if json.trim().is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_str(json).map_err(|_| format!("not JSON: {response}"))?
-    };
-    Ok((status, value))
+    Ok((status, text.to_owned()))
 }
 
 /// Logs a user in on a new device and returns it, ready to sync.

@@ -61,6 +61,7 @@ impl ServerProcess {
             .arg(format!("127.0.0.1:{port}"))
             .env("TOVHOLDER_DEMO_PASSWORD", DEMO_PASSWORD)
             .env("TOVHOLDER_JWT_SECRET", JWT_SECRET)
+            .env("TOVHOLDER_METRICS_TOKEN", crate::metrics::METRICS_TOKEN)
             .env("RUST_LOG", "info")
             // Every device of these tests and benches logs in from 127.0.0.1, hundreds at once in the load runs.
             .env("TOVHOLDER_PUBLIC_REQUESTS_PER_MINUTE", "0")

@@ -2,6 +2,8 @@
 
 use axum::http::StatusCode;
 
+use tests::metrics::Scrape;
+
 use crate::helpers::{Backend, TestApp};
 use crate::sync::new_case;
 
@@ -11,13 +13,6 @@ both_backends!(
 );
 
 const TOKEN: &str = "operator-scrape-token-0123456789";
-
-/// The value of the sample `name` (with its labels, as printed) in a scrape, if present.
-fn sample(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|value| value.trim().parse().ok())
-}
 
 async fn the_figures_are_read_only_with_the_scrape_token(backend: Backend) {
     let server = TestApp::builder(backend)
@@ -53,23 +48,19 @@ async fn the_figures_are_read_only_with_the_scrape_token(backend: Backend) {
     let scrape = server.call("GET", "/metrics", TOKEN, None).await;
     assert_eq!(scrape.status, StatusCode::OK);
     let text = scrape.body.as_str().expect("text, not JSON");
-    assert_eq!(sample(text, "tovholder_commits_total"), Some(1.0), "{text}");
-    assert_eq!(sample(text, "tovholder_commit_seconds_count"), Some(1.0));
-    assert!(sample(text, "tovholder_commit_seconds_sum").is_some_and(|s| s > 0.0));
-    assert_eq!(sample(text, "tovholder_commit_batch_documents_count"), Some(1.0));
-    assert_eq!(
-        sample(text, r#"tovholder_sync_connections{state="ready"}"#),
-        Some(1.0)
-    );
-    assert_eq!(
-        sample(text, r#"tovholder_sync_connections{state="hello"}"#),
-        Some(0.0)
-    );
-    assert!(sample(text, r#"tovholder_sync_frames_total{direction="in"}"#).is_some_and(|n| n >= 2.0));
-    assert!(sample(text, r#"tovholder_sync_frame_bytes_total{direction="out"}"#).is_some_and(|n| n > 0.0));
-    assert!(sample(text, "tovholder_documents_held").is_some_and(|n| n >= 1.0));
-    assert!(sample(text, "tovholder_hub_subscribers").is_some_and(|n| n >= 1.0));
-    assert!(sample(text, "tovholder_db_pool_max_connections").is_some_and(|n| n >= 1.0));
+    let figures = Scrape::parse(text);
+    let sample = |name: &str| figures.value(name);
+    assert_eq!(sample("tovholder_commits_total"), Some(1.0), "{text}");
+    assert_eq!(sample("tovholder_commit_seconds_count"), Some(1.0));
+    assert!(sample("tovholder_commit_seconds_sum").is_some_and(|s| s > 0.0));
+    assert_eq!(sample("tovholder_commit_batch_documents_count"), Some(1.0));
+    assert_eq!(sample(r#"tovholder_sync_connections{state="ready"}"#), Some(1.0));
+    assert_eq!(sample(r#"tovholder_sync_connections{state="hello"}"#), Some(0.0));
+    assert!(sample(r#"tovholder_sync_frames_total{direction="in"}"#).is_some_and(|n| n >= 2.0));
+    assert!(sample(r#"tovholder_sync_frame_bytes_total{direction="out"}"#).is_some_and(|n| n > 0.0));
+    assert!(sample("tovholder_documents_held").is_some_and(|n| n >= 1.0));
+    assert!(sample("tovholder_hub_subscribers").is_some_and(|n| n >= 1.0));
+    assert!(sample("tovholder_db_pool_max_connections").is_some_and(|n| n >= 1.0));
     // Figures, never a case, a user or a device.
     assert!(!text.contains(&id.to_string()) && !text.contains("anna") && !text.contains(&team));
     drop(connection);

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use tests::database::{Backend, TestDatabase};
 use tests::device::Device;
 use tests::http::login;
+use tests::metrics::scrape;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
 #[tokio::main]
@@ -100,13 +101,18 @@ async fn main() {
         latencies.push(run.await.expect("task").expect("sync"));
     }
     let wall = started.elapsed();
+    // The server's side of the same commits: from each device's frame to its durable Ack, queueing included.
+    let figures = scrape(port).await.expect("the server's /metrics");
+    let server_p99 = figures
+        .quantile("tovholder_commit_seconds", 0.99)
+        .unwrap_or(f64::NAN);
     latencies.sort();
     let at = |p: usize| latencies[((p * latencies.len()).div_ceil(100)).clamp(1, latencies.len()) - 1];
     let per_connection = (rss_idle.saturating_sub(rss_before)) as f64 / idle_count.max(1) as f64;
     println!(
-        "| idle connections | server RSS before / with them | per idle connection | syncing devices | wall time | p50 | p99 | max |"
+        "| idle connections | server RSS before / with them | per idle connection | syncing devices | wall time | p50 | p99 | max | server commit p99 ≤ |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let what = if same_tenant {
         "of another team, same tenant"
     } else {
@@ -114,7 +120,7 @@ async fn main() {
     };
     let doing = if same_tenant { "new cases" } else { "visits" };
     println!(
-        "| {idle_count} ({what}) | {} / {} MiB | {:.1} KiB | {syncing_count} ({doing}) | {:.2} s | {} ms | {} ms | {} ms |",
+        "| {idle_count} ({what}) | {} / {} MiB | {:.1} KiB | {syncing_count} ({doing}) | {:.2} s | {} ms | {} ms | {} ms | {:.0} ms |",
         rss_before / 1024,
         rss_idle / 1024,
         per_connection,
@@ -122,6 +128,7 @@ async fn main() {
         at(50).as_millis(),
         at(99).as_millis(),
         at(100).as_millis(),
+        server_p99 * 1000.0,
     );
     drop(idle);
     drop(server);
