@@ -52,7 +52,7 @@ pub fn router(state: AppState) -> Router {
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     let (routes, _) = api::routes().split_for_parts();
-    let routes = routes.route("/metrics", axum::routing::get(metrics::scrape));
+    let routes = routes.route("/metrics", axum::routing::get(api::scrape_metrics));
     let routes = match state.web_dir.as_deref() {
         Some(dir) => routes.merge(web::routes(dir)),
         None => routes.fallback(api::not_found),

@@ -1,4 +1,5 @@
-//! `GET /metrics`: this process's figures in the Prometheus text format, for an operator's scraper.
+//! This process's figures in the Prometheus text format, for an operator's scraper (served at `GET /metrics` by
+//! `api/metrics.rs`).
 //!
 //! What is counted where it happens (the sync connections and their commits) lives in [`Metrics`], one per
 //! process, held by the sync service; what is a state of the moment (documents held in memory, hub subscribers,
@@ -13,9 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -25,7 +24,7 @@ use prometheus_client::registry::Registry;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-use crate::state::AppState;
+use crate::store::PoolUse;
 
 /// The shortest scrape token `serve` accepts: a scrape token is a password a machine types.
 pub const MIN_TOKEN_CHARS: usize = 24;
@@ -155,12 +154,11 @@ impl Metrics {
         self.commit_batch_documents.observe(documents as f64);
     }
 
-    /// The text a scrape gets, with the states of the moment read from `state`.
-    fn render(&self, state: &AppState) -> String {
-        let sync = &state.sync;
-        self.documents_held.set(gauge_value(sync.documents.held_count()));
-        self.hub_subscribers.set(gauge_value(sync.hub.subscribers()));
-        let pool = sync.store.pool_use();
+    /// The text a scrape gets, with the states of the moment: documents held in memory, hub subscribers and the
+    /// database pool's use.
+    pub fn render(&self, documents_held: usize, hub_subscribers: usize, pool: PoolUse) -> String {
+        self.documents_held.set(gauge_value(documents_held));
+        self.hub_subscribers.set(gauge_value(hub_subscribers));
         self.pool_connections
             .get_or_create(&BUSY)
             .set(gauge_value(pool.size.saturating_sub(pool.idle)));
@@ -223,7 +221,8 @@ impl ScrapeToken {
         }
     }
 
-    fn admits(&self, headers: &HeaderMap) -> bool {
+    /// Whether the request shows this token as `Authorization: Bearer`.
+    pub fn admits(&self, headers: &HeaderMap) -> bool {
         let Some(given) = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -240,28 +239,6 @@ impl std::fmt::Debug for ScrapeToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ScrapeToken(..)")
     }
-}
-
-/// `GET /metrics`: the figures for a scraper that shows the operator's token; 404 for anyone else and whenever no
-/// token is configured. Not in the OpenAPI document: it is no part of the API a client programs against.
-pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let admitted = state
-        .metrics_token
-        .as_ref()
-        .is_some_and(|token| token.admits(&headers));
-    if !admitted {
-        if state.metrics_token.is_some() {
-            tracing::info!("metrics scrape refused: no or wrong token");
-        }
-        return crate::api::not_found().await.into_response();
-    }
-    let text = state.sync.metrics.render(&state);
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)],
-        text,
-    )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod export;
 mod extract;
 mod health;
 mod json;
+mod metrics;
 mod oidc;
 mod opens;
 mod refresh;
@@ -39,6 +40,7 @@ use utoipa_axum::routes;
 
 pub use error::{ApiError, LOGIN_FAILED, Refusals};
 pub use json::ApiJson;
+pub use metrics::scrape as scrape_metrics;
 
 use crate::state::AppState;
 
