@@ -13,7 +13,7 @@ use automerge::ActorId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sync_core::case::{Case, CaseDocument, CaseError};
-use vectors_common::{check_vectors, citizen_case};
+use vectors_common::{check_vectors, citizen_case, unchanged_or_refused};
 
 const NOW_MS: i64 = 1_781_524_800_000;
 const ANNA: &str = "a0000000-0000-4000-8000-000000000001";
@@ -140,16 +140,7 @@ fn expectation(case: &Case, edit: &Edit) -> Value {
         refused => {
             assert_eq!(doc.heads(), heads);
             assert_eq!(after, before);
-            match refused {
-                Ok(_) => json!({"result": "unchanged"}),
-                Err(CaseError::Invalid(error)) => {
-                    json!({"result": "invalid", "error": {"field": error.field, "problem": error.problem}})
-                }
-                Err(CaseError::NotFound { what, id }) => {
-                    json!({"result": "not_found", "what": what, "id": id})
-                }
-                Err(other) => panic!("an assignment vector cannot produce {other}"),
-            }
+            unchanged_or_refused(refused, "an assignment vector")
         }
     }
 }

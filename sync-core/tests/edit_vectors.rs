@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sync_core::case::edit::EditResult;
 use sync_core::case::{
-    Case, CaseDocument, CaseError, Contact, Coordination, DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, ErrorMark,
-    FollowUp, NewCourse, OutcomeEvent,
+    Case, CaseDocument, Contact, Coordination, DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, ErrorMark, FollowUp,
+    NewCourse, OutcomeEvent,
 };
 use uuid::Uuid;
-use vectors_common::{SERVICE, check_vectors, citizen_case, course};
+use vectors_common::{SERVICE, check_vectors, citizen_case, course, unchanged_or_refused};
 
 /// 2026-06-15 12:00 UTC: the edits' clock (it stamps the change only; no rule here reads it).
 const NOW_MS: i64 = 1_781_524_800_000;
@@ -723,16 +723,7 @@ fn expectation(case: &Case, edit: &Edit) -> Value {
             // A refused edit, or one that changed nothing, leaves the document as it was.
             assert_eq!(doc.heads(), heads);
             assert_eq!(after, before);
-            match refused {
-                Ok(_) => json!({"result": "unchanged"}),
-                Err(CaseError::Invalid(error)) => {
-                    json!({"result": "invalid", "error": {"field": error.field, "problem": error.problem}})
-                }
-                Err(CaseError::NotFound { what, id }) => {
-                    json!({"result": "not_found", "what": what, "id": id})
-                }
-                Err(other) => panic!("an edit vector cannot produce {other}"),
-            }
+            unchanged_or_refused(refused, "an edit vector")
         }
     }
 }

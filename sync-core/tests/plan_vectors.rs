@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use sync_core::case::ffb::Ffb;
 use sync_core::case::{Case, CaseDocument, CaseError, Goal};
 use uuid::Uuid;
-use vectors_common::{check_vectors, citizen_case};
+use vectors_common::{check_vectors, citizen_case, unchanged_or_refused};
 
 const NOW_MS: i64 = 1_781_524_800_000;
 const GOAL: &str = "90a10000-0000-4000-8000-000000000001";
@@ -205,16 +205,7 @@ fn expectation(case: &Case, edit: &Edit) -> Value {
         refused => {
             assert_eq!(doc.heads(), heads);
             assert_eq!(after, before);
-            match refused {
-                Ok(_) => json!({"result": "unchanged"}),
-                Err(CaseError::Invalid(error)) => {
-                    json!({"result": "invalid", "error": {"field": error.field, "problem": error.problem}})
-                }
-                Err(CaseError::NotFound { what, id }) => {
-                    json!({"result": "not_found", "what": what, "id": id})
-                }
-                Err(other) => panic!("a plan vector cannot produce {other}"),
-            }
+            unchanged_or_refused(refused, "a plan vector")
         }
     }
 }

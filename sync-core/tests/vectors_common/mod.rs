@@ -1,9 +1,10 @@
-//! What the vector generators (`agenda_vectors.rs`, `series_vectors.rs`, `edit_vectors.rs`) share: the synthetic
-//! case and entries they build on, and the one check that a vector file is what sync-core computes now.
+//! What the vector generators (`agenda_vectors.rs`, `series_vectors.rs`, `edit_vectors.rs` and the others) share: the
+//! synthetic case and entries they build on, the expectation of an edit that changed nothing, and the one check that
+//! a vector file is what sync-core computes now.
 #![allow(dead_code)]
 
-use serde_json::Value;
-use sync_core::case::{Approval, Case, Citizen, Course, FollowUp};
+use serde_json::{Value, json};
+use sync_core::case::{Approval, Case, CaseError, Citizen, Course, FollowUp};
 
 /// The FFB service every generated course names (a time-limited socialpædagogisk service).
 pub const SERVICE: &str = "1f0ff82b-3243-422f-9651-1d00fd2dcd61";
@@ -51,6 +52,20 @@ pub fn follow_up(due: &str, done: bool) -> FollowUp {
         done,
         done_note: String::new(),
         entered_in_error: None,
+    }
+}
+
+/// The expectation of an edit that left the document as it was: `unchanged`, or its refusal (`invalid` with the
+/// field and problem, `not_found` with what and which). `generator` names the vectors in the panic for any other
+/// error, which no vector may produce.
+pub fn unchanged_or_refused<T>(result: Result<T, CaseError>, generator: &str) -> Value {
+    match result {
+        Ok(_) => json!({"result": "unchanged"}),
+        Err(CaseError::Invalid(error)) => {
+            json!({"result": "invalid", "error": {"field": error.field, "problem": error.problem}})
+        }
+        Err(CaseError::NotFound { what, id }) => json!({"result": "not_found", "what": what, "id": id}),
+        Err(other) => panic!("{generator} cannot produce {other}"),
     }
 }
 
