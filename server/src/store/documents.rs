@@ -12,6 +12,10 @@
 use sync_core::DocumentId;
 
 use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, case_id, on_pool, on_tx};
+
+/// Rows per multi-row `INSERT`: at 8 columns, far below SQLite's (32,766) and PostgreSQL's (65,535) parameter
+/// limits.
+const ROWS_PER_INSERT: usize = 500;
 use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 use crate::projection::Projection;
 
@@ -65,14 +69,7 @@ impl DocumentCommit<'_> {
     /// Whom the commit may concern besides the devices syncing the case: a new case, its team and the people it
     /// is assigned to; any other commit, only those devices.
     pub fn reach(&self) -> Reach {
-        if self.create {
-            Reach::Audience {
-                team_id: self.team_id.cloned(),
-                users: self.assign_users.to_vec(),
-            }
-        } else {
-            Reach::Holders
-        }
+        Reach::of_commit(self.create, self.team_id, self.assign_users)
     }
 }
 
@@ -161,84 +158,87 @@ impl Store {
         Ok(rows.into_iter().map(|(seq, _, bytes)| (seq, bytes)).collect())
     }
 
-    /// Commits changes to a document in one transaction and returns the sequence number they got.
-    ///
-    /// Takes the tenant's next sequence number, creates the case (and its assignments) if asked, appends the
-    /// changes, records the new heads, replaces the document's projection rows and appends the commit's access-log
-    /// rows. On PostgreSQL it also sends a [`Notice`], delivered when the transaction commits.
+    /// Commits changes to a document in one transaction and returns the sequence number they got (see
+    /// [`Store::commit_documents`]).
     pub async fn commit_document(&self, commit: &DocumentCommit<'_>) -> Result<i64, StoreError> {
-        if commit.changes.len() != commit.change_hashes.len() {
-            return Err(StoreError::InvalidArgument("one hash per change"));
+        let seqs = self.commit_documents(std::slice::from_ref(commit)).await?;
+        seqs.first()
+            .copied()
+            .ok_or(StoreError::InvalidArgument("one commit"))
+    }
+
+    /// Commits several documents' changes in ONE transaction (group commit: one fsync for all of them) and
+    /// returns the sequence number each got, in order. All or nothing: when one of them fails (a stale base, a case
+    /// that exists already), none is stored and the error is returned; the caller commits them one by one to learn
+    /// which. The documents must be distinct.
+    ///
+    /// For each commit: takes its tenant's next sequence number, creates the case (and its assignments) if asked,
+    /// appends the changes, records the new heads, replaces the document's projection rows and appends its
+    /// access-log rows. On PostgreSQL it also sends a [`Notice`] per commit, delivered when the transaction commits.
+    /// Rows of the same kind go in one multi-row statement for the whole group, so a group of fifty new cases costs
+    /// about as many statements as one.
+    pub async fn commit_documents(&self, commits: &[DocumentCommit<'_>]) -> Result<Vec<i64>, StoreError> {
+        for commit in commits {
+            if commit.changes.len() != commit.change_hashes.len() {
+                return Err(StoreError::InvalidArgument("one hash per change"));
+            }
+            if commit.projection.doc_id != commit.doc_id.to_string() {
+                return Err(StoreError::InvalidArgument(
+                    "the projection is of another document",
+                ));
+            }
         }
-        if commit.projection.doc_id != commit.doc_id.to_string() {
-            return Err(StoreError::InvalidArgument(
-                "the projection is of another document",
-            ));
+        if commits.is_empty() {
+            return Ok(Vec::new());
         }
-        let heads = commit.heads.encode();
         let mut tx = self.begin_write().await?;
-        // The tenant's row lock (SQLite: the write lock) is held from here on, so the check below cannot race
+        // The tenants' row locks (SQLite: the write lock) are held from here on, so the checks below cannot race
         // another process's commit to the same document.
-        let seq = tx.next_seq(commit.tenant_id).await?;
-        if let Some(base) = commit.base_seq {
-            let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
-                .bind(commit.doc_id.to_string())
-                .fetch_one(&mut *conn)
-                .await?);
-            if latest != base {
-                return Err(StoreError::Stale);
-            }
-        }
-        if commit.create {
-            tx.insert_case(commit, seq, &heads).await?;
-        }
-        on_tx!(&mut tx, |conn| {
-            let sql = "UPDATE cases SET seq = $1, heads = $2 WHERE doc_id = $3 AND tenant_id = $4";
-            let updated = sqlx::query(sql)
-                .bind(seq)
-                .bind(&heads)
-                .bind(commit.doc_id.to_string())
-                .bind(commit.tenant_id)
-                .execute(&mut *conn)
-                .await?;
-            if updated.rows_affected() != 1 {
-                return Err(StoreError::NotFound("case"));
-            }
-            let sql = "INSERT INTO doc_changes (doc_id, seq, idx, hash, bytes, device_id, user_id, committed_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-            for (idx, (bytes, hash)) in commit.changes.iter().zip(commit.change_hashes).enumerate() {
-                sqlx::query(sql)
+        let seqs = tx.next_seqs(commits).await?;
+        for (commit, &seq) in commits.iter().zip(&seqs) {
+            let heads = commit.heads.encode();
+            if let Some(base) = commit.base_seq {
+                let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
                     .bind(commit.doc_id.to_string())
+                    .fetch_one(&mut *conn)
+                    .await?);
+                if latest != base {
+                    return Err(StoreError::Stale);
+                }
+            }
+            if commit.create {
+                tx.insert_case(commit, seq, &heads).await?;
+                continue;
+            }
+            on_tx!(&mut tx, |conn| {
+                let sql = "UPDATE cases SET seq = $1, heads = $2 WHERE doc_id = $3 AND tenant_id = $4";
+                let updated = sqlx::query(sql)
                     .bind(seq)
-                    .bind(i64::try_from(idx).unwrap_or(i64::MAX))
-                    .bind(hash)
-                    .bind(bytes)
-                    .bind(commit.device_id)
-                    .bind(commit.user_id)
-                    .bind(commit.now_ms)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            // Who writes with which actor, for naming the authors of conflicting values after compaction.
-            let sql = "INSERT INTO change_actors (tenant_id, actor, user_id, device_id, first_seen) \
-                       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, actor) DO NOTHING";
-            for actor in commit.actors {
-                sqlx::query(sql)
+                    .bind(&heads)
+                    .bind(commit.doc_id.to_string())
                     .bind(commit.tenant_id)
-                    .bind(actor)
-                    .bind(commit.user_id)
-                    .bind(commit.device_id)
-                    .bind(commit.now_ms)
                     .execute(&mut *conn)
                     .await?;
-            }
-        });
-        tx.replace_projection(commit.tenant_id, commit.projection).await?;
-        tx.append_audit(commit.audit).await?;
-        tx.notify_case(commit.doc_id, seq, commit.tenant_id, commit.reach())
-            .await?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::NotFound("case"));
+                }
+            });
+        }
+        tx.insert_changes(commits, &seqs).await?;
+        tx.record_actors(commits).await?;
+        let projections: Vec<(&TenantId, &Projection, bool)> = commits
+            .iter()
+            .map(|commit| (commit.tenant_id, commit.projection, commit.create))
+            .collect();
+        tx.replace_projections(&projections).await?;
+        let audit: Vec<AuditRecord<'_>> = commits.iter().flat_map(|c| c.audit.iter().copied()).collect();
+        tx.append_audit(&audit).await?;
+        for (commit, &seq) in commits.iter().zip(&seqs) {
+            tx.notify_case(commit.doc_id, seq, commit.tenant_id, commit.reach())
+                .await?;
+        }
         tx.commit().await?;
-        Ok(seq)
+        Ok(seqs)
     }
 
     /// Up to `limit` cases with commits whose projection is older than `version` (or has no `proj_cases` row
@@ -372,6 +372,112 @@ impl Tx {
             .fetch_optional(&mut *conn)
             .await)?;
         seq.ok_or(StoreError::NotFound("tenant"))
+    }
+
+    /// Takes the next sequence numbers for `commits`, in their order: one statement per tenant, tenants locked in
+    /// id order (one order for every writer, so two groups never wait on each other in a circle).
+    async fn next_seqs(&mut self, commits: &[DocumentCommit<'_>]) -> Result<Vec<i64>, StoreError> {
+        let mut tenants: Vec<&TenantId> = commits.iter().map(|c| c.tenant_id).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        let mut seqs = vec![0; commits.len()];
+        let sql = "UPDATE tenant_seq SET seq = seq + $2 WHERE tenant_id = $1 RETURNING seq";
+        for tenant in tenants {
+            let mine: Vec<usize> = (0..commits.len())
+                .filter(|&i| commits[i].tenant_id == tenant)
+                .collect();
+            let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
+            let last: Option<i64> = on_tx!(self, |conn| sqlx::query_scalar(sql)
+                .bind(tenant)
+                .bind(count)
+                .fetch_optional(&mut *conn)
+                .await)?;
+            let last = last.ok_or(StoreError::NotFound("tenant"))?;
+            for (n, i) in (1..).zip(mine) {
+                seqs[i] = last - count + n;
+            }
+        }
+        Ok(seqs)
+    }
+
+    /// Appends every commit's changes, in multi-row statements.
+    async fn insert_changes(
+        &mut self,
+        commits: &[DocumentCommit<'_>],
+        seqs: &[i64],
+    ) -> Result<(), StoreError> {
+        struct Row<'a> {
+            doc_id: String,
+            seq: i64,
+            idx: i64,
+            hash: &'a str,
+            bytes: &'a [u8],
+            commit: &'a DocumentCommit<'a>,
+        }
+        let mut rows = Vec::new();
+        for (commit, &seq) in commits.iter().zip(seqs) {
+            for (idx, (bytes, hash)) in (0..).zip(commit.changes.iter().zip(commit.change_hashes)) {
+                rows.push(Row {
+                    doc_id: commit.doc_id.to_string(),
+                    seq,
+                    idx,
+                    hash,
+                    bytes,
+                    commit,
+                });
+            }
+        }
+        let sql =
+            "INSERT INTO doc_changes (doc_id, seq, idx, hash, bytes, device_id, user_id, committed_at) ";
+        on_tx!(self, |conn| {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut query = sqlx::QueryBuilder::new(sql);
+                query.push_values(chunk, |mut row, change| {
+                    row.push_bind(&change.doc_id)
+                        .push_bind(change.seq)
+                        .push_bind(change.idx)
+                        .push_bind(change.hash)
+                        .push_bind(change.bytes)
+                        .push_bind(change.commit.device_id)
+                        .push_bind(change.commit.user_id)
+                        .push_bind(change.commit.now_ms);
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Records who writes with which actor, for naming the authors of conflicting values after compaction: the
+    /// first commit with an actor names it.
+    async fn record_actors(&mut self, commits: &[DocumentCommit<'_>]) -> Result<(), StoreError> {
+        let mut rows: Vec<(&str, &DocumentCommit<'_>)> = Vec::new();
+        for commit in commits {
+            for actor in commit.actors {
+                if !rows
+                    .iter()
+                    .any(|(a, c)| *a == actor.as_str() && c.tenant_id == commit.tenant_id)
+                {
+                    rows.push((actor, commit));
+                }
+            }
+        }
+        let sql = "INSERT INTO change_actors (tenant_id, actor, user_id, device_id, first_seen) ";
+        on_tx!(self, |conn| {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut query = sqlx::QueryBuilder::new(sql);
+                query.push_values(chunk, |mut row, (actor, commit)| {
+                    row.push_bind(commit.tenant_id)
+                        .push_bind(*actor)
+                        .push_bind(commit.user_id)
+                        .push_bind(commit.device_id)
+                        .push_bind(commit.now_ms);
+                });
+                query.push(" ON CONFLICT (tenant_id, actor) DO NOTHING");
+                query.build().execute(&mut *conn).await?;
+            }
+        });
+        Ok(())
     }
 
     /// Inserts the case row of a new document and its assignments.

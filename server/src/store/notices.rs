@@ -34,6 +34,19 @@ pub enum Reach {
 }
 
 impl Reach {
+    /// Whom a commit may concern besides the devices syncing the case: one that creates it, its team and the
+    /// people it is assigned to; any other, only those devices.
+    pub fn of_commit(create: bool, team_id: Option<&TeamId>, assign_users: &[UserId]) -> Reach {
+        if create {
+            Reach::Audience {
+                team_id: team_id.cloned(),
+                users: assign_users.to_vec(),
+            }
+        } else {
+            Reach::Holders
+        }
+    }
+
     /// Whether who may see the case changed.
     pub fn is_access(&self) -> bool {
         !matches!(self, Reach::Holders)

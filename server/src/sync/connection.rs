@@ -4,8 +4,12 @@
 //! session decides.
 //!
 //! The task owns the socket, so frames go out in the order the session produced them. It reads one thing at a
-//! time (a frame or an event) and finishes handling it, commits included, before reading the next: a slow commit
-//! slows this device only. At shutdown it finishes what it is doing, then closes.
+//! time (a frame, an event, or a commit coming back) and handles it before reading the next. A device's changes
+//! are merged and checked here, then their commit is handed to the group committer and stays in flight while the
+//! task reads on, so the commits of a device uploading many documents share transactions; each Ack goes out when
+//! its commit is durable. A document with a commit in flight stays locked: anything else the task does with it
+//! first waits for the commits in flight. At shutdown it finishes what it is doing and waits for its commits,
+//! then closes.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -16,10 +20,12 @@ use sync_core::DocumentId;
 use sync_core::protocol::{
     ErrorCode, Frame, Lost, ManifestEntry, Resolved, ServerEffect, ServerSession, Visible, encode,
 };
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::RecvError as LaggedOrClosed;
+use tokio::sync::oneshot::error::RecvError;
 
 use super::SyncService;
 use super::hub::HubEvent;
+use super::receive::InFlight;
 use crate::ids::DeviceId;
 use crate::metrics::ConnectionGauge;
 use crate::store::{Reach, StoreError, Viewer};
@@ -45,7 +51,14 @@ pub(super) struct Connection {
     pub(super) frame_received: Instant,
     /// This connection in the process's `sync_connections` figure.
     gauge: ConnectionGauge,
+    /// Commits handed to the committer and not yet durable, oldest first (a connection's commits all go to its
+    /// tenant's lane, which answers in order).
+    pub(super) in_flight: VecDeque<InFlight>,
 }
+
+/// Commits one connection keeps in flight before it waits for the oldest: two full groups, so the next group
+/// fills while one commits.
+const MAX_IN_FLIGHT: usize = 2 * super::group_commit::MAX_GROUP;
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
 pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
@@ -60,9 +73,14 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         socket,
         read_logged: HashSet::new(),
         frame_received: Instant::now(),
+        in_flight: VecDeque::new(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
+    // Every commit handed in is seen through: its Ack sent if the socket is still there, its document unlocked
+    // (or rolled back if it failed).
+    let effects = connection.settle_in_flight().await;
+    connection.carry_out(effects).await;
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync disconnected");
 }
 
@@ -76,6 +94,17 @@ impl Connection {
                 _ = shutdown.cancelled() => {
                     self.say_goodbye(close_code::AWAY, "server shutting down").await;
                     false
+                }
+                // A commit that came back goes first: its Ack should not wait behind the device's next frames.
+                result = oldest_receipt(&mut self.in_flight) => {
+                    match self.in_flight.pop_front() {
+                        Some(in_flight) => {
+                            let effects = self.complete(in_flight, result).await;
+                            let effects = self.or_close(effects);
+                            self.carry_out(effects).await
+                        }
+                        None => true,
+                    }
                 }
                 message = self.socket.recv() => match message {
                     Some(Ok(Message::Binary(bytes))) => {
@@ -101,12 +130,12 @@ impl Connection {
                 event = events.recv() => match event {
                     Ok(event) => self.on_event(event).await,
                     // This connection fell behind: offer every document it may see again.
-                    Err(RecvError::Lagged(missed)) => {
+                    Err(LaggedOrClosed::Lagged(missed)) => {
                         tracing::warn!(connection.id = self.id, missed, "sync connection lagged behind events");
                         let effects = self.session.offer_all();
                         self.carry_out(effects).await
                     }
-                    Err(RecvError::Closed) => false,
+                    Err(LaggedOrClosed::Closed) => false,
                 },
             };
             if !keep_going || self.session.is_closed() {
@@ -119,6 +148,16 @@ impl Connection {
     pub(super) async fn carry_out(&mut self, effects: Vec<ServerEffect>) -> bool {
         let mut queue = VecDeque::from(effects);
         while let Some(effect) = queue.pop_front() {
+            if self.must_settle_before(&effect) {
+                // The commits in flight come back first (one of them holds the document's lock); their Acks go
+                // out before this effect is carried out.
+                let settled = self.settle_in_flight().await;
+                queue.push_front(effect);
+                for earlier in settled.into_iter().rev() {
+                    queue.push_front(earlier);
+                }
+                continue;
+            }
             let more = match effect {
                 ServerEffect::Send(frame) => {
                     let bytes = encode(&frame);
@@ -159,16 +198,57 @@ impl Connection {
             };
             match more {
                 Ok(effects) => queue.extend(effects),
-                Err(error) => {
-                    tracing::error!(connection.id = self.id, %error, "sync connection failed");
-                    let effects = self
-                        .session
-                        .close(ErrorCode::Internal, "internal server error".into());
-                    queue = VecDeque::from(effects);
-                }
+                Err(error) => queue = VecDeque::from(self.or_close(Err(error))),
             }
         }
         true
+    }
+
+    /// Whether `effect` must wait for the commits in flight: it uses a document one of them holds locked, or the
+    /// connection has as many in flight as it may.
+    fn must_settle_before(&self, effect: &ServerEffect) -> bool {
+        if self.in_flight.is_empty() {
+            return false;
+        }
+        let doc = match effect {
+            ServerEffect::ReceiveSync { doc, .. } => {
+                if self.in_flight.len() >= MAX_IN_FLIGHT {
+                    return true;
+                }
+                doc
+            }
+            ServerEffect::CheckAccess { doc, .. }
+            | ServerEffect::Offer { doc }
+            | ServerEffect::Purged { doc, .. }
+            | ServerEffect::Forget { doc } => doc,
+            ServerEffect::Send(_)
+            | ServerEffect::Close
+            | ServerEffect::ResolveHello { .. }
+            | ServerEffect::Hold { .. } => return false,
+        };
+        self.in_flight.iter().any(|in_flight| in_flight.doc() == *doc)
+    }
+
+    /// Waits for every commit in flight, oldest first, and returns what the session says to each (Acks); on a
+    /// failed commit, the session's closing frames instead, after the others are seen through.
+    pub(super) async fn settle_in_flight(&mut self) -> Vec<ServerEffect> {
+        let mut effects = Vec::new();
+        while let Some(mut in_flight) = self.in_flight.pop_front() {
+            let result = (&mut in_flight.receipt).await;
+            let done = self.complete(in_flight, result).await;
+            effects.extend(self.or_close(done));
+        }
+        effects
+    }
+
+    /// The effects of a step that may have failed: a failure is logged and closes the session with a generic
+    /// error.
+    fn or_close(&mut self, effects: Result<Vec<ServerEffect>, ConnectionError>) -> Vec<ServerEffect> {
+        effects.unwrap_or_else(|error| {
+            tracing::error!(connection.id = self.id, %error, "sync connection failed");
+            self.session
+                .close(ErrorCode::Internal, "internal server error".into())
+        })
     }
 
     /// Answers the Hello with what the store says: which documents the device may see, which changed since its
@@ -244,6 +324,14 @@ impl Connection {
             }
             HubEvent::Changed { .. } => return true,
             HubEvent::RolledBack { doc, .. } if self.session.syncs(doc) => {
+                let settled = if self.in_flight.iter().any(|in_flight| in_flight.doc() == doc) {
+                    self.settle_in_flight().await
+                } else {
+                    Vec::new()
+                };
+                if !self.carry_out(settled).await {
+                    return false;
+                }
                 match self.service.documents.open(doc).await {
                     Ok(guard) => match guard.as_ref() {
                         Some(loaded) => Ok(self.session.doc_rolled_back(doc, &loaded.doc)),
@@ -322,4 +410,15 @@ pub(super) enum ConnectionError {
     CorruptId,
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+    #[error("the committer stopped before a commit was done")]
+    CommitterGone,
+}
+
+/// The outcome of the oldest commit in flight; pending forever when there is none (`select!` then waits for the
+/// other branches).
+async fn oldest_receipt(in_flight: &mut VecDeque<InFlight>) -> Result<Result<i64, StoreError>, RecvError> {
+    match in_flight.front_mut() {
+        Some(oldest) => (&mut oldest.receipt).await,
+        None => std::future::pending().await,
+    }
 }

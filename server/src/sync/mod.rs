@@ -8,6 +8,7 @@
 //! - [`purge`]: the store's record of which device holds which case, kept as the session decides.
 //! - [`accept`]: the write rules checked before a commit.
 //! - [`access_log`]: the access log entries of a connection (documents sent, changes committed).
+//! - [`group_commit`]: commits handed in together share one transaction; each Ack still follows its commit.
 //! - [`documents`]: the shared in-memory documents, loaded on use and dropped when idle.
 //! - [`hub`]: document events to every connection, across processes through PostgreSQL LISTEN/NOTIFY.
 
@@ -17,6 +18,7 @@ mod connection;
 mod documents;
 mod edit;
 pub mod grants;
+mod group_commit;
 mod hub;
 mod purge;
 mod receive;
@@ -58,12 +60,16 @@ pub struct SyncService {
     pub connections: TaskTracker,
     /// This process's figures, for `GET /metrics`.
     pub metrics: Arc<Metrics>,
+    /// Where connections hand in their commits.
+    committer: group_commit::Committer,
 }
 
 impl SyncService {
     /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
     pub fn start(store: Store, grant_limit_minutes: i64, grace: Duration) -> Arc<SyncService> {
+        let metrics = Arc::new(Metrics::default());
         let service = Arc::new(SyncService {
+            committer: group_commit::Committer::start(&store, metrics.clone()),
             documents: Arc::new(Documents::new(store.clone())),
             store,
             hub: Arc::new(Hub::default()),
@@ -74,7 +80,7 @@ impl SyncService {
             grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
         });
         tokio::spawn(evict_idle(service.documents.clone(), service.shutdown.clone()));
         if service.store.has_notices() {

@@ -5,11 +5,14 @@
 //! back. Whether the device may write, read or not see the document the session decided ([`Access`]); a document
 //! the device may not see gets exactly the answer a missing one gets.
 
+use std::time::Instant;
+
 use automerge::sync;
 use automerge::{Automerge, Change, ChangeHash};
 use sync_core::DocumentId;
 use sync_core::case::{Case, conflicts, read_case};
 use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
+use tokio::sync::oneshot::error::RecvError;
 
 use super::accept::{
     Existing, Incoming, MAX_NAMED_PER_CHANGE, Refusal, check_named, check_write, newly_named,
@@ -17,11 +20,12 @@ use super::accept::{
 use super::connection::{Connection, ConnectionError};
 use super::documents::{DocGuard, Loaded};
 use super::grants;
+use super::group_commit::{CommitOrder, CommitReceipt};
 use super::hub::HubEvent;
+use crate::clock;
 use crate::ids::{TeamId, UserId};
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Heads, Quarantined, Reach, StoreError, actors_of};
-use crate::{audit, clock};
+use crate::store::{Heads, Quarantined, Reach, StoreError, actors_of};
 
 impl Connection {
     pub(super) async fn receive(
@@ -33,11 +37,25 @@ impl Connection {
         if matches!(access, Access::Hidden | Access::Lost(_)) {
             return self.receive_unseen(doc_id, message).await;
         }
+        if access == Access::Missing && message.changes.is_empty() {
+            // Heads or a request for a missing document: the answer is the same whether or not someone created it
+            // since the store was asked (see `receive_unseen`), and needs no document.
+            return self.receive_unseen(doc_id, message).await;
+        }
         let mut guard = self.service.documents.open(doc_id).await?;
         if access == Access::Missing && guard.is_some() {
-            // Another device created a case under this id since the store was asked: to this device it is a case
-            // it may not see.
             drop(guard);
+            // Someone created a case under this id since the store was asked (the device itself, on another
+            // connection; or anyone else): ask again. If it is still missing to the store, another connection is
+            // creating it right now, and to this device it is a case it may not see.
+            let fresh = self
+                .service
+                .store
+                .access(&self.peer.viewer, &self.peer.device_id, &doc_id)
+                .await?;
+            if fresh != Access::Missing {
+                return Ok(self.session.access(doc_id, fresh, Some(message)));
+            }
             return self.receive_unseen(doc_id, message).await;
         }
         let creating = guard.is_none();
@@ -112,8 +130,16 @@ impl Connection {
             let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
             return Ok(self.session.reply(doc_id, &loaded.doc));
         }
-        self.check_and_commit(doc_id, guard, creating, read_only, &received)
-            .await
+        let attempt = Attempt {
+            doc_id,
+            guard,
+            creating,
+            read_only,
+            received,
+            reloaded: false,
+            number: 1,
+        };
+        self.check_and_commit(attempt, true).await
     }
 
     /// A document that exists but that the device may not see (another tenant's, another team's) is answered at
@@ -172,90 +198,192 @@ impl Connection {
         Ok(self.session.refused(doc_id, refusal.reason, refusal.message))
     }
 
-    /// Checks the merged document and commits it. When another server process committed to the document in the
-    /// meantime (the store says `Stale`), the document is reloaded with the device's changes applied on top and
-    /// checked and committed again, so the projection is never computed from an out-of-date document.
-    async fn check_and_commit(
+    /// Checks the merged document and hands it to the group committer. With `pipeline` the commit stays in
+    /// flight ([`InFlight`]) and the connection reads on: the Ack goes out when [`Connection::complete`] sees it
+    /// durable. Without, this waits for it and returns the Ack.
+    pub(super) async fn check_and_commit(
         &mut self,
-        doc_id: DocumentId,
-        mut guard: DocGuard,
-        creating: bool,
-        read_only: bool,
-        received: &Received,
+        attempt: Attempt,
+        pipeline: bool,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
-        const ATTEMPTS: usize = 3;
-        // After a reload the document no longer has `heads_before` as its state before the device's changes, so
-        // undoing them means dropping it (the next use loads it from the store) rather than rolling back.
-        let mut reloaded = false;
-        for attempt in 1..=ATTEMPTS {
-            let verdict = {
-                let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-                let existing = (!creating).then_some(Existing {
-                    team_id: loaded.team_id.as_ref(),
-                    case: loaded.case.as_ref(),
-                    stored_bytes: loaded.stored_bytes,
-                    read_only,
-                });
-                let incoming = Incoming {
-                    doc: &loaded.doc,
-                    bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
-                };
-                check_write(&self.peer.viewer, &self.peer.tenant_slug, existing, &incoming).and_then(|case| {
-                    grants::check(
-                        &self.peer.viewer,
-                        if creating { None } else { loaded.case.as_ref() },
-                        &case,
-                        self.service.grant_limit_minutes,
-                    )?;
-                    Ok(case)
-                })
+        let mut attempt = attempt;
+        loop {
+            let in_flight = match self.check_and_submit(attempt).await? {
+                Submitted::Answered(effects) => return Ok(effects),
+                Submitted::InFlight(in_flight) => in_flight,
             };
-            let verdict = match verdict {
-                Ok(case) if !creating => match self.check_named(guard.as_ref(), case).await {
-                    Ok(verdict) => verdict,
-                    Err(error) => {
-                        // Not acknowledged: the device keeps its changes and sends them again later.
-                        roll_back(&mut guard, reloaded, &received.heads_before);
-                        return Err(error);
-                    }
-                },
-                other => other,
-            };
-            let case = match verdict {
-                Ok(case) => case,
-                Err(refusal) => {
-                    return self
-                        .refuse(doc_id, guard, creating || reloaded, received, refusal)
-                        .await;
-                }
-            };
-            match self.commit(doc_id, &mut guard, creating, received, case).await {
-                Ok((seq, reach)) => {
-                    let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-                    let effects = self.session.committed(doc_id, &loaded.doc);
-                    drop(guard);
-                    self.service.hub.publish(HubEvent::Changed {
-                        doc: doc_id,
-                        seq,
-                        origin: self.id,
-                        tenant: self.peer.viewer.tenant_id.clone(),
-                        reach,
-                    });
-                    return Ok(effects);
-                }
-                Err(StoreError::Stale) if attempt < ATTEMPTS => {
-                    tracing::debug!(connection.id = self.id, case.id = %doc_id, "document changed elsewhere; retrying");
-                    self.reload_with(doc_id, &mut guard, received).await?;
-                    reloaded = true;
-                }
-                Err(error) => {
-                    // Not acknowledged, so the device keeps its changes and sends them again later.
-                    roll_back(&mut guard, creating || reloaded, &received.heads_before);
-                    return Err(error.into());
-                }
+            if pipeline {
+                self.in_flight.push_back(*in_flight);
+                return Ok(Vec::new());
+            }
+            let mut in_flight = *in_flight;
+            let result = (&mut in_flight.receipt).await;
+            match self.finish(in_flight, result).await? {
+                Finished::Acknowledged(effects) => return Ok(effects),
+                Finished::Retry(next) => attempt = next,
             }
         }
-        Err(ConnectionError::Store(StoreError::Stale))
+    }
+
+    /// A commit handed in earlier came back: acknowledge it, or check and commit it again on a reloaded
+    /// document if another process committed to the document in the meantime.
+    pub(super) async fn complete(
+        &mut self,
+        in_flight: InFlight,
+        result: Result<Result<i64, StoreError>, RecvError>,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
+        match self.finish(in_flight, result).await? {
+            Finished::Acknowledged(effects) => Ok(effects),
+            Finished::Retry(next) => self.check_and_commit(next, false).await,
+        }
+    }
+
+    /// Checks the write rules on the merged document; refuses it, or hands its commit in.
+    async fn check_and_submit(&mut self, attempt: Attempt) -> Result<Submitted, ConnectionError> {
+        let Attempt {
+            doc_id,
+            mut guard,
+            creating,
+            read_only,
+            received,
+            reloaded,
+            number,
+        } = attempt;
+        let verdict = {
+            let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+            let existing = (!creating).then_some(Existing {
+                team_id: loaded.team_id.as_ref(),
+                case: loaded.case.as_ref(),
+                stored_bytes: loaded.stored_bytes,
+                read_only,
+            });
+            let incoming = Incoming {
+                doc: &loaded.doc,
+                bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+            };
+            check_write(&self.peer.viewer, &self.peer.tenant_slug, existing, &incoming).and_then(|case| {
+                grants::check(
+                    &self.peer.viewer,
+                    if creating { None } else { loaded.case.as_ref() },
+                    &case,
+                    self.service.grant_limit_minutes,
+                )?;
+                Ok(case)
+            })
+        };
+        let verdict = match verdict {
+            Ok(case) if !creating => match self.check_named(guard.as_ref(), case).await {
+                Ok(verdict) => verdict,
+                Err(error) => {
+                    // Not acknowledged: the device keeps its changes and sends them again later.
+                    roll_back(&mut guard, reloaded, &received.heads_before);
+                    return Err(error);
+                }
+            },
+            other => other,
+        };
+        let case = match verdict {
+            Ok(case) => case,
+            Err(refusal) => {
+                let effects = self
+                    .refuse(doc_id, guard, creating || reloaded, &received, refusal)
+                    .await?;
+                return Ok(Submitted::Answered(effects));
+            }
+        };
+        let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+        let order = self.commit_order(doc_id, loaded, creating, &received, &case);
+        let team_id = order.team_id.clone();
+        let reach = order.reach();
+        let receipt = self.service.committer.submit(order).await;
+        Ok(Submitted::InFlight(Box::new(InFlight {
+            attempt: Attempt {
+                doc_id,
+                guard,
+                creating,
+                read_only,
+                received,
+                reloaded,
+                number,
+            },
+            case,
+            team_id,
+            reach,
+            frame_received: self.frame_received,
+            receipt,
+        })))
+    }
+
+    /// What the committer said about a commit: on success the held document records it and the device gets its
+    /// Ack (and the other connections an event); a stale one is retried on the reloaded document; on failure the
+    /// device's changes are rolled back and not acknowledged, so it sends them again later.
+    async fn finish(
+        &mut self,
+        in_flight: InFlight,
+        result: Result<Result<i64, StoreError>, RecvError>,
+    ) -> Result<Finished, ConnectionError> {
+        const ATTEMPTS: usize = 3;
+        let InFlight {
+            attempt,
+            case,
+            team_id,
+            reach,
+            frame_received,
+            receipt: _,
+        } = in_flight;
+        let Attempt {
+            doc_id,
+            mut guard,
+            creating,
+            read_only,
+            received,
+            reloaded,
+            number,
+        } = attempt;
+        let error = match result {
+            Ok(Ok(seq)) => {
+                self.service.metrics.committed(frame_received.elapsed());
+                let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
+                loaded.seq = seq;
+                loaded.team_id = team_id;
+                loaded.stored_bytes += received
+                    .new_changes
+                    .iter()
+                    .map(|c| c.raw_bytes().len())
+                    .sum::<usize>();
+                loaded.case = Some(case);
+                tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = received.new_changes.len(), "committed");
+                let effects = self.session.committed(doc_id, &loaded.doc);
+                drop(guard);
+                self.service.hub.publish(HubEvent::Changed {
+                    doc: doc_id,
+                    seq,
+                    origin: self.id,
+                    tenant: self.peer.viewer.tenant_id.clone(),
+                    reach,
+                });
+                return Ok(Finished::Acknowledged(effects));
+            }
+            Ok(Err(StoreError::Stale)) if number < ATTEMPTS => {
+                tracing::debug!(connection.id = self.id, case.id = %doc_id, "document changed elsewhere; retrying");
+                self.reload_with(doc_id, &mut guard, &received).await?;
+                return Ok(Finished::Retry(Attempt {
+                    doc_id,
+                    guard,
+                    creating,
+                    read_only,
+                    received,
+                    reloaded: true,
+                    number: number + 1,
+                }));
+            }
+            Ok(Err(error)) => ConnectionError::Store(error),
+            Err(_) => ConnectionError::CommitterGone,
+        };
+        // After a reload the document no longer has `heads_before` as its state before the device's changes, so
+        // undoing them means dropping it (the next use loads it from the store) rather than rolling back.
+        roll_back(&mut guard, creating || reloaded, &received.heads_before);
+        Err(error)
     }
 
     /// The write rule only the store can judge for a change to an existing case: everyone it newly names as an
@@ -285,78 +413,56 @@ impl Connection {
         Ok(Ok(case))
     }
 
-    /// Commits the device's changes with the projection of `case`; returns the commit's sequence number.
-    async fn commit(
-        &mut self,
+    /// The commit of the device's changes with the projection of `case`.
+    fn commit_order(
+        &self,
         doc_id: DocumentId,
-        guard: &mut DocGuard,
+        loaded: &Loaded,
         creating: bool,
         received: &Received,
-        case: Case,
-    ) -> Result<(i64, Reach), StoreError> {
-        let loaded = guard.as_mut().ok_or(StoreError::NotFound("document"))?;
-        let doc_text = doc_id.to_string();
+        case: &Case,
+    ) -> CommitOrder {
         let projection = Projection::of(
-            &doc_text,
-            &case,
+            &doc_id.to_string(),
+            case,
             &conflicts::list(&loaded.doc),
             &self.service.rules,
         );
         let changes = &received.new_changes;
-        let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
-        let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
-        let hash_list = hashes.join(",");
-        let actors = actors_of(changes);
-        let heads = Heads::new(loaded.doc.get_heads());
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
-        // the tenant).
-        // The document names them as text; one that is no user id is no user of the tenant's either.
-        let mut assign: Vec<UserId> = vec![self.peer.viewer.user_id.clone()];
-        assign.extend(
-            case.workers
-                .keys()
-                .filter_map(|u| u.parse::<UserId>().ok())
-                .filter(|u| *u != self.peer.viewer.user_id),
-        );
+        // the tenant). The document names them as text; one that is no user id is no user of the tenant's either.
+        let mut assign_users: Vec<UserId> = Vec::new();
+        if creating {
+            assign_users.push(self.peer.viewer.user_id.clone());
+            assign_users.extend(
+                case.workers
+                    .keys()
+                    .filter_map(|u| u.parse::<UserId>().ok())
+                    .filter(|u| *u != self.peer.viewer.user_id),
+            );
+        }
         let team_id = if creating {
             // The write rules let a device create a case only in its user's own team, a team id.
             case.team.parse::<TeamId>().ok()
         } else {
             loaded.team_id.clone()
         };
-        let commit = DocumentCommit {
-            doc_id: &doc_id,
-            tenant_id: &loaded.tenant_id,
-            team_id: team_id.as_ref(),
+        CommitOrder {
+            doc_id,
+            tenant_id: loaded.tenant_id.clone(),
+            team_id,
             create: creating,
             base_seq: (!creating).then_some(loaded.seq),
-            assign_users: if creating { &assign } else { &[] },
-            device_id: Some(&self.peer.device_id),
-            user_id: &self.peer.viewer.user_id,
-            changes: &raw,
-            change_hashes: &hashes,
-            actors: &actors,
-            heads: &heads,
-            projection: &projection,
+            assign_users,
+            device_id: self.peer.device_id.clone(),
+            user_id: self.peer.viewer.user_id.clone(),
+            changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+            change_hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
+            actors: actors_of(changes),
+            heads: Heads::new(loaded.doc.get_heads()),
+            projection,
             now_ms: clock::now_ms(),
-            audit: &[audit::committed(
-                self.peer.actor(),
-                &doc_text,
-                creating,
-                &hash_list,
-            )],
-        };
-        let seq = self.service.store.commit_document(&commit).await?;
-        // One document a transaction until commits are grouped: the figure says so rather than assume it.
-        self.service.metrics.commit_batch(1);
-        self.service.metrics.committed(self.frame_received.elapsed());
-        let reach = commit.reach();
-        loaded.seq = seq;
-        loaded.team_id = team_id;
-        loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
-        loaded.case = Some(case);
-        tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = raw.len(), "committed");
-        Ok((seq, reach))
+        }
     }
 
     /// Replaces the held document with the stored one plus the device's new changes.
@@ -463,4 +569,45 @@ fn roll_back(guard: &mut DocGuard, drop_doc: bool, heads_before: &[ChangeHash]) 
         // Cannot happen for heads the document had; drop it so the next use reloads it from the store.
         Err(_) => **guard = None,
     }
+}
+
+/// One try at checking and committing a device's changes to a document, holding the document's lock.
+pub(super) struct Attempt {
+    doc_id: DocumentId,
+    guard: DocGuard,
+    creating: bool,
+    read_only: bool,
+    received: Received,
+    /// Whether the document was reloaded since the device's message (another process committed to it).
+    reloaded: bool,
+    /// 1 for the first try.
+    number: usize,
+}
+
+/// A commit handed to the committer, waiting to be durable. It holds the document's lock, so nothing else reads
+/// the document with changes that may still fail to commit.
+pub(super) struct InFlight {
+    attempt: Attempt,
+    case: Case,
+    team_id: Option<TeamId>,
+    reach: Reach,
+    frame_received: Instant,
+    pub(super) receipt: CommitReceipt,
+}
+
+impl InFlight {
+    pub(super) fn doc(&self) -> DocumentId {
+        self.attempt.doc_id
+    }
+}
+
+enum Submitted {
+    /// Refused: the answer to send.
+    Answered(Vec<ServerEffect>),
+    InFlight(Box<InFlight>),
+}
+
+enum Finished {
+    Acknowledged(Vec<ServerEffect>),
+    Retry(Attempt),
 }

@@ -16,6 +16,7 @@ both_backends!(
     a_refused_commit_changes_nothing,
     quarantined_changes_are_listed_without_their_bytes,
     a_commit_from_an_out_of_date_copy_is_refused_as_stale,
+    a_group_commit_stores_every_document_or_none,
 );
 
 async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
@@ -326,4 +327,88 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
         .commit_document(&fresh)
         .await
         .expect("an up-to-date copy commits");
+}
+
+/// Group commit (`Store::commit_documents`): the documents of two tenants, new and changed, in one transaction,
+/// each with its tenant's next number and its projection; and a group with one stale commit stores nothing.
+async fn a_group_commit_stores_every_document_or_none(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let mut changed = Writer::new(1, &world.north, &world.nord, &world.anna);
+    changed.create(store, &[&world.anna]).await;
+    changed.add_contact(1, Some(ors([40, 40, 40, 40])), None, true);
+    let mut first = Writer::new(2, &world.north, &world.nord, &world.anna);
+    let second = Writer::new(3, &world.north, &world.nord, &world.anna);
+    let elsewhere = Writer::new(4, &world.west, &world.bost, &world.mads);
+    let (north_before, west_before) = (
+        store.tenant_cursor(&world.north.id).await.expect("store"),
+        store.tenant_cursor(&world.west.id).await.expect("store"),
+    );
+
+    let anna = [world.anna.id.clone()];
+    let mads = [world.mads.id.clone()];
+    let pending = [
+        changed.pending(false, &[]),
+        first.pending(true, &anna),
+        elsewhere.pending(true, &mads),
+        second.pending(true, &anna),
+    ];
+    let writers = [&changed, &first, &elsewhere, &second];
+    let commits: Vec<DocumentCommit<'_>> = writers
+        .iter()
+        .zip(&pending)
+        .map(|(writer, pending)| writer.commit_of(pending))
+        .collect();
+    let seqs = store.commit_documents(&commits).await.expect("group commit");
+    assert_eq!(
+        seqs,
+        [
+            north_before + 1,
+            north_before + 2,
+            west_before + 1,
+            north_before + 3
+        ],
+        "each tenant's next numbers, in the group's order"
+    );
+    for (writer, seq) in writers.iter().zip(&seqs) {
+        let stored = store
+            .load_document(&writer.doc_id)
+            .await
+            .expect("store")
+            .expect("stored");
+        assert_eq!(stored.seq, *seq);
+        assert_eq!(
+            Automerge::load(&stored.bytes).expect("loads").get_heads(),
+            writer.doc.heads()
+        );
+    }
+    let projection = store.projection_rows(&changed.doc_id).await.expect("store");
+    assert_eq!(
+        projection, pending[0].projection,
+        "the changed case's projection was replaced"
+    );
+    assert_eq!(projection.fit_scores.len(), 1);
+    for (writer, pending) in writers.iter().zip(&pending).skip(1) {
+        let projection = store.projection_rows(&writer.doc_id).await.expect("store");
+        assert_eq!(projection, pending.projection, "a new case's projection");
+    }
+    changed.committed(&pending[0]);
+    first.committed(&pending[1]);
+
+    // A new case and a stale commit in one group: neither is stored, and no number is used.
+    let mut third = Writer::new(5, &world.north, &world.nord, &world.anna);
+    first.add_contact(2, None, None, true);
+    let fresh = [third.pending(true, &anna), first.pending(false, &[])];
+    let stale = DocumentCommit {
+        base_seq: Some(seqs[1] - 1),
+        ..first.commit_of(&fresh[1])
+    };
+    let before = store.tenant_cursor(&world.north.id).await.expect("store");
+    let refused = store.commit_documents(&[third.commit_of(&fresh[0]), stale]).await;
+    assert!(matches!(refused, Err(StoreError::Stale)), "{refused:?}");
+    assert_eq!(store.tenant_cursor(&world.north.id).await.expect("store"), before);
+    assert!(store.load_document(&third.doc_id).await.expect("store").is_none());
+    // The stale commit's own changes are still to commit.
+    first.committed(&fresh[1]);
+    third.committed(&fresh[0]);
 }

@@ -233,34 +233,67 @@ impl Writer {
     }
 
     async fn commit_as(&mut self, store: &Store, create: bool, assign: &[UserId]) -> i64 {
-        let doc = self.doc.automerge();
-        let changes = doc.get_changes(&self.committed);
-        let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
-        let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
-        let projection = projection_of(&self.doc_id.to_string(), doc);
+        let pending = self.pending(create, assign);
         let seq = store
-            .commit_document(&DocumentCommit {
-                doc_id: &self.doc_id,
-                tenant_id: &self.tenant_id,
-                team_id: Some(&self.team_id),
-                create,
-                base_seq: None,
-                assign_users: assign,
-                device_id: None,
-                user_id: &self.holder_id,
-                changes: &raw,
-                change_hashes: &hashes,
-                actors: &actors_of(&changes),
-                heads: &Heads::new(doc.get_heads()),
-                projection: &projection,
-                now_ms: now_ms(),
-                audit: &[],
-            })
+            .commit_document(&self.commit_of(&pending))
             .await
             .expect("commit");
-        self.committed = doc.get_heads();
+        self.committed(&pending);
         seq
     }
+
+    /// What changed since the last commit, ready to commit (alone or in a group, `Store::commit_documents`).
+    pub fn pending(&self, create: bool, assign: &[UserId]) -> Pending {
+        let doc = self.doc.automerge();
+        let changes = doc.get_changes(&self.committed);
+        Pending {
+            create,
+            assign: assign.to_vec(),
+            raw: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+            hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
+            actors: actors_of(&changes),
+            heads: Heads::new(doc.get_heads()),
+            projection: projection_of(&self.doc_id.to_string(), doc),
+        }
+    }
+
+    /// The commit of `pending`.
+    pub fn commit_of<'a>(&'a self, pending: &'a Pending) -> DocumentCommit<'a> {
+        DocumentCommit {
+            doc_id: &self.doc_id,
+            tenant_id: &self.tenant_id,
+            team_id: Some(&self.team_id),
+            create: pending.create,
+            base_seq: None,
+            assign_users: &pending.assign,
+            device_id: None,
+            user_id: &self.holder_id,
+            changes: &pending.raw,
+            change_hashes: &pending.hashes,
+            actors: &pending.actors,
+            heads: &pending.heads,
+            projection: &pending.projection,
+            now_ms: now_ms(),
+            audit: &[],
+        }
+    }
+
+    /// Records that `pending` was committed.
+    pub fn committed(&mut self, pending: &Pending) {
+        self.committed = pending.heads.as_slice().to_vec();
+    }
+}
+
+/// A writer's changes since its last commit, owned (see [`Writer::pending`]).
+pub struct Pending {
+    create: bool,
+    assign: Vec<UserId>,
+    raw: Vec<Vec<u8>>,
+    hashes: Vec<String>,
+    actors: Vec<String>,
+    heads: Heads,
+    /// The projection the commit writes.
+    pub projection: Projection,
 }
 
 /// The projection of a document, as the server builds it.

@@ -36,12 +36,12 @@ async fn main() {
         rows.push(run("PostgreSQL", TestDatabase::create(Backend::Postgres).await).await);
     }
     println!(
-        "\n| database | upload {UPLOAD} docs | docs/s | reconnect round trips before sync | reconnect bytes (sent/received) | bytes per unchanged doc | docs synced | reconnect time | server merge MB/s | plain INSERT MB/s | ratio | server commit mean / p99 ≤ |"
+        "\n| database | upload {UPLOAD} docs | docs/s | reconnect round trips before sync | reconnect bytes (sent/received) | bytes per unchanged doc | docs synced | reconnect time | server merge MB/s | plain INSERT MB/s | ratio | server commit mean / p99 ≤ | docs per transaction |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {:.2} s | {:.0} | {} | {} / {} | {:.2} | {} | {:.0} ms | {:.2} | {:.2} | {:.2} | {:.1} / {:.0} ms |",
+            "| {} | {:.2} s | {:.0} | {} | {} / {} | {:.2} | {} | {:.0} ms | {:.2} | {:.2} | {:.2} | {:.1} / {:.0} ms | {:.1} |",
             r.database,
             r.upload.as_secs_f64(),
             UPLOAD as f64 / r.upload.as_secs_f64(),
@@ -56,6 +56,7 @@ async fn main() {
             r.upload.as_secs_f64() / r.plain.as_secs_f64(),
             r.commit_mean * 1000.0,
             r.commit_p99 * 1000.0,
+            r.group_mean,
         );
     }
 }
@@ -74,6 +75,8 @@ struct Row {
     /// From `GET /metrics`: a commit's mean and p99 (a bucket's bound) from the device's frame to the durable Ack.
     commit_mean: f64,
     commit_p99: f64,
+    /// From `GET /metrics`: documents per commit transaction (group commit), mean.
+    group_mean: f64,
 }
 
 async fn run(name: &'static str, database: TestDatabase) -> Row {
@@ -104,6 +107,9 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
     let commit_mean = figures.mean("tovholder_commit_seconds").unwrap_or(f64::NAN);
     let commit_p99 = figures
         .quantile("tovholder_commit_seconds", 0.99)
+        .unwrap_or(f64::NAN);
+    let group_mean = figures
+        .mean("tovholder_commit_batch_documents")
         .unwrap_or(f64::NAN);
 
     // Fill the device to 2,000 documents and settle its cursor.
@@ -168,6 +174,7 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
         plain,
         commit_mean,
         commit_p99,
+        group_mean,
     }
 }
 

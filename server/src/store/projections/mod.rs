@@ -8,7 +8,7 @@ use sqlx::{Connection, Database, QueryBuilder};
 
 use super::{StoreError, Tx, on_tx};
 use crate::ids::TenantId;
-use crate::projection::{AlertRow, PROJECTION_VERSION, Projection};
+use crate::projection::{PROJECTION_VERSION, Projection};
 
 mod read;
 
@@ -36,13 +36,22 @@ where
     QueryBuilder::new(sql)
 }
 
-/// Inserts `$rows` in chunks; `$push` binds one row's values, after the doc id and tenant id.
+/// Inserts the rows `$field` of every projection of `$items` in chunks; `$push` binds one row's values, after the
+/// doc id and tenant id.
 macro_rules! insert_rows {
-    ($conn:ident, $doc:expr, $tenant:expr, $sql:literal, $rows:expr, |$b:ident, $row:ident| $push:block) => {
-        for chunk in $rows.chunks(ROWS_PER_INSERT) {
+    ($conn:ident, $items:expr, $sql:literal, |$p:ident| $field:expr, |$b:ident, $row:ident| $push:block) => {
+        let rows: Vec<_> = $items
+            .iter()
+            .flat_map(|(tenant, $p, _)| {
+                $field
+                    .into_iter()
+                    .map(move |row| ($p.doc_id.as_str(), *tenant, row))
+            })
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut query = builder(&*$conn, $sql);
-            query.push_values(chunk, |mut $b, $row| {
-                $b.push_bind($doc).push_bind($tenant);
+            query.push_values(chunk, |mut $b, (doc, tenant, $row)| {
+                $b.push_bind(*doc).push_bind(*tenant);
                 $push
             });
             query.build().execute(&mut *$conn).await?;
@@ -57,43 +66,60 @@ impl Tx {
         tenant_id: &TenantId,
         projection: &Projection,
     ) -> Result<(), StoreError> {
-        let doc = projection.doc_id.as_str();
+        self.replace_projections(&[(tenant_id, projection, false)]).await
+    }
+
+    /// Replaces the projection rows of several documents, each `(tenant, projection, new)`: a statement per table
+    /// for all of them. A `new` document's case row was created in this transaction, so it has no rows to delete
+    /// (the tables reference `cases`).
+    pub(crate) async fn replace_projections(
+        &mut self,
+        items: &[(&TenantId, &Projection, bool)],
+    ) -> Result<(), StoreError> {
+        let stale: Vec<&str> = items
+            .iter()
+            .filter(|(_, _, new)| !new)
+            .map(|(_, projection, _)| projection.doc_id.as_str())
+            .collect();
         on_tx!(self, |conn| {
-            for table in TABLES {
-                let sql = format!("DELETE FROM {table} WHERE doc_id = $1");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(doc)
-                    .execute(&mut *conn)
-                    .await?;
+            for chunk in stale.chunks(ROWS_PER_INSERT) {
+                for table in TABLES {
+                    let mut query = builder(&*conn, &format!("DELETE FROM {table} WHERE doc_id IN ("));
+                    let mut ids = query.separated(", ");
+                    for doc in chunk {
+                        ids.push_bind(*doc);
+                    }
+                    query.push(")");
+                    query.build().execute(&mut *conn).await?;
+                }
             }
-            let summary = &projection.summary;
-            sqlx::query(
-                "INSERT INTO proj_cases (doc_id, tenant_id, display_name, birth_year, tovholder, is_open, \
-                 current_course_id, last_contact_at, last_srs_below_cutoff, next_follow_up_due, \
-                 projection_version, closed_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(doc)
-            .bind(tenant_id)
-            .bind(&summary.display_name)
-            .bind(summary.birth_year)
-            .bind(&summary.tovholder)
-            .bind(summary.is_open)
-            .bind(&summary.current_course_id)
-            .bind(summary.last_contact_ms)
-            .bind(summary.last_srs_below_cutoff)
-            .bind(&summary.next_follow_up_due)
-            .bind(PROJECTION_VERSION)
-            .bind(summary.closed_day)
-            .execute(&mut *conn)
-            .await?;
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
+                "INSERT INTO proj_cases (doc_id, tenant_id, display_name, birth_year, tovholder, is_open, \
+                 current_course_id, last_contact_at, last_srs_below_cutoff, next_follow_up_due, \
+                 projection_version, closed_day) ",
+                |p| std::iter::once(&p.summary),
+                |b, summary| {
+                    b.push_bind(&summary.display_name)
+                        .push_bind(summary.birth_year)
+                        .push_bind(&summary.tovholder)
+                        .push_bind(summary.is_open)
+                        .push_bind(&summary.current_course_id)
+                        .push_bind(summary.last_contact_ms)
+                        .push_bind(summary.last_srs_below_cutoff)
+                        .push_bind(&summary.next_follow_up_due)
+                        .push_bind(PROJECTION_VERSION)
+                        .push_bind(summary.closed_day);
+                }
+            );
+            insert_rows!(
+                conn,
+                items,
                 "INSERT INTO proj_course_fit (doc_id, tenant_id, course_id, start_date, planned_end_date, \
                  end_date, end_reason, age_at_start, contacts, intake_ors_mm, intake_srs_mm, change_mm, category, \
                  rule_set_version) ",
-                projection.course_fit,
+                |p| &p.course_fit,
                 |b, row| {
                     b.push_bind(&row.course_id)
                         .push_bind(&row.start_date)
@@ -111,10 +137,9 @@ impl Tx {
             );
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_outcomes (doc_id, tenant_id, outcome_id, kind, date, in_error) ",
-                projection.outcomes,
+                |p| &p.outcomes,
                 |b, row| {
                     b.push_bind(&row.outcome_id)
                         .push_bind(&row.kind)
@@ -124,11 +149,10 @@ impl Tx {
             );
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_contacts (doc_id, tenant_id, contact_id, kind, started_at, duration_minutes, \
                  course_id, recorded_by, has_notes, in_error) ",
-                projection.contacts,
+                |p| &p.contacts,
                 |b, row| {
                     b.push_bind(&row.contact_id)
                         .push_bind(&row.kind)
@@ -142,11 +166,10 @@ impl Tx {
             );
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_fit_scores (doc_id, tenant_id, contact_id, slot, instrument, entry, item_1_mm, \
                  item_2_mm, item_3_mm, item_4_mm, total_mm, paper_total, rater, below_cutoff) ",
-                projection.fit_scores,
+                |p| &p.fit_scores,
                 |b, row| {
                     let item = |i: usize| row.items_mm.map(|items| items[i]);
                     b.push_bind(&row.contact_id)
@@ -165,11 +188,10 @@ impl Tx {
             );
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_goals (doc_id, tenant_id, goal_id, parent_id, level, goal_type, status, title, \
                  target_date, created_at, in_error) ",
-                projection.goals,
+                |p| &p.goals,
                 |b, row| {
                     b.push_bind(&row.goal_id)
                         .push_bind(&row.parent_id)
@@ -184,11 +206,10 @@ impl Tx {
             );
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_courses (doc_id, tenant_id, course_id, service_code, legal_basis, start_date, \
                  planned_end_date, end_date, end_reason, granted_minutes_per_week, approval_state, in_error) ",
-                projection.courses,
+                |p| &p.courses,
                 |b, row| {
                     b.push_bind(&row.course_id)
                         .push_bind(&row.service_code)
@@ -202,14 +223,12 @@ impl Tx {
                         .push_bind(row.in_error);
                 }
             );
-            let alerts: Vec<(i64, &AlertRow)> = (0_i64..).zip(&projection.alerts).collect();
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_alerts (doc_id, tenant_id, position, course_id, kind, contact_id, item, \
                  rule_set_version) ",
-                alerts,
+                |p| (0_i64..).zip(&p.alerts),
                 |b, entry| {
                     let (position, row) = entry;
                     b.push_bind(*position)
@@ -222,10 +241,9 @@ impl Tx {
             );
             insert_rows!(
                 conn,
-                doc,
-                tenant_id,
+                items,
                 "INSERT INTO proj_conflicts (doc_id, tenant_id, path, value_count) ",
-                projection.conflicts,
+                |p| &p.conflicts,
                 |b, row| {
                     b.push_bind(&row.path).push_bind(row.value_count);
                 }

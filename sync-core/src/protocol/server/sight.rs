@@ -391,7 +391,11 @@ impl ServerSession {
         match self.sight.get(&doc)? {
             Sight::Read => Some(Access::Read),
             Sight::Write | Sight::Grace(_) | Sight::Losing(_) => Some(Access::Write),
-            Sight::Creating | Sight::Leaving { .. } => None,
+            // The store said it was missing a moment ago, on this connection: the device's next message (its
+            // changes, after the server's answer to its heads) is taken as creating it without asking again. The
+            // I/O layer finds out if someone created it meanwhile, when it opens the document.
+            Sight::Creating => Some(Access::Missing),
+            Sight::Leaving { .. } => None,
         }
     }
 
