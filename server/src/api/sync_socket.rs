@@ -86,11 +86,19 @@ pub async fn upgrade(
         // FrameTooLarge error; the WebSocket layer cuts off anything beyond twice the limit.
         .max_message_size(max_message.saturating_mul(2))
         .max_frame_size(max_message.saturating_mul(2))
+        // A whole municipality's phones stay connected, mostly idle: tungstenite's default buffers (128 KiB each
+        // way, the read buffer allocated up front) would cost 128 KiB per idle connection. Small ones cost a few
+        // more reads during an upload and keep an idle connection in a few KiB (BENCHMARKS.md, `idle`).
+        .read_buffer_size(WEBSOCKET_BUFFER_BYTES)
+        .write_buffer_size(WEBSOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             let tracker = service.connections.clone();
             tracker.track_future(serve_connection(socket, service, peer))
         }))
 }
+
+/// The WebSocket read buffer and the write buffer's flush threshold of a sync connection.
+const WEBSOCKET_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Sends `Error Revoked` and closes.
 async fn revoked(mut socket: WebSocket) {

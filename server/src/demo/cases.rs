@@ -96,6 +96,7 @@ pub(super) async fn load(
                 base_seq: None,
                 assign_users: &case.holders,
                 device_id: None,
+                held_as_committed: false,
                 user_id: author,
                 changes: &case.changes,
                 change_hashes: &case.hashes,

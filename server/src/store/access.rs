@@ -237,6 +237,27 @@ impl Store {
         viewer: &Viewer,
         after: Option<i64>,
     ) -> Result<(i64, Vec<VisibleCase>), StoreError> {
+        self.visible_changes_for(viewer, after, None).await
+    }
+
+    /// [`Store::visible_changes`] for a reconnecting device, without the cases `device` is known to hold exactly as
+    /// they stand (`device_holdings.held_seq`, recorded by the commit of its own upload): a device that uploaded
+    /// a hundred cases is not sent them back in its next Welcome.
+    pub async fn changes_for_device(
+        &self,
+        viewer: &Viewer,
+        device: &DeviceId,
+        after: i64,
+    ) -> Result<(i64, Vec<VisibleCase>), StoreError> {
+        self.visible_changes_for(viewer, Some(after), Some(device)).await
+    }
+
+    async fn visible_changes_for(
+        &self,
+        viewer: &Viewer,
+        after: Option<i64>,
+        held_by: Option<&DeviceId>,
+    ) -> Result<(i64, Vec<VisibleCase>), StoreError> {
         // The LEFT JOIN keeps the cursor row when no case qualifies.
         let sql = concat!(
             "SELECT t.seq, c.doc_id, c.heads, CAST(CASE WHEN ",
@@ -245,7 +266,9 @@ impl Store {
              JOIN tenant_seq t ON t.tenant_id = u.tenant_id \
              LEFT JOIN cases c ON c.tenant_id = u.tenant_id AND c.seq > $3 AND ",
             visible_case!(),
-            " WHERE u.id = $1 AND u.tenant_id = $2"
+            " AND NOT EXISTS (SELECT 1 FROM device_holdings h \
+               WHERE h.device_id = $5 AND h.doc_id = c.doc_id AND h.held_seq = c.seq) \
+             WHERE u.id = $1 AND u.tenant_id = $2"
         );
         let rows: Vec<(i64, Option<String>, Option<String>, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(sql)
@@ -253,6 +276,8 @@ impl Store {
                 .bind(&viewer.tenant_id)
                 .bind(after.unwrap_or(-1))
                 .bind(clock::now_ms())
+                // No device id is empty: without one, nothing is left out.
+                .bind(held_by.map_or("", DeviceId::as_str))
                 .fetch_all(pool)
                 .await
         })?;

@@ -50,6 +50,10 @@ pub struct DocumentCommit<'a> {
     pub assign_users: &'a [UserId],
     /// The uploading device; `None` for changes the server made itself (the demo loader).
     pub device_id: Option<&'a DeviceId>,
+    /// Whether the uploading device holds the document exactly as this commit leaves it (its heads are the
+    /// document's heads after the commit): recorded in its holding (`device_holdings.held_seq`), so its next
+    /// Welcome need not list the case.
+    pub held_as_committed: bool,
     pub user_id: &'a UserId,
     /// Raw automerge changes (`Change::raw_bytes`), in causal order.
     pub changes: &'a [Vec<u8>],
@@ -225,6 +229,7 @@ impl Store {
             });
         }
         tx.insert_changes(commits, &seqs).await?;
+        tx.record_held(commits, &seqs).await?;
         tx.record_actors(commits).await?;
         let projections: Vec<(&TenantId, &Projection, bool)> = commits
             .iter()
@@ -442,6 +447,36 @@ impl Tx {
                         .push_bind(change.commit.user_id)
                         .push_bind(change.commit.now_ms);
                 });
+                query.build().execute(&mut *conn).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Records, for each commit whose device holds the document exactly as committed, that the device holds it
+    /// at the commit's number ([`DocumentCommit::held_as_committed`]). A new holding is writable: the device
+    /// just wrote the case.
+    async fn record_held(&mut self, commits: &[DocumentCommit<'_>], seqs: &[i64]) -> Result<(), StoreError> {
+        let rows: Vec<(&DeviceId, String, i64, i64)> = commits
+            .iter()
+            .zip(seqs)
+            .filter(|(commit, _)| commit.held_as_committed)
+            .filter_map(|(commit, &seq)| {
+                Some((commit.device_id?, commit.doc_id.to_string(), seq, commit.now_ms))
+            })
+            .collect();
+        let sql = "INSERT INTO device_holdings (device_id, doc_id, since, writable, held_seq) ";
+        on_tx!(self, |conn| {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut query = sqlx::QueryBuilder::new(sql);
+                query.push_values(chunk, |mut row, (device_id, doc_id, seq, now_ms)| {
+                    row.push_bind(*device_id)
+                        .push_bind(doc_id)
+                        .push_bind(*now_ms)
+                        .push_bind(true)
+                        .push_bind(*seq);
+                });
+                query.push(" ON CONFLICT (device_id, doc_id) DO UPDATE SET held_seq = excluded.held_seq");
                 query.build().execute(&mut *conn).await?;
             }
         });

@@ -84,8 +84,8 @@ impl Store {
         now_ms: i64,
         cursor: Option<u64>,
     ) -> Result<(), StoreError> {
-        let sql = "UPDATE device_holdings SET purged_at = COALESCE(purged_at, $3), purge_cursor = $4 \
-                   WHERE device_id = $1 AND doc_id = $2";
+        let sql = "UPDATE device_holdings SET purged_at = COALESCE(purged_at, $3), purge_cursor = $4, \
+                   held_seq = NULL WHERE device_id = $1 AND doc_id = $2";
         let cursor = cursor.map(|cursor| i64::try_from(cursor).unwrap_or(i64::MAX));
         execute!(
             self,

@@ -261,7 +261,15 @@ impl Connection {
         let store = &self.service.store;
         let (_, everything) = store.visible_changes(&self.peer.viewer, None).await?;
         let after = cursor.map(|c| i64::try_from(c).unwrap_or(i64::MAX));
-        let (now, changed) = store.visible_changes(&self.peer.viewer, after).await?;
+        // A device without a cursor may hold nothing (a new install): it is sent everything it may see.
+        let (now, changed) = match after {
+            Some(after) => {
+                store
+                    .changes_for_device(&self.peer.viewer, &self.peer.device_id, after)
+                    .await?
+            }
+            None => store.visible_changes(&self.peer.viewer, None).await?,
+        };
         let mut visible = Vec::with_capacity(everything.len());
         for case in everything.iter().chain(changed.iter()) {
             visible.push(Visible {

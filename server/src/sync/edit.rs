@@ -72,6 +72,7 @@ impl SyncService {
                 base_seq: Some(loaded.seq),
                 assign_users: &[],
                 device_id: None,
+                held_as_committed: false,
                 user_id,
                 changes: &raw,
                 change_hashes: &hashes,

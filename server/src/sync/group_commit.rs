@@ -43,6 +43,8 @@ pub struct CommitOrder {
     pub base_seq: Option<i64>,
     pub assign_users: Vec<UserId>,
     pub device_id: DeviceId,
+    /// See [`DocumentCommit::held_as_committed`].
+    pub held_as_committed: bool,
     pub user_id: UserId,
     pub changes: Vec<Vec<u8>>,
     pub change_hashes: Vec<String>,
@@ -163,6 +165,7 @@ fn borrow<'a>(order: &'a CommitOrder, audit: &'a [AuditRecord<'a>]) -> DocumentC
         base_seq: order.base_seq,
         assign_users: &order.assign_users,
         device_id: Some(&order.device_id),
+        held_as_committed: order.held_as_committed,
         user_id: &order.user_id,
         changes: &order.changes,
         change_hashes: &order.change_hashes,

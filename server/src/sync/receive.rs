@@ -60,6 +60,7 @@ impl Connection {
         }
         let creating = guard.is_none();
         let read_only = !creating && access == Access::Read;
+        let device_heads = message.heads.clone();
         // automerge's first sync message carries heads, not changes: a device offering heads for a document the
         // server lacks is about to upload it, while one with nothing to offer is asking for a missing document.
         let offers_content = !message.heads.is_empty();
@@ -136,6 +137,7 @@ impl Connection {
             creating,
             read_only,
             received,
+            device_heads,
             reloaded: false,
             number: 1,
         };
@@ -246,6 +248,7 @@ impl Connection {
             creating,
             read_only,
             received,
+            device_heads,
             reloaded,
             number,
         } = attempt;
@@ -292,7 +295,7 @@ impl Connection {
             }
         };
         let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-        let order = self.commit_order(doc_id, loaded, creating, &received, &case);
+        let order = self.commit_order(doc_id, loaded, creating, &received, &device_heads, &case);
         let team_id = order.team_id.clone();
         let reach = order.reach();
         let receipt = self.service.committer.submit(order).await;
@@ -303,6 +306,7 @@ impl Connection {
                 creating,
                 read_only,
                 received,
+                device_heads,
                 reloaded,
                 number,
             },
@@ -337,6 +341,7 @@ impl Connection {
             creating,
             read_only,
             received,
+            device_heads,
             reloaded,
             number,
         } = attempt;
@@ -373,6 +378,7 @@ impl Connection {
                     creating,
                     read_only,
                     received,
+                    device_heads,
                     reloaded: true,
                     number: number + 1,
                 }));
@@ -420,6 +426,7 @@ impl Connection {
         loaded: &Loaded,
         creating: bool,
         received: &Received,
+        device_heads: &[ChangeHash],
         case: &Case,
     ) -> CommitOrder {
         let projection = Projection::of(
@@ -447,7 +454,14 @@ impl Connection {
         } else {
             loaded.team_id.clone()
         };
+        // The device holds the case exactly as committed when its heads are the document's: the server had nothing
+        // it lacked.
+        let mut heads = loaded.doc.get_heads();
+        heads.sort_unstable();
+        let mut held = device_heads.to_vec();
+        held.sort_unstable();
         CommitOrder {
+            held_as_committed: held == heads,
             doc_id,
             tenant_id: loaded.tenant_id.clone(),
             team_id,
@@ -459,7 +473,7 @@ impl Connection {
             changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
             change_hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
             actors: actors_of(changes),
-            heads: Heads::new(loaded.doc.get_heads()),
+            heads: Heads::new(heads),
             projection,
             now_ms: clock::now_ms(),
         }
@@ -578,6 +592,8 @@ pub(super) struct Attempt {
     creating: bool,
     read_only: bool,
     received: Received,
+    /// The heads the device's message announced: its document's.
+    device_heads: Vec<ChangeHash>,
     /// Whether the document was reloaded since the device's message (another process committed to it).
     reloaded: bool,
     /// 1 for the first try.

@@ -267,6 +267,7 @@ impl Writer {
             base_seq: None,
             assign_users: &pending.assign,
             device_id: None,
+            held_as_committed: false,
             user_id: &self.holder_id,
             changes: &pending.raw,
             change_hashes: &pending.hashes,

@@ -31,6 +31,7 @@ both_backends!(
     an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive,
     a_lead_takes_a_case_away_and_gives_it_back_live,
     a_case_given_to_a_worker_of_another_team_reaches_them_live,
+    an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnect,
 );
 
 const NOW: i64 = 1_764_000_000_000;
@@ -138,8 +139,19 @@ async fn reconnect_syncs_only_changed_documents(backend: Backend) {
         })
         .collect();
     anna.sync(server.port).await;
-    // A second sync settles the cursor past anna's own uploads.
+    // The first reconnect after anna's own uploads lists none of them: the commits recorded that her phone holds
+    // each exactly as committed, though her cursor (from before the uploads) is older than their commits.
+    anna.received.clear();
     anna.sync(server.port).await;
+    let welcome = anna.received.iter().find_map(|f| match f {
+        Frame::Welcome { changed, .. } => Some(changed.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        welcome.expect("a welcome"),
+        [],
+        "her own uploads are not listed back"
+    );
 
     // Bo (same team, sharing cases) changes 3 of them.
     let mut bo = server.device("hoeje-taastrup", "bo").await;
@@ -846,4 +858,38 @@ async fn a_case_given_to_a_worker_of_another_team_reaches_them_live(backend: Bac
     phone
         .run_until(&mut live, Duration::from_secs(5), |d| d.docs.contains_key(&case))
         .await;
+}
+
+/// A Welcome leaves out what a device holds from its own upload (`device_holdings.held_seq`), but never a case the
+/// device was told to purge: taken away and given back, the case mads uploaded comes back at his next reconnect.
+async fn an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnect(backend: Backend) {
+    use tests::http::request;
+    let server = Served::start(backend).await;
+    let mads_user = server.user("holstebro", "mads").await;
+    let team = mads_user.team_id.expect("a team").to_string();
+    let lene = server.device("holstebro", "lene").await;
+    let mut mads = server.device("holstebro", "mads").await;
+    let (case, doc) = new_case_in("holstebro", &team, 900);
+    mads.docs.insert(case, doc);
+    mads.sync(server.port).await;
+    assert!(mads.is_acked(&case, &mads.docs[&case]), "uploaded");
+
+    let path = format!("/v1/cases/{case}/assignees/{}", mads_user.id);
+    let (status, _) = request(server.port, "DELETE", &path, Some(&lene.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 204);
+    mads.sync(server.port).await;
+    assert!(!mads.docs.contains_key(&case), "purged from his phone");
+
+    let (status, _) = request(server.port, "PUT", &path, Some(&lene.token), None)
+        .await
+        .expect("answers");
+    assert_eq!(status, 204);
+    mads.sync(server.port).await;
+    assert!(
+        mads.docs.contains_key(&case),
+        "given back, it is downloaded again"
+    );
+    server.stop().await;
 }
