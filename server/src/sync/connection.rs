@@ -24,6 +24,7 @@ use tokio::sync::broadcast::error::RecvError as LaggedOrClosed;
 use tokio::sync::oneshot::error::RecvError;
 
 use super::SyncService;
+use super::documents::DocGuard;
 use super::hub::HubEvent;
 use super::receive::InFlight;
 use crate::ids::DeviceId;
@@ -241,6 +242,26 @@ impl Connection {
         effects
     }
 
+    /// Locks `doc` for this connection, with the effects of the commits it had to settle first.
+    ///
+    /// A connection never waits for a document's lock while it keeps commits in flight: the connection holding that
+    /// lock may itself be waiting for one of the documents those commits hold, and neither would ever go on. So
+    /// when the lock is taken, this connection's commits in flight come back first (their Acks are among the
+    /// effects returned), and only then does it wait.
+    pub(super) async fn lock_document(
+        &mut self,
+        doc: DocumentId,
+    ) -> Result<(DocGuard, Vec<ServerEffect>), ConnectionError> {
+        if !self.in_flight.is_empty() {
+            if let Some(guard) = self.service.documents.try_open(doc).await? {
+                return Ok((guard, Vec::new()));
+            }
+            let settled = self.settle_in_flight().await;
+            return Ok((self.service.documents.open(doc).await?, settled));
+        }
+        Ok((self.service.documents.open(doc).await?, Vec::new()))
+    }
+
     /// The effects of a step that may have failed: a failure is logged and closes the session with a generic
     /// error.
     fn or_close(&mut self, effects: Result<Vec<ServerEffect>, ConnectionError>) -> Vec<ServerEffect> {
@@ -332,20 +353,20 @@ impl Connection {
             }
             HubEvent::Changed { .. } => return true,
             HubEvent::RolledBack { doc, .. } if self.session.syncs(doc) => {
-                let settled = if self.in_flight.iter().any(|in_flight| in_flight.doc() == doc) {
-                    self.settle_in_flight().await
-                } else {
-                    Vec::new()
-                };
-                if !self.carry_out(settled).await {
-                    return false;
+                if self.in_flight.iter().any(|in_flight| in_flight.doc() == doc) {
+                    let settled = self.settle_in_flight().await;
+                    if !self.carry_out(settled).await {
+                        return false;
+                    }
                 }
-                match self.service.documents.open(doc).await {
-                    Ok(guard) => match guard.as_ref() {
-                        Some(loaded) => Ok(self.session.doc_rolled_back(doc, &loaded.doc)),
-                        None => Ok(Vec::new()),
-                    },
-                    Err(error) => Err(ConnectionError::from(error)),
+                match self.lock_document(doc).await {
+                    Ok((guard, mut effects)) => {
+                        if let Some(loaded) = guard.as_ref() {
+                            effects.extend(self.session.doc_rolled_back(doc, &loaded.doc));
+                        }
+                        Ok(effects)
+                    }
+                    Err(error) => Err(error),
                 }
             }
             HubEvent::RolledBack { .. } => Ok(Vec::new()),
@@ -383,18 +404,19 @@ impl Connection {
 
     /// Hands the session the server's copy of `doc`; what it sends is logged as read.
     async fn offer(&mut self, doc: DocumentId) -> Result<Vec<ServerEffect>, ConnectionError> {
-        let guard = self.service.documents.open(doc).await?;
-        let effects = match guard.as_ref() {
+        let (guard, mut effects) = self.lock_document(doc).await?;
+        let offered = match guard.as_ref() {
             Some(loaded) => self.session.offer(doc, &loaded.doc),
             None => Vec::new(),
         };
         drop(guard);
-        let sends_content = effects
-            .iter()
-            .any(|effect| matches!(effect, ServerEffect::Send(Frame::Sync { .. })));
+        let sends_content = offered.iter().any(
+            |effect| matches!(effect, ServerEffect::Send(Frame::Sync { doc: sent, .. }) if *sent == doc),
+        );
         if sends_content {
             self.log_reads(vec![doc]).await;
         }
+        effects.extend(offered);
         Ok(effects)
     }
 

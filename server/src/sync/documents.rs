@@ -90,6 +90,19 @@ impl Documents {
         Ok(guard)
     }
 
+    /// Locks `id` if nobody holds its lock right now (loading it as [`Self::open`] does); `None` if someone does.
+    pub async fn try_open(&self, id: DocumentId) -> Result<Option<DocGuard>, OpenError> {
+        let slot = self.slot(id);
+        let Ok(mut guard) = slot.doc.clone().try_lock_owned() else {
+            return Ok(None);
+        };
+        if guard.is_none() {
+            *guard = self.load(id).await?;
+        }
+        slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+        Ok(Some(guard))
+    }
+
     /// Brings a held document up to date with commits made by other processes. A document this process does not
     /// hold needs nothing: it is loaded fresh when next opened. Returns whether anything was applied.
     pub async fn refresh(&self, id: DocumentId, seq: i64) -> Result<bool, OpenError> {

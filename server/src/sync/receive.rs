@@ -42,7 +42,19 @@ impl Connection {
             // since the store was asked (see `receive_unseen`), and needs no document.
             return self.receive_unseen(doc_id, message).await;
         }
-        let mut guard = self.service.documents.open(doc_id).await?;
+        let (guard, mut effects) = self.lock_document(doc_id).await?;
+        effects.extend(self.receive_locked(doc_id, message, access, guard).await?);
+        Ok(effects)
+    }
+
+    /// [`Connection::receive`] with the document locked.
+    async fn receive_locked(
+        &mut self,
+        doc_id: DocumentId,
+        message: sync::Message,
+        access: Access,
+        mut guard: DocGuard,
+    ) -> Result<Vec<ServerEffect>, ConnectionError> {
         if access == Access::Missing && guard.is_some() {
             drop(guard);
             // Someone created a case under this id since the store was asked (the device itself, on another

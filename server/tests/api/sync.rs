@@ -32,6 +32,7 @@ both_backends!(
     a_lead_takes_a_case_away_and_gives_it_back_live,
     a_case_given_to_a_worker_of_another_team_reaches_them_live,
     an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnect,
+    two_teammates_editing_the_same_cases_in_opposite_order_both_get_every_ack,
 );
 
 const NOW: i64 = 1_764_000_000_000;
@@ -892,4 +893,84 @@ async fn an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnec
         "given back, it is downloaded again"
     );
     server.stop().await;
+}
+
+/// Each connection keeps commits in flight, each holding its document's lock, while it reads on. Two teammates'
+/// phones editing the same cases live, one front to back and the other back to front, would each wait for a
+/// document the other holds if a connection ever waited for a lock while keeping commits in flight
+/// (`Connection::lock_document`); both must get every Ack and end with the same documents.
+async fn two_teammates_editing_the_same_cases_in_opposite_order_both_get_every_ack(backend: Backend) {
+    let server = Served::start(backend).await;
+    let team = server
+        .user("hoeje-taastrup", "anna")
+        .await
+        .team_id
+        .expect("a team")
+        .to_string();
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let ids: Vec<DocumentId> = (0..30)
+        .map(|n| {
+            let (id, doc) = new_case(&team, 300 + n);
+            anna.docs.insert(id, doc);
+            id
+        })
+        .collect();
+    anna.sync(server.port).await;
+    let mut bo = server.device("hoeje-taastrup", "bo").await;
+    bo.sync(server.port).await;
+
+    let mut anna_live = anna.connect(server.port).await;
+    anna.run_until(&mut anna_live, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    let mut bo_live = bo.connect(server.port).await;
+    bo.run_until(&mut bo_live, Duration::from_secs(20), |d| d.in_sync())
+        .await;
+    let before: Vec<usize> = ids
+        .iter()
+        .map(|id| anna.docs[id].get_changes(&[]).len())
+        .collect();
+    for (n, (forward, backward)) in ids.iter().zip(ids.iter().rev()).enumerate() {
+        add_contact(anna.docs.get_mut(forward).expect("anna's"), 700 + n as u128);
+        anna.edited(&mut anna_live, *forward).await;
+        add_contact(bo.docs.get_mut(backward).expect("bo's"), 800 + n as u128);
+        bo.edited(&mut bo_live, *backward).await;
+    }
+    // Done: every case holds both visits and the server acknowledged it as it stands.
+    let done = |device: &Device| {
+        ids.iter().zip(&before).all(|(id, before)| {
+            device.docs[id].get_changes(&[]).len() == before + 2 && device.is_acked(id, &device.docs[id])
+        })
+    };
+    for _ in 0..40 {
+        // A timeout here only means "not yet": the loop looks again.
+        let _ = anna
+            .try_run_until(&mut anna_live, Duration::from_millis(250), |d| done(d))
+            .await;
+        let _ = bo
+            .try_run_until(&mut bo_live, Duration::from_millis(250), |d| done(d))
+            .await;
+        if done(&anna) && done(&bo) {
+            for id in &ids {
+                assert_eq!(anna.docs[id].get_heads(), bo.docs[id].get_heads());
+            }
+            server.stop().await;
+            return;
+        }
+    }
+    let unacked = |device: &Device| {
+        ids.iter()
+            .filter(|id| !device.is_acked(id, &device.docs[id]))
+            .count()
+    };
+    let differ = ids
+        .iter()
+        .filter(|id| anna.docs[*id].get_heads() != bo.docs[*id].get_heads())
+        .count();
+    panic!(
+        "the two phones did not both get every Ack and converge: {} and {} not acknowledged, {differ} differ; \
+         anna's last effects {:?}",
+        unacked(&anna),
+        unacked(&bo),
+        anna.effects.iter().rev().take(3).collect::<Vec<_>>()
+    );
 }
