@@ -62,7 +62,12 @@ impl ServerProcess {
             .env("TOVHOLDER_DEMO_PASSWORD", DEMO_PASSWORD)
             .env("TOVHOLDER_JWT_SECRET", JWT_SECRET)
             .env("TOVHOLDER_METRICS_TOKEN", crate::metrics::METRICS_TOKEN)
-            .env("RUST_LOG", "info")
+            // TOVHOLDER_TEST_LOG (a RUST_LOG filter) makes a bench's or test's server log more, to see where a run
+            // spends its time.
+            .env(
+                "RUST_LOG",
+                std::env::var("TOVHOLDER_TEST_LOG").unwrap_or_else(|_| "info".into()),
+            )
             // Every device of these tests and benches logs in from 127.0.0.1, hundreds at once in the load runs.
             .env("TOVHOLDER_PUBLIC_REQUESTS_PER_MINUTE", "0")
             .stdin(Stdio::null())

@@ -106,13 +106,18 @@ async fn main() {
     let server_p99 = figures
         .quantile("tovholder_commit_seconds", 0.99)
         .unwrap_or(f64::NAN);
+    // Every frame the server sent, the idle connections' catch-up included: how much the syncing devices' work
+    // spread to the others (live pushes, and their Acks).
+    let frames_out = figures
+        .value("tovholder_sync_frames_total{direction=\"out\"}")
+        .unwrap_or(f64::NAN);
     latencies.sort();
     let at = |p: usize| latencies[((p * latencies.len()).div_ceil(100)).clamp(1, latencies.len()) - 1];
     let per_connection = (rss_idle.saturating_sub(rss_before)) as f64 / idle_count.max(1) as f64;
     println!(
-        "| idle connections | server RSS before / with them | per idle connection | syncing devices | wall time | p50 | p99 | max | server commit p99 ≤ |"
+        "| idle connections | server RSS before / with them | per idle connection | syncing devices | wall time | p50 | p99 | max | server commit p99 ≤ | frames sent |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let what = if same_tenant {
         "of another team, same tenant"
     } else {
@@ -120,7 +125,7 @@ async fn main() {
     };
     let doing = if same_tenant { "new cases" } else { "visits" };
     println!(
-        "| {idle_count} ({what}) | {} / {} MiB | {:.1} KiB | {syncing_count} ({doing}) | {:.2} s | {} ms | {} ms | {} ms | {:.0} ms |",
+        "| {idle_count} ({what}) | {} / {} MiB | {:.1} KiB | {syncing_count} ({doing}) | {:.2} s | {} ms | {} ms | {} ms | {:.0} ms | {frames_out:.0} |",
         rss_before / 1024,
         rss_idle / 1024,
         per_connection,
