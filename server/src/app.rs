@@ -198,7 +198,7 @@ impl Application {
             listener,
             local_addr,
             state: AppState {
-                sync: SyncService::start(store.clone(), config.grant_limit_minutes, config.max_offline),
+                sync: SyncService::start(store.clone(), &config),
                 store,
                 tokens,
                 max_offline: config.max_offline,

@@ -8,8 +8,9 @@
 //! - [`retention`]: the background purge of rows past the retention period, keeping an anchor.
 //!
 //! A change to a case is logged in the transaction that commits it ([`committed`], and the record a server-made
-//! change passes to `SyncService::edit_case`), so no change is stored unlogged. Reads of the sync path
-//! ([`downloaded`], [`purged`]) happen after the fact they record: a failure to log them is logged as an error.
+//! change passes to `SyncService::edit_case`), so no change is stored unlogged. Reads of the sync path (the
+//! lane in `sync/read_log.rs`, before the case is sent) and [`purged`] log a failure to log them as an error and
+//! go on.
 //! Handlers use [`record`] and fail the request instead.
 
 /// The row hash and the verifier: pure, kept with the rows in the store, which computes a row's hash under its
@@ -134,17 +135,6 @@ pub async fn purged(store: &Store, actor: Actor<'_>, case_id: &str, at_hello: bo
     let entry = event(actor, Action::Delete, Some(case_id), Some("purge"), Some(detail));
     if let Err(error) = record(store, entry).await {
         tracing::error!(case.id = %case_id, %error, "cannot write the access log for a purge");
-    }
-}
-
-/// Cases were sent to a device: one `read` row each, in one transaction.
-pub async fn downloaded(store: &Store, actor: Actor<'_>, case_ids: &[String]) {
-    let entries: Vec<AuditRecord<'_>> = case_ids
-        .iter()
-        .map(|case_id| event(actor, Action::Read, Some(case_id), Some("sync"), None))
-        .collect();
-    if let Err(error) = store.append_audit(&entries).await {
-        tracing::error!(cases = case_ids.len(), %error, "cannot write the access log for a download");
     }
 }
 

@@ -167,17 +167,24 @@ fn knows(access: Access) -> bool {
 
 /// Whether a change of who may see a case (its [`Reach`]) may concern `viewer`, for a connection that knows nothing
 /// of the case: a superset of `store/access.rs`'s rule, decided without the store, so that only the connections
-/// it may concern ask the store. A worker or lead may gain or lose a case of their own team or one that names them
-/// (an assignment, a break-the-glass grant); an admin sees no case content. The viewer's team is the one the
-/// connection opened with: someone moved to another team meanwhile finds the new team's cases at the next connection.
+/// it may concern ask the store. A worker or lead may gain or lose a case that names them (an assignment, a
+/// break-the-glass grant); a lead any case of their team, a worker one of their team if the team shares its cases;
+/// an admin sees no case content. The viewer's team, role and team setting are those the connection opened with:
+/// someone moved to another team, or whose team starts sharing its cases, meanwhile finds the cases they gained at
+/// the next connection. In a team that does not share cases, a new case thus wakes only its lead's and its assigned
+/// workers' connections, not the whole team's.
 pub fn may_concern(viewer: &Viewer, reach: &Reach) -> bool {
     match reach {
         Reach::Holders => false,
         Reach::Tenant => true,
         Reach::Audience { team_id, users } => {
-            viewer.role != Role::Admin
-                && (users.contains(&viewer.user_id)
-                    || (viewer.team_id.is_some() && viewer.team_id == *team_id))
+            let sees_team_cases = match viewer.role {
+                Role::Admin => return false,
+                Role::Lead => true,
+                Role::Worker => viewer.team_shares_cases,
+            };
+            users.contains(&viewer.user_id)
+                || (sees_team_cases && viewer.team_id.is_some() && viewer.team_id == *team_id)
         }
     }
 }
@@ -321,6 +328,23 @@ mod tests {
             assert!(!may_concern(&viewer, &Reach::Holders), "{role:?}: a commit");
             assert!(may_concern(&viewer, &Reach::Tenant), "{role:?}: unknown reach");
         }
+        let apart = Viewer {
+            team_shares_cases: false,
+            ..person(Role::Worker)
+        };
+        assert!(
+            !may_concern(&apart, &audience(own(), &[])),
+            "a worker of a team that does not share cases: only the cases that name them"
+        );
+        assert!(may_concern(&apart, &audience(own(), &[&ME])), "named");
+        let lead_apart = Viewer {
+            team_shares_cases: false,
+            ..person(Role::Lead)
+        };
+        assert!(
+            may_concern(&lead_apart, &audience(own(), &[])),
+            "a lead sees every case of their team"
+        );
         let admin = person(Role::Admin);
         assert!(
             !may_concern(&admin, &audience(None, &[&ME])),

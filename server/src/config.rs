@@ -183,6 +183,12 @@ pub struct ServeConfig {
     /// caseworker may grant up to it alone.
     #[arg(long, env = "TOVHOLDER_GRANT_LIMIT_MINUTES", default_value_t = crate::sync::grants::DEFAULT_LIMIT_MINUTES)]
     pub grant_limit_minutes: i64,
+
+    /// At most this many case documents are held in memory; opening one more first drops the least recently used
+    /// tenth (documents unused for a minute are dropped anyway). A case of a few visits takes tens of KiB.
+    #[arg(long, env = "TOVHOLDER_DOCUMENTS_HELD", default_value_t = crate::sync::DEFAULT_DOCUMENTS_HELD)]
+    pub documents_held: usize,
+
     /// Requests a minute each address may make to the routes open without a token (logins, refresh, the
     /// citizen's check-in link), all at once if need be; 0 turns the throttle off (e.g. behind a proxy that
     /// throttles). IPv6 addresses count per /64.
@@ -211,6 +217,7 @@ impl ServeConfig {
             max_offline: Duration::from_secs(14 * 24 * 60 * 60),
             audit_retention: crate::audit::retention::DEFAULT_RETENTION,
             grant_limit_minutes: crate::sync::grants::DEFAULT_LIMIT_MINUTES,
+            documents_held: crate::sync::DEFAULT_DOCUMENTS_HELD,
             public_requests_per_minute: crate::throttle::DEFAULT_PER_MINUTE,
             metrics_token: None,
             web_dir: std::path::PathBuf::from("clients/web/dist"),

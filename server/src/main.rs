@@ -11,6 +11,11 @@ use server::config::{AuditCommand, Cli, Command, ServeConfig, UsersCommand};
 use server::operations;
 use server::store::Store;
 
+/// jemalloc instead of glibc's malloc: its background thread returns the pages of evicted documents to the system,
+/// so the server's memory comes back after a burst (BENCHMARKS.md, "Memory that comes back").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -40,6 +40,7 @@ pub struct TestAppBuilder {
     /// from 127.0.0.1, so they would all share one allowance.
     public_requests_per_minute: u32,
     metrics_token: Option<&'static str>,
+    documents_held: Option<usize>,
     port: u16,
 }
 
@@ -85,6 +86,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Hold at most `n` documents in memory.
+    pub fn documents_held(mut self, n: usize) -> Self {
+        self.documents_held = Some(n);
+        self
+    }
+
     /// Listen on `port` (0, the default: any free one).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -112,6 +119,9 @@ impl TestAppBuilder {
         config.jwt_secret = self.jwt_secret.map(SecretString::from);
         config.public_requests_per_minute = self.public_requests_per_minute;
         config.metrics_token = self.metrics_token.map(SecretString::from);
+        if let Some(n) = self.documents_held {
+            config.documents_held = n;
+        }
         if let Some(dir) = &self.web_dir {
             config.web_dir.clone_from(dir);
         }
@@ -169,6 +179,7 @@ impl TestApp {
             oidc_jwks_url: None,
             public_requests_per_minute: 0,
             metrics_token: None,
+            documents_held: None,
             port: 0,
         }
     }
@@ -344,6 +355,15 @@ impl Served {
             .await
             .expect("store")
             .expect("user")
+    }
+
+    /// The id of a demo user's team, as a case document names it.
+    pub async fn team_of(&self, tenant: &str, username: &str) -> String {
+        self.user(tenant, username)
+            .await
+            .team_id
+            .expect("a demo worker has a team")
+            .to_string()
     }
 
     /// A document as the store holds it now.

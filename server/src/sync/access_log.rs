@@ -1,6 +1,6 @@
 //! What a sync connection writes to the access log: every document sent to the device (once per document per
-//! connection, as `read`). Commits (as `create` or `change`, with the change hashes) are logged in their own
-//! transaction (`receive.rs`, `audit::committed`).
+//! connection, as `read`, through the shared lane of `read_log.rs`). Commits (as `create` or `change`, with the
+//! change hashes) are logged in their own transaction (`receive.rs`, `audit::committed`).
 //!
 //! The calls sit where the sync code already decides these things (the Welcome, a push, a commit), one line
 //! each, so the sync code stays as it is; the log's own rules live in [`crate::audit`].
@@ -9,7 +9,7 @@ use sync_core::DocumentId;
 use sync_core::protocol::{ManifestEntry, Visible};
 
 use super::connection::{Connection, Peer};
-use crate::audit::{self, Actor};
+use crate::audit::Actor;
 
 impl Peer {
     /// The peer as the access log names it.
@@ -49,7 +49,7 @@ impl Connection {
             .map(|doc| doc.to_string())
             .collect();
         if !fresh.is_empty() {
-            audit::downloaded(&self.service.store, self.peer.actor(), &fresh).await;
+            self.service.read_log.log(self.peer.actor(), fresh).await;
         }
     }
 }

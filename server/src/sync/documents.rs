@@ -53,10 +53,37 @@ struct Slot {
     last_used_ms: AtomicI64,
 }
 
+impl Slot {
+    /// Whether a connection holds the document, waits for its lock, or is about to (it holds the slot, taken
+    /// from the map under the map's lock): such a slot must stay, or two copies of the document would exist.
+    /// Called with the map locked, where the map's own reference is the only other one.
+    fn in_use(self: &Arc<Self>) -> bool {
+        Arc::strong_count(self) > 1 || Arc::strong_count(&self.doc) > 1 || self.doc.try_lock().is_err()
+    }
+}
+
+/// Drops the least recently used documents nobody holds until at most `keep` are left (or only ones in use).
+fn evict_least_recently_used(slots: &mut HashMap<DocumentId, Arc<Slot>>, keep: usize) {
+    let mut idle: Vec<(i64, DocumentId)> = slots
+        .iter()
+        .filter(|(_, slot)| !slot.in_use())
+        .map(|(id, slot)| (slot.last_used_ms.load(Ordering::Relaxed), *id))
+        .collect();
+    idle.sort_unstable();
+    let excess = slots.len().saturating_sub(keep);
+    for (_, id) in idle.into_iter().take(excess) {
+        slots.remove(&id);
+    }
+}
+
 /// The cache of loaded documents.
 pub struct Documents {
     store: Store,
     slots: Mutex<HashMap<DocumentId, Arc<Slot>>>,
+    /// At most this many documents are held: opening one more first drops the least recently used tenth. The
+    /// idle eviction keeps memory following the documents in use over a minute; this bounds it within the minute,
+    /// when a morning's uploads touch thousands of documents once each.
+    max_held: usize,
 }
 
 /// Why a document could not be opened.
@@ -72,10 +99,11 @@ pub enum OpenError {
 }
 
 impl Documents {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, max_held: usize) -> Self {
         Self {
             store,
             slots: Mutex::new(HashMap::new()),
+            max_held: max_held.max(10),
         }
     }
 
@@ -122,11 +150,7 @@ impl Documents {
     pub fn evict_idle(&self, idle_ms: i64) -> usize {
         let now = clock::now_ms();
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        slots.retain(|_, slot| {
-            let recently_used = now - slot.last_used_ms.load(Ordering::Relaxed) < idle_ms;
-            // A connection waiting for or holding the lock keeps the document.
-            recently_used || Arc::strong_count(&slot.doc) > 1 || slot.doc.try_lock().is_err()
-        });
+        slots.retain(|_, slot| now - slot.last_used_ms.load(Ordering::Relaxed) < idle_ms || slot.in_use());
         slots.len()
     }
 
@@ -137,6 +161,9 @@ impl Documents {
 
     fn slot(&self, id: DocumentId) -> Arc<Slot> {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slots.len() >= self.max_held && !slots.contains_key(&id) {
+            evict_least_recently_used(&mut slots, self.max_held - self.max_held / 10);
+        }
         slots
             .entry(id)
             .or_insert_with(|| {

@@ -21,6 +21,7 @@ pub mod grants;
 mod group_commit;
 mod hub;
 mod purge;
+mod read_log;
 mod receive;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use sync_core::protocol::{Limits, RateLimit};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::ServeConfig;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -41,6 +43,10 @@ pub use hub::{Hub, HubEvent};
 
 /// How long an unused document stays in memory.
 const DOCUMENT_IDLE: Duration = Duration::from_secs(60);
+
+/// How many documents a process holds in memory at most, unless configured otherwise: a municipality's whole
+/// staff syncing their caseloads at once (100 workers with 25 to 50 cases each) stays within it.
+pub const DEFAULT_DOCUMENTS_HELD: usize = 5_000;
 
 /// Everything the sync connections of this process share.
 pub struct SyncService {
@@ -62,21 +68,25 @@ pub struct SyncService {
     pub metrics: Arc<Metrics>,
     /// Where connections hand in their commits.
     committer: group_commit::Committer,
+    /// Where connections hand in the reads they log.
+    read_log: read_log::ReadLog,
 }
 
 impl SyncService {
     /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
-    pub fn start(store: Store, grant_limit_minutes: i64, grace: Duration) -> Arc<SyncService> {
+    pub fn start(store: Store, config: &ServeConfig) -> Arc<SyncService> {
         let metrics = Arc::new(Metrics::default());
+        let grace = config.max_offline;
         let service = Arc::new(SyncService {
             committer: group_commit::Committer::start(&store, metrics.clone()),
-            documents: Arc::new(Documents::new(store.clone())),
+            read_log: read_log::ReadLog::start(store.clone()),
+            documents: Arc::new(Documents::new(store.clone(), config.documents_held)),
             store,
             hub: Arc::new(Hub::default()),
             limits: Limits::default(),
             rate: RateLimit::default(),
             rules: RuleSet::v1(),
-            grant_limit_minutes,
+            grant_limit_minutes: config.grant_limit_minutes,
             grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),

@@ -148,6 +148,7 @@ impl Connection {
             guard,
             creating,
             read_only,
+            new_bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
             received,
             device_heads,
             reloaded: false,
@@ -217,20 +218,18 @@ impl Connection {
     /// durable. Without, this waits for it and returns the Ack.
     pub(super) async fn check_and_commit(
         &mut self,
-        attempt: Attempt,
+        mut attempt: Attempt,
         pipeline: bool,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
-        let mut attempt = attempt;
         loop {
-            let in_flight = match self.check_and_submit(attempt).await? {
+            let mut in_flight = match self.check_and_submit(attempt).await? {
                 Submitted::Answered(effects) => return Ok(effects),
-                Submitted::InFlight(in_flight) => in_flight,
+                Submitted::InFlight(in_flight) => *in_flight,
             };
             if pipeline {
-                self.in_flight.push_back(*in_flight);
+                self.in_flight.push_back(in_flight);
                 return Ok(Vec::new());
             }
-            let mut in_flight = *in_flight;
             let result = (&mut in_flight.receipt).await;
             match self.finish(in_flight, result).await? {
                 Finished::Acknowledged(effects) => return Ok(effects),
@@ -253,33 +252,27 @@ impl Connection {
     }
 
     /// Checks the write rules on the merged document; refuses it, or hands its commit in.
-    async fn check_and_submit(&mut self, attempt: Attempt) -> Result<Submitted, ConnectionError> {
-        let Attempt {
-            doc_id,
-            mut guard,
-            creating,
-            read_only,
-            received,
-            device_heads,
-            reloaded,
-            number,
-        } = attempt;
+    async fn check_and_submit(&mut self, mut attempt: Attempt) -> Result<Submitted, ConnectionError> {
         let verdict = {
-            let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-            let existing = (!creating).then_some(Existing {
+            let loaded = attempt.guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+            let existing = (!attempt.creating).then_some(Existing {
                 team_id: loaded.team_id.as_ref(),
                 case: loaded.case.as_ref(),
                 stored_bytes: loaded.stored_bytes,
-                read_only,
+                read_only: attempt.read_only,
             });
             let incoming = Incoming {
                 doc: &loaded.doc,
-                bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+                bytes: attempt.new_bytes,
             };
             check_write(&self.peer.viewer, &self.peer.tenant_slug, existing, &incoming).and_then(|case| {
                 grants::check(
                     &self.peer.viewer,
-                    if creating { None } else { loaded.case.as_ref() },
+                    if attempt.creating {
+                        None
+                    } else {
+                        loaded.case.as_ref()
+                    },
                     &case,
                     self.service.grant_limit_minutes,
                 )?;
@@ -287,11 +280,15 @@ impl Connection {
             })
         };
         let verdict = match verdict {
-            Ok(case) if !creating => match self.check_named(guard.as_ref(), case).await {
+            Ok(case) if !attempt.creating => match self.check_named(attempt.guard.as_ref(), case).await {
                 Ok(verdict) => verdict,
                 Err(error) => {
                     // Not acknowledged: the device keeps its changes and sends them again later.
-                    roll_back(&mut guard, reloaded, &received.heads_before);
+                    roll_back(
+                        &mut attempt.guard,
+                        attempt.reloaded,
+                        &attempt.received.heads_before,
+                    );
                     return Err(error);
                 }
             },
@@ -300,28 +297,25 @@ impl Connection {
         let case = match verdict {
             Ok(case) => case,
             Err(refusal) => {
+                let drop_doc = attempt.creating || attempt.reloaded;
                 let effects = self
-                    .refuse(doc_id, guard, creating || reloaded, &received, refusal)
+                    .refuse(
+                        attempt.doc_id,
+                        attempt.guard,
+                        drop_doc,
+                        &attempt.received,
+                        refusal,
+                    )
                     .await?;
                 return Ok(Submitted::Answered(effects));
             }
         };
-        let loaded = guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-        let order = self.commit_order(doc_id, loaded, creating, &received, &device_heads, &case);
+        let order = self.commit_order(&attempt, &case)?;
         let team_id = order.team_id.clone();
         let reach = order.reach();
         let receipt = self.service.committer.submit(order).await;
         Ok(Submitted::InFlight(Box::new(InFlight {
-            attempt: Attempt {
-                doc_id,
-                guard,
-                creating,
-                read_only,
-                received,
-                device_heads,
-                reloaded,
-                number,
-            },
+            attempt,
             case,
             team_id,
             reach,
@@ -340,38 +334,25 @@ impl Connection {
     ) -> Result<Finished, ConnectionError> {
         const ATTEMPTS: usize = 3;
         let InFlight {
-            attempt,
+            mut attempt,
             case,
             team_id,
             reach,
             frame_received,
             receipt: _,
         } = in_flight;
-        let Attempt {
-            doc_id,
-            mut guard,
-            creating,
-            read_only,
-            received,
-            device_heads,
-            reloaded,
-            number,
-        } = attempt;
+        let doc_id = attempt.doc_id;
         let error = match result {
             Ok(Ok(seq)) => {
                 self.service.metrics.committed(frame_received.elapsed());
-                let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
+                let loaded = attempt.guard.as_mut().ok_or(ConnectionError::CorruptId)?;
                 loaded.seq = seq;
                 loaded.team_id = team_id;
-                loaded.stored_bytes += received
-                    .new_changes
-                    .iter()
-                    .map(|c| c.raw_bytes().len())
-                    .sum::<usize>();
+                loaded.stored_bytes += attempt.new_bytes;
                 loaded.case = Some(case);
-                tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = received.new_changes.len(), "committed");
+                tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = attempt.received.new_changes.len(), "committed");
                 let effects = self.session.committed(doc_id, &loaded.doc);
-                drop(guard);
+                drop(attempt);
                 self.service.hub.publish(HubEvent::Changed {
                     doc: doc_id,
                     seq,
@@ -381,26 +362,21 @@ impl Connection {
                 });
                 return Ok(Finished::Acknowledged(effects));
             }
-            Ok(Err(StoreError::Stale)) if number < ATTEMPTS => {
+            Ok(Err(StoreError::Stale)) if attempt.number < ATTEMPTS => {
                 tracing::debug!(connection.id = self.id, case.id = %doc_id, "document changed elsewhere; retrying");
-                self.reload_with(doc_id, &mut guard, &received).await?;
-                return Ok(Finished::Retry(Attempt {
-                    doc_id,
-                    guard,
-                    creating,
-                    read_only,
-                    received,
-                    device_heads,
-                    reloaded: true,
-                    number: number + 1,
-                }));
+                self.reload_with(doc_id, &mut attempt.guard, &attempt.received)
+                    .await?;
+                attempt.reloaded = true;
+                attempt.number += 1;
+                return Ok(Finished::Retry(attempt));
             }
             Ok(Err(error)) => ConnectionError::Store(error),
             Err(_) => ConnectionError::CommitterGone,
         };
         // After a reload the document no longer has `heads_before` as its state before the device's changes, so
         // undoing them means dropping it (the next use loads it from the store) rather than rolling back.
-        roll_back(&mut guard, creating || reloaded, &received.heads_before);
+        let drop_doc = attempt.creating || attempt.reloaded;
+        roll_back(&mut attempt.guard, drop_doc, &attempt.received.heads_before);
         Err(error)
     }
 
@@ -432,15 +408,16 @@ impl Connection {
     }
 
     /// The commit of the device's changes with the projection of `case`.
-    fn commit_order(
-        &self,
-        doc_id: DocumentId,
-        loaded: &Loaded,
-        creating: bool,
-        received: &Received,
-        device_heads: &[ChangeHash],
-        case: &Case,
-    ) -> CommitOrder {
+    fn commit_order(&self, attempt: &Attempt, case: &Case) -> Result<CommitOrder, ConnectionError> {
+        let Attempt {
+            doc_id,
+            creating,
+            received,
+            device_heads,
+            ..
+        } = attempt;
+        let (doc_id, creating) = (*doc_id, *creating);
+        let loaded = attempt.guard.as_ref().ok_or(ConnectionError::CorruptId)?;
         let projection = Projection::of(
             &doc_id.to_string(),
             case,
@@ -472,7 +449,7 @@ impl Connection {
         heads.sort_unstable();
         let mut held = device_heads.to_vec();
         held.sort_unstable();
-        CommitOrder {
+        Ok(CommitOrder {
             held_as_committed: held == heads,
             doc_id,
             tenant_id: loaded.tenant_id.clone(),
@@ -488,7 +465,7 @@ impl Connection {
             heads: Heads::new(heads),
             projection,
             now_ms: clock::now_ms(),
-        }
+        })
     }
 
     /// Replaces the held document with the stored one plus the device's new changes.
@@ -604,6 +581,8 @@ pub(super) struct Attempt {
     creating: bool,
     read_only: bool,
     received: Received,
+    /// The size of the device's new changes.
+    new_bytes: usize,
     /// The heads the device's message announced: its document's.
     device_heads: Vec<ChangeHash>,
     /// Whether the document was reloaded since the device's message (another process committed to it).

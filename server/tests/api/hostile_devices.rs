@@ -32,21 +32,6 @@ async fn start(backend: Backend) -> Served {
     Served::start(backend).await
 }
 
-async fn team_of(server: &Served, username: &str) -> String {
-    let store = &server.state.store;
-    let tenant = store
-        .tenant_by_slug(TENANT)
-        .await
-        .expect("store")
-        .expect("tenant");
-    let user = store
-        .user_by_username(&tenant.id, username)
-        .await
-        .expect("store")
-        .expect("user");
-    user.team_id.expect("a team").to_string()
-}
-
 fn contact(recorded_by: &str) -> NewContact {
     NewContact {
         kind: "home_visit".into(),
@@ -114,7 +99,7 @@ async fn quarantined(server: &Served, id: &DocumentId) -> Vec<String> {
 
 async fn a_change_nesting_maps_hundreds_deep_is_refused_and_the_server_carries_on(backend: Backend) {
     let server = start(backend).await;
-    let team = team_of(&server, "anna").await;
+    let team = server.team_of(TENANT, "anna").await;
     let mut anna = server.device(TENANT, "anna").await;
     let (id, doc) = new_case(&team, "anna");
     let (other, other_doc) = new_case(&team, "anna");
@@ -178,7 +163,7 @@ fn delete_without_predecessor(doc: &Automerge) -> Change {
 
 async fn a_delete_without_a_predecessor_is_refused_and_the_case_stays_usable(backend: Backend) {
     let server = start(backend).await;
-    let team = team_of(&server, "anna").await;
+    let team = server.team_of(TENANT, "anna").await;
     let mut anna = server.device(TENANT, "anna").await;
     let (id, doc) = new_case(&team, "anna");
     anna.docs.insert(id, doc);
@@ -247,7 +232,7 @@ async fn a_delete_without_a_predecessor_is_refused_and_the_case_stays_usable(bac
 
 async fn no_phone_can_remove_recorded_history(backend: Backend) {
     let server = start(backend).await;
-    let team = team_of(&server, "anna").await;
+    let team = server.team_of(TENANT, "anna").await;
     let anna_id = {
         let store = &server.state.store;
         let tenant = store
@@ -322,7 +307,7 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
 
 async fn keys_and_sizes_the_schema_does_not_define_are_refused(backend: Backend) {
     let server = start(backend).await;
-    let team = team_of(&server, "anna").await;
+    let team = server.team_of(TENANT, "anna").await;
     let mut anna = server.device(TENANT, "anna").await;
     let mut cases = Vec::new();
     for _ in 0..3 {

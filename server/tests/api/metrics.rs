@@ -30,12 +30,7 @@ async fn the_figures_are_read_only_with_the_scrape_token(backend: Backend) {
         );
     }
 
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 1);
     anna.docs.insert(id, doc);

@@ -27,6 +27,7 @@ both_backends!(
     a_client_speaking_another_protocol_version_gets_a_clear_error,
     an_oversized_frame_gets_a_clear_error_before_the_close,
     documents_leave_memory_when_idle,
+    a_busy_minute_holds_no_more_documents_than_configured,
     a_grant_above_the_limit_waits_for_a_leads_approval,
     an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive,
     a_lead_takes_a_case_away_and_gives_it_back_live,
@@ -90,12 +91,7 @@ fn add_contact(doc: &mut Automerge, n: u128) {
 
 async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 1);
     anna.docs.insert(id, doc);
@@ -125,12 +121,7 @@ async fn a_new_case_is_acknowledged_only_once_committed_and_projected(backend: B
 
 async fn reconnect_syncs_only_changed_documents(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let ids: Vec<DocumentId> = (0..20)
         .map(|n| {
@@ -201,12 +192,7 @@ async fn reconnect_syncs_only_changed_documents(backend: Backend) {
 
 async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 2);
     anna.docs.insert(id, doc.clone());
@@ -278,12 +264,7 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
 /// away from the case (docs/PROTOCOL.md §5.5).
 async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("holstebro", "mads")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("holstebro", "mads").await;
     let mut mads = server.device("holstebro", "mads").await;
     let mut connection = mads.connect(server.port).await;
     mads.run_until(&mut connection, Duration::from_secs(20), |d| d.in_sync())
@@ -346,12 +327,7 @@ fn frames_for(received: &[Frame], doc: DocumentId) -> Vec<Frame> {
 
 async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let (good, good_doc) = new_case(&team, 3);
     let (bad, mut bad_doc) = new_case(&team, 4);
@@ -428,12 +404,7 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
         Backend::Sqlite => None,
     };
     let other = second.as_ref().unwrap_or(&first);
-    let team = first
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = first.team_of("hoeje-taastrup", "anna").await;
     let mut anna = first.device("hoeje-taastrup", "anna").await;
     let (id, doc) = new_case(&team, 5);
     anna.docs.insert(id, doc);
@@ -528,12 +499,7 @@ async fn send_and_read_error(socket: &mut tests::device::Socket, bytes: Vec<u8>)
 
 async fn documents_leave_memory_when_idle(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     for n in 0..30 {
         let (id, doc) = new_case(&team, 900 + n);
@@ -550,6 +516,34 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
     anna.cursor = None;
     anna.sync(server.port).await;
     assert!(anna.docs.len() >= 30);
+    server.stop().await;
+}
+
+async fn a_busy_minute_holds_no_more_documents_than_configured(backend: Backend) {
+    let server = TestApp::builder(backend).documents_held(20).build().await.serve();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let ids: Vec<DocumentId> = (0..50)
+        .map(|n| {
+            let (id, doc) = new_case(&team, 950 + n);
+            anna.docs.insert(id, doc);
+            id
+        })
+        .collect();
+    anna.sync(server.port).await;
+    let held = server.state.sync.documents.held_count();
+    assert!(held <= 20, "at most 20 documents in memory, not {held}");
+    // Every upload was committed, and the least recently used came back from the store when asked for.
+    let mut fresh = server.device("hoeje-taastrup", "anna").await;
+    fresh.sync(server.port).await;
+    for id in &ids {
+        assert_eq!(
+            fresh.docs.get(id).map(Automerge::get_heads),
+            Some(anna.docs[id].get_heads()),
+            "a case left memory and came back whole"
+        );
+    }
+    assert!(server.state.sync.documents.held_count() <= 20);
     server.stop().await;
 }
 
@@ -591,12 +585,7 @@ fn refusal_of(device: &Device, id: &DocumentId) -> Option<RefusalReason> {
 
 async fn a_grant_above_the_limit_waits_for_a_leads_approval(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let lea = server.user("hoeje-taastrup", "lea").await;
 
     // Six hours a week without approval is refused; corrected to "awaiting", the case is accepted.
@@ -901,12 +890,7 @@ async fn an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnec
 /// (`Connection::lock_document`); both must get every Ack and end with the same documents.
 async fn two_teammates_editing_the_same_cases_in_opposite_order_both_get_every_ack(backend: Backend) {
     let server = Served::start(backend).await;
-    let team = server
-        .user("hoeje-taastrup", "anna")
-        .await
-        .team_id
-        .expect("a team")
-        .to_string();
+    let team = server.team_of("hoeje-taastrup", "anna").await;
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     let ids: Vec<DocumentId> = (0..30)
         .map(|n| {

@@ -14,19 +14,18 @@ use std::time::{Duration, Instant};
 use automerge::Automerge;
 use sqlx::Connection;
 use sync_core::DocumentId;
-use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_case};
+use sync_core::case::read_case;
 use sync_core::protocol::Frame;
+use tests::cases::{add_visit, new_cases};
 use tests::database::{Backend, TestDatabase};
 use tests::http::login;
 use tests::metrics::scrape;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
-use uuid::Uuid;
 
 const UPLOAD: usize = 1_000;
 const HELD: usize = 2_000;
 const CHANGED: usize = 5;
 const CONTACTS: usize = 3;
-const NOW: i64 = 1_764_000_000_000;
 
 #[tokio::main]
 async fn main() {
@@ -93,7 +92,7 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
         .expect("a demo case");
 
     // Upload: 1,000 new cases, all acknowledged.
-    let batch = new_cases(&team, UPLOAD);
+    let batch = new_cases(&team, UPLOAD, CONTACTS, "Bench");
     let change_bytes: Vec<Vec<Vec<u8>>> = batch.iter().map(|(_, doc)| raw_changes(doc)).collect();
     anna.docs.extend(batch);
     let started = Instant::now();
@@ -114,7 +113,7 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
 
     // Fill the device to 2,000 documents and settle its cursor.
     let fill = HELD.saturating_sub(anna.docs.len());
-    anna.docs.extend(new_cases(&team, fill));
+    anna.docs.extend(new_cases(&team, fill, CONTACTS, "Bench"));
     anna.try_sync(port, Duration::from_secs(600)).await.expect("fill");
     anna.sync(port).await;
     eprintln!("device holds {} documents", anna.docs.len());
@@ -127,7 +126,7 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
     }
     bo.cursor = Some(u64::MAX); // only these documents: bo does not download the caseload
     for id in &chosen {
-        add_contact(bo.docs.get_mut(id).expect("doc"));
+        add_visit(bo.docs.get_mut(id).expect("doc"), "Benchmark note");
     }
     bo.try_sync(port, Duration::from_secs(60)).await.expect("bo");
 
@@ -176,51 +175,6 @@ async fn run(name: &'static str, database: TestDatabase) -> Row {
         commit_p99,
         group_mean,
     }
-}
-
-fn new_cases(team: &str, n: usize) -> Vec<(DocumentId, Automerge)> {
-    (0..n)
-        .map(|i| {
-            let citizen = Citizen {
-                display_name: format!("Bench {i}"),
-                reference: format!("bench-{}", Uuid::new_v4().simple()),
-                birth_year: Some(1980),
-            };
-            let mut doc = CaseDocument::create(
-                automerge::ActorId::random(),
-                &Case::new("hoeje-taastrup", team, citizen),
-                NOW,
-            )
-            .expect("a valid case");
-            for _ in 0..CONTACTS {
-                doc.add_contact(Uuid::new_v4(), contact(), NOW)
-                    .expect("a valid contact");
-            }
-            (DocumentId::from_uuid(Uuid::new_v4()), doc.into_automerge())
-        })
-        .collect()
-}
-
-fn contact() -> NewContact {
-    NewContact {
-        kind: "home_visit".into(),
-        start_ms: NOW,
-        duration_minutes: 45,
-        course: None,
-        workers: vec![],
-        notes: "Benchmark note".into(),
-        goals: vec![],
-        ors: None,
-        srs: None,
-        recorded_by: "bench".into(),
-    }
-}
-
-fn add_contact(doc: &mut Automerge) {
-    let mut case = CaseDocument::from_automerge(std::mem::take(doc), NOW).expect("a case");
-    case.add_contact(Uuid::new_v4(), contact(), NOW)
-        .expect("a valid contact");
-    *doc = case.into_automerge();
 }
 
 fn raw_changes(doc: &Automerge) -> Vec<Vec<u8>> {

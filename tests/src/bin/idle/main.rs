@@ -6,22 +6,37 @@
 //! cargo build --release -p server --bin tovholder -p tests --bin idle
 //! ./target/release/idle [IDLE] [SYNCING]              # defaults 2000 and 200: visits; idle phones of another tenant
 //! ./target/release/idle [IDLE] [SYNCING] same-tenant  # new cases; idle phones of another team of the same tenant
+//! ./target/release/idle municipality [CONNECTIONS] [RECORDING]  # defaults 10000 and 200: see `municipality`
 //! ```
 //!
-//! The second is the morning of a municipality: a new case changes who may see it, an event every connection of
-//! the tenant hears; those of other teams must rule themselves out without asking the store.
+//! The second is one team's morning: a new case changes who may see it, an event every connection of the tenant
+//! hears; those of other teams must rule themselves out without asking the store. The third is a whole
+//! municipality's: 100 workers with their own caseloads, teammates receiving each other's changes live.
 
 use std::time::{Duration, Instant};
 
+use tests::cases::{add_visit, new_cases};
 use tests::database::{Backend, TestDatabase};
 use tests::device::Device;
 use tests::http::login;
 use tests::metrics::scrape;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
+mod municipality;
+
 #[tokio::main]
 async fn main() {
     let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().is_some_and(|a| a == "municipality") {
+        let mut numbers = raw[1..].iter().map(|a| {
+            a.parse::<usize>()
+                .expect("a number of connections, then of recording phones")
+        });
+        let connections = numbers.next().unwrap_or(10_000);
+        let recording = numbers.next().unwrap_or(200);
+        municipality::run(connections, recording).await;
+        return;
+    }
     let same_tenant = raw.iter().any(|a| a == "same-tenant");
     let mut args = raw
         .iter()
@@ -32,14 +47,13 @@ async fn main() {
     let database = TestDatabase::create(Backend::Sqlite).await;
     let port = free_port();
     let server = ServerProcess::start(&database.url, port).await;
-    let pid = server.pid();
 
     // One user's device, caught up once; its token serves every connection (a device may hold several).
     let mut first = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
     first.sync(port).await;
     let cases: Vec<_> = first.docs.keys().copied().collect();
     let cursor = first.cursor;
-    let rss_before = rss_kib(pid);
+    let rss_before = server.rss_kib();
 
     // Idle devices: connected, caught up, holding their socket open. They belong to another caseload (mads, in
     // another municipality; or sara, of another team of anna's municipality), as most phones hold other cases
@@ -63,7 +77,7 @@ async fn main() {
         idle.push((device, connection));
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_idle = rss_kib(pid);
+    let rss_idle = server.rss_kib();
     eprintln!("{idle_count} idle connections");
 
     // Syncing devices: each records a visit on an existing case (round robin), or creates a new case; the time
@@ -79,12 +93,11 @@ async fn main() {
             let mut device = Device::new(&first.device_id, &first.token);
             device.cursor = cursor;
             if same_tenant {
-                let (id, doc) = new_case(&team, n);
-                device.docs.insert(id, doc);
+                device.docs.extend(new_cases(&team, 1, 1, "Idle bench"));
             } else {
                 let id = cases[n % cases.len()];
                 let mut doc = first.docs[&id].fork();
-                add_visit(&mut doc, n);
+                add_visit(&mut doc, &format!("Idle bench visit {n}"));
                 device.docs.insert(id, doc);
             }
             tokio::spawn(async move {
@@ -164,55 +177,4 @@ async fn second_team_worker(url: &str) {
     };
     store.create_user(&new, 1).await.expect("a user");
     store.close().await;
-}
-
-/// A new case of `team` with one visit.
-fn new_case(team: &str, n: usize) -> (sync_core::DocumentId, automerge::Automerge) {
-    use sync_core::case::{Case, CaseDocument, Citizen};
-    let citizen = Citizen {
-        display_name: format!("Idle bench {n}"),
-        reference: format!("idle-{}", uuid::Uuid::new_v4().simple()),
-        birth_year: Some(1980),
-    };
-    let now = 1_764_000_000_000;
-    let case = CaseDocument::create(
-        automerge::ActorId::random(),
-        &Case::new("hoeje-taastrup", team, citizen),
-        now,
-    )
-    .expect("a valid case");
-    let mut doc = case.into_automerge();
-    add_visit(&mut doc, n);
-    (sync_core::DocumentId::from_uuid(uuid::Uuid::new_v4()), doc)
-}
-
-/// The server's resident memory in KiB, from /proc.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-fn add_visit(doc: &mut automerge::Automerge, n: usize) {
-    use sync_core::case::{CaseDocument, NewContact};
-    let now = 1_764_000_000_000;
-    let mut case = CaseDocument::from_automerge(std::mem::take(doc), now).expect("a case");
-    let visit = NewContact {
-        kind: "home_visit".into(),
-        start_ms: now,
-        duration_minutes: 45,
-        course: None,
-        workers: vec![],
-        notes: format!("Idle bench visit {n}"),
-        goals: vec![],
-        ors: None,
-        srs: None,
-        recorded_by: "bench".into(),
-    };
-    case.add_contact(uuid::Uuid::new_v4(), visit, now)
-        .expect("a valid visit");
-    *doc = case.into_automerge();
 }

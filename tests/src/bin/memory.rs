@@ -1,0 +1,158 @@
+//! `memory`: whether the server's memory comes back. Against a real release `tovholder`, it reads the server's
+//! resident memory (VmRSS, and the peak VmHWM, from /proc) at these points:
+//!
+//! 1. started, with the demo data, at rest;
+//! 2. after one device uploaded 1,000 new cases (each durably acknowledged);
+//! 3. at rest after the server evicted every idle document (its `documents_held` gauge at 0);
+//! 4. after devices uploaded `--touch` more new cases (100,000 by default), in batches of 2,000 per device;
+//! 5. at rest after those were evicted too.
+//!
+//! Issue 13's targets: ≤ 40 MB at 2; 3 within 10 % of 1; 5 under 200 MB.
+//!
+//! ```sh
+//! cargo build --release -p server --bin tovholder -p tests --bin memory
+//! ./target/release/memory [--postgres] [--touch N]
+//! ```
+//!
+//! `TOVHOLDER_BIN` runs another server binary (to compare builds). Eviction takes the server's idle time (60 s)
+//! plus a sweep, so a run takes a few minutes.
+
+use std::time::{Duration, Instant};
+
+use tests::cases::new_cases;
+use tests::database::{Backend, TestDatabase};
+use tests::http::login;
+use tests::metrics::scrape;
+use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
+
+const FIRST: usize = 1_000;
+const BATCH: usize = 2_000;
+const MIB: f64 = 1024.0;
+/// How long the server is left alone before a reading "at rest": the allocator returns freed pages after a few
+/// seconds (jemalloc's decay is 10 s for dirty pages, then 10 s for muzzy ones).
+const SETTLE: Duration = Duration::from_secs(30);
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "usage: memory [--postgres] [--touch N]   (N new cases after the first 1,000; default 100000)"
+        );
+        return;
+    }
+    let backend = if args.iter().any(|a| a == "--postgres") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let touch = args
+        .iter()
+        .position(|a| a == "--touch")
+        .map(|i| {
+            args.get(i + 1)
+                .and_then(|n| n.parse::<usize>().ok())
+                .expect("--touch takes a number of cases")
+        })
+        .unwrap_or(100_000);
+
+    let database = TestDatabase::create(backend).await;
+    let port = free_port();
+    let mut server = ServerProcess::start(&database.url, port).await;
+    // At rest after start: the demo's set-up (hashing its users' passwords takes 19 MiB each) is over.
+    tokio::time::sleep(SETTLE).await;
+    let started = server.rss_kib();
+    eprintln!("started: {:.1} MiB", started as f64 / MIB);
+
+    let mut anna = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
+    anna.sync(port).await;
+    let team = anna
+        .docs
+        .values()
+        .find_map(|d| sync_core::case::read_case(d).ok())
+        .map(|c| c.team)
+        .expect("a demo case");
+
+    upload(port, &team, FIRST).await;
+    let after_first = server.rss_kib();
+    eprintln!("after {FIRST} cases: {:.1} MiB", after_first as f64 / MIB);
+    let evicted_first = evicted(port, &server).await;
+    eprintln!("idle again: {:.1} MiB", evicted_first as f64 / MIB);
+
+    let clock = Instant::now();
+    let mut done = 0;
+    while done < touch {
+        let n = BATCH.min(touch - done);
+        upload(port, &team, n).await;
+        done += n;
+        eprintln!(
+            "touched {done} / {touch} cases in {:.0} s: {:.1} MiB",
+            clock.elapsed().as_secs_f64(),
+            server.rss_kib() as f64 / MIB
+        );
+    }
+    let after_touch = server.rss_kib();
+    let peak = server.peak_rss_kib();
+    let evicted_touch = if touch > 0 {
+        evicted(port, &server).await
+    } else {
+        evicted_first
+    };
+    server.stop();
+
+    let mib = |kib: u64| kib as f64 / MIB;
+    println!(
+        "\n| database | started | after {FIRST} cases (≤ 40 MB) | idle again (≤ +10 %) | after {touch} more | idle again (< 200 MB) | peak |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| {} | {:.1} MiB | {:.1} MiB | {:.1} MiB ({:+.0} %) | {:.1} MiB | {:.1} MiB | {:.1} MiB |",
+        match backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        },
+        mib(started),
+        mib(after_first),
+        mib(evicted_first),
+        (evicted_first as f64 / started as f64 - 1.0) * 100.0,
+        mib(after_touch),
+        mib(evicted_touch),
+        mib(peak),
+    );
+}
+
+/// A new device of anna's uploads `n` new cases and waits for every Ack. It starts at the end of the change feed,
+/// so it does not download the caseload first: the figures are the uploads'.
+async fn upload(port: u16, team: &str, n: usize) {
+    let mut device = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
+    device.cursor = Some(u64::MAX);
+    device.docs.extend(new_cases(team, n, 2, "Memory bench"));
+    device
+        .try_sync(port, Duration::from_secs(600))
+        .await
+        .expect("the upload");
+    assert!(device.settled(), "every case acknowledged");
+}
+
+/// Waits until the server holds no document in memory (its `documents_held` gauge), then [`SETTLE`] for the
+/// allocator; the resident memory then.
+async fn evicted(port: u16, server: &ServerProcess) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let held = scrape(port)
+            .await
+            .expect("the server's /metrics")
+            .value("tovholder_documents_held")
+            .unwrap_or(f64::NAN);
+        if held == 0.0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "documents still held after 300 s: {held}"
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    tokio::time::sleep(SETTLE).await;
+    server.rss_kib()
+}
