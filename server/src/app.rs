@@ -198,7 +198,14 @@ impl Application {
             listener,
             local_addr,
             state: AppState {
-                sync: SyncService::start(store.clone(), &config),
+                sync: SyncService::start(
+                    store.clone(),
+                    crate::sync::Settings {
+                        grant_limit_minutes: config.grant_limit_minutes,
+                        grace: config.max_offline,
+                        documents_held: config.documents_held,
+                    },
+                ),
                 store,
                 tokens,
                 max_offline: config.max_offline,

@@ -30,8 +30,6 @@ pub struct Device {
     /// Frame bytes sent and received, across connections (for benchmarks).
     pub bytes_sent: u64,
     pub bytes_received: u64,
-    /// When each `Sync` frame arrived, and for which document (for the live-push latency of benchmarks).
-    pub sync_arrivals: Vec<(DocumentId, std::time::Instant)>,
 }
 
 /// An open connection of a [`Device`].
@@ -53,7 +51,6 @@ impl Device {
             connection_start: 0,
             bytes_sent: 0,
             bytes_received: 0,
-            sync_arrivals: Vec::new(),
         }
     }
 
@@ -189,9 +186,6 @@ impl Device {
                 Some(Ok(Message::Binary(bytes))) => {
                     self.bytes_received += bytes.len() as u64;
                     if let Ok(frame) = decode(&bytes, &Default::default()) {
-                        if let Frame::Sync { doc, .. } = &frame {
-                            self.sync_arrivals.push((*doc, std::time::Instant::now()));
-                        }
                         self.received.push(frame);
                     }
                     let effects = connection.session.handle_frame(&bytes, &mut self.docs);

@@ -20,12 +20,11 @@ use sync_core::DocumentId;
 use sync_core::protocol::{
     ErrorCode, Frame, Lost, ManifestEntry, Resolved, ServerEffect, ServerSession, Visible, encode,
 };
-use tokio::sync::broadcast::error::RecvError as LaggedOrClosed;
 use tokio::sync::oneshot::error::RecvError;
 
 use super::SyncService;
 use super::documents::DocGuard;
-use super::hub::HubEvent;
+use super::hub::{HubEvent, Listener, Missed, Subscription};
 use super::receive::InFlight;
 use crate::ids::DeviceId;
 use crate::metrics::ConnectionGauge;
@@ -55,6 +54,10 @@ pub(super) struct Connection {
     /// Commits handed to the committer and not yet durable, oldest first (a connection's commits all go to its
     /// tenant's lane, which answers in order).
     pub(super) in_flight: VecDeque<InFlight>,
+    /// Other connections' events that may concern this one.
+    events: Subscription,
+    /// The documents this connection has told the hub it watches.
+    watched: HashSet<DocumentId>,
 }
 
 /// Commits one connection keeps in flight before it waits for the oldest: two full groups, so the next group
@@ -65,8 +68,19 @@ const MAX_IN_FLIGHT: usize = 2 * super::group_commit::MAX_GROUP;
 pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
     let session = ServerSession::new(peer.device_id.to_string(), service.limits, service.rate)
         .with_grace_ms(service.grace_ms);
+    let id = service.hub.connection_id();
+    let listener = Listener {
+        tenant: peer.viewer.tenant_id.clone(),
+        team: peer.viewer.team_id.clone(),
+        user: peer.viewer.user_id.clone(),
+        device: peer.device_id.clone(),
+    };
+    // Subscribed before the Hello is read, so no event between the store's answer and the Welcome is lost.
+    let events = service.hub.subscribe(id, listener);
     let mut connection = Connection {
-        id: service.hub.connection_id(),
+        id,
+        events,
+        watched: HashSet::new(),
         gauge: service.metrics.connection_opened(),
         service,
         peer,
@@ -87,7 +101,6 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
 
 impl Connection {
     async fn run(&mut self) {
-        let mut events = self.service.hub.subscribe();
         let shutdown = self.service.shutdown.clone();
         loop {
             let keep_going = tokio::select! {
@@ -128,15 +141,15 @@ impl Connection {
                         false
                     }
                 },
-                event = events.recv() => match event {
+                event = self.events.recv() => match event {
                     Ok(event) => self.on_event(event).await,
                     // This connection fell behind: offer every document it may see again.
-                    Err(LaggedOrClosed::Lagged(missed)) => {
-                        tracing::warn!(connection.id = self.id, missed, "sync connection lagged behind events");
+                    Err(Missed::Lagged) => {
+                        tracing::warn!(connection.id = self.id, "sync connection lagged behind events");
                         let effects = self.session.offer_all();
                         self.carry_out(effects).await
                     }
-                    Err(LaggedOrClosed::Closed) => false,
+                    Err(Missed::Closed) => false,
                 },
             };
             if !keep_going || self.session.is_closed() {
@@ -158,6 +171,12 @@ impl Connection {
                     queue.push_front(earlier);
                 }
                 continue;
+            }
+            if let ServerEffect::CheckAccess { doc, .. }
+            | ServerEffect::Offer { doc }
+            | ServerEffect::ReceiveSync { doc, .. } = &effect
+            {
+                self.watch([*doc]);
             }
             let more = match effect {
                 ServerEffect::Send(frame) => {
@@ -314,6 +333,15 @@ impl Connection {
             .into_iter()
             .map(|(doc, holding)| Lost { doc, holding })
             .collect::<Vec<_>>();
+        // From here on the hub routes this connection the events of the documents it may see (or syncs, or lost),
+        // and of its team and user; the tenant's other events no longer.
+        self.watch(
+            visible
+                .iter()
+                .map(|case| case.doc)
+                .chain(lost.iter().map(|lost| lost.doc)),
+        );
+        self.events.resolved();
         self.log_welcome(&changed, &manifest, &visible).await;
         self.gauge.ready();
         tracing::debug!(
@@ -400,6 +428,14 @@ impl Connection {
             .access(&self.peer.viewer, &self.peer.device_id, &doc)
             .await?;
         Ok(self.session.access(doc, access, message))
+    }
+
+    /// Has the hub route the events of `docs` here (each at most once per connection).
+    fn watch(&mut self, docs: impl IntoIterator<Item = DocumentId>) {
+        let new: Vec<DocumentId> = docs.into_iter().filter(|doc| self.watched.insert(*doc)).collect();
+        if !new.is_empty() {
+            self.events.watch(new);
+        }
     }
 
     /// Hands the session the server's copy of `doc`; what it sends is logged as read.

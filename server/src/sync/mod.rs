@@ -32,7 +32,6 @@ use sync_core::protocol::{Limits, RateLimit};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::ServeConfig;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -47,6 +46,16 @@ const DOCUMENT_IDLE: Duration = Duration::from_secs(60);
 /// How many documents a process holds in memory at most, unless configured otherwise: a municipality's whole
 /// staff syncing their caseloads at once (100 workers with 25 to 50 cases each) stays within it.
 pub const DEFAULT_DOCUMENTS_HELD: usize = 5_000;
+
+/// What the operator sets for the sync service (`tovholder serve`'s options of the same names).
+pub struct Settings {
+    /// See [`SyncService::grant_limit_minutes`].
+    pub grant_limit_minutes: i64,
+    /// The maximum offline period (see [`SyncService::grace_ms`]).
+    pub grace: Duration,
+    /// At most this many documents in memory (see `documents.rs`).
+    pub documents_held: usize,
+}
 
 /// Everything the sync connections of this process share.
 pub struct SyncService {
@@ -74,20 +83,19 @@ pub struct SyncService {
 
 impl SyncService {
     /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
-    pub fn start(store: Store, config: &ServeConfig) -> Arc<SyncService> {
+    pub fn start(store: Store, settings: Settings) -> Arc<SyncService> {
         let metrics = Arc::new(Metrics::default());
-        let grace = config.max_offline;
         let service = Arc::new(SyncService {
             committer: group_commit::Committer::start(&store, metrics.clone()),
             read_log: read_log::ReadLog::start(store.clone()),
-            documents: Arc::new(Documents::new(store.clone(), config.documents_held)),
+            documents: Arc::new(Documents::new(store.clone(), settings.documents_held)),
             store,
             hub: Arc::new(Hub::default()),
             limits: Limits::default(),
             rate: RateLimit::default(),
             rules: RuleSet::v1(),
-            grant_limit_minutes: config.grant_limit_minutes,
-            grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
+            grant_limit_minutes: settings.grant_limit_minutes,
+            grace_ms: i64::try_from(settings.grace.as_millis()).unwrap_or(i64::MAX),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             metrics,
