@@ -1,6 +1,7 @@
 //! The server's in-memory documents: loaded from the store when a connection needs one, shared by every
 //! connection of this process, and dropped again when idle, so memory follows the documents in use rather than
-//! every document ever touched.
+//! every document ever touched; and never more than a configured number at once (the least recently used go
+//! first).
 //!
 //! Each document sits behind its own async mutex. A connection holds it from applying a device's sync message
 //! until the commit (or rollback) is done, so no other connection ever sees changes that may still be rolled
