@@ -151,7 +151,7 @@ impl Application {
         use secrecy::ExposeSecret;
         let store = Store::connect(config.database_url.expose_secret()).await?;
         store.migrate().await?;
-        backfill::old_projections(&store, &sync_core::fit::RuleSet::v1()).await?;
+        backfill::old_projections(&store, &crate::fit_rules::FitRules::new(store.clone())).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => {

@@ -1,6 +1,7 @@
-//! Rebuilding projections a newer schema added: at start-up, every case whose projection rows are older than
-//! [`PROJECTION_VERSION`] (or that has no `proj_cases` row at all) gets its rows computed from the document, so
-//! the back office never misses a case because it has not changed since the upgrade.
+//! Rebuilding projections: at start-up, every case whose projection rows are older than [`PROJECTION_VERSION`]
+//! (or that has no `proj_cases` row at all) gets its rows computed from the document, so the back office never
+//! misses a case because it has not changed since the upgrade; and after a municipality loads a new FIT rule set,
+//! [`reassess`] recomputes its cases' alerts with it. Each case is assessed with its own tenant's rule set.
 //!
 //! Each case is rewritten only if no commit came in since it was loaded (`Store::rewrite_projection`), so it is
 //! safe while other server processes serve.
@@ -8,8 +9,9 @@
 use automerge::Automerge;
 use sync_core::DocumentId;
 use sync_core::case::{conflicts, read_case};
-use sync_core::fit::RuleSet;
 
+use crate::fit_rules::FitRules;
+use crate::ids::TenantId;
 use crate::projection::{PROJECTION_VERSION, Projection};
 use crate::store::{Store, StoreError};
 
@@ -21,7 +23,7 @@ const BATCH: i64 = 200;
 ///
 /// A document that no longer loads or reads as a case is logged by id and skipped (it keeps its old rows), so
 /// one bad document cannot keep the server from starting.
-pub async fn old_projections(store: &Store, rules: &RuleSet) -> Result<usize, StoreError> {
+pub async fn old_projections(store: &Store, rules: &FitRules) -> Result<usize, StoreError> {
     let (mut rewritten, mut skipped) = (0, 0);
     let mut after = String::new();
     loop {
@@ -53,11 +55,12 @@ pub async fn old_projections(store: &Store, rules: &RuleSet) -> Result<usize, St
     Ok(rewritten)
 }
 
-/// Rebuilds one case's projection; false if it was skipped.
-async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &DocumentId) -> Result<bool, StoreError> {
+/// Rebuilds one case's projection with its tenant's FIT rule set; false if it was skipped.
+pub async fn rebuild(store: &Store, rules: &FitRules, doc_id: &DocumentId) -> Result<bool, StoreError> {
     let Some(stored) = store.load_document(doc_id).await? else {
         return Ok(false);
     };
+    let rules = rules.for_tenant(&stored.tenant_id).await?;
     let projection = match Automerge::load(&stored.bytes)
         .map_err(|error| error.to_string())
         .and_then(|doc| {
@@ -66,7 +69,7 @@ async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &DocumentId) -> Result<
                 &doc_id.to_string(),
                 &case,
                 &conflicts::list(&doc),
-                rules,
+                &rules,
             ))
         }) {
         Ok(projection) => projection,
@@ -80,4 +83,28 @@ async fn rebuild(store: &Store, rules: &RuleSet, doc_id: &DocumentId) -> Result<
         .rewrite_projection(&stored.tenant_id, stored.seq, &projection)
         .await?;
     Ok(true)
+}
+
+/// Rebuilds the projections (alerts, course FIT rows) of every case of the tenant with its current rule set.
+/// Returns how many were rewritten; a case that cannot be read keeps its rows and is logged by id.
+pub async fn reassess(store: &Store, rules: &FitRules, tenant_id: &TenantId) -> Result<usize, StoreError> {
+    let mut rewritten = 0;
+    let mut after = String::new();
+    loop {
+        let batch = store.tenant_case_ids(tenant_id, &after, BATCH).await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = last.to_string();
+        for doc_id in &batch {
+            if rebuild(store, rules, doc_id).await? {
+                rewritten += 1;
+            }
+        }
+    }
+    tracing::info!(
+        rewritten,
+        "case projections reassessed with the tenant's FIT rule set"
+    );
+    Ok(rewritten)
 }

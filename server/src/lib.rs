@@ -28,6 +28,7 @@ pub mod compaction;
 pub mod config;
 pub mod demo;
 pub mod fhir;
+pub mod fit_rules;
 pub mod ids;
 pub mod metrics;
 pub mod operations;

@@ -157,6 +157,57 @@ fn with_database(base: &str, database: &str) -> String {
     format!("{}/{database}{query}", &address[..host_end])
 }
 
+/// A team added to `tenant` straight in the store at `url`, with workers who log in with the demo password. Returns
+/// the team's id and each worker's user id, in the order of `usernames`. For the benchmarks' staff, which the demo
+/// data does not have.
+pub async fn add_team(
+    url: &str,
+    tenant: &str,
+    team: &str,
+    shares_cases: bool,
+    usernames: &[String],
+) -> (String, Vec<String>) {
+    let store = server::store::Store::connect(url).await.expect("the store");
+    let added = add_team_in(&store, tenant, team, shares_cases, usernames).await;
+    store.close().await;
+    added
+}
+
+/// [`add_team`] in an open store (a test's in-process server's).
+pub async fn add_team_in(
+    store: &server::store::Store,
+    tenant: &str,
+    team: &str,
+    shares_cases: bool,
+    usernames: &[String],
+) -> (String, Vec<String>) {
+    let tenant = store
+        .tenant_by_slug(tenant)
+        .await
+        .expect("store")
+        .expect("the tenant exists");
+    let team = store
+        .create_team(&tenant.id, team, shares_cases, 1)
+        .await
+        .expect("a team");
+    // Hashed once for them all: argon2 takes a good part of a second.
+    let hash = server::auth::password::hash_blocking(secrecy::SecretString::from(crate::DEMO_PASSWORD))
+        .await
+        .expect("hashes");
+    let mut users = Vec::with_capacity(usernames.len());
+    for username in usernames {
+        let new = server::store::NewUser {
+            tenant_id: &tenant.id,
+            username,
+            password_hash: &hash,
+            role: server::store::Role::Worker,
+            team_id: Some(&team.id),
+        };
+        users.push(store.create_user(&new, 1).await.expect("a user").id.to_string());
+    }
+    (team.id.to_string(), users)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -363,6 +363,22 @@ pub async fn log_opens(
     )
 }
 
+/// The answer of `GET /v1/fit-rules`: the municipality's FIT rule set, whole.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FitRulesAnswer {
+    pub version: String,
+    pub rules: serde_json::Value,
+}
+
+/// `GET /v1/fit-rules`: the FIT rule set the municipality assesses with now.
+pub async fn fit_rules(server: &Endpoint, token: &SecretString) -> Result<FitRulesAnswer, ApiError> {
+    answer(
+        server
+            .send(Method::GET, "/v1/fit-rules", Some(token), None)
+            .await?,
+    )
+}
+
 /// The most openings `POST /v1/access/opens` takes at once.
 pub const MAX_OPENS: usize = 500;
 

@@ -367,6 +367,9 @@ pub enum ContactCommand {
     /// Record a contact. Scores are item scores in points, e.g. --ors 6.5,5.0,7.2,6.0; `paper:24.7` for a paper
     /// form that kept only the total; `skipped` when the citizen was deliberately not asked.
     Add(ContactArgs),
+    /// Record one group session for several citizens of the caseload: it lands as a group contact in each one's
+    /// case (in its running course), with the session form each filled in. Every case takes it, or none does.
+    Group(GroupArgs),
     /// Mark a contact as recorded by mistake (on the wrong citizen, say). Recorded history is never deleted: the
     /// contact stays in the record, struck through, and its scores leave FIT. The mark cannot be undone.
     MarkInError {
@@ -411,6 +414,27 @@ pub struct ContactArgs {
     /// The course (id prefix), or `none`. Default: the open course that started last.
     #[arg(long)]
     pub course: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupArgs {
+    /// The cases of those who took part (id or unique prefix), two or more as a rule.
+    #[arg(required = true, num_args = 1..)]
+    pub cases: Vec<String>,
+    /// A participant's group session form (GSRS): CASE=SCORES, the scores as for `contact add --srs`
+    /// (`paper:31.5` for a total written on paper, `skipped`). Repeat for each one who filled it in.
+    #[arg(long = "rating", value_name = "CASE=SCORES", allow_hyphen_values = true)]
+    pub ratings: Vec<String>,
+    /// What the session was about: the same words go into every participant's case, so write nothing about one
+    /// citizen.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Start time, RFC 3339 with an offset (e.g. 2025-03-01T10:00:00+01:00). Default: now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Duration in minutes.
+    #[arg(long, default_value_t = 90)]
+    pub minutes: i64,
 }
 
 /// Kinds of contact.

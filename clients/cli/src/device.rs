@@ -176,21 +176,42 @@ impl Device {
         now_ms: i64,
         edit: impl FnOnce(&mut CaseDocument) -> Result<T, DeviceError>,
     ) -> Result<T, DeviceError> {
+        let mut edit = Some(edit);
+        let mut results = self
+            .change_cases(std::slice::from_ref(id), now_ms, |_, doc| {
+                edit.take().expect("one case, one edit")(doc)
+            })
+            .await?;
+        Ok(results.remove(0))
+    }
+
+    /// One edit of several cases, all stored in one transaction: either every case takes its edit or none is
+    /// changed (a group session is recorded in every participant's case or in none). `edit` gets each case in the
+    /// order of `ids`.
+    pub async fn change_cases<T>(
+        &self,
+        ids: &[DocumentId],
+        now_ms: i64,
+        mut edit: impl FnMut(&DocumentId, &mut CaseDocument) -> Result<T, DeviceError>,
+    ) -> Result<Vec<T>, DeviceError> {
         let mut tx = self.store.begin_write().await?;
-        let (bytes, stored_heads) = tx.load(id).await?.ok_or_else(|| DeviceError::NotFound {
-            what: "case",
-            id: id.to_string(),
-        })?;
-        let mut doc = CaseDocument::load(&bytes, self.actor.clone(), now_ms)?;
-        // The append-only rules then refuse, here already, what the server would: rewriting another worker's
-        // rating among them.
-        if let Ok(settings) = self.profile.logged_in() {
-            doc = doc.with_author(&settings.user_id);
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (bytes, stored_heads) = tx.load(id).await?.ok_or_else(|| DeviceError::NotFound {
+                what: "case",
+                id: id.to_string(),
+            })?;
+            let mut doc = CaseDocument::load(&bytes, self.actor.clone(), now_ms)?;
+            // The append-only rules then refuse, here already, what the server would: rewriting another worker's
+            // rating among them.
+            if let Ok(settings) = self.profile.logged_in() {
+                doc = doc.with_author(&settings.user_id);
+            }
+            results.push(edit(id, &mut doc)?);
+            tx.append(id, doc.automerge(), &stored_heads, now_ms).await?;
         }
-        let result = edit(&mut doc)?;
-        tx.append(id, doc.automerge(), &stored_heads, now_ms).await?;
         tx.commit().await?;
-        Ok(result)
+        Ok(results)
     }
 
     /// Stores a case created on this device; it is pending until the server acknowledges it.

@@ -5,7 +5,8 @@
 //! secret), `key.json` (the data key, wrapped under the password: see [`crate::keys`]), `token` and `refresh` (the
 //! access and refresh tokens, sealed under the data key, never printed), `lock` (held while the tokens are
 //! refreshed, so two `tov` processes never spend one refresh token twice, which the server would take for a stolen
-//! token) and `store.db` (see [`crate::store`]).
+//! token), `store.db` (see [`crate::store`]) and `fit-rules.json` (the municipality's FIT rule set, as the server
+//! last sent it; nothing about a citizen).
 //!
 //! A [`Profile`] opened from disk is locked: it reads the tokens only once it holds the data key
 //! ([`Profile::unlocked`] takes it from the session, [`Profile::set_key`] from a login or an unlock).
@@ -25,6 +26,7 @@ const TOKEN_FILE: &str = "token";
 const REFRESH_FILE: &str = "refresh";
 const LOCK_FILE: &str = "lock";
 const STORE_FILE: &str = "store.db";
+const FIT_RULES_FILE: &str = "fit-rules.json";
 
 /// Why a profile could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -268,6 +270,27 @@ impl Profile {
         write_private(&path, &json).map_err(|source| ProfileError::Io { path, source })?;
         self.settings = Some(settings);
         Ok(())
+    }
+}
+
+impl Profile {
+    /// The FIT rule set to assess with: the municipality's, as the last sync fetched it, or the built-in
+    /// fit-rules/1 when none was fetched (or the kept file is no rule set sync-core accepts).
+    pub fn fit_rules(&self) -> sync_core::fit::RuleSet {
+        fs::read_to_string(self.dir.join(FIT_RULES_FILE))
+            .ok()
+            .and_then(|json| sync_core::fit::RuleSet::from_json(&json).ok())
+            .unwrap_or_else(sync_core::fit::RuleSet::v1)
+    }
+
+    /// Keeps the municipality's FIT rule set for [`Profile::fit_rules`], written whole or not at all.
+    pub fn save_fit_rules(&self, rules: &sync_core::fit::RuleSet) -> Result<(), ProfileError> {
+        let path = self.dir.join(FIT_RULES_FILE);
+        let json = serde_json::to_vec_pretty(rules).map_err(|source| ProfileError::Damaged {
+            path: path.clone(),
+            source,
+        })?;
+        write_private(&path, &json).map_err(|source| ProfileError::Io { path, source })
     }
 }
 

@@ -1,8 +1,10 @@
 // The back office in a real browser at 1280 px: Holstebro's lead logs in and lands on the overview, opens a case
 // with a FIT alert from a figure, approves a waiting grant, resolves a conflict, takes the worker off a case and
 // reads the team's FIT statistics;
-// the worker's phone (a second context at 360 px, live on sync) then shows the approval and purges the case.
-// Screenshots go to tests/artifacts/web/review-*.png.
+// the worker's phone (a second context at 360 px, live on sync) then shows the approval and purges the case. A case
+// anna opens on her phone with follow-ups (one planned, one overdue, one done with a note), a course extended on a
+// punch card and coordination with the network (one entry made in error) reads the same on Høje-Taastrup's lead's
+// review page. Screenshots go to tests/artifacts/web/review-*.png.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -113,4 +115,123 @@ it("an admin lands on the municipality's setup and sets the recommended caseload
   await admin.goto(`${WEB}#/review`);
   await admin.waitForSelector(".dashboard .figures");
   expect(await admin.locator(".dashboard").textContent()).toMatch(/: 25/);
+});
+
+/** The ISO date `offset` days from today (UTC, as the agenda counts days). */
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+/** Plans a follow-up on the case page: due on `due` (the date offered when null), with `with_`. */
+async function planFollowUp(page: Page, purpose: string, with_: string, due: string | null): Promise<void> {
+  await page.click("a.plan-follow-up");
+  await page.waitForSelector(".follow-up-form");
+  if (due) await page.fill("input[name=due]", due);
+  await page.fill("textarea[name=purpose]", purpose);
+  await page.check(`input[name=with][value=${with_}]`);
+  await page.click(".follow-up-form button[type=submit]");
+  await page.waitForSelector(".follow-up-list");
+}
+
+/** Records a coordination on the case page with one party. */
+async function addCoordination(page: Page, party: string, participants: string, agreements: string): Promise<void> {
+  await page.click("a.add-coordination");
+  await page.waitForSelector(".coordination-form");
+  await page.check(`input[name=parties][value=${party}]`);
+  await page.fill("input[name=participants]", participants);
+  await page.fill("textarea[name=agreements]", agreements);
+  await page.click(".coordination-form button[type=submit]");
+  await page.waitForSelector(".coordination-list");
+}
+
+it("the lead's review shows a case's follow-ups, extensions, punch card and coordination", async () => {
+  const run = Date.now().toString(36);
+  const context = await phone(browser);
+  const page = await context.newPage();
+  await logIn(page, "anna");
+  await allSaved(page);
+
+  // A case of its own, named to sort last in anna's caseload (other tests open her first case).
+  await page.click("a.new-case");
+  await page.waitForSelector(".new-case-form");
+  await page.fill("input[name=name]", `Åse Syntetisk ${run}`);
+  await page.fill("input[name=birth_year]", "1980");
+  await page.fill("input[name=reference]", `E2E-REVIEW-${run}`);
+  await page.click(".new-case-form button[type=submit]");
+  await choosePurpose(page);
+  await page.waitForSelector(".courses");
+  const caseText = decodeURIComponent(new URL(page.url()).hash.split("/")[2]!);
+
+  // A course granted as a punch card of three sessions, one of them used, then extended by four weeks.
+  await page.click("a.start-course");
+  await page.waitForSelector(".course-form");
+  await page.fill("input[name=planned_end]", day(84));
+  await page.fill("input[name=hours]", "2");
+  await page.fill("input[name=sessions]", "3");
+  await page.click(".course-form button[type=submit]");
+  await page.waitForSelector(".course-list .punch-card");
+  await page.click("a.button.primary");
+  await page.waitForSelector(".contact-form");
+  await page.selectOption("select[name=kind]", "video");
+  await page.check("input[name=ors-skip]");
+  await page.check("input[name=srs-skip]");
+  await page.click(".contact-form button[type=submit]");
+  await page.waitForSelector(".flash");
+  expect(await page.locator(".course-list .punch-card").textContent()).toBe("Klippekort: 2 af 3 tilbage");
+  await page.click("a.extend-course");
+  await page.waitForSelector(".extend-course-form");
+  await page.fill("input[name=to]", day(112));
+  await page.fill("textarea[name=reason]", "Syntetisk: mere tid til boligsagen");
+  await page.click(".extend-course-form button[type=submit]");
+  await page.waitForSelector(".course-list .extension");
+
+  // Follow-ups: one planned with the job centre, one overdue with the citizen, one held with a note.
+  await planFollowUp(page, "Syntetisk: status med jobcentret", "jobcenter", null);
+  await planFollowUp(page, "Syntetisk: aftalen der gled", "citizen", day(-3));
+  await planFollowUp(page, "Syntetisk: netværksmødet", "network", day(-10));
+  const held = page.locator(".follow-up-list > li", { hasText: "Syntetisk: netværksmødet" });
+  await held.locator("button.mark-done").click();
+  await held.locator("textarea[name=done-note]").fill("Syntetisk: søsteren hjælper med flytningen");
+  await held.locator("button.confirm-done").click();
+  await expect.poll(() => held.getAttribute("data-done")).toBe("true");
+
+  // Coordination with psychiatry, and one entry recorded by mistake, marked with why.
+  await addCoordination(page, "psychiatry", "Syntetisk: sygeplejerske", "Syntetisk: psykiatrien ringer før besøget");
+  await addCoordination(page, "housing", "Syntetisk: vicevært", "Syntetisk: hører til en anden borger");
+  const mistake = page.locator(".coordination-list > li", { hasText: "Syntetisk: vicevært" });
+  await mistake.locator("button.mark-in-error").click();
+  await mistake.locator("input[name=in-error-reason]").fill("Syntetisk: forkert sag");
+  await mistake.locator("button.confirm-in-error").click();
+  await expect.poll(() => mistake.getAttribute("data-in-error")).toBe("true");
+  await allSaved(page);
+
+  // The lead at her desk reads it all on the case's review page.
+  const lea = await (await desk(browser)).newPage();
+  await logIn(lea, "lea", "hoeje-taastrup", ".dashboard .figures");
+  await lea.goto(`${WEB}#/review/case/${encodeURIComponent(caseText)}`);
+  await lea.waitForSelector(".case-review .follow-ups");
+  const review = lea.locator(".case-review");
+  const followUp = (purpose: string) => review.locator(".follow-up-list > li", { hasText: purpose }).innerText();
+  const planned = await followUp("Syntetisk: status med jobcentret");
+  expect(planned).toContain("Planlagt");
+  expect(planned).toContain("Med hvem: Jobcenter");
+  const overdue = await followUp("Syntetisk: aftalen der gled");
+  expect(overdue).toContain("Overskredet");
+  expect(overdue).toContain("Med hvem: Borgeren");
+  const done = await followUp("Syntetisk: netværksmødet");
+  expect(done).toContain("Afholdt");
+  expect(done).toContain("Med hvem: Netværk");
+  expect(done).toContain("Syntetisk: søsteren hjælper med flytningen");
+
+  const extension = await review.locator("dd.extension").innerText();
+  expect(extension).toMatch(/^Forlænget .+ → .+: Syntetisk: mere tid til boligsagen \(.+ – anna\)$/);
+  expect(await review.locator("dd.punch-card").innerText()).toBe("3 bevilget · 1 brugt · 2 tilbage");
+
+  const coordination = await review.locator(".coordination-list > li", { hasText: "Syntetisk: sygeplejerske" }).innerText();
+  expect(coordination).toContain("Psykiatrien");
+  expect(coordination).toContain("Deltagere: Syntetisk: sygeplejerske");
+  expect(coordination).toContain("Syntetisk: psykiatrien ringer før besøget");
+  const struck = review.locator(".coordination-list > li[data-in-error]");
+  expect(await struck.locator("s").innerText()).toContain("Syntetisk: hører til en anden borger");
+  expect(await struck.innerText()).toContain("Registreret ved en fejl (tæller ikke med i FIT): Syntetisk: forkert sag");
+  await shot(lea, "review-11-case-entries");
+  await context.close();
 });

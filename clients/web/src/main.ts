@@ -95,6 +95,8 @@ function render() {
       loginScreen((running) => {
         app = running;
         running.repo.subscribe(() => scheduleRender());
+        // A new FIT rule set from the server assesses every case on screen again.
+        running.fitRules.onChange(() => scheduleRender());
         render();
       }),
     );

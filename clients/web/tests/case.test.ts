@@ -9,6 +9,7 @@ import { listConflicts, resolveConflict } from "../src/case/conflicts";
 import { assessCase } from "../src/case/fit";
 import { putContact, readCase, validateContact, type Case, type Contact } from "../src/case/model";
 import { validateCase } from "../src/case/validate";
+import { RULES_V1 } from "../src/fit";
 
 const vectors = JSON.parse(
   readFileSync(fileURLToPath(new URL("../../../sync-core/tests/vectors/case-validation.json", import.meta.url)), "utf8"),
@@ -87,7 +88,7 @@ describe("the case document", () => {
   });
 
   it("assesses the course with the FIT rules", () => {
-    const { assessment, contactIds } = assessCase(base);
+    const { assessment, contactIds } = assessCase(base, RULES_V1);
     expect(contactIds).toEqual(["00000000-0000-0000-0000-00000000001e"]);
     expect(assessment.contacts[0]!.ors_total_mm).toBe(247);
     expect(assessment.contacts[0]!.srs_total_mm).toBe(363);

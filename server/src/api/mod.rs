@@ -15,6 +15,7 @@ mod devices;
 mod error;
 mod export;
 mod extract;
+mod fit_rules;
 mod health;
 mod json;
 mod metrics;
@@ -79,6 +80,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decisions::resolve_conflict))
         .routes(routes!(decisions::dismiss_refusal))
         .routes(routes!(review::settings, review::change_settings))
+        .routes(routes!(fit_rules::current, fit_rules::load))
 }
 
 /// The document's frame: title, the bearer scheme the routes name, and the tags that group them.

@@ -362,7 +362,7 @@ pub async fn case(
     )
     .await?;
     let bytes = stored.bytes;
-    let rules = state.sync.rules.clone();
+    let rules = state.sync.rules.for_tenant(&viewer.tenant_id).await?;
     // Loading and assessing a long case is CPU work: off the async workers.
     let (case, conflicts, fit, goal_history) = tokio::task::spawn_blocking(move || {
         let doc = Automerge::load(&bytes).map_err(ApiError::internal)?;

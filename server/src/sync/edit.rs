@@ -44,6 +44,7 @@ impl SyncService {
         let mut guard = self.documents.open(doc_id).await?;
         for _ in 0..3 {
             let loaded = guard.as_mut().ok_or(EditError::NotFound)?;
+            let rules = self.rules.for_tenant(&loaded.tenant_id).await?;
             let before = loaded.doc.get_heads();
             // Work on a copy: a refused edit leaves the shared document as it was.
             let mut copy = loaded.doc.clone();
@@ -54,12 +55,7 @@ impl SyncService {
             let case = case_doc.read()?;
             let changes: Vec<Change> = case_doc.automerge().get_changes(&before);
             let doc_text = doc_id.to_string();
-            let projection = Projection::of(
-                &doc_text,
-                &case,
-                &conflicts::list(case_doc.automerge()),
-                &self.rules,
-            );
+            let projection = Projection::of(&doc_text, &case, &conflicts::list(case_doc.automerge()), &rules);
             let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
             let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
             let actors = actors_of(&changes);

@@ -27,11 +27,11 @@ mod receive;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sync_core::fit::RuleSet;
 use sync_core::protocol::{Limits, RateLimit};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::fit_rules::FitRules;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -64,7 +64,8 @@ pub struct SyncService {
     pub hub: Arc<Hub>,
     pub limits: Limits,
     pub rate: RateLimit,
-    pub rules: RuleSet,
+    /// Each tenant's FIT rule set, for the projections written at commit.
+    pub rules: FitRules,
     /// A course granting more minutes a week than this awaits a lead's approval (see [`grants`]).
     pub grant_limit_minutes: i64,
     /// How long a device that lost sight of a case may still upload its last changes to it after it was first told
@@ -89,11 +90,11 @@ impl SyncService {
             committer: group_commit::Committer::start(&store, metrics.clone()),
             read_log: read_log::ReadLog::start(store.clone()),
             documents: Arc::new(Documents::new(store.clone(), settings.documents_held)),
+            rules: FitRules::new(store.clone()),
             store,
             hub: Arc::new(Hub::default()),
             limits: Limits::default(),
             rate: RateLimit::default(),
-            rules: RuleSet::v1(),
             grant_limit_minutes: settings.grant_limit_minutes,
             grace_ms: i64::try_from(settings.grace.as_millis()).unwrap_or(i64::MAX),
             shutdown: CancellationToken::new(),

@@ -11,6 +11,7 @@ use automerge::sync;
 use automerge::{Automerge, Change, ChangeHash};
 use sync_core::DocumentId;
 use sync_core::case::{Case, conflicts, read_case};
+use sync_core::fit::RuleSet;
 use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 use tokio::sync::oneshot::error::RecvError;
 
@@ -310,7 +311,19 @@ impl Connection {
                 return Ok(Submitted::Answered(effects));
             }
         };
-        let order = self.commit_order(&attempt, &case)?;
+        let rules = match self.service.rules.for_tenant(&self.peer.viewer.tenant_id).await {
+            Ok(rules) => rules,
+            Err(error) => {
+                // Not acknowledged: the device keeps its changes and sends them again later.
+                roll_back(
+                    &mut attempt.guard,
+                    attempt.reloaded,
+                    &attempt.received.heads_before,
+                );
+                return Err(error.into());
+            }
+        };
+        let order = self.commit_order(&attempt, &case, &rules)?;
         let team_id = order.team_id.clone();
         let reach = order.reach();
         let receipt = self.service.committer.submit(order).await;
@@ -408,7 +421,12 @@ impl Connection {
     }
 
     /// The commit of the device's changes with the projection of `case`.
-    fn commit_order(&self, attempt: &Attempt, case: &Case) -> Result<CommitOrder, ConnectionError> {
+    fn commit_order(
+        &self,
+        attempt: &Attempt,
+        case: &Case,
+        rules: &RuleSet,
+    ) -> Result<CommitOrder, ConnectionError> {
         let Attempt {
             doc_id,
             creating,
@@ -418,12 +436,7 @@ impl Connection {
         } = attempt;
         let (doc_id, creating) = (*doc_id, *creating);
         let loaded = attempt.guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-        let projection = Projection::of(
-            &doc_id.to_string(),
-            case,
-            &conflicts::list(&loaded.doc),
-            &self.service.rules,
-        );
+        let projection = Projection::of(&doc_id.to_string(), case, &conflicts::list(&loaded.doc), rules);
         let changes = &received.new_changes;
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
         // the tenant). The document names them as text; one that is no user id is no user of the tenant's either.

@@ -16,6 +16,7 @@ mod demo;
 mod devices;
 mod documents;
 mod export;
+mod fit_rules;
 mod fixtures;
 mod helpers;
 mod holders;

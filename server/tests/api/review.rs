@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use server::store::Quarantined;
 use sync_core::case::date::Date;
 use sync_core::case::{CaseDocument, FollowUp};
-use sync_core::fit::RuleSet;
 
 use crate::fixtures::{NOW, World, Writer, goal, ors, srs, uuid};
 use crate::helpers::{Backend, TestApp, TestResponse};
@@ -625,7 +624,7 @@ async fn cases_without_a_summary_get_one_at_start(backend: Backend) {
     let empty = get(&n.w.app, "/v1/review/cases", &lea).await;
     assert_eq!(empty.body["total"], 0);
 
-    let rebuilt = server::backfill::old_projections(store, &RuleSet::v1())
+    let rebuilt = server::backfill::old_projections(store, &server::fit_rules::FitRules::new(store.clone()))
         .await
         .expect("rebuilds");
     assert_eq!(rebuilt, 6, "every case, in both tenants");
@@ -636,7 +635,7 @@ async fn cases_without_a_summary_get_one_at_start(backend: Backend) {
     let full = get(&n.w.app, "/v1/review/cases", &lea).await;
     assert_eq!(full.body["total"], 4);
     assert_eq!(
-        server::backfill::old_projections(store, &RuleSet::v1())
+        server::backfill::old_projections(store, &server::fit_rules::FitRules::new(store.clone()))
             .await
             .expect("runs"),
         0,

@@ -803,32 +803,15 @@ async fn a_lead_takes_a_case_away_and_gives_it_back_live(backend: Backend) {
 async fn a_case_given_to_a_worker_of_another_team_reaches_them_live(backend: Backend) {
     use tests::http::request;
     let server = Served::start(backend).await;
-    let store = &server.state.store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let syd = store
-        .create_team(&tenant.id, "Team Syd", true, 1)
-        .await
-        .expect("a second team");
-    let hash = server::auth::password::hash_blocking(secrecy::SecretString::from(tests::DEMO_PASSWORD))
-        .await
-        .expect("hashes");
-    let sara = store
-        .create_user(
-            &server::store::NewUser {
-                tenant_id: &tenant.id,
-                username: "sara",
-                password_hash: &hash,
-                role: server::store::Role::Worker,
-                team_id: Some(&syd.id),
-            },
-            1,
-        )
-        .await
-        .expect("a worker of the second team");
+    let (_, users) = tests::database::add_team_in(
+        &server.state.store,
+        "hoeje-taastrup",
+        "Team Syd",
+        true,
+        &["sara".to_owned()],
+    )
+    .await;
+    let sara = &users[0];
 
     let mut anna = server.device("hoeje-taastrup", "anna").await;
     anna.sync(server.port).await;
@@ -841,7 +824,7 @@ async fn a_case_given_to_a_worker_of_another_team_reaches_them_live(backend: Bac
     assert!(phone.docs.is_empty(), "another team's cases are not hers");
 
     let admin = server.device("hoeje-taastrup", "admin").await;
-    let path = format!("/v1/cases/{case}/assignees/{}", sara.id);
+    let path = format!("/v1/cases/{case}/assignees/{sara}");
     let (status, _) = request(server.port, "PUT", &path, Some(&admin.token), None)
         .await
         .expect("answers");

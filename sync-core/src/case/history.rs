@@ -4,7 +4,7 @@
 //! outcome is never removed, whatever the automerge operations that got there (deleting a key, replacing the
 //! `contacts` map with an empty one, resolving a "conflict" with nothing). An entry made in error is marked so
 //! ([`super::model::ErrorMark`]: who, when, why) and stays, shown struck through and left out of FIT; the mark
-//! itself is permanent. A rating belongs to the worker who recorded the contact: another writer may add a missing
+//! itself is never removed. A rating belongs to the worker who recorded the contact: another writer may add a missing
 //! one (a citizen's own check-in does) but never rewrite or remove it.
 //!
 //! The rules compare typed cases, so they judge what the record says, not how the document was edited. The server
@@ -38,14 +38,17 @@ pub fn check(before: &Case, after: &Case, writer: Option<&str>) -> Result<(), Va
     kept("coordination", &before.coordination, &after.coordination, |c| {
         &c.entered_in_error
     })?;
+    // Every extension recorded stays, as recorded. Not "in the same order": two phones that extend the same course
+    // offline each append one, and automerge orders concurrent insertions by actor, so the second to arrive may
+    // land before the first.
     for (id, earlier) in &before.courses {
         if let Some(later) = after.courses.get(id)
-            && !later.extensions.starts_with(&earlier.extensions)
+            && earlier.extensions.iter().any(|e| !later.extensions.contains(e))
         {
             return Err(ValidationError::new(
                 format!("courses.{id}.extensions"),
                 Problem::Removed,
-                "a course's extensions are kept; a new one is added after them",
+                "a course's extensions are kept as recorded; a new one is added beside them",
             ));
         }
     }
@@ -57,7 +60,12 @@ pub fn check(before: &Case, after: &Case, writer: Option<&str>) -> Result<(), Va
     Ok(())
 }
 
-/// Every entry of `before` is still in `after`, and its error mark, once set, is unchanged.
+/// Every entry of `before` is still in `after`, and its error mark, once set, stays set.
+///
+/// The mark's who and why may be replaced by another mark, and only so: when two people mark the same entry
+/// offline, automerge keeps both marks as a conflict and shows one, which may differ from the one the server
+/// showed before (the later writer's actor may sort first), and a person resolving the conflict picks one. Both
+/// marks stay in the document's change history.
 fn kept<T>(
     collection: &str,
     before: &BTreeMap<String, T>,
@@ -73,9 +81,7 @@ fn kept<T>(
                 "a recorded entry is never removed; mark it as made in error instead",
             ));
         };
-        if let Some(set) = mark(earlier)
-            && mark(later).as_ref() != Some(set)
-        {
+        if mark(earlier).is_some() && mark(later).is_none() {
             return Err(ValidationError::new(
                 format!("{field}.entered_in_error"),
                 Problem::Immutable,
@@ -242,6 +248,12 @@ mod tests {
         assert_eq!(check(&before, &marked, Some("anna")), Ok(()));
         let error = check(&marked, &before, Some("anna")).expect_err("unmarked");
         assert_eq!(error.problem, Problem::Immutable);
+        // A colleague's concurrent mark may be the one shown after a merge: still marked, so still kept.
+        let mut remarked = marked.clone();
+        if let Some(goal) = remarked.plan.goals.get_mut("g1") {
+            goal.entered_in_error = Some(ErrorMark::new("bo", 3, "a duplicate goal"));
+        }
+        assert_eq!(check(&marked, &remarked, Some("bo")), Ok(()));
     }
 
     #[test]

@@ -235,7 +235,8 @@ pub struct OutcomeEvent {
     pub entered_in_error: Option<ErrorMark>,
 }
 
-/// Who marked an entry as made in error, when, and why. Once set it is never changed or removed.
+/// Who marked an entry as made in error, when, and why. Once set it is never removed (two concurrent marks are a
+/// conflict a person resolves, see [`super::history`]).
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorMark {

@@ -27,7 +27,7 @@ mod stored;
 
 pub use alerts::{Alert, AlertKind};
 pub use assess::{Assessment, ChangeCategory, ContactAssessment, ScoredContact, assess};
-pub use forms::{CHILD_FORMS_MAX_AGE, Forms, age_in, forms};
+pub use forms::{CHILD_FORMS_MAX_AGE, Forms, GROUP_CONTACT_KIND, age_in, forms};
 pub use instrument::{Family, ITEM_COUNT, ITEM_MAX_MM, Instrument, ItemLabel, TOTAL_MAX_MM};
 pub use points::{Points, PointsError, parse_points};
 pub use rating::{Entry, RaterKind, Rating};

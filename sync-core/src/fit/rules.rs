@@ -13,6 +13,14 @@ use super::instrument::{Instrument, TOTAL_MAX_MM};
 /// The rule set this build ships, embedded at compile time.
 const V1_JSON: &str = include_str!("rules-v1.json");
 
+/// The longest version name a rule set may have.
+pub const MAX_VERSION_CHARS: usize = 64;
+/// The longest description.
+const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// More cutoffs than a handful per instrument, or checkpoints than contacts in a long course, is no rule set.
+const MAX_CUTOFFS: usize = 100;
+const MAX_CHECKPOINTS: usize = 100;
+
 /// A versioned FIT rule set. Build it with [`RuleSet::v1`] or [`RuleSet::from_json`], which check it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,6 +136,22 @@ impl RuleSet {
     pub fn check(&self) -> Result<(), RuleSetError> {
         if self.version.trim().is_empty() {
             return Err(invalid("version", "is empty"));
+        }
+        // The version is copied into every alert and shown beside it: a short name, not a document.
+        if self.version.chars().count() > MAX_VERSION_CHARS || self.version.chars().any(char::is_control) {
+            return Err(invalid(
+                "version",
+                format!("must be at most {MAX_VERSION_CHARS} characters, without control characters"),
+            ));
+        }
+        if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(invalid(
+                "description",
+                format!("must be at most {MAX_DESCRIPTION_CHARS} characters"),
+            ));
+        }
+        if self.cutoffs.len() > MAX_CUTOFFS || self.no_change_checkpoints.len() > MAX_CHECKPOINTS {
+            return Err(invalid("cutoffs", "too many cutoffs or checkpoints"));
         }
         for instrument in Instrument::ALL {
             self.check_cutoffs(instrument)?;

@@ -10,7 +10,6 @@ use cli::edits::{self, NewCase};
 use cli::time::now_ms;
 use cli::view::{self, case::CaseView, short};
 use sync_core::case::{conflicts, timeline};
-use sync_core::fit::RuleSet;
 
 use super::{case_id, open};
 
@@ -23,7 +22,7 @@ pub async fn list(dir: &Path) -> anyhow::Result<()> {
         .into_iter()
         .map(|r| r.doc)
         .collect();
-    let rules = RuleSet::v1();
+    let rules = device.profile().fit_rules();
     let today = sync_core::case::date::Date::from_unix_ms(now_ms());
     let mut summaries = Vec::new();
     for case in device.cases().await? {
@@ -82,7 +81,10 @@ pub async fn show(dir: &Path, prefix: &str, purpose: &str, contacts: usize) -> a
         goal_history: &goal_history,
         own_actor: &own_actor,
     };
-    print!("{}", view::case::render(&id, &local.case, view, &RuleSet::v1()));
+    print!(
+        "{}",
+        view::case::render(&id, &local.case, view, &device.profile().fit_rules())
+    );
     device.close().await;
     Ok(())
 }

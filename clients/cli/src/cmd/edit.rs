@@ -10,7 +10,7 @@ use sync_core::fit::RaterKind;
 
 use super::{case_id, open};
 use crate::args::{
-    AssignArgs, ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, NoteCommand, PlanArgs, Rater,
+    AssignArgs, ContactCommand, GoalCommand, GoalStatus, GoalTypeArg, GroupArgs, NoteCommand, PlanArgs, Rater,
 };
 
 pub(super) const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it)";
@@ -18,6 +18,7 @@ pub(super) const NOT_SYNCED: &str = "(stored on this device; `tov sync` sends it
 pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> {
     let args = match command {
         ContactCommand::Add(args) => args,
+        ContactCommand::Group(args) => return group(dir, args).await,
         ContactCommand::MarkInError {
             case,
             contact,
@@ -61,6 +62,65 @@ pub async fn contact(dir: &Path, command: ContactCommand) -> anyhow::Result<()> 
         short(&contact),
         short(&id.to_string())
     );
+    device.close().await;
+    Ok(())
+}
+
+/// `tov contact group`: one group session, recorded in every participant's case or in none.
+async fn group(dir: &Path, args: GroupArgs) -> anyhow::Result<()> {
+    let now = now_ms();
+    let start_ms = match &args.at {
+        Some(text) => parse_rfc3339(text, "at")?,
+        None => now,
+    };
+    // Each rating names its case; one that names no participant is a typing error, refused before anything is
+    // opened.
+    let mut ratings: Vec<(String, String)> = Vec::with_capacity(args.ratings.len());
+    for given in &args.ratings {
+        let Some((case, scores)) = given.split_once('=') else {
+            return Err(super::BadInput(format!(
+                "--rating {given:?}: write CASE=SCORES, e.g. 3f2a=paper:31.5"
+            ))
+            .into());
+        };
+        if !args.cases.iter().any(|c| c == case) {
+            return Err(super::BadInput(format!(
+                "--rating names case {case:?}, which is not among the participants; use the prefix given for it"
+            ))
+            .into());
+        }
+        if ratings.iter().any(|(c, _)| c == case) {
+            return Err(super::BadInput(format!("--rating names case {case:?} twice")).into());
+        }
+        ratings.push((case.to_owned(), scores.to_owned()));
+    }
+    let device = open(dir).await?;
+    let mut participants = Vec::with_capacity(args.cases.len());
+    for prefix in &args.cases {
+        participants.push(edits::Participant {
+            case: case_id(&device, prefix).await?,
+            rating: ratings
+                .iter()
+                .find(|(case, _)| case == prefix)
+                .map(|(_, scores)| scores.clone()),
+        });
+    }
+    let session = edits::GroupSession {
+        start_ms,
+        duration_minutes: args.minutes,
+        notes: args.note,
+    };
+    let contacts = edits::record_group_session(&device, session, &participants, now)
+        .await
+        .context("the group session was not recorded")?;
+    for (participant, contact) in participants.iter().zip(&contacts) {
+        println!(
+            "Recorded group contact {} on case {}.",
+            short(contact),
+            short(&participant.case.to_string())
+        );
+    }
+    println!("{} participant(s) {NOT_SYNCED}.", contacts.len());
     device.close().await;
     Ok(())
 }

@@ -362,6 +362,11 @@ fn print_report(report: &SyncReport) {
             openings.logged, openings.skipped
         );
     }
+    if let Some(Err(reason)) = &report.fit_rules {
+        eprintln!(
+            "warning: the municipality's FIT rule set was not fetched, the one kept before stays: {reason}"
+        );
+    }
     if let Some(reason) = &openings.waiting {
         eprintln!("warning: case openings wait for the next sync to reach the access log: {reason}");
     }

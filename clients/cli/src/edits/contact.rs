@@ -63,7 +63,7 @@ pub fn parse_rating(
     parsed.map_err(|e| e.within(field))
 }
 
-fn course_of(case: &Case, choice: &CourseChoice) -> Result<Option<String>, DeviceError> {
+pub(super) fn course_of(case: &Case, choice: &CourseChoice) -> Result<Option<String>, DeviceError> {
     match choice {
         CourseChoice::None => Ok(None),
         CourseChoice::Id(prefix) => entry_id("course", prefix, case.courses.keys()).map(Some),

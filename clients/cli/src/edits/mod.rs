@@ -3,6 +3,7 @@
 //!
 //! - Here: creating a case, the plan, goals, notes and coordination with the network, and marking any entry as made in error.
 //! - [`contact`]: recording a contact with its ORS and SRS.
+//! - [`group`]: a group session, recorded once in every participant's case.
 //! - [`course`]: courses, follow-ups and outcomes.
 //! - [`resolve`]: choosing a value for a conflicted field.
 //! - [`assign`]: who holds the case (its assigned workers and tovholder).
@@ -12,6 +13,7 @@
 mod assign;
 mod contact;
 mod course;
+mod group;
 mod resolve;
 
 use sync_core::DocumentId;
@@ -27,6 +29,7 @@ pub use contact::{ContactInput, CourseChoice, add_contact, parse_rating, record_
 pub use course::{
     add_outcome, complete_follow_up, end_course, extend_course, find_service, plan_follow_up, start_course,
 };
+pub use group::{GroupSession, Participant, record_group_session};
 pub use resolve::{Choice, resolve};
 
 /// A new case's citizen.

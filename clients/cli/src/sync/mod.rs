@@ -4,7 +4,8 @@
 //!   and every uploaded change is acknowledged (or refused), then disconnect. What `tov sync` does.
 //! - [`watch`]: stay connected, persist live changes as they arrive, upload local edits other tov commands store
 //!   meanwhile, and reconnect with backoff when the connection drops. What `tov sync --watch` does.
-//! - `opens`: the case openings `tov case --purpose` recorded, sent to the access log at each connection.
+//! - `opens`: the case openings `tov case --purpose` recorded, sent to the access log at each connection;
+//!   `rules`: the municipality's FIT rule set, fetched at each connection.
 //! - `link`: the session and the documents in play, and how each effect is persisted; `socket`: the connection.
 //!
 //! [`ClientSession`]: sync_core::protocol::ClientSession
@@ -12,6 +13,7 @@
 mod link;
 mod opens;
 mod report;
+mod rules;
 mod socket;
 mod watch;
 
@@ -133,6 +135,7 @@ pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncR
     let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
     let mut report = link.finish().await?;
     report.openings = opens::send(device.store(), &server, &token).await;
+    report.fit_rules = Some(rules::refresh(device.profile(), &server, &token).await);
     Ok(report)
 }
 

@@ -49,6 +49,9 @@ pub struct SyncReport {
     pub pending: usize,
     /// The case openings sent to the access log.
     pub openings: super::OpeningsSent,
+    /// The version of the municipality's FIT rule set now kept, or why the one kept before stays (`None`: not
+    /// asked).
+    pub fit_rules: Option<Result<String, String>>,
 }
 
 impl SyncReport {

@@ -103,6 +103,8 @@ async fn connection(
     send_all(&mut socket, hello).await.map_err(|e| (false, e))?;
     on_event(WatchEvent::Connected);
     super::opens::send(device.store(), &server, &token).await;
+    // A failure keeps the set fetched before; the next connection tries again.
+    let _ = super::rules::refresh(device.profile(), &server, &token).await;
     let mut poll = tokio::time::interval(LOCAL_POLL);
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut announced = false;

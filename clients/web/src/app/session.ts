@@ -1,4 +1,5 @@
-// Logging in and unlocking: turns a password into an open, decrypted store, a Repo and a running SyncClient.
+// Logging in and unlocking: turns a password into an open, decrypted store, a Repo, a running SyncClient and the
+// tenant's FIT rule set.
 //
 // Online, the server checks the password and issues a token; the same password unwraps the store's data key.
 // Offline (or after a reload, when the in-memory key is gone) the password unlocks the store on its own, within
@@ -9,6 +10,7 @@ import { EncryptedStore, type StoredSession, type StoreSummary } from "../store/
 import { DeviceRevoked, SessionExpired, SyncClient } from "../sync/client";
 import { Repo } from "../sync/repo";
 import { apiOrigin, login, LoginRefused, refresh, RevokedDevice, syncUrl } from "./api";
+import { FitRules, httpFitRules } from "./fitrules";
 import { httpOpens, onConnected, OpenLog } from "./opens";
 import { offlineDeadline, openStore, type OpenRequest } from "./unlock";
 
@@ -19,6 +21,8 @@ export interface Running {
   client: SyncClient;
   /** The openings of cases in this unlocked session, and the queue of those the access log has not received. */
   opens: OpenLog;
+  /** The FIT rule set every assessment on the device uses: the tenant's, as last received (see ./fitrules). */
+  fitRules: FitRules;
   /** Records that the worker opened `caseId` (its id text) for `purpose`, and sends it at once when online. */
   openCase(caseId: string, purpose: string): Promise<void>;
   /** The access token for an HTTP call, refreshed first when it is about to expire. */
@@ -122,6 +126,11 @@ async function start(store: EncryptedStore, s: StoredSession): Promise<Running> 
   // (locked) or deleted (a revoked device), and then there is nothing left to send.
   const sendOpens = () => void opens.sendOpens(opensApi).catch(() => undefined);
   onConnected(client, sendOpens);
+  // The tenant's FIT rule set: the stored one from the start (offline too), a fresh one at each connection.
+  const fitRules = new FitRules(store);
+  await fitRules.load();
+  const fitRulesApi = httpFitRules(s.api, () => freshToken(s, store));
+  onConnected(client, () => void fitRules.refresh(fitRulesApi));
   client.start();
   return {
     session: s,
@@ -129,6 +138,7 @@ async function start(store: EncryptedStore, s: StoredSession): Promise<Running> 
     repo,
     client,
     opens,
+    fitRules,
     async openCase(caseId, purpose) {
       await opens.recordOpen(caseId, purpose, Date.now());
       if (navigator.onLine) sendOpens();

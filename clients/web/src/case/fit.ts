@@ -8,8 +8,9 @@
 // - each other rater (relative, professional) has series of its own (`collateral`), grouped the same way, holding
 //   only the contacts that rater rated; an absent session rating there is not missing either;
 // - a contact marked as made in error is left out of FIT altogether.
+// The rule set is always the caller's to give: the tenant's (../app/fitrules) on the phone, fit-rules/1 in tests.
 
-import { assess, RULES_V1, type Assessment, type RaterKind, type Rating, type RuleSet } from "../fit";
+import { assess, type Assessment, type RaterKind, type Rating, type RuleSet } from "../fit";
 import type { Case, Contact } from "./model";
 
 export interface Series {
@@ -76,12 +77,12 @@ function assessed(c: Case, rules: RuleSet, course: string | null, rater: RaterKi
 }
 
 /** The case's series of the citizen's own ratings: courses in order of their start, then the contacts with no course. */
-export function series(c: Case, rules: RuleSet = RULES_V1): Series[] {
+export function series(c: Case, rules: RuleSet): Series[] {
   return groups(c).map((g) => assessed(c, rules, g.course, "citizen", g.contacts));
 }
 
 /** The other raters' series: per group of `series`, one per rater kind (relatives, then professionals) that rated. */
-export function collateral(c: Case, rules: RuleSet = RULES_V1): Series[] {
+export function collateral(c: Case, rules: RuleSet): Series[] {
   const ratedBy = (contact: Contact, rater: RaterKind) => contact.ors?.rater === rater || contact.srs?.rater === rater;
   const all: Series[] = [];
   for (const g of groups(c)) {
@@ -113,6 +114,6 @@ export function current(c: Case, all: Series[]): Series | null {
 }
 
 /** The current series of a case, as the worker's screens show it; an empty one for a case with no contacts. */
-export function assessCase(c: Case, rules: RuleSet = RULES_V1): Series {
+export function assessCase(c: Case, rules: RuleSet): Series {
   return current(c, series(c, rules)) ?? { course: null, rater: "citizen", contactIds: [], assessment: assess(rules, c.citizen.birth_year, []) };
 }

@@ -2,6 +2,7 @@
 // server's stable code. Online only: the back office works at a desk, and nothing here is kept on the device.
 
 import type { Running } from "../app/session";
+import type { Case } from "../case/model";
 import type { Assessment } from "../fit";
 
 export class ReviewError extends Error {
@@ -104,11 +105,8 @@ export interface CaseReview {
   id: string;
   team_id: string | null;
   assignees: Person[];
-  case: {
-    citizen: { display_name: string; reference: string; birth_year: number | null };
-    plan: { purpose: string; goals: Record<string, { title: string; level: string; status: string; parent: string | null }> };
-    follow_ups: Record<string, { due: string; purpose: string; done: boolean }>;
-  };
+  /** The typed case as it stands: the whole document (follow-ups, courses with their extensions, coordination…). */
+  case: Case;
   goals: { goal_id: string; parent_id: string | null; level: string; status: string; title: string; in_error: boolean }[];
   courses: ReviewCourse[];
   contacts: { contact_id: string; kind: string; start_ms: number; duration_minutes: number; course_id: string | null; in_error: boolean }[];

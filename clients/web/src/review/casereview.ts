@@ -1,8 +1,10 @@
 // One case for review: what waits for the lead's decision (grants, conflicts, refused changes), the FIT chart of
-// each course with its cutoff lines and alerts, goals, courses, the contacts timeline, and who works on the case.
-// A decision is sent to the server, which writes it into the case document; the page then reloads from the server.
+// each course with its cutoff lines and alerts, goals, courses (with their extensions and punch cards), the contacts
+// timeline, the follow-ups, the coordination with the network, and who works on the case. A decision is sent to the
+// server, which writes it into the case document; the page then reloads from the server.
 
 import type { Running } from "../app/session";
+import { agenda, today } from "../case/agenda";
 import { FFB_SERVICES } from "../case/ffb";
 import { APPROVAL_STATES, CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES } from "../case/model";
 import { fitChart } from "../ui/chart";
@@ -18,6 +20,7 @@ import {
   unassign,
   type CaseReview,
 } from "./api";
+import { coordinationSection, courseEntries, followUpsSection } from "./entries";
 import { loadingScreen } from "./screen";
 
 /** Runs a decision, then shows the page again from the server with what happened. */
@@ -161,6 +164,8 @@ export function caseReviewScreen(app: Running, id: string, flash: string | null,
         });
     };
     const c = review.case;
+    // What is due, as sync-core decides it: the overdue follow-ups and the punch cards' counts.
+    const due = agenda(c, today());
     screen.replaceChildren(
       h("a", { href: "#/review", class: "back" }, `← ${t("overview")}`),
       h("h1", {}, c.citizen.display_name, " ", h("span", { class: "ref" }, c.citizen.reference)),
@@ -251,21 +256,12 @@ export function caseReviewScreen(app: Running, id: string, flash: string | null,
                 h("dd", {}, formatDate(course.planned_end_date)),
                 h("dt", {}, t("grantPerWeek")),
                 h("dd", {}, `${course.granted_minutes_per_week} ${t("minutes")} · ${codeLabel(APPROVAL_STATES, course.approval_state)}`),
+                ...courseEntries(review, course.course_id, due.punch_cards),
               ),
             ),
           ),
-          h(
-            "section",
-            { class: "card" },
-            h("h2", {}, t("followUps")),
-            h(
-              "ul",
-              {},
-              ...Object.values(c.follow_ups).map((f) =>
-                h("li", {}, `${formatDate(f.due)} – ${f.purpose}${f.done ? ` (${t("handled")})` : ""}`),
-              ),
-            ),
-          ),
+          followUpsSection(review, due),
+          coordinationSection(review),
         ),
       ),
     );

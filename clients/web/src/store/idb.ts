@@ -315,6 +315,19 @@ export class EncryptedStore implements Persistence {
     await this.db.delete("records", `refusal:${doc}`);
   }
 
+  /**
+   * The tenant's FIT rule set as the server last sent it (../app/fitrules), so that assessing offline after a
+   * reload uses the same rules as the server. Sealed like every record, although it holds no citizen data.
+   */
+  async putFitRules(value: unknown): Promise<void> {
+    await this.put("fit-rules", value);
+  }
+
+  /** The stored rule set, unread: the caller reads it as it would read the server's answer. */
+  async loadFitRules(): Promise<unknown> {
+    return this.get<unknown>("fit-rules");
+  }
+
   async putPendingCount(count: number): Promise<void> {
     await this.db.put("meta", count, "pending");
   }

@@ -1,6 +1,7 @@
 // The caseload: every case on the device, by citizen name, with its FIT alerts, whether a follow-up is overdue, a
 // course ends within 14 days or a punch card is nearly used (sync-core's agenda rule), and whether it has changes
-// waiting or refused. Computed from the local documents, so it works offline.
+// waiting or refused. Computed from the local documents with the tenant's FIT rule set as last received, so it works
+// offline.
 
 import type { Running } from "../app/session";
 import { agenda, today } from "../case/agenda";
@@ -8,6 +9,7 @@ import { assessCase } from "../case/fit";
 import { readCase } from "../case/model";
 import { documentIdText } from "../sync/ids";
 import { h } from "./dom";
+import { ruleSetNote, ruleSetsOf } from "./fitalerts";
 import { alertLabel, t } from "./i18n";
 
 export function caseloadScreen(app: Running, flash: string | null = null): HTMLElement {
@@ -17,7 +19,7 @@ export function caseloadScreen(app: Running, flash: string | null = null): HTMLE
     .flatMap((id) => {
       const doc = app.repo.get(id);
       const c = doc ? readCase(doc) : null;
-      return c ? [{ id, c, alerts: assessCase(c).assessment.alerts, due: agenda(c, today()) }] : [];
+      return c ? [{ id, c, alerts: assessCase(c, app.fitRules.current).assessment.alerts, due: agenda(c, today()) }] : [];
     })
     .sort((a, b) => a.c.citizen.display_name.localeCompare(b.c.citizen.display_name, "da"));
   const list = h(
@@ -35,7 +37,10 @@ export function caseloadScreen(app: Running, flash: string | null = null): HTMLE
           alerts.length > 0
             ? h(
                 "span",
-                { class: "badge alert", title: alerts.map((a) => alertLabel(a.kind)).join(", ") },
+                {
+                  class: "badge alert",
+                  title: `${alerts.map((a) => alertLabel(a.kind)).join(", ")} (${t("ruleSet")}: ${ruleSetsOf(alerts).join(", ")})`,
+                },
                 `⚠ ${alerts.length} ${t(alerts.length === 1 ? "alert" : "alerts")}`,
               )
             : null,
@@ -63,5 +68,7 @@ export function caseloadScreen(app: Running, flash: string | null = null): HTMLE
     app.session.user.role === "admin" ? null : h("a", { class: "button primary new-case", href: "#/new-case" }, `+ ${t("newCase")}`),
     app.session.user.role === "admin" || rows.length === 0 ? null : h("a", { class: "button group-session", href: "#/group" }, `+ ${t("groupSession")}`),
     rows.length === 0 ? h("p", { class: "help" }, t("noCases")) : list,
+    // Which rule set fired the badges' alerts (the tenant's own, or fit-rules/1).
+    ruleSetNote(rows.flatMap((row) => row.alerts)),
   );
 }

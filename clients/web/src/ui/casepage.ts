@@ -16,12 +16,13 @@ import { checkinControl } from "./checkinlink";
 import { coordinationCard } from "./coordination";
 import { coursesCard } from "./courses";
 import { caseNow, saveEdit } from "./edits";
+import { alertList } from "./fitalerts";
 import { followUpsCard } from "./followups";
 import { inErrorControl } from "./inerror";
 import { outcomesCard } from "./outcomes";
 import { ratingsText } from "./ratings";
 import { h } from "./dom";
-import { alertLabel, categoryLabel, codeLabel, formatDate, formatDateTime, pick, raterLabel, t } from "./i18n";
+import { categoryLabel, codeLabel, formatDate, formatDateTime, pick, raterLabel, t } from "./i18n";
 
 /** A goal's status as a select: the one single-valued field the phone edits, so two phones can conflict on it. */
 function goalStatus(app: Running, docId: string, goalId: string, title: string, status: string): HTMLElement {
@@ -86,7 +87,7 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
   const doc = app.repo.get(id);
   const c = doc ? readCase(doc) : null;
   if (!doc || !c) return h("main", { class: "screen" }, h("a", { href: "#/" }, `← ${t("back")}`));
-  const current = assessCase(c);
+  const current = assessCase(c, app.fitRules.current);
   const { assessment, contactIds } = current;
   const conflicts = listConflicts(doc);
   const refusal = app.repo.refusal(id);
@@ -174,16 +175,10 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
       { class: "card" },
       h("h2", {}, t("fitChart")),
       assessment.contacts.length > 0 ? fitChart(assessment) : null,
-      h("p", {}, `${t("category")}: ${categoryLabel(assessment.category)}`),
-      assessment.alerts.length > 0
-        ? h(
-            "ul",
-            { class: "alerts", "data-testid": "alerts" },
-            ...assessment.alerts.map((a) => h("li", {}, `⚠ ${alertLabel(a.kind)}${a.item ? ` (${a.item})` : ""}`)),
-          )
-        : null,
+      h("p", { class: "category" }, `${t("category")}: ${categoryLabel(assessment.category)}`),
+      ...alertList(assessment.alerts, { "data-testid": "alerts" }),
     ),
-    collateralCard(c, current.course),
+    collateralCard(app, c, current.course),
     h(
       "section",
       { class: "card" },
@@ -226,8 +221,8 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
 
 /** Relatives' and professionals' ratings in the current series' course: each rater kind assessed as a series of
  * its own (sync-core's `collateral`), never as the citizen's missing rating. Nothing when no one else rated. */
-function collateralCard(c: Case, course: string | null): HTMLElement | null {
-  const theirs = collateral(c).filter((s) => s.course === course);
+function collateralCard(app: Running, c: Case, course: string | null): HTMLElement | null {
+  const theirs = collateral(c, app.fitRules.current).filter((s) => s.course === course);
   if (theirs.length === 0) return null;
   return h(
     "section",
@@ -239,9 +234,7 @@ function collateralCard(c: Case, course: string | null): HTMLElement | null {
         { "data-rater": s.rater },
         h("strong", {}, raterLabel(s.rater)),
         ` · ${s.contactIds.length} ${t("contacts").toLowerCase()} · ${categoryLabel(s.assessment.category)}`,
-        s.assessment.alerts.length > 0
-          ? h("ul", { class: "alerts" }, ...s.assessment.alerts.map((a) => h("li", {}, `⚠ ${alertLabel(a.kind)}`)))
-          : null,
+        ...alertList(s.assessment.alerts),
       ),
     ),
   );

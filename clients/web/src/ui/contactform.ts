@@ -21,6 +21,7 @@ import {
 } from "../fit";
 import { newUuid } from "../sync/ids";
 import { h } from "./dom";
+import { ruleSetsOf } from "./fitalerts";
 import { alertLabel, pick, RATERS, raterLabel, t } from "./i18n";
 import { ratingsText } from "./ratings";
 import { vas, type Vas } from "./vas";
@@ -204,11 +205,13 @@ export function contactForm(app: Running, id: string, done: (flash: string | nul
     const read = readCase(after);
     if (!read) return done(null);
     // Shown only now, after rating: this contact's ratings and the course's alerts.
-    const { assessment, contactIds } = assessCase(read);
+    const { assessment, contactIds } = assessCase(read, app.fitRules.current);
     const i = contactIds.indexOf(contactId);
     const totals = read.contacts[contactId] ? ratingsText(read.contacts[contactId]) : "";
-    const alerts = assessment.alerts.filter((x) => x.contact_index === i || x.contact_index === null).map((x) => alertLabel(x.kind));
-    done([t("saved_contact"), totals, ...alerts].filter(Boolean).join(" "));
+    const raised = assessment.alerts.filter((x) => x.contact_index === i || x.contact_index === null);
+    const alerts = raised.map((x) => alertLabel(x.kind));
+    const ruleSets = ruleSetsOf(raised).map((version) => `(${t("ruleSet")}: ${version})`);
+    done([t("saved_contact"), totals, ...alerts, ...ruleSets].filter(Boolean).join(" "));
   });
 
   return h(

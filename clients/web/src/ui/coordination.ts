@@ -2,7 +2,7 @@
 // the job centre, psychiatry, housing): each network meeting or call is an entry of its own on the case page, with
 // who was involved, who took part and what was agreed, not hidden in a visit's notes. The edit is sync-core's
 // (`add_coordination`, ported in src/case/course.ts and pinned by course-edits.json); one made in error stays
-// listed, struck through.
+// listed, struck through. The lead's review (src/review/entries.ts) shows the same lines, without the controls.
 
 import type { Running } from "../app/session";
 import { isoDay, today } from "../case/agenda";
@@ -12,27 +12,32 @@ import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
 import { codeLabel, formatDate, pick, t } from "./i18n";
-import { inErrorControl } from "./inerror";
+import { inErrorControl, struck } from "./inerror";
 
-function item(app: Running, docId: string, id: string, x: Coordination): HTMLElement {
-  const body = [
+/** The coordination entries, newest first. */
+export function coordinationByDate(c: Case): [string, Coordination][] {
+  return Object.entries(c.coordination ?? {}).sort(([a, x], [b, y]) => y.date.localeCompare(x.date) || a.localeCompare(b));
+}
+
+/** What an entry says, without controls: date and who was involved, who took part, what was agreed. */
+export function coordinationBody(x: Coordination): (HTMLElement | null)[] {
+  return [
     h("div", {}, h("strong", {}, formatDate(x.date)), ` · ${x.parties.map((p) => codeLabel(COORDINATION_PARTIES, p)).join(", ")}`),
     x.participants ? h("div", { class: "muted participants" }, `${t("participants")}: ${x.participants}`) : null,
     h("div", { class: "agreements" }, x.agreements),
   ];
+}
+
+function item(app: Running, docId: string, id: string, x: Coordination): HTMLElement {
+  const body = coordinationBody(x);
   return x.entered_in_error
-    ? h(
-        "li",
-        { "data-coordination": id, "data-in-error": "true" },
-        h("s", {}, ...body),
-        h("div", { class: "muted" }, `${t("madeInError")}: ${x.entered_in_error.reason}`),
-      )
+    ? h("li", { "data-coordination": id, "data-in-error": "true" }, ...struck(body, x.entered_in_error))
     : h("li", { "data-coordination": id }, ...body, inErrorControl(app, docId, "coordination", id));
 }
 
 /** The coordination entries, newest first, with "record a coordination". */
 export function coordinationCard(app: Running, docId: string, c: Case): HTMLElement {
-  const list = Object.entries(c.coordination ?? {}).sort(([a, x], [b, y]) => y.date.localeCompare(x.date) || a.localeCompare(b));
+  const list = coordinationByDate(c);
   return h(
     "section",
     { class: "card coordination", "aria-labelledby": "coordination-h" },

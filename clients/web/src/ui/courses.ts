@@ -2,17 +2,18 @@
 // A course shows its FFB service, legal basis, dates, hours a week and, plainly, whether its grant awaits a lead's
 // approval (above 5 hours a week, sync-core decides); one made in error stays listed, struck through. The rules are
 // sync-core's, through src/case/course.ts; the forms are screens of their own (#/case/<id>/course,
-// #/case/<id>/end/<course>) so a sync re-rendering the case page never loses what is typed.
+// #/case/<id>/end/<course>) so a sync re-rendering the case page never loses what is typed. An extension reads the
+// same here and in the lead's review (src/review/entries.ts).
 
 import type { Running } from "../app/session";
 import { agenda, isoDay, today, type PunchCard } from "../case/agenda";
 import { endCourse, extendCourse, startCourse } from "../case/course";
 import { FFB_SERVICE_TREE, FFB_SERVICES } from "../case/ffb";
-import { APPROVAL_STATES, currentCourse, END_REASONS, LEGAL_BASES, type Case, type Course } from "../case/model";
+import { APPROVAL_STATES, currentCourse, END_REASONS, LEGAL_BASES, type Case, type Course, type Extension } from "../case/model";
 import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
-import { inErrorControl } from "./inerror";
+import { inErrorControl, struck } from "./inerror";
 import { codeLabel, formatDate, getLang, pick, t } from "./i18n";
 
 /** Socialpædagogisk støtte: the service most courses of outreach support are granted as. */
@@ -24,6 +25,11 @@ function approval(course: Course): HTMLElement {
   return course.approval.state === "awaiting"
     ? h("span", { class: "badge waiting" }, t("awaitingLead"))
     : h("span", {}, codeLabel(APPROVAL_STATES, course.approval.state));
+}
+
+/** One move of the planned end: "Forlænget 1. mar. 2026 → 29. mar. 2026: why". */
+export function extensionText(x: Extension): string {
+  return `${t("extended")} ${formatDate(x.from)} → ${formatDate(x.to)}: ${x.reason}`;
 }
 
 function courseItem(app: Running, docId: string, id: string, course: Course, current: boolean, card?: PunchCard): HTMLElement {
@@ -38,9 +44,7 @@ function courseItem(app: Running, docId: string, id: string, course: Course, cur
     h("div", { class: "muted" }, codeLabel(LEGAL_BASES, course.legal_basis)),
     h("div", { class: "dates" }, dates.join(" · ")),
     course.end_reason ? h("div", { class: "muted end-reason" }, codeLabel(END_REASONS, course.end_reason)) : null,
-    ...(course.extensions ?? []).map((x) =>
-      h("div", { class: "extension muted" }, `${t("extended")} ${formatDate(x.from)} → ${formatDate(x.to)}: ${x.reason}`),
-    ),
+    ...(course.extensions ?? []).map((x) => h("div", { class: "extension muted" }, extensionText(x))),
     card
       ? h(
           "div",
@@ -55,14 +59,7 @@ function courseItem(app: Running, docId: string, id: string, course: Course, cur
       approval(course),
     ),
   ];
-  if (course.entered_in_error) {
-    return h(
-      "li",
-      { "data-course": id, "data-in-error": "true" },
-      h("s", {}, ...body),
-      h("div", { class: "muted" }, `${t("madeInError")}: ${course.entered_in_error.reason}`),
-    );
-  }
+  if (course.entered_in_error) return h("li", { "data-course": id, "data-in-error": "true" }, ...struck(body, course.entered_in_error));
   return h(
     "li",
     { "data-course": id, "data-open": course.end === null ? "true" : undefined },

@@ -1,7 +1,8 @@
 // The case's follow-ups on the case page (due date, purpose, who it is held with, done or overdue as sync-core's
 // agenda decides), a "done" button on each one still planned that asks for a short note of how it went, and the
 // form that plans the next one on the date the agenda offers (a quarter after the latest one planned: follow-up up
-// to four times a year, DOMAIN.md). Done is final, so a follow-up held has no button to undo it.
+// to four times a year, DOMAIN.md). Done is final, so a follow-up held has no button to undo it. The lead's review
+// (src/review/entries.ts) shows the same lines, without the buttons.
 
 import type { Running } from "../app/session";
 import { agenda, today } from "../case/agenda";
@@ -10,13 +11,30 @@ import { FOLLOW_UP_WITH, type Case, type FollowUp } from "../case/model";
 import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
-import { inErrorControl } from "./inerror";
+import { inErrorControl, struck } from "./inerror";
 import { codeLabel, formatDate, pick, t } from "./i18n";
 
 function status(followUp: FollowUp, overdue: boolean): HTMLElement {
   if (followUp.done) return h("span", { class: "badge done" }, `✓ ${t("followUpDone")}`);
   if (overdue) return h("span", { class: "badge alert" }, t("overdue"));
   return h("span", { class: "badge planned" }, t("planned"));
+}
+
+/** The follow-ups, earliest due first. */
+export function followUpsByDue(c: Case): [string, FollowUp][] {
+  return Object.entries(c.follow_ups).sort(([a, x], [b, y]) => x.due.localeCompare(y.due) || a.localeCompare(b));
+}
+
+/** What a follow-up says, without controls: due date and status, purpose, with whom, how it went. */
+export function followUpBody(f: FollowUp, overdue: boolean): (HTMLElement | null)[] {
+  return [
+    h("div", {}, h("strong", {}, formatDate(f.due)), " ", status(f, overdue)),
+    f.purpose ? h("div", { class: "purpose" }, f.purpose) : null,
+    (f.with ?? []).length > 0
+      ? h("div", { class: "with muted" }, `${t("followUpWith")}: ${(f.with ?? []).map((w) => codeLabel(FOLLOW_UP_WITH, w)).join(", ")}`)
+      : null,
+    f.done_note ? h("div", { class: "done-note" }, f.done_note) : null,
+  ];
 }
 
 /** "Held": opens a short note of how it went, then marks the follow-up done (final). */
@@ -39,25 +57,11 @@ function doneControl(app: Running, docId: string, id: string, error: HTMLElement
 /** The follow-ups, earliest due first, with "plan a follow-up". */
 export function followUpsCard(app: Running, docId: string, c: Case, flash: (message: string) => void): HTMLElement {
   const overdue = new Set(agenda(c, today()).overdue_follow_ups);
-  const list = Object.entries(c.follow_ups).sort(([a, x], [b, y]) => x.due.localeCompare(y.due) || a.localeCompare(b));
+  const list = followUpsByDue(c);
   const error = h("p", { class: "error", role: "alert" });
   const item = (id: string, f: FollowUp): HTMLElement => {
-    const body = [
-      h("div", {}, h("strong", {}, formatDate(f.due)), " ", status(f, overdue.has(id))),
-      f.purpose ? h("div", { class: "purpose" }, f.purpose) : null,
-      (f.with ?? []).length > 0
-        ? h("div", { class: "with muted" }, `${t("followUpWith")}: ${(f.with ?? []).map((w) => codeLabel(FOLLOW_UP_WITH, w)).join(", ")}`)
-        : null,
-      f.done_note ? h("div", { class: "done-note" }, f.done_note) : null,
-    ];
-    if (f.entered_in_error) {
-      return h(
-        "li",
-        { "data-follow-up": id, "data-in-error": "true" },
-        h("s", {}, ...body),
-        h("div", { class: "muted" }, `${t("madeInError")}: ${f.entered_in_error.reason}`),
-      );
-    }
+    const body = followUpBody(f, overdue.has(id));
+    if (f.entered_in_error) return h("li", { "data-follow-up": id, "data-in-error": "true" }, ...struck(body, f.entered_in_error));
     return h(
       "li",
       { "data-follow-up": id, "data-done": f.done ? "true" : "false" },

@@ -60,6 +60,7 @@ const LABELS = {
   noCases: { da: "Ingen sager endnu. De hentes, når der er net.", en: "No cases yet. They arrive when online." },
   alert: { da: "advarsel", en: "alert" },
   alerts: { da: "advarsler", en: "alerts" },
+  ruleSet: { da: "Regelsæt", en: "Rule set" },
   followUpOverdue: { da: "Opfølgning overskredet", en: "Follow-up overdue" },
   courseEndsSoon: { da: "Forløb slutter snart", en: "Course ends soon" },
   courseRanOver: { da: "Forløb over planlagt slut", en: "Course past its planned end" },
@@ -118,6 +119,8 @@ const LABELS = {
   },
   punchCardLeft: { da: "Klippekort: {left} af {granted} tilbage", en: "Punch card: {left} of {granted} left" },
   punchCardLow: { da: "Klippekort næsten brugt", en: "Punch card nearly used" },
+  punchCardShort: { da: "Klippekort", en: "Punch card" },
+  punchCardCount: { da: "{granted} bevilget · {used} brugt · {left} tilbage", en: "{granted} granted · {used} used · {left} left" },
   groupSession: { da: "Gruppeforløb", en: "Group session" },
   groupParticipants: { da: "Hvem deltog (og deres GSRS fra papir)", en: "Who took part (and their GSRS from paper)" },
   gsrsPaper: { da: "GSRS-total fra papir", en: "GSRS total from paper" },
@@ -343,7 +346,6 @@ const LABELS = {
   assignees: { da: "Medarbejdere på sagen", en: "Workers on the case" },
   unassign: { da: "Fjern fra sagen", en: "Take off the case" },
   dismiss: { da: "Markér som håndteret", en: "Mark as handled" },
-  handled: { da: "Håndteret", en: "Handled" },
   device: { da: "Enhed", en: "Device" },
   decided: { da: "Beslutningen er gemt i sagen og sendes til medarbejdernes telefoner.", en: "The decision is saved in the case and sent to the workers' phones." },
   decisionFailed: { da: "Beslutningen blev ikke gemt:", en: "The decision was not saved:" },
@@ -439,11 +441,13 @@ export function pick(label: { da: string; en: string }): string {
   return label[lang];
 }
 
+// No threshold in these labels: a tenant's rule set may have other numbers than fit-rules/1, and the alerts name
+// the rule set that fired them (./fitalerts).
 const ALERTS: Record<string, { da: string; en: string }> = {
   no_baseline: { da: "Ingen ORS-baseline endnu", en: "No ORS baseline yet" },
-  srs_below_cutoff: { da: "SRS under 36", en: "SRS below 36" },
-  srs_item_low: { da: "Et SRS-punkt under 9", en: "An SRS item below 9" },
-  srs_dropped: { da: "SRS faldet mindst 1 point", en: "SRS fell by 1 point or more" },
+  srs_below_cutoff: { da: "SRS under skæringspunktet", en: "SRS below the cutoff" },
+  srs_item_low: { da: "Et SRS-punkt under grænsen", en: "An SRS item below the threshold" },
+  srs_dropped: { da: "SRS faldet siden sidst", en: "SRS fell since the last contact" },
   srs_missing: { da: "SRS mangler", en: "SRS missing" },
   no_reliable_change_revisit_goals: { da: "Ingen sikker forandring: se på målene igen", en: "No reliable change: revisit the goals" },
   no_reliable_change_change_support: { da: "Ingen sikker forandring: justér støtten", en: "No reliable change: add or change support" },

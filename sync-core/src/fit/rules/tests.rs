@@ -132,3 +132,22 @@ fn a_misspelt_field_is_refused_not_ignored() {
         Err(RuleSetError::Json(_))
     ));
 }
+
+#[test]
+fn a_version_is_a_short_name_and_a_description_is_bounded() {
+    assert_eq!(
+        refused_field(serde_json::json!({ "version": "x".repeat(65) })),
+        "version"
+    );
+    assert_eq!(
+        refused_field(serde_json::json!({ "version": "kommune\n2" })),
+        "version"
+    );
+    assert_eq!(
+        refused_field(serde_json::json!({ "description": "x".repeat(4001) })),
+        "description"
+    );
+    let named =
+        v1_with(serde_json::json!({ "version": "Høje-Taastrup/2027-1" })).expect("a municipality's name");
+    assert_eq!(named.version, "Høje-Taastrup/2027-1");
+}

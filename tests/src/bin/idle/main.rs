@@ -60,7 +60,14 @@ async fn main() {
     // than the ones being edited; if they all held the edited cases, every commit would rightly be pushed to
     // every one of them.
     let mut other = if same_tenant {
-        second_team_worker(&database.url).await;
+        tests::database::add_team(
+            &database.url,
+            "hoeje-taastrup",
+            "Team Syd",
+            true,
+            &["sara".to_owned()],
+        )
+        .await;
         login(port, "hoeje-taastrup", "sara", DEMO_PASSWORD).await
     } else {
         login(port, "holstebro", "mads", DEMO_PASSWORD).await
@@ -151,30 +158,4 @@ async fn main() {
     drop(idle);
     drop(server);
     drop(database);
-}
-
-/// Adds a second team to Høje-Taastrup with one worker, sara (the demo password), straight in the database.
-async fn second_team_worker(url: &str) {
-    let store = server::store::Store::connect(url).await.expect("the store");
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let team = store
-        .create_team(&tenant.id, "Team Syd", true, 1)
-        .await
-        .expect("a team");
-    let hash = server::auth::password::hash_blocking(secrecy::SecretString::from(DEMO_PASSWORD))
-        .await
-        .expect("hashes");
-    let new = server::store::NewUser {
-        tenant_id: &tenant.id,
-        username: "sara",
-        password_hash: &hash,
-        role: server::store::Role::Worker,
-        team_id: Some(&team.id),
-    };
-    store.create_user(&new, 1).await.expect("a user");
-    store.close().await;
 }

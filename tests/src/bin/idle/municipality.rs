@@ -231,42 +231,22 @@ fn teammate_of(worker: usize) -> usize {
 
 /// 10 teams of 10 workers in Høje-Taastrup, straight in the database, each logged in on a phone.
 async fn staff(url: &str, port: u16) -> Vec<Worker> {
-    let store = server::store::Store::connect(url).await.expect("the store");
-    let tenant = store
-        .tenant_by_slug(TENANT)
-        .await
-        .expect("store")
-        .expect("tenant");
-    let hash = server::auth::password::hash_blocking(secrecy::SecretString::from(DEMO_PASSWORD))
-        .await
-        .expect("hashes");
     let mut workers = Vec::new();
     for t in 0..TEAMS {
-        let team = store
-            .create_team(&tenant.id, &format!("Bench team {t}"), false, 1)
-            .await
-            .expect("a team");
-        for w in 0..PER_TEAM {
-            let username = format!("bench-{t}-{w}");
-            let new = server::store::NewUser {
-                tenant_id: &tenant.id,
-                username: &username,
-                password_hash: &hash,
-                role: server::store::Role::Worker,
-                team_id: Some(&team.id),
-            };
-            let user = store.create_user(&new, 1).await.expect("a user");
+        let usernames: Vec<String> = (0..PER_TEAM).map(|w| format!("bench-{t}-{w}")).collect();
+        let (team_id, user_ids) =
+            tests::database::add_team(url, TENANT, &format!("Bench team {t}"), false, &usernames).await;
+        for (username, user_id) in usernames.into_iter().zip(user_ids) {
             let phone = login(port, TENANT, &username, DEMO_PASSWORD).await;
             workers.push(Worker {
                 username,
-                user_id: user.id.to_string(),
-                team_id: team.id.to_string(),
+                user_id,
+                team_id: team_id.clone(),
                 phone,
                 shared: Vec::new(),
             });
         }
     }
-    store.close().await;
     workers
 }
 
