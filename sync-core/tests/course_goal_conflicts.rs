@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 const NOW: i64 = 1_764_000_000_000;
 const GOAL: Uuid = Uuid::from_u128(10);
+const SECOND_GOAL: Uuid = Uuid::from_u128(11);
+const THIRD_GOAL: Uuid = Uuid::from_u128(12);
 const COURSE: Uuid = Uuid::from_u128(20);
 const FOLLOW_UP: Uuid = Uuid::from_u128(30);
 
@@ -49,7 +51,15 @@ fn base() -> Vec<u8> {
         created_ms: NOW,
         entered_in_error: None,
     };
-    doc.add_goal(GOAL, goal, NOW).expect("goal");
+    doc.add_goal(GOAL, goal.clone(), NOW).expect("goal");
+    for (id, title) in [
+        (SECOND_GOAL, "Find a job"),
+        (THIRD_GOAL, "Sleep through the night"),
+    ] {
+        let mut other = goal.clone();
+        other.title = title.into();
+        doc.add_goal(id, other, NOW).expect("goal");
+    }
     let course = Course {
         service: Ffb::get()
             .service_code("Socialpædagogisk støtte")
@@ -390,6 +400,35 @@ fn two_phones_complete_the_same_follow_up_and_both_notes_can_be_seen() {
                 notes.contains(&"Held at home; rent paid".into()) && notes.contains(&"Held by phone".into())
             );
             resolve_all(server);
+        },
+    );
+}
+
+#[test]
+fn two_phones_reorder_the_same_goals_and_a_person_settles_the_order() {
+    in_both_orders(
+        |doc| {
+            doc.move_goal(&THIRD_GOAL.to_string(), None, NOW + 1)
+                .expect("anna moves");
+        },
+        |doc| {
+            doc.move_goal(&SECOND_GOAL.to_string(), None, NOW + 2)
+                .expect("bo moves");
+        },
+        |server| {
+            let listed = paths(server);
+            assert!(!listed.is_empty(), "two orders of the same goals are a conflict");
+            assert!(
+                listed.iter().all(|p| p.starts_with("plan.goal_order.")),
+                "{listed:?}"
+            );
+            resolve_all(server);
+            let case = server.read().expect("reads");
+            let order: Vec<&String> = sync_core::case::goals::in_order(&case.plan)
+                .into_iter()
+                .map(|(id, _, _)| id)
+                .collect();
+            assert_eq!(order.len(), 3, "every goal is still listed once");
         },
     );
 }

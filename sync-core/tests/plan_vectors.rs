@@ -22,6 +22,9 @@ use vectors_common::{check_vectors, citizen_case, unchanged_or_refused};
 const NOW_MS: i64 = 1_781_524_800_000;
 const GOAL: &str = "90a10000-0000-4000-8000-000000000001";
 const SUB_GOAL: &str = "90a10000-0000-4000-8000-000000000002";
+const SECOND_GOAL: &str = "90a10000-0000-4000-8000-000000000003";
+const THIRD_GOAL: &str = "90a10000-0000-4000-8000-000000000004";
+const MARKED_GOAL: &str = "90a10000-0000-4000-8000-000000000005";
 const NEW_GOAL: &str = "90a10000-0000-4000-8000-000000000010";
 const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 
@@ -29,10 +32,36 @@ const UNKNOWN: &str = "00000000-0000-4000-8000-00000000dead";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Edit {
-    SetPurpose { purpose: String },
-    SetOwnGoal { words: String },
-    AddGoal { id: String, goal: Goal },
-    SetGoalStatus { goal: String, status: String },
+    SetPurpose {
+        purpose: String,
+    },
+    SetOwnGoal {
+        words: String,
+    },
+    AddGoal {
+        id: String,
+        goal: Goal,
+    },
+    SetGoalStatus {
+        goal: String,
+        status: String,
+    },
+    SetGoalTitle {
+        goal: String,
+        title: String,
+    },
+    SetGoalType {
+        goal: String,
+        goal_type: String,
+    },
+    SetGoalTarget {
+        goal: String,
+        target_date: Option<String>,
+    },
+    MoveGoal {
+        goal: String,
+        after: Option<String>,
+    },
 }
 
 impl Edit {
@@ -42,6 +71,12 @@ impl Edit {
             Edit::SetOwnGoal { words } => doc.set_own_goal(&words, NOW_MS),
             Edit::AddGoal { id, goal } => doc.add_goal(Uuid::parse_str(&id).expect("a UUID"), goal, NOW_MS),
             Edit::SetGoalStatus { goal, status } => doc.set_goal_status(&goal, &status, NOW_MS),
+            Edit::SetGoalTitle { goal, title } => doc.set_goal_title(&goal, &title, NOW_MS),
+            Edit::SetGoalType { goal, goal_type } => doc.set_goal_type(&goal, &goal_type, NOW_MS),
+            Edit::SetGoalTarget { goal, target_date } => {
+                doc.set_goal_target(&goal, target_date.as_deref(), NOW_MS)
+            }
+            Edit::MoveGoal { goal, after } => doc.move_goal(&goal, after.as_deref(), NOW_MS),
         }
     }
 }
@@ -66,7 +101,8 @@ fn goal(title: &str, level: &str, parent: Option<&str>) -> Goal {
     }
 }
 
-/// A case whose plan has a purpose, the citizen's own words, one goal and one sub-goal under it.
+/// A case whose plan has a purpose, the citizen's own words, three goals (the first two placed, the third, newer,
+/// not), one sub-goal under the first, and a goal marked as made in error.
 fn base() -> Case {
     let mut case = citizen_case("ref-plan-edits");
     case.plan.purpose = "Støtte til at bo i egen bolig".into();
@@ -77,7 +113,22 @@ fn base() -> Case {
             SUB_GOAL.into(),
             goal("Betale regninger til tiden", "sub_goal", Some(GOAL)),
         ),
+        (SECOND_GOAL.into(), goal("Et arbejdsliv", "goal", None)),
+        (THIRD_GOAL.into(), {
+            let mut newer = goal("Ro i lejligheden", "goal", None);
+            newer.created_ms = NOW_MS + 1;
+            newer
+        }),
     ]);
+    let mut marked = goal("Forkert borger", "goal", None);
+    marked.created_ms = NOW_MS + 2;
+    marked.entered_in_error = Some(sync_core::case::ErrorMark {
+        by: "anna".into(),
+        at_ms: NOW_MS,
+        reason: "oprettet på den forkerte borger".into(),
+    });
+    case.plan.goals.insert(MARKED_GOAL.into(), marked);
+    case.plan.goal_order = BTreeMap::from([(GOAL.into(), 1024), (SECOND_GOAL.into(), 2048)]);
     case
 }
 
@@ -176,6 +227,137 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             },
         ),
         (
+            "goal_is_retitled",
+            "A goal's title is edited.",
+            Edit::SetGoalTitle {
+                goal: GOAL.into(),
+                title: "Overblik over økonomien".into(),
+            },
+        ),
+        (
+            "untitled_goal_edit_is_refused",
+            "A goal keeps a title.",
+            Edit::SetGoalTitle {
+                goal: GOAL.into(),
+                title: "  ".into(),
+            },
+        ),
+        (
+            "goal_type_is_changed",
+            "A goal's FFB goal type is changed.",
+            Edit::SetGoalType {
+                goal: SUB_GOAL.into(),
+                goal_type: Ffb::get()
+                    .goal_type_code("Fastholde funktionsevne")
+                    .expect("the FFB goal type")
+                    .to_owned(),
+            },
+        ),
+        (
+            "goal_type_change_outside_ffb_is_refused",
+            "The goal type stays one of FFB's.",
+            Edit::SetGoalType {
+                goal: SUB_GOAL.into(),
+                goal_type: "not-an-ffb-code".into(),
+            },
+        ),
+        (
+            "target_date_is_moved",
+            "A goal's target date is moved.",
+            Edit::SetGoalTarget {
+                goal: GOAL.into(),
+                target_date: Some("2027-06-30".into()),
+            },
+        ),
+        (
+            "target_date_is_cleared",
+            "A goal may have no target date.",
+            Edit::SetGoalTarget {
+                goal: GOAL.into(),
+                target_date: None,
+            },
+        ),
+        (
+            "malformed_target_date_edit_is_refused",
+            "A target date stays a YYYY-MM-DD date.",
+            Edit::SetGoalTarget {
+                goal: GOAL.into(),
+                target_date: Some("31-12-2026".into()),
+            },
+        ),
+        (
+            "unplaced_goal_moves_first_before_a_placed_one",
+            "First, one step before the first placed goal: one position written.",
+            Edit::MoveGoal {
+                goal: THIRD_GOAL.into(),
+                after: None,
+            },
+        ),
+        (
+            "unplaced_goal_moves_between_two_placed_ones",
+            "Between two placed goals with room: the midpoint, one position written.",
+            Edit::MoveGoal {
+                goal: THIRD_GOAL.into(),
+                after: Some(GOAL.into()),
+            },
+        ),
+        (
+            "placed_goal_moves_before_an_unplaced_one",
+            "Next to a goal with no position: the siblings are numbered afresh.",
+            Edit::MoveGoal {
+                goal: GOAL.into(),
+                after: Some(SECOND_GOAL.into()),
+            },
+        ),
+        (
+            "goal_already_first_changes_nothing",
+            "Moving a goal to where it stands writes no change.",
+            Edit::MoveGoal {
+                goal: GOAL.into(),
+                after: None,
+            },
+        ),
+        (
+            "goal_moved_after_itself_is_refused",
+            "A goal moves after another goal.",
+            Edit::MoveGoal {
+                goal: GOAL.into(),
+                after: Some(GOAL.into()),
+            },
+        ),
+        (
+            "goal_moved_among_another_parents_goals_is_refused",
+            "A sub-goal moves among the sub-goals of its own goal.",
+            Edit::MoveGoal {
+                goal: SUB_GOAL.into(),
+                after: Some(SECOND_GOAL.into()),
+            },
+        ),
+        (
+            "goal_made_in_error_is_not_retitled",
+            "A goal marked as made in error stays as it was recorded.",
+            Edit::SetGoalTitle {
+                goal: MARKED_GOAL.into(),
+                title: "Et andet mål".into(),
+            },
+        ),
+        (
+            "goal_made_in_error_is_not_moved",
+            "A goal marked as made in error stays where it is.",
+            Edit::MoveGoal {
+                goal: MARKED_GOAL.into(),
+                after: None,
+            },
+        ),
+        (
+            "unknown_goal_is_not_moved",
+            "An edit names a goal the case does not have.",
+            Edit::MoveGoal {
+                goal: UNKNOWN.into(),
+                after: None,
+            },
+        ),
+        (
             "same_status_changes_nothing",
             "Setting the status a goal already has writes no change.",
             Edit::SetGoalStatus {
@@ -200,7 +382,13 @@ fn expectation(case: &Case, edit: &Edit) -> Value {
             let mut only_plan = before;
             only_plan["plan"] = after["plan"].clone();
             assert_eq!(after, only_plan, "the edit changed more than the plan");
-            json!({"result": "changed", "plan": after["plan"]})
+            // The goals as every client lists them, with their depth.
+            let plan = doc.read().expect("read").plan;
+            let order: Vec<Value> = sync_core::case::goals::in_order(&plan)
+                .into_iter()
+                .map(|(id, _, depth)| json!([id, depth]))
+                .collect();
+            json!({"result": "changed", "plan": after["plan"], "order": order})
         }
         refused => {
             assert_eq!(doc.heads(), heads);

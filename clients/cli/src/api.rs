@@ -379,6 +379,25 @@ pub async fn fit_rules(server: &Endpoint, token: &SecretString) -> Result<FitRul
     )
 }
 
+/// A colleague of the user's team, as `GET /v1/team` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct TeamMember {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+}
+
+/// The answer of `GET /v1/team`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamAnswer {
+    pub members: Vec<TeamMember>,
+}
+
+/// `GET /v1/team`: the user's own team, who may be put on its cases.
+pub async fn team(server: &Endpoint, token: &SecretString) -> Result<TeamAnswer, ApiError> {
+    answer(server.send(Method::GET, "/v1/team", Some(token), None).await?)
+}
+
 /// The most openings `POST /v1/access/opens` takes at once.
 pub const MAX_OPENS: usize = 500;
 

@@ -483,17 +483,18 @@ pub struct PlanArgs {
 }
 
 /// `tov assign`: one change of the case's assigned workers or its tovholder. A worker already on the case is named by
-/// the name the case shows or a unique prefix of their user id; a new one by their full user id (tov knows no team
-/// members). The list is the case's own: which phones hold the case is the lead's assignment on the server.
+/// the name the case shows or a unique prefix of their user id; a new one by their username in your team (as the
+/// last `tov sync` fetched it) or their full user id. The list is the case's own: which phones hold the case is the
+/// lead's assignment on the server.
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("change").required(true).args(["add", "remove", "tovholder"])))]
 pub struct AssignArgs {
     /// The case (id or unique prefix).
     pub case: String,
-    /// Put a worker on the case: their user id (a UUID).
-    #[arg(long, requires = "name", value_name = "USER_ID")]
+    /// Put a worker on the case: a colleague's username, or a user id (a UUID).
+    #[arg(long, value_name = "WHO")]
     pub add: Option<String>,
-    /// The name the case shows for the worker given with --add.
+    /// The name the case shows for the worker given with --add (default: their username).
     #[arg(long, requires = "add")]
     pub name: Option<String>,
     /// Take a worker off the case (name or id prefix); not the tovholder, nor the last one.
@@ -521,6 +522,39 @@ pub enum GoalCommand {
         /// Target date, YYYY-MM-DD.
         #[arg(long)]
         target: Option<String>,
+    },
+    /// Change a goal's title, FFB goal type or target date.
+    #[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["title", "goal_type", "target", "no_target"])))]
+    Edit {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The goal (id or unique prefix).
+        goal: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// FFB goal type.
+        #[arg(long = "type", value_enum)]
+        goal_type: Option<GoalTypeArg>,
+        /// Target date, YYYY-MM-DD.
+        #[arg(long, conflicts_with = "no_target")]
+        target: Option<String>,
+        /// Remove the target date.
+        #[arg(long)]
+        no_target: bool,
+    },
+    /// Move a goal among the goals with the same parent (as `tov case` lists them).
+    #[command(group(clap::ArgGroup::new("place").required(true).args(["after", "first"])))]
+    Move {
+        /// The case (id or unique prefix).
+        case: String,
+        /// The goal (id or unique prefix).
+        goal: String,
+        /// Place it right after this goal (id or unique prefix).
+        #[arg(long)]
+        after: Option<String>,
+        /// Place it first.
+        #[arg(long)]
+        first: bool,
     },
     /// Set a goal's status.
     Set {

@@ -6,7 +6,7 @@
 //! access and refresh tokens, sealed under the data key, never printed), `lock` (held while the tokens are
 //! refreshed, so two `tov` processes never spend one refresh token twice, which the server would take for a stolen
 //! token), `store.db` (see [`crate::store`]) and `fit-rules.json` (the municipality's FIT rule set, as the server
-//! last sent it; nothing about a citizen).
+//! last sent it; nothing about a citizen) and `team.json` (the user's colleagues' ids and usernames).
 //!
 //! A [`Profile`] opened from disk is locked: it reads the tokens only once it holds the data key
 //! ([`Profile::unlocked`] takes it from the session, [`Profile::set_key`] from a login or an unlock).
@@ -27,6 +27,7 @@ const REFRESH_FILE: &str = "refresh";
 const LOCK_FILE: &str = "lock";
 const STORE_FILE: &str = "store.db";
 const FIT_RULES_FILE: &str = "fit-rules.json";
+const TEAM_FILE: &str = "team.json";
 
 /// Why a profile could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -281,6 +282,24 @@ impl Profile {
             .ok()
             .and_then(|json| sync_core::fit::RuleSet::from_json(&json).ok())
             .unwrap_or_else(sync_core::fit::RuleSet::v1)
+    }
+
+    /// The user's team as the last sync fetched it (empty before one did).
+    pub fn team(&self) -> Vec<crate::api::TeamMember> {
+        fs::read(self.dir.join(TEAM_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Keeps the user's team for [`Profile::team`], written whole or not at all.
+    pub fn save_team(&self, members: &[crate::api::TeamMember]) -> Result<(), ProfileError> {
+        let path = self.dir.join(TEAM_FILE);
+        let json = serde_json::to_vec_pretty(members).map_err(|source| ProfileError::Damaged {
+            path: path.clone(),
+            source,
+        })?;
+        write_private(&path, &json).map_err(|source| ProfileError::Io { path, source })
     }
 
     /// Keeps the municipality's FIT rule set for [`Profile::fit_rules`], written whole or not at all.

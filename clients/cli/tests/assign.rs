@@ -32,7 +32,8 @@ async fn a_worker_hands_the_case_over_offline_and_the_server_refuses_a_stranger(
         let all: Vec<String> = all.into_iter().map(str::to_owned).collect();
         async move { tov(a, &all.iter().map(String::as_str).collect::<Vec<_>>()).await }
     };
-    let not_a_user = run(vec!["--add", "bo", "--name", "Bo"]).await;
+    // A colleague is named by username (the team list the last sync fetched) or by user id.
+    let not_a_user = run(vec!["--add", "nobody-of-the-team", "--name", "Nobody"]).await;
     assert_eq!(not_a_user.status.code(), Some(2), "{}", shown(&not_a_user));
     let stranger = run(vec!["--tovholder", &bo_id]).await;
     assert_eq!(
@@ -41,7 +42,7 @@ async fn a_worker_hands_the_case_over_offline_and_the_server_refuses_a_stranger(
         "not assigned yet: {}",
         shown(&stranger)
     );
-    let added = run(vec!["--add", &bo_id, "--name", "Bo"]).await;
+    let added = run(vec!["--add", "bo", "--name", "Bo"]).await;
     assert!(added.status.success(), "{}", shown(&added));
     assert!(stdout(&added).contains("is assigned to"), "{}", shown(&added));
     let twice = run(vec!["--add", &bo_id, "--name", "Bo B."]).await;

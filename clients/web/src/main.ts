@@ -16,7 +16,7 @@ import { coordinationForm } from "./ui/coordination";
 import { groupForm } from "./ui/group";
 import { newCaseForm } from "./ui/newcase";
 import { outcomeForm } from "./ui/outcomes";
-import { goalForm, planForm } from "./ui/plan";
+import { goalEditForm, goalForm, goalsScreen, planForm } from "./ui/plan";
 import { assignForm } from "./ui/assignment";
 import { h } from "./ui/dom";
 import { getLang, setLang, t } from "./ui/i18n";
@@ -130,7 +130,9 @@ function render() {
     else if (sub === "outcome") screen = outcomeForm(running, id, back);
     else if (sub === "plan") screen = planForm(running, id, back);
     else if (sub === "coordination") screen = coordinationForm(running, id, back);
+    else if (sub === "goal" && arg) screen = goalEditForm(running, id, decodeURIComponent(arg), back);
     else if (sub === "goal") screen = goalForm(running, id, back);
+    else if (sub === "goals") screen = goalsScreen(running, id);
     else if (sub === "assign") screen = assignForm(running, id, back);
     else screen = casePage(running, id, flash, showFlash);
   } else if (id) {
@@ -162,10 +164,12 @@ function showFlash(message: string) {
   render();
 }
 
-/** A form's route (`#/case/<id>/<form>…`): re-rendering it would lose what is typed. */
+/** A form's route (`#/case/<id>/<form>…`): re-rendering it would lose what is typed. The goals' list
+ * (`#/case/<id>/goals`) holds nothing typed: it is drawn again after each move and each sync. */
 function onForm(): boolean {
+  const parts = location.hash.split("/");
   return (
-    (location.hash.startsWith("#/case/") && location.hash.split("/").length > 3) ||
+    (location.hash.startsWith("#/case/") && parts.length > 3 && !(parts.length === 4 && parts[3] === "goals")) ||
     location.hash === "#/new-case" ||
     location.hash === "#/group"
   );

@@ -29,7 +29,10 @@ describe("case-create.json", () => {
       }
       expect("problem" in made, v.why).toBe(false);
       const doc = Automerge.change(Automerge.init<Record<string, unknown>>(), (d) => writeNewCase(d, made as never));
-      expect(readCase(doc), v.why).toEqual(v.expect.case);
+      // The document holds the goals' order as an empty map, as autosurgeon writes it; the vector's serde form
+      // leaves an empty order out.
+      const expected = { ...v.expect.case, plan: { goal_order: {}, ...v.expect.case.plan } };
+      expect(readCase(doc), v.why).toEqual(expected);
     });
   }
 

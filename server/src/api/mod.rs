@@ -60,6 +60,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::sample))
         .routes(routes!(devices::list))
         .routes(routes!(users::list))
+        .routes(routes!(users::team))
         .routes(routes!(users::unblock))
         .routes(routes!(devices::revoke))
         .routes(routes!(break_glass::open))
@@ -183,13 +184,16 @@ mod tests {
             .map(|(path, method, _)| format!("{} {path}", method.to_uppercase()))
             .collect();
         described.sort();
-        assert_eq!(described.len(), 34, "{described:#?}");
+        assert_eq!(described.len(), 37, "{described:#?}");
         for route in [
             format!("GET {}", sync_core::protocol::WEBSOCKET_PATH),
             "GET /v1/openapi.json".to_owned(),
             "GET /healthz".to_owned(),
             "PUT /v1/cases/{id}/assignees/{user}".to_owned(),
             "DELETE /v1/cases/{id}/assignees/{user}".to_owned(),
+            "GET /v1/fit-rules".to_owned(),
+            "PUT /v1/fit-rules".to_owned(),
+            "GET /v1/team".to_owned(),
         ] {
             assert!(described.contains(&route), "{route} is not described");
         }

@@ -1,5 +1,6 @@
-//! `GET /v1/users` (admin: the tenant's users; lead: their team's) with who is blocked, and
-//! `POST /v1/users/{id}/unblock` (admin): clears a lockout. Three failed logins within a day block a user until
+//! `GET /v1/users` (admin: the tenant's users; lead: their team's) with who is blocked,
+//! `POST /v1/users/{id}/unblock` (admin): clears a lockout, and `GET /v1/team`: the caller's own team, so a worker
+//! can put a colleague on a case by name. Three failed logins within a day block a user until
 //! an admin has checked it was them (DOMAIN.md); the failures before the unblock stop counting.
 
 use axum::Json;
@@ -51,6 +52,42 @@ pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Jso
         })
         .collect();
     Ok(Json(UserList { users }))
+}
+
+/// A colleague as the team list shows them: nothing about logins or lockouts.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamMember {
+    #[schema(value_type = String)]
+    id: UserId,
+    username: String,
+    role: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamList {
+    #[schema(value_type = String)]
+    team_id: TeamId,
+    members: Vec<TeamMember>,
+}
+
+/// The caller's own team (a worker or lead): who may be put on the team's cases. Someone in no team (an admin) is
+/// answered 403.
+#[utoipa::path(get, path = "/v1/team", tag = "devices and users", security(("bearer" = [])), responses((status = 200, body = TeamList), super::Refusals))]
+pub async fn team(State(state): State<AppState>, caller: AuthUser) -> Result<Json<TeamList>, ApiError> {
+    let viewer = caller::viewer(&state.store, &caller).await?;
+    let team_id = viewer.team_id.clone().ok_or(ApiError::Forbidden)?;
+    let members = state
+        .store
+        .users_of_tenant(&viewer.tenant_id, Some(&team_id))
+        .await?
+        .into_iter()
+        .map(|user| TeamMember {
+            role: user.role.as_str(),
+            id: user.id,
+            username: user.username,
+        })
+        .collect();
+    Ok(Json(TeamList { team_id, members }))
 }
 
 /// Clear a lockout after three failed logins (admin).

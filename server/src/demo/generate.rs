@@ -174,6 +174,49 @@ pub fn generate(spec: &CaseSpec) -> Result<Generated, CaseError> {
             },
         );
     }
+    // The rest of a course of support, so the phones and the review have every kind of entry to show. Decided by
+    // the case's number alone, so the random draws above stay as they were.
+    if spec.number % 7 == 3 {
+        // A punch card: the course granted as a number of sessions, four of them left.
+        let used = case
+            .contacts
+            .values()
+            .filter(|c| c.course.as_deref() == Some(course_id.as_str()))
+            .count();
+        if let Some(course) = case.courses.get_mut(&course_id) {
+            course.granted_sessions = Some(i64::try_from(used).unwrap_or(0) + 4);
+        }
+    }
+    if spec.number % 7 == 4
+        && let Some(course) = case.courses.get_mut(&course_id)
+        && course.legal_basis == "s85"
+        && let Some(planned) = course.planned_end.clone()
+    {
+        // A planned end moved later by the lead, with why.
+        let to = Date::parse(&planned, "planned_end")?.plus_days(90).to_string();
+        course.extensions.push(sync_core::case::Extension {
+            from: Some(planned),
+            to: to.clone(),
+            reason: "Borgeren er tæt på målet (syntetisk demo-forlængelse).".to_owned(),
+            by: spec.lead_id.to_string(),
+            at_ms: today - 30 * DAY_MS,
+        });
+        course.planned_end = Some(to);
+    }
+    if spec.number % 5 == 1 {
+        // A network meeting, recorded as its own entry.
+        case.coordination.insert(
+            uuid(&mut rng).to_string(),
+            sync_core::case::Coordination {
+                date: Date::from_unix_ms(today - 20 * DAY_MS).to_string(),
+                parties: vec!["jobcenter".to_owned(), "psychiatry".to_owned()],
+                participants: "Borgeren, tovholder, sagsbehandler, kontaktperson".to_owned(),
+                agreements: "Syntetisk aftale: fælles mål for de næste tre måneder.".to_owned(),
+                recorded_by: tovholder.clone(),
+                entered_in_error: None,
+            },
+        );
+    }
     if spec.number % 10 == 2 {
         // A course that has ended, with its reason (the case is then closed).
         let reasons = ["mutual_agreement", "citizen_dropped_out", "moved", "other"];

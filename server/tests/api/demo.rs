@@ -249,4 +249,15 @@ async fn the_demo_cases_are_loaded_once_and_every_one_validates(backend: Backend
         "{overdue} {ending} {outcomes}"
     );
     assert!(planned >= 40, "{planned} open cases with a follow-up planned");
+    // And the rest of a course of support: punch cards counting down, extended courses, network meetings.
+    let punch_cards = agendas.iter().filter(|a| !a.punch_cards.is_empty()).count();
+    let extended = all
+        .iter()
+        .filter(|(_, c)| c.courses.values().any(|course| !course.extensions.is_empty()))
+        .count();
+    let coordinated = all.iter().filter(|(_, c)| !c.coordination.is_empty()).count();
+    assert!(
+        punch_cards >= 3 && extended >= 3 && coordinated >= 3,
+        "{punch_cards} {extended} {coordinated}"
+    );
 }

@@ -85,6 +85,29 @@ async fn a_lead_lists_their_team_and_an_admin_the_tenant(backend: Backend) {
         w.app.get("/v1/users", Some(&anna)).await.status,
         StatusCode::FORBIDDEN
     );
+    // A worker lists their own team's members (to put a colleague on a case), with no lockout state.
+    let own = w.app.get("/v1/team", Some(&anna)).await;
+    assert_eq!(own.status, StatusCode::OK);
+    let members: Vec<&str> = own.body["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["username"].as_str().expect("name"))
+        .collect();
+    assert_eq!(members, ["anna", "bo", "lea"]);
+    assert!(own.body["members"][0].get("blocked_at").is_none());
+    let cy = w.token(&w.cy).await;
+    assert_eq!(
+        w.app.get("/v1/team", Some(&cy)).await.body["members"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        w.app.get("/v1/team", Some(&admin)).await.status,
+        StatusCode::FORBIDDEN,
+        "an admin is in no team"
+    );
 }
 
 async fn send(app: &TestApp, method: &str, path: &str, token: &str) -> StatusCode {

@@ -12,6 +12,7 @@ use crate::validation::{Problem, ValidationError};
 
 use super::date::Date;
 use super::document::{CaseDocument, CaseError};
+use super::goals;
 use super::model::{
     Approval, Case, Contact, Coordination, Course, ErrorMark, Extension, FollowUp, Goal, OutcomeEvent,
 };
@@ -212,7 +213,58 @@ impl CaseDocument {
 
     pub fn set_goal_title(&mut self, goal: &str, title: &str, now_ms: i64) -> EditResult {
         self.change(now_ms, "set goal title", |case| {
-            goal_mut(case, goal)?.title = title.to_owned();
+            let goal = goal_mut(case, goal)?;
+            not_in_error(&goal.entered_in_error, "this goal")?;
+            goal.title = title.to_owned();
+            Ok(())
+        })
+    }
+
+    /// Sets a goal's FFB goal type (validated against KL's code system with the whole case).
+    pub fn set_goal_type(&mut self, goal: &str, goal_type: &str, now_ms: i64) -> EditResult {
+        self.change(now_ms, "set goal type", |case| {
+            let goal = goal_mut(case, goal)?;
+            not_in_error(&goal.entered_in_error, "this goal")?;
+            goal.goal_type = goal_type.to_owned();
+            Ok(())
+        })
+    }
+
+    /// Sets or clears a goal's target date (YYYY-MM-DD).
+    pub fn set_goal_target(&mut self, goal: &str, target_date: Option<&str>, now_ms: i64) -> EditResult {
+        self.change(now_ms, "set goal target date", |case| {
+            let goal = goal_mut(case, goal)?;
+            not_in_error(&goal.entered_in_error, "this goal")?;
+            goal.target_date = target_date.map(str::to_owned);
+            Ok(())
+        })
+    }
+
+    /// Moves a goal among the goals with the same parent: right after `after`, or first when `after` is `None`
+    /// (see [`super::goals`]). A goal made in error stays where it is.
+    pub fn move_goal(&mut self, goal: &str, after: Option<&str>, now_ms: i64) -> EditResult {
+        self.change(now_ms, "move goal", |case| {
+            let moved = case.plan.goals.get(goal).ok_or_else(|| CaseError::NotFound {
+                what: "goal",
+                id: goal.to_owned(),
+            })?;
+            not_in_error(&moved.entered_in_error, "this goal")?;
+            if let Some(after) = after {
+                let sibling = case.plan.goals.get(after).ok_or_else(|| CaseError::NotFound {
+                    what: "goal",
+                    id: after.to_owned(),
+                })?;
+                if after == goal || sibling.parent != moved.parent {
+                    return Err(invalid(
+                        "after",
+                        Problem::OutOfRange,
+                        "a goal moves among the other goals with the same parent",
+                    ));
+                }
+            }
+            if let Some(positions) = goals::positions_for_move(&case.plan, goal, after) {
+                case.plan.goal_order.extend(positions);
+            }
             Ok(())
         })
     }

@@ -22,6 +22,7 @@ pub mod date;
 pub mod document;
 pub mod edit;
 pub mod ffb;
+pub mod goals;
 pub mod history;
 pub mod model;
 pub mod schema;

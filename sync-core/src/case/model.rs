@@ -68,6 +68,11 @@ pub struct Plan {
     pub own_goal: Text,
     /// Goals, sub-goals and stepping-stone goals, flat, linked by `parent`.
     pub goals: BTreeMap<String, Goal>,
+    /// Each goal's position among its siblings, lower first; a goal without one follows, in the order it was created
+    /// (see [`super::goals`]). Absent in documents written before goals could be re-ordered.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub goal_order: BTreeMap<String, i64>,
 }
 
 /// A goal at one of three levels.
@@ -279,6 +284,7 @@ impl Case {
                 purpose: String::new(),
                 own_goal: Text::with_value(""),
                 goals: BTreeMap::new(),
+                goal_order: BTreeMap::new(),
             },
             courses: BTreeMap::new(),
             contacts: BTreeMap::new(),

@@ -211,6 +211,7 @@ pub const CASE: Shape = Shape::Record(&[
             field("purpose", LONG),
             field("own_goal", Shape::Text(TEXT_BYTES)),
             field("goals", Shape::MapOf(&GOAL)),
+            added("goal_order", Shape::MapOf(&Shape::Int)),
         ]),
     ),
     field("courses", Shape::MapOf(&COURSE)),

@@ -11,6 +11,7 @@ use crate::validation::{Problem, ValidationError};
 use super::codes::{self, Code};
 use super::date::Date;
 use super::ffb::Ffb;
+use super::goals;
 use super::model::{Case, Contact, Coordination, Course, ErrorMark, Extension, Goal};
 use super::schema::SCHEMA_VERSION;
 
@@ -42,6 +43,23 @@ pub fn validate(case: &Case) -> Result<(), ValidationError> {
     }
     max_chars("plan.purpose", &case.plan.purpose, MAX_TEXT_CHARS)?;
     max_chars("plan.own_goal", case.plan.own_goal.as_str(), MAX_TEXT_CHARS)?;
+    for (id, position) in &case.plan.goal_order {
+        let field = format!("plan.goal_order.{id}");
+        if !case.plan.goals.contains_key(id) {
+            return Err(ValidationError::new(
+                field,
+                Problem::UnknownCode,
+                "a position names no goal of the plan",
+            ));
+        }
+        if !(-goals::MAX_POSITION..=goals::MAX_POSITION).contains(position) {
+            return Err(ValidationError::new(
+                field,
+                Problem::OutOfRange,
+                "a goal's position is out of range",
+            ));
+        }
+    }
     for (id, goal) in &case.plan.goals {
         validate_goal(case, goal).map_err(|e| e.within(&format!("plan.goals.{id}")))?;
     }

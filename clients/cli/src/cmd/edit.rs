@@ -199,11 +199,7 @@ pub async fn goal(dir: &Path, command: GoalCommand) -> anyhow::Result<()> {
             let input = GoalInput {
                 title,
                 parent,
-                goal_type: goal_type.map(|t| match t {
-                    GoalTypeArg::Udvikle => GoalType::Develop,
-                    GoalTypeArg::Fastholde => GoalType::Maintain,
-                    GoalTypeArg::Begraense => GoalType::LimitLoss,
-                }),
+                goal_type: goal_type.map(goal_type_of),
                 target_date: target,
             };
             let goal = edits::add_goal(&device, &id, input, now)
@@ -214,6 +210,37 @@ pub async fn goal(dir: &Path, command: GoalCommand) -> anyhow::Result<()> {
                 short(&goal),
                 short(&id.to_string())
             );
+        }
+        GoalCommand::Edit {
+            case,
+            goal,
+            title,
+            goal_type,
+            target,
+            no_target,
+        } => {
+            let id = case_id(&device, &case).await?;
+            let change = edits::GoalEdit {
+                title,
+                goal_type: goal_type.map(goal_type_of),
+                target_date: if no_target { Some(None) } else { target.map(Some) },
+            };
+            let goal = edits::edit_goal(&device, &id, &goal, change, now)
+                .await
+                .context("the goal was not changed")?;
+            println!("Changed goal {} {NOT_SYNCED}.", short(&goal));
+        }
+        GoalCommand::Move {
+            case,
+            goal,
+            after,
+            first: _,
+        } => {
+            let id = case_id(&device, &case).await?;
+            let goal = edits::move_goal(&device, &id, &goal, after.as_deref(), now)
+                .await
+                .context("the goal was not moved")?;
+            println!("Moved goal {} {NOT_SYNCED}.", short(&goal));
         }
         GoalCommand::Set { case, goal, status } => {
             let id = case_id(&device, &case).await?;
@@ -233,17 +260,23 @@ pub async fn goal(dir: &Path, command: GoalCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn goal_type_of(arg: GoalTypeArg) -> GoalType {
+    match arg {
+        GoalTypeArg::Udvikle => GoalType::Develop,
+        GoalTypeArg::Fastholde => GoalType::Maintain,
+        GoalTypeArg::Begraense => GoalType::LimitLoss,
+    }
+}
+
 /// `tov assign`: one change of who holds the case.
 pub async fn assign(dir: &Path, args: AssignArgs) -> anyhow::Result<()> {
     let change = match (args.add, args.name, args.remove, args.tovholder) {
-        (Some(user), Some(name), None, None) => Assignment::Add { user, name },
+        (Some(who), name, None, None) => Assignment::Add { who, name },
         (None, None, Some(who), None) => Assignment::Remove(who),
         (None, None, None, Some(who)) => Assignment::Tovholder(who),
         // clap's group lets exactly one of them through.
         _ => {
-            return Err(
-                super::BadInput("give one of --add (with --name), --remove, --tovholder".into()).into(),
-            );
+            return Err(super::BadInput("give one of --add, --remove, --tovholder".into()).into());
         }
     };
     let device = open(dir).await?;

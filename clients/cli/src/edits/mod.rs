@@ -173,6 +173,70 @@ pub async fn set_goal_status(
         .await
 }
 
+/// What to change in a goal: each field given is written, the rest kept.
+#[derive(Debug, Clone, Default)]
+pub struct GoalEdit {
+    pub title: Option<String>,
+    pub goal_type: Option<GoalType>,
+    /// `Some(None)` clears the target date.
+    pub target_date: Option<Option<String>>,
+}
+
+/// Edits a goal's title, FFB goal type and target date, all in one store write (each edit validated). Returns the
+/// goal's id.
+pub async fn edit_goal(
+    device: &Device,
+    case_id: &DocumentId,
+    goal: &str,
+    edit: GoalEdit,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let id = find_goal(&doc.read()?, goal)?;
+            let mut changed = false;
+            if let Some(title) = &edit.title {
+                changed |= doc.set_goal_title(&id, title, now_ms)?.is_some();
+            }
+            if let Some(kind) = edit.goal_type {
+                let code = kind.ffb_code().unwrap_or_default();
+                changed |= doc.set_goal_type(&id, code, now_ms)?.is_some();
+            }
+            if let Some(target) = &edit.target_date {
+                changed |= doc.set_goal_target(&id, target.as_deref(), now_ms)?.is_some();
+            }
+            if !changed {
+                return Err(DeviceError::Unusable(
+                    "the goal already reads so: nothing to change".into(),
+                ));
+            }
+            Ok(id)
+        })
+        .await
+}
+
+/// Moves a goal among the goals with the same parent: right after `after` (id prefix), or first. Returns the
+/// goal's id, or why nothing moved.
+pub async fn move_goal(
+    device: &Device,
+    case_id: &DocumentId,
+    goal: &str,
+    after: Option<&str>,
+    now_ms: i64,
+) -> Result<String, DeviceError> {
+    device
+        .change_case(case_id, now_ms, |doc| {
+            let case = doc.read()?;
+            let id = find_goal(&case, goal)?;
+            let after = after.map(|prefix| find_goal(&case, prefix)).transpose()?;
+            if doc.move_goal(&id, after.as_deref(), now_ms)?.is_none() {
+                return Err(DeviceError::Unusable("the goal already stands there".into()));
+            }
+            Ok(id)
+        })
+        .await
+}
+
 /// Records a coordination with the network by the logged-in user. Returns its id.
 pub async fn add_coordination(
     device: &Device,

@@ -136,6 +136,8 @@ pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncR
     let mut report = link.finish().await?;
     report.openings = opens::send(device.store(), &server, &token).await;
     report.fit_rules = Some(rules::refresh(device.profile(), &server, &token).await);
+    // The team list is a convenience for `tov assign`: a failure keeps the one fetched before.
+    let _ = rules::refresh_team(device.profile(), &server, &token).await;
     Ok(report)
 }
 

@@ -105,6 +105,7 @@ async fn connection(
     super::opens::send(device.store(), &server, &token).await;
     // A failure keeps the set fetched before; the next connection tries again.
     let _ = super::rules::refresh(device.profile(), &server, &token).await;
+    let _ = super::rules::refresh_team(device.profile(), &server, &token).await;
     let mut poll = tokio::time::interval(LOCAL_POLL);
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut announced = false;

@@ -11,7 +11,7 @@ use sync_core::case::agenda::agenda;
 use sync_core::case::date::Date;
 use sync_core::case::ffb::Ffb;
 use sync_core::case::timeline::StatusStep;
-use sync_core::case::{Case, Conflict, Contact, codes};
+use sync_core::case::{Case, Conflict, Contact, Goal, codes, goals};
 use sync_core::fit::{AlertKind, ChangeCategory, Points, RaterKind, Rating, RuleSet};
 
 use super::{alert_sentence, chart, label, short};
@@ -193,16 +193,10 @@ fn goals(out: &mut String, case: &Case, view: &CaseView<'_>) {
     if case.plan.goals.is_empty() {
         let _ = writeln!(out, "  (none yet: `tov goal add`)");
     }
-    // A goal whose parent is missing (a merge removed it) is shown at the top rather than lost.
-    let roots = case
-        .plan
-        .goals
-        .iter()
-        .filter(|(_, g)| g.parent.as_ref().is_none_or(|p| !case.plan.goals.contains_key(p)));
-    let mut roots: Vec<_> = roots.collect();
-    roots.sort_by_key(|(id, g)| (g.created_ms, (*id).clone()));
-    for (id, _) in roots {
-        goal_line(out, case, view, id, 1);
+    // In plan order, as every client lists them (sync-core's `goals::in_order`; a goal whose parent is missing is
+    // shown at the top rather than lost).
+    for (id, goal, depth) in goals::in_order(&case.plan) {
+        goal_line(out, view, id, goal, depth + 1);
     }
 }
 
@@ -234,10 +228,7 @@ fn status_history(out: &mut String, view: &CaseView<'_>, id: &str, depth: usize)
     let _ = writeln!(out, "{}   status: {}", "  ".repeat(depth), shown.join(" -> "));
 }
 
-fn goal_line(out: &mut String, case: &Case, view: &CaseView<'_>, id: &str, depth: usize) {
-    let Some(goal) = case.plan.goals.get(id) else {
-        return;
-    };
+fn goal_line(out: &mut String, view: &CaseView<'_>, id: &str, goal: &Goal, depth: usize) {
     let kind = Ffb::get()
         .goal_types
         .get(&goal.goal_type)
@@ -258,19 +249,6 @@ fn goal_line(out: &mut String, case: &Case, view: &CaseView<'_>, id: &str, depth
         short(id)
     );
     status_history(out, view, id, depth);
-    // Children are kept two levels deep at most by validation, so this recursion is shallow.
-    let mut children: Vec<_> = case
-        .plan
-        .goals
-        .iter()
-        .filter(|(_, g)| g.parent.as_deref() == Some(id))
-        .collect();
-    children.sort_by_key(|(child, g)| (g.created_ms, (*child).clone()));
-    for (child, _) in children {
-        if depth < 4 {
-            goal_line(out, case, view, child, depth + 1);
-        }
-    }
 }
 
 fn courses(out: &mut String, case: &Case, today: Date) {

@@ -12,6 +12,7 @@ import { Repo } from "../sync/repo";
 import { apiOrigin, login, LoginRefused, refresh, RevokedDevice, syncUrl } from "./api";
 import { FitRules, httpFitRules } from "./fitrules";
 import { httpOpens, onConnected, OpenLog } from "./opens";
+import { httpTeam, Team } from "./team";
 import { offlineDeadline, openStore, type OpenRequest } from "./unlock";
 
 export interface Running {
@@ -23,6 +24,8 @@ export interface Running {
   opens: OpenLog;
   /** The FIT rule set every assessment on the device uses: the tenant's, as last received (see ./fitrules). */
   fitRules: FitRules;
+  /** The worker's team, as last received (see ./team): the colleagues the assign form offers. */
+  team: Team;
   /** Records that the worker opened `caseId` (its id text) for `purpose`, and sends it at once when online. */
   openCase(caseId: string, purpose: string): Promise<void>;
   /** The access token for an HTTP call, refreshed first when it is about to expire. */
@@ -131,6 +134,11 @@ async function start(store: EncryptedStore, s: StoredSession): Promise<Running> 
   await fitRules.load();
   const fitRulesApi = httpFitRules(s.api, () => freshToken(s, store));
   onConnected(client, () => void fitRules.refresh(fitRulesApi));
+  // The team: the stored list from the start (offline too), a fresh one at each connection.
+  const team = new Team(store);
+  await team.load();
+  const teamApi = httpTeam(s.api, () => freshToken(s, store));
+  onConnected(client, () => void team.refresh(teamApi));
   client.start();
   return {
     session: s,
@@ -139,6 +147,7 @@ async function start(store: EncryptedStore, s: StoredSession): Promise<Running> 
     client,
     opens,
     fitRules,
+    team,
     async openCase(caseId, purpose) {
       await opens.recordOpen(caseId, purpose, Date.now());
       if (navigator.onLine) sendOpens();

@@ -57,7 +57,9 @@ export function writeNewCase(draft: Record<string, unknown>, c: Case): void {
   draft.tovholder = c.tovholder === null ? null : s(c.tovholder);
   draft.workers = Object.fromEntries(Object.entries(c.workers).map(([id, name]) => [id, s(name)]));
   // own_goal is Text: a plain string in automerge's JS API.
-  draft.plan = { purpose: s(c.plan.purpose), own_goal: c.plan.own_goal, goals: {} };
+  // The goals' order is an empty map from the start, as autosurgeon writes the Rust model's: were it created only
+  // at the first move, two phones moving goals offline would each create it, and one map would hide the other.
+  draft.plan = { purpose: s(c.plan.purpose), own_goal: c.plan.own_goal, goals: {}, goal_order: {} };
   draft.courses = {};
   draft.contacts = {};
   draft.follow_ups = {};

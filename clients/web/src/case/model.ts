@@ -101,7 +101,16 @@ export interface Case {
   citizen: { display_name: string; reference: string; birth_year: number | null };
   tovholder: string | null;
   workers: Record<string, string>;
-  plan: { purpose: string; own_goal: string; goals: Record<string, Goal> };
+  plan: {
+    purpose: string;
+    own_goal: string;
+    goals: Record<string, Goal>;
+    /**
+     * Each goal's position among its siblings, lower first (sync-core model.rs `goal_order`; see ./goals.ts). Absent
+     * in documents written before goals could be re-ordered: read it as empty.
+     */
+    goal_order?: Record<string, number>;
+  };
   courses: Record<string, Course>;
   contacts: Record<string, Contact>;
   follow_ups: Record<string, FollowUp>;

@@ -1,6 +1,7 @@
 // Validation of a whole case, ported from sync-core/src/case/validate.rs: the same checks in the same order
-// (schema, tenant, team, citizen, plan, courses, contacts, follow-ups, outcomes; each collection in key order),
-// so the phone reports the first error the server would report. case-validation.json pins it.
+// (schema, tenant, team, citizen, plan (purpose, own goal, goal order, goals), courses, contacts, follow-ups,
+// outcomes; each collection in key order), so the phone reports the first error the server would report.
+// case-validation.json pins it.
 
 import { invalid, within, type ValidationError } from "../fit";
 import { FFB_GOAL_TYPES, FFB_SERVICES } from "./ffb";
@@ -152,6 +153,13 @@ export function validateCase(c: Case): ValidationError | null {
     if (c.citizen.birth_year != null) inRange("citizen.birth_year", c.citizen.birth_year, 1900, 2200);
     maxChars("plan.purpose", c.plan.purpose, MAX_TEXT_CHARS);
     maxChars("plan.own_goal", c.plan.own_goal, MAX_TEXT_CHARS);
+    for (const [id, position] of sortedEntries(c.plan.goal_order)) {
+      const field = `plan.goal_order.${id}`;
+      if (!Object.hasOwn(c.plan.goals, id)) fail(invalid(field, "unknown_code", "a position names no goal of the plan"));
+      // Within ±(2^53 − 1), as sync-core's MAX_POSITION; an integer, as the Rust model's i64 is (its shape check
+      // refuses a float, so the phone must never write one).
+      if (!Number.isSafeInteger(position)) fail(invalid(field, "out_of_range", "a goal's position is out of range"));
+    }
     for (const [id, goal] of sortedEntries(c.plan.goals)) inside(`plan.goals.${id}`, () => validateGoal(c, goal));
     for (const [id, course] of sortedEntries(c.courses)) inside(`courses.${id}`, () => validateCourse(course));
     for (const [id, contact] of sortedEntries(c.contacts)) {

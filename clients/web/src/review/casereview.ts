@@ -6,6 +6,7 @@
 import type { Running } from "../app/session";
 import { agenda, today } from "../case/agenda";
 import { FFB_SERVICES } from "../case/ffb";
+import { inOrder } from "../case/goals";
 import { APPROVAL_STATES, CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES } from "../case/model";
 import { fitChart } from "../ui/chart";
 import { h } from "../ui/dom";
@@ -40,7 +41,22 @@ function fieldName(review: CaseReview, path: string[]): string {
     const goal = review.case.plan.goals[path[2]];
     if (goal) return `${t("goals")}: ${goal.title} – ${path.slice(3).join(".")}`;
   }
+  // Two phones moved the same goal: its position among its siblings.
+  if (path[0] === "plan" && path[1] === "goal_order" && path[2]) {
+    const goal = review.case.plan.goals[path[2]];
+    if (goal) return `${t("goals")}: ${goal.title} – ${t("goalOrder")}`;
+  }
   return path.join(".");
+}
+
+/** The projection's goals in the plan's order, as the phone lists them (sync-core's `goals::in_order`), with their
+ * depth; one the document does not hold (never, but the rows are the projection's) goes last. */
+function inPlanOrder(review: CaseReview): { goal: CaseReview["goals"][number]; depth: number }[] {
+  const listed = new Map(inOrder(review.case.plan).map(({ id, depth }, i) => [id, { i, depth }]));
+  const at = (id: string) => listed.get(id)?.i ?? Number.MAX_SAFE_INTEGER;
+  return [...review.goals]
+    .sort((a, b) => at(a.goal_id) - at(b.goal_id))
+    .map((goal) => ({ goal, depth: listed.get(goal.goal_id)?.depth ?? 0 }));
 }
 
 /** " – anna" for an actor the server knows the author of, else nothing. */
@@ -227,10 +243,10 @@ export function caseReviewScreen(app: Running, id: string, flash: string | null,
             h(
               "ul",
               { class: "goals" },
-              ...review.goals.map((goal) =>
+              ...inPlanOrder(review).map(({ goal, depth }) =>
                 h(
                   "li",
-                  { class: goal.in_error ? "in-error" : "" },
+                  { class: `${goal.in_error ? "in-error " : ""}goal-depth-${Math.min(depth, 2)}`, "data-goal": goal.goal_id },
                   h("span", { class: "goal-level" }, codeLabel(GOAL_LEVELS, goal.level)),
                   " ",
                   goal.title,

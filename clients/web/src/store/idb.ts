@@ -328,6 +328,19 @@ export class EncryptedStore implements Persistence {
     return this.get<unknown>("fit-rules");
   }
 
+  /**
+   * The team's members as the server last sent them (../app/team), so that a colleague can be put on a case
+   * offline after a reload. Sealed like every record.
+   */
+  async putTeam(value: unknown): Promise<void> {
+    await this.put("team", value);
+  }
+
+  /** The stored team, unread: the caller reads it as it would read the server's answer. */
+  async loadTeam(): Promise<unknown> {
+    return this.get<unknown>("team");
+  }
+
   async putPendingCount(count: number): Promise<void> {
     await this.db.put("meta", count, "pending");
   }

@@ -2,8 +2,8 @@
 // edits to hand the role over and take a worker off the list, and the form that puts one on it
 // (`#/case/<id>/assign`), offline like every other edit. The
 // edits are sync-core's (src/case/assignment.ts, pinned by assignment-edits.json); a refusal is said in the worker's
-// language. The phone knows no team members (a worker may not list users), so a new worker is named by user id
-// with the name to show; the list shows the names the case holds.
+// language. A new worker is chosen from the team's members (GET /v1/team, kept by ../app/team) by username, with
+// the name to show; until the phone ever received the team, by user id. The list shows the names the case holds.
 
 import type { Running } from "../app/session";
 import { assignWorker, handOverTovholder, unassignWorker, type AssignmentEdit } from "../case/assignment";
@@ -62,31 +62,59 @@ export function assignmentCard(app: Running, docId: string, c: Case, onFlash: (m
   );
 }
 
-/** `#/case/<id>/assign`: a worker put on the list, by user id and the name to show (a route of its own, so a sync
- * never re-renders over what is typed). */
+/** `#/case/<id>/assign`: a worker put on the list (a route of its own, so a sync never re-renders over what is
+ * typed). The colleagues of the team (as last received, ../app/team) not yet on the case are offered by username,
+ * the name to show defaulting to it; only while the phone knows no team is a worker named by user id. */
 export function assignForm(app: Running, docId: string, done: (flash: string | null) => void): HTMLElement {
   const c = caseNow(app, docId);
   if (!c) return h("main", {}, "–");
+  const me = app.session.user.id;
   const error = h("p", { class: "error", role: "alert" });
-  const userId = h("input", { name: "user_id", required: true, autocomplete: "off", spellcheck: "false" });
+  const team = app.team.members;
+  const onCase = (id: string) => Object.prototype.hasOwnProperty.call(c.workers, id);
+  const colleagues = team.filter((m) => !onCase(m.id));
   const name = h("input", { name: "worker_name", required: true, autocomplete: "off" });
+  let chosen: () => string;
+  let who: HTMLElement;
+  if (team.length === 0) {
+    const userId = h("input", { name: "user_id", required: true, autocomplete: "off", spellcheck: "false" });
+    chosen = () => userId.value.trim();
+    who = h("label", { class: "field" }, h("span", {}, t("workerUserId")), userId);
+  } else {
+    const select = h(
+      "select",
+      { name: "colleague", required: true },
+      ...colleagues.map((m) => h("option", { value: m.id }, `${m.username}${m.id === me ? ` (${t("you")})` : ""}`)),
+    );
+    const username = (id: string) => colleagues.find((m) => m.id === id)?.username ?? "";
+    name.value = username(select.value);
+    // The name follows the choice; it stays editable for the name the case should show.
+    select.addEventListener("change", () => {
+      name.value = username(select.value);
+    });
+    chosen = () => select.value;
+    who = h("label", { class: "field" }, h("span", {}, t("colleague")), select);
+  }
+  const none = team.length > 0 && colleagues.length === 0;
   const form = h(
     "form",
     { class: "edit-form assign-form" },
-    h("p", { class: "help" }, t("holdersHelp")),
-    h("label", { class: "field" }, h("span", {}, t("workerUserId")), userId),
-    h("label", { class: "field" }, h("span", {}, t("workerName")), name),
+    h("p", { class: "help" }, t(team.length > 0 ? "holdersHelpTeam" : "holdersHelp")),
+    none ? h("p", { class: "muted no-colleagues" }, t("noColleagues")) : null,
+    none ? null : who,
+    none ? null : h("label", { class: "field" }, h("span", {}, t("workerName")), name),
     error,
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "submit", class: "primary" }, t("assignWorker")),
+      none ? null : h("button", { type: "submit", class: "primary" }, t("assignWorker")),
       h("button", { type: "button", onclick: () => done(null) }, t("cancel")),
     ),
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const edit = assignWorker(caseNow(app, docId) ?? c, userId.value.trim(), name.value);
+    if (none) return;
+    const edit = assignWorker(caseNow(app, docId) ?? c, chosen(), name.value);
     if (await saveEdit(app, docId, edit, "assign worker", error)) done(t("saved_holders"));
   });
   return h("main", { class: "screen" }, h("h1", {}, `${t("assignWorker")} – ${c.citizen.display_name}`), form);

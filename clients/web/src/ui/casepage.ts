@@ -1,5 +1,5 @@
-// A case page: the citizen's own goal, the goals tree, the courses (start, extend, end), the follow-ups (plan,
-// done), the coordination with the network, who holds the case (tovholder and assigned workers), the
+// A case page: the citizen's own goal, the goals in the plan's order, the courses (start, extend, end), the
+// follow-ups (plan, done), the coordination with the network, who holds the case (tovholder and assigned workers), the
 // FIT chart with alerts, the contacts, the outcomes, and anything needing a person: conflicts (both values, pick
 // one) and refused changes.
 
@@ -18,8 +18,9 @@ import { coursesCard } from "./courses";
 import { caseNow, saveEdit } from "./edits";
 import { alertList } from "./fitalerts";
 import { followUpsCard } from "./followups";
-import { inErrorControl } from "./inerror";
+import { inErrorControl, struck } from "./inerror";
 import { outcomesCard } from "./outcomes";
+import { goalTree } from "./plan";
 import { ratingsText } from "./ratings";
 import { h } from "./dom";
 import { categoryLabel, codeLabel, formatDate, formatDateTime, pick, raterLabel, t } from "./i18n";
@@ -41,35 +42,34 @@ function goalStatus(app: Running, docId: string, goalId: string, title: string, 
   );
 }
 
-function goalsTree(app: Running, docId: string, c: Case): HTMLElement {
-  const goals = Object.entries(c.plan.goals);
-  const children = (parent: string | null): HTMLElement | null => {
-    const here = goals.filter(([, g]) => (g.parent ?? null) === parent).sort(([, a], [, b]) => a.created_ms - b.created_ms);
-    if (here.length === 0) return null;
-    return h(
-      "ul",
-      { class: "goals" },
-      ...here.map(([id, g]) =>
-        h(
-          "li",
-          {},
-          h("span", { class: "goal-level" }, codeLabel(GOAL_LEVELS, g.level)),
-          " ",
-          g.title,
-          g.target_date ? h("span", { class: "muted" }, ` · ${formatDate(g.target_date)}`) : null,
-          goalStatus(app, docId, id, g.title, g.status),
-          children(id),
-        ),
-      ),
-    );
-  };
-  return children(null) ?? h("p", { class: "muted" }, "–");
+/** The goals in the plan's order (sync-core's `goals::in_order`), each with its status and "Redigér"; a goal made in
+ * error struck through, with why, and nothing to change. */
+function goalsList(app: Running, docId: string, c: Case): HTMLElement {
+  const tree = goalTree(c, ({ id, goal }) => {
+    const body = [
+      h("span", { class: "goal-level" }, codeLabel(GOAL_LEVELS, goal.level)),
+      document.createTextNode(" "),
+      h("span", { class: "goal-title" }, goal.title),
+      goal.target_date ? h("span", { class: "muted" }, ` · ${formatDate(goal.target_date)}`) : null,
+    ];
+    if (goal.entered_in_error) return struck(body, goal.entered_in_error);
+    return [
+      ...body,
+      goalStatus(app, docId, id, goal.title, goal.status),
+      h("a", { class: "edit-goal", href: `#/case/${documentIdText(docId)}/goal/${encodeURIComponent(id)}` }, t("editGoal")),
+    ];
+  });
+  return tree ?? h("p", { class: "muted" }, "–");
 }
 
 /** A person-readable name for a conflicting field: goal fields by the goal's title, others by their path. */
 function fieldName(c: Case, path: string[]): string {
   if (path[0] === "plan" && path[1] === "goals" && path[2] && c.plan.goals[path[2]]) {
     return `${t("goals")}: ${c.plan.goals[path[2]]!.title} – ${path.slice(3).join(".")}`;
+  }
+  // Two phones moved the same goal: its position among its siblings.
+  if (path[0] === "plan" && path[1] === "goal_order" && path[2] && c.plan.goals[path[2]]) {
+    return `${t("goals")}: ${c.plan.goals[path[2]]!.title} – ${t("goalOrder")}`;
   }
   return path.join(".");
 }
@@ -163,8 +163,11 @@ export function casePage(app: Running, id: string, flash: string | null, onFlash
       "section",
       { class: "card" },
       h("h2", {}, t("goals")),
-      goalsTree(app, id, c),
+      goalsList(app, id, c),
       h("a", { class: "button add-goal", href: `#/case/${documentIdText(id)}/goal` }, `+ ${t("addGoal")}`),
+      Object.keys(c.plan.goals).length > 0
+        ? h("a", { class: "button edit-goals", href: `#/case/${documentIdText(id)}/goals` }, t("editGoals"))
+        : null,
     ),
     coursesCard(app, id, c),
     followUpsCard(app, id, c, onFlash),

@@ -8,6 +8,7 @@
 
 import type { Running } from "../app/session";
 import { assessCase } from "../case/fit";
+import { inOrder } from "../case/goals";
 import { CONTACT_KINDS, currentCourse, putContact, readCase, type Contact } from "../case/model";
 import { validateCase } from "../case/validate";
 import {
@@ -107,7 +108,8 @@ export function contactForm(app: Running, id: string, done: (flash: string | nul
   const ors = scale("ors", first.outcome);
   const srs = scale("srs", first.session);
   const error = h("p", { class: "error", role: "alert" });
-  const goals = Object.entries(c.plan.goals);
+  // In the plan's order, a sub-goal indented under its goal.
+  const goals = inOrder(c.plan);
   const form = h(
     "form",
     { class: "contact-form" },
@@ -142,7 +144,14 @@ export function contactForm(app: Running, id: string, done: (flash: string | nul
           "fieldset",
           { class: "card" },
           h("legend", {}, t("goalsWorkedOn")),
-          ...goals.map(([gid, g]) => h("label", { class: "check" }, h("input", { type: "checkbox", name: "goal", value: gid }), ` ${g.title}`)),
+          ...goals.map(({ id: gid, goal: g, depth }) =>
+            h(
+              "label",
+              { class: `check goal-depth-${Math.min(depth, 2)}` },
+              h("input", { type: "checkbox", name: "goal", value: gid }),
+              ` ${g.title}`,
+            ),
+          ),
         )
       : null,
     srs.element,

@@ -89,6 +89,23 @@ const LABELS = {
   targetDate: { da: "Måldato", en: "Target date" },
   goalStatus: { da: "Status", en: "Status" },
   goals: { da: "Mål", en: "Goals" },
+  // Editing and re-ordering goals (src/ui/plan.ts `goalsScreen`, `goalEditForm`).
+  editGoals: { da: "Redigér og flyt mål", en: "Edit and move goals" },
+  editGoal: { da: "Redigér", en: "Edit" },
+  editGoalTitle: { da: "Redigér mål", en: "Edit goal" },
+  saveGoal: { da: "Gem mål", en: "Save goal" },
+  moveUp: { da: "Flyt op", en: "Move up" },
+  moveDown: { da: "Flyt ned", en: "Move down" },
+  goalsOrderHelp: {
+    da: "Et mål flyttes op eller ned blandt målene på samme niveau under samme mål. Ændringerne gemmes på telefonen og sendes, når der er net.",
+    en: "A goal moves up or down among the goals at the same level under the same goal. Changes are saved on the phone and sent when there is a connection.",
+  },
+  targetDateHelp: { da: "Lad feltet stå tomt, hvis målet ikke har en måldato.", en: "Leave it empty if the goal has no target date." },
+  goalInErrorFinal: {
+    da: "Målet er registreret ved en fejl og kan ikke ændres eller flyttes.",
+    en: "This goal was recorded in error and cannot be changed or moved.",
+  },
+  goalOrder: { da: "rækkefølge", en: "order" },
   course: { da: "Forløb", en: "Course" },
   plannedEnd: { da: "Planlagt slut", en: "Planned end" },
   start: { da: "Start", en: "Start" },
@@ -270,9 +287,15 @@ const LABELS = {
   workerUserId: { da: "Bruger-id", en: "User id" },
   workerName: { da: "Navn", en: "Name" },
   you: { da: "dig", en: "you" },
+  colleague: { da: "Kollega", en: "Colleague" },
+  holdersHelpTeam: {
+    da: "Vælg en kollega fra teamet; navnet er det, sagen viser. Listen er sagens egen; hvem der har sagen på telefonen, bestemmer teamlederens tilknytning.",
+    en: "Choose a colleague from the team; the name is the one the case shows. The list is the case's own; which phones hold the case is the team lead's assignment.",
+  },
+  noColleagues: { da: "Alle i teamet er allerede tilknyttet sagen.", en: "Everyone on the team is already assigned to the case." },
   holdersHelp: {
-    da: "Appen kender ikke teamets medarbejdere: angiv bruger-id og navn. Listen er sagens egen; hvem der har sagen på telefonen, bestemmer teamlederens tilknytning.",
-    en: "The app does not know the team's members: give the user id and name. The list is the case's own; which phones hold the case is the team lead's assignment.",
+    da: "Appen kender endnu ikke teamets medarbejdere: angiv bruger-id og navn. Listen er sagens egen; hvem der har sagen på telefonen, bestemmer teamlederens tilknytning.",
+    en: "The app does not know the team's members yet: give the user id and name. The list is the case's own; which phones hold the case is the team lead's assignment.",
   },
   saved_holders: { da: "Ændringen er gemt på telefonen.", en: "The change is saved on the phone." },
   refused_tovholder_stays: {
