@@ -432,3 +432,42 @@ fn two_phones_reorder_the_same_goals_and_a_person_settles_the_order() {
         },
     );
 }
+
+#[test]
+fn a_mark_made_on_one_phone_survives_an_unrelated_edit_on_another() {
+    // The entries are written without `entered_in_error` (as the web app writes them, and as sync-core does since it
+    // leaves `None` unwritten): the other phone's edit of the purpose must not write a `null` over the mark.
+    let goal = GOAL.to_string();
+    let bytes = base();
+    let held = automerge::Automerge::load(&bytes).expect("loads");
+    let goals = automerge::ReadDoc::get(&held, automerge::ROOT, "plan")
+        .expect("reads")
+        .and_then(|(_, plan)| automerge::ReadDoc::get(&held, &plan, "goals").expect("reads"))
+        .and_then(|(_, goals)| automerge::ReadDoc::get(&held, &goals, goal.as_str()).expect("reads"))
+        .map(|(_, entry)| automerge::ReadDoc::keys(&held, &entry).collect::<Vec<_>>())
+        .expect("the goal");
+    assert!(!goals.contains(&"entered_in_error".to_owned()), "{goals:?}");
+    in_both_orders(
+        |doc| {
+            let mark = ErrorMark {
+                by: "anna".into(),
+                at_ms: NOW + 1,
+                reason: "the citizen's goal is another".into(),
+            };
+            doc.mark_in_error(EntryRef::Goal(&GOAL.to_string()), mark, NOW + 1)
+                .expect("anna");
+        },
+        |doc| {
+            doc.set_purpose("Support towards a job", NOW + 2).expect("bo");
+        },
+        |server| {
+            let merged = server.read().expect("reads");
+            assert!(
+                merged.plan.goals[&goal].entered_in_error.is_some(),
+                "the mark stands"
+            );
+            assert_eq!(merged.plan.purpose, "Support towards a job");
+            assert_eq!(paths(server), Vec::<String>::new(), "nothing to choose between");
+        },
+    );
+}

@@ -29,9 +29,9 @@ describe("case-create.json", () => {
       }
       expect("problem" in made, v.why).toBe(false);
       const doc = Automerge.change(Automerge.init<Record<string, unknown>>(), (d) => writeNewCase(d, made as never));
-      // The document holds the goals' order as an empty map, as autosurgeon writes it; the vector's serde form
-      // leaves an empty order out.
-      const expected = { ...v.expect.case, plan: { goal_order: {}, ...v.expect.case.plan } };
+      // The document holds the goals' order and the coordination as empty maps, as autosurgeon writes them; the
+      // vector's serde form leaves empty ones out.
+      const expected = { coordination: {}, ...v.expect.case, plan: { goal_order: {}, ...v.expect.case.plan } };
       expect(readCase(doc), v.why).toEqual(expected);
     });
   }

@@ -81,6 +81,17 @@ function apply(c: Case, edit: VectorEdit): Edit {
   return addOutcome(c, edit.add_outcome.id, edit.add_outcome.kind, edit.add_outcome.date, edit.add_outcome.note);
 }
 
+function withoutEmptyExtensions(c: Case): Case {
+  const courses = Object.fromEntries(
+    Object.entries(c.courses).map(([id, course]) => {
+      if (course.extensions?.length !== 0) return [id, course];
+      const { extensions: _empty, ...rest } = course;
+      return [id, rest];
+    }),
+  );
+  return { ...c, courses };
+}
+
 describe("course-edits.json", () => {
   it("has cases and the limit the app uses", () => {
     expect(vectors.cases.length).toBeGreaterThan(0);
@@ -99,7 +110,9 @@ describe("course-edits.json", () => {
           expect({ collection: edit.collection, id: edit.id }).toEqual({ collection: v.expect.collection, id: v.expect.id });
           expect(edit.entry, v.why).toEqual(v.expect.entry);
           const after = Automerge.change(doc as Automerge.Doc<Draft>, (d) => edit.write(d));
-          const read = readCase(after)!;
+          // A new course's empty list of extensions is in the document (as autosurgeon writes it); the vector's serde
+          // form leaves an empty list out.
+          const read = withoutEmptyExtensions(readCase(after)!);
           // The document holds the entry sync-core wrote, and nothing else changed.
           expect(read, v.why).toEqual({ ...before, [v.expect.collection]: { ...before[v.expect.collection], [v.expect.id]: v.expect.entry } });
           const written = (after as unknown as Record<string, Record<string, Record<string, unknown>>>)[v.expect.collection]![v.expect.id]!;

@@ -92,7 +92,7 @@ pub struct Goal {
     pub created_ms: i64,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
 }
@@ -114,7 +114,7 @@ pub struct Course {
     pub granted_minutes_per_week: i64,
     /// A punch card (klippekort): the course is granted as this many sessions, each contact in it uses one.
     /// Absent for a course granted in hours only, and in documents written before punch cards existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_sessions: Option<i64>,
     pub approval: Approval,
@@ -125,7 +125,7 @@ pub struct Course {
     pub extensions: Vec<Extension>,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
 }
@@ -178,7 +178,7 @@ pub struct Contact {
     pub recorded_by: String,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
 }
@@ -195,12 +195,12 @@ pub struct FollowUp {
     pub with: Vec<String>,
     pub done: bool,
     /// A short note of how it went, written when it is marked done.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "empty_unwritten")]
     #[serde(default)]
     pub done_note: String,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
 }
@@ -220,7 +220,7 @@ pub struct Coordination {
     pub agreements: String,
     /// User id of the worker who recorded it.
     pub recorded_by: String,
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
 }
@@ -235,7 +235,7 @@ pub struct OutcomeEvent {
     pub note: String,
     /// Set when the entry was made in error: it stays in the record (history is append-only) and is shown struck
     /// through and left out of FIT. Absent in documents written before the mark existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "none_unwritten")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entered_in_error: Option<ErrorMark>,
 }
@@ -301,5 +301,29 @@ impl Case {
         case.tovholder = Some(worker_id.to_owned());
         case.workers.insert(worker_id.to_owned(), worker_name.to_owned());
         case
+    }
+}
+
+/// Writes an optional field only when it holds a value: `None` leaves the document as it is, never `null` over a key
+/// the document lacks. An entry written without the field (by the web app, or before the field existed) would
+/// otherwise get a `null` from the next edit of any other part of the case, concurrent with, say, a colleague's mark
+/// made in error, and the `null` could win the merge and hide the mark (the server then refuses the edit: a mark is
+/// never removed). No edit turns one of these fields from a value back to `None` (the history rules refuse it).
+fn none_unwritten<T: Reconcile, R: autosurgeon::Reconciler>(
+    value: &Option<T>,
+    reconciler: R,
+) -> Result<(), R::Error> {
+    match value {
+        Some(value) => value.reconcile(reconciler),
+        None => Ok(()),
+    }
+}
+
+/// [`none_unwritten`] for a text field added later whose empty value means "not written yet" (a follow-up's note).
+fn empty_unwritten<R: autosurgeon::Reconciler>(value: &String, reconciler: R) -> Result<(), R::Error> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        value.reconcile(reconciler)
     }
 }

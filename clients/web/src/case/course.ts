@@ -99,6 +99,10 @@ export function startCourse(c: Case, id: string, input: NewCourse, limitMinutes 
       // Absent for a course granted in hours only, as the vectors read it (an added field may be absent).
       ...(course.granted_sessions == null ? {} : { granted_sessions: course.granted_sessions }),
       approval: { state: s(course.approval.state), by: null, at_ms: null },
+      // The list of extensions exists from the start, as autosurgeon writes it: were it created only at the first
+      // extension (or by another phone's next edit, which writes it empty), two phones' lists would be two objects
+      // and one would hide the other.
+      extensions: [],
     };
   });
 }

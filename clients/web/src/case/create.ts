@@ -64,4 +64,6 @@ export function writeNewCase(draft: Record<string, unknown>, c: Case): void {
   draft.contacts = {};
   draft.follow_ups = {};
   draft.outcomes = {};
+  // As autosurgeon writes a new case: the map exists before its first entry (see goal_order above).
+  draft.coordination = {};
 }
