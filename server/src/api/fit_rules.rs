@@ -82,13 +82,16 @@ pub async fn load(
             clock::now_ms(),
         )
         .await?;
-    if loaded == RuleSetLoad::OtherContent {
-        return Err(ApiError::StateConflict(format!(
-            "version {} was loaded before with other rules; a version's rules never change, so give the new rules a \
-             new version",
-            rules.version
-        )));
-    }
+    let loaded_at = match loaded {
+        RuleSetLoad::New { loaded_at } | RuleSetLoad::Again { loaded_at } => loaded_at,
+        RuleSetLoad::OtherContent => {
+            return Err(ApiError::StateConflict(format!(
+                "version {} was loaded before with other rules; a version's rules never change, so give the new \
+                 rules a new version",
+                rules.version
+            )));
+        }
+    };
     caller::log(
         &state.store,
         &viewer,
@@ -110,6 +113,5 @@ pub async fn load(
             tracing::warn!(%error, "reassessing the cases with a new FIT rule set failed");
         }
     });
-    let stored = state.store.current_fit_rules(&viewer.tenant_id).await?;
-    Ok(Json(body(&rules, stored.map(|s| s.loaded_at))?))
+    Ok(Json(body(&rules, Some(loaded_at))?))
 }

@@ -17,10 +17,10 @@ pub struct StoredRuleSet {
 /// What loading a rule set did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleSetLoad {
-    /// A new version, now current.
-    New,
-    /// A version loaded before with the same content, current again.
-    Again,
+    /// A new version, now current since `loaded_at`.
+    New { loaded_at: i64 },
+    /// A version loaded before with the same content, current again since `loaded_at`.
+    Again { loaded_at: i64 },
     /// The version was loaded before with other content: nothing changed.
     OtherContent,
 }
@@ -74,7 +74,7 @@ impl Store {
                 .bind(at)
                 .bind(by_user)
             )?;
-            return Ok(RuleSetLoad::Again);
+            return Ok(RuleSetLoad::Again { loaded_at: at });
         }
         super::execute!(
             self,
@@ -87,7 +87,7 @@ impl Store {
             .bind(at)
             .bind(by_user)
         )?;
-        Ok(RuleSetLoad::New)
+        Ok(RuleSetLoad::New { loaded_at: at })
     }
 
     /// The tenant's case ids after `after` in id order, `limit` at a time: for rebuilding their projections.
