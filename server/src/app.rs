@@ -194,18 +194,23 @@ impl Application {
             source,
         })?;
         tracing::info!(database = ?store.kind(), %local_addr, "ready");
+        let sync = SyncService::start(
+            store.clone(),
+            crate::sync::Settings {
+                grant_limit_minutes: config.grant_limit_minutes,
+                grace: config.max_offline,
+                documents_held: config.documents_held,
+            },
+        );
+        tokio::spawn(backfill::unfinished_reassessments(
+            store.clone(),
+            sync.rules.clone(),
+        ));
         Ok(Application {
             listener,
             local_addr,
             state: AppState {
-                sync: SyncService::start(
-                    store.clone(),
-                    crate::sync::Settings {
-                        grant_limit_minutes: config.grant_limit_minutes,
-                        grace: config.max_offline,
-                        documents_held: config.documents_held,
-                    },
-                ),
+                sync,
                 store,
                 tokens,
                 max_offline: config.max_offline,

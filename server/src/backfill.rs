@@ -1,7 +1,8 @@
 //! Rebuilding projections: at start-up, every case whose projection rows are older than [`PROJECTION_VERSION`]
 //! (or that has no `proj_cases` row at all) gets its rows computed from the document, so the back office never
 //! misses a case because it has not changed since the upgrade; and after a municipality loads a new FIT rule set,
-//! [`reassess`] recomputes its cases' alerts with it. Each case is assessed with its own tenant's rule set.
+//! [`reassess`] recomputes its cases' alerts with it (and [`unfinished_reassessments`], at start-up, finishes one
+//! a stopped process left undone). Each case is assessed with its own tenant's rule set.
 //!
 //! Each case is rewritten only if no commit came in since it was loaded (`Store::rewrite_projection`), so it is
 //! safe while other server processes serve.
@@ -87,7 +88,11 @@ pub async fn rebuild(store: &Store, rules: &FitRules, doc_id: &DocumentId) -> Re
 
 /// Rebuilds the projections (alerts, course FIT rows) of every case of the tenant with its current rule set.
 /// Returns how many were rewritten; a case that cannot be read keeps its rows and is logged by id.
+///
+/// When every case is done, the set current when it began is marked reassessed; a reassessment cut short (the
+/// process stopped, the store failed) leaves it unmarked, and [`unfinished_reassessments`] does it again.
 pub async fn reassess(store: &Store, rules: &FitRules, tenant_id: &TenantId) -> Result<usize, StoreError> {
+    let current = store.current_fit_rules(tenant_id).await?;
     let mut rewritten = 0;
     let mut after = String::new();
     loop {
@@ -102,9 +107,33 @@ pub async fn reassess(store: &Store, rules: &FitRules, tenant_id: &TenantId) -> 
             }
         }
     }
+    if let Some(current) = current {
+        store
+            .mark_fit_rules_reassessed(tenant_id, current.loaded_at, crate::clock::now_ms())
+            .await?;
+    }
     tracing::info!(
         rewritten,
         "case projections reassessed with the tenant's FIT rule set"
     );
     Ok(rewritten)
+}
+
+/// Finishes the reassessments a stopped process left undone: every tenant whose current rule set is not marked
+/// reassessed has its cases reassessed now. Run in the background at start-up (the server serves meanwhile, as
+/// it does during a reassessment after a load); a failure is logged and left to the next start.
+pub async fn unfinished_reassessments(store: Store, rules: FitRules) {
+    let tenants = match store.fit_rules_not_reassessed().await {
+        Ok(tenants) => tenants,
+        Err(error) => {
+            tracing::warn!(%error, "cannot list the FIT rule sets to reassess");
+            return;
+        }
+    };
+    for (tenant_id, _) in tenants {
+        tracing::info!(tenant.id = %tenant_id, "finishing a FIT rule set's reassessment");
+        if let Err(error) = reassess(&store, &rules, &tenant_id).await {
+            tracing::warn!(tenant.id = %tenant_id, %error, "reassessing with the FIT rule set failed");
+        }
+    }
 }

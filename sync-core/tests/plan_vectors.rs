@@ -342,6 +342,14 @@ fn vectors() -> Vec<(&'static str, &'static str, Edit)> {
             },
         ),
         (
+            "goal_made_in_error_keeps_its_status",
+            "A goal marked as made in error is not achieved, paused or dropped either.",
+            Edit::SetGoalStatus {
+                goal: MARKED_GOAL.into(),
+                status: "achieved".into(),
+            },
+        ),
+        (
             "goal_made_in_error_is_not_moved",
             "A goal marked as made in error stays where it is.",
             Edit::MoveGoal {

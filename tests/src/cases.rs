@@ -3,7 +3,7 @@
 
 use automerge::Automerge;
 use sync_core::DocumentId;
-use sync_core::case::{Case, CaseDocument, Citizen, NewContact};
+use sync_core::case::{Case, CaseDocument, Citizen, NewContact, read_case};
 use uuid::Uuid;
 
 /// The demo tenant the benchmarks' cases belong to.
@@ -58,4 +58,17 @@ pub fn add_visit(doc: &mut Automerge, notes: &str) {
     case.add_contact(Uuid::new_v4(), visit(notes), NOW)
         .expect("a valid visit");
     *doc = case.into_automerge();
+}
+
+/// The team of the first case among `docs` (the demo's users all hold their own team's cases).
+pub fn team_of(docs: &std::collections::BTreeMap<DocumentId, Automerge>) -> String {
+    docs.values()
+        .find_map(|doc| read_case(doc).ok())
+        .map(|case| case.team)
+        .expect("the demo gave the user some cases")
+}
+
+/// How many contacts the case in `doc` holds (0 if it is not a case).
+pub fn contact_count(doc: &Automerge) -> usize {
+    read_case(doc).map(|case| case.contacts.len()).unwrap_or(0)
 }

@@ -1,13 +1,17 @@
 //! The one test harness every crate's tests share (issue 14): the server in-process ([`app`]: `TestApp`, and
 //! `Served` over TCP) or as a real process ([`process`]), throwaway databases on either store ([`database`]), test
 //! devices that speak the sync protocol over a real WebSocket ([`device`]), a tiny HTTP client for the few JSON
-//! calls tests make over TCP ([`http`]), the server's own figures from `GET /metrics` ([`metrics`]), the real `tov` binary as a phone ([`tov`]), a proxy that drops
-//! connections at random points ([`proxy`]) and the benchmarks' synthetic cases ([`cases`]).
+//! calls tests make over TCP ([`http`]), the server's own figures from `GET /metrics` ([`metrics`]), the real `tov`
+//! binary as a phone ([`tov`]), a proxy that drops connections at random points ([`proxy`]), one that breaks
+//! WebSocket messages ([`faults`]), the fault runs built on them ([`fault_runs`]) and the benchmarks' synthetic
+//! cases ([`cases`]).
 
 pub mod app;
 pub mod cases;
 pub mod database;
 pub mod device;
+pub mod fault_runs;
+pub mod faults;
 pub mod http;
 pub mod metrics;
 pub mod process;

@@ -67,7 +67,8 @@ impl Store {
             super::execute!(
                 self,
                 sqlx::query(
-                    "UPDATE fit_rule_sets SET loaded_at = $3, loaded_by = $4 WHERE tenant_id = $1 AND version = $2"
+                    "UPDATE fit_rule_sets SET loaded_at = $3, loaded_by = $4, reassessed_at = NULL \
+                     WHERE tenant_id = $1 AND version = $2"
                 )
                 .bind(tenant_id)
                 .bind(version)
@@ -88,6 +89,33 @@ impl Store {
             .bind(by_user)
         )?;
         Ok(RuleSetLoad::New { loaded_at: at })
+    }
+
+    /// The tenants whose current rule set's reassessment never finished, with the time that set was loaded.
+    pub async fn fit_rules_not_reassessed(&self) -> Result<Vec<(TenantId, i64)>, StoreError> {
+        let sql = "SELECT tenant_id, loaded_at FROM fit_rule_sets f WHERE reassessed_at IS NULL \
+                   AND loaded_at = (SELECT MAX(loaded_at) FROM fit_rule_sets g WHERE g.tenant_id = f.tenant_id)";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql).fetch_all(pool).await)?)
+    }
+
+    /// Records that the tenant's cases were all reassessed with the set loaded at `loaded_at` (a set loaded since
+    /// is not marked: its own reassessment does that).
+    pub async fn mark_fit_rules_reassessed(
+        &self,
+        tenant_id: &TenantId,
+        loaded_at: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        super::execute!(
+            self,
+            sqlx::query(
+                "UPDATE fit_rule_sets SET reassessed_at = $3 WHERE tenant_id = $1 AND loaded_at = $2"
+            )
+            .bind(tenant_id)
+            .bind(loaded_at)
+            .bind(now_ms)
+        )?;
+        Ok(())
     }
 
     /// The tenant's case ids after `after` in id order, `limit` at a time: for rebuilding their projections.

@@ -1,6 +1,6 @@
-//! What a sync connection writes to the access log: every document sent to the device (once per document per
-//! connection, as `read`, through the shared lane of `read_log.rs`). Commits (as `create` or `change`, with the
-//! change hashes) are logged in their own transaction (`receive.rs`, `audit::committed`).
+//! What a sync connection writes to the access log: every document sent to the device (once per document while
+//! the device holds it, as `read`, through the shared lane of `read_log.rs`). Commits (as `create` or `change`,
+//! with the change hashes) are logged in their own transaction (`receive.rs`, `audit::committed`).
 //!
 //! The calls sit where the sync code already decides these things (the Welcome, a push, a commit), one line
 //! each, so the sync code stays as it is; the log's own rules live in [`crate::audit`].
@@ -40,16 +40,20 @@ impl Connection {
         self.log_reads(offered.collect()).await;
     }
 
-    /// Logs `docs` as read by this device, each at most once per connection (a document pushed again after
-    /// each teammate's edit is still one download to the same device).
+    /// Logs `docs` as read by this device, each once while the device holds it (a document pushed again after
+    /// each teammate's edit, or sent on the device's second connection, is still one download to the same device).
     pub(super) async fn log_reads(&mut self, docs: Vec<DocumentId>) {
-        let fresh: Vec<String> = docs
-            .into_iter()
-            .filter(|doc| self.read_logged.insert(*doc))
-            .map(|doc| doc.to_string())
-            .collect();
-        if !fresh.is_empty() {
-            self.service.read_log.log(self.peer.actor(), fresh).await;
+        if !docs.is_empty() {
+            let service = self.service.clone();
+            service
+                .read_log
+                .log_once(&self.reads, self.peer.actor(), docs)
+                .await;
         }
+    }
+
+    /// The device no longer holds `doc`: if it is sent the case again, that is logged as a new read.
+    pub(super) fn forget_read(&self, doc: &DocumentId) {
+        self.service.read_log.forget(&self.reads, doc);
     }
 }

@@ -45,8 +45,8 @@ pub(super) struct Connection {
     pub(super) peer: Peer,
     pub(super) session: ServerSession,
     socket: WebSocket,
-    /// Documents sent to the device on this connection and logged as read, so each is logged once.
-    pub(super) read_logged: HashSet<DocumentId>,
+    /// This connection's share of the documents logged as read for its device, so each is logged once.
+    pub(super) reads: super::read_log::DeviceReads,
     /// When the frame in hand arrived: a commit's latency runs from here to its Ack.
     pub(super) frame_received: Instant,
     /// This connection in the process's `sync_connections` figure.
@@ -77,6 +77,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
     };
     // Subscribed before the Hello is read, so no event between the store's answer and the Welcome is lost.
     let events = service.hub.subscribe(id, listener);
+    let reads = service.read_log.connect(&peer.device_id);
     let mut connection = Connection {
         id,
         events,
@@ -86,7 +87,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         peer,
         session,
         socket,
-        read_logged: HashSet::new(),
+        reads,
         frame_received: Instant::now(),
         in_flight: VecDeque::new(),
     };

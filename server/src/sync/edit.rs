@@ -86,7 +86,7 @@ impl SyncService {
                     loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
                     loaded.case = Some(case);
                     drop(guard);
-                    self.hub.publish(HubEvent::Changed {
+                    self.hub.publish_own_commit(HubEvent::Changed {
                         doc: doc_id,
                         seq,
                         origin: 0,

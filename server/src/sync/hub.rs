@@ -8,9 +8,9 @@
 //! hints, never data: a connection that gets one re-reads the document and lets automerge's sync work out what
 //! the device lacks, so a duplicate or a late event costs a little work and never a wrong answer.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use sync_core::DocumentId;
 use tokio::sync::mpsc;
@@ -68,7 +68,24 @@ pub enum Missed {
 pub struct Hub {
     next_connection: AtomicU64,
     routes: Mutex<Routes>,
+    /// The commits this process published itself, while other processes may tell it of them again (PostgreSQL);
+    /// `None` when there are no other processes (SQLite).
+    own_commits: Option<Mutex<OwnCommits>>,
 }
+
+/// The last [`OWN_COMMITS`] commits this process made and published, by document and sequence: the notice each
+/// sends through PostgreSQL comes back to this process's own listener, which skips it instead of catching the
+/// document up and waking every connection that watches it a second time (for a new case, each of them would ask
+/// the store again whether it may see it).
+#[derive(Default)]
+struct OwnCommits {
+    known: HashSet<(DocumentId, i64)>,
+    order: VecDeque<(DocumentId, i64)>,
+}
+
+/// How many of its own commits a process remembers; a notice comes back within milliseconds, and one that comes
+/// after its commit was forgotten is handled like another process's (a harmless second look).
+const OWN_COMMITS: usize = 4096;
 
 #[derive(Default)]
 struct Routes {
@@ -138,11 +155,47 @@ impl Default for Hub {
         Self {
             next_connection: AtomicU64::new(1),
             routes: Mutex::new(Routes::default()),
+            own_commits: None,
         }
     }
 }
 
 impl Hub {
+    /// A hub of a process that hears other processes' notices, and its own, through the store.
+    pub fn with_notices() -> Hub {
+        Hub {
+            own_commits: Some(Mutex::default()),
+            ..Hub::default()
+        }
+    }
+
+    /// Publishes a commit this process made (`seq` is its sequence) and remembers it, so that its notice coming
+    /// back from the store is skipped ([`Hub::is_own_commit`]).
+    pub fn publish_own_commit(&self, event: HubEvent) {
+        if let (Some(own), HubEvent::Changed { doc, seq, .. }) = (&self.own_commits, &event) {
+            let mut own = own.lock().unwrap_or_else(PoisonError::into_inner);
+            if own.known.insert((*doc, *seq)) {
+                own.order.push_back((*doc, *seq));
+            }
+            while own.order.len() > OWN_COMMITS {
+                if let Some(oldest) = own.order.pop_front() {
+                    own.known.remove(&oldest);
+                }
+            }
+        }
+        self.publish(event);
+    }
+
+    /// Whether the notice of `doc` at `seq` is of a commit this process published itself; forgets it.
+    fn is_own_commit(&self, doc: DocumentId, seq: i64) -> bool {
+        self.own_commits.as_ref().is_some_and(|own| {
+            own.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .known
+                .remove(&(doc, seq))
+        })
+    }
+
     /// Subscribes connection `id` (from [`Hub::connection_id`]) of `listener`. Until [`Subscription::resolved`] it
     /// gets every event of its tenant.
     pub fn subscribe(self: &Arc<Self>, id: u64, listener: Listener) -> Subscription {
@@ -349,6 +402,9 @@ async fn on_case(
     hub: &Hub,
     documents: &Documents,
 ) {
+    if hub.is_own_commit(doc, seq) {
+        return;
+    }
     match documents.refresh(doc, seq).await {
         Ok(_) => hub.publish(HubEvent::Changed {
             doc,
@@ -475,5 +531,36 @@ mod tests {
         assert_eq!(slow.recv().await, Err(Missed::Lagged));
         hub.publish(changed(doc, &tenant, Reach::Holders));
         assert!(slow.recv().await.is_ok(), "then events flow again");
+    }
+
+    #[test]
+    fn a_process_skips_the_notices_of_its_own_commits_once() {
+        let tenant = TenantId::new_random();
+        let doc = DocumentId::from_uuid(uuid::Uuid::new_v4());
+        let hub = Hub::with_notices();
+        hub.publish_own_commit(changed(doc, &tenant, Reach::Holders));
+        assert!(hub.is_own_commit(doc, 1), "its own commit");
+        assert!(!hub.is_own_commit(doc, 1), "remembered for one notice");
+        assert!(!hub.is_own_commit(doc, 2), "another commit of the document");
+
+        // Only the last OWN_COMMITS are remembered.
+        for seq in 1..=(OWN_COMMITS as i64 + 1) {
+            hub.publish_own_commit(HubEvent::Changed {
+                doc,
+                seq,
+                origin: 0,
+                tenant: tenant.clone(),
+                reach: Reach::Holders,
+            });
+        }
+        assert!(!hub.is_own_commit(doc, 1), "forgotten");
+        assert!(hub.is_own_commit(doc, OWN_COMMITS as i64 + 1));
+
+        let single = Hub::default();
+        single.publish_own_commit(changed(doc, &tenant, Reach::Holders));
+        assert!(
+            !single.is_own_commit(doc, 1),
+            "a process without notices remembers nothing"
+        );
     }
 }

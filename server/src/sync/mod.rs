@@ -86,13 +86,18 @@ impl SyncService {
     /// Sets up the service and its background tasks (idle eviction; on PostgreSQL, the change listener).
     pub fn start(store: Store, settings: Settings) -> Arc<SyncService> {
         let metrics = Arc::new(Metrics::default());
+        let hub = Arc::new(if store.has_notices() {
+            Hub::with_notices()
+        } else {
+            Hub::default()
+        });
         let service = Arc::new(SyncService {
             committer: group_commit::Committer::start(&store, metrics.clone()),
             read_log: read_log::ReadLog::start(store.clone()),
             documents: Arc::new(Documents::new(store.clone(), settings.documents_held)),
             rules: FitRules::new(store.clone()),
             store,
-            hub: Arc::new(Hub::default()),
+            hub,
             limits: Limits::default(),
             rate: RateLimit::default(),
             grant_limit_minutes: settings.grant_limit_minutes,

@@ -29,6 +29,7 @@ impl Connection {
         reason: PurgeReason,
         cursor: Option<u64>,
     ) -> Result<(), ConnectionError> {
+        self.forget_read(&doc);
         let store = &self.service.store;
         let doc_id = doc.to_string();
         store
@@ -41,6 +42,7 @@ impl Connection {
 
     /// The device no longer holds `doc`.
     pub(super) async fn forget(&mut self, doc: DocumentId) -> Result<(), ConnectionError> {
+        self.forget_read(&doc);
         self.service
             .store
             .forget_holding(&self.peer.device_id, &doc)

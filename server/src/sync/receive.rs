@@ -366,7 +366,7 @@ impl Connection {
                 tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = attempt.received.new_changes.len(), "committed");
                 let effects = self.session.committed(doc_id, &loaded.doc);
                 drop(attempt);
-                self.service.hub.publish(HubEvent::Changed {
+                self.service.hub.publish_own_commit(HubEvent::Changed {
                     doc: doc_id,
                     seq,
                     origin: self.id,

@@ -1,6 +1,8 @@
 //! The access log in use: sync downloads and commits are logged once and without citizen data, and
 //! `GET /v1/audit` and `/v1/audit/sample` serve admins of the same tenant only, refusing bad queries with a 4xx.
 
+use std::time::Duration;
+
 use automerge::{ActorId, ChangeHash};
 use axum::http::StatusCode;
 use server::store::AuditFilter;
@@ -14,6 +16,7 @@ both_backends!(
     a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it,
     a_change_is_committed_with_its_log_row_or_not_at_all,
     a_sync_download_and_a_commit_are_logged_once_without_citizen_data,
+    a_case_pushed_to_two_connections_of_one_device_is_logged_once,
     the_audit_endpoints_serve_admins_of_the_same_tenant_only,
     bad_audit_queries_get_a_clear_4xx,
 );
@@ -97,6 +100,81 @@ async fn a_sync_download_and_a_commit_are_logged_once_without_citizen_data(backe
         server::audit::verify(&store).await,
         Ok(server::audit::Verification::Intact { .. })
     ));
+    served.stop().await;
+}
+
+/// A device's connections share one record of what it was sent: a teammate's edit pushed to both of them is one
+/// read; once the device's last connection is gone, the next download is logged again.
+async fn a_case_pushed_to_two_connections_of_one_device_is_logged_once(backend: Backend) {
+    let served = Served::start(backend).await;
+    let store = served.state.store.clone();
+    let tenant = store
+        .tenant_by_slug("hoeje-taastrup")
+        .await
+        .expect("store")
+        .expect("tenant");
+    let team = served.team_of("hoeje-taastrup", "anna").await;
+    let mut anna = served.device("hoeje-taastrup", "anna").await;
+    let (id, doc) = tests::cases::new_cases(&team, 1, 1, "two connections")
+        .pop()
+        .expect("a case");
+    anna.docs.insert(id, doc);
+    anna.sync(served.port).await;
+    // bo's phone, connected twice (the same device: its app and a second tab), is sent the case on both.
+    let mut bo = served.device("hoeje-taastrup", "bo").await;
+    let bo_device = bo.device_id.clone();
+    let bo_reads = || {
+        let store = store.clone();
+        let tenant_id = tenant.id.clone();
+        let device_id = bo_device.clone();
+        let filter = AuditFilter {
+            case_id: Some(id.to_string()),
+            action: Some("read".into()),
+            limit: 100,
+            ..AuditFilter::default()
+        };
+        async move {
+            let rows = store.audit_search(&tenant_id, &filter).await.expect("store");
+            rows.iter()
+                .filter(|row| row.device_id.as_ref().map(|d| d.as_str()) == Some(device_id.as_str()))
+                .count()
+        }
+    };
+    let mut bo_again = tests::device::Device::new(&bo.device_id, &bo.token);
+    let mut first = bo.connect(served.port).await;
+    let mut second = bo_again.connect(served.port).await;
+    let wait = Duration::from_secs(20);
+    tokio::join!(
+        bo.run_until(&mut first, wait, |d| d.in_sync() && d.docs.contains_key(&id)),
+        bo_again.run_until(&mut second, wait, |d| d.in_sync() && d.docs.contains_key(&id)),
+    );
+    assert_eq!(
+        bo_reads().await,
+        1,
+        "sent on two connections of one device: one read"
+    );
+
+    // anna records a visit: pushed to both of bo's connections, still the same device holding the case.
+    tests::cases::add_visit(anna.docs.get_mut(&id).expect("the case"), "Pushed twice");
+    let expected = anna.docs[&id].get_heads();
+    anna.sync(served.port).await;
+    tokio::join!(
+        bo.run_until(&mut first, wait, |d| d.docs[&id].get_heads() == expected),
+        bo_again.run_until(&mut second, wait, |d| d.docs[&id].get_heads() == expected),
+    );
+    assert_eq!(
+        bo_reads().await,
+        1,
+        "a pushed edit of a case the device holds is not a new read"
+    );
+
+    // Both connections closed: the device's next connection that is sent the case logs it again.
+    drop((first, second));
+    tests::cases::add_visit(anna.docs.get_mut(&id).expect("the case"), "After the reconnect");
+    anna.sync(served.port).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    bo.sync(served.port).await;
+    assert_eq!(bo_reads().await, 2, "a new connection's download is a new read");
     served.stop().await;
 }
 

@@ -13,7 +13,7 @@ use sync_core::fit::{Instrument, RaterKind, Rating};
 use tests::http::request;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, Served, audit_rows};
+use crate::helpers::{Backend, Served, TestApp, audit_rows, execute_raw};
 
 both_backends!(a_municipality_loads_its_own_fit_rules_and_every_assessment_names_them);
 
@@ -152,6 +152,45 @@ async fn a_municipality_loads_its_own_fit_rules_and_every_assessment_names_them(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let store = &server.state.store;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !store.fit_rules_not_reassessed().await.expect("store").is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the finished reassessment was not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A process stopped in the middle of a reassessment: the set is not marked, the case keeps an old alert. The
+    // next process to start finishes it.
+    execute_raw(
+        &server.database_url(),
+        "UPDATE fit_rule_sets SET reassessed_at = NULL",
+    )
+    .await;
+    execute_raw(
+        &server.database_url(),
+        "UPDATE proj_alerts SET rule_set_version = 'fit-rules/1'",
+    )
+    .await;
+    assert_eq!(srs_alerts(&server, &id).await, ["fit-rules/1"]);
+    let restarted = TestApp::builder(backend)
+        .on_database(&server.database_url())
+        .build()
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while srs_alerts(&server, &id).await != [OWN_VERSION]
+        || !store.fit_rules_not_reassessed().await.expect("store").is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the restarted process did not finish the reassessment"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(restarted);
+
     // A new visit is assessed with it at commit.
     let (other, mut doc) = crate::sync::new_case(&team, 80);
     add_visit_with_srs_37(&mut doc, 81);

@@ -204,9 +204,12 @@ impl CaseDocument {
         })
     }
 
+    /// Sets a goal's status (active, achieved, paused, dropped); a goal made in error keeps the one it had.
     pub fn set_goal_status(&mut self, goal: &str, status: &str, now_ms: i64) -> EditResult {
         self.change(now_ms, "set goal status", |case| {
-            goal_mut(case, goal)?.status = status.to_owned();
+            let goal = goal_mut(case, goal)?;
+            not_in_error(&goal.entered_in_error, "this goal")?;
+            goal.status = status.to_owned();
             Ok(())
         })
     }

@@ -69,16 +69,6 @@ export function addGoal(c: Case, id: string, goal: Goal): PlanEdit {
   });
 }
 
-/** Sets a goal's status (active, achieved, paused, dropped). */
-export function setGoalStatus(c: Case, goalId: string, status: string): PlanEdit {
-  const goal = c.plan.goals[goalId];
-  if (!goal) return { result: "not_found", what: "goal", id: goalId };
-  const plan = { ...c.plan, goals: { ...c.plan.goals, [goalId]: { ...goal, status } } };
-  return checked(c, plan, (draft) => {
-    (goalsOf(draft)[goalId] as Record<string, unknown>).status = s(status);
-  });
-}
-
 /** A goal of the plan, or none for an id the plan does not hold. */
 const goalIn = (c: Case, goalId: string): Goal | undefined =>
   Object.hasOwn(c.plan.goals, goalId) ? c.plan.goals[goalId] : undefined;
@@ -98,6 +88,13 @@ function setGoalField(c: Case, goalId: string, changed: Partial<Goal>, put: (goa
   if (goal.entered_in_error) return refusedInError;
   const plan = { ...c.plan, goals: { ...c.plan.goals, [goalId]: { ...goal, ...changed } } };
   return checked(c, plan, (draft) => put(goalsOf(draft)[goalId] as Record<string, unknown>));
+}
+
+/** Sets a goal's status (active, achieved, paused, dropped). */
+export function setGoalStatus(c: Case, goalId: string, status: string): PlanEdit {
+  return setGoalField(c, goalId, { status }, (goal) => {
+    goal.status = s(status);
+  });
 }
 
 /** Renames a goal. */

@@ -6,7 +6,7 @@
 //! cargo build --release -p server --bin tovholder -p tests --bin idle
 //! ./target/release/idle [IDLE] [SYNCING]              # defaults 2000 and 200: visits; idle phones of another tenant
 //! ./target/release/idle [IDLE] [SYNCING] same-tenant  # new cases; idle phones of another team of the same tenant
-//! ./target/release/idle municipality [CONNECTIONS] [RECORDING]  # defaults 10000 and 200: see `municipality`
+//! ./target/release/idle municipality [CONNECTIONS] [RECORDING] [--postgres]  # defaults 10000 and 200: see `municipality`
 //! ```
 //!
 //! The second is one team's morning: a new case changes who may see it, an event every connection of the tenant
@@ -28,13 +28,18 @@ mod municipality;
 async fn main() {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     if raw.first().is_some_and(|a| a == "municipality") {
-        let mut numbers = raw[1..].iter().map(|a| {
+        let backend = if raw.iter().any(|a| a == "--postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let mut numbers = raw[1..].iter().filter(|a| *a != "--postgres").map(|a| {
             a.parse::<usize>()
                 .expect("a number of connections, then of recording phones")
         });
         let connections = numbers.next().unwrap_or(10_000);
         let recording = numbers.next().unwrap_or(200);
-        municipality::run(connections, recording).await;
+        municipality::run(connections, recording, backend).await;
         return;
     }
     let same_tenant = raw.iter().any(|a| a == "same-tenant");

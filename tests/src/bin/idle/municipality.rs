@@ -42,8 +42,8 @@ struct Worker {
     shared: Vec<DocumentId>,
 }
 
-pub async fn run(connections: usize, active: usize) {
-    let database = TestDatabase::create(Backend::Sqlite).await;
+pub async fn run(connections: usize, active: usize, backend: Backend) {
+    let database = TestDatabase::create(backend).await;
     let port = free_port();
     let server = ServerProcess::start(&database.url, port).await;
     let mut workers = staff(&database.url, port).await;
