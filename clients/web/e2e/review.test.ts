@@ -55,6 +55,7 @@ it("a lead reviews and decides, and the worker's phone follows", async () => {
   await lene.locator(".review-link").first().click();
   await lene.waitForSelector(".case-review .fit-chart");
   expect(await lene.locator(".case-review .alerts li").count()).toBeGreaterThan(0);
+  expect(await lene.locator(".case-review [data-testid=rule-set]").first().textContent()).toBe("Regelsæt: fit-rules/1");
   await shot(lene, "review-03-case");
 
   // A grant above the limit, waiting for the lead.

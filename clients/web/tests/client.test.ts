@@ -97,6 +97,32 @@ describe("SyncClient", () => {
     client.stop();
   });
 
+  it("counts a refused document apart: the rest is saved, not syncing for ever", async () => {
+    const server = new FakeServer();
+    server.validate = (doc) => ((doc as { bad?: boolean }).bad ? "not a case" : null);
+    const repo = await Repo.open(new MemoryPersistence());
+    const good = newDocumentId();
+    const bad = newDocumentId();
+    await repo.change<{ n: number }>(good, (d) => {
+      d.n = 1;
+    });
+    await repo.change<{ bad: boolean }>(bad, (d) => {
+      d.bad = true;
+    });
+    const client = new SyncClient(repo, {
+      url: "ws://server/v1/sync",
+      token: () => "jwt",
+      device: "dev",
+      openSocket: (_url, protocols) => new FakeSocket(server, protocols),
+    });
+    expect(client.status()).toMatchObject({ phase: "offline", waiting: 2, refused: 0 });
+    client.start();
+    await settle();
+    expect(repo.refusal(bad)?.kind).toBe("invalid");
+    expect(client.status()).toMatchObject({ phase: "saved", waiting: 0, refused: 1 });
+    client.stop();
+  });
+
   it("stops and asks for an app update on Error ProtocolVersion", async () => {
     const repo = await Repo.open(new MemoryPersistence());
     let socket: SocketLike | null = null;

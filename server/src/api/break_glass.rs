@@ -32,7 +32,7 @@ const MAX_CASE_ID_CHARS: usize = 128;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct BreakGlassRequest {
-    /// Why, in 10 to 500 characters (leading and trailing blanks not counted).
+    /// Why, in 10 to 500 characters (leading and trailing blanks count toward the 500, not toward the 10).
     #[schema(min_length = 10, max_length = 500)]
     reason: String,
 }
@@ -67,7 +67,9 @@ pub async fn open(
     caller::require(authz::check(&viewer, Act::BreakGlass, any_case))?;
     let reason = request.reason.trim();
     let length = reason.chars().count();
-    if !(MIN_REASON_CHARS..=MAX_REASON_CHARS).contains(&length) {
+    // The text as sent is bounded too, as the schema says: blanks around a reason are no way past the limit.
+    let sent = request.reason.chars().count();
+    if sent > MAX_REASON_CHARS || !(MIN_REASON_CHARS..=MAX_REASON_CHARS).contains(&length) {
         return Err(ApiError::BadRequest(format!(
             "reason must state why, in {MIN_REASON_CHARS} to {MAX_REASON_CHARS} characters"
         )));

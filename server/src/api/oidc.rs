@@ -35,7 +35,8 @@ pub async fn login(
         return Err(ApiError::NotFound);
     };
     let device = request.device.trim();
-    if device.is_empty() || device.chars().count() > MAX_DEVICE_CHARS {
+    // The name as sent is bounded, as the schema says; blanks around it are trimmed, not a way past the limit.
+    if device.is_empty() || request.device.chars().count() > MAX_DEVICE_CHARS {
         return Err(ApiError::BadRequest(format!(
             "device must name the device in 1 to {MAX_DEVICE_CHARS} characters"
         )));

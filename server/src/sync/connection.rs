@@ -58,6 +58,9 @@ pub(super) struct Connection {
     events: Subscription,
     /// The documents this connection has told the hub it watches.
     watched: HashSet<DocumentId>,
+    /// While handling a change of who may see a case: the case and the event's sequence, so the device's
+    /// connections share the store's answer (`shared_access.rs`).
+    access_event: Option<(DocumentId, i64)>,
 }
 
 /// Commits one connection keeps in flight before it waits for the oldest: two full groups, so the next group
@@ -82,6 +85,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         id,
         events,
         watched: HashSet::new(),
+        access_event: None,
         gauge: service.metrics.connection_opened(),
         service,
         peer,
@@ -375,9 +379,11 @@ impl Connection {
             } => Ok(self.session.changed_elsewhere(doc)),
             // Who may see a case changed: a connection that syncs it checks; another only when the change may
             // concern its user, which is decided without the store (this runs on every connection of the tenant).
-            HubEvent::Changed { doc, reach, .. }
+            HubEvent::Changed { doc, reach, seq, .. }
                 if self.session.knows(doc) || authz::may_concern(&self.peer.viewer, &reach) =>
             {
+                // A sequence of 0 is a local event without one (an assignment): not shared.
+                self.access_event = (seq > 0).then_some((doc, seq));
                 Ok(self.session.access_changed(doc))
             }
             HubEvent::Changed { .. } => return true,
@@ -407,13 +413,15 @@ impl Connection {
             }
             HubEvent::DeviceRevoked { .. } => Ok(Vec::new()),
         };
-        match effects {
+        let keep_going = match effects {
             Ok(effects) => self.carry_out(effects).await,
             Err(error) => {
                 tracing::error!(connection.id = self.id, %error, "cannot push a document change");
                 true
             }
-        }
+        };
+        self.access_event = None;
+        keep_going
     }
 
     /// What the store says this device may do with `doc`, for the session (with the device's message for it, if
@@ -423,11 +431,17 @@ impl Connection {
         doc: DocumentId,
         message: Option<automerge::sync::Message>,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
-        let access = self
-            .service
-            .store
-            .access(&self.peer.viewer, &self.peer.device_id, &doc)
-            .await?;
+        let (store, viewer, device_id) = (&self.service.store, &self.peer.viewer, &self.peer.device_id);
+        let access = match self.access_event {
+            // Checking because of an event: the device's other connections handling it share the answer.
+            Some((event_doc, seq)) if event_doc == doc && message.is_none() => {
+                self.service
+                    .shared_access
+                    .answer(device_id, doc, seq, || store.access(viewer, device_id, &doc))
+                    .await?
+            }
+            _ => store.access(viewer, device_id, &doc).await?,
+        };
         Ok(self.session.access(doc, access, message))
     }
 

@@ -23,6 +23,7 @@ mod hub;
 mod purge;
 mod read_log;
 mod receive;
+mod shared_access;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +81,8 @@ pub struct SyncService {
     committer: group_commit::Committer,
     /// Where connections hand in the reads they log.
     read_log: read_log::ReadLog,
+    /// The store's answers about who may see a case, shared by the connections of one device for one event.
+    shared_access: shared_access::SharedAccess,
 }
 
 impl SyncService {
@@ -94,6 +97,7 @@ impl SyncService {
         let service = Arc::new(SyncService {
             committer: group_commit::Committer::start(&store, metrics.clone()),
             read_log: read_log::ReadLog::start(store.clone()),
+            shared_access: shared_access::SharedAccess::default(),
             documents: Arc::new(Documents::new(store.clone(), settings.documents_held)),
             rules: FitRules::new(store.clone()),
             store,

@@ -69,6 +69,8 @@ async fn breaking_the_glass_needs_a_reason_grants_access_and_is_logged(backend: 
         json!({ "reason": "too short" }),
         json!({ "reason": "          x         " }),
         json!({ "reason": "x".repeat(501) }),
+        // Blanks around the reason are not a way past the limit the schema states (found by Schemathesis).
+        json!({ "reason": format!("{}{}", "x".repeat(495), "\u{a0}".repeat(10)) }),
         json!({ "reason": 42 }),
     ] {
         let refused = app.send(with_token(body.clone())).await;

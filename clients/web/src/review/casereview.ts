@@ -10,7 +10,8 @@ import { inOrder } from "../case/goals";
 import { APPROVAL_STATES, CONTACT_KINDS, GOAL_LEVELS, GOAL_STATUSES } from "../case/model";
 import { fitChart } from "../ui/chart";
 import { h } from "../ui/dom";
-import { alertLabel, categoryLabel, codeLabel, formatDate, formatDateTime, pick, t } from "../ui/i18n";
+import { alertList } from "../ui/fitalerts";
+import { categoryLabel, codeLabel, formatDate, formatDateTime, pick, t } from "../ui/i18n";
 import {
   decideGrant,
   dismissRefusal,
@@ -158,9 +159,8 @@ function fit(review: CaseReview): HTMLElement {
       h("h3", {}, course ? FFB_SERVICES.get(course.service_code) ?? course.service_code : t("noCourse")),
       fitChart(s.assessment),
       h("p", {}, `${t("category")}: ${categoryLabel(s.assessment.category)}`),
-      s.assessment.alerts.length > 0
-        ? h("ul", { class: "alerts" }, ...s.assessment.alerts.map((a) => h("li", {}, alertLabel(a.kind))))
-        : null,
+      // The phone's list: each alert, and under it the rule set that fired it (a municipality may load its own).
+      ...alertList(s.assessment.alerts),
     );
   });
   return h("section", { class: "card" }, h("h2", {}, t("fitChart")), ...series);

@@ -27,8 +27,11 @@ export type SyncPhase = "offline" | "connecting" | "syncing" | "saved" | "stoppe
 
 export interface SyncStatus {
   phase: SyncPhase;
-  /** Documents with changes the server has not acknowledged. */
+  /** Documents with changes the server has not acknowledged, besides the refused ones. */
   waiting: number;
+  /** Documents whose changes the server refused (each case page says why): no sync makes them saved until the
+   * worker corrects the case, so they are not "waiting" and do not keep the indicator at "syncing". */
+  refused: number;
   /** Why syncing stopped, when it did (an app update needed, a revoked device, a login needed). */
   problem: "update_app" | "revoked" | "login" | null;
 }
@@ -79,13 +82,15 @@ export class SyncClient {
   }
 
   status(): SyncStatus {
-    const waiting = this.repo.pending().length;
+    const pending = this.repo.pending();
+    const refused = pending.filter((id) => this.repo.refusal(id) !== undefined).length;
+    const waiting = pending.length - refused;
     let phase: SyncPhase;
     if (this.stopped) phase = "stopped";
     else if (!this.socket) phase = "offline";
     else if (!this.session) phase = "connecting";
     else phase = this.caughtUp && waiting === 0 ? "saved" : "syncing";
-    return { phase, waiting, problem: this.problem };
+    return { phase, waiting, refused, problem: this.problem };
   }
 
   private notify() {

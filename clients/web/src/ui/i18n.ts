@@ -70,6 +70,8 @@ const LABELS = {
   saved: { da: "Alt gemt på serveren", en: "All saved on the server" },
   stopped: { da: "Synkronisering stoppet", en: "Sync stopped" },
   waiting: { da: "venter", en: "waiting" },
+  refusedCount: { da: "afvist", en: "refused" },
+  savedExceptRefused: { da: "Resten gemt på serveren", en: "The rest saved on the server" },
   problem_login: { da: "Log ind igen for at synkronisere", en: "Log in again to sync" },
   problem_update_app: { da: "Opdatér appen for at synkronisere", en: "Update the app to sync" },
   problem_revoked: { da: "Denne telefon er spærret", en: "This phone has been revoked" },

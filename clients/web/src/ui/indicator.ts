@@ -1,5 +1,6 @@
-// The sync indicator in the header: offline, connecting, syncing, all saved on the server, and how many
-// documents still have changes waiting. It is a live region, so a screen reader hears when everything is saved.
+// The sync indicator in the header: offline, connecting, syncing, all saved on the server, how many documents
+// still have changes waiting, and how many the server refused (until the worker corrects them). It is a live
+// region, so a screen reader hears when everything is saved.
 
 import type { SyncClient, SyncStatus } from "../sync/client";
 import { h } from "./dom";
@@ -11,8 +12,12 @@ export function indicator(client: SyncClient): { element: HTMLElement; dispose: 
     const phase = navigator.onLine === false && s.phase !== "stopped" ? "offline" : s.phase;
     element.dataset.phase = phase;
     element.dataset.waiting = String(s.waiting);
-    const text = s.problem ? t(`problem_${s.problem}`) : phase === "saved" ? t("saved") : t(phase);
-    element.textContent = s.waiting > 0 && phase !== "saved" ? `${text} · ${s.waiting} ${t("waiting")}` : text;
+    element.dataset.refused = String(s.refused);
+    const saved = s.refused > 0 ? t("savedExceptRefused") : t("saved");
+    const text = s.problem ? t(`problem_${s.problem}`) : phase === "saved" ? saved : t(phase);
+    const waiting = s.waiting > 0 && phase !== "saved" ? ` · ${s.waiting} ${t("waiting")}` : "";
+    const refused = s.refused > 0 ? ` · ${s.refused} ${t("refusedCount")}` : "";
+    element.textContent = `${text}${waiting}${refused}`;
   };
   const dispose = client.onStatus(render);
   return { element, dispose };
