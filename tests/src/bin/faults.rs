@@ -196,8 +196,11 @@ async fn soak(backend: Backend, minutes: u64, devices: u64, seed: u64) -> Result
     let mut samples: Vec<(f64, f64)> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     // Sampled while the sessions run; the clean sync and the checks at the end are not the soak.
-    while !runner.is_finished() && !progress.sessions_over.load(Ordering::Relaxed) {
+    loop {
         tick.tick().await;
+        if runner.is_finished() || progress.sessions_over.load(Ordering::Relaxed) {
+            break;
+        }
         let at = started.elapsed().as_secs_f64();
         let rss = server.rss_kib() as f64 / 1024.0;
         let commits = scrape(port)
