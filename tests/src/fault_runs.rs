@@ -24,7 +24,7 @@ use crate::cases::{add_visit, contact_count, new_cases, team_of};
 use crate::database::committed_changes;
 use crate::device::Device;
 use crate::faults::{Dice, FaultProxy, Faults};
-use crate::http::login;
+use crate::http::{login, team_devices};
 use crate::process::ServerProcess;
 use crate::{DEMO_PASSWORD, cases::TENANT};
 
@@ -96,13 +96,7 @@ pub async fn random_sessions(
     progress: Arc<Progress>,
 ) -> Result<Verified, String> {
     let proxy = FaultProxy::start(port, run.faults, run.seed).await;
-    let mut devices = Vec::new();
-    for n in 0..run.devices {
-        let user = if n % 2 == 0 { "anna" } else { "bo" };
-        let mut device = login(port, TENANT, user, DEMO_PASSWORD).await;
-        device.try_sync(port, Duration::from_secs(60)).await?;
-        devices.push(device);
-    }
+    let devices = team_devices(port, run.devices).await?;
     let team = team_of(&devices[0].docs);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let deadline = run.duration.map(|duration| Instant::now() + duration);
@@ -301,13 +295,7 @@ pub struct KillReport {
 /// Starts the server on `url` and `port`, and kills it `run.kills` times in the middle of the phones' uploads.
 pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport, String> {
     let mut server = ServerProcess::start(url, port).await;
-    let mut phones = Vec::new();
-    for n in 0..run.phones {
-        let user = if n % 2 == 0 { "anna" } else { "bo" };
-        let mut phone = login(port, TENANT, user, DEMO_PASSWORD).await;
-        phone.try_sync(port, Duration::from_secs(60)).await?;
-        phones.push(phone);
-    }
+    let mut phones = team_devices(port, run.phones).await?;
     let team = team_of(&phones[0].docs);
     let mut verifier = login(port, TENANT, "anna", DEMO_PASSWORD).await;
     let mut dice = Dice::new(run.seed);

@@ -83,3 +83,16 @@ pub async fn login(port: u16, tenant: &str, username: &str, password: &str) -> D
         answer["access_token"].as_str().expect("an access token"),
     )
 }
+
+/// `count` new devices of the demo tenant's team, logged in alternately as anna and bo (who share their cases),
+/// each synced once: the phones of the fault runs.
+pub async fn team_devices(port: u16, count: usize) -> Result<Vec<Device>, String> {
+    let mut devices = Vec::with_capacity(count);
+    for n in 0..count {
+        let user = if n % 2 == 0 { "anna" } else { "bo" };
+        let mut device = login(port, crate::cases::TENANT, user, crate::DEMO_PASSWORD).await;
+        device.try_sync(port, std::time::Duration::from_secs(60)).await?;
+        devices.push(device);
+    }
+    Ok(devices)
+}

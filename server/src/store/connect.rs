@@ -12,24 +12,38 @@ use super::{Backend, Store, StoreError};
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a free pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The general pool's size on SQLite: readers run in parallel under WAL; writers queue on SQLite's lock, so a
+/// handful of connections is plenty on a small machine.
+const SQLITE_CONNECTIONS: u32 = 8;
+/// The general pool's size on PostgreSQL. With the sync writers' pool and the notice listener, a process holds at
+/// most 21 connections, so four processes stay within PostgreSQL's default limit of 100.
+const POSTGRES_CONNECTIONS: u32 = 14;
+/// The sync writers' own pool ([`Store::sync_writer`]): the group committer's lanes (one on SQLite, four on
+/// PostgreSQL) and the read log's lane, with one to spare for a lane's retry one by one.
+const SQLITE_SYNC_WRITERS: u32 = 3;
+const POSTGRES_SYNC_WRITERS: u32 = 6;
 
 impl Store {
     /// Opens a pool for `url`: `sqlite:path` (the file is created if missing) or `postgres://…`.
     ///
     /// Does not migrate; call [`Store::migrate`] next.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite(connect_sqlite(url).await?)
+        let (backend, writer) = if url.starts_with("sqlite:") {
+            let general = connect_sqlite(url, SQLITE_CONNECTIONS).await?;
+            let writer = connect_sqlite(url, SQLITE_SYNC_WRITERS).await?;
+            (Backend::Sqlite(general), Backend::Sqlite(writer))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(connect_postgres(url).await?)
+            let general = connect_postgres(url, POSTGRES_CONNECTIONS).await?;
+            let writer = connect_postgres(url, POSTGRES_SYNC_WRITERS).await?;
+            (Backend::Postgres(general), Backend::Postgres(writer))
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        Ok(Store { backend })
+        Ok(Store { backend, writer })
     }
 }
 
-async fn connect_sqlite(url: &str) -> Result<sqlx::SqlitePool, StoreError> {
+async fn connect_sqlite(url: &str, connections: u32) -> Result<sqlx::SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         // WAL lets readers proceed while one writer commits.
@@ -40,19 +54,17 @@ async fn connect_sqlite(url: &str) -> Result<sqlx::SqlitePool, StoreError> {
         .foreign_keys(true)
         .busy_timeout(SQLITE_BUSY_TIMEOUT);
     let pool = SqlitePoolOptions::new()
-        // Readers run in parallel under WAL; writers queue on SQLite's lock, so a handful of connections is plenty
-        // on a small machine.
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await?;
     Ok(pool)
 }
 
-async fn connect_postgres(url: &str) -> Result<sqlx::PgPool, StoreError> {
+async fn connect_postgres(url: &str, connections: u32) -> Result<sqlx::PgPool, StoreError> {
     let options = PgConnectOptions::from_str(url)?.application_name("tovholder");
     let pool = PgPoolOptions::new()
-        .max_connections(16)
+        .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await?;

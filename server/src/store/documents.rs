@@ -11,7 +11,7 @@
 
 use sync_core::DocumentId;
 
-use super::{AuditRecord, Heads, Reach, Store, StoreError, Tx, case_id, on_pool, on_tx};
+use super::{AuditRecord, Heads, Notice, Reach, Store, StoreError, Tx, case_id, on_pool, on_tx};
 
 /// Rows per multi-row `INSERT`: at 8 columns, far below SQLite's (32,766) and PostgreSQL's (65,535) parameter
 /// limits.
@@ -199,35 +199,9 @@ impl Store {
         // The tenants' row locks (SQLite: the write lock) are held from here on, so the checks below cannot race
         // another process's commit to the same document.
         let seqs = tx.next_seqs(commits).await?;
-        for (commit, &seq) in commits.iter().zip(&seqs) {
-            let heads = commit.heads.encode();
-            if let Some(base) = commit.base_seq {
-                let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
-                    .bind(commit.doc_id.to_string())
-                    .fetch_one(&mut *conn)
-                    .await?);
-                if latest != base {
-                    return Err(StoreError::Stale);
-                }
-            }
-            if commit.create {
-                tx.insert_case(commit, seq, &heads).await?;
-                continue;
-            }
-            on_tx!(&mut tx, |conn| {
-                let sql = "UPDATE cases SET seq = $1, heads = $2 WHERE doc_id = $3 AND tenant_id = $4";
-                let updated = sqlx::query(sql)
-                    .bind(seq)
-                    .bind(&heads)
-                    .bind(commit.doc_id.to_string())
-                    .bind(commit.tenant_id)
-                    .execute(&mut *conn)
-                    .await?;
-                if updated.rows_affected() != 1 {
-                    return Err(StoreError::NotFound("case"));
-                }
-            });
-        }
+        tx.check_bases(commits).await?;
+        tx.insert_cases(commits, &seqs).await?;
+        tx.update_cases(commits, &seqs).await?;
         tx.insert_changes(commits, &seqs).await?;
         tx.record_held(commits, &seqs).await?;
         tx.record_actors(commits).await?;
@@ -238,10 +212,17 @@ impl Store {
         tx.replace_projections(&projections).await?;
         let audit: Vec<AuditRecord<'_>> = commits.iter().flat_map(|c| c.audit.iter().copied()).collect();
         tx.append_audit(&audit).await?;
-        for (commit, &seq) in commits.iter().zip(&seqs) {
-            tx.notify_case(commit.doc_id, seq, commit.tenant_id, commit.reach())
-                .await?;
-        }
+        let notices: Vec<Notice> = commits
+            .iter()
+            .zip(&seqs)
+            .map(|(commit, &seq)| Notice::Case {
+                doc_id: *commit.doc_id,
+                seq,
+                tenant_id: commit.tenant_id.clone(),
+                reach: commit.reach(),
+            })
+            .collect();
+        tx.notify_all(&notices).await?;
         tx.commit().await?;
         Ok(seqs)
     }
@@ -515,43 +496,163 @@ impl Tx {
         Ok(())
     }
 
-    /// Inserts the case row of a new document and its assignments.
-    async fn insert_case(
-        &mut self,
-        commit: &DocumentCommit<'_>,
-        seq: i64,
-        heads: &str,
-    ) -> Result<(), StoreError> {
-        on_tx!(self, |conn| {
-            // The team must be one of the tenant's: a case never points across tenants.
-            let sql = "INSERT INTO cases (doc_id, tenant_id, team_id, created_at, seq, heads) \
-                       SELECT $1, $2, $3, $4, $5, $6 \
-                       WHERE $3 IS NULL OR EXISTS (SELECT 1 FROM teams WHERE id = $3 AND tenant_id = $2)";
-            let inserted = sqlx::query(sql)
-                .bind(commit.doc_id.to_string())
-                .bind(commit.tenant_id)
-                .bind(commit.team_id)
-                .bind(commit.now_ms)
-                .bind(seq)
-                .bind(heads)
-                .execute(&mut *conn)
-                .await?;
-            if inserted.rows_affected() != 1 {
+    /// Fails with [`StoreError::Stale`] unless every commit with a base is based on its document's last commit.
+    async fn check_bases(&mut self, commits: &[DocumentCommit<'_>]) -> Result<(), StoreError> {
+        let based: Vec<(String, i64)> = commits
+            .iter()
+            .filter_map(|commit| Some((commit.doc_id.to_string(), commit.base_seq?)))
+            .collect();
+        for chunk in based.chunks(ROWS_PER_INSERT) {
+            let latest: Vec<(String, i64)> = on_tx!(self, |conn| {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT doc_id, CAST(MAX(s) AS BIGINT) FROM ( \
+                     SELECT doc_id, MAX(seq) AS s FROM doc_changes WHERE doc_id IN (",
+                );
+                let mut ids = query.separated(", ");
+                for (doc_id, _) in chunk {
+                    ids.push_bind(doc_id);
+                }
+                query.push(") GROUP BY doc_id UNION ALL SELECT doc_id, MAX(through_seq) AS s FROM doc_snapshots WHERE doc_id IN (");
+                let mut ids = query.separated(", ");
+                for (doc_id, _) in chunk {
+                    ids.push_bind(doc_id);
+                }
+                query.push(") GROUP BY doc_id) AS last_commits GROUP BY doc_id");
+                query.build_query_as().fetch_all(&mut *conn).await?
+            });
+            for (doc_id, base) in chunk {
+                // A document with neither changes nor a snapshot has had no commit: sequence 0.
+                let last = latest
+                    .iter()
+                    .find(|(id, _)| id == doc_id)
+                    .map_or(0, |(_, seq)| *seq);
+                if last != *base {
+                    return Err(StoreError::Stale);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts the case rows of the new documents among `commits`, and their assignments. Fails with
+    /// [`StoreError::NotFound`] if a case would name a team of another tenant (a case never points across
+    /// tenants).
+    async fn insert_cases(&mut self, commits: &[DocumentCommit<'_>], seqs: &[i64]) -> Result<(), StoreError> {
+        let created: Vec<(&DocumentCommit<'_>, i64)> = commits
+            .iter()
+            .zip(seqs)
+            .filter(|(commit, _)| commit.create)
+            .map(|(commit, &seq)| (commit, seq))
+            .collect();
+        let mut teams: Vec<&TeamId> = created.iter().filter_map(|(commit, _)| commit.team_id).collect();
+        teams.sort_unstable();
+        teams.dedup();
+        for chunk in teams.chunks(ROWS_PER_INSERT) {
+            let found: Vec<(TeamId, TenantId)> = on_tx!(self, |conn| {
+                let mut query = sqlx::QueryBuilder::new("SELECT id, tenant_id FROM teams WHERE id IN (");
+                let mut ids = query.separated(", ");
+                for team in chunk {
+                    ids.push_bind(*team);
+                }
+                query.push(")");
+                query.build_query_as().fetch_all(&mut *conn).await?
+            });
+            let misplaced = created.iter().any(|(commit, _)| {
+                commit.team_id.is_some_and(|team| {
+                    chunk.contains(&team)
+                        && !found
+                            .iter()
+                            .any(|(id, tenant)| id == team && tenant == commit.tenant_id)
+                })
+            });
+            if misplaced {
                 return Err(StoreError::NotFound("team in this tenant"));
             }
-            let sql = "INSERT INTO case_assignments (case_id, tenant_id, user_id, assigned_at) \
-                       SELECT $1, u.tenant_id, u.id, $3 FROM users u WHERE u.id = $2 AND u.tenant_id = $4 \
-                       ON CONFLICT (case_id, user_id) WHERE unassigned_at IS NULL DO NOTHING";
-            for user_id in commit.assign_users {
-                sqlx::query(sql)
-                    .bind(commit.doc_id.to_string())
-                    .bind(user_id)
-                    .bind(commit.now_ms)
-                    .bind(commit.tenant_id)
-                    .execute(&mut *conn)
-                    .await?;
+        }
+        let rows: Vec<(String, &DocumentCommit<'_>, i64, String)> = created
+            .iter()
+            .map(|(commit, seq)| (commit.doc_id.to_string(), *commit, *seq, commit.heads.encode()))
+            .collect();
+        let assignments: Vec<(&str, &UserId, &DocumentCommit<'_>)> = rows
+            .iter()
+            .flat_map(|(doc_id, commit, _, _)| {
+                commit
+                    .assign_users
+                    .iter()
+                    .map(move |user| (doc_id.as_str(), user, *commit))
+            })
+            .collect();
+        on_tx!(self, |conn| {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO cases (doc_id, tenant_id, team_id, created_at, seq, heads) ",
+                );
+                query.push_values(chunk, |mut row, (doc_id, commit, seq, heads)| {
+                    row.push_bind(doc_id)
+                        .push_bind(commit.tenant_id)
+                        .push_bind(commit.team_id)
+                        .push_bind(commit.now_ms)
+                        .push_bind(*seq)
+                        .push_bind(heads);
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+            // Only users of the case's tenant are assigned; the VALUES columns have their default names in both
+            // databases (column1, column2, …).
+            for chunk in assignments.chunks(ROWS_PER_INSERT) {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO case_assignments (case_id, tenant_id, user_id, assigned_at) \
+                     SELECT v.column1, u.tenant_id, u.id, v.column3 FROM (",
+                );
+                query.push_values(chunk, |mut row, (doc_id, user_id, commit)| {
+                    row.push_bind(*doc_id)
+                        .push_bind(*user_id)
+                        .push_bind(commit.now_ms)
+                        .push_bind(commit.tenant_id);
+                });
+                query.push(
+                    ") AS v, users u WHERE u.id = v.column2 AND u.tenant_id = v.column4 \
+                     ON CONFLICT (case_id, user_id) WHERE unassigned_at IS NULL DO NOTHING",
+                );
+                query.build().execute(&mut *conn).await?;
             }
         });
+        Ok(())
+    }
+
+    /// Moves the case rows of the existing documents among `commits` to their new sequence numbers and heads.
+    /// Fails with [`StoreError::NotFound`] if one has no case row in its tenant.
+    async fn update_cases(&mut self, commits: &[DocumentCommit<'_>], seqs: &[i64]) -> Result<(), StoreError> {
+        let rows: Vec<(String, &TenantId, i64, String)> = commits
+            .iter()
+            .zip(seqs)
+            .filter(|(commit, _)| !commit.create)
+            .map(|(commit, &seq)| {
+                (
+                    commit.doc_id.to_string(),
+                    commit.tenant_id,
+                    seq,
+                    commit.heads.encode(),
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let updated = on_tx!(self, |conn| {
+                let mut query =
+                    sqlx::QueryBuilder::new("UPDATE cases SET seq = v.column3, heads = v.column4 FROM (");
+                query.push_values(chunk, |mut row, (doc_id, tenant_id, seq, heads)| {
+                    row.push_bind(doc_id)
+                        .push_bind(*tenant_id)
+                        .push_bind(*seq)
+                        .push_bind(heads);
+                });
+                query.push(") AS v WHERE cases.doc_id = v.column1 AND cases.tenant_id = v.column2");
+                query.build().execute(&mut *conn).await?.rows_affected()
+            });
+            if usize::try_from(updated).ok() != Some(chunk.len()) {
+                return Err(StoreError::NotFound("case"));
+            }
+        }
         Ok(())
     }
 }

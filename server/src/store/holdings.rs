@@ -15,28 +15,45 @@ use crate::ids::DeviceId;
 /// left because its course ended.
 type LostRow = (String, Option<i64>, Option<i64>, bool, i64);
 
+/// Rows per multi-row statement: at 4 columns, far below SQLite's and PostgreSQL's parameter limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
 impl Store {
     /// Records that `device` holds these cases, each as one its user may change or not. A case held afresh (visible
-    /// again after it was lost) forgets what the device was told before.
+    /// again after it was lost) forgets what the device was told before. One statement (one fsync) for all of them:
+    /// a Welcome hands over a caseload at once.
     pub async fn record_holdings(
         &self,
         device_id: &DeviceId,
         held: &[Held],
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO device_holdings (device_id, doc_id, since, writable) VALUES ($1, $2, $3, $4) \
-                   ON CONFLICT (device_id, doc_id) DO UPDATE \
-                   SET writable = excluded.writable, purged_at = NULL, purge_cursor = NULL";
+        // One row per case, the last word on it winning: a statement may not update the same row twice.
+        let mut rows: Vec<(String, bool)> = Vec::with_capacity(held.len());
         for Held { doc, writable } in held {
             let doc_id = doc.to_string();
-            execute!(
-                self,
-                sqlx::query(sql)
-                    .bind(device_id)
-                    .bind(&doc_id)
-                    .bind(now_ms)
-                    .bind(*writable)
-            )?;
+            match rows.iter_mut().find(|(id, _)| *id == doc_id) {
+                Some(row) => row.1 = *writable,
+                None => rows.push((doc_id, *writable)),
+            }
+        }
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            on_pool!(self, |pool| {
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO device_holdings (device_id, doc_id, since, writable) ",
+                );
+                query.push_values(chunk, |mut row, (doc_id, writable)| {
+                    row.push_bind(device_id)
+                        .push_bind(doc_id)
+                        .push_bind(now_ms)
+                        .push_bind(*writable);
+                });
+                query.push(
+                    " ON CONFLICT (device_id, doc_id) DO UPDATE \
+                     SET writable = excluded.writable, purged_at = NULL, purge_cursor = NULL",
+                );
+                query.build().execute(pool).await.map(|_| ())
+            })?;
         }
         Ok(())
     }

@@ -153,6 +153,23 @@ impl Notice {
 }
 
 impl Tx {
+    /// Sends `notices` to every process when this transaction commits, in one statement (PostgreSQL; a no-op on
+    /// SQLite).
+    pub(crate) async fn notify_all(&mut self, notices: &[Notice]) -> Result<(), StoreError> {
+        if let Tx::Postgres(tx) = self
+            && !notices.is_empty()
+        {
+            let channels: Vec<&str> = notices.iter().map(Notice::channel).collect();
+            let payloads: Vec<String> = notices.iter().map(Notice::payload).collect();
+            sqlx::query("SELECT pg_notify(n.channel, n.payload) FROM unnest($1::text[], $2::text[]) AS n(channel, payload)")
+                .bind(channels)
+                .bind(payloads)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Sends `notice` to every process when this transaction commits (PostgreSQL; a no-op on SQLite).
     pub(crate) async fn notify(&mut self, notice: &Notice) -> Result<(), StoreError> {
         if let Tx::Postgres(tx) = self {

@@ -95,8 +95,8 @@ impl SyncService {
             Hub::default()
         });
         let service = Arc::new(SyncService {
-            committer: group_commit::Committer::start(&store, metrics.clone()),
-            read_log: read_log::ReadLog::start(store.clone()),
+            committer: group_commit::Committer::start(&store.sync_writer(), metrics.clone()),
+            read_log: read_log::ReadLog::start(store.sync_writer()),
             shared_access: shared_access::SharedAccess::default(),
             documents: Arc::new(Documents::new(store.clone(), settings.documents_held)),
             rules: FitRules::new(store.clone()),

@@ -8,7 +8,7 @@
 //! committed; a later change is a later event with its own query, which each connection handles after this one.
 //! A failed query is not shared: the next connection asks again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -22,18 +22,21 @@ use crate::ids::DeviceId;
 /// How long an answer is kept for the device's slower connections; entries older than this are dropped.
 const KEEP: Duration = Duration::from_secs(10);
 
-/// Past this many entries, a new one first drops those older than [`KEEP`].
-const PRUNE_ABOVE: usize = 1024;
-
 type Key = (DeviceId, DocumentId, i64);
 
-/// When the first connection asked, and the answer (set once it came).
-type Answer = (Instant, Arc<OnceCell<Access>>);
-
-/// The answers being asked for or recently given, by device, case and event sequence.
+/// The answers being asked for or recently given, by device, case and event sequence, and their keys in the
+/// order they were first asked for, so the expired ones are dropped from the front without a scan of the rest.
 #[derive(Default)]
 pub struct SharedAccess {
-    answers: Mutex<HashMap<Key, Answer>>,
+    answers: Mutex<Answers>,
+}
+
+#[derive(Default)]
+struct Answers {
+    /// Each answer, set once it came.
+    by_key: HashMap<Key, Arc<OnceCell<Access>>>,
+    /// When each key was first asked for, oldest first.
+    asked: VecDeque<(Instant, Key)>,
 }
 
 impl SharedAccess {
@@ -50,13 +53,22 @@ impl SharedAccess {
     {
         let cell = {
             let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
-            if answers.len() > PRUNE_ABOVE {
-                answers.retain(|_, (asked, _)| asked.elapsed() < KEEP);
+            let Answers { by_key, asked } = &mut *answers;
+            let now = Instant::now();
+            while let Some((at, _)) = asked.front()
+                && now.duration_since(*at) >= KEEP
+            {
+                if let Some((_, key)) = asked.pop_front() {
+                    by_key.remove(&key);
+                }
             }
-            answers
-                .entry((device_id.clone(), doc, seq))
-                .or_insert_with(|| (Instant::now(), Arc::new(OnceCell::new())))
-                .1
+            let key = (device_id.clone(), doc, seq);
+            by_key
+                .entry(key)
+                .or_insert_with_key(|key| {
+                    asked.push_back((now, key.clone()));
+                    Arc::new(OnceCell::new())
+                })
                 .clone()
         };
         cell.get_or_try_init(ask).await.copied()

@@ -249,8 +249,9 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
         .assign_case(&case.doc_id, &w.anna.id, NOW + 4)
         .await
         .expect("store");
+    // Named twice in one call (one statement may not update a row twice): the last word holds.
     store
-        .record_holdings(&device, &[held(false)], NOW + 4)
+        .record_holdings(&device, &[held(true), held(false)], NOW + 4)
         .await
         .expect("store");
     store
