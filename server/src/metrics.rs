@@ -32,6 +32,9 @@ pub const MIN_TOKEN_CHARS: usize = 24;
 /// A label set of one fixed word, e.g. `direction="in"`.
 type Label = [(&'static str, &'static str); 1];
 
+/// A database pool's connections in one state, e.g. `pool="general",state="busy"`.
+type PoolStateLabel = [(&'static str, &'static str); 2];
+
 /// The figures of one process.
 #[derive(Debug)]
 pub struct Metrics {
@@ -44,8 +47,8 @@ pub struct Metrics {
     commit_batch_documents: Histogram,
     documents_held: Gauge,
     hub_subscribers: Gauge,
-    pool_connections: Family<Label, Gauge>,
-    pool_max: Gauge,
+    pool_connections: Family<PoolStateLabel, Gauge>,
+    pool_max: Family<Label, Gauge>,
 }
 
 impl Default for Metrics {
@@ -92,16 +95,16 @@ impl Default for Metrics {
             "Connections subscribed to this process's document events",
             hub_subscribers.clone(),
         );
-        let pool_connections = Family::<Label, Gauge>::default();
+        let pool_connections = Family::<PoolStateLabel, Gauge>::default();
         registry.register(
             "db_pool_connections",
-            "Database pool connections, by state (busy, idle)",
+            "Database pool connections, by pool (general, sync_writers) and state (busy, idle)",
             pool_connections.clone(),
         );
-        let pool_max = Gauge::default();
+        let pool_max = Family::<Label, Gauge>::default();
         registry.register(
             "db_pool_max_connections",
-            "The database pool's size limit",
+            "Each database pool's size limit",
             pool_max.clone(),
         );
         Metrics {
@@ -156,16 +159,25 @@ impl Metrics {
 
     /// The text a scrape gets, with the states of the moment: documents held in memory, hub subscribers and the
     /// database pool's use.
-    pub fn render(&self, documents_held: usize, hub_subscribers: usize, pool: PoolUse) -> String {
+    pub fn render(
+        &self,
+        documents_held: usize,
+        hub_subscribers: usize,
+        pools: &[(&'static str, PoolUse)],
+    ) -> String {
         self.documents_held.set(gauge_value(documents_held));
         self.hub_subscribers.set(gauge_value(hub_subscribers));
-        self.pool_connections
-            .get_or_create(&BUSY)
-            .set(gauge_value(pool.size.saturating_sub(pool.idle)));
-        self.pool_connections
-            .get_or_create(&IDLE)
-            .set(gauge_value(pool.idle));
-        self.pool_max.set(gauge_value(pool.max));
+        for &(name, pool) in pools {
+            self.pool_connections
+                .get_or_create(&[("pool", name), ("state", "busy")])
+                .set(gauge_value(pool.size.saturating_sub(pool.idle)));
+            self.pool_connections
+                .get_or_create(&[("pool", name), ("state", "idle")])
+                .set(gauge_value(pool.idle));
+            self.pool_max
+                .get_or_create(&[("pool", name)])
+                .set(gauge_value(pool.max));
+        }
         let mut text = String::new();
         // Writing to a String cannot fail; the encoder's error is fmt's.
         let _ = prometheus_text::encode(&mut text, &self.registry);
@@ -177,8 +189,6 @@ const HELLO: Label = [("state", "hello")];
 const READY: Label = [("state", "ready")];
 const IN: Label = [("direction", "in")];
 const OUT: Label = [("direction", "out")];
-const BUSY: Label = [("state", "busy")];
-const IDLE: Label = [("state", "idle")];
 
 fn gauge_value(count: usize) -> i64 {
     i64::try_from(count).unwrap_or(i64::MAX)

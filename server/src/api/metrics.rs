@@ -26,7 +26,7 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let text = sync.metrics.render(
         sync.documents.held_count(),
         sync.hub.subscribers(),
-        sync.store.pool_use(),
+        &sync.store.pool_use(),
     );
     (
         StatusCode::OK,

@@ -19,7 +19,7 @@ const SQLITE_CONNECTIONS: u32 = 8;
 /// most 21 connections, so four processes stay within PostgreSQL's default limit of 100.
 const POSTGRES_CONNECTIONS: u32 = 14;
 /// The sync writers' own pool ([`Store::sync_writer`]): the group committer's lanes (one on SQLite, four on
-/// PostgreSQL) and the read log's lane, with one to spare for a lane's retry one by one.
+/// PostgreSQL), the read log's lane and the holdings lane.
 const SQLITE_SYNC_WRITERS: u32 = 3;
 const POSTGRES_SYNC_WRITERS: u32 = 6;
 

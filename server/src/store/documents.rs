@@ -9,6 +9,8 @@
 //! snapshot in one transaction, and one statement sees either the changes or the snapshot that folded them in,
 //! never neither.
 
+use std::collections::HashMap;
+
 use sync_core::DocumentId;
 
 use super::{AuditRecord, Heads, Notice, Reach, Store, StoreError, Tx, case_id, on_pool, on_tx};
@@ -82,12 +84,6 @@ const CHUNKS_AFTER: &str = "SELECT through_seq AS seq, CAST(-1 AS BIGINT) AS idx
      WHERE doc_id = $1 AND through_seq > $2 \
      UNION ALL SELECT seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 \
      ORDER BY 1, 2";
-
-/// The sequence number of the last commit folded into a document: its newest change, or its snapshot if
-/// compaction folded everything.
-const LAST_COMMIT: &str = "SELECT CAST(COALESCE(MAX(s), 0) AS BIGINT) FROM ( \
-     SELECT MAX(seq) AS s FROM doc_changes WHERE doc_id = $1 \
-     UNION ALL SELECT MAX(through_seq) AS s FROM doc_snapshots WHERE doc_id = $1) AS last_commit";
 
 /// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
 pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
@@ -264,10 +260,8 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         });
-        let latest: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(LAST_COMMIT)
-            .bind(&projection.doc_id)
-            .fetch_one(&mut *conn)
-            .await?);
+        let doc_id = projection.doc_id.as_str();
+        let latest = tx.last_commits(&[doc_id]).await?.remove(doc_id).unwrap_or(0);
         if latest != loaded_seq {
             return Ok(false);
         }
@@ -438,7 +432,7 @@ impl Tx {
     /// at the commit's number ([`DocumentCommit::held_as_committed`]). A new holding is writable: the device
     /// just wrote the case.
     async fn record_held(&mut self, commits: &[DocumentCommit<'_>], seqs: &[i64]) -> Result<(), StoreError> {
-        let rows: Vec<(&DeviceId, String, i64, i64)> = commits
+        let mut rows: Vec<(&DeviceId, String, i64, i64)> = commits
             .iter()
             .zip(seqs)
             .filter(|(commit, _)| commit.held_as_committed)
@@ -446,6 +440,9 @@ impl Tx {
                 Some((commit.device_id?, commit.doc_id.to_string(), seq, commit.now_ms))
             })
             .collect();
+        // In key order, as `Store::record_holdings` upserts: transactions locking the same rows in one order never
+        // deadlock.
+        rows.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         let sql = "INSERT INTO device_holdings (device_id, doc_id, since, writable, held_seq) ";
         on_tx!(self, |conn| {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -502,36 +499,42 @@ impl Tx {
             .iter()
             .filter_map(|commit| Some((commit.doc_id.to_string(), commit.base_seq?)))
             .collect();
-        for chunk in based.chunks(ROWS_PER_INSERT) {
-            let latest: Vec<(String, i64)> = on_tx!(self, |conn| {
+        let doc_ids: Vec<&str> = based.iter().map(|(doc_id, _)| doc_id.as_str()).collect();
+        let last = self.last_commits(&doc_ids).await?;
+        for (doc_id, base) in &based {
+            // A document with neither changes nor a snapshot has had no commit: sequence 0.
+            if last.get(doc_id).copied().unwrap_or(0) != *base {
+                return Err(StoreError::Stale);
+            }
+        }
+        Ok(())
+    }
+
+    /// The sequence number of the last commit to each of `doc_ids` that has one: the newest of its change rows
+    /// and its snapshot (compaction folds change rows into the snapshot).
+    async fn last_commits(&mut self, doc_ids: &[&str]) -> Result<HashMap<String, i64>, StoreError> {
+        let mut last = HashMap::with_capacity(doc_ids.len());
+        for chunk in doc_ids.chunks(ROWS_PER_INSERT) {
+            let rows: Vec<(String, i64)> = on_tx!(self, |conn| {
                 let mut query = sqlx::QueryBuilder::new(
                     "SELECT doc_id, CAST(MAX(s) AS BIGINT) FROM ( \
                      SELECT doc_id, MAX(seq) AS s FROM doc_changes WHERE doc_id IN (",
                 );
                 let mut ids = query.separated(", ");
-                for (doc_id, _) in chunk {
-                    ids.push_bind(doc_id);
+                for doc_id in chunk {
+                    ids.push_bind(*doc_id);
                 }
                 query.push(") GROUP BY doc_id UNION ALL SELECT doc_id, MAX(through_seq) AS s FROM doc_snapshots WHERE doc_id IN (");
                 let mut ids = query.separated(", ");
-                for (doc_id, _) in chunk {
-                    ids.push_bind(doc_id);
+                for doc_id in chunk {
+                    ids.push_bind(*doc_id);
                 }
                 query.push(") GROUP BY doc_id) AS last_commits GROUP BY doc_id");
                 query.build_query_as().fetch_all(&mut *conn).await?
             });
-            for (doc_id, base) in chunk {
-                // A document with neither changes nor a snapshot has had no commit: sequence 0.
-                let last = latest
-                    .iter()
-                    .find(|(id, _)| id == doc_id)
-                    .map_or(0, |(_, seq)| *seq);
-                if last != *base {
-                    return Err(StoreError::Stale);
-                }
-            }
+            last.extend(rows);
         }
-        Ok(())
+        Ok(last)
     }
 
     /// Inserts the case rows of the new documents among `commits`, and their assignments. Fails with

@@ -2,11 +2,13 @@
 //! at a Hello as the cases the device holds and may no longer see. The rules about them (the grace, when to purge,
 //! when a device has deleted a case) are sync-core's (`protocol::server::sight`); this module only stores the facts.
 
+use std::collections::BTreeMap;
+
 use sync_core::DocumentId;
 use sync_core::protocol::{Held, Holding};
 
 use super::access::{course_ended, purge_reason, retired_case, visible_case, works_on_case};
-use super::{Store, StoreError, Viewer, case_id, execute, on_pool};
+use super::{Store, StoreError, Viewer, case_id, execute, on_pool, on_tx};
 use crate::clock;
 use crate::ids::DeviceId;
 
@@ -19,31 +21,30 @@ type LostRow = (String, Option<i64>, Option<i64>, bool, i64);
 const ROWS_PER_STATEMENT: usize = 500;
 
 impl Store {
-    /// Records that `device` holds these cases, each as one its user may change or not. A case held afresh (visible
-    /// again after it was lost) forgets what the device was told before. One statement (one fsync) for all of them:
-    /// a Welcome hands over a caseload at once.
-    pub async fn record_holdings(
-        &self,
-        device_id: &DeviceId,
-        held: &[Held],
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        // One row per case, the last word on it winning: a statement may not update the same row twice.
-        let mut rows: Vec<(String, bool)> = Vec::with_capacity(held.len());
-        for Held { doc, writable } in held {
-            let doc_id = doc.to_string();
-            match rows.iter_mut().find(|(id, _)| *id == doc_id) {
-                Some(row) => row.1 = *writable,
-                None => rows.push((doc_id, *writable)),
-            }
+    /// Records that devices hold these cases, each as one its user may change or not. A case held afresh (visible
+    /// again after it was lost) forgets what the device was told before. One transaction (one fsync) for all of
+    /// them: a Welcome hands over a caseload at once, and the sync path's holdings lane (`sync/holding_log.rs`)
+    /// hands in many connections' at once.
+    pub async fn record_holdings(&self, held: &[(&DeviceId, Held)], now_ms: i64) -> Result<(), StoreError> {
+        // One row per device and case, the last word on it winning: a statement may not update the same row twice.
+        let mut rows: BTreeMap<(&DeviceId, String), bool> = BTreeMap::new();
+        for (device_id, Held { doc, writable }) in held {
+            rows.insert((*device_id, doc.to_string()), *writable);
         }
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            on_pool!(self, |pool| {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // In key order, so two transactions upserting the same rows lock them in the same order and never
+        // deadlock (a group commit's `record_held` sorts alike).
+        let rows: Vec<_> = rows.into_iter().collect();
+        let mut tx = self.begin_write().await?;
+        on_tx!(&mut tx, |conn| {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let mut query = sqlx::QueryBuilder::new(
                     "INSERT INTO device_holdings (device_id, doc_id, since, writable) ",
                 );
-                query.push_values(chunk, |mut row, (doc_id, writable)| {
-                    row.push_bind(device_id)
+                query.push_values(chunk, |mut row, ((device_id, doc_id), writable)| {
+                    row.push_bind(*device_id)
                         .push_bind(doc_id)
                         .push_bind(now_ms)
                         .push_bind(*writable);
@@ -52,10 +53,10 @@ impl Store {
                     " ON CONFLICT (device_id, doc_id) DO UPDATE \
                      SET writable = excluded.writable, purged_at = NULL, purge_cursor = NULL",
                 );
-                query.build().execute(pool).await.map(|_| ())
-            })?;
-        }
-        Ok(())
+                query.build().execute(&mut *conn).await?;
+            }
+        });
+        tx.commit().await
     }
 
     /// The cases `device` holds that its user may no longer see, with what the store records of each.

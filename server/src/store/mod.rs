@@ -87,6 +87,22 @@ enum Backend {
     Postgres(PgPool),
 }
 
+impl Backend {
+    fn pool_use(&self) -> PoolUse {
+        fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> PoolUse {
+            PoolUse {
+                size: pool.size() as usize,
+                idle: pool.num_idle(),
+                max: pool.options().get_max_connections() as usize,
+            }
+        }
+        match self {
+            Backend::Sqlite(pool) => of(pool),
+            Backend::Postgres(pool) => of(pool),
+        }
+    }
+}
+
 /// The pool's use at one moment (for `GET /metrics`).
 #[derive(Clone, Copy, Debug)]
 pub struct PoolUse {
@@ -230,13 +246,13 @@ impl Store {
         Ok(())
     }
 
-    /// How many connections the pool holds, how many of them are idle, and how many it may hold.
-    pub fn pool_use(&self) -> PoolUse {
-        on_pool!(self, |pool| PoolUse {
-            size: pool.size() as usize,
-            idle: pool.num_idle(),
-            max: pool.options().get_max_connections() as usize,
-        })
+    /// For each of the store's two pools, by name (`general`, `sync_writers`): how many connections it holds, how
+    /// many of them are idle, and how many it may hold.
+    pub fn pool_use(&self) -> [(&'static str, PoolUse); 2] {
+        [
+            ("general", self.backend.pool_use()),
+            ("sync_writers", self.writer.pool_use()),
+        ]
     }
 
     /// Closes every pooled connection of both pools, waiting for checked-out ones to come back.

@@ -172,14 +172,7 @@ impl Tx {
 
     /// Sends `notice` to every process when this transaction commits (PostgreSQL; a no-op on SQLite).
     pub(crate) async fn notify(&mut self, notice: &Notice) -> Result<(), StoreError> {
-        if let Tx::Postgres(tx) = self {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(notice.channel())
-                .bind(notice.payload())
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+        self.notify_all(std::slice::from_ref(notice)).await
     }
 }
 

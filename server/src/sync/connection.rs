@@ -491,8 +491,9 @@ pub(super) enum ConnectionError {
     CorruptId,
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
-    #[error("the committer stopped before a commit was done")]
-    CommitterGone,
+    /// The group committer or the holdings lane ended before it answered (the runtime is shutting down).
+    #[error("a write lane stopped before its write was done")]
+    LaneGone,
 }
 
 /// The outcome of the oldest commit in flight; pending forever when there is none (`select!` then waits for the

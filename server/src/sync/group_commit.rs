@@ -14,8 +14,9 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use sync_core::DocumentId;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
+use super::lane::Lane;
 use crate::audit::{self, Actor};
 use crate::ids::{DeviceId, TeamId, TenantId, UserId};
 use crate::metrics::Metrics;
@@ -25,10 +26,6 @@ use crate::store::{AuditRecord, DatabaseKind, DocumentCommit, Heads, Reach, Stor
 /// At most this many commits share a transaction: enough to amortise the fsync, few enough that the first of them
 /// does not wait long for the others' statements.
 pub const MAX_GROUP: usize = 64;
-
-/// Commits waiting in one lane before `submit` waits for room: a crowd of devices queues here, not in memory
-/// without bound.
-const LANE_CAPACITY: usize = 4 * MAX_GROUP;
 
 /// Lanes on PostgreSQL, where different tenants commit in parallel.
 const POSTGRES_LANES: usize = 4;
@@ -72,14 +69,9 @@ impl CommitOrder {
 /// A commit on its way: resolves to the sequence number once durable.
 pub type CommitReceipt = oneshot::Receiver<Result<i64, StoreError>>;
 
-struct Request {
-    order: CommitOrder,
-    done: oneshot::Sender<Result<i64, StoreError>>,
-}
-
 /// The lanes commits are handed to.
 pub struct Committer {
-    lanes: Vec<mpsc::Sender<Request>>,
+    lanes: Vec<Lane<CommitOrder, Result<i64, StoreError>>>,
 }
 
 impl Committer {
@@ -91,9 +83,14 @@ impl Committer {
         };
         let lanes = (0..count)
             .map(|_| {
-                let (sender, receiver) = mpsc::channel(LANE_CAPACITY);
-                tokio::spawn(run_lane(store.clone(), metrics.clone(), receiver));
-                sender
+                let (store, metrics) = (store.clone(), metrics.clone());
+                Lane::start(MAX_GROUP, move |group: Vec<CommitOrder>| {
+                    let (store, metrics) = (store.clone(), metrics.clone());
+                    async move {
+                        metrics.commit_batch(group.len());
+                        commit_group(&store, &group).await
+                    }
+                })
             })
             .collect();
         Committer { lanes }
@@ -102,45 +99,34 @@ impl Committer {
     /// Queues `order` in its tenant's lane; the receipt resolves when it is durable (or failed). Waits only when
     /// the lane is full.
     pub async fn submit(&self, order: CommitOrder) -> CommitReceipt {
-        let (done, receipt) = oneshot::channel();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         order.tenant_id.hash(&mut hasher);
         let lane = usize::try_from(hasher.finish()).unwrap_or(0) % self.lanes.len();
-        // A lane's task ends only when the committer is dropped, so the send fails only at shutdown; the dropped
-        // `done` then resolves the receipt as failed.
-        let _ = self.lanes[lane].send(Request { order, done }).await;
-        receipt
-    }
-}
-
-async fn run_lane(store: Store, metrics: Arc<Metrics>, mut queue: mpsc::Receiver<Request>) {
-    let mut group = Vec::with_capacity(MAX_GROUP);
-    while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let results = commit_group(&store, &group).await;
-        metrics.commit_batch(group.len());
-        for (request, result) in group.drain(..).zip(results) {
-            // The connection may have gone; its commit stands and the device learns of it at its next sync.
-            let _ = request.done.send(result);
-        }
+        // A lane's task ends only when the committer is dropped, so the submit fails only at shutdown; a receipt
+        // whose sender is gone then resolves as failed.
+        self.lanes[lane]
+            .submit(order)
+            .await
+            .unwrap_or_else(|_| oneshot::channel().1)
     }
 }
 
 /// Commits a group in one transaction, or, if that fails, each on its own.
-async fn commit_group(store: &Store, group: &[Request]) -> Vec<Result<i64, StoreError>> {
+async fn commit_group(store: &Store, group: &[CommitOrder]) -> Vec<Result<i64, StoreError>> {
     // The access-log row of each commit: its case and its change hashes, as text.
     let texts: Vec<(String, String)> = group
         .iter()
-        .map(|r| (r.order.doc_id.to_string(), r.order.change_hashes.join(",")))
+        .map(|order| (order.doc_id.to_string(), order.change_hashes.join(",")))
         .collect();
     let audit: Vec<[AuditRecord<'_>; 1]> = group
         .iter()
         .zip(&texts)
-        .map(|(r, (case, hashes))| [audit::committed(r.order.actor(), case, r.order.create, hashes)])
+        .map(|(order, (case, hashes))| [audit::committed(order.actor(), case, order.create, hashes)])
         .collect();
     let commits: Vec<DocumentCommit<'_>> = group
         .iter()
         .zip(&audit)
-        .map(|(request, audit)| borrow(&request.order, audit))
+        .map(|(order, audit)| borrow(order, audit))
         .collect();
     match store.commit_documents(&commits).await {
         Ok(seqs) => seqs.into_iter().map(Ok).collect(),

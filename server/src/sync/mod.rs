@@ -9,6 +9,7 @@
 //! - [`accept`]: the write rules checked before a commit.
 //! - [`access_log`]: the access log entries of a connection (documents sent, changes committed).
 //! - [`group_commit`]: commits handed in together share one transaction; each Ack still follows its commit.
+//! - [`lane`]: small durable writes of many connections (reads logged, holdings) share one transaction.
 //! - [`documents`]: the shared in-memory documents, loaded on use and dropped when idle.
 //! - [`hub`]: document events to every connection, across processes through PostgreSQL LISTEN/NOTIFY.
 
@@ -19,7 +20,9 @@ mod documents;
 mod edit;
 pub mod grants;
 mod group_commit;
+mod holding_log;
 mod hub;
+mod lane;
 mod purge;
 mod read_log;
 mod receive;
@@ -81,6 +84,8 @@ pub struct SyncService {
     committer: group_commit::Committer,
     /// Where connections hand in the reads they log.
     read_log: read_log::ReadLog,
+    /// Where connections hand in the cases their devices hold.
+    holding_log: holding_log::HoldingLog,
     /// The store's answers about who may see a case, shared by the connections of one device for one event.
     shared_access: shared_access::SharedAccess,
 }
@@ -97,6 +102,7 @@ impl SyncService {
         let service = Arc::new(SyncService {
             committer: group_commit::Committer::start(&store.sync_writer(), metrics.clone()),
             read_log: read_log::ReadLog::start(store.sync_writer()),
+            holding_log: holding_log::HoldingLog::start(store.sync_writer()),
             shared_access: shared_access::SharedAccess::default(),
             documents: Arc::new(Documents::new(store.clone(), settings.documents_held)),
             rules: FitRules::new(store.clone()),

@@ -11,15 +11,9 @@ use crate::clock;
 
 impl Connection {
     /// Remembers that the device holds these cases, and whether its user may change them (it is being sent them, or
-    /// created them).
+    /// created them): durable before anything is sent, written together with other connections' (`holding_log.rs`).
     pub(super) async fn record_holdings(&mut self, docs: Vec<Held>) -> Result<(), ConnectionError> {
-        if !docs.is_empty() {
-            self.service
-                .store
-                .record_holdings(&self.peer.device_id, &docs, clock::now_ms())
-                .await?;
-        }
-        Ok(())
+        self.service.holding_log.record(&self.peer.device_id, docs).await
     }
 
     /// The device is told to delete `doc`; `cursor` is the Welcome cursor the Purge went out before, if it did.

@@ -17,8 +17,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sync_core::DocumentId;
-use tokio::sync::{OnceCell, mpsc, oneshot};
+use tokio::sync::OnceCell;
 
+use super::lane::{Lane, Unwritten};
 use crate::audit::{self, Action, Actor};
 use crate::clock;
 use crate::ids::{DeviceId, TenantId, UserId};
@@ -27,9 +28,6 @@ use crate::store::{AuditRecord, Store};
 /// At most this many connections' reads share a transaction.
 const MAX_GROUP: usize = 256;
 
-/// Reads waiting before `log` waits for room.
-const CAPACITY: usize = 4 * MAX_GROUP;
-
 /// One connection's reads, owned, so they can wait in the lane.
 struct Reads {
     at: i64,
@@ -37,14 +35,12 @@ struct Reads {
     user_id: UserId,
     device_id: DeviceId,
     case_ids: Vec<String>,
-    /// Told when the rows are durable (or failed: a failure is logged, and the read goes on, as before the lane).
-    done: oneshot::Sender<()>,
 }
 
 /// Where connections hand in their reads.
 pub struct ReadLog {
     store: Store,
-    lane: mpsc::Sender<Reads>,
+    lane: Lane<Reads>,
     devices: Arc<Devices>,
 }
 
@@ -85,8 +81,14 @@ impl Drop for DeviceReads {
 impl ReadLog {
     /// Starts the lane's task on the current runtime.
     pub fn start(store: Store) -> ReadLog {
-        let (lane, receiver) = mpsc::channel(CAPACITY);
-        tokio::spawn(run(store.clone(), receiver));
+        let writer = store.clone();
+        let lane = Lane::start(MAX_GROUP, move |group: Vec<Reads>| {
+            let store = writer.clone();
+            async move {
+                append(&store, &group).await;
+                vec![(); group.len()]
+            }
+        });
         ReadLog {
             store,
             lane,
@@ -159,31 +161,16 @@ impl ReadLog {
 
     /// Logs `case_ids` as read by `actor` now, and returns once the rows are durable.
     async fn log(&self, actor: Actor<'_>, case_ids: Vec<String>) {
-        let (done, durable) = oneshot::channel();
         let reads = Reads {
             at: clock::now_ms(),
             tenant_id: actor.tenant_id.clone(),
             user_id: actor.user_id.clone(),
             device_id: actor.device_id.clone(),
             case_ids,
-            done,
         };
-        match self.lane.send(reads).await {
-            Ok(()) => {
-                let _ = durable.await;
-            }
-            // The lane is gone (the runtime is shutting down): append them here.
-            Err(mpsc::error::SendError(reads)) => append(&self.store, std::slice::from_ref(&reads)).await,
-        }
-    }
-}
-
-async fn run(store: Store, mut receiver: mpsc::Receiver<Reads>) {
-    let mut group = Vec::with_capacity(MAX_GROUP);
-    while receiver.recv_many(&mut group, MAX_GROUP).await > 0 {
-        append(&store, &group).await;
-        for reads in group.drain(..) {
-            let _ = reads.done.send(());
+        // The lane is gone (the runtime is shutting down): append them here.
+        if let Err(Unwritten::Refused(reads)) = self.lane.write(reads).await {
+            append(&self.store, std::slice::from_ref(&reads)).await;
         }
     }
 }

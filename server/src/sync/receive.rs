@@ -384,7 +384,7 @@ impl Connection {
                 return Ok(Finished::Retry(attempt));
             }
             Ok(Err(error)) => ConnectionError::Store(error),
-            Err(_) => ConnectionError::CommitterGone,
+            Err(_) => ConnectionError::LaneGone,
         };
         // After a reload the document no longer has `heads_before` as its state before the device's changes, so
         // undoing them means dropping it (the next use loads it from the store) rather than rolling back.

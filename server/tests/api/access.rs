@@ -198,7 +198,7 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
     let doc = case.doc_id;
     let held = |writable| Held { doc, writable };
     store
-        .record_holdings(&device, &[held(true)], NOW)
+        .record_holdings(&[(&device, held(true))], NOW)
         .await
         .expect("store");
     assert!(
@@ -249,9 +249,22 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
         .assign_case(&case.doc_id, &w.anna.id, NOW + 4)
         .await
         .expect("store");
-    // Named twice in one call (one statement may not update a row twice): the last word holds.
+    // Named twice in one call (one statement may not update a row twice): the last word holds. Another device's
+    // holding in the same call is its own row.
+    let tablet = store
+        .register_device(&w.anna.id, &w.north.id, "tablet", NOW + 4)
+        .await
+        .expect("store")
+        .id;
     store
-        .record_holdings(&device, &[held(true), held(false)], NOW + 4)
+        .record_holdings(
+            &[
+                (&device, held(true)),
+                (&tablet, held(true)),
+                (&device, held(false)),
+            ],
+            NOW + 4,
+        )
         .await
         .expect("store");
     store
@@ -263,6 +276,9 @@ async fn a_lost_case_is_answered_with_what_the_device_held(backend: Backend) {
         (lost[0].1.told_at_ms, lost[0].1.purge_cursor, lost[0].1.writable),
         (None, None, false)
     );
+    let lost = store.lost_holdings(&anna, &tablet).await.expect("store");
+    assert_eq!(lost.len(), 1);
+    assert!(lost[0].1.writable);
 
     store.forget_holding(&device, &case.doc_id).await.expect("store");
     assert!(

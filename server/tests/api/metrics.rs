@@ -55,7 +55,14 @@ async fn the_figures_are_read_only_with_the_scrape_token(backend: Backend) {
     assert!(sample(r#"tovholder_sync_frame_bytes_total{direction="out"}"#).is_some_and(|n| n > 0.0));
     assert!(sample("tovholder_documents_held").is_some_and(|n| n >= 1.0));
     assert!(sample("tovholder_hub_subscribers").is_some_and(|n| n >= 1.0));
-    assert!(sample("tovholder_db_pool_max_connections").is_some_and(|n| n >= 1.0));
+    for pool in ["general", "sync_writers"] {
+        assert!(
+            sample(&format!(r#"tovholder_db_pool_max_connections{{pool="{pool}"}}"#))
+                .is_some_and(|n| n >= 1.0),
+            "{text}"
+        );
+    }
+    assert!(sample(r#"tovholder_db_pool_connections{pool="sync_writers",state="busy"}"#).is_some());
     // Figures, never a case, a user or a device.
     assert!(!text.contains(&id.to_string()) && !text.contains("anna") && !text.contains(&team));
     drop(connection);

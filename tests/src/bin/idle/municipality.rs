@@ -5,7 +5,7 @@
 //! a case they share with a teammate, half a new case shared with a teammate. Measured: the server's memory per
 //! idle connection, each phone's time from sending its change to the durable Ack, and the time until each
 //! teammate connection holding the case receives the change (the live push; the listening connections do not
-//! answer it).
+//! answer it), from the phone's send and from the phone's Ack (the fan-out alone, after the commit).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -145,21 +145,22 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
                         d.is_acked(&doc, &d.docs[&doc])
                     })
                     .await
-                    .map(|()| sent.elapsed());
+                    .map(|()| Instant::now());
                 (owner, doc, sent, acked, connection)
             })
         })
         .collect();
 
     let mut acks = Vec::new();
-    let mut sent_at: BTreeMap<DocumentId, (usize, Instant)> = BTreeMap::new();
+    // Each case's writer, when the phone sent it, and when its Ack came.
+    let mut sent_at: BTreeMap<DocumentId, (usize, Instant, Option<Instant>)> = BTreeMap::new();
     let mut failed = 0;
     let mut phone_connections = Vec::new();
     for run in recording {
         let (owner, doc, sent, acked, connection) = run.await.expect("a phone");
-        sent_at.insert(doc, (owner, sent));
+        sent_at.insert(doc, (owner, sent, acked.as_ref().ok().copied()));
         match acked {
-            Ok(took) => acks.push(took),
+            Ok(at) => acks.push(at.saturating_duration_since(sent)),
             Err(error) => {
                 failed += 1;
                 eprintln!("a phone got no Ack: {error}");
@@ -168,10 +169,11 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         phone_connections.push(connection);
     }
     let mut pushes = Vec::new();
+    let mut pushes_after_ack = Vec::new();
     let mut expected = 0;
     for listener in listening {
         let (owner, arrivals, _connection) = listener.await.expect("a listener");
-        for (doc, (writer, sent)) in &sent_at {
+        for (doc, (writer, sent, acked)) in &sent_at {
             // A teammate's connection holding the case: the writer's shared cases go to the next teammate.
             if owner == *writer || teammate_of(*writer) != owner {
                 continue;
@@ -179,6 +181,10 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
             expected += 1;
             if let Some((_, at)) = arrivals.iter().find(|(d, _)| d == doc) {
                 pushes.push(at.saturating_duration_since(*sent));
+                // A push may go out a moment before the writer reads its Ack: zero then.
+                if let Some(acked) = acked {
+                    pushes_after_ack.push(at.saturating_duration_since(*acked));
+                }
             }
         }
     }
@@ -191,12 +197,13 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
     let per_connection = rss_idle.saturating_sub(rss_before) as f64 / idle_count.max(1) as f64;
     acks.sort();
     pushes.sort();
+    pushes_after_ack.sort();
     println!(
-        "\n| idle connections | server RSS before / with them | per idle connection | recording phones | Ack p50 / p99 / max | server commit p99 ≤ | teammate pushes received | push p50 / p99 / max |"
+        "\n| idle connections | server RSS before / with them | per idle connection | recording phones | Ack p50 / p99 / max | server commit p99 ≤ | teammate pushes received | push p50 / p99 / max | push after the writer's Ack p50 / p99 / max |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {idle_count} ({} workers, {cases} held cases) | {} / {} MiB | {per_connection:.1} KiB | {active} ({failed} without Ack) | {} / {} / {} ms | {:.0} ms | {} of {expected} | {} / {} / {} ms |",
+        "| {idle_count} ({} workers, {cases} held cases) | {} / {} MiB | {per_connection:.1} KiB | {active} ({failed} without Ack) | {} / {} / {} ms | {:.0} ms | {} of {expected} | {} / {} / {} ms | {} / {} / {} ms |",
         workers.len(),
         rss_before / 1024,
         rss_idle / 1024,
@@ -208,6 +215,9 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         millis(&pushes, 50),
         millis(&pushes, 99),
         millis(&pushes, 100),
+        millis(&pushes_after_ack, 50),
+        millis(&pushes_after_ack, 99),
+        millis(&pushes_after_ack, 100),
     );
     drop(phone_connections);
     drop(server);
