@@ -63,9 +63,9 @@ pub(super) struct Connection {
     access_event: Option<(DocumentId, i64)>,
 }
 
-/// Commits one connection keeps in flight before it waits for the oldest: two full groups, so the next group
-/// fills while one commits.
-const MAX_IN_FLIGHT: usize = 2 * super::group_commit::MAX_GROUP;
+/// Commits one connection keeps in flight before it waits for the oldest: enough that one device's upload fills
+/// the next group while one commits (a crowd of devices fills a group of `group_commit::MAX_GROUP` together).
+const MAX_IN_FLIGHT: usize = 128;
 
 /// Runs a connection until the device leaves, the session closes it, or the server shuts down.
 pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
