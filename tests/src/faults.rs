@@ -16,6 +16,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use crate::proxy::relay;
+
 /// The chance of each fault for each whole message, in either direction.
 #[derive(Debug, Clone, Copy)]
 pub struct Faults {
@@ -91,26 +93,15 @@ impl FaultProxy {
         let port = listener.local_addr().expect("address").port();
         let counts = Arc::new(FaultCounts::default());
         let enabled = Arc::new(AtomicBool::new(true));
-        let task = tokio::spawn({
+        let task = relay(listener, target, {
             let counts = counts.clone();
             let enabled = enabled.clone();
-            async move {
-                let mut connection = 0u64;
-                loop {
-                    let Ok((client, _)) = listener.accept().await else {
-                        return;
-                    };
-                    connection += 1;
-                    counts.connections.fetch_add(1, Ordering::Relaxed);
-                    let faults = enabled.load(Ordering::Relaxed).then_some(faults);
-                    let counts = counts.clone();
-                    let seed = seed ^ connection.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                    tokio::spawn(async move {
-                        if let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await {
-                            forward(client, server, faults, seed, counts).await;
-                        }
-                    });
-                }
+            move |connection| {
+                counts.connections.fetch_add(1, Ordering::Relaxed);
+                let faults = enabled.load(Ordering::Relaxed).then_some(faults);
+                let counts = counts.clone();
+                let seed = seed ^ connection.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                move |client, server| forward(client, server, faults, seed, counts)
             }
         });
         FaultProxy {

@@ -1,12 +1,15 @@
 //! A TCP proxy that drops connections at random points: the network a phone has on a bad day. Each connection
 //! is cut after a seeded random number of bytes (in either direction), so a test can replay the same cuts.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+use crate::faults::Dice;
 
 /// A running proxy from `port` to a server port; stops when dropped.
 pub struct FlakyProxy {
@@ -28,27 +31,18 @@ impl FlakyProxy {
         let armed = Arc::new(AtomicU64::new(0));
         let counter = cuts.clone();
         let remaining = armed.clone();
-        let task = tokio::spawn(async move {
-            let mut rng = seed.max(1);
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    return;
-                };
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                let cut = remaining
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                    .is_ok();
-                let budget = cut.then(|| 200 + rng % max_bytes.max(1));
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await
-                        && forward(client, server, budget).await
-                    {
-                        counter.fetch_add(1, Ordering::Relaxed);
-                    }
-                });
+        let mut dice = Dice::new(seed);
+        let task = relay(listener, target, move |_| {
+            let draw = dice.draw();
+            let cut = remaining
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok();
+            let budget = cut.then(|| 200 + draw % max_bytes.max(1));
+            let counter = counter.clone();
+            move |client, server| async move {
+                if forward(client, server, budget).await {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
             }
         });
         FlakyProxy {
@@ -69,6 +63,33 @@ impl Drop for FlakyProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Accepts connections on `listener` until the returned task is aborted; for each (numbered from 1),
+/// `on_accept` decides at once what will happen to it (so a seeded decision follows the order of the
+/// connections), and what it returns then runs on its own task with the client's stream and a new one to
+/// `127.0.0.1:target`. The proxies of this harness differ only in that per-connection part.
+pub(crate) fn relay<A, H, F>(listener: TcpListener, target: u16, mut on_accept: A) -> JoinHandle<()>
+where
+    A: FnMut(u64) -> H + Send + 'static,
+    H: FnOnce(TcpStream, TcpStream) -> F + Send + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut connection = 0u64;
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            connection += 1;
+            let handle = on_accept(connection);
+            tokio::spawn(async move {
+                if let Ok(server) = TcpStream::connect(("127.0.0.1", target)).await {
+                    handle(client, server).await;
+                }
+            });
+        }
+    })
 }
 
 /// Copies both ways until either side closes or `budget` bytes have passed; returns whether it cut.
