@@ -2,7 +2,7 @@
 
 use automerge::Automerge;
 use sync_core::DocumentId;
-pub use tests::cases::{contact_count, team_of};
+pub use tests::cases::team_of;
 
 /// A new case in `team` with `contacts` home visits.
 pub fn new_case(team: &str, contacts: usize) -> (DocumentId, Automerge) {

@@ -77,10 +77,12 @@ async fn postgres_kill_loop_loses_no_acknowledged_change() {
 
 async fn kill_loop_loses_nothing(backend: Backend) {
     let database = TestDatabase::create(backend).await;
+    // New cases with several visits each: a kill between a case's changes must leave no visit lost or doubled.
     let run = KillRun {
         phones: 8,
         kills: 3,
         cases_per_round: 2,
+        visits_per_new_case: 3,
         seed: 3,
     };
     let report = kill_loop(&database.url, free_port(), &run)

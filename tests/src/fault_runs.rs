@@ -273,8 +273,10 @@ fn check_acknowledged(devices: &[Device], stored: &BTreeMap<DocumentId, Automerg
 pub struct KillRun {
     pub phones: usize,
     pub kills: usize,
-    /// New cases each phone records before each round (each with one visit), besides one visit to an older one.
+    /// New cases each phone records before each round, besides one visit to an older one.
     pub cases_per_round: usize,
+    /// The visits each new case is recorded with.
+    pub visits_per_new_case: usize,
     pub seed: u64,
 }
 
@@ -311,12 +313,13 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
                 *contacts.entry(id).or_default() += 1;
                 changes += 1;
             }
-            for (id, doc) in new_cases(&team, run.cases_per_round, 1, "Kill loop") {
+            for (id, doc) in new_cases(&team, run.cases_per_round, run.visits_per_new_case, "Kill loop") {
                 phone.docs.insert(id, doc);
                 mine[n].push(id);
                 cases.push(id);
-                contacts.insert(id, 1);
-                changes += 2;
+                contacts.insert(id, run.visits_per_new_case);
+                // The case's creation and each visit are a change each.
+                changes += 1 + run.visits_per_new_case as i64;
             }
         }
         let baseline = committed_changes(url).await;

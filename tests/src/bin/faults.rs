@@ -125,6 +125,7 @@ async fn kill(backend: Backend, phones: u64, kills: u64, seed: u64) -> Result<()
         phones: phones as usize,
         kills: kills as usize,
         cases_per_round: 2,
+        visits_per_new_case: 1,
         seed,
     };
     println!(
