@@ -344,17 +344,7 @@ impl Served {
 
     /// A demo user, by tenant slug and username.
     pub async fn user(&self, tenant: &str, username: &str) -> server::store::User {
-        let store = &self.state.store;
-        let tenant = store
-            .tenant_by_slug(tenant)
-            .await
-            .expect("store")
-            .expect("tenant");
-        store
-            .user_by_username(&tenant.id, username)
-            .await
-            .expect("store")
-            .expect("user")
+        crate::database::find_user(&self.state.store, tenant, username).await
     }
 
     /// The id of a demo user's team, as a case document names it.

@@ -157,6 +157,25 @@ fn with_database(base: &str, database: &str) -> String {
     format!("{}/{database}{query}", &address[..host_end])
 }
 
+/// A tenant of the store, by its slug; panics if there is none (tests name the demo's tenants).
+pub async fn find_tenant(store: &server::store::Store, slug: &str) -> server::store::Tenant {
+    store
+        .tenant_by_slug(slug)
+        .await
+        .expect("store")
+        .unwrap_or_else(|| panic!("no tenant {slug}"))
+}
+
+/// A user of the store, by tenant slug and username; panics if there is none.
+pub async fn find_user(store: &server::store::Store, slug: &str, username: &str) -> server::store::User {
+    let tenant = find_tenant(store, slug).await;
+    store
+        .user_by_username(&tenant.id, username)
+        .await
+        .expect("store")
+        .unwrap_or_else(|| panic!("no user {username} in {slug}"))
+}
+
 /// A team added to `tenant` straight in the store at `url`, with workers who log in with the demo password. Returns
 /// the team's id and each worker's user id, in the order of `usernames`. For the benchmarks' staff, which the demo
 /// data does not have.
@@ -181,11 +200,7 @@ pub async fn add_team_in(
     shares_cases: bool,
     usernames: &[String],
 ) -> (String, Vec<String>) {
-    let tenant = store
-        .tenant_by_slug(tenant)
-        .await
-        .expect("store")
-        .expect("the tenant exists");
+    let tenant = find_tenant(store, tenant).await;
     let team = store
         .create_team(&tenant.id, team, shares_cases, 1)
         .await

@@ -10,7 +10,7 @@ use server::store::{AuditFilter, AuditRecord, Store};
 
 use server::audit::chain::{Fields, GENESIS, Position, row_hash};
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, find_tenant};
 
 both_backends!(
     each_tenant_has_a_chain_of_its_own_and_rows_from_before_keep_theirs,
@@ -58,11 +58,7 @@ async fn logins_and_failed_logins_are_logged_and_the_chain_verifies(backend: Bac
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     let store = &app.state().store;
     assert_eq!(intact_rows(store).await, 2);
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
     let filter = AuditFilter {
         limit: 10,
         ..AuditFilter::default()

@@ -10,7 +10,7 @@ use sync_core::DocumentId;
 use sync_core::case::{Case, CaseDocument, Citizen};
 use uuid::Uuid;
 
-use crate::helpers::{Backend, Served, TestApp, execute_raw};
+use crate::helpers::{Backend, Served, TestApp, execute_raw, find_tenant, find_user};
 
 both_backends!(
     a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it,
@@ -26,16 +26,8 @@ const NOW: i64 = 1_764_000_000_000;
 async fn a_sync_download_and_a_commit_are_logged_once_without_citizen_data(backend: Backend) {
     let served = Served::start(backend).await;
     let store = served.state.store.clone();
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let anna_user = store
-        .user_by_username(&tenant.id, "anna")
-        .await
-        .expect("store")
-        .expect("anna");
+    let tenant = find_tenant(&store, "hoeje-taastrup").await;
+    let anna_user = find_user(&store, "hoeje-taastrup", "anna").await;
     let mut anna = served.device("hoeje-taastrup", "anna").await;
     anna.sync(served.port).await;
     let downloaded = anna.docs.len();
@@ -108,11 +100,7 @@ async fn a_sync_download_and_a_commit_are_logged_once_without_citizen_data(backe
 async fn a_case_pushed_to_two_connections_of_one_device_is_logged_once(backend: Backend) {
     let served = Served::start(backend).await;
     let store = served.state.store.clone();
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(&store, "hoeje-taastrup").await;
     let team = served.team_of("hoeje-taastrup", "anna").await;
     let mut anna = served.device("hoeje-taastrup", "anna").await;
     let (id, doc) = tests::cases::new_cases(&team, 1, 1, "two connections")
@@ -184,11 +172,7 @@ async fn the_audit_endpoints_serve_admins_of_the_same_tenant_only(backend: Backe
     let mads = app.token_for("holstebro", "mads").await;
     let anna = app.token_for("hoeje-taastrup", "anna").await;
     let store = &app.state().store;
-    let holstebro = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let holstebro = find_tenant(store, "holstebro").await;
     let mads_id = store
         .user_by_username(&holstebro.id, "mads")
         .await
@@ -270,11 +254,7 @@ async fn a_change_is_committed_with_its_log_row_or_not_at_all(backend: Backend) 
     let database = app.database_url().to_owned();
     let served = app.serve();
     let store = served.state.store.clone();
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(&store, "hoeje-taastrup").await;
     let mut anna = served.device("hoeje-taastrup", "anna").await;
     anna.sync(served.port).await;
     let team = store
@@ -363,11 +343,7 @@ async fn a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it(backend
         (1.into(), 1.into())
     );
 
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(&store, "hoeje-taastrup").await;
     let reads = AuditFilter {
         case_id: Some(case.clone()),
         action: Some("read".into()),
@@ -385,11 +361,7 @@ async fn a_device_says_why_its_worker_opened_a_case_and_the_log_keeps_it(backend
         opened[0].device_id.as_ref().map(|id| id.as_str()),
         Some(anna.device_id.as_str())
     );
-    let west = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let west = find_tenant(&store, "holstebro").await;
     let theirs_read = AuditFilter {
         case_id: Some(theirs.clone()),
         limit: 100,

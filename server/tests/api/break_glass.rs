@@ -12,7 +12,7 @@ use sync_core::case::{CaseDocument, NewContact};
 use sync_core::protocol::RefusalReason;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, execute_raw, sees};
+use crate::helpers::{Backend, TestApp, execute_raw, find_user, sees};
 
 both_backends!(
     breaking_the_glass_needs_a_reason_grants_access_and_is_logged,
@@ -23,16 +23,7 @@ both_backends!(
 const REASON: &str = "Borgeren ringede akut, og den faste medarbejder er syg";
 
 async fn viewer(store: &Store, tenant: &str, username: &str) -> Viewer {
-    let tenant = store
-        .tenant_by_slug(tenant)
-        .await
-        .expect("store")
-        .expect("tenant");
-    let user = store
-        .user_by_username(&tenant.id, username)
-        .await
-        .expect("store")
-        .expect("user");
+    let user = find_user(store, tenant, username).await;
     store.viewer(&user.id).await.expect("store").expect("viewer")
 }
 

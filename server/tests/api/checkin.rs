@@ -9,7 +9,7 @@ use sync_core::DocumentId;
 use sync_core::case::read_case;
 use sync_core::fit::{Entry, RaterKind};
 
-use crate::helpers::{Backend, TestApp, TestResponse, audit_rows};
+use crate::helpers::{Backend, TestApp, TestResponse, audit_rows, find_tenant, find_user};
 
 both_backends!(
     a_citizen_rates_once_through_the_link_and_the_scores_reach_the_case,
@@ -29,16 +29,7 @@ async fn post(app: &TestApp, path: &str, token: Option<&str>, body: &Value) -> T
 /// A case anna holds with a contact of one of `kinds`.
 async fn case_with_contact(app: &TestApp, kinds: &[&str]) -> (String, String) {
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let anna = store
-        .user_by_username(&tenant.id, "anna")
-        .await
-        .expect("store")
-        .expect("anna");
+    let anna = find_user(store, "hoeje-taastrup", "anna").await;
     let viewer = store.viewer(&anna.id).await.expect("store").expect("viewer");
     let (_, cases) = store.visible_changes(&viewer, None).await.expect("store");
     for visible in cases {
@@ -169,16 +160,8 @@ async fn a_used_or_expired_link_says_so_plainly(backend: Backend) {
 
     // An expired link, stored as the worker's would be.
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let user = store
-        .user_by_username(&tenant.id, "anna")
-        .await
-        .expect("store")
-        .expect("anna");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
+    let user = find_user(store, "hoeje-taastrup", "anna").await;
     let hash: String = Sha256::digest(b"expired-link")
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use server::store::{Role, Store};
 use sync_core::case::{Case, read_valid_case};
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp};
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, find_tenant, find_user};
 
 both_backends!(
     demo_has_the_two_municipalities_and_their_users,
@@ -42,11 +42,7 @@ async fn demo_has_the_two_municipalities_and_their_users(backend: Backend) {
         ]
     );
 
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
     let team = store
         .team_by_name(&tenant.id, "Udkørende team Nord")
         .await
@@ -75,16 +71,8 @@ async fn loading_the_demo_twice_creates_nothing_new(backend: Backend) {
     // The builder loaded the demo once already.
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let mads = store
-        .user_by_username(&tenant.id, "mads")
-        .await
-        .expect("store")
-        .expect("mads");
+    let tenant = find_tenant(store, "holstebro").await;
+    let mads = find_user(store, "holstebro", "mads").await;
 
     server::demo::load(
         store,
@@ -94,11 +82,7 @@ async fn loading_the_demo_twice_creates_nothing_new(backend: Backend) {
     .await
     .expect("loads again");
 
-    let tenant_again = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant_again = find_tenant(store, "holstebro").await;
     let mads_again = store
         .user_by_username(&tenant.id, "mads")
         .await
@@ -122,16 +106,7 @@ async fn loading_the_demo_twice_creates_nothing_new(backend: Backend) {
 
 /// The demo cases a user sees, read back from the store and validated as the server validates uploads.
 async fn visible_cases(store: &Store, tenant: &str, username: &str) -> Vec<(DocumentId, Case)> {
-    let tenant = store
-        .tenant_by_slug(tenant)
-        .await
-        .expect("store")
-        .expect("tenant");
-    let user = store
-        .user_by_username(&tenant.id, username)
-        .await
-        .expect("store")
-        .expect("user");
+    let user = find_user(store, tenant, username).await;
     let viewer = store.viewer(&user.id).await.expect("store").expect("viewer");
     let (_, listed) = store.visible_changes(&viewer, None).await.expect("store");
     let mut cases = Vec::new();
@@ -170,20 +145,7 @@ async fn the_demo_cases_are_loaded_once_and_every_one_validates(backend: Backend
     assert_eq!(visible_cases(store, "hoeje-taastrup", "admin").await.len(), 0);
     let mads = visible_cases(store, "holstebro", "mads").await;
     assert_eq!(mads.len(), 12);
-    let anna_id = store
-        .user_by_username(
-            &store
-                .tenant_by_slug("hoeje-taastrup")
-                .await
-                .expect("store")
-                .expect("t")
-                .id,
-            "anna",
-        )
-        .await
-        .expect("store")
-        .expect("anna")
-        .id;
+    let anna_id = find_user(store, "hoeje-taastrup", "anna").await.id;
     assert_eq!(store.assigned_cases(&anna_id).await.expect("store").len(), 22 + 6);
 
     let all: Vec<&(DocumentId, Case)> = lead.iter().chain(&mads).collect();

@@ -9,7 +9,7 @@ use server::store::AuditFilter;
 use sync_core::protocol::{ClientEffect, ErrorCode};
 use tests::device::Device;
 
-use crate::helpers::{Backend, Served, TestApp};
+use crate::helpers::{Backend, Served, TestApp, find_tenant};
 
 both_backends!(
     revoking_a_device_closes_its_live_sync_connection_and_refuses_its_token,
@@ -105,11 +105,7 @@ async fn revoking_a_device_closes_its_live_sync_connection_and_refuses_its_token
         StatusCode::OK
     );
     let store = &served.state.store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
     let filter = AuditFilter {
         action: Some("revoke".into()),
         limit: 10,

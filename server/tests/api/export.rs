@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use server::store::{AuditFilter, Store, Viewer};
 use sync_core::DocumentId;
 
-use crate::helpers::{Backend, Served, TestApp};
+use crate::helpers::{Backend, Served, TestApp, find_user};
 
 both_backends!(
     an_export_holds_the_case_and_its_lookups_without_who_looked,
@@ -13,16 +13,7 @@ both_backends!(
 );
 
 async fn viewer(store: &Store, tenant: &str, username: &str) -> Viewer {
-    let tenant = store
-        .tenant_by_slug(tenant)
-        .await
-        .expect("store")
-        .expect("tenant");
-    let user = store
-        .user_by_username(&tenant.id, username)
-        .await
-        .expect("store")
-        .expect("user");
+    let user = find_user(store, tenant, username).await;
     store.viewer(&user.id).await.expect("store").expect("viewer")
 }
 

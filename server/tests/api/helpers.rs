@@ -8,16 +8,11 @@ use sync_core::protocol::Access;
 
 pub use tests::DEMO_PASSWORD;
 pub use tests::app::{JWT_SECRET, OIDC_AUDIENCE, OIDC_ISSUER, Served, TestApp, TestResponse};
-pub use tests::database::{Backend, TestDatabase, execute_raw, skip_postgres};
+pub use tests::database::{Backend, TestDatabase, execute_raw, find_tenant, find_user, skip_postgres};
 
 /// A tenant's id, by its slug.
 pub async fn tenant_id(store: &Store, slug: &str) -> TenantId {
-    store
-        .tenant_by_slug(slug)
-        .await
-        .expect("store")
-        .unwrap_or_else(|| panic!("no tenant {slug}"))
-        .id
+    find_tenant(store, slug).await.id
 }
 
 /// The access log rows of a tenant (by its slug) that `filter` selects, newest first.

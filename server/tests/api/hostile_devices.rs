@@ -15,7 +15,7 @@ use sync_core::protocol::{Frame, RefusalReason, encode};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, Served};
+use crate::helpers::{Backend, Served, find_tenant};
 use tests::device::Device;
 
 both_backends!(
@@ -81,13 +81,7 @@ fn raw_edit(
 
 /// The case as the store holds it.
 async fn quarantined(server: &Served, id: &DocumentId) -> Vec<String> {
-    let tenant = server
-        .state
-        .store
-        .tenant_by_slug(TENANT)
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(&server.state.store, TENANT).await;
     let entries = server
         .state
         .store
@@ -235,11 +229,7 @@ async fn no_phone_can_remove_recorded_history(backend: Backend) {
     let team = server.team_of(TENANT, "anna").await;
     let anna_id = {
         let store = &server.state.store;
-        let tenant = store
-            .tenant_by_slug(TENANT)
-            .await
-            .expect("store")
-            .expect("tenant");
+        let tenant = find_tenant(store, TENANT).await;
         store
             .user_by_username(&tenant.id, "anna")
             .await

@@ -7,7 +7,7 @@ use server::auth::login::{self, LoginOutcome, LoginRefusal};
 use server::auth::password;
 use server::store::{NewUser, Role};
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, audit_rows, tenant_id};
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, audit_rows, find_tenant, find_user, tenant_id};
 
 both_backends!(
     login_returns_a_token_naming_user_tenant_role_and_device,
@@ -34,11 +34,7 @@ async fn login_returns_a_token_naming_user_tenant_role_and_device(backend: Backe
     let token = body["access_token"].as_str().expect("a token");
     let claims = app.state().tokens.verify(token).expect("the token verifies");
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("demo tenant");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
     assert_eq!(claims.tenant, tenant.id);
     assert_eq!(body["user"]["tenant"], tenant.id.as_str());
     assert_eq!(claims.role, Role::Lead);
@@ -91,16 +87,7 @@ async fn three_failed_logins_block_the_user_until_an_admin_clears_it(backend: Ba
         StatusCode::UNAUTHORIZED
     );
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let anna = store
-        .user_by_username(&tenant.id, "anna")
-        .await
-        .expect("store")
-        .expect("anna");
+    let anna = find_user(store, "hoeje-taastrup", "anna").await;
     assert!(
         anna.blocked_at.is_some(),
         "the third failure within 24 hours blocks"
@@ -194,11 +181,7 @@ async fn failures_older_than_a_day_do_not_count_towards_a_block(backend: Backend
 async fn a_username_from_another_tenant_cannot_log_in_there(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
-    let holstebro = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let holstebro = find_tenant(store, "holstebro").await;
     let other_password = secrecy::SecretString::from("holstebro-annas-password");
     let hash = password::hash_blocking(other_password).await.expect("hash");
     let new = NewUser {

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use server::operations::{self, OperationError};
 use server::store::{AuditFilter, Role};
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp};
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, find_tenant};
 
 both_backends!(
     the_console_unblocks_a_locked_out_admin_and_logs_it,
@@ -18,11 +18,7 @@ const TENANT: &str = "hoeje-taastrup";
 
 async fn actions(app: &TestApp) -> Vec<(String, Option<String>)> {
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug(TENANT)
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(store, TENANT).await;
     let filter = AuditFilter {
         limit: 50,
         ..AuditFilter::default()

@@ -6,7 +6,7 @@ use serde_json::json;
 use server::auth::refresh;
 use server::store::{AuditFilter, RefreshOwner, Role};
 
-use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, TestResponse};
+use crate::helpers::{Backend, DEMO_PASSWORD, TestApp, TestResponse, find_tenant};
 
 both_backends!(
     login_returns_a_refresh_token_that_rotates_on_every_use,
@@ -75,11 +75,7 @@ async fn a_reused_refresh_token_revokes_the_device_and_is_logged(backend: Backen
     );
 
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
     let filter = AuditFilter {
         action: Some("refresh_reuse".into()),
         limit: 10,

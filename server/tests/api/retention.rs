@@ -11,7 +11,7 @@ use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, read_case};
 use sync_core::protocol::{ClientEffect, PurgeReason};
 
-use crate::helpers::{Backend, Served};
+use crate::helpers::{Backend, Served, find_tenant};
 
 both_backends!(an_ended_course_leaves_the_phones_after_the_municipalitys_retention);
 
@@ -73,11 +73,7 @@ async fn an_ended_course_leaves_the_phones_after_the_municipalitys_retention(bac
         .await;
     assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
     assert_eq!(set.body["device_retention_days"], 0);
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(&store, "hoeje-taastrup").await;
     let settings = store.tenant_settings(&tenant.id).await.expect("store");
     assert_eq!(settings.device_retention_days, Some(0));
 

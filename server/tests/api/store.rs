@@ -5,7 +5,7 @@ use server::clock::now_ms;
 use server::store::{NewCase, StoreError};
 use sync_core::DocumentId;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, find_tenant, find_user};
 
 both_backends!(
     a_case_is_assigned_once_and_only_within_its_tenant,
@@ -16,26 +16,9 @@ both_backends!(
 async fn a_case_is_assigned_once_and_only_within_its_tenant(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let anna = store
-        .user_by_username(&tenant.id, "anna")
-        .await
-        .expect("store")
-        .expect("anna");
-    let holstebro = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
-    let mads = store
-        .user_by_username(&holstebro.id, "mads")
-        .await
-        .expect("store")
-        .expect("mads");
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
+    let anna = find_user(store, "hoeje-taastrup", "anna").await;
+    let mads = find_user(store, "holstebro", "mads").await;
 
     let doc_id = &DocumentId::from_bytes([0x5a; 16]);
     let case = NewCase {
@@ -122,11 +105,7 @@ async fn the_first_stored_secret_wins(backend: Backend) {
 async fn usernames_are_unique_within_a_tenant(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state().store;
-    let tenant = store
-        .tenant_by_slug("holstebro")
-        .await
-        .expect("store")
-        .expect("tenant");
+    let tenant = find_tenant(store, "holstebro").await;
     let new = server::store::NewUser {
         tenant_id: &tenant.id,
         username: "mads",

@@ -40,13 +40,7 @@ const NOW: i64 = 1_764_000_000_000;
 
 /// The id of the demo municipality the tests' devices log in to.
 async fn demo_tenant_id(state: &AppState) -> TenantId {
-    state
-        .store
-        .tenant_by_slug("hoeje-taastrup")
-        .await
-        .expect("store")
-        .expect("the demo tenant")
-        .id
+    crate::helpers::tenant_id(&state.store, "hoeje-taastrup").await
 }
 
 /// A new case in hoeje-taastrup's `team` with one contact, under a fresh id.
