@@ -27,6 +27,13 @@ struct Holdings {
     docs: Vec<Held>,
 }
 
+impl Holdings {
+    /// The store's rows of these holdings: each case with the device.
+    fn rows(&self) -> impl Iterator<Item = (&DeviceId, Held)> {
+        self.docs.iter().map(|held| (&self.device_id, *held))
+    }
+}
+
 /// Where connections hand in the holdings the session tells them to record.
 pub struct HoldingLog {
     store: Store,
@@ -67,10 +74,7 @@ impl HoldingLog {
 /// Writes `group` in one transaction; if that fails, each connection's holdings on their own, so one bad row (a
 /// device revoked meanwhile, say) fails only its own connection.
 async fn record(store: &Store, group: &[Holdings]) -> Vec<Result<(), StoreError>> {
-    let rows: Vec<(&DeviceId, Held)> = group
-        .iter()
-        .flat_map(|holdings| holdings.docs.iter().map(|held| (&holdings.device_id, *held)))
-        .collect();
+    let rows: Vec<(&DeviceId, Held)> = group.iter().flat_map(Holdings::rows).collect();
     match store.record_holdings(&rows, clock::now_ms()).await {
         Ok(()) => group.iter().map(|_| Ok(())).collect(),
         Err(error) if group.len() == 1 => vec![Err(error)],
@@ -78,11 +82,7 @@ async fn record(store: &Store, group: &[Holdings]) -> Vec<Result<(), StoreError>
             tracing::debug!(connections = group.len(), %error, "a holdings group failed; writing one by one");
             let mut results = Vec::with_capacity(group.len());
             for holdings in group {
-                let rows: Vec<(&DeviceId, Held)> = holdings
-                    .docs
-                    .iter()
-                    .map(|held| (&holdings.device_id, *held))
-                    .collect();
+                let rows: Vec<(&DeviceId, Held)> = holdings.rows().collect();
                 results.push(store.record_holdings(&rows, clock::now_ms()).await);
             }
             results
