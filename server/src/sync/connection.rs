@@ -23,7 +23,7 @@ use sync_core::protocol::{
 use tokio::sync::oneshot::error::RecvError;
 
 use super::SyncService;
-use super::documents::DocGuard;
+use super::documents::{DocGuard, DocReadGuard};
 use super::hub::{HubEvent, Listener, Missed, Subscription};
 use super::receive::InFlight;
 use crate::ids::DeviceId;
@@ -266,7 +266,7 @@ impl Connection {
         effects
     }
 
-    /// Locks `doc` for this connection, with the effects of the commits it had to settle first.
+    /// Locks `doc` for writing, with the effects of the commits this connection had to settle first.
     ///
     /// A connection never waits for a document's lock while it keeps commits in flight: the connection holding that
     /// lock may itself be waiting for one of the documents those commits hold, and neither would ever go on. So
@@ -284,6 +284,21 @@ impl Connection {
             return Ok((self.service.documents.open(doc).await?, settled));
         }
         Ok((self.service.documents.open(doc).await?, Vec::new()))
+    }
+
+    /// Locks `doc` for reading, beside other connections, under the same rule as [`Self::lock_document`].
+    async fn read_document(
+        &mut self,
+        doc: DocumentId,
+    ) -> Result<(DocReadGuard, Vec<ServerEffect>), ConnectionError> {
+        if !self.in_flight.is_empty() {
+            if let Some(guard) = self.service.documents.try_read(doc).await? {
+                return Ok((guard, Vec::new()));
+            }
+            let settled = self.settle_in_flight().await;
+            return Ok((self.service.documents.read(doc).await?, settled));
+        }
+        Ok((self.service.documents.read(doc).await?, Vec::new()))
     }
 
     /// The effects of a step that may have failed: a failure is logged and closes the session with a generic
@@ -394,7 +409,7 @@ impl Connection {
                         return false;
                     }
                 }
-                match self.lock_document(doc).await {
+                match self.read_document(doc).await {
                     Ok((guard, mut effects)) => {
                         if let Some(loaded) = guard.as_ref() {
                             effects.extend(self.session.doc_rolled_back(doc, &loaded.doc));
@@ -455,7 +470,7 @@ impl Connection {
 
     /// Hands the session the server's copy of `doc`; what it sends is logged as read.
     async fn offer(&mut self, doc: DocumentId) -> Result<Vec<ServerEffect>, ConnectionError> {
-        let (guard, mut effects) = self.lock_document(doc).await?;
+        let (guard, mut effects) = self.read_document(doc).await?;
         let offered = match guard.as_ref() {
             Some(loaded) => self.session.offer(doc, &loaded.doc),
             None => Vec::new(),

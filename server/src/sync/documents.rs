@@ -3,9 +3,12 @@
 //! every document ever touched; and never more than a configured number at once (the least recently used go
 //! first).
 //!
-//! Each document sits behind its own async mutex. A connection holds it from applying a device's sync message
-//! until the commit (or rollback) is done, so no other connection ever sees changes that may still be rolled
-//! back, and commits to one document are serialised while other documents go on in parallel.
+//! Each document sits behind its own async read-write lock. A connection holds it for writing from applying a
+//! device's sync message until the commit (or rollback) is done, so no other connection ever sees changes that may
+//! still be rolled back, and commits to one document are serialised while other documents go on in parallel.
+//! Sending the document to devices only reads it: after a commit, the hundreds of connections watching a case
+//! generate their sync messages side by side instead of handing one lock on in turn, where each hand-over waits
+//! for the next connection's task to be scheduled.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -14,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use automerge::Automerge;
 use sync_core::DocumentId;
 use sync_core::case::{Case, CaseError, read_case};
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use crate::clock;
 use crate::ids::{TeamId, TenantId};
@@ -46,11 +49,14 @@ impl Loaded {
     }
 }
 
-/// A locked document: `None` while the store has no such case (a device may be creating it).
-pub type DocGuard = OwnedMutexGuard<Option<Loaded>>;
+/// A document locked for writing: `None` while the store has no such case (a device may be creating it).
+pub type DocGuard = OwnedRwLockWriteGuard<Option<Loaded>>;
+
+/// A document locked for reading, beside other readers: `None` while the store has no such case.
+pub type DocReadGuard = OwnedRwLockReadGuard<Option<Loaded>>;
 
 struct Slot {
-    doc: Arc<tokio::sync::Mutex<Option<Loaded>>>,
+    doc: Arc<RwLock<Option<Loaded>>>,
     last_used_ms: AtomicI64,
 }
 
@@ -59,7 +65,7 @@ impl Slot {
     /// from the map under the map's lock): such a slot must stay, or two copies of the document would exist.
     /// Called with the map locked, where the map's own reference is the only other one.
     fn in_use(self: &Arc<Self>) -> bool {
-        Arc::strong_count(self) > 1 || Arc::strong_count(&self.doc) > 1 || self.doc.try_lock().is_err()
+        Arc::strong_count(self) > 1 || Arc::strong_count(&self.doc) > 1 || self.doc.try_write().is_err()
     }
 }
 
@@ -108,28 +114,62 @@ impl Documents {
         }
     }
 
-    /// Locks `id`, loading it from the store if this process does not hold it.
+    /// Locks `id` for writing, loading it from the store if this process does not hold it.
     pub async fn open(&self, id: DocumentId) -> Result<DocGuard, OpenError> {
         let slot = self.slot(id);
-        let mut guard = slot.doc.clone().lock_owned().await;
+        let guard = slot.doc.clone().write_owned().await;
+        self.loaded(&slot, id, guard).await
+    }
+
+    /// Locks `id` for writing if nobody holds its lock right now (loading it as [`Self::open`] does); `None` if
+    /// someone does.
+    pub async fn try_open(&self, id: DocumentId) -> Result<Option<DocGuard>, OpenError> {
+        let slot = self.slot(id);
+        let Ok(guard) = slot.doc.clone().try_write_owned() else {
+            return Ok(None);
+        };
+        Ok(Some(self.loaded(&slot, id, guard).await?))
+    }
+
+    /// Locks `id` for reading, beside other readers (loading it first if this process does not hold it).
+    pub async fn read(&self, id: DocumentId) -> Result<DocReadGuard, OpenError> {
+        let slot = self.slot(id);
+        let guard = slot.doc.clone().read_owned().await;
+        if guard.is_some() {
+            slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+            return Ok(guard);
+        }
+        // Not held yet: whoever takes the write lock first loads it; the lock is then shared again.
+        drop(guard);
+        let guard = slot.doc.clone().write_owned().await;
+        Ok(self.loaded(&slot, id, guard).await?.downgrade())
+    }
+
+    /// Locks `id` for reading (loading it as [`Self::read`] does) if that needs no wait; `None` if a writer holds
+    /// or awaits its lock right now.
+    pub async fn try_read(&self, id: DocumentId) -> Result<Option<DocReadGuard>, OpenError> {
+        let slot = self.slot(id);
+        let Ok(guard) = slot.doc.clone().try_read_owned() else {
+            return Ok(None);
+        };
+        if guard.is_some() {
+            slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+            return Ok(Some(guard));
+        }
+        drop(guard);
+        let Ok(guard) = slot.doc.clone().try_write_owned() else {
+            return Ok(None);
+        };
+        Ok(Some(self.loaded(&slot, id, guard).await?.downgrade()))
+    }
+
+    /// `guard` with the document loaded from the store if this process does not hold it.
+    async fn loaded(&self, slot: &Slot, id: DocumentId, mut guard: DocGuard) -> Result<DocGuard, OpenError> {
         if guard.is_none() {
             *guard = self.load(id).await?;
         }
         slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
         Ok(guard)
-    }
-
-    /// Locks `id` if nobody holds its lock right now (loading it as [`Self::open`] does); `None` if someone does.
-    pub async fn try_open(&self, id: DocumentId) -> Result<Option<DocGuard>, OpenError> {
-        let slot = self.slot(id);
-        let Ok(mut guard) = slot.doc.clone().try_lock_owned() else {
-            return Ok(None);
-        };
-        if guard.is_none() {
-            *guard = self.load(id).await?;
-        }
-        slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
-        Ok(Some(guard))
     }
 
     /// Brings a held document up to date with commits made by other processes. A document this process does not
@@ -138,7 +178,7 @@ impl Documents {
         let Some(slot) = self.held(id) else {
             return Ok(false);
         };
-        let mut guard = slot.doc.clone().lock_owned().await;
+        let mut guard = slot.doc.clone().write_owned().await;
         catch_up(&self.store, id, &mut guard, seq).await
     }
 
@@ -169,7 +209,7 @@ impl Documents {
             .entry(id)
             .or_insert_with(|| {
                 Arc::new(Slot {
-                    doc: Arc::new(tokio::sync::Mutex::new(None)),
+                    doc: Arc::new(RwLock::new(None)),
                     last_used_ms: AtomicI64::new(clock::now_ms()),
                 })
             })
