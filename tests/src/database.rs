@@ -192,6 +192,20 @@ pub async fn add_team(
     added
 }
 
+/// A municipality added straight in the store at `url`, with one team of workers who share their cases and log in
+/// with the demo password: for the benchmarks that need more municipalities than the demo's two. Returns the
+/// team's id and each worker's user id, in the order of `usernames`.
+pub async fn add_municipality(url: &str, slug: &str, usernames: &[String]) -> (String, Vec<String>) {
+    let store = server::store::Store::connect(url).await.expect("the store");
+    store
+        .create_tenant(slug, &format!("Benchmark municipality {slug}"), 1)
+        .await
+        .expect("a municipality");
+    let added = add_team_in(&store, slug, "Benchmark team", true, usernames).await;
+    store.close().await;
+    added
+}
+
 /// [`add_team`] in an open store (a test's in-process server's).
 pub async fn add_team_in(
     store: &server::store::Store,

@@ -7,7 +7,10 @@ use std::time::Duration;
 use automerge::{Automerge, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
 use sync_core::DocumentId;
-use sync_core::protocol::{ClientEffect, ClientSession, Frame, ManifestEntry, RefusalReason, decode, encode};
+use sync_core::protocol::{
+    ClientEffect, ClientSession, Frame, ManifestEntry, RefusalReason, WEBSOCKET_PATH, decode, encode,
+    sync_path,
+};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -17,6 +20,8 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// One phone: its documents, what the server acknowledged, its cursor, and every effect and frame it saw.
 pub struct Device {
+    /// The municipality's slug, sent as the sync URL's hint as the real clients do.
+    pub tenant: String,
     pub device_id: String,
     pub token: String,
     pub docs: BTreeMap<DocumentId, Automerge>,
@@ -39,8 +44,9 @@ pub struct Connection {
 }
 
 impl Device {
-    pub fn new(device_id: &str, token: &str) -> Self {
+    pub fn new(tenant: &str, device_id: &str, token: &str) -> Self {
         Self {
+            tenant: tenant.to_owned(),
             device_id: device_id.to_owned(),
             token: token.to_owned(),
             docs: BTreeMap::new(),
@@ -52,6 +58,12 @@ impl Device {
             bytes_sent: 0,
             bytes_received: 0,
         }
+    }
+
+    /// The same phone again (its municipality, device id and token; no documents, no cursor): for another
+    /// connection of one device.
+    pub fn twin(&self) -> Self {
+        Self::new(&self.tenant, &self.device_id, &self.token)
     }
 
     /// Documents with changes the server has not acknowledged, or every document without a cursor.
@@ -82,7 +94,7 @@ impl Device {
     }
 
     pub async fn try_connect(&mut self, port: u16) -> Result<Connection, String> {
-        let socket = open_socket(port, &self.token, "tovholder.v1")
+        let socket = open_socket(port, Some(&self.tenant), &self.token, "tovholder.v1")
             .await
             .map_err(|e| e.to_string())?;
         self.connection_start = self.effects.len();
@@ -238,13 +250,15 @@ impl Device {
     }
 }
 
-/// Opens the sync WebSocket with a token and a protocol entry.
+/// Opens the sync WebSocket with a token and a protocol entry, the URL naming `tenant` if given.
 pub async fn open_socket(
     port: u16,
+    tenant: Option<&str>,
     token: &str,
     protocol: &str,
 ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("ws://127.0.0.1:{port}/v1/sync").into_client_request()?;
+    let path = tenant.map_or_else(|| WEBSOCKET_PATH.to_owned(), sync_path);
+    let mut request = format!("ws://127.0.0.1:{port}{path}").into_client_request()?;
     let offered = format!("{protocol}, bearer.{token}");
     let value = offered.parse().map_err(|_| {
         tokio_tungstenite::tungstenite::Error::Url(

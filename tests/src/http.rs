@@ -79,6 +79,7 @@ pub async fn login(port: u16, tenant: &str, username: &str, password: &str) -> D
         .expect("login answers");
     assert_eq!(status, 200, "login of {username}: {answer}");
     Device::new(
+        tenant,
         answer["device_id"].as_str().expect("a device id"),
         answer["access_token"].as_str().expect("an access token"),
     )

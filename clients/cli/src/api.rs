@@ -159,13 +159,14 @@ impl Endpoint {
         &self.trust
     }
 
-    /// The sync WebSocket's URL: `http(s)://host:port` → `ws(s)://host:port/v1/sync`.
-    pub fn sync_url(&self) -> String {
+    /// The sync WebSocket's URL for a device of `tenant_slug`: `http(s)://host:port` →
+    /// `ws(s)://host:port/v1/sync?tenant=<slug>` (the hint a load balancer routes on).
+    pub fn sync_url(&self, tenant_slug: &str) -> String {
         let rest = self.base.trim_start_matches("https").trim_start_matches("http");
         format!(
             "ws{}{rest}{}",
             if self.tls { "s" } else { "" },
-            sync_core::protocol::WEBSOCKET_PATH
+            sync_core::protocol::sync_path(tenant_slug)
         )
     }
 
@@ -455,8 +456,14 @@ mod tests {
     #[test]
     fn the_sync_url_follows_the_server_url() {
         let plain = Endpoint::new("http://127.0.0.1:8080/", Trust::public()).expect("loopback");
-        assert_eq!(plain.sync_url(), "ws://127.0.0.1:8080/v1/sync");
+        assert_eq!(
+            plain.sync_url("holstebro"),
+            "ws://127.0.0.1:8080/v1/sync?tenant=holstebro"
+        );
         let tls = Endpoint::new("https://tovholder.kommune.dk/base/", Trust::public()).expect("https");
-        assert_eq!(tls.sync_url(), "wss://tovholder.kommune.dk/base/v1/sync");
+        assert_eq!(
+            tls.sync_url("hoeje-taastrup"),
+            "wss://tovholder.kommune.dk/base/v1/sync?tenant=hoeje-taastrup"
+        );
     }
 }

@@ -1,5 +1,8 @@
 //! The WebSocket upgrade at `/v1/sync`: no connection without a valid token.
 //!
+//! The URL names the device's municipality (`?tenant=<slug>`, sync-core's `sync_path`) for a load balancer to
+//! route on; the server only checks that it is the token's. Without it the connection is taken as before.
+//!
 //! Browsers cannot set headers on a WebSocket, so the token may come as a subprotocol entry
 //! (`Sec-WebSocket-Protocol: tovholder.v1, bearer.<jwt>`); other clients may use `Authorization: Bearer`. The
 //! server answers with the client's `tovholder.vN` entry even when it speaks another version, so an old client
@@ -7,12 +10,14 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket};
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL};
 use axum::response::Response;
+use serde::Deserialize;
 use sync_core::protocol::{BEARER_SUBPROTOCOL_PREFIX, ErrorCode, Frame, WEBSOCKET_SUBPROTOCOL, encode};
 
 use super::ApiError;
@@ -20,13 +25,23 @@ use super::extract::{authenticate, is_revoked_device};
 use crate::state::AppState;
 use crate::sync::{Peer, SyncService, serve_connection};
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SyncQuery {
+    /// The municipality's slug, for a load balancer to keep its devices on one server process; it must be the
+    /// token's municipality. Optional.
+    tenant: Option<String>,
+}
+
 /// The sync WebSocket (docs/PROTOCOL.md): binary frames of sync-core's protocol after the upgrade. The access
 /// token comes as `Authorization: Bearer` or, from a browser, as the subprotocol entry `bearer.<jwt>` beside
-/// `tovholder.v1`. A request that is not a WebSocket upgrade is answered 400.
+/// `tovholder.v1`. A request that is not a WebSocket upgrade, or whose `tenant` is not the token's, is answered
+/// 400.
 #[utoipa::path(
     get,
     path = "/v1/sync",
     tag = "sync",
+    params(SyncQuery),
     security(("bearer" = [])),
     responses(
         (status = 101, description = "switched to the sync protocol"),
@@ -35,6 +50,7 @@ use crate::sync::{Peer, SyncService, serve_connection};
 )]
 pub async fn upgrade(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    query: Result<Query<SyncQuery>, QueryRejection>,
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
@@ -68,6 +84,14 @@ pub async fn upgrade(
         .tenant_by_id(&user.tenant_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
+    // Checked once the caller is known, so only they learn it: a wrong hint is a client's bug, and would send a
+    // municipality's devices to different processes.
+    let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    if query.tenant.is_some_and(|hint| hint != tenant.slug) {
+        return Err(ApiError::BadRequest(
+            "the tenant in the sync URL is not the token's".into(),
+        ));
+    }
     let protocol = offered
         .iter()
         .find(|p| p.starts_with("tovholder.v"))

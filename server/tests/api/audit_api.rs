@@ -128,7 +128,7 @@ async fn a_case_pushed_to_two_connections_of_one_device_is_logged_once(backend: 
                 .count()
         }
     };
-    let mut bo_again = tests::device::Device::new(&bo.device_id, &bo.token);
+    let mut bo_again = bo.twin();
     let mut first = bo.connect(served.port).await;
     let mut second = bo_again.connect(served.port).await;
     let wait = Duration::from_secs(20);

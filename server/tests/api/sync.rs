@@ -24,6 +24,7 @@ both_backends!(
     an_invalid_change_is_quarantined_and_other_documents_carry_on,
     live_changes_reach_a_connected_teammate,
     a_connection_without_a_valid_token_is_refused,
+    the_sync_url_must_name_the_tokens_municipality,
     a_client_speaking_another_protocol_version_gets_a_clear_error,
     an_oversized_frame_gets_a_clear_error_before_the_close,
     documents_leave_memory_when_idle,
@@ -435,7 +436,7 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
 
 async fn a_connection_without_a_valid_token_is_refused(backend: Backend) {
     let server = Served::start(backend).await;
-    let refused = open_socket(server.port, "not-a-token", "tovholder.v1").await;
+    let refused = open_socket(server.port, None, "not-a-token", "tovholder.v1").await;
     match refused {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
         other => panic!("expected a 401, got {other:?}"),
@@ -443,10 +444,32 @@ async fn a_connection_without_a_valid_token_is_refused(backend: Backend) {
     server.stop().await;
 }
 
+/// The municipality hint a load balancer routes on (`?tenant=`) must be the token's; without a token it is not
+/// even looked at.
+async fn the_sync_url_must_name_the_tokens_municipality(backend: Backend) {
+    let server = Served::start(backend).await;
+    let anna = server.device("hoeje-taastrup", "anna").await;
+    let status = |refused: Result<tests::device::Socket, tokio_tungstenite::tungstenite::Error>| match refused
+    {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other:?}"),
+        Ok(_) => 101,
+    };
+    let own = open_socket(server.port, Some("hoeje-taastrup"), &anna.token, "tovholder.v1").await;
+    assert_eq!(status(own), 101);
+    let other = open_socket(server.port, Some("holstebro"), &anna.token, "tovholder.v1").await;
+    assert_eq!(status(other), 400);
+    let unknown = open_socket(server.port, Some("no-such-place"), &anna.token, "tovholder.v1").await;
+    assert_eq!(status(unknown), 400);
+    let anonymous = open_socket(server.port, Some("holstebro"), "not-a-token", "tovholder.v1").await;
+    assert_eq!(status(anonymous), 401);
+    server.stop().await;
+}
+
 async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: Backend) {
     let server = Served::start(backend).await;
     let anna = server.device("hoeje-taastrup", "anna").await;
-    let mut socket = open_socket(server.port, &anna.token, "tovholder.v2")
+    let mut socket = open_socket(server.port, None, &anna.token, "tovholder.v2")
         .await
         .expect("connects");
     let mut frame = sync_core::protocol::encode(&Frame::Hello {
@@ -465,7 +488,7 @@ async fn a_client_speaking_another_protocol_version_gets_a_clear_error(backend: 
 async fn an_oversized_frame_gets_a_clear_error_before_the_close(backend: Backend) {
     let server = Served::start(backend).await;
     let anna = server.device("hoeje-taastrup", "anna").await;
-    let mut socket = open_socket(server.port, &anna.token, "tovholder.v1")
+    let mut socket = open_socket(server.port, None, &anna.token, "tovholder.v1")
         .await
         .expect("connects");
     let too_big = vec![1_u8; server.state.sync.limits.max_frame_bytes + 1];

@@ -54,3 +54,35 @@ pub const BEARER_SUBPROTOCOL_PREFIX: &str = "bearer.";
 
 /// The WebSocket path of the sync endpoint.
 pub const WEBSOCKET_PATH: &str = "/v1/sync";
+
+/// The query parameter of the sync URL that names the device's municipality (its tenant slug): a load balancer
+/// in front of several server processes routes on it, so one municipality's devices meet on one process and share
+/// its documents in memory. The server refuses a connection whose hint is not its token's tenant.
+pub const TENANT_HINT: &str = "tenant";
+
+/// The sync endpoint's path with the municipality hint: `/v1/sync?tenant=<slug>`, the slug percent-encoded
+/// beyond RFC 3986's unreserved characters (a slug is made of those).
+pub fn sync_path(tenant_slug: &str) -> String {
+    use std::fmt::Write as _;
+    let mut path = format!("{WEBSOCKET_PATH}?{TENANT_HINT}=");
+    for byte in tenant_slug.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            path.push(char::from(byte));
+        } else {
+            let _ = write!(path, "%{byte:02X}");
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sync_path;
+
+    /// The examples of docs/PROTOCOL.md section 2 (the web app's `syncUrl` test has the same).
+    #[test]
+    fn the_sync_path_names_the_municipality() {
+        assert_eq!(sync_path("hoeje-taastrup"), "/v1/sync?tenant=hoeje-taastrup");
+        assert_eq!(sync_path("kø benhavn"), "/v1/sync?tenant=k%C3%B8%20benhavn");
+    }
+}

@@ -106,7 +106,7 @@ pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncR
     let settings = device.settings()?.clone();
     let server = endpoint(device, options)?;
     let token = fresh_token(device, &server).await?;
-    let mut socket = socket::connect(&server, &token, options.timeout).await?;
+    let mut socket = socket::connect(&server, &settings.tenant_slug, &token, options.timeout).await?;
     let (mut link, hello) = Link::open(device, &settings.device_id, options.force, false).await?;
     send_all(&mut socket, hello).await?;
     let mut bar: Option<ProgressBar> = None;

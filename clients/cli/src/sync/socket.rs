@@ -22,14 +22,15 @@ use crate::tls::certificate_problem;
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens the connection; a refused token is [`SyncError::Unauthorized`].
+/// Opens the connection of a device of `tenant_slug`; a refused token is [`SyncError::Unauthorized`].
 pub(crate) async fn connect(
     server: &Endpoint,
+    tenant_slug: &str,
     token: &SecretString,
     timeout: Duration,
 ) -> Result<Socket, SyncError> {
     let mut request = server
-        .sync_url()
+        .sync_url(tenant_slug)
         .into_client_request()
         .map_err(|e| SyncError::Network(e.to_string()))?;
     let protocols = format!(

@@ -94,7 +94,7 @@ async fn connection(
     let token = super::fresh_token(device, &server)
         .await
         .map_err(|e| (false, e))?;
-    let mut socket = socket::connect(&server, &token, options.timeout)
+    let mut socket = socket::connect(&server, &settings.tenant_slug, &token, options.timeout)
         .await
         .map_err(|e| (false, e))?;
     let (mut link, hello) = Link::open(device, &settings.device_id, options.force, true)

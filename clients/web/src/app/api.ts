@@ -28,8 +28,12 @@ export function apiOrigin(): string {
   ).replace(/\/$/, "");
 }
 
-export function syncUrl(api: string): string {
-  return `${api.replace(/^http/, "ws")}/v1/sync`;
+/**
+ * The sync WebSocket's URL for a device of the municipality `tenant`: `ws(s)://…/v1/sync?tenant=<slug>`, the hint a
+ * load balancer routes on (docs/PROTOCOL.md section 2; sync-core's `sync_path` builds the same).
+ */
+export function syncUrl(api: string, tenant: string): string {
+  return `${api.replace(/^http/, "ws")}/v1/sync?tenant=${encodeURIComponent(tenant)}`;
 }
 
 /** Logs in; throws LoginRefused for an answer other than 200, and a TypeError when the network is unreachable. */

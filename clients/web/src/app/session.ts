@@ -117,7 +117,7 @@ async function start(store: EncryptedStore, s: StoredSession): Promise<Running> 
   localStorage.setItem(LAST_USER, JSON.stringify({ tenant: s.tenant, username: s.username, device_id: s.device_id }));
   const repo = await Repo.open(store);
   const client = new SyncClient(repo, {
-    url: syncUrl(s.api),
+    url: syncUrl(s.api, s.tenant),
     token: () => freshToken(s, store),
     device: s.device_id,
     client: "web/0.1",

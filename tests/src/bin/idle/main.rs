@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use tests::cases::{add_visit, new_cases};
 use tests::database::{Backend, TestDatabase};
-use tests::device::Device;
 use tests::http::login;
 use tests::metrics::scrape;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
@@ -80,7 +79,7 @@ async fn main() {
     other.sync(port).await;
     let mut idle = Vec::new();
     for _ in 0..idle_count {
-        let mut device = Device::new(&other.device_id, &other.token);
+        let mut device = other.twin();
         device.cursor = other.cursor;
         let mut connection = device.connect(port).await;
         device
@@ -102,7 +101,7 @@ async fn main() {
     let started = Instant::now();
     let runs: Vec<_> = (0..syncing_count)
         .map(|n| {
-            let mut device = Device::new(&first.device_id, &first.token);
+            let mut device = first.twin();
             device.cursor = cursor;
             if same_tenant {
                 device.docs.extend(new_cases(&team, 1, 1, "Idle bench"));

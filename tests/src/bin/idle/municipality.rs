@@ -80,7 +80,7 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         let connecting = chunk.iter().map(|n| {
             let owner = n % workers.len();
             let phone = &workers[owner].phone;
-            let mut device = Device::new(&phone.device_id, &phone.token);
+            let mut device = phone.twin();
             device.cursor = phone.cursor;
             async move {
                 let mut connection = device.connect(port).await;
