@@ -12,7 +12,8 @@ use server::operations;
 use server::store::Store;
 
 /// jemalloc instead of glibc's malloc: its background thread returns the pages of evicted documents to the system,
-/// so the server's memory comes back after a burst (BENCHMARKS.md, "Memory that comes back").
+/// so the server's memory comes back after a burst (BENCHMARKS.md, "Memory that comes back"). Its options (freed
+/// pages back after about a second) are compiled in: `.cargo/config.toml`.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -12,6 +12,14 @@ use super::{Backend, Store, StoreError};
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a free pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A pooled connection idle this long is closed (sqlx's default is ten minutes): after a burst the pools shrink
+/// back, and with them what each connection keeps (prepared statements, SQLite's page cache), so the server's
+/// memory comes back with its documents (BENCHMARKS.md, "Memory that comes back"). Opening one again costs a
+/// few milliseconds.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// SQLite's page cache per connection, in KiB (SQLite's default is 2,000): the operating system caches the file
+/// too, and eleven connections with full default caches would hold 22 MiB.
+const SQLITE_CACHE_KIB: i64 = 1024;
 /// The general pool's size on SQLite: readers run in parallel under WAL; writers queue on SQLite's lock, so a
 /// handful of connections is plenty on a small machine.
 const SQLITE_CONNECTIONS: u32 = 8;
@@ -52,10 +60,13 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<sqlx::SqlitePool,
         // cut, which NORMAL (the usual WAL pairing) does not promise.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        // Negative: a size in KiB rather than in pages.
+        .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"));
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .idle_timeout(POOL_IDLE_TIMEOUT)
         .connect_with(options)
         .await?;
     Ok(pool)
@@ -66,6 +77,7 @@ async fn connect_postgres(url: &str, connections: u32) -> Result<sqlx::PgPool, S
     let pool = PgPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .idle_timeout(POOL_IDLE_TIMEOUT)
         .connect_with(options)
         .await?;
     Ok(pool)

@@ -102,6 +102,15 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
     let effects = connection.settle_in_flight().await;
     connection.carry_out(effects).await;
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync disconnected");
+    // The documents no other connection watches leave memory now, not after the idle minute.
+    let Connection {
+        service,
+        events,
+        watched,
+        ..
+    } = connection;
+    drop(events);
+    service.documents.drop_unused(service.hub.unwatched(watched));
 }
 
 impl Connection {

@@ -195,6 +195,18 @@ impl Documents {
         slots.len()
     }
 
+    /// Drops those of `ids` that nobody holds, waits for or is about to lock: documents no connection watches any
+    /// more (its last watcher closed), which the idle eviction would drop only a minute later. An uploading device's
+    /// cases thus leave memory when it disconnects; a case a teammate's connection still watches stays.
+    pub fn drop_unused(&self, ids: impl IntoIterator<Item = DocumentId>) {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for id in ids {
+            if slots.get(&id).is_some_and(|slot| !slot.in_use()) {
+                slots.remove(&id);
+            }
+        }
+    }
+
     /// How many documents this process holds in memory.
     pub fn held_count(&self) -> usize {
         self.slots.lock().map(|slots| slots.len()).unwrap_or_default()

@@ -332,6 +332,14 @@ impl Hub {
         remove_from(&mut routes.by_user, &listener.user, id);
     }
 
+    /// Those of `docs` that no connection of this process watches.
+    pub fn unwatched(&self, docs: impl IntoIterator<Item = DocumentId>) -> Vec<DocumentId> {
+        let routes = self.lock();
+        docs.into_iter()
+            .filter(|doc| !routes.by_doc.contains_key(doc))
+            .collect()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Routes> {
         self.routes
             .lock()

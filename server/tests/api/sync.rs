@@ -28,6 +28,7 @@ both_backends!(
     a_client_speaking_another_protocol_version_gets_a_clear_error,
     an_oversized_frame_gets_a_clear_error_before_the_close,
     documents_leave_memory_when_idle,
+    documents_leave_memory_with_their_last_watcher,
     a_busy_minute_holds_no_more_documents_than_configured,
     a_grant_above_the_limit_waits_for_a_leads_approval,
     an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive,
@@ -522,17 +523,62 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
         let (id, doc) = new_case(&team, 900 + n);
         anna.docs.insert(id, doc);
     }
-    anna.sync(server.port).await;
+    // Connected throughout: its last watcher closing would drop the cases at once.
+    let mut live = anna.connect(server.port).await;
+    anna.run_until(&mut live, Duration::from_secs(20), Device::settled)
+        .await;
     let documents = &server.state.sync.documents;
     assert!(documents.held_count() >= 30, "the documents in use are in memory");
     // Nothing is in use any more: everything held goes, however many documents were ever touched.
     assert_eq!(documents.evict_idle(0), 0);
     assert_eq!(documents.held_count(), 0);
+    drop(live);
     // And comes back from the store when needed.
     anna.docs.clear();
     anna.cursor = None;
     anna.sync(server.port).await;
     assert!(anna.docs.len() >= 30);
+    server.stop().await;
+}
+
+/// A case stays in memory while a connection watches it, and leaves when the last one closes, without waiting
+/// for the idle eviction.
+async fn documents_leave_memory_with_their_last_watcher(backend: Backend) {
+    let server = Served::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let documents = &server.state.sync.documents;
+    let wait = Duration::from_secs(20);
+    let mut bo = server.device("hoeje-taastrup", "bo").await;
+    bo.sync(server.port).await;
+    let mut bo_live = bo.connect(server.port).await;
+    bo.run_until(&mut bo_live, wait, Device::in_sync).await;
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let ids: Vec<DocumentId> = (0..5)
+        .map(|n| {
+            let (id, doc) = new_case(&team, 700 + n);
+            anna.docs.insert(id, doc);
+            id
+        })
+        .collect();
+    anna.sync(server.port).await;
+    bo.run_until(&mut bo_live, wait, |d| {
+        ids.iter().all(|id| d.docs.contains_key(id))
+    })
+    .await;
+    // anna is gone; bo, her teammate, still watches her new cases.
+    assert!(
+        documents.held_count() >= ids.len(),
+        "watched cases stay in memory"
+    );
+    drop(bo_live);
+    let emptied = async {
+        while documents.held_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(wait, emptied)
+        .await
+        .expect("nobody watches a case any more: none stays in memory");
     server.stop().await;
 }
 

@@ -2,8 +2,8 @@
 //! resident memory (VmRSS, and the peak VmHWM, from /proc) at these points:
 //!
 //! 1. started, with the demo data, at rest;
-//! 2. after one device uploaded 1,000 new cases (each durably acknowledged);
-//! 3. at rest after the server evicted every idle document (its `documents_held` gauge at 0);
+//! 2. after one device uploaded 1,000 new cases (each durably acknowledged), at once and 3 s after it left;
+//! 3. at rest after the server let go of every document (its `documents_held` gauge at 0), 90 s after the upload;
 //! 4. after devices uploaded `--touch` more new cases (100,000 by default), in batches of 2,000 per device;
 //! 5. at rest after those were evicted too.
 //!
@@ -28,6 +28,13 @@ use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 const FIRST: usize = 1_000;
 const BATCH: usize = 2_000;
 const MIB: f64 = 1024.0;
+/// How long after an uploading device left the second reading is taken: its connection has closed, and the
+/// allocator has had its decay time (about a second) to hand back what the connection used.
+const LEFT: Duration = Duration::from_secs(3);
+/// How long after the last upload the reading "idle again" is taken at the earliest: the idle minute after which
+/// the server lets go of what it no longer uses (documents, pooled database connections), and the allocator's
+/// settling after it.
+const REST: Duration = Duration::from_secs(90);
 /// How long the server is left alone before a reading "at rest": the allocator returns freed pages after a few
 /// seconds (jemalloc's decay is 10 s for dirty pages, then 10 s for muzzy ones).
 const SETTLE: Duration = Duration::from_secs(30);
@@ -74,9 +81,18 @@ async fn main() {
         .expect("a demo case");
 
     upload(port, &team, FIRST).await;
+    let uploaded = Instant::now();
     let after_first = server.rss_kib();
     eprintln!("after {FIRST} cases: {:.1} MiB", after_first as f64 / MIB);
-    let evicted_first = evicted(port, &server).await;
+    // The device has left: the cases nobody else watches leave memory with its connection.
+    tokio::time::sleep(LEFT).await;
+    let left_first = server.rss_kib();
+    eprintln!(
+        "{} s after the device left: {:.1} MiB",
+        LEFT.as_secs(),
+        left_first as f64 / MIB
+    );
+    let evicted_first = evicted(port, &server, uploaded).await;
     eprintln!("idle again: {:.1} MiB", evicted_first as f64 / MIB);
 
     let clock = Instant::now();
@@ -94,7 +110,7 @@ async fn main() {
     let after_touch = server.rss_kib();
     let peak = server.peak_rss_kib();
     let evicted_touch = if touch > 0 {
-        evicted(port, &server).await
+        evicted(port, &server, Instant::now()).await
     } else {
         evicted_first
     };
@@ -102,17 +118,19 @@ async fn main() {
 
     let mib = |kib: u64| kib as f64 / MIB;
     println!(
-        "\n| database | started | after {FIRST} cases (≤ 40 MB) | idle again (≤ +10 %) | after {touch} more | idle again (< 200 MB) | peak |"
+        "\n| database | started | after {FIRST} cases (≤ 40 MB) | {} s after the device left | idle again (≤ +10 %) | after {touch} more | idle again (< 200 MB) | peak |",
+        LEFT.as_secs()
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} | {:.1} MiB | {:.1} MiB | {:.1} MiB ({:+.0} %) | {:.1} MiB | {:.1} MiB | {:.1} MiB |",
+        "| {} | {:.1} MiB | {:.1} MiB | {:.1} MiB | {:.1} MiB ({:+.0} %) | {:.1} MiB | {:.1} MiB | {:.1} MiB |",
         match backend {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
         },
         mib(started),
         mib(after_first),
+        mib(left_first),
         mib(evicted_first),
         (evicted_first as f64 / started as f64 - 1.0) * 100.0,
         mib(after_touch),
@@ -134,9 +152,10 @@ async fn upload(port: u16, team: &str, n: usize) {
     assert!(device.settled(), "every case acknowledged");
 }
 
-/// Waits until the server holds no document in memory (its `documents_held` gauge), then [`SETTLE`] for the
-/// allocator; the resident memory then.
-async fn evicted(port: u16, server: &ServerProcess) -> u64 {
+/// Waits until the server holds no document in memory (its `documents_held` gauge) and [`REST`] has passed since
+/// `since` (the end of the last upload), at least [`SETTLE`] after the last document left; the resident memory
+/// then.
+async fn evicted(port: u16, server: &ServerProcess, since: Instant) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let held = scrape(port)
@@ -153,6 +172,6 @@ async fn evicted(port: u16, server: &ServerProcess) -> u64 {
         );
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
-    tokio::time::sleep(SETTLE).await;
+    tokio::time::sleep(SETTLE.max(REST.saturating_sub(since.elapsed()))).await;
     server.rss_kib()
 }
