@@ -24,6 +24,8 @@ pub struct Device {
     pub tenant: String,
     pub device_id: String,
     pub token: String,
+    /// The login's refresh token, for [`crate::http::refresh`] (a long run outlives the 15-minute access token).
+    pub refresh_token: Option<String>,
     pub docs: BTreeMap<DocumentId, Automerge>,
     pub acked: BTreeMap<DocumentId, Vec<ChangeHash>>,
     pub cursor: Option<u64>,
@@ -49,6 +51,7 @@ impl Device {
             tenant: tenant.to_owned(),
             device_id: device_id.to_owned(),
             token: token.to_owned(),
+            refresh_token: None,
             docs: BTreeMap::new(),
             acked: BTreeMap::new(),
             cursor: None,

@@ -89,6 +89,9 @@ struct Ledger {
     contacts: HashMap<DocumentId, usize>,
 }
 
+/// How long a device of a run uses one access token before it refreshes it (the server's tokens last 15 minutes).
+const TOKEN_REFRESH: Duration = Duration::from_secs(600);
+
 /// Runs `run` against the server on `port`, then verifies; `progress` is updated as sessions end.
 pub async fn random_sessions(
     port: u16,
@@ -112,9 +115,18 @@ pub async fn random_sessions(
             let proxy_port = proxy.port;
             tokio::spawn(async move {
                 let mut dice = Dice::new(run.seed ^ (n as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+                let mut token_at = Instant::now();
                 for _ in 0..per_device {
                     if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                         break;
+                    }
+                    // A new access token well before the old one's 15 minutes are up (past the proxy: a refresh is
+                    // not what this run breaks), as the real clients do.
+                    if token_at.elapsed() >= TOKEN_REFRESH {
+                        match crate::http::refresh(port, &mut device).await {
+                            Ok(()) => token_at = Instant::now(),
+                            Err(error) => eprintln!("a device could not refresh its token: {error}"),
+                        }
                     }
                     record_offline(&mut device, &team, &ledger, &progress, &mut dice);
                     progress.sessions.fetch_add(1, Ordering::Relaxed);

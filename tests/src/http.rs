@@ -78,11 +78,36 @@ pub async fn login(port: u16, tenant: &str, username: &str, password: &str) -> D
         .await
         .expect("login answers");
     assert_eq!(status, 200, "login of {username}: {answer}");
-    Device::new(
+    let mut device = Device::new(
         tenant,
         answer["device_id"].as_str().expect("a device id"),
         answer["access_token"].as_str().expect("an access token"),
-    )
+    );
+    device.refresh_token = answer["refresh_token"].as_str().map(str::to_owned);
+    device
+}
+
+/// Exchanges the device's refresh token for a new access token (and a new refresh token), as a phone does before
+/// its access token expires.
+pub async fn refresh(port: u16, device: &mut Device) -> Result<(), String> {
+    let refresh_token = device
+        .refresh_token
+        .clone()
+        .ok_or("the device has no refresh token")?;
+    let body = serde_json::json!({ "refresh_token": refresh_token });
+    let (status, answer) = post_json(port, "/v1/auth/refresh", &body).await?;
+    if status != 200 {
+        return Err(format!("refresh answered {status}: {answer}"));
+    }
+    let field = |name: &str| {
+        answer[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("no {name}"))
+    };
+    device.token = field("access_token")?;
+    device.refresh_token = Some(field("refresh_token")?);
+    Ok(())
 }
 
 /// `count` new devices of the demo tenant's team, logged in alternately as anna and bo (who share their cases),
