@@ -197,9 +197,10 @@ fn apply(
         bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
     };
     match check_write(&world.viewer, world::TENANT, existing, &incoming) {
-        Ok(case) => {
-            // What the server does next with an accepted document: its conflicts and its projection rows.
-            let found = conflicts::list(doc);
+        Ok((case, found)) => {
+            // What the server does next with an accepted document: its projection rows, with the conflicts read
+            // together with the case (which a reading of its own must find the same).
+            assert_eq!(found, conflicts::list(doc));
             let projection = Projection::of(&doc_id.to_string(), &case, &found, &world.rules);
             assert_eq!(projection.contacts.len(), case.contacts.len());
             Outcome::Accepted

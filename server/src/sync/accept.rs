@@ -9,7 +9,7 @@
 
 use automerge::Automerge;
 use sync_core::ValidationError;
-use sync_core::case::{Case, CaseError, changes, history, read_valid_case};
+use sync_core::case::{Case, CaseError, Conflict, changes, history, read_valid_case_and_conflicts};
 use sync_core::protocol::{Access, RefusalReason};
 
 use crate::authz::{self, Act, On, Verdict};
@@ -77,7 +77,7 @@ pub fn check_write(
     tenant_slug: &str,
     existing: Option<Existing<'_>>,
     incoming: &Incoming<'_>,
-) -> Result<Case, Refusal> {
+) -> Result<(Case, Vec<Conflict>), Refusal> {
     // Who may write at all is the authorisation module's: admins manage users and devices and do not write case
     // content; break-the-glass opens a case to read. Which team a new case goes to is checked once it is read.
     let may_write = match &existing {
@@ -104,7 +104,7 @@ pub fn check_write(
     }
     let stored_bytes = existing.as_ref().map_or(0, |e| e.stored_bytes);
     changes::check_document_size(stored_bytes, incoming.bytes).map_err(|e| Refusal::invalid(&e))?;
-    let case = read_valid_case(incoming.doc).map_err(|error| match error {
+    let (case, conflicts) = read_valid_case_and_conflicts(incoming.doc).map_err(|error| match error {
         CaseError::Invalid(invalid) => Refusal::invalid(&invalid),
         other => Refusal {
             reason: RefusalReason::Invalid,
@@ -126,11 +126,11 @@ pub fn check_write(
         Some(existing) if existing.team_id.map(TeamId::as_str) != Some(case.team.as_str()) => Err(
             Refusal::forbidden("a case cannot be moved to another team by a sync change"),
         ),
-        Some(_) => Ok(case),
+        Some(_) => Ok((case, conflicts)),
         None if authz::check(viewer, Act::CreateCase, On::Team(team.as_ref())) != Verdict::Allowed => {
             Err(Refusal::forbidden("new cases are created in your own team"))
         }
-        None => Ok(case),
+        None => Ok((case, conflicts)),
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 use automerge::sync;
 use automerge::{Automerge, Change, ChangeHash};
 use sync_core::DocumentId;
-use sync_core::case::{Case, conflicts, read_case};
+use sync_core::case::{Case, Conflict, read_case};
 use sync_core::fit::RuleSet;
 use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 use tokio::sync::oneshot::error::RecvError;
@@ -204,8 +204,10 @@ impl Connection {
             doc: &scratch,
             bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
         };
-        let verdict = check_write(&self.peer.viewer, &self.peer.tenant_slug, None, &incoming)
-            .and_then(|case| grants::check(&self.peer.viewer, None, &case, self.service.grant_limit_minutes));
+        let verdict =
+            check_write(&self.peer.viewer, &self.peer.tenant_slug, None, &incoming).and_then(|(case, _)| {
+                grants::check(&self.peer.viewer, None, &case, self.service.grant_limit_minutes)
+            });
         let refusal = verdict.err().unwrap_or_else(|| Refusal {
             reason: RefusalReason::NotFound,
             message: "no such document".into(),
@@ -266,37 +268,41 @@ impl Connection {
                 doc: &loaded.doc,
                 bytes: attempt.new_bytes,
             };
-            check_write(&self.peer.viewer, &self.peer.tenant_slug, existing, &incoming).and_then(|case| {
-                grants::check(
-                    &self.peer.viewer,
-                    if attempt.creating {
-                        None
-                    } else {
-                        loaded.case.as_ref()
-                    },
-                    &case,
-                    self.service.grant_limit_minutes,
-                )?;
-                Ok(case)
-            })
+            check_write(&self.peer.viewer, &self.peer.tenant_slug, existing, &incoming).and_then(
+                |(case, conflicts)| {
+                    grants::check(
+                        &self.peer.viewer,
+                        if attempt.creating {
+                            None
+                        } else {
+                            loaded.case.as_ref()
+                        },
+                        &case,
+                        self.service.grant_limit_minutes,
+                    )?;
+                    Ok((case, conflicts))
+                },
+            )
         };
         let verdict = match verdict {
-            Ok(case) if !attempt.creating => match self.check_named(attempt.guard.as_ref(), case).await {
-                Ok(verdict) => verdict,
-                Err(error) => {
-                    // Not acknowledged: the device keeps its changes and sends them again later.
-                    roll_back(
-                        &mut attempt.guard,
-                        attempt.reloaded,
-                        &attempt.received.heads_before,
-                    );
-                    return Err(error);
+            Ok((case, conflicts)) if !attempt.creating => {
+                match self.check_named(attempt.guard.as_ref(), case).await {
+                    Ok(verdict) => verdict.map(|case| (case, conflicts)),
+                    Err(error) => {
+                        // Not acknowledged: the device keeps its changes and sends them again later.
+                        roll_back(
+                            &mut attempt.guard,
+                            attempt.reloaded,
+                            &attempt.received.heads_before,
+                        );
+                        return Err(error);
+                    }
                 }
-            },
+            }
             other => other,
         };
-        let case = match verdict {
-            Ok(case) => case,
+        let (case, conflicts) = match verdict {
+            Ok(checked) => checked,
             Err(refusal) => {
                 let drop_doc = attempt.creating || attempt.reloaded;
                 let effects = self
@@ -323,7 +329,7 @@ impl Connection {
                 return Err(error.into());
             }
         };
-        let order = self.commit_order(&attempt, &case, &rules)?;
+        let order = self.commit_order(&attempt, &case, &conflicts, &rules)?;
         let team_id = order.team_id.clone();
         let reach = order.reach();
         let receipt = self.service.committer.submit(order).await;
@@ -425,6 +431,7 @@ impl Connection {
         &self,
         attempt: &Attempt,
         case: &Case,
+        conflicts: &[Conflict],
         rules: &RuleSet,
     ) -> Result<CommitOrder, ConnectionError> {
         let Attempt {
@@ -436,7 +443,7 @@ impl Connection {
         } = attempt;
         let (doc_id, creating) = (*doc_id, *creating);
         let loaded = attempt.guard.as_ref().ok_or(ConnectionError::CorruptId)?;
-        let projection = Projection::of(&doc_id.to_string(), case, &conflicts::list(&loaded.doc), rules);
+        let projection = Projection::of(&doc_id.to_string(), case, conflicts, rules);
         let changes = &received.new_changes;
         // The creator holds the case, and so do the workers the document names (the store skips anyone outside
         // the tenant). The document names them as text; one that is no user id is no user of the tenant's either.

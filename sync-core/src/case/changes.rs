@@ -13,14 +13,16 @@
 //!   without a predecessor.
 //!
 //! A document chunk is loaded into a scratch document (under `catch_unwind`: loading rebuilds and verifies its
-//! changes, where a broken one panics) so that its changes get the same checks.
+//! changes, where a broken one panics) so that its changes get the same checks. A message that is one whole
+//! document hands that loaded document on ([`Checked::document`]): a server holding nothing of it takes it as it
+//! is, since loading it was most of the cost of receiving it.
 //!
 //! The size of the whole document is bounded by [`check_document_size`], which the server calls with the bytes it
 //! stores. What passes here is then applied under `catch_unwind` (see `protocol::server`), as the last line of
 //! defence against panics nobody has found yet.
 
 use automerge::legacy::OpType;
-use automerge::{Change, ObjType, ScalarValue};
+use automerge::{Automerge, Change, ObjType, ScalarValue};
 
 use crate::validation::{Problem, ValidationError};
 
@@ -42,19 +44,30 @@ const CHUNK_TYPE_CHANGE: u8 = 1;
 /// The bit of a column specification that says the column is deflated.
 const COLUMN_DEFLATED: u64 = 0b1000;
 
+/// What [`check`] passed: the changes, in the order they came; and when the data was exactly one whole document
+/// (as automerge sends a document the other side lacks), that document as the check loaded it, so a server that
+/// holds nothing of it can take it as it is instead of loading it a second time.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub changes: Vec<Change>,
+    pub document: Option<Automerge>,
+}
+
 /// Splits `chunks` (a sync message's change data) into changes and checks each; see the module documentation.
 ///
 /// automerge 0.12 panics while reading some malformed changes that pass its checksum (an operation counter
 /// beyond `u32`, an actor index out of range: both found by fuzzing), so the whole check runs under
 /// `catch_unwind`, and such a change is refused like any that does not decode.
-pub fn check<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<Change>, ValidationError> {
+pub fn check<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<Checked, ValidationError> {
     let chunks: Vec<&[u8]> = chunks.into_iter().collect();
     std::panic::catch_unwind(|| check_unguarded(&chunks))
         .unwrap_or_else(|_| Err(refused(Problem::Malformed, "a change does not decode")))
 }
 
-fn check_unguarded(chunks: &[&[u8]]) -> Result<Vec<Change>, ValidationError> {
-    let mut changes = Vec::new();
+fn check_unguarded(chunks: &[&[u8]]) -> Result<Checked, ValidationError> {
+    let mut checked = Checked::default();
+    let mut documents = Vec::new();
+    let mut loose_changes = 0;
     let mut inflate_budget = MAX_INFLATED_BYTES;
     for &data in chunks {
         let mut rest = data;
@@ -63,29 +76,36 @@ fn check_unguarded(chunks: &[&[u8]]) -> Result<Vec<Change>, ValidationError> {
             rest = after;
             if chunk_type == CHUNK_TYPE_DOCUMENT {
                 inflate_budget = check_inflation(&chunk[header_len(chunk)..], inflate_budget)?;
-                for change in document_changes(chunk)? {
+                let (document, changes) = load_document(chunk)?;
+                for change in changes {
                     check_change(&change)?;
-                    changes.push(change);
+                    checked.changes.push(change);
                 }
+                documents.push(document);
                 continue;
             }
             let change = Change::try_from(chunk)
                 .map_err(|_| refused(Problem::Malformed, "a change does not decode"))?;
             check_change(&change)?;
-            changes.push(change);
+            checked.changes.push(change);
+            loose_changes += 1;
         }
     }
-    Ok(changes)
+    if documents.len() == 1 && loose_changes == 0 {
+        checked.document = documents.pop();
+    }
+    Ok(checked)
 }
 
-/// The changes of a saved document, read in a scratch document where a panic cannot reach anyone.
-fn document_changes(chunk: &[u8]) -> Result<Vec<Change>, ValidationError> {
+/// A saved document and its changes, read in a scratch document where a panic cannot reach anyone.
+fn load_document(chunk: &[u8]) -> Result<(Automerge, Vec<Change>), ValidationError> {
     let loaded = std::panic::catch_unwind(|| {
-        let doc = automerge::Automerge::load(chunk).ok()?;
-        Some(doc.get_changes(&[]))
+        let doc = Automerge::load(chunk).ok()?;
+        let changes = doc.get_changes(&[]);
+        Some((doc, changes))
     });
     match loaded {
-        Ok(Some(changes)) => Ok(changes),
+        Ok(Some(loaded)) => Ok(loaded),
         Ok(None) => Err(refused(Problem::Malformed, "a document does not load")),
         Err(_) => Err(refused(Problem::Malformed, "a document could not be read")),
     }
@@ -265,7 +285,9 @@ mod tests {
             tx.delete(ROOT, "tenant").expect("delete");
         });
         let bytes = bytes_of(&doc);
-        assert_eq!(check([bytes.as_slice()]).expect("valid").len(), 1);
+        let checked = check([bytes.as_slice()]).expect("valid");
+        assert_eq!(checked.changes.len(), 1);
+        assert!(checked.document.is_none(), "a change is no whole document");
     }
 
     #[test]
@@ -304,7 +326,15 @@ mod tests {
     #[test]
     fn a_saved_document_passes_with_its_changes_checked() {
         let doc = doc_with(|tx| tx.put(ROOT, "a", "x".repeat(1_000)).expect("put"));
-        assert_eq!(check([doc.save().as_slice()]).expect("a document").len(), 1);
+        let checked = check([doc.save().as_slice()]).expect("a document");
+        assert_eq!(checked.changes.len(), 1);
+        let loaded = checked.document.expect("one whole document is handed on");
+        assert_eq!(loaded.get_heads(), doc.get_heads());
+        // A document with a change beside it is not one whole document.
+        let mut both = doc.save();
+        both.extend_from_slice(bytes_of(&doc_with(|tx| tx.put(ROOT, "b", 1_i64).expect("put"))).as_slice());
+        let checked = check([both.as_slice()]).expect("a document and a change");
+        assert_eq!((checked.changes.len(), checked.document.is_none()), (2, true));
         let counter = doc_with(|tx| tx.put(ROOT, "n", ScalarValue::counter(1)).expect("put"));
         assert_eq!(
             check([counter.save().as_slice()]).expect_err("a counter").problem,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::document::CaseError;
+use super::reader::ObjectReader;
 
 /// A field with concurrent values.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,44 +48,62 @@ pub const MAX_DEPTH: usize = 16;
 /// Every conflicted field of the document, in document order. Concurrent values that are all equal (two phones
 /// writing the same value) are no disagreement and are not listed.
 pub fn list(doc: &Automerge) -> Vec<Conflict> {
+    list_read(&ObjectReader::new(doc))
+}
+
+/// [`list`] through a reader that may already have read the document's objects (see [`super::reader`]): each
+/// object is read once, and only the keys automerge marks as having concurrent values are read again, for all
+/// their values.
+pub fn list_read(reader: &ObjectReader<'_>) -> Vec<Conflict> {
+    let doc = reader.doc();
     let mut found = Vec::new();
     // An explicit stack of objects still to visit, with their paths; children are pushed in reverse so they are
     // visited in document order.
     let mut pending: Vec<(ObjId, Vec<String>)> = vec![(ROOT, Vec::new())];
     while let Some((obj, path)) = pending.pop() {
-        let props: Vec<Prop> = match doc.object_type(&obj) {
-            Ok(ObjType::Map | ObjType::Table) => doc.keys(&obj).map(Prop::Map).collect(),
-            Ok(ObjType::List) => (0..doc.length(&obj)).map(Prop::Seq).collect(),
-            // Text merges character by character: there is nothing to choose between.
-            _ => continue,
-        };
+        let object = reader.object(&obj);
+        // Text merges character by character: there is nothing to choose between (its object reads as neither).
+        let keys = object
+            .entries()
+            .iter()
+            .map(|(key, entry)| (Prop::Map(key.clone()), entry));
+        let items = object
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(at, entry)| (Prop::Seq(at), entry));
         let mut children = Vec::new();
-        for prop in props {
-            let Ok(values) = doc.get_all(&obj, prop.clone()) else {
-                continue;
-            };
+        for (prop, entry) in keys.chain(items) {
             let mut child_path = path.clone();
             child_path.push(prop_name(&prop));
-            if values.len() > 1 {
-                let values: Vec<ConflictValue> = values
+            let mut descend_into = matches!(entry.value, Value::Object(_)).then(|| entry.id.clone());
+            if entry.conflict
+                && let Ok(values) = doc.get_all(&obj, prop)
+            {
+                let listed: Vec<ConflictValue> = values
                     .iter()
                     .map(|(value, id)| ConflictValue {
                         value: to_json(doc, value, id),
                         actor: author(id),
                     })
                     .collect();
-                if values.iter().any(|v| v.value != values[0].value) {
+                // The first value is the one listed first as shown; what lies under a losing object is part of
+                // its shown value and is not visited.
+                descend_into = match values.into_iter().next() {
+                    Some((Value::Object(_), id)) => Some(id),
+                    _ => None,
+                };
+                if listed.iter().any(|v| v.value != listed[0].value) {
                     found.push(Conflict {
                         path: child_path.clone(),
-                        values,
+                        values: listed,
                     });
                 }
             }
-            // Descend into the winning value only: what lies under a losing object is part of its shown value.
-            if let Some((Value::Object(_), child)) = values.first()
+            if let Some(child) = descend_into
                 && child_path.len() < MAX_DEPTH
             {
-                children.push((child.clone(), child_path));
+                children.push((child, child_path));
             }
         }
         pending.extend(children.into_iter().rev());
@@ -265,5 +284,56 @@ fn json_scalar(value: &Json) -> ScalarValue {
         },
         Json::String(s) => ScalarValue::Str(s.as_str().into()),
         Json::Array(_) | Json::Object(_) => ScalarValue::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ActorId;
+
+    use super::*;
+
+    /// A document with `items` as a list of one string and `field` as a string, forked to two devices that each
+    /// set both concurrently with `left` and `right`, then merged.
+    fn concurrent(left: (&str, &str), right: (&str, &str)) -> Automerge {
+        let mut base = Automerge::new().with_actor(ActorId::from([1; 16].as_slice()));
+        let mut tx = base.transaction();
+        let items = tx.put_object(ROOT, "items", ObjType::List).expect("list");
+        tx.insert(&items, 0, "first").expect("insert");
+        let record = tx.put_object(ROOT, "record", ObjType::Map).expect("map");
+        tx.put(&record, "field", "first").expect("put");
+        tx.commit();
+        let mut devices = [(2_u8, left), (3, right)].map(|(actor, (item, field))| {
+            let mut doc = base.fork().with_actor(ActorId::from([actor; 16].as_slice()));
+            let mut tx = doc.transaction();
+            tx.put(&items, 0, item).expect("put");
+            tx.put(&record, "field", field).expect("put");
+            tx.commit();
+            doc
+        });
+        let [left, right] = &mut devices;
+        left.merge(right).expect("merge");
+        devices[0].clone()
+    }
+
+    #[test]
+    fn concurrent_values_in_lists_and_nested_maps_are_listed_by_path() {
+        let found = list(&concurrent(("anna", "a"), ("bo", "b")));
+        let paths: Vec<String> = found.iter().map(Conflict::field).collect();
+        assert_eq!(paths, ["items.0", "record.field"]);
+        let mut values: Vec<&Json> = found[0].values.iter().map(|v| &v.value).collect();
+        values.sort_by_key(|value| value.to_string());
+        assert_eq!(values, [&Json::from("anna"), &Json::from("bo")]);
+        assert!(found[0].values.iter().all(|v| v.actor.len() == 32));
+    }
+
+    #[test]
+    fn equal_concurrent_values_are_no_conflict() {
+        assert_eq!(list(&concurrent(("same", "x"), ("same", "x"))), []);
+        let found = list(&concurrent(("same", "a"), ("same", "b")));
+        assert_eq!(
+            found.iter().map(Conflict::field).collect::<Vec<_>>(),
+            ["record.field"]
+        );
     }
 }

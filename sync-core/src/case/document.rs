@@ -10,9 +10,12 @@ use automerge::{ActorId, Automerge, ChangeHash};
 
 use crate::validation::ValidationError;
 
+use super::conflicts::{self, Conflict};
 use super::history;
 use super::model::Case;
+use super::reader::ObjectReader;
 use super::schema::{self, SCHEMA_VERSION};
+use super::shape;
 use super::validate::validate;
 
 /// Why a case document could not be read or changed.
@@ -133,14 +136,25 @@ impl CaseDocument {
 
 /// Reads the typed case from any automerge document (the server validates documents it did not create).
 pub fn read_case(doc: &Automerge) -> Result<Case, CaseError> {
-    autosurgeon::hydrate(doc).map_err(|e| CaseError::Unreadable(e.to_string()))
+    autosurgeon::hydrate(&ObjectReader::new(doc)).map_err(|e| CaseError::Unreadable(e.to_string()))
 }
 
 /// Checks the document's shape, reads and validates: what the server runs before accepting merged changes. The
 /// shape comes first, so nothing reads a document holding keys, types or sizes the schema does not define.
 pub fn read_valid_case(doc: &Automerge) -> Result<Case, CaseError> {
-    super::shape::check(doc)?;
-    let case = read_case(doc)?;
+    read_valid(&ObjectReader::new(doc))
+}
+
+/// [`read_valid_case`], and the document's conflicts ([`super::conflicts::list`]), from one reading of it.
+pub fn read_valid_case_and_conflicts(doc: &Automerge) -> Result<(Case, Vec<Conflict>), CaseError> {
+    let reader = ObjectReader::new(doc);
+    let case = read_valid(&reader)?;
+    Ok((case, conflicts::list_read(&reader)))
+}
+
+fn read_valid(reader: &ObjectReader<'_>) -> Result<Case, CaseError> {
+    shape::check_read(reader, &shape::CASE)?;
+    let case: Case = autosurgeon::hydrate(reader).map_err(|e| CaseError::Unreadable(e.to_string()))?;
     validate(&case)?;
     Ok(case)
 }

@@ -8,6 +8,7 @@
 //! - [`history`]: the append-only rules: recorded entries are marked in error, never removed.
 //! - [`changes`]: the checks on a device's automerge changes before they are applied.
 //! - [`conflicts`]: concurrent values of one field, listed and resolved.
+//! - [`reader`]: reading a document once per object, for the shape check, the typed case and the conflicts.
 //! - [`schema`]: the schema version and migrations.
 //! - [`series`]: the FIT series of a case, the one grouping every client and the server assess.
 //! - [`agenda`]: what is due on a case: overdue follow-ups, courses ending soon, the next follow-up to offer.
@@ -25,6 +26,7 @@ pub mod ffb;
 pub mod goals;
 pub mod history;
 pub mod model;
+pub mod reader;
 pub mod schema;
 pub mod series;
 pub mod shape;
@@ -32,7 +34,7 @@ pub mod timeline;
 pub mod validate;
 
 pub use conflicts::Conflict;
-pub use document::{CaseDocument, CaseError, read_case, read_valid_case};
+pub use document::{CaseDocument, CaseError, read_case, read_valid_case, read_valid_case_and_conflicts};
 pub use edit::{DEFAULT_GRANT_LIMIT_MINUTES, EntryRef, NewContact, NewCourse, RatingSlot};
 pub use model::{
     Approval, Case, Citizen, Contact, Coordination, Course, ErrorMark, Extension, FollowUp, Goal,

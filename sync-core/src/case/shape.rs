@@ -15,6 +15,7 @@ use automerge::{Automerge, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Val
 
 use crate::validation::{Problem, ValidationError};
 
+use super::reader::{Entry, ObjectReader};
 use super::validate::{MAX_LINE_CHARS, MAX_TEXT_CHARS};
 
 /// The most entries of any map keyed by id (contacts, goals, courses, …): years of weekly visits fit easily.
@@ -224,56 +225,70 @@ pub const CASE: Shape = Shape::Record(&[
 /// Checks that `doc` has exactly the shape of a case document; the first problem found is returned, naming the
 /// path (never a value: the message may reach a log).
 pub fn check(doc: &Automerge) -> Result<(), ValidationError> {
-    check_shape(doc, &CASE)
+    check_read(&ObjectReader::new(doc), &CASE)
 }
 
 /// Checks `doc` against any root shape (the tests use small ones).
 pub fn check_shape(doc: &Automerge, root: &'static Shape) -> Result<(), ValidationError> {
-    // Each entry is an object still to look inside: its id, what it must hold, and its path.
+    check_read(&ObjectReader::new(doc), root)
+}
+
+/// Checks the document `reader` reads against `root`, reading each object once (see [`super::reader`]); the
+/// caller then reads the case through the same reader.
+pub fn check_read(reader: &ObjectReader<'_>, root: &'static Shape) -> Result<(), ValidationError> {
+    let doc = reader.doc();
+    // Each entry is an object still to look inside: its id, what it must hold, and its path. Only objects whose
+    // type matched their shape are pushed (`check_value`), so a record's object is a map and a list's a list.
     let mut pending: Vec<(ObjId, &'static Shape, String)> = vec![(ROOT, root, String::new())];
     while let Some((obj, shape, path)) = pending.pop() {
         match shape {
             Shape::Record(fields) => {
-                check_record(doc, &obj, fields, &path, &mut pending)?;
+                check_record(reader, &obj, fields, &path, &mut pending)?;
             }
             Shape::Tagged { variants, .. } => {
-                let mut keys = doc.keys(&obj);
-                let (Some(key), None) = (keys.next(), keys.next()) else {
+                let object = reader.object(&obj);
+                let [(key, entry)] = object.entries() else {
                     return Err(wrong(&path, "must hold exactly one variant"));
                 };
                 let variant = variants
                     .iter()
                     .find(|variant| variant.name == key)
-                    .ok_or_else(|| unknown_field(&join(&path, &key)))?;
-                each_value(
-                    doc,
-                    &obj,
-                    Prop::Map(key.clone()),
-                    &variant.shape,
-                    &join(&path, &key),
-                    &mut pending,
-                )?;
+                    .ok_or_else(|| unknown_field(&join(&path, key)))?;
+                let child = join(&path, key);
+                let prop = || Prop::Map(key.clone());
+                check_entry(doc, &obj, prop, entry, &variant.shape, &child, &mut pending)?;
             }
+            // Read before counting (a count is a seek of its own): the document's size is bounded before its
+            // shape is checked (`changes::check_document_size`), and so is what one object can hold.
             Shape::MapOf(value) => {
-                if doc.length(&obj) > MAX_MAP_ENTRIES {
+                let object = reader.object(&obj);
+                if object.entries().len() > MAX_MAP_ENTRIES {
                     return Err(too_large(&path, &format!("more than {MAX_MAP_ENTRIES} entries")));
                 }
-                for key in doc.keys(&obj) {
-                    if !is_id(&key) {
+                for (key, entry) in object.entries() {
+                    if !is_id(key) {
                         return Err(wrong(&path, "holds a key that is not an id"));
                     }
-                    let child = join(&path, &key);
-                    each_value(doc, &obj, Prop::Map(key), value, &child, &mut pending)?;
+                    let child = join(&path, key);
+                    check_entry(
+                        doc,
+                        &obj,
+                        || Prop::Map(key.clone()),
+                        entry,
+                        value,
+                        &child,
+                        &mut pending,
+                    )?;
                 }
             }
             Shape::ListOf(item) => {
-                let len = doc.length(&obj);
-                if len > MAX_LIST_ITEMS {
+                let object = reader.object(&obj);
+                if object.items().len() > MAX_LIST_ITEMS {
                     return Err(too_large(&path, &format!("more than {MAX_LIST_ITEMS} items")));
                 }
-                for index in 0..len {
+                for (index, entry) in object.items().iter().enumerate() {
                     let child = format!("{path}[{index}]");
-                    each_value(doc, &obj, Prop::Seq(index), item, &child, &mut pending)?;
+                    check_entry(doc, &obj, || Prop::Seq(index), entry, item, &child, &mut pending)?;
                 }
             }
             // Scalars and texts are checked where they are found, in `check_value`.
@@ -284,36 +299,50 @@ pub fn check_shape(doc: &Automerge, root: &'static Shape) -> Result<(), Validati
 }
 
 fn check_record(
-    doc: &Automerge,
+    reader: &ObjectReader<'_>,
     obj: &ObjId,
     fields: &'static [Field],
     path: &str,
     pending: &mut Vec<(ObjId, &'static Shape, String)>,
 ) -> Result<(), ValidationError> {
-    for key in doc.keys(obj) {
-        if !fields.iter().any(|field| field.name == key) {
-            return Err(unknown_field(&join(path, &key)));
-        }
+    let object = reader.object(obj);
+    // Every key is known before any value is looked at, so an unknown key is what is reported first.
+    let mut found: Vec<Option<&Entry>> = vec![None; fields.len()];
+    for (key, entry) in object.entries() {
+        let Some(at) = fields.iter().position(|field| field.name == key) else {
+            return Err(unknown_field(&join(path, key)));
+        };
+        found[at] = Some(entry);
     }
-    for field in fields {
+    for (field, entry) in fields.iter().zip(found) {
         let child = join(path, field.name);
-        let present = doc.get(obj, field.name).ok().flatten().is_some();
-        if !present {
+        let Some(entry) = entry else {
             if field.required {
                 return Err(ValidationError::new(child, Problem::Missing, "is missing"));
             }
             continue;
-        }
-        each_value(
-            doc,
-            obj,
-            Prop::Map(field.name.to_owned()),
-            &field.shape,
-            &child,
-            pending,
-        )?;
+        };
+        let prop = || Prop::Map(field.name.to_owned());
+        check_entry(reader.doc(), obj, prop, entry, &field.shape, &child, pending)?;
     }
     Ok(())
+}
+
+/// Checks one key of an object as [`ObjectReader`] read it: its one value, or every concurrent one if it has
+/// several (`prop` names the key for reading them all).
+fn check_entry(
+    doc: &Automerge,
+    obj: &ObjId,
+    prop: impl FnOnce() -> Prop,
+    entry: &Entry,
+    shape: &'static Shape,
+    path: &str,
+    pending: &mut Vec<(ObjId, &'static Shape, String)>,
+) -> Result<(), ValidationError> {
+    if entry.conflict {
+        return each_value(doc, obj, prop(), shape, path, pending);
+    }
+    check_value(doc, &entry.value, || entry.id.clone(), shape, path, pending)
 }
 
 /// Checks every concurrent value at `prop` of `obj`.
@@ -329,15 +358,16 @@ fn each_value(
         .get_all(obj, prop)
         .map_err(|_| wrong(path, "cannot be read"))?;
     for (value, id) in values {
-        check_value(doc, &value, id, shape, path, pending)?;
+        check_value(doc, &value, || id, shape, path, pending)?;
     }
     Ok(())
 }
 
+/// Checks one value; `id` names it when it is an object (asked only then: making the id costs a lookup).
 fn check_value(
     doc: &Automerge,
     value: &Value<'_>,
-    id: ObjId,
+    id: impl FnOnce() -> ObjId,
     shape: &'static Shape,
     path: &str,
     pending: &mut Vec<(ObjId, &'static Shape, String)>,
@@ -364,6 +394,7 @@ fn check_value(
             _ => Err(wrong(path, "must be true or false")),
         },
         (Shape::Text(max), Value::Object(ObjType::Text)) => {
+            let id = id();
             if doc.length(&id) > *max {
                 return Err(too_long(path, *max));
             }
@@ -379,7 +410,7 @@ fn check_value(
         }
         (Shape::Record(_) | Shape::Tagged { .. } | Shape::MapOf(_), Value::Object(ObjType::Map))
         | (Shape::ListOf(_), Value::Object(ObjType::List)) => {
-            pending.push((id, shape, path.to_owned()));
+            pending.push((id(), shape, path.to_owned()));
             Ok(())
         }
         _ => Err(wrong(path, "has the wrong type")),
@@ -503,6 +534,49 @@ mod tests {
         assert_eq!(check(&left).expect_err("a number as team").field, "team");
     }
 
+    /// Writes contact `c1` with every field but `ors`, and with an empty `workers` list; returns its id.
+    fn put_contact(tx: &mut automerge::transaction::Transaction<'_>) -> ObjId {
+        let contacts = tx.get(ROOT, "contacts").expect("get").expect("contacts").1;
+        let contact = tx.put_object(&contacts, "c1", ObjType::Map).expect("put");
+        for (key, value) in [("kind", "home_visit"), ("recorded_by", "w")] {
+            tx.put(&contact, key, value).expect("put");
+        }
+        for key in ["start_ms", "duration_minutes"] {
+            tx.put(&contact, key, 1_i64).expect("put");
+        }
+        for key in ["course", "srs"] {
+            tx.put(&contact, key, ScalarValue::Null).expect("put");
+        }
+        for key in ["workers", "goals"] {
+            tx.put_object(&contact, key, ObjType::List).expect("put");
+        }
+        tx.put_object(&contact, "notes", ObjType::Text).expect("put");
+        contact
+    }
+
+    #[test]
+    fn a_losing_concurrent_list_item_is_checked_too() {
+        let mut base = case_doc();
+        // A contact with one worker, so its `workers` list has an item two devices can set concurrently.
+        let mut workers = ROOT;
+        edit(&mut base, |tx| {
+            let contact = put_contact(tx);
+            tx.put(&contact, "ors", ScalarValue::Null).expect("put");
+            workers = tx.get(&contact, "workers").expect("get").expect("workers").1;
+            tx.insert(&workers, 0, "w").expect("insert");
+        });
+        assert_eq!(check(&base), Ok(()));
+        let mut left = base.fork().with_actor(ActorId::from([2; 16].as_slice()));
+        let mut right = base.fork().with_actor(ActorId::from([3; 16].as_slice()));
+        edit(&mut left, |tx| tx.put(&workers, 0, "w2").expect("put"));
+        edit(&mut right, |tx| tx.put(&workers, 0, 7_i64).expect("put"));
+        left.merge(&mut right).expect("merge");
+        assert_eq!(
+            check(&left).expect_err("a number as a worker").field,
+            "contacts.c1.workers[0]"
+        );
+    }
+
     #[test]
     fn oversized_strings_and_maps_are_refused() {
         let mut doc = case_doc();
@@ -533,21 +607,7 @@ mod tests {
     fn an_enum_holds_one_known_variant() {
         let mut doc = case_doc();
         edit(&mut doc, |tx| {
-            let contacts = tx.get(ROOT, "contacts").expect("get").expect("contacts").1;
-            let contact = tx.put_object(&contacts, "c1", ObjType::Map).expect("put");
-            for (key, value) in [("kind", "home_visit"), ("recorded_by", "w")] {
-                tx.put(&contact, key, value).expect("put");
-            }
-            for key in ["start_ms", "duration_minutes"] {
-                tx.put(&contact, key, 1_i64).expect("put");
-            }
-            for key in ["course", "srs"] {
-                tx.put(&contact, key, ScalarValue::Null).expect("put");
-            }
-            for key in ["workers", "goals"] {
-                tx.put_object(&contact, key, ObjType::List).expect("put");
-            }
-            tx.put_object(&contact, "notes", ObjType::Text).expect("put");
+            let contact = put_contact(tx);
             let ors = tx.put_object(&contact, "ors", ObjType::Map).expect("put");
             tx.put(&ors, "instrument", "ors").expect("put");
             tx.put(&ors, "rater", "citizen").expect("put");

@@ -13,8 +13,9 @@
 //!   and the server never panicked (`tests::fault_runs::random_sessions`).
 //! - `kill`: phones upload while the server is killed with SIGKILL, `--kills` times; after each restart every
 //!   change acknowledged so far must be in the store (`tests::fault_runs::kill_loop`).
-//! - `soak`: the sessions run with milder faults for `--minutes`, and every 10 s a line with the server's memory,
-//!   its commits and the errors so far; at the end, the trend (memory growth per hour by least squares).
+//! - `soak`: the sessions run with milder faults for `--minutes`, and every 10 s a line with the server's memory, the
+//!   documents it holds, its commits and the errors so far; at the end, the trend (memory growth per hour by least
+//!   squares).
 //!
 //! Each exits non-zero if anything acknowledged was lost, the devices did not converge, or the server panicked.
 
@@ -185,8 +186,8 @@ async fn soak(backend: Backend, minutes: u64, devices: u64, seed: u64) -> Result
         store_name(backend)
     );
     println!(
-        "{:>6}  {:>9}  {:>8}  {:>8}  {:>8}  {:>12}",
-        "time", "RSS MiB", "sessions", "broken", "commits", "server errors"
+        "{:>6}  {:>9}  {:>9}  {:>8}  {:>8}  {:>8}  {:>12}",
+        "time", "RSS MiB", "docs held", "sessions", "broken", "commits", "server errors"
     );
     let progress = Arc::new(Progress::default());
     let started = Instant::now();
@@ -204,15 +205,15 @@ async fn soak(backend: Backend, minutes: u64, devices: u64, seed: u64) -> Result
         }
         let at = started.elapsed().as_secs_f64();
         let rss = server.rss_kib() as f64 / 1024.0;
-        let commits = scrape(port)
-            .await
-            .ok()
-            .and_then(|scrape| scrape.value("tovholder_commit_seconds_count"))
-            .unwrap_or(0.0);
+        let figures = scrape(port).await.ok();
+        let figure = |name: &str| figures.as_ref().and_then(|f| f.value(name)).unwrap_or(0.0);
+        let commits = figure("tovholder_commit_seconds_count");
+        // Memory follows the documents in use, so the trend is read beside them.
+        let held = figure("tovholder_documents_held");
         let errors = server.log_text().matches(" ERROR ").count();
         samples.push((at, rss));
         println!(
-            "{:>5.0}s  {rss:>9.1}  {:>8}  {:>8}  {commits:>8.0}  {errors:>12}",
+            "{:>5.0}s  {rss:>9.1}  {held:>9.0}  {:>8}  {:>8}  {commits:>8.0}  {errors:>12}",
             at,
             progress.sessions.load(Ordering::Relaxed),
             progress.broken.load(Ordering::Relaxed),

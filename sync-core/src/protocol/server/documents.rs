@@ -77,10 +77,10 @@ impl ServerSession {
         }
         // The device's changes are checked before automerge sees them (see `case::changes`), unless the peer's
         // state is read-only and they will be ignored anyway.
-        let mut checked = Vec::new();
+        let mut checked = changes::Checked::default();
         if !peer.state.read_only {
             match changes::check(message.changes.iter()) {
-                Ok(changes) => checked = changes,
+                Ok(passed) => checked = passed,
                 Err(problem) => {
                     peer.last_new.clear();
                     let raw = message.changes.iter().flatten().copied().collect();
@@ -88,17 +88,28 @@ impl ServerSession {
                 }
             }
         }
-        peer.last_new = checked.iter().map(Change::hash).collect();
+        peer.last_new = checked.changes.iter().map(Change::hash).collect();
         let heads_before = doc.get_heads();
+        // A whole document the server holds nothing of (a new case) was loaded by the check: take it as it is.
+        // The server keeps no document without changes (a creation that brought none is dropped), so no heads
+        // means nothing is held, not even changes waiting for their dependencies.
+        let whole = checked.document.take().filter(|_| heads_before.is_empty());
         // The last line of defence: a panic inside automerge stays here instead of unwinding through the server's
         // worker thread with the shared document half changed. Rebuilding the new changes is part of it, since
-        // that is where a broken operation shows (automerge 0.12's "MissingOps").
+        // that is where a broken operation shows (automerge 0.12's "MissingOps"); a whole document's changes were
+        // rebuilt by the check, from nothing, as here.
         let state = &mut peer.state;
         let applied = panic::catch_unwind(AssertUnwindSafe(|| {
-            doc.receive_sync_message(state, message)?;
+            let taken_whole = whole.is_some();
+            match whole {
+                Some(whole) => receive_whole(doc, state, message, whole)?,
+                None => doc.receive_sync_message(state, message)?,
+            }
             let heads_after = doc.get_heads();
             let new_changes = if heads_after == heads_before {
                 Vec::new()
+            } else if taken_whole {
+                checked.changes.clone()
             } else {
                 doc.get_changes(&heads_before)
             };
@@ -113,7 +124,11 @@ impl ServerSession {
                 });
             }
             Err(_) => {
-                let raw = checked.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+                let raw = checked
+                    .changes
+                    .iter()
+                    .flat_map(|c| c.raw_bytes().to_vec())
+                    .collect();
                 return Err(SessionError::Panicked { raw });
             }
         };
@@ -257,5 +272,82 @@ impl ServerSession {
             // Nothing new for the peer, or a message is in flight and its answer will carry the rest.
             None => Vec::new(),
         }
+    }
+}
+
+/// Receives `message`, whose changes are exactly the document `whole` (already loaded and checked), into the
+/// empty `doc`, leaving `doc` and `state` as `receive_sync_message` would have, without loading it again.
+fn receive_whole(
+    doc: &mut Automerge,
+    state: &mut sync::State,
+    message: sync::Message,
+    whole: Automerge,
+) -> Result<(), automerge::AutomergeError> {
+    *doc = whole;
+    // automerge takes a message without changes whose heads are already ours as a sign that our heads were
+    // sent; this one brought them, so the server's answer (with its new heads) must still go out.
+    let last_sent_heads = state.last_sent_heads.clone();
+    let no_changes = sync::Message {
+        changes: Vec::<Vec<u8>>::new().into(),
+        ..message
+    };
+    doc.receive_sync_message(state, no_changes)?;
+    state.last_sent_heads = last_sent_heads;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, ROOT};
+
+    use super::*;
+
+    /// A device with a new document of two changes offers it to a server that holds nothing; the device's second
+    /// message carries the whole document. Returns the server's document and state before that message, and it.
+    fn new_document_offered() -> (Automerge, sync::State, sync::Message) {
+        let mut device = Automerge::new().with_actor(ActorId::from([7; 16].as_slice()));
+        for value in ["first", "second"] {
+            let mut tx = device.transaction();
+            tx.put(ROOT, "field", value).expect("put");
+            tx.commit();
+        }
+        let (mut device_state, mut server_state) = (sync::State::new(), sync::State::new());
+        let mut server = Automerge::new();
+        let heads = device.generate_sync_message(&mut device_state).expect("heads");
+        server
+            .receive_sync_message(&mut server_state, heads)
+            .expect("receive");
+        let reply = server.generate_sync_message(&mut server_state).expect("reply");
+        device
+            .receive_sync_message(&mut device_state, reply)
+            .expect("receive");
+        let upload = device.generate_sync_message(&mut device_state).expect("upload");
+        (server, server_state, upload)
+    }
+
+    #[test]
+    fn taking_a_whole_document_leaves_what_receiving_it_would() {
+        let (server, state, upload) = new_document_offered();
+        let checked = changes::check(upload.changes.iter()).expect("passes");
+        let whole = checked.document.expect("automerge sends a new document whole");
+
+        let (mut received, mut received_state) = (server.clone(), state.clone());
+        received
+            .receive_sync_message(&mut received_state, upload.clone())
+            .expect("receive");
+        let (mut taken, mut taken_state) = (server, state);
+        receive_whole(&mut taken, &mut taken_state, upload, whole).expect("take");
+
+        assert_eq!(taken.get_heads(), received.get_heads());
+        assert_eq!(taken_state, received_state);
+        assert_eq!(checked.changes, received.get_changes(&[]));
+        // And the server answers the same: its new heads go out.
+        let answer = |doc: &mut Automerge, state: &mut sync::State| {
+            doc.generate_sync_message(state).map(sync::Message::encode)
+        };
+        let expected = answer(&mut received, &mut received_state);
+        assert!(expected.is_some());
+        assert_eq!(answer(&mut taken, &mut taken_state), expected);
     }
 }
