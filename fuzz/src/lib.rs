@@ -99,7 +99,7 @@ pub fn session(data: &[u8]) {
                                 access != Access::Read || heads.is_empty(),
                                 "a change to a case the device only reads was accepted"
                             );
-                            queue.extend(session.committed(doc, entry));
+                            queue.extend(session.committed(doc, entry, false));
                         }
                         Outcome::Refused(message) => {
                             assert_eq!(entry.get_heads(), heads, "a refused message leaves the document");

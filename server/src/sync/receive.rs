@@ -332,12 +332,14 @@ impl Connection {
         let order = self.commit_order(&attempt, &case, &conflicts, &rules)?;
         let team_id = order.team_id.clone();
         let reach = order.reach();
+        let holding_recorded = order.held_as_committed;
         let receipt = self.service.committer.submit(order).await;
         Ok(Submitted::InFlight(Box::new(InFlight {
             attempt,
             case,
             team_id,
             reach,
+            holding_recorded,
             frame_received: self.frame_received,
             receipt,
         })))
@@ -357,6 +359,7 @@ impl Connection {
             case,
             team_id,
             reach,
+            holding_recorded,
             frame_received,
             receipt: _,
         } = in_flight;
@@ -370,7 +373,7 @@ impl Connection {
                 loaded.stored_bytes += attempt.new_bytes;
                 loaded.case = Some(case);
                 tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = attempt.received.new_changes.len(), "committed");
-                let effects = self.session.committed(doc_id, &loaded.doc);
+                let effects = self.session.committed(doc_id, &loaded.doc, holding_recorded);
                 drop(attempt);
                 self.service.hub.publish_own_commit(HubEvent::Changed {
                     doc: doc_id,
@@ -618,6 +621,8 @@ pub(super) struct InFlight {
     case: Case,
     team_id: Option<TeamId>,
     reach: Reach,
+    /// The commit records that the device holds the document as committed (`CommitOrder::held_as_committed`).
+    holding_recorded: bool,
     frame_received: Instant,
     pub(super) receipt: CommitReceipt,
 }

@@ -916,6 +916,15 @@ async fn an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnec
         .await
         .expect("answers");
     assert_eq!(status, 204);
+    // The commit that created the case recorded that his phone holds it, as a case he may change (no separate
+    // holdings write follows a new case): taken from him, it is a lost holding before his phone even reconnects.
+    let store = &server.state.store;
+    let viewer = store.viewer(&mads_user.id).await.expect("store").expect("viewer");
+    let device: server::ids::DeviceId = mads.device_id.parse().expect("a device id");
+    match store.access(&viewer, &device, &case).await.expect("store") {
+        sync_core::protocol::Access::Lost(holding) => assert!(holding.writable, "held as his to change"),
+        other => panic!("his phone's holding of the case he created was not recorded: {other:?}"),
+    }
     mads.sync(server.port).await;
     assert!(!mads.docs.contains_key(&case), "purged from his phone");
 

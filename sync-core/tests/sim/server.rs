@@ -265,7 +265,7 @@ impl Network {
                 };
                 match verdict {
                     Ok(()) => {
-                        let effects = link.server.committed(doc_id, doc);
+                        let effects = link.server.committed(doc_id, doc, false);
                         self.server.bump(doc_id);
                         if !existed && let Some(rule) = &mut self.server.access {
                             // The creator works on the case it created.

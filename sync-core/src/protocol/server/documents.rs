@@ -141,9 +141,18 @@ impl ServerSession {
     }
 
     /// The changes from [`Self::receive_sync`] passed validation and are durably committed. A document the device
-    /// created is from now on the device's to write, and held by it.
-    pub fn committed(&mut self, doc_id: DocumentId, doc: &Automerge) -> Vec<ServerEffect> {
-        let mut out: Vec<ServerEffect> = self.created(doc_id).into_iter().collect();
+    /// created is from now on the device's to write, and held by it: recorded with [`ServerEffect::Hold`] unless
+    /// `holding_recorded` says the commit itself recorded that the device holds what was committed (the server's
+    /// commit does, in the same transaction, when the device's heads are the document's), which spares the
+    /// connection a write of its own, and a wait for it, per new case.
+    pub fn committed(
+        &mut self,
+        doc_id: DocumentId,
+        doc: &Automerge,
+        holding_recorded: bool,
+    ) -> Vec<ServerEffect> {
+        let hold = self.created(doc_id).filter(|_| !holding_recorded);
+        let mut out: Vec<ServerEffect> = hold.into_iter().collect();
         out.extend(self.answer(doc_id, doc));
         out
     }
