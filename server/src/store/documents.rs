@@ -85,6 +85,13 @@ const CHUNKS_AFTER: &str = "SELECT through_seq AS seq, CAST(-1 AS BIGINT) AS idx
      UNION ALL SELECT seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 \
      ORDER BY 1, 2";
 
+/// A case row with its snapshot and every change, in load order (see [`Store::load_document`]); a case without
+/// commits is one row whose chunk columns are NULL.
+const LOAD_DOCUMENT: &str = "SELECT c.tenant_id, c.team_id, x.seq, x.bytes FROM cases c LEFT JOIN (\
+     SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots WHERE doc_id = $1 \
+     UNION ALL SELECT doc_id, seq, idx, bytes FROM doc_changes WHERE doc_id = $1) x ON x.doc_id = c.doc_id \
+     WHERE c.doc_id = $1 ORDER BY x.seq, x.idx";
+
 /// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
 pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
     let mut actors: Vec<String> = Vec::new();
@@ -119,16 +126,27 @@ impl Store {
     }
 
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
+    ///
+    /// One statement reads the case row with its snapshot and changes ([`LOAD_DOCUMENT`]): a document is loaded
+    /// whenever a connection needs one that is not in memory, a fresh device's first sync loads its whole
+    /// caseload, and each statement is a round trip (on SQLite, a hand-off to sqlx's worker thread and back).
     pub async fn load_document(&self, doc_id: &DocumentId) -> Result<Option<StoredDocument>, StoreError> {
-        let sql = "SELECT tenant_id, team_id FROM cases WHERE doc_id = $1";
-        let case: Option<(TenantId, Option<TeamId>)> = on_pool!(self, |pool| sqlx::query_as(sql)
+        type Row = (TenantId, Option<TeamId>, Option<i64>, Option<Vec<u8>>);
+        let rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(LOAD_DOCUMENT)
             .bind(doc_id.to_string())
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await)?;
-        let Some((tenant_id, team_id)) = case else {
+        let Some((tenant_id, team_id)) = rows
+            .first()
+            .map(|(tenant, team, _, _)| (tenant.clone(), team.clone()))
+        else {
             return Ok(None);
         };
-        let chunks = self.changes_after(doc_id, -1).await?;
+        // A case row without commits comes back once, without a chunk.
+        let chunks: Vec<(i64, Vec<u8>)> = rows
+            .into_iter()
+            .filter_map(|(_, _, seq, bytes)| Some((seq?, bytes?)))
+            .collect();
         let seq = chunks.last().map_or(0, |(seq, _)| *seq);
         Ok(Some(StoredDocument {
             doc_id: *doc_id,

@@ -27,6 +27,24 @@ async fn a_case_is_assigned_once_and_only_within_its_tenant(backend: Backend) {
         team_id: anna.team_id.as_ref(),
     };
     store.create_case(&case, now_ms()).await.expect("case row");
+    // A case row without commits loads as an empty document at sequence 0, in its tenant and team.
+    let stored = store
+        .load_document(doc_id)
+        .await
+        .expect("store")
+        .expect("the case row");
+    assert!(stored.bytes.is_empty() && stored.seq == 0);
+    assert_eq!(
+        (&stored.tenant_id, stored.team_id.as_ref()),
+        (&tenant.id, anna.team_id.as_ref())
+    );
+    assert!(
+        store
+            .load_document(&DocumentId::from_bytes([0x5b; 16]))
+            .await
+            .expect("store")
+            .is_none()
+    );
 
     assert!(
         store
