@@ -9,6 +9,7 @@
 //! is persisted before the reply that announces its new heads is sent, and acknowledged heads and the cursor are
 //! recorded as they come, so a connection lost at any point leaves a store the next Hello can start from.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use automerge::{ActorId, Automerge, ChangeHash};
@@ -42,6 +43,10 @@ pub(crate) struct Link<'a> {
     /// Documents the store did not have when their first frame arrived.
     arriving: BTreeSet<DocumentId>,
     in_sync: bool,
+    /// The document that kept the last [`Self::is_complete`] from completing: the next check starts there. Acks
+    /// come back in about the order the documents were offered, which is the order of `docs`, so starting from
+    /// the beginning after every frame made a sync of many documents quadratic.
+    unsettled_from: Cell<Option<DocumentId>>,
     /// How many Welcome documents were to be caught up on, for the progress bar.
     catch_up_total: usize,
     pub(crate) events: Vec<SyncEvent>,
@@ -75,6 +80,7 @@ impl<'a> Link<'a> {
             refused: BTreeSet::new(),
             arriving: BTreeSet::new(),
             in_sync: false,
+            unsettled_from: Cell::new(None),
             catch_up_total: 0,
             events: Vec::new(),
             report: SyncReport {
@@ -255,7 +261,23 @@ impl<'a> Link<'a> {
 
     /// Caught up with the Welcome, and every document in play acknowledged at its heads or refused.
     pub(crate) fn is_complete(&self) -> bool {
-        self.in_sync && self.docs.iter().all(|(id, doc)| self.is_settled(id, doc))
+        if !self.in_sync {
+            return false;
+        }
+        // From where the last check stopped to the end, then from the start: every document, once.
+        let from = self.unsettled_from.get();
+        let tail = match from {
+            Some(id) => self.docs.range(id..),
+            None => self.docs.range(..),
+        };
+        let head = from.into_iter().flat_map(|id| self.docs.range(..id));
+        match tail.chain(head).find(|(id, doc)| !self.is_settled(id, doc)) {
+            Some((id, _)) => {
+                self.unsettled_from.set(Some(*id));
+                false
+            }
+            None => true,
+        }
     }
 
     fn is_settled(&self, id: &DocumentId, doc: &Automerge) -> bool {

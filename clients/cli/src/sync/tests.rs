@@ -163,3 +163,33 @@ async fn an_error_frame_from_the_server_is_the_matching_sync_error() {
         result.err()
     );
 }
+
+#[tokio::test]
+async fn the_sync_is_complete_only_once_every_document_is_acknowledged_in_whatever_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let device = device(dir.path()).await;
+    let mut cases = Vec::new();
+    for n in 0..4 {
+        cases.push(new_case(&device, &format!("Case {n}")).await);
+    }
+    cases.sort();
+    let mut link = open_link(&device, false).await;
+    link.receive(&encode(&Frame::CaughtUp { cursor: 7 }))
+        .await
+        .expect("caught up");
+    // Out of order: the check starts where the last one stopped, and must still see the documents before it.
+    for (acked, doc) in [cases[1], cases[3], cases[0], cases[2]].into_iter().enumerate() {
+        assert!(!link.is_complete(), "{acked} of 4 acknowledged");
+        let heads = device
+            .store()
+            .document(&doc)
+            .await
+            .expect("reads")
+            .expect("present")
+            .heads;
+        link.receive(&encode(&Frame::Ack { doc, heads }))
+            .await
+            .expect("ack");
+    }
+    assert!(link.is_complete());
+}
