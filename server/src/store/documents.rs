@@ -79,18 +79,32 @@ impl DocumentCommit<'_> {
     }
 }
 
-/// Rows of a document's snapshot and changes after a sequence number, in load order (see [`Store::changes_after`]).
-const CHUNKS_AFTER: &str = "SELECT through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots \
-     WHERE doc_id = $1 AND through_seq > $2 \
-     UNION ALL SELECT seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2 \
-     ORDER BY 1, 2";
+/// Expands to a statement reading document `$1`'s snapshot and changes committed after sequence `$2` (columns
+/// `doc_id, seq, idx, bytes`; the snapshot's `idx` is -1, so it sorts before the changes of its own number). The one
+/// place that says how a document's stored chunks combine: one statement sees either the changes or the snapshot
+/// that folded them in (see the module docs). A macro, so that the statements built on it stay literals.
+macro_rules! chunks_after {
+    () => {
+        "SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots \
+         WHERE doc_id = $1 AND through_seq > $2 \
+         UNION ALL SELECT doc_id, seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2"
+    };
+}
 
-/// A case row with its snapshot and every change, in load order (see [`Store::load_document`]); a case without
-/// commits is one row whose chunk columns are NULL.
-const LOAD_DOCUMENT: &str = "SELECT c.tenant_id, c.team_id, x.seq, x.bytes FROM cases c LEFT JOIN (\
-     SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots WHERE doc_id = $1 \
-     UNION ALL SELECT doc_id, seq, idx, bytes FROM doc_changes WHERE doc_id = $1) x ON x.doc_id = c.doc_id \
-     WHERE c.doc_id = $1 ORDER BY x.seq, x.idx";
+/// Rows of a document's snapshot and changes after a sequence number, in load order (see [`Store::changes_after`]).
+const CHUNKS_AFTER: &str = concat!(
+    "SELECT seq, idx, bytes FROM (",
+    chunks_after!(),
+    ") x ORDER BY seq, idx"
+);
+
+/// A case row with its snapshot and every change (bind `$2` to 0: sequence numbers start at 1), in load order (see
+/// [`Store::load_document`]); a case without commits is one row whose chunk columns are NULL.
+const LOAD_DOCUMENT: &str = concat!(
+    "SELECT c.tenant_id, c.team_id, x.seq, x.bytes FROM cases c LEFT JOIN (",
+    chunks_after!(),
+    ") x ON x.doc_id = c.doc_id WHERE c.doc_id = $1 ORDER BY x.seq, x.idx"
+);
 
 /// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
 pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
@@ -134,6 +148,7 @@ impl Store {
         type Row = (TenantId, Option<TeamId>, Option<i64>, Option<Vec<u8>>);
         let rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(LOAD_DOCUMENT)
             .bind(doc_id.to_string())
+            .bind(0_i64)
             .fetch_all(pool)
             .await)?;
         let Some((tenant_id, team_id)) = rows

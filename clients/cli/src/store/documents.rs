@@ -29,6 +29,15 @@ pub struct StoredDoc {
     pub acked: Option<Vec<ChangeHash>>,
 }
 
+/// The server's Ack of a document, to record ([`Store::record_acks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AckRecord {
+    pub doc: DocumentId,
+    pub heads: Vec<ChangeHash>,
+    /// The Ack covers every local change: refusals recorded for earlier changes no longer apply.
+    pub clears_refusals: bool,
+}
+
 impl StoredDoc {
     /// Whether the document has changes the server has not acknowledged. Acked heads are heads the device itself
     /// announced, so "every change is covered by them" is the same as "they are the document's heads".
@@ -145,28 +154,39 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let (stored_heads, merged) = match tx.load(id).await? {
-            Some((bytes, heads)) if !knows_all(doc, &heads) => {
-                let mut stored = load_automerge(&bytes, doc.get_actor().clone())?;
-                doc.merge(&mut stored)
-                    .map_err(|e| StoreError::Damaged(format!("merging the stored document: {e}")))?;
-                (heads, true)
-            }
-            Some((_, heads)) => (heads, false),
-            None => (Vec::new(), false),
-        };
-        tx.append(id, doc, &stored_heads, now_ms).await?;
+        let merged = tx.save_synced(id, doc, now_ms).await?;
         tx.commit().await?;
         Ok(merged)
     }
 
     /// Records the heads of the server's Ack.
     pub async fn set_acked(&self, id: &DocumentId, heads: &[ChangeHash]) -> Result<(), StoreError> {
-        sqlx::query("UPDATE documents SET acked_heads = ? WHERE doc_id = ?")
-            .bind(encode_heads(heads))
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        self.record_acks(&[AckRecord {
+            doc: *id,
+            heads: heads.to_vec(),
+            clears_refusals: false,
+        }])
+        .await
+    }
+
+    /// Records the heads of many Acks in one transaction (one fsync, where one per Ack made an upload of a thousand
+    /// cases wait for a thousand), and drops the refusals of the documents they settle.
+    pub async fn record_acks(&self, acks: &[AckRecord]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for ack in acks {
+            sqlx::query("UPDATE documents SET acked_heads = ? WHERE doc_id = ?")
+                .bind(encode_heads(&ack.heads))
+                .bind(ack.doc.to_string())
+                .execute(&mut *tx)
+                .await?;
+            if ack.clears_refusals {
+                sqlx::query("DELETE FROM refusals WHERE doc_id = ?")
+                    .bind(ack.doc.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -196,6 +216,27 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
+    /// [`Store::save_synced`] inside this transaction, so that many received documents share one commit.
+    pub async fn save_synced(
+        &mut self,
+        id: &DocumentId,
+        doc: &mut Automerge,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (stored_heads, merged) = match self.load(id).await? {
+            Some((bytes, heads)) if !knows_all(doc, &heads) => {
+                let mut stored = load_automerge(&bytes, doc.get_actor().clone())?;
+                doc.merge(&mut stored)
+                    .map_err(|e| StoreError::Damaged(format!("merging the stored document: {e}")))?;
+                (heads, true)
+            }
+            Some((_, heads)) => (heads, false),
+            None => (Vec::new(), false),
+        };
+        self.append(id, doc, &stored_heads, now_ms).await?;
+        Ok(merged)
+    }
+
     /// The document's bytes and stored heads.
     pub async fn load(&mut self, id: &DocumentId) -> Result<Option<(Vec<u8>, Vec<ChangeHash>)>, StoreError> {
         let heads: Option<Vec<u8>> = sqlx::query_scalar("SELECT heads FROM documents WHERE doc_id = ?")

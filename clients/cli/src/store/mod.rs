@@ -27,7 +27,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::keys::DataKey;
 
-pub use documents::{StoredDoc, WriteTx, decode_heads, encode_heads, load_automerge};
+pub use documents::{AckRecord, StoredDoc, WriteTx, decode_heads, encode_heads, load_automerge};
 pub use notes::{PurgeNote, PurgeOutcome, RefusalNote};
 pub use opens::Opening;
 

@@ -105,15 +105,6 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets the refusals of a document whose changes the server has now acknowledged (corrected, say).
-    pub async fn clear_refusals(&self, doc: &DocumentId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM refusals WHERE doc_id = ?")
-            .bind(doc.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Every recorded refusal, oldest first.
     pub async fn refusals(&self) -> Result<Vec<RefusalNote>, StoreError> {
         let rows = sqlx::query("SELECT doc_id, reason, message, at_ms FROM refusals ORDER BY id")

@@ -1,13 +1,20 @@
 //! One connection's protocol state: `sync-core`'s [`ClientSession`], the documents in play, and how each effect is
 //! made durable before the next frame goes out.
 //!
-//! Documents are loaded from the store only when the connection needs them: the manifest's at the start, a
-//! Welcome's or a Sync's when that frame arrives (the frame is decoded once more here, before the session sees
-//! it, to know which). So a reconnect with 2,000 documents on the device and 5 changed touches 5 of them.
+//! Documents are loaded from the store only when the connection needs them: a Welcome's or a Sync's when that
+//! frame arrives (the frame is decoded once more here, before the session sees it, to know which), and the
+//! manifest's a few at a time while the connection runs ([`Link::upload_next`]), so the server works on the first
+//! uploads while the rest load. So a reconnect with 2,000 documents on the device and 5 changed touches 5 of them.
 //!
 //! Effects are carried out in the order the session gives them, which matters: a document that received changes
-//! is persisted before the reply that announces its new heads is sent, and acknowledged heads and the cursor are
-//! recorded as they come, so a connection lost at any point leaves a store the next Hello can start from.
+//! is persisted before the reply that announces its new heads is sent, and before the cursor is recorded, so a
+//! connection lost at any point leaves a store the next Hello can start from. Both are done a batch at a time, one
+//! transaction (one fsync) for many documents where one each made a fresh phone's first sync wait for a thousand:
+//! received documents are persisted together ([`Link::persist_received`]) and the frames sent after them are
+//! held until then; acknowledged heads are recorded together ([`Link::record_acks`]). Either happens when no frame
+//! is waiting, at a batch's limit, before any effect that reads or changes what they write, and at the end. An Ack
+//! lost before it is recorded only puts its document in the next Hello's manifest, which the server answers with
+//! the Ack again.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -22,7 +29,7 @@ use sync_core::protocol::{
 use super::report::{purge_code, refusal_code};
 use super::{SyncError, SyncEvent, SyncReport};
 use crate::device::Device;
-use crate::store::{PurgeNote, PurgeOutcome, RefusalNote, Store, load_automerge};
+use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store, load_automerge};
 use crate::time::now_ms;
 
 /// The session and the documents of one connection.
@@ -34,14 +41,22 @@ pub(crate) struct Link<'a> {
     describe: bool,
     session: ClientSession,
     docs: BTreeMap<DocumentId, Automerge>,
-    /// The acknowledged heads of the documents in `docs`, as stored.
+    /// The acknowledged heads of the documents in `docs`, as stored or about to be.
     acked: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    /// Acks not recorded in the store yet ([`Self::record_acks`]).
+    unrecorded: Vec<AckRecord>,
+    /// Documents that received changes and are not persisted yet ([`Self::persist_received`]).
+    unsaved: BTreeSet<DocumentId>,
+    /// Frames to send once `unsaved` is persisted, in order.
+    held: Vec<Vec<u8>>,
     /// Documents the device offered: its own changes are waiting for an Ack.
     offered: BTreeSet<DocumentId>,
     /// Documents the server refused in this connection: nothing more will be acknowledged for them.
     refused: BTreeSet<DocumentId>,
     /// Documents the store did not have when their first frame arrived.
     arriving: BTreeSet<DocumentId>,
+    /// Manifest documents not loaded yet, in manifest order: [`Self::upload_next`] loads and offers them.
+    to_load: VecDeque<DocumentId>,
     in_sync: bool,
     /// The document that kept the last [`Self::is_complete`] from completing: the next check starts there. Acks
     /// come back in about the order the documents were offered, which is the order of `docs`, so starting from
@@ -53,9 +68,20 @@ pub(crate) struct Link<'a> {
     report: SyncReport,
 }
 
+/// Acks [`Link`] keeps unrecorded at most: past this many, the next one records them all.
+const MAX_UNRECORDED_ACKS: usize = 256;
+
+/// Received documents [`Link`] keeps unpersisted at most (their replies wait meanwhile).
+const MAX_UNSAVED: usize = 64;
+
+/// Manifest documents [`Link::upload_next`] loads at a time: about 3 ms of work, so a frame from the server
+/// waits little for the loading to pause.
+pub(crate) const UPLOAD_BATCH: usize = 16;
+
 impl<'a> Link<'a> {
-    /// Loads what the Hello offers and returns the Hello: every document on a first sync (no cursor), else the
-    /// documents with unacknowledged changes.
+    /// Returns the Hello, offering every document on a first sync (no cursor), else the documents with
+    /// unacknowledged changes. Their heads come from the store's bookkeeping; the documents themselves are loaded
+    /// by [`Self::upload_next`].
     pub(crate) async fn open(
         device: &'a Device,
         device_id: &str,
@@ -76,9 +102,13 @@ impl<'a> Link<'a> {
             session: ClientSession::new(crate::CLIENT_NAME.to_owned(), device_id.to_owned()),
             docs: BTreeMap::new(),
             acked: BTreeMap::new(),
+            unrecorded: Vec::new(),
+            unsaved: BTreeSet::new(),
+            held: Vec::new(),
             offered: offered.iter().map(|d| d.id).collect(),
             refused: BTreeSet::new(),
             arriving: BTreeSet::new(),
+            to_load: offered.iter().map(|d| d.id).collect(),
             in_sync: false,
             unsettled_from: Cell::new(None),
             catch_up_total: 0,
@@ -90,7 +120,9 @@ impl<'a> Link<'a> {
         };
         let mut manifest = Vec::with_capacity(offered.len());
         for stored in offered {
-            link.load(stored.id).await?;
+            if let Some(acked) = stored.acked {
+                link.acked.insert(stored.id, acked);
+            }
             manifest.push(ManifestEntry {
                 doc: stored.id,
                 heads: stored.heads,
@@ -117,6 +149,29 @@ impl<'a> Link<'a> {
             self.acked.insert(id, acked);
         }
         Ok(())
+    }
+
+    /// Whether manifest documents are still to be loaded and offered ([`Self::upload_next`]).
+    pub(crate) fn has_unloaded(&self) -> bool {
+        !self.to_load.is_empty()
+    }
+
+    /// Loads up to `count` more manifest documents and hands them to the session, which uploads them once the
+    /// Welcome is in (those loaded before it go up with it); returns the frames to send. A document a frame of the
+    /// server had the link load already was offered then.
+    pub(crate) async fn upload_next(&mut self, count: usize) -> Result<Vec<Vec<u8>>, SyncError> {
+        let mut effects = Vec::new();
+        for _ in 0..count {
+            let Some(id) = self.to_load.pop_front() else { break };
+            if self.docs.contains_key(&id) {
+                continue;
+            }
+            if let Some(bytes) = self.store.load_bytes(&id).await? {
+                self.docs.insert(id, load_automerge(&bytes, self.actor.clone())?);
+                effects.extend(self.session.local_change(id, &mut self.docs));
+            }
+        }
+        self.apply(effects).await
     }
 
     /// Handles one binary message from the server; returns the frames to send, in order.
@@ -162,37 +217,47 @@ impl<'a> Link<'a> {
         self.apply(effects).await
     }
 
-    /// Carries out effects in order (a persisted merge can add more); returns the encoded frames to send.
+    /// Carries out effects in order; returns the encoded frames to send now (frames after a received document wait
+    /// until it is persisted, see the module docs).
     async fn apply(&mut self, effects: Vec<ClientEffect>) -> Result<Vec<Vec<u8>>, SyncError> {
         let mut queue: VecDeque<ClientEffect> = effects.into();
         let mut frames = Vec::new();
         while let Some(effect) = queue.pop_front() {
+            if !matches!(
+                effect,
+                ClientEffect::Send(_)
+                    | ClientEffect::DocumentChanged { .. }
+                    | ClientEffect::Acknowledged { .. }
+            ) {
+                // Everything else may read or change what the received documents change (a purge deletes one, the
+                // cursor says they are all here): they are persisted first.
+                frames.extend(self.persist_received().await?);
+            }
             match effect {
-                ClientEffect::Send(frame) => frames.push(encode(&frame)),
+                ClientEffect::Send(frame) if self.unsaved.is_empty() => frames.push(encode(&frame)),
+                ClientEffect::Send(frame) => self.held.push(encode(&frame)),
                 ClientEffect::DocumentChanged { doc } => {
-                    let Some(document) = self.docs.get_mut(&doc) else {
-                        continue;
-                    };
-                    if self.store.save_synced(&doc, document, now_ms()).await? {
-                        // Another tov command edited it meanwhile: those changes go up too.
-                        self.offered.insert(doc);
-                        queue.extend(self.session.local_change(doc, &mut self.docs));
+                    if self.docs.contains_key(&doc) {
+                        self.unsaved.insert(doc);
                     }
-                    let new = self.arriving.remove(&doc);
-                    let citizen = self
-                        .describe
-                        .then(|| self.docs.get(&doc).and_then(|d| read_case(d).ok()))
-                        .flatten()
-                        .map(|case| case.citizen.display_name);
-                    self.event(SyncEvent::Received { doc, new, citizen });
+                    if self.unsaved.len() >= MAX_UNSAVED {
+                        frames.extend(self.persist_received().await?);
+                    }
                 }
                 ClientEffect::Acknowledged { doc, heads } => {
-                    self.store.set_acked(&doc, &heads).await?;
                     let covered = self.docs.get(&doc).is_some_and(|d| d.get_heads() == heads);
-                    self.acked.insert(doc, heads);
-                    if covered && self.offered.remove(&doc) {
-                        self.store.clear_refusals(&doc).await?;
+                    let settles = covered && self.offered.remove(&doc);
+                    self.acked.insert(doc, heads.clone());
+                    self.unrecorded.push(AckRecord {
+                        doc,
+                        heads,
+                        clears_refusals: settles,
+                    });
+                    if settles {
                         self.event(SyncEvent::Acknowledged { doc });
+                    }
+                    if self.unrecorded.len() >= MAX_UNRECORDED_ACKS {
+                        self.record_acks().await?;
                     }
                 }
                 ClientEffect::Refused { doc, reason, message } => {
@@ -229,8 +294,69 @@ impl<'a> Link<'a> {
         Ok(frames)
     }
 
+    /// Whether Acks wait to be recorded ([`Self::record_acks`]) or received documents to be persisted
+    /// ([`Self::persist_received`]).
+    pub(crate) fn has_unwritten(&self) -> bool {
+        !self.unrecorded.is_empty() || !self.unsaved.is_empty()
+    }
+
+    /// Persists the received documents and records the Acks that wait; returns the frames that waited for them.
+    pub(crate) async fn write_pending(&mut self) -> Result<Vec<Vec<u8>>, SyncError> {
+        self.record_acks().await?;
+        self.persist_received().await
+    }
+
+    /// Persists the documents that received changes since the last call, in one transaction, and returns the frames
+    /// held back for them (with those of any local edits merged in meanwhile, which go up too).
+    pub(crate) async fn persist_received(&mut self) -> Result<Vec<Vec<u8>>, SyncError> {
+        if self.unsaved.is_empty() {
+            return Ok(Vec::new());
+        }
+        let unsaved = std::mem::take(&mut self.unsaved);
+        let mut merged = Vec::new();
+        let mut tx = self.store.begin_write().await?;
+        for &doc in &unsaved {
+            if let Some(document) = self.docs.get_mut(&doc)
+                && tx.save_synced(&doc, document, now_ms()).await?
+            {
+                merged.push(doc);
+            }
+        }
+        tx.commit().await?;
+        for &doc in &unsaved {
+            let new = self.arriving.remove(&doc);
+            let citizen = self
+                .describe
+                .then(|| self.docs.get(&doc).and_then(|d| read_case(d).ok()))
+                .flatten()
+                .map(|case| case.citizen.display_name);
+            self.event(SyncEvent::Received { doc, new, citizen });
+        }
+        let mut frames = std::mem::take(&mut self.held);
+        // Another tov command edited them meanwhile: those changes go up too.
+        let mut effects = Vec::new();
+        for doc in merged {
+            self.offered.insert(doc);
+            effects.extend(self.session.local_change(doc, &mut self.docs));
+        }
+        frames.extend(Box::pin(self.apply(effects)).await?);
+        Ok(frames)
+    }
+
+    /// Records the Acks received since the last call, in one transaction.
+    pub(crate) async fn record_acks(&mut self) -> Result<(), SyncError> {
+        if self.unrecorded.is_empty() {
+            return Ok(());
+        }
+        self.store.record_acks(&self.unrecorded).await?;
+        self.unrecorded.clear();
+        Ok(())
+    }
+
     /// Deletes a purged document, unless it holds changes the server never acknowledged and `force` is off.
     async fn purge(&mut self, doc: DocumentId, reason: PurgeReason) -> Result<(), SyncError> {
+        // Whether it is pending is read from the store: every Ack received must be in it.
+        self.record_acks().await?;
         let pending = self.store.document(&doc).await?.is_some_and(|d| d.is_pending());
         let outcome = match (pending, self.force) {
             (true, false) => PurgeOutcome::KeptPending,
@@ -261,7 +387,7 @@ impl<'a> Link<'a> {
 
     /// Caught up with the Welcome, and every document in play acknowledged at its heads or refused.
     pub(crate) fn is_complete(&self) -> bool {
-        if !self.in_sync {
+        if !self.in_sync || !self.to_load.is_empty() || !self.unsaved.is_empty() {
             return false;
         }
         // From where the last check stopped to the end, then from the start: every document, once.
@@ -305,6 +431,8 @@ impl<'a> Link<'a> {
 
     /// The report, with the conflicts found in received documents and what is still pending.
     pub(crate) async fn finish(mut self) -> Result<SyncReport, SyncError> {
+        // Whatever the frames held for them, nothing is sent any more.
+        self.write_pending().await?;
         for id in &self.report.received {
             if let Some(doc) = self.docs.get(id) {
                 let found = conflicts::list(doc).len();

@@ -32,7 +32,7 @@ use crate::api::Endpoint;
 use crate::device::Device;
 use crate::profile::Profile;
 use crate::tls::Trust;
-use link::Link;
+use link::{Link, UPLOAD_BATCH};
 use socket::Socket;
 
 /// Show a progress bar when a sync involves more documents than this.
@@ -110,23 +110,10 @@ pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncR
     let (mut link, hello) = Link::open(device, &settings.device_id, options.force, false).await?;
     send_all(&mut socket, hello).await?;
     let mut bar: Option<ProgressBar> = None;
-    while !link.is_complete() {
-        let message = match tokio::time::timeout(options.timeout, socket.next()).await {
-            Err(_) => return Err(SyncError::Timeout(options.timeout)),
-            Ok(None) => return Err(SyncError::Closed),
-            Ok(Some(Err(error))) => return Err(SyncError::Network(error.to_string())),
-            Ok(Some(Ok(message))) => message,
-        };
-        match message {
-            Message::Binary(bytes) => {
-                let replies = link.receive(&bytes).await?;
-                send_all(&mut socket, replies).await?;
-            }
-            Message::Close(_) => return Err(SyncError::Closed),
-            // Pings are answered by tungstenite itself; text frames are not part of the protocol.
-            _ => {}
-        }
-        update_progress(&mut bar, options, link.progress());
+    if let Err(error) = exchange(&mut link, &mut socket, options, &mut bar).await {
+        // What arrived before the connection failed need not be fetched again; the error is what matters.
+        let _ = link.write_pending().await;
+        return Err(error);
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -139,6 +126,50 @@ pub async fn sync_device(device: &Device, options: &SyncOptions) -> Result<SyncR
     // The team list is a convenience for `tov assign`: a failure keeps the one fetched before.
     let _ = rules::refresh_team(device.profile(), &server, &token).await;
     Ok(report)
+}
+
+/// Exchanges frames until the link is complete: the server's frames as they come, and in the pauses between them
+/// what they brought written to the store and the manifest's documents loaded and offered.
+async fn exchange(
+    link: &mut Link<'_>,
+    socket: &mut Socket,
+    options: &SyncOptions,
+    bar: &mut Option<ProgressBar>,
+) -> Result<(), SyncError> {
+    while !link.is_complete() {
+        let message = tokio::select! {
+            // A frame that is waiting goes first: the server's answers keep it working on the upload.
+            biased;
+            message = tokio::time::timeout(options.timeout, socket.next()) => match message {
+                Err(_) => return Err(SyncError::Timeout(options.timeout)),
+                Ok(None) => return Err(SyncError::Closed),
+                Ok(Some(Err(error))) => return Err(SyncError::Network(error.to_string())),
+                Ok(Some(Ok(message))) => message,
+            },
+            // No frame waiting: write what the burst that just ended received, then offer more documents.
+            () = std::future::ready(()), if link.has_unwritten() => {
+                let held = link.write_pending().await?;
+                send_all(socket, held).await?;
+                continue;
+            }
+            () = std::future::ready(()), if link.has_unloaded() => {
+                let offers = link.upload_next(UPLOAD_BATCH).await?;
+                send_all(socket, offers).await?;
+                continue;
+            }
+        };
+        match message {
+            Message::Binary(bytes) => {
+                let replies = link.receive(&bytes).await?;
+                send_all(socket, replies).await?;
+            }
+            Message::Close(_) => return Err(SyncError::Closed),
+            // Pings are answered by tungstenite itself; text frames are not part of the protocol.
+            _ => {}
+        }
+        update_progress(bar, options, link.progress());
+    }
+    Ok(())
 }
 
 async fn send_all(socket: &mut Socket, frames: Vec<Vec<u8>>) -> Result<(), SyncError> {

@@ -4,9 +4,9 @@
 
 use secrecy::SecretString;
 use sync_core::DocumentId;
-use sync_core::protocol::{Frame, PurgeReason, RefusalReason, encode};
+use sync_core::protocol::{Frame, Limits, PurgeReason, RefusalReason, decode, encode};
 
-use super::link::Link;
+use super::link::{Link, UPLOAD_BATCH};
 use crate::device::Device;
 use crate::edits::{NewCase, create_case};
 use crate::profile::{Profile, Settings};
@@ -43,7 +43,7 @@ async fn new_case(device: &Device, name: &str) -> DocumentId {
     create_case(device, new, 1_000).await.expect("created")
 }
 
-/// A link past its Welcome, as after a connect.
+/// A link past its Welcome with every manifest document loaded, as after a connect.
 async fn open_link(device: &Device, force: bool) -> Link<'_> {
     let (mut link, hello) = Link::open(device, "d", force, false).await.expect("opens");
     assert_eq!(hello.len(), 1, "the Hello, and nothing before the Welcome");
@@ -53,7 +53,31 @@ async fn open_link(device: &Device, force: bool) -> Link<'_> {
     }))
     .await
     .expect("welcome");
+    while link.has_unloaded() {
+        link.upload_next(UPLOAD_BATCH).await.expect("loads");
+    }
     link
+}
+
+/// The documents the frames sync, in order.
+fn synced(frames: &[Vec<u8>]) -> Vec<DocumentId> {
+    frames
+        .iter()
+        .filter_map(|bytes| match decode(bytes, &Limits::default()) {
+            Ok(Frame::Sync { doc, .. }) => Some(doc),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn stored_heads(device: &Device, doc: &DocumentId) -> Vec<automerge::ChangeHash> {
+    device
+        .store()
+        .document(doc)
+        .await
+        .expect("reads")
+        .expect("present")
+        .heads
 }
 
 #[tokio::test]
@@ -62,13 +86,7 @@ async fn a_purge_keeps_a_document_with_unsynced_changes_unless_forced() {
     let device = device(dir.path()).await;
     let kept = new_case(&device, "Kept").await;
     let acked = new_case(&device, "Acked").await;
-    let heads = device
-        .store()
-        .document(&acked)
-        .await
-        .expect("reads")
-        .expect("present")
-        .heads;
+    let heads = stored_heads(&device, &acked).await;
     device.store().set_acked(&acked, &heads).await.expect("acks");
 
     let mut link = open_link(&device, false).await;
@@ -180,16 +198,156 @@ async fn the_sync_is_complete_only_once_every_document_is_acknowledged_in_whatev
     // Out of order: the check starts where the last one stopped, and must still see the documents before it.
     for (acked, doc) in [cases[1], cases[3], cases[0], cases[2]].into_iter().enumerate() {
         assert!(!link.is_complete(), "{acked} of 4 acknowledged");
-        let heads = device
-            .store()
-            .document(&doc)
-            .await
-            .expect("reads")
-            .expect("present")
-            .heads;
+        let heads = stored_heads(&device, &doc).await;
         link.receive(&encode(&Frame::Ack { doc, heads }))
             .await
             .expect("ack");
     }
     assert!(link.is_complete());
+}
+
+#[tokio::test]
+async fn the_manifest_documents_go_up_as_they_load_and_the_sync_waits_for_every_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let device = device(dir.path()).await;
+    for n in 0..3 {
+        new_case(&device, &format!("Case {n}")).await;
+    }
+    // In the manifest's order, which is the store's.
+    let cases: Vec<DocumentId> = device
+        .store()
+        .pending()
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let (mut link, _hello) = Link::open(&device, "d", false, false).await.expect("opens");
+    // Loaded before the Welcome: it goes up with it.
+    assert!(synced(&link.upload_next(1).await.expect("loads")).is_empty());
+    let frames = link
+        .receive(&encode(&Frame::Welcome {
+            cursor: 7,
+            changed: Vec::new(),
+        }))
+        .await
+        .expect("welcome");
+    assert_eq!(synced(&frames), vec![cases[0]]);
+    link.receive(&encode(&Frame::CaughtUp { cursor: 7 }))
+        .await
+        .expect("caught up");
+    let heads = stored_heads(&device, &cases[0]).await;
+    link.receive(&encode(&Frame::Ack { doc: cases[0], heads }))
+        .await
+        .expect("ack");
+    assert!(
+        !link.is_complete(),
+        "the documents still to load are still to be acknowledged"
+    );
+    let frames = link.upload_next(UPLOAD_BATCH).await.expect("loads");
+    assert_eq!(synced(&frames), vec![cases[1], cases[2]]);
+    assert!(!link.has_unloaded());
+    for doc in [cases[1], cases[2]] {
+        let heads = stored_heads(&device, &doc).await;
+        link.receive(&encode(&Frame::Ack { doc, heads }))
+            .await
+            .expect("ack");
+    }
+    assert!(link.is_complete());
+}
+
+#[tokio::test]
+async fn acks_are_recorded_together_and_before_a_purge_reads_what_is_pending() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let device = device(dir.path()).await;
+    let purged = new_case(&device, "Purged").await;
+    let kept = new_case(&device, "Kept").await;
+    let mut link = open_link(&device, false).await;
+    for doc in [purged, kept] {
+        let heads = stored_heads(&device, &doc).await;
+        link.receive(&encode(&Frame::Ack { doc, heads }))
+            .await
+            .expect("ack");
+    }
+    assert!(link.has_unwritten());
+    assert_eq!(
+        device.store().pending().await.expect("lists").len(),
+        2,
+        "not recorded yet"
+    );
+
+    // Acknowledged, so the purge deletes it: the Acks are recorded before it asks.
+    let purge = Frame::Purge {
+        doc: purged,
+        reason: PurgeReason::Unassigned,
+    };
+    link.receive(&encode(&purge)).await.expect("purge");
+    let notes = device.store().purges(1).await.expect("lists");
+    assert_eq!((notes[0].doc, notes[0].outcome), (purged, PurgeOutcome::Deleted));
+    assert!(!link.has_unwritten());
+    assert!(device.store().pending().await.expect("lists").is_empty());
+    let ids: Vec<_> = device
+        .store()
+        .documents()
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, vec![kept]);
+}
+
+#[tokio::test]
+async fn a_received_document_is_persisted_before_its_reply_goes_out_and_before_the_cursor() {
+    use automerge::sync::{self, SyncDoc};
+    use automerge::transaction::Transactable;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let device = device(dir.path()).await;
+    let mut link = open_link(&device, false).await;
+
+    // The server's document, sent as automerge sends it to a peer that has nothing: a second message, with changes.
+    let doc = DocumentId::from_bytes([9; 16]);
+    let mut server = automerge::Automerge::new();
+    server
+        .transact::<_, _, automerge::AutomergeError>(|tx| tx.put(automerge::ROOT, "n", 1).map(|_| ()))
+        .expect("edit");
+    let (mut server_state, mut peer_state) = (sync::State::new(), sync::State::new());
+    let mut peer = automerge::Automerge::new();
+    let first = server.generate_sync_message(&mut server_state).expect("heads");
+    peer.receive_sync_message(&mut peer_state, first)
+        .expect("applies");
+    let answer = peer.generate_sync_message(&mut peer_state).expect("answer");
+    server
+        .receive_sync_message(&mut server_state, answer)
+        .expect("applies");
+    let content = server.generate_sync_message(&mut server_state).expect("content");
+    let frame = Frame::Sync {
+        doc,
+        message: content.encode(),
+    };
+
+    let frames = link.receive(&encode(&frame)).await.expect("sync");
+    assert!(
+        frames.is_empty(),
+        "the reply waits for the document to be persisted"
+    );
+    assert!(link.has_unwritten());
+    assert!(device.store().document(&doc).await.expect("reads").is_none());
+
+    // The cursor says the document is here: it is persisted first, and the reply goes out with it.
+    let frames = link
+        .receive(&encode(&Frame::CaughtUp { cursor: 7 }))
+        .await
+        .expect("caught up");
+    assert_eq!(synced(&frames), vec![doc]);
+    let stored = device
+        .store()
+        .document(&doc)
+        .await
+        .expect("reads")
+        .expect("persisted");
+    assert_eq!(stored.heads, server.get_heads());
+    assert_eq!(device.store().cursor().await.expect("reads"), Some(7));
+    assert!(!link.has_unwritten());
 }

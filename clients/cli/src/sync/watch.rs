@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::link::Link;
+use super::link::{Link, UPLOAD_BATCH};
 use super::{SyncError, SyncEvent, SyncOptions, send_all, socket};
 use crate::device::Device;
 
@@ -112,9 +112,19 @@ async fn connection(
     loop {
         let caught_up = link.is_in_sync();
         let frames = tokio::select! {
+            // Anything else that is ready goes before writing what arrived and loading more of the manifest (the
+            // last branches): a frame from the server keeps it working on the upload (as in `sync_device`).
+            biased;
             message = socket.next() => match message {
-                None | Some(Ok(Message::Close(_))) => return Ok(Finished::Dropped { caught_up }),
-                Some(Err(error)) => return Err((caught_up, SyncError::Network(error.to_string()))),
+                // What arrived before the connection ended need not be fetched again.
+                None | Some(Ok(Message::Close(_))) => {
+                    let _ = link.write_pending().await;
+                    return Ok(Finished::Dropped { caught_up });
+                }
+                Some(Err(error)) => {
+                    let _ = link.write_pending().await;
+                    return Err((caught_up, SyncError::Network(error.to_string())));
+                }
                 Some(Ok(Message::Binary(bytes))) => link.receive(&bytes).await.map_err(|e| (caught_up, e))?,
                 Some(Ok(_)) => Vec::new(),
             },
@@ -129,8 +139,15 @@ async fn connection(
                 Vec::new()
             }
             () = stop.as_mut() => {
+                let _ = link.write_pending().await;
                 let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
                 return Ok(Finished::Stopped);
+            }
+            () = std::future::ready(()), if link.has_unwritten() => {
+                link.write_pending().await.map_err(|e| (caught_up, e))?
+            }
+            () = std::future::ready(()), if link.has_unloaded() => {
+                link.upload_next(UPLOAD_BATCH).await.map_err(|e| (caught_up, e))?
             }
         };
         send_all(&mut socket, frames).await.map_err(|e| (caught_up, e))?;

@@ -70,6 +70,11 @@ impl ClientSession {
 
     /// Opens the session: `cursor` is the last persisted cursor, `manifest` the documents with
     /// unacknowledged changes (every local document when `cursor` is `None`).
+    ///
+    /// The manifest documents need not be loaded yet. Those the I/O layer lends through [`ClientDocs`] when the
+    /// Welcome arrives are uploaded then; each other one when it is handed in with [`Self::local_change`] once
+    /// loaded. So a device uploading many documents can send the first while it loads the rest, and the server
+    /// works on them meanwhile.
     pub fn start(&mut self, cursor: Option<u64>, manifest: Vec<ManifestEntry>) -> Vec<ClientEffect> {
         if self.phase != Phase::Idle {
             return Vec::new();
@@ -160,6 +165,8 @@ impl ClientSession {
     fn on_welcome(&mut self, changed: Vec<ManifestEntry>, docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
         self.phase = Phase::Open;
         let mut to_sync = std::mem::take(&mut self.to_upload);
+        // A manifest document not lent yet is still loading: it is uploaded when handed in (see `start`).
+        to_sync.retain(|doc| docs.get(doc).is_some());
         for entry in changed {
             // A document already holding the server's heads costs nothing: that is what makes a
             // reconnect O(what changed) even when the cursor is old.
@@ -280,5 +287,62 @@ impl ClientSession {
     fn fail(&mut self, error: ClientError) -> Vec<ClientEffect> {
         self.phase = Phase::Closed;
         vec![ClientEffect::Failed(error)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT};
+
+    use super::*;
+    use crate::protocol::codec::encode;
+
+    fn doc_with(value: i64) -> Automerge {
+        let mut doc = Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "n", value).map(|_| ()))
+            .expect("edit");
+        doc
+    }
+
+    fn synced_docs(effects: &[ClientEffect]) -> Vec<DocumentId> {
+        effects
+            .iter()
+            .filter_map(|effect| match effect {
+                ClientEffect::Send(Frame::Sync { doc, .. }) => Some(*doc),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_manifest_document_lent_after_the_welcome_is_uploaded_when_handed_in() {
+        let (first, second) = (DocumentId::from_bytes([1; 16]), DocumentId::from_bytes([2; 16]));
+        let mut docs = BTreeMap::from([(first, doc_with(1))]);
+        let manifest = [first, second].map(|doc| ManifestEntry {
+            doc,
+            heads: Vec::new(),
+        });
+        let mut session = ClientSession::new("test".into(), "device".into());
+        session.start(Some(0), manifest.to_vec());
+
+        let welcome = encode(&Frame::Welcome {
+            cursor: 1,
+            changed: Vec::new(),
+        });
+        let effects = session.handle_frame(&welcome, &mut docs);
+        assert_eq!(
+            synced_docs(&effects),
+            vec![first],
+            "only the loaded document goes up at once"
+        );
+        assert!(
+            !docs.contains_key(&second),
+            "the session made no empty stand-in for it"
+        );
+
+        docs.insert(second, doc_with(2));
+        let effects = session.local_change(second, &mut docs);
+        assert_eq!(synced_docs(&effects), vec![second]);
     }
 }
