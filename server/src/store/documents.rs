@@ -79,32 +79,35 @@ impl DocumentCommit<'_> {
     }
 }
 
-/// Expands to a statement reading document `$1`'s snapshot and changes committed after sequence `$2` (columns
-/// `doc_id, seq, idx, bytes`; the snapshot's `idx` is -1, so it sorts before the changes of its own number). The one
-/// place that says how a document's stored chunks combine: one statement sees either the changes or the snapshot
-/// that folded them in (see the module docs). A macro, so that the statements built on it stay literals.
-macro_rules! chunks_after {
-    () => {
-        "SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots \
-         WHERE doc_id = $1 AND through_seq > $2 \
-         UNION ALL SELECT doc_id, seq, idx, bytes FROM doc_changes WHERE doc_id = $1 AND seq > $2"
-    };
+/// Pushes the rows of the snapshots and changes of `doc_ids` committed after sequence `after` (columns `doc_id, seq,
+/// idx, bytes`; a snapshot's `idx` is -1, so it sorts before the changes of its own number). The one place that
+/// says how a document's stored chunks combine: one statement sees either the changes or the snapshot that folded
+/// them in (see the module docs).
+fn push_chunks<DB: sqlx::Database>(query: &mut sqlx::QueryBuilder<DB>, doc_ids: &[String], after: i64)
+where
+    for<'t> &'t String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    query.push("SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots WHERE doc_id IN (");
+    push_ids(query, doc_ids);
+    query.push(") AND through_seq > ").push_bind(after);
+    query.push(" UNION ALL SELECT doc_id, seq, idx, bytes FROM doc_changes WHERE doc_id IN (");
+    push_ids(query, doc_ids);
+    query.push(") AND seq > ").push_bind(after);
 }
 
-/// Rows of a document's snapshot and changes after a sequence number, in load order (see [`Store::changes_after`]).
-const CHUNKS_AFTER: &str = concat!(
-    "SELECT seq, idx, bytes FROM (",
-    chunks_after!(),
-    ") x ORDER BY seq, idx"
-);
+fn push_ids<DB: sqlx::Database>(query: &mut sqlx::QueryBuilder<DB>, doc_ids: &[String])
+where
+    for<'t> &'t String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut ids = query.separated(", ");
+    for doc_id in doc_ids {
+        ids.push_bind(doc_id);
+    }
+}
 
-/// A case row with its snapshot and every change (bind `$2` to 0: sequence numbers start at 1), in load order (see
-/// [`Store::load_document`]); a case without commits is one row whose chunk columns are NULL.
-const LOAD_DOCUMENT: &str = concat!(
-    "SELECT c.tenant_id, c.team_id, x.seq, x.bytes FROM cases c LEFT JOIN (",
-    chunks_after!(),
-    ") x ON x.doc_id = c.doc_id WHERE c.doc_id = $1 ORDER BY x.seq, x.idx"
-);
+/// Documents [`Store::load_documents`] reads in one statement: with their chunks, a few hundred rows.
+const DOCUMENTS_PER_LOAD: usize = 100;
 
 /// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
 pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
@@ -140,36 +143,54 @@ impl Store {
     }
 
     /// The document `doc_id`, or `None` if there is no such case. Does not check access: see [`Store::can_see`].
-    ///
-    /// One statement reads the case row with its snapshot and changes ([`LOAD_DOCUMENT`]): a document is loaded
-    /// whenever a connection needs one that is not in memory, a fresh device's first sync loads its whole
-    /// caseload, and each statement is a round trip (on SQLite, a hand-off to sqlx's worker thread and back).
     pub async fn load_document(&self, doc_id: &DocumentId) -> Result<Option<StoredDocument>, StoreError> {
-        type Row = (TenantId, Option<TeamId>, Option<i64>, Option<Vec<u8>>);
-        let rows: Vec<Row> = on_pool!(self, |pool| sqlx::query_as(LOAD_DOCUMENT)
-            .bind(doc_id.to_string())
-            .bind(0_i64)
-            .fetch_all(pool)
-            .await)?;
-        let Some((tenant_id, team_id)) = rows
-            .first()
-            .map(|(tenant, team, _, _)| (tenant.clone(), team.clone()))
-        else {
-            return Ok(None);
-        };
-        // A case row without commits comes back once, without a chunk.
-        let chunks: Vec<(i64, Vec<u8>)> = rows
-            .into_iter()
-            .filter_map(|(_, _, seq, bytes)| Some((seq?, bytes?)))
-            .collect();
-        let seq = chunks.last().map_or(0, |(seq, _)| *seq);
-        Ok(Some(StoredDocument {
-            doc_id: *doc_id,
-            tenant_id,
-            team_id,
-            bytes: chunks.into_iter().flat_map(|(_, bytes)| bytes).collect(),
-            seq,
-        }))
+        Ok(self.load_documents(std::slice::from_ref(doc_id)).await?.pop())
+    }
+
+    /// Those of `doc_ids` that exist, in no particular order. Does not check access.
+    ///
+    /// One statement per hundred documents reads their case rows with their snapshots and changes: a document is
+    /// loaded whenever a connection needs one that is not in memory, a fresh device's first sync loads its whole
+    /// caseload (`sync::documents` `Documents::preload` a batch at a time), and each statement is a round trip (on
+    /// SQLite, a hand-off to sqlx's worker thread and back).
+    pub async fn load_documents(&self, doc_ids: &[DocumentId]) -> Result<Vec<StoredDocument>, StoreError> {
+        type Row = (String, TenantId, Option<TeamId>, Option<i64>, Option<Vec<u8>>);
+        let mut found = Vec::with_capacity(doc_ids.len());
+        for chunk in doc_ids.chunks(DOCUMENTS_PER_LOAD) {
+            let ids: Vec<String> = chunk.iter().map(DocumentId::to_string).collect();
+            let rows: Vec<Row> = on_pool!(self, |pool| {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT c.doc_id, c.tenant_id, c.team_id, x.seq, x.bytes FROM cases c LEFT JOIN (",
+                );
+                push_chunks(&mut query, &ids, 0);
+                query.push(") x ON x.doc_id = c.doc_id WHERE c.doc_id IN (");
+                push_ids(&mut query, &ids);
+                // A case row without commits comes back once, without a chunk.
+                query.push(") ORDER BY c.doc_id, x.seq, x.idx");
+                query.build_query_as().fetch_all(pool).await?
+            });
+            // Rows come a document at a time: one row per chunk, in load order.
+            let mut current: Option<(String, StoredDocument)> = None;
+            for (doc_id, tenant_id, team_id, seq, bytes) in rows {
+                if current.as_ref().is_none_or(|(id, _)| *id != doc_id) {
+                    found.extend(current.take().map(|(_, doc)| doc));
+                    let doc = StoredDocument {
+                        doc_id: case_id(&doc_id)?,
+                        tenant_id,
+                        team_id,
+                        bytes: Vec::new(),
+                        seq: 0,
+                    };
+                    current = Some((doc_id, doc));
+                }
+                if let (Some((_, doc)), Some(seq), Some(bytes)) = (current.as_mut(), seq, bytes) {
+                    doc.bytes.extend_from_slice(&bytes);
+                    doc.seq = seq;
+                }
+            }
+            found.extend(current.map(|(_, doc)| doc));
+        }
+        Ok(found)
     }
 
     /// What was committed to `doc_id` after sequence number `seq`, in order, each chunk with the sequence
@@ -183,11 +204,13 @@ impl Store {
         doc_id: &DocumentId,
         seq: i64,
     ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
-        let rows: Vec<(i64, i64, Vec<u8>)> = on_pool!(self, |pool| sqlx::query_as(CHUNKS_AFTER)
-            .bind(doc_id.to_string())
-            .bind(seq)
-            .fetch_all(pool)
-            .await)?;
+        let ids = [doc_id.to_string()];
+        let rows: Vec<(i64, i64, Vec<u8>)> = on_pool!(self, |pool| {
+            let mut query = sqlx::QueryBuilder::new("SELECT seq, idx, bytes FROM (");
+            push_chunks(&mut query, &ids, seq);
+            query.push(") x ORDER BY seq, idx");
+            query.build_query_as().fetch_all(pool).await?
+        });
         Ok(rows.into_iter().map(|(seq, _, bytes)| (seq, bytes)).collect())
     }
 

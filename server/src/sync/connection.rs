@@ -11,7 +11,7 @@
 //! first waits for the commits in flight. At shutdown it finishes what it is doing and waits for its commits,
 //! then closes.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -61,7 +61,13 @@ pub(super) struct Connection {
     /// While handling a change of who may see a case: the case and the event's sequence, so the device's
     /// connections share the store's answer (`shared_access.rs`).
     access_event: Option<(DocumentId, i64)>,
+    /// The documents the Welcome listed as changed that no frame of the device has asked for yet: it is about to,
+    /// so they are loaded a batch at a time ([`Connection::preload_with`]).
+    to_preload: BTreeSet<DocumentId>,
 }
+
+/// Documents loaded in one go when a device asks for one the Welcome listed ([`Connection::preload_with`]).
+const PRELOAD_BATCH: usize = 64;
 
 /// Commits one connection keeps in flight before it waits for the oldest: enough that one device's upload fills
 /// the next group while one commits (a crowd of devices fills a group of `group_commit::MAX_GROUP` together).
@@ -86,6 +92,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         events,
         watched: HashSet::new(),
         access_event: None,
+        to_preload: BTreeSet::new(),
         gauge: service.metrics.connection_opened(),
         service,
         peer,
@@ -295,6 +302,25 @@ impl Connection {
         Ok((self.service.documents.open(doc).await?, Vec::new()))
     }
 
+    /// Before `doc` is opened for the device: if the Welcome listed it, it and the next listed documents the device
+    /// has not asked for yet are loaded together. The device asks for them in id order, the order they are taken
+    /// in here, so a fresh device's whole caseload is loaded in batches of [`PRELOAD_BATCH`], not one by one.
+    pub(super) async fn preload_with(&mut self, doc: DocumentId) {
+        if !self.to_preload.remove(&doc) {
+            return;
+        }
+        let mut batch = vec![doc];
+        while batch.len() < PRELOAD_BATCH
+            && let Some(next) = self.to_preload.pop_first()
+        {
+            batch.push(next);
+        }
+        // Only ahead of time: whatever did not load here is loaded, or its failure reported, when it is opened.
+        if let Err(error) = self.service.documents.preload(&batch).await {
+            tracing::debug!(connection.id = self.id, %error, "preloading documents failed");
+        }
+    }
+
     /// Locks `doc` for reading, beside other connections, under the same rule as [`Self::lock_document`].
     async fn read_document(
         &mut self,
@@ -370,6 +396,7 @@ impl Connection {
                 .map(|case| case.doc)
                 .chain(lost.iter().map(|lost| lost.doc)),
         );
+        self.to_preload = changed.iter().map(|entry| entry.doc).collect();
         self.events.resolved();
         self.log_welcome(&changed, &manifest, &visible).await;
         self.gauge.ready();

@@ -21,7 +21,7 @@ use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use crate::clock;
 use crate::ids::{TeamId, TenantId};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoredDocument};
 
 /// A document as this process holds it.
 pub struct Loaded {
@@ -237,19 +237,58 @@ impl Documents {
         let Some(stored) = self.store.load_document(&id).await? else {
             return Ok(None);
         };
-        let doc = Automerge::load(&stored.bytes).map_err(|source| OpenError::Corrupt {
-            doc: id,
-            source: Box::new(source),
-        })?;
-        Ok(Some(Loaded {
-            doc,
-            tenant_id: stored.tenant_id,
-            team_id: stored.team_id,
-            seq: stored.seq,
-            stored_bytes: stored.bytes.len(),
-            case: None,
-        }))
+        Ok(Some(loaded_from(stored)?))
     }
+
+    /// Loads those of `ids` this process does not hold, with one statement for the lot (`Store::load_documents`),
+    /// so that the connection that will open them one after the other finds them in memory: a fresh device's first
+    /// sync asks for its whole caseload, and one load each was a round trip each. Skips any document a connection
+    /// holds or waits for right now. A document that does not load is left for [`Self::open`] to report.
+    pub async fn preload(&self, ids: &[DocumentId]) -> Result<(), OpenError> {
+        let mut empty = Vec::new();
+        for &id in ids {
+            let slot = self.slot(id);
+            if let Ok(guard) = slot.doc.clone().try_write_owned()
+                && guard.is_none()
+            {
+                empty.push((id, slot, guard));
+            }
+        }
+        if empty.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<DocumentId> = empty.iter().map(|(id, ..)| *id).collect();
+        let mut stored: HashMap<DocumentId, StoredDocument> = self
+            .store
+            .load_documents(&wanted)
+            .await?
+            .into_iter()
+            .map(|doc| (doc.doc_id, doc))
+            .collect();
+        for (id, slot, mut guard) in empty {
+            if let Some(doc) = stored.remove(&id) {
+                *guard = loaded_from(doc).ok();
+            }
+            slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// A stored document as this process holds it.
+fn loaded_from(stored: StoredDocument) -> Result<Loaded, OpenError> {
+    let doc = Automerge::load(&stored.bytes).map_err(|source| OpenError::Corrupt {
+        doc: stored.doc_id,
+        source: Box::new(source),
+    })?;
+    Ok(Loaded {
+        doc,
+        tenant_id: stored.tenant_id,
+        team_id: stored.team_id,
+        seq: stored.seq,
+        stored_bytes: stored.bytes.len(),
+        case: None,
+    })
 }
 
 async fn catch_up(store: &Store, id: DocumentId, guard: &mut DocGuard, seq: i64) -> Result<bool, OpenError> {

@@ -43,6 +43,7 @@ impl Connection {
             // since the store was asked (see `receive_unseen`), and needs no document.
             return self.receive_unseen(doc_id, message).await;
         }
+        self.preload_with(doc_id).await;
         let (guard, mut effects) = self.lock_document(doc_id).await?;
         effects.extend(self.receive_locked(doc_id, message, access, guard).await?);
         Ok(effects)

@@ -9,6 +9,7 @@ use crate::helpers::{Backend, TestApp, find_tenant, find_user};
 
 both_backends!(
     a_case_is_assigned_once_and_only_within_its_tenant,
+    documents_load_together_as_they_load_one_by_one,
     the_first_stored_secret_wins,
     usernames_are_unique_within_a_tenant,
 );
@@ -133,4 +134,43 @@ async fn usernames_are_unique_within_a_tenant(backend: Backend) {
     };
     let result = store.create_user(&new, now_ms()).await;
     assert!(matches!(result, Err(StoreError::AlreadyExists)), "{result:?}");
+}
+
+async fn documents_load_together_as_they_load_one_by_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.state().store;
+    let tenant = find_tenant(store, "hoeje-taastrup").await;
+    let anna = find_user(store, "hoeje-taastrup", "anna").await;
+    let mut ids = store.assigned_cases(&anna.id).await.expect("store");
+    assert!(ids.len() >= 2, "the demo's cases of anna's");
+    let empty = DocumentId::from_bytes([0x6a; 16]);
+    let case = NewCase {
+        doc_id: &empty,
+        tenant_id: &tenant.id,
+        team_id: anna.team_id.as_ref(),
+    };
+    store.create_case(&case, now_ms()).await.expect("case row");
+    ids.push(empty);
+    ids.push(DocumentId::from_bytes([0x6b; 16]));
+
+    let mut together = store.load_documents(&ids).await.expect("store");
+    together.sort_by_key(|doc| doc.doc_id);
+    let mut one_by_one = Vec::new();
+    for id in &ids {
+        one_by_one.extend(store.load_document(id).await.expect("store"));
+    }
+    one_by_one.sort_by_key(|doc| doc.doc_id);
+    assert_eq!(together.len(), ids.len() - 1, "all but the missing one");
+    assert_eq!(together, one_by_one);
+    assert!(
+        together
+            .iter()
+            .any(|doc| doc.doc_id == empty && doc.bytes.is_empty())
+    );
+    assert!(
+        together
+            .iter()
+            .filter(|doc| doc.doc_id != empty)
+            .all(|doc| doc.seq > 0 && automerge::Automerge::load(&doc.bytes).is_ok())
+    );
 }
