@@ -61,8 +61,10 @@ pub(super) struct Connection {
     /// While handling a change of who may see a case: the case and the event's sequence, so the device's
     /// connections share the store's answer (`shared_access.rs`).
     access_event: Option<(DocumentId, i64)>,
-    /// The documents the Welcome listed as changed that no frame of the device has asked for yet: it is about to,
-    /// so they are loaded a batch at a time ([`Connection::preload_with`]).
+    /// For a device without a cursor (a new install), the documents its Welcome listed that it has not asked for
+    /// yet: it is about to ask for every one, so they are loaded a batch at a time ([`Connection::preload_with`]).
+    /// A device with a cursor may already hold many of those listed (another of its user's devices uploaded them):
+    /// they are loaded one by one as it asks, for loaded ahead they would only take memory.
     to_preload: BTreeSet<DocumentId>,
 }
 
@@ -302,8 +304,8 @@ impl Connection {
         Ok((self.service.documents.open(doc).await?, Vec::new()))
     }
 
-    /// Before `doc` is opened for the device: if the Welcome listed it, it and the next listed documents the device
-    /// has not asked for yet are loaded together. The device asks for them in id order, the order they are taken
+    /// Before `doc` is opened for the device: if the Welcome of a new install listed it, it and the next listed
+    /// documents the device has not asked for yet are loaded together. The device asks for them in id order, the order they are taken
     /// in here, so a fresh device's whole caseload is loaded in batches of [`PRELOAD_BATCH`], not one by one.
     pub(super) async fn preload_with(&mut self, doc: DocumentId) {
         if !self.to_preload.remove(&doc) {
@@ -396,7 +398,9 @@ impl Connection {
                 .map(|case| case.doc)
                 .chain(lost.iter().map(|lost| lost.doc)),
         );
-        self.to_preload = changed.iter().map(|entry| entry.doc).collect();
+        if cursor.is_none() {
+            self.to_preload = changed.iter().map(|entry| entry.doc).collect();
+        }
         self.events.resolved();
         self.log_welcome(&changed, &manifest, &visible).await;
         self.gauge.ready();
