@@ -88,7 +88,8 @@ where
     for<'t> &'t String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
-    query.push("SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots WHERE doc_id IN (");
+    query.push("SELECT doc_id, through_seq AS seq, CAST(-1 AS BIGINT) AS idx, bytes FROM doc_snapshots ");
+    query.push("WHERE doc_id IN (");
     push_ids(query, doc_ids);
     query.push(") AND through_seq > ").push_bind(after);
     query.push(" UNION ALL SELECT doc_id, seq, idx, bytes FROM doc_changes WHERE doc_id IN (");

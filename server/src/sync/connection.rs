@@ -305,8 +305,8 @@ impl Connection {
     }
 
     /// Before `doc` is opened for the device: if the Welcome of a new install listed it, it and the next listed
-    /// documents the device has not asked for yet are loaded together. The device asks for them in id order, the order they are taken
-    /// in here, so a fresh device's whole caseload is loaded in batches of [`PRELOAD_BATCH`], not one by one.
+    /// documents the device has not asked for yet are loaded together. The device asks for them in id order, the
+    /// order they are taken in here, so a new install's caseload is loaded in batches of [`PRELOAD_BATCH`].
     pub(super) async fn preload_with(&mut self, doc: DocumentId) {
         if !self.to_preload.remove(&doc) {
             return;

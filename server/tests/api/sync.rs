@@ -781,15 +781,27 @@ async fn an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive
     assert!(position(&|e| matches!(e, ClientEffect::Purge { doc, .. } if *doc == quiet)).is_some());
     assert!(!mads.docs.contains_key(&pending) && !mads.docs.contains_key(&quiet));
 
-    // They do not come back, and the server stops repeating the purge.
-    let before = mads.effects.len();
-    mads.sync(server.port).await;
-    assert!(!mads.docs.contains_key(&pending) && !mads.docs.contains_key(&quiet));
-    assert!(
-        !mads.effects[before..]
+    // They do not come back, and the server stops repeating the purge: at most once more, when the connection that
+    // sent the purge after the Ack recorded it (as one that need not have been read) only after the next Hello had
+    // recorded its own; the later record wins, and a repeated purge deletes nothing.
+    let mut repeats = 0;
+    loop {
+        let before = mads.effects.len();
+        mads.sync(server.port).await;
+        assert!(!mads.docs.contains_key(&pending) && !mads.docs.contains_key(&quiet));
+        let purged_again = mads.effects[before..]
             .iter()
-            .any(|e| matches!(e, ClientEffect::Purge { .. }))
-    );
+            .any(|e| matches!(e, ClientEffect::Purge { .. }));
+        if !purged_again {
+            break;
+        }
+        repeats += 1;
+        assert!(
+            repeats <= 1,
+            "the purge is repeated again and again: {:?}",
+            mads.effects
+        );
+    }
     server.stop().await;
 }
 
