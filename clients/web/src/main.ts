@@ -91,6 +91,9 @@ function lock() {
 function render() {
   renderQueued = false;
   if (!app) {
+    // A login screen already shown stays: rebuilt (by the hash change a lock makes, a moment after it rendered the
+    // screen), it would drop what the worker has begun to type, or the form asking for the previous password.
+    if (root.querySelector(".login")) return;
     root.replaceChildren(
       loginScreen((running) => {
         app = running;
