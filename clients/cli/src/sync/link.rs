@@ -29,7 +29,7 @@ use sync_core::protocol::{
 use super::report::{purge_code, refusal_code};
 use super::{SyncError, SyncEvent, SyncReport};
 use crate::device::Device;
-use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store, load_automerge};
+use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store};
 use crate::time::now_ms;
 
 /// The session and the documents of one connection.
@@ -142,8 +142,8 @@ impl<'a> Link<'a> {
             self.arriving.insert(id);
             return Ok(());
         };
-        if let Some(bytes) = self.store.load_bytes(&id).await? {
-            self.docs.insert(id, load_automerge(&bytes, self.actor.clone())?);
+        if let Some(doc) = self.store.load(&id, self.actor.clone()).await? {
+            self.docs.insert(id, doc);
         }
         if let Some(acked) = stored.acked {
             self.acked.insert(id, acked);
@@ -166,8 +166,8 @@ impl<'a> Link<'a> {
             if self.docs.contains_key(&id) {
                 continue;
             }
-            if let Some(bytes) = self.store.load_bytes(&id).await? {
-                self.docs.insert(id, load_automerge(&bytes, self.actor.clone())?);
+            if let Some(doc) = self.store.load(&id, self.actor.clone()).await? {
+                self.docs.insert(id, doc);
                 effects.extend(self.session.local_change(id, &mut self.docs));
             }
         }

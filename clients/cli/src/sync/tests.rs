@@ -80,6 +80,20 @@ async fn stored_heads(device: &Device, doc: &DocumentId) -> Vec<automerge::Chang
         .heads
 }
 
+/// The server's Ack of `doc` at the heads the store holds for it, handed to the link.
+async fn acknowledge(link: &mut Link<'_>, device: &Device, doc: DocumentId) {
+    let heads = stored_heads(device, &doc).await;
+    link.receive(&encode(&Frame::Ack { doc, heads }))
+        .await
+        .expect("ack");
+}
+
+/// The ids of the documents the store holds, in its order.
+async fn stored_ids(device: &Device) -> Vec<DocumentId> {
+    let docs = device.store().documents().await.expect("lists");
+    docs.into_iter().map(|d| d.id).collect()
+}
+
 #[tokio::test]
 async fn a_purge_keeps_a_document_with_unsynced_changes_unless_forced() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -97,14 +111,7 @@ async fn a_purge_keeps_a_document_with_unsynced_changes_unless_forced() {
         };
         link.receive(&encode(&purge)).await.expect("purge");
     }
-    let ids: Vec<_> = device
-        .store()
-        .documents()
-        .await
-        .expect("lists")
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let ids = stored_ids(&device).await;
     assert_eq!(
         ids,
         vec![kept],
@@ -198,10 +205,7 @@ async fn the_sync_is_complete_only_once_every_document_is_acknowledged_in_whatev
     // Out of order: the check starts where the last one stopped, and must still see the documents before it.
     for (acked, doc) in [cases[1], cases[3], cases[0], cases[2]].into_iter().enumerate() {
         assert!(!link.is_complete(), "{acked} of 4 acknowledged");
-        let heads = stored_heads(&device, &doc).await;
-        link.receive(&encode(&Frame::Ack { doc, heads }))
-            .await
-            .expect("ack");
+        acknowledge(&mut link, &device, doc).await;
     }
     assert!(link.is_complete());
 }
@@ -236,10 +240,7 @@ async fn the_manifest_documents_go_up_as_they_load_and_the_sync_waits_for_every_
     link.receive(&encode(&Frame::CaughtUp { cursor: 7 }))
         .await
         .expect("caught up");
-    let heads = stored_heads(&device, &cases[0]).await;
-    link.receive(&encode(&Frame::Ack { doc: cases[0], heads }))
-        .await
-        .expect("ack");
+    acknowledge(&mut link, &device, cases[0]).await;
     assert!(
         !link.is_complete(),
         "the documents still to load are still to be acknowledged"
@@ -248,10 +249,7 @@ async fn the_manifest_documents_go_up_as_they_load_and_the_sync_waits_for_every_
     assert_eq!(synced(&frames), vec![cases[1], cases[2]]);
     assert!(!link.has_unloaded());
     for doc in [cases[1], cases[2]] {
-        let heads = stored_heads(&device, &doc).await;
-        link.receive(&encode(&Frame::Ack { doc, heads }))
-            .await
-            .expect("ack");
+        acknowledge(&mut link, &device, doc).await;
     }
     assert!(link.is_complete());
 }
@@ -264,10 +262,7 @@ async fn acks_are_recorded_together_and_before_a_purge_reads_what_is_pending() {
     let kept = new_case(&device, "Kept").await;
     let mut link = open_link(&device, false).await;
     for doc in [purged, kept] {
-        let heads = stored_heads(&device, &doc).await;
-        link.receive(&encode(&Frame::Ack { doc, heads }))
-            .await
-            .expect("ack");
+        acknowledge(&mut link, &device, doc).await;
     }
     assert!(link.has_unwritten());
     assert_eq!(
@@ -286,14 +281,7 @@ async fn acks_are_recorded_together_and_before_a_purge_reads_what_is_pending() {
     assert_eq!((notes[0].doc, notes[0].outcome), (purged, PurgeOutcome::Deleted));
     assert!(!link.has_unwritten());
     assert!(device.store().pending().await.expect("lists").is_empty());
-    let ids: Vec<_> = device
-        .store()
-        .documents()
-        .await
-        .expect("lists")
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let ids = stored_ids(&device).await;
     assert_eq!(ids, vec![kept]);
 }
 

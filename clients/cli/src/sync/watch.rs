@@ -109,54 +109,53 @@ async fn connection(
     let mut poll = tokio::time::interval(LOCAL_POLL);
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut announced = false;
-    loop {
-        let caught_up = link.is_in_sync();
-        let frames = tokio::select! {
-            // Anything else that is ready goes before writing what arrived and loading more of the manifest (the
-            // last branches): a frame from the server keeps it working on the upload (as in `sync_device`).
-            biased;
-            message = socket.next() => match message {
-                // What arrived before the connection ended need not be fetched again.
-                None | Some(Ok(Message::Close(_))) => {
-                    let _ = link.write_pending().await;
-                    return Ok(Finished::Dropped { caught_up });
+    let outcome: Result<Finished, (bool, SyncError)> = async {
+        loop {
+            let caught_up = link.is_in_sync();
+            let frames = tokio::select! {
+                // Anything else that is ready goes before writing what arrived and loading more of the manifest
+                // (the last branches): a frame from the server keeps it working on the upload (as in
+                // `sync_device`).
+                biased;
+                message = socket.next() => match message {
+                    None | Some(Ok(Message::Close(_))) => return Ok(Finished::Dropped { caught_up }),
+                    Some(Err(error)) => return Err((caught_up, SyncError::Network(error.to_string()))),
+                    Some(Ok(Message::Binary(bytes))) => link.receive(&bytes).await.map_err(|e| (caught_up, e))?,
+                    Some(Ok(_)) => Vec::new(),
+                },
+                _ = poll.tick(), if caught_up => {
+                    // Openings another tov command recorded meanwhile; what fails waits for the next connection.
+                    super::opens::send(device.store(), &server, &token).await;
+                    link.upload_local().await.map_err(|e| (caught_up, e))?
                 }
-                Some(Err(error)) => {
-                    let _ = link.write_pending().await;
-                    return Err((caught_up, SyncError::Network(error.to_string())));
+                _ = ping.tick() => {
+                    socket.send(Message::Ping(Vec::new().into())).await
+                        .map_err(|e| (caught_up, SyncError::Network(e.to_string())))?;
+                    Vec::new()
                 }
-                Some(Ok(Message::Binary(bytes))) => link.receive(&bytes).await.map_err(|e| (caught_up, e))?,
-                Some(Ok(_)) => Vec::new(),
-            },
-            _ = poll.tick(), if caught_up => {
-                // Openings another tov command recorded meanwhile; what fails waits for the next connection.
-                super::opens::send(device.store(), &server, &token).await;
-                link.upload_local().await.map_err(|e| (caught_up, e))?
+                () = stop.as_mut() => {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
+                    return Ok(Finished::Stopped);
+                }
+                () = std::future::ready(()), if link.has_unwritten() => {
+                    link.write_pending().await.map_err(|e| (caught_up, e))?
+                }
+                () = std::future::ready(()), if link.has_unloaded() => {
+                    link.upload_next(UPLOAD_BATCH).await.map_err(|e| (caught_up, e))?
+                }
+            };
+            send_all(&mut socket, frames).await.map_err(|e| (caught_up, e))?;
+            for event in link.events.drain(..) {
+                on_event(WatchEvent::Sync(event));
             }
-            _ = ping.tick() => {
-                socket.send(Message::Ping(Vec::new().into())).await
-                    .map_err(|e| (caught_up, SyncError::Network(e.to_string())))?;
-                Vec::new()
+            if link.is_in_sync() && !announced {
+                announced = true;
+                on_event(WatchEvent::InSync);
             }
-            () = stop.as_mut() => {
-                let _ = link.write_pending().await;
-                let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
-                return Ok(Finished::Stopped);
-            }
-            () = std::future::ready(()), if link.has_unwritten() => {
-                link.write_pending().await.map_err(|e| (caught_up, e))?
-            }
-            () = std::future::ready(()), if link.has_unloaded() => {
-                link.upload_next(UPLOAD_BATCH).await.map_err(|e| (caught_up, e))?
-            }
-        };
-        send_all(&mut socket, frames).await.map_err(|e| (caught_up, e))?;
-        for event in link.events.drain(..) {
-            on_event(WatchEvent::Sync(event));
-        }
-        if link.is_in_sync() && !announced {
-            announced = true;
-            on_event(WatchEvent::InSync);
         }
     }
+    .await;
+    // However the connection ended, what arrived on it need not be fetched again.
+    let _ = link.write_pending().await;
+    outcome
 }
