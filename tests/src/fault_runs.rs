@@ -21,7 +21,7 @@ use sync_core::case::read_case;
 use sync_core::protocol::ClientEffect;
 
 use crate::cases::{add_visit, contact_count, new_cases, team_of};
-use crate::database::committed_changes;
+use crate::database::commits_so_far;
 use crate::device::Device;
 use crate::faults::{Dice, FaultProxy, Faults};
 use crate::http::{login, team_devices};
@@ -295,12 +295,12 @@ pub struct KillRun {
 /// What a kill loop saw.
 #[derive(Debug, Default)]
 pub struct KillReport {
-    /// Per kill: changes committed in that round before the kill, and the round's changes in all.
+    /// Per kill: commits stored in that round before the kill, and the round's commits in all.
     pub rounds: Vec<(i64, i64)>,
     /// Distinct acknowledged heads checked against the store after the restarts.
     pub acknowledged_heads: usize,
     /// Changes in the store at the end.
-    pub stored_changes: i64,
+    pub stored_commits: i64,
     pub verified: Option<Verified>,
     /// Panics found in the killed and restarted servers' logs.
     pub panics: usize,
@@ -318,23 +318,23 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
     let mut contacts: HashMap<DocumentId, usize> = HashMap::new();
     let mut mine: Vec<Vec<DocumentId>> = vec![Vec::new(); run.phones];
     for round in 0..run.kills {
-        let mut changes = 0i64;
+        let mut commits = 0i64;
         for (n, phone) in phones.iter_mut().enumerate() {
             if let Some(&id) = mine[n].get((dice.draw() % mine[n].len().max(1) as u64) as usize) {
                 add_visit(phone.docs.get_mut(&id).expect("its own case"), "Kill loop visit");
                 *contacts.entry(id).or_default() += 1;
-                changes += 1;
+                commits += 1;
             }
             for (id, doc) in new_cases(&team, run.cases_per_round, run.visits_per_new_case, "Kill loop") {
                 phone.docs.insert(id, doc);
                 mine[n].push(id);
                 cases.push(id);
                 contacts.insert(id, run.visits_per_new_case);
-                // The case's creation and each visit are a change each.
-                changes += 1 + run.visits_per_new_case as i64;
+                // The case goes up whole, with its visits: one commit.
+                commits += 1;
             }
         }
-        let baseline = committed_changes(url).await;
+        let baseline = commits_so_far(url).await;
         let storm: Vec<_> = phones
             .into_iter()
             .map(|mut phone| {
@@ -344,13 +344,13 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
                 })
             })
             .collect();
-        // Killed once a random share (10–90 %) of the round's changes is in, or after 10 s.
+        // Killed once a random share (10–90 %) of the round's commits is in, or after 10 s.
         let share = 10 + dice.draw() % 81;
-        let target = changes * share as i64 / 100;
+        let target = commits * share as i64 / 100;
         let started = Instant::now();
         let mut committed = 0;
         while started.elapsed() < Duration::from_secs(10) {
-            committed = committed_changes(url).await - baseline;
+            committed = commits_so_far(url).await - baseline;
             if committed >= target {
                 break;
             }
@@ -358,7 +358,7 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
         }
         server.kill9();
         report.panics += panics_in(&server.log_text());
-        report.rounds.push((committed, changes));
+        report.rounds.push((committed, commits));
         phones = Vec::new();
         for task in storm {
             phones.push(
@@ -373,7 +373,7 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
         report.acknowledged_heads = check_acknowledged(&phones, &verifier.docs)
             .map_err(|error| format!("after kill {}: {error}", round + 1))?;
         eprintln!(
-            "kill {:>2}: {committed:>5} of {changes} changes committed before it; {} acknowledged heads all stored",
+            "kill {:>2}: {committed:>5} of {commits} commits stored before it; {} acknowledged heads all stored",
             round + 1,
             report.acknowledged_heads
         );
@@ -384,7 +384,7 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
         }
     }
     report.verified = Some(verify(port, &phones, &cases, &contacts).await?);
-    report.stored_changes = committed_changes(url).await;
+    report.stored_commits = commits_so_far(url).await;
     server.stop();
     report.panics += panics_in(&server.log_text());
     Ok(report)

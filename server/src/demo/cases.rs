@@ -12,7 +12,9 @@ use super::DemoError;
 use super::generate::{CaseSpec, Holder, generate};
 use crate::ids::UserId;
 use crate::projection::Projection;
-use crate::store::{DocumentCommit, Heads, Role, Store, StoreError, Team, Tenant, User, actors_of};
+use crate::store::{
+    DocumentCommit, Heads, Role, Store, StoreError, Team, Tenant, User, actors_of, snapshot_of,
+};
 
 /// Cases generated and committed per batch.
 const BATCH: usize = 200;
@@ -53,7 +55,8 @@ const CASELOADS: &[Caseload] = &[
 /// A generated case, ready to commit.
 struct Prepared {
     doc_id: DocumentId,
-    changes: Vec<Vec<u8>>,
+    /// The whole case (`Automerge::save`), stored as its snapshot.
+    document: Vec<u8>,
     hashes: Vec<String>,
     actors: Vec<String>,
     heads: Heads,
@@ -98,7 +101,8 @@ pub(super) async fn load(
                 device_id: None,
                 held_as_committed: false,
                 user_id: author,
-                changes: &case.changes,
+                changes: &[],
+                document: Some(&case.document),
                 change_hashes: &case.hashes,
                 actors: &case.actors,
                 heads: &case.heads,
@@ -184,7 +188,7 @@ fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
     );
     let changes = doc.get_changes(&[]);
     Ok(Prepared {
-        changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+        document: snapshot_of(doc),
         hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
         actors: actors_of(&changes),
         heads: Heads::new(doc.get_heads()),

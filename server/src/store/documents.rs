@@ -1,9 +1,9 @@
 //! Case documents in the store: loading, committing changes with their projection, and compaction.
 //!
-//! A document is stored as at most one compacted snapshot (`doc_snapshots`) plus the changes committed since
-//! (`doc_changes`, one row per automerge change). Every commit takes the next number of its tenant's change
-//! sequence; `cases.seq` and `cases.heads` say where each document stands, so a reconnecting device learns what
-//! changed without any document being loaded.
+//! A document is stored as at most one snapshot (`doc_snapshots`: the whole document a device created, or what
+//! compaction folded together) plus the changes committed since (`doc_changes`, one row per automerge change).
+//! Every commit takes the next number of its tenant's change sequence; `cases.seq` and `cases.heads` say where
+//! each document stands, so a reconnecting device learns what changed without any document being loaded.
 //!
 //! Reads that combine the snapshot and the changes are single statements: compaction replaces changes by a
 //! snapshot in one transaction, and one statement sees either the changes or the snapshot that folded them in,
@@ -57,9 +57,15 @@ pub struct DocumentCommit<'a> {
     /// Welcome need not list the case.
     pub held_as_committed: bool,
     pub user_id: &'a UserId,
-    /// Raw automerge changes (`Change::raw_bytes`), in causal order.
+    /// Raw automerge changes (`Change::raw_bytes`), in causal order; stored one row each. Empty when `document`
+    /// holds them instead.
     pub changes: &'a [Vec<u8>],
-    /// The hex hash of each change, in the same order.
+    /// For a commit that creates the case only: the whole document as committed (`Automerge::save`), stored as
+    /// the case's snapshot instead of a row per change. A new case then loads as one chunk, which automerge reads
+    /// several times faster than the changes it holds, and a device's new case costs one row.
+    pub document: Option<&'a [u8]>,
+    /// The hex hash of each change the commit adds, in causal order (also with `document`: the access log names
+    /// them).
     pub change_hashes: &'a [String],
     /// The distinct hex actor ids of the changes ([`actors_of`]): recorded as written by `user_id`.
     pub actors: &'a [String],
@@ -109,6 +115,18 @@ where
 
 /// Documents [`Store::load_documents`] reads in one statement: with their chunks, a few hundred rows.
 const DOCUMENTS_PER_LOAD: usize = 100;
+
+/// The bytes a new case is stored as ([`DocumentCommit::document`]): the document's changes, and never the
+/// changes automerge holds back until their dependencies arrive (`Automerge::save` keeps those by default), which
+/// no write rule has checked and no commit numbered, and which a device could otherwise have stored with its new
+/// case. Not deflated: a
+/// new case is a few kilobytes, and deflating it was most of the cost of saving it (perf, `scripts/perf-sync`).
+pub fn snapshot_of(doc: &automerge::Automerge) -> Vec<u8> {
+    doc.save_with_options(automerge::SaveOptions {
+        deflate: false,
+        retain_orphans: false,
+    })
+}
 
 /// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
 pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
@@ -230,14 +248,19 @@ impl Store {
     /// which. The documents must be distinct.
     ///
     /// For each commit: takes its tenant's next sequence number, creates the case (and its assignments) if asked,
-    /// appends the changes, records the new heads, replaces the document's projection rows and appends its
+    /// appends the changes (or stores the new case's whole document as its snapshot), records the new heads, replaces the document's projection rows and appends its
     /// access-log rows. On PostgreSQL it also sends a [`Notice`] per commit, delivered when the transaction commits.
     /// Rows of the same kind go in one multi-row statement for the whole group, so a group of fifty new cases costs
     /// about as many statements as one.
     pub async fn commit_documents(&self, commits: &[DocumentCommit<'_>]) -> Result<Vec<i64>, StoreError> {
         for commit in commits {
-            if commit.changes.len() != commit.change_hashes.len() {
+            if commit.document.is_none() && commit.changes.len() != commit.change_hashes.len() {
                 return Err(StoreError::InvalidArgument("one hash per change"));
+            }
+            if commit.document.is_some() && (!commit.create || !commit.changes.is_empty()) {
+                return Err(StoreError::InvalidArgument(
+                    "a whole document only creates a case, and stands for its changes",
+                ));
             }
             if commit.projection.doc_id != commit.doc_id.to_string() {
                 return Err(StoreError::InvalidArgument(
@@ -256,6 +279,7 @@ impl Store {
         tx.insert_cases(commits, &seqs).await?;
         tx.update_cases(commits, &seqs).await?;
         tx.insert_changes(commits, &seqs).await?;
+        tx.insert_documents(commits, &seqs).await?;
         tx.record_held(commits, &seqs).await?;
         tx.record_actors(commits).await?;
         let projections: Vec<(&TenantId, &Projection, bool)> = commits
@@ -478,6 +502,36 @@ impl Tx {
                         .push_bind(change.commit.device_id)
                         .push_bind(change.commit.user_id)
                         .push_bind(change.commit.now_ms);
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Stores the whole document of each commit that brings one ([`DocumentCommit::document`]) as its case's
+    /// snapshot, through the commit's number: what compaction would later make of its change rows.
+    async fn insert_documents(
+        &mut self,
+        commits: &[DocumentCommit<'_>],
+        seqs: &[i64],
+    ) -> Result<(), StoreError> {
+        let rows: Vec<(String, &[u8], i64, i64)> = commits
+            .iter()
+            .zip(seqs)
+            .filter_map(|(commit, &seq)| {
+                Some((commit.doc_id.to_string(), commit.document?, seq, commit.now_ms))
+            })
+            .collect();
+        let sql = "INSERT INTO doc_snapshots (doc_id, bytes, through_seq, updated_at) ";
+        on_tx!(self, |conn| {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut query = sqlx::QueryBuilder::new(sql);
+                query.push_values(chunk, |mut row, (doc_id, bytes, seq, now_ms)| {
+                    row.push_bind(doc_id)
+                        .push_bind(*bytes)
+                        .push_bind(*seq)
+                        .push_bind(*now_ms);
                 });
                 query.build().execute(&mut *conn).await?;
             }
@@ -714,5 +768,44 @@ impl Tx {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ActorId, Automerge, ROOT};
+
+    use super::snapshot_of;
+
+    /// A device can send a change whose dependency it holds back; automerge keeps it waiting, and its own `save`
+    /// would store it: a change nobody checked or committed, back with every load. The snapshot of a new case
+    /// holds only what was applied.
+    #[test]
+    fn a_snapshot_leaves_out_changes_waiting_for_their_dependencies() {
+        let mut device = Automerge::new().with_actor(ActorId::from([3; 16].as_slice()));
+        for value in ["applied", "held back", "waiting"] {
+            let mut tx = device.transaction();
+            tx.put(ROOT, "field", value).expect("put");
+            tx.commit();
+        }
+        let changes = device.get_changes(&[]);
+        let mut server = Automerge::new();
+        server
+            .apply_changes([changes[0].clone(), changes[2].clone()])
+            .expect("applies");
+        assert_eq!(server.get_heads(), [changes[0].hash()]);
+        // Once the held-back change arrives, a waiting one in the bytes applies with it.
+        let with_dependency = |bytes: &[u8]| {
+            let mut doc = Automerge::load(bytes).expect("loads");
+            doc.apply_changes([changes[1].clone()]).expect("applies");
+            doc.get_heads()
+        };
+        assert_eq!(
+            with_dependency(&server.save()),
+            [changes[2].hash()],
+            "the stock save keeps the waiting change"
+        );
+        assert_eq!(with_dependency(&snapshot_of(&server)), [changes[1].hash()]);
     }
 }

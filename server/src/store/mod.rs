@@ -54,7 +54,7 @@ pub use break_glass::{BreakGlass, NewBreakGlass};
 pub use cases::NewCase;
 pub use checkins::{Checkin, NewCheckin};
 pub use devices::{Device, DeviceListing};
-pub use documents::{DocumentCommit, StoredDocument, actors_of};
+pub use documents::{DocumentCommit, StoredDocument, actors_of, snapshot_of};
 pub use fit_rules::{RuleSetLoad, StoredRuleSet};
 pub use heads::Heads;
 pub use identity::{NewUser, Role, Team, Tenant, User};

@@ -71,6 +71,7 @@ impl SyncService {
                 held_as_committed: false,
                 user_id,
                 changes: &raw,
+                document: None,
                 change_hashes: &hashes,
                 actors: &actors,
                 heads: &heads,

@@ -46,6 +46,8 @@ pub struct CommitOrder {
     pub held_as_committed: bool,
     pub user_id: UserId,
     pub changes: Vec<Vec<u8>>,
+    /// See [`DocumentCommit::document`].
+    pub document: Option<Vec<u8>>,
     pub change_hashes: Vec<String>,
     pub actors: Vec<String>,
     pub heads: Heads,
@@ -156,6 +158,7 @@ fn borrow<'a>(order: &'a CommitOrder, audit: &'a [AuditRecord<'a>]) -> DocumentC
         held_as_committed: order.held_as_committed,
         user_id: &order.user_id,
         changes: &order.changes,
+        document: order.document.as_deref(),
         change_hashes: &order.change_hashes,
         actors: &order.actors,
         heads: &order.heads,

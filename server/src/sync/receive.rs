@@ -26,7 +26,7 @@ use super::hub::HubEvent;
 use crate::clock;
 use crate::ids::{TeamId, UserId};
 use crate::projection::Projection;
-use crate::store::{Heads, Quarantined, Reach, StoreError, actors_of};
+use crate::store::{Heads, Quarantined, Reach, StoreError, actors_of, snapshot_of};
 
 impl Connection {
     pub(super) async fn receive(
@@ -483,7 +483,13 @@ impl Connection {
             assign_users,
             device_id: self.peer.device_id.clone(),
             user_id: self.peer.viewer.user_id.clone(),
-            changes: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+            // A new case is stored whole, as its snapshot (`DocumentCommit::document`).
+            changes: if creating {
+                Vec::new()
+            } else {
+                changes.iter().map(|c| c.raw_bytes().to_vec()).collect()
+            },
+            document: creating.then(|| snapshot_of(&loaded.doc)),
             change_hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
             actors: actors_of(changes),
             heads: Heads::new(heads),

@@ -10,6 +10,7 @@ use crate::helpers::Backend;
 
 both_backends!(
     a_committed_document_loads_back_with_its_heads,
+    a_case_created_whole_is_one_snapshot_that_later_commits_add_to,
     each_commit_takes_the_next_number_of_its_tenant,
     concurrent_commits_take_distinct_consecutive_numbers,
     visible_changes_lists_exactly_the_documents_changed_after_the_cursor,
@@ -72,6 +73,97 @@ async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
             .await
             .expect("store")
             .is_none()
+    );
+}
+
+/// A device's new case is stored as the whole document it sent (`DocumentCommit::document`): one snapshot row,
+/// which loads, catches a cached copy up and compacts like any other.
+async fn a_case_created_whole_is_one_snapshot_that_later_commits_add_to(backend: Backend) {
+    let world = World::new(backend).await;
+    let store = world.store();
+    let mut case = Writer::new(1, &world.north, &world.nord, &world.anna);
+    case.add_contact(1, Some(ors([50, 50, 50, 50])), Some(srs([95, 95, 95, 95])), true);
+    case.add_contact(2, Some(ors([60, 60, 60, 60])), None, true);
+    let first = case.create_whole(store, &[&world.anna]).await;
+    assert_eq!(store.change_row_count(&case.doc_id).await.expect("store"), 0);
+    let stored = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+    assert_eq!(stored.seq, first);
+    assert_eq!(
+        Automerge::load(&stored.bytes).expect("loads").get_heads(),
+        case.doc.heads()
+    );
+    // A copy that has nothing gets the snapshot as the first commit's one chunk.
+    let chunks = store.changes_after(&case.doc_id, 0).await.expect("store");
+    assert_eq!(chunks.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [first]);
+    let mut cached = Automerge::new();
+    cached.load_incremental(&chunks[0].1).expect("applies");
+    assert_eq!(cached.get_heads(), case.doc.heads());
+
+    // A later commit is change rows after the snapshot; the whole still loads, and the cached copy catches up.
+    case.add_contact(3, Some(ors([70, 70, 70, 70])), None, true);
+    let second = case.commit(store).await;
+    assert!(store.change_row_count(&case.doc_id).await.expect("store") > 0);
+    let stored = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+    assert_eq!(stored.seq, second);
+    assert_eq!(
+        Automerge::load(&stored.bytes).expect("loads").get_heads(),
+        case.doc.heads()
+    );
+    for (_, bytes) in store.changes_after(&case.doc_id, first).await.expect("store") {
+        cached.load_incremental(&bytes).expect("applies");
+    }
+    assert_eq!(cached.get_heads(), case.doc.heads());
+
+    // Compaction replaces the creation's snapshot and folds the later rows in.
+    let snapshot = Automerge::load(&stored.bytes).expect("loads").save();
+    assert!(
+        store
+            .compact_document(&case.doc_id, &snapshot, second, NOW)
+            .await
+            .expect("store")
+    );
+    assert_eq!(store.change_row_count(&case.doc_id).await.expect("store"), 0);
+    let compacted = store
+        .load_document(&case.doc_id)
+        .await
+        .expect("store")
+        .expect("stored");
+    assert_eq!(
+        Automerge::load(&compacted.bytes).expect("loads").get_heads(),
+        case.doc.heads()
+    );
+
+    // A whole document only ever creates a case.
+    let mut other = Writer::new(2, &world.north, &world.nord, &world.anna);
+    other.create(store, &[&world.anna]).await;
+    other.add_contact(4, None, None, true);
+    let pending = other.pending(false, &[]);
+    let document = other.doc.automerge().save();
+    let misused = DocumentCommit {
+        changes: &[],
+        document: Some(&document),
+        base_seq: Some(
+            store
+                .load_document(&other.doc_id)
+                .await
+                .expect("store")
+                .expect("stored")
+                .seq,
+        ),
+        ..other.commit_of(&pending)
+    };
+    let refused = store.commit_document(&misused).await;
+    assert!(
+        matches!(refused, Err(StoreError::InvalidArgument(_))),
+        "{refused:?}"
     );
 }
 
@@ -173,6 +265,7 @@ async fn a_refused_commit_changes_nothing(backend: Backend) {
         held_as_committed: false,
         user_id: &world.anna.id,
         changes: &[],
+        document: None,
         change_hashes: &[],
         actors: &[],
         heads: &Heads::default(),
@@ -301,6 +394,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
         held_as_committed: false,
         user_id: &world.anna.id,
         changes: &[],
+        document: None,
         change_hashes: &[],
         actors: &[],
         heads: &Heads::default(),

@@ -227,6 +227,21 @@ impl Writer {
         self.commit_as(store, true, &holders).await
     }
 
+    /// Commits the new case as a device's upload does: the whole document, stored as its snapshot.
+    pub async fn create_whole(&mut self, store: &Store, holders: &[&User]) -> i64 {
+        let holders: Vec<UserId> = holders.iter().map(|u| u.id.clone()).collect();
+        let pending = self.pending(true, &holders);
+        let document = self.doc.automerge().save();
+        let commit = DocumentCommit {
+            changes: &[],
+            document: Some(&document),
+            ..self.commit_of(&pending)
+        };
+        let seq = store.commit_document(&commit).await.expect("commit");
+        self.committed(&pending);
+        seq
+    }
+
     /// Commits what changed since the last commit.
     pub async fn commit(&mut self, store: &Store) -> i64 {
         self.commit_as(store, false, &[]).await
@@ -270,6 +285,7 @@ impl Writer {
             held_as_committed: false,
             user_id: &self.holder_id,
             changes: &pending.raw,
+            document: None,
             change_hashes: &pending.hashes,
             actors: &pending.actors,
             heads: &pending.heads,

@@ -138,17 +138,17 @@ async fn kill(backend: Backend, phones: u64, kills: u64, seed: u64) -> Result<()
     let started = Instant::now();
     let report = kill_loop(&database.url, port, &run).await?;
     let verified = report.verified.as_ref().expect("a finished loop verifies");
-    let (committed, changes): (i64, i64) =
-        report.rounds.iter().fold((0, 0), |(c, t), (committed, changes)| {
-            (c + committed, t + changes)
+    let (committed, commits): (i64, i64) =
+        report.rounds.iter().fold((0, 0), |(c, t), (committed, commits)| {
+            (c + committed, t + commits)
         });
     println!(
-        "{} kills: {committed} of the rounds' {changes} changes were committed before their kill; {} acknowledged \
-         heads checked after each restart, none lost; {} changes stored at the end; {} cases with {} contacts, none \
+        "{} kills: {committed} of the rounds' {commits} commits were stored before their kill; {} acknowledged \
+         heads checked after each restart, none lost; {} commits stored at the end; {} cases with {} contacts, none \
          lost or doubled, every phone equal to the store; {} panics; {:.1} s",
         report.rounds.len(),
         report.acknowledged_heads,
-        report.stored_changes,
+        report.stored_commits,
         verified.cases,
         verified.contacts,
         report.panics,
