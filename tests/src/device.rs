@@ -43,6 +43,10 @@ pub struct Device {
 pub struct Connection {
     pub socket: Socket,
     pub session: ClientSession,
+    /// While set, sync messages that carry changes are kept in `held` instead of sent: a test lines up several
+    /// connections' uploads and lets them go at the moment it chooses ([`Device::release`]).
+    pub hold_uploads: bool,
+    pub held: Vec<Frame>,
 }
 
 impl Device {
@@ -104,6 +108,8 @@ impl Device {
         let mut connection = Connection {
             socket,
             session: ClientSession::new("test-device/1".into(), self.device_id.clone()),
+            hold_uploads: false,
+            held: Vec::new(),
         };
         let effects = connection.session.start(self.cursor, self.manifest());
         self.try_apply(&mut connection, effects).await?;
@@ -192,8 +198,31 @@ impl Device {
         timeout: Duration,
         done: impl Fn(&Device) -> bool,
     ) -> Result<(), String> {
+        self.try_run_until_with(connection, timeout, |device, _| done(device))
+            .await
+    }
+
+    /// Processes frames until `count` uploads are held back on the connection ([`Connection::hold_uploads`]).
+    pub async fn run_until_held(&mut self, connection: &mut Connection, count: usize) {
+        let timeout = Duration::from_secs(20);
+        if let Err(error) = self
+            .try_run_until_with(connection, timeout, |_, connection| {
+                connection.held.len() >= count
+            })
+            .await
+        {
+            panic!("{error}; the last effects: {:?}", last(&self.effects));
+        }
+    }
+
+    async fn try_run_until_with(
+        &mut self,
+        connection: &mut Connection,
+        timeout: Duration,
+        done: impl Fn(&Device, &Connection) -> bool,
+    ) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + timeout;
-        while !done(self) {
+        while !done(self, connection) {
             let message = tokio::time::timeout_at(deadline, connection.socket.next())
                 .await
                 .map_err(|_| "timed out".to_owned())?;
@@ -221,6 +250,15 @@ impl Device {
         }
     }
 
+    /// Sends the uploads held back ([`Connection::hold_uploads`]), and those after them again as they come.
+    pub async fn release(&mut self, connection: &mut Connection) {
+        connection.hold_uploads = false;
+        let held: Vec<ClientEffect> = connection.held.drain(..).map(ClientEffect::Send).collect();
+        if let Err(error) = self.try_apply(connection, held).await {
+            panic!("{error}");
+        }
+    }
+
     async fn try_apply(
         &mut self,
         connection: &mut Connection,
@@ -228,6 +266,10 @@ impl Device {
     ) -> Result<(), String> {
         for effect in effects {
             match &effect {
+                ClientEffect::Send(frame) if connection.hold_uploads && carries_changes(frame) => {
+                    connection.held.push(frame.clone());
+                    continue;
+                }
                 ClientEffect::Send(frame) => {
                     let bytes = encode(frame);
                     self.bytes_sent += bytes.len() as u64;
@@ -271,6 +313,16 @@ pub async fn open_socket(
     request.headers_mut().insert("Sec-WebSocket-Protocol", value);
     let (socket, _) = tokio_tungstenite::connect_async(request).await?;
     Ok(socket)
+}
+
+/// Whether `frame` is a sync message with changes in it.
+fn carries_changes(frame: &Frame) -> bool {
+    match frame {
+        Frame::Sync { message, .. } => {
+            automerge::sync::Message::decode(message).is_ok_and(|message| !message.changes.is_empty())
+        }
+        _ => false,
+    }
 }
 
 fn last(effects: &[ClientEffect]) -> &[ClientEffect] {

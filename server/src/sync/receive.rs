@@ -12,6 +12,7 @@ use automerge::{Automerge, Change, ChangeHash};
 use sync_core::DocumentId;
 use sync_core::case::{Case, Conflict, read_case};
 use sync_core::fit::RuleSet;
+use sync_core::protocol::sync_message::knows_all;
 use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
 use tokio::sync::oneshot::error::RecvError;
 
@@ -236,7 +237,7 @@ impl Connection {
             }
             let result = (&mut in_flight.receipt).await;
             match self.finish(in_flight, result).await? {
-                Finished::Acknowledged(effects) => return Ok(effects),
+                Finished::Answered(effects) => return Ok(effects),
                 Finished::Retry(next) => attempt = next,
             }
         }
@@ -250,7 +251,7 @@ impl Connection {
         result: Result<Result<i64, StoreError>, RecvError>,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
         match self.finish(in_flight, result).await? {
-            Finished::Acknowledged(effects) => Ok(effects),
+            Finished::Answered(effects) => Ok(effects),
             Finished::Retry(next) => self.check_and_commit(next, false).await,
         }
     }
@@ -383,15 +384,15 @@ impl Connection {
                     tenant: self.peer.viewer.tenant_id.clone(),
                     reach,
                 });
-                return Ok(Finished::Acknowledged(effects));
+                return Ok(Finished::Answered(effects));
             }
             Ok(Err(StoreError::Stale)) if attempt.number < ATTEMPTS => {
                 tracing::debug!(connection.id = self.id, case.id = %doc_id, "document changed elsewhere; retrying");
-                self.reload_with(doc_id, &mut attempt.guard, &attempt.received)
-                    .await?;
-                attempt.reloaded = true;
-                attempt.number += 1;
-                return Ok(Finished::Retry(attempt));
+                self.reload_with(doc_id, &mut attempt).await?;
+                return self.retry(attempt);
+            }
+            Ok(Err(StoreError::AlreadyExists)) if attempt.creating && attempt.number < ATTEMPTS => {
+                return self.created_elsewhere(attempt).await;
             }
             Ok(Err(error)) => ConnectionError::Store(error),
             Err(_) => ConnectionError::LaneGone,
@@ -401,6 +402,48 @@ impl Connection {
         let drop_doc = attempt.creating || attempt.reloaded;
         roll_back(&mut attempt.guard, drop_doc, &attempt.received.heads_before);
         Err(error)
+    }
+
+    /// A case this connection was creating was created first by another process (the same device reconnecting
+    /// through another server, say, while this connection still committed): the device's changes are a change to
+    /// that case now. If the device may change it, they are checked and committed against it as stored (see
+    /// [`Self::retry`]); if not, they get the answer a new case that passed gets where the id is taken, `NotFound`
+    /// (as in [`Connection::receive_unseen`]).
+    async fn created_elsewhere(&mut self, mut attempt: Attempt) -> Result<Finished, ConnectionError> {
+        let doc_id = attempt.doc_id;
+        let access = self
+            .service
+            .store
+            .access(&self.peer.viewer, &self.peer.device_id, &doc_id)
+            .await?;
+        if access != Access::Write {
+            let refusal = Refusal {
+                reason: RefusalReason::NotFound,
+                message: "no such document".into(),
+            };
+            let effects = self
+                .refuse(doc_id, attempt.guard, true, &attempt.received, refusal)
+                .await?;
+            return Ok(Finished::Answered(effects));
+        }
+        tracing::debug!(connection.id = self.id, case.id = %doc_id, "case created elsewhere meanwhile; taking the changes as a change to it");
+        self.reload_with(doc_id, &mut attempt).await?;
+        attempt.creating = false;
+        self.retry(attempt)
+    }
+
+    /// After [`Self::reload_with`]: the device's changes are checked and committed again on the stored document,
+    /// or, when the store holds every one of them already, acknowledged without a commit (the session then takes a
+    /// case the device was creating as one it holds and may change, `ServerSession::committed`).
+    fn retry(&mut self, mut attempt: Attempt) -> Result<Finished, ConnectionError> {
+        if attempt.received.new_changes.is_empty() {
+            let loaded = attempt.guard.as_ref().ok_or(ConnectionError::CorruptId)?;
+            let effects = self.session.committed(attempt.doc_id, &loaded.doc, false);
+            return Ok(Finished::Answered(effects));
+        }
+        attempt.reloaded = true;
+        attempt.number += 1;
+        Ok(Finished::Retry(attempt))
     }
 
     /// The write rule only the store can judge for a change to an existing case: everyone it newly names as an
@@ -498,12 +541,13 @@ impl Connection {
         })
     }
 
-    /// Replaces the held document with the stored one plus the device's new changes.
+    /// Replaces the held document with the stored one plus the device's new changes. Those the store holds
+    /// already (another process committed them: the same device's upload on another connection, say) are no part
+    /// of the attempt any more.
     async fn reload_with(
         &mut self,
         doc_id: DocumentId,
-        guard: &mut DocGuard,
-        received: &Received,
+        attempt: &mut Attempt,
     ) -> Result<(), ConnectionError> {
         let stored = self
             .service
@@ -514,9 +558,16 @@ impl Connection {
         let mut doc = Automerge::load(&stored.bytes)?;
         // The new "before" of the write rules: the case as the other process committed it.
         let committed = read_case(&doc).ok();
+        let received = &mut attempt.received;
+        received
+            .new_changes
+            .retain(|change| !knows_all(&doc, &[change.hash()]));
+        attempt.new_bytes = received.new_changes.iter().map(|c| c.raw_bytes().len()).sum();
         doc.apply_changes(received.new_changes.iter().cloned())?;
-        let loaded = guard.as_mut().ok_or(ConnectionError::CorruptId)?;
+        let loaded = attempt.guard.as_mut().ok_or(ConnectionError::CorruptId)?;
         loaded.doc = doc;
+        loaded.tenant_id = stored.tenant_id;
+        loaded.team_id = stored.team_id;
         loaded.seq = stored.seq;
         loaded.stored_bytes = stored.bytes.len();
         loaded.case = committed;
@@ -647,6 +698,7 @@ enum Submitted {
 }
 
 enum Finished {
-    Acknowledged(Vec<ServerEffect>),
+    /// What to send: the Ack, or a refusal.
+    Answered(Vec<ServerEffect>),
     Retry(Attempt),
 }

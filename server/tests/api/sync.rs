@@ -36,6 +36,7 @@ both_backends!(
     a_case_given_to_a_worker_of_another_team_reaches_them_live,
     an_own_upload_taken_away_and_given_back_comes_back_at_the_next_reconnect,
     two_teammates_editing_the_same_cases_in_opposite_order_both_get_every_ack,
+    a_case_uploaded_on_two_connections_at_once_is_acknowledged_on_both,
 );
 
 const NOW: i64 = 1_764_000_000_000;
@@ -429,6 +430,83 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
     tokio::join!(anna_done, bo_done);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(1), "live update took {took:?}");
+    if let Some(second) = second {
+        second.stop().await;
+    }
+    first.stop().await;
+}
+
+/// One phone's new cases uploaded on two connections at once (it reconnected through another server process while
+/// the first connection still committed; on SQLite both are one process): both connections find the ids unused and
+/// upload, and the two uploads of a case race to commit it. The one that loses is a change to the case the other
+/// created: acknowledged at once when it brings nothing new, checked and committed when it does (the twin's copies
+/// have one contact more), never a connection ended with an internal error.
+async fn a_case_uploaded_on_two_connections_at_once_is_acknowledged_on_both(backend: Backend) {
+    const CASES: u128 = 24;
+    let first = Served::start(backend).await;
+    let second = match backend {
+        Backend::Postgres => Some(
+            TestApp::builder(Backend::Postgres)
+                .on_database(&first.database_url())
+                .build()
+                .await
+                .serve(),
+        ),
+        Backend::Sqlite => None,
+    };
+    let other = second.as_ref().unwrap_or(&first);
+    let team = first.team_of("hoeje-taastrup", "anna").await;
+    let mut phone = first.device("hoeje-taastrup", "anna").await;
+    let mut twin = phone.twin();
+    for n in 0..CASES {
+        let (id, doc) = new_case(&team, 100 + n);
+        let mut on_twin = doc.clone();
+        if n % 2 == 1 {
+            add_contact(&mut on_twin, 200 + n);
+        }
+        phone.docs.insert(id, doc);
+        twin.docs.insert(id, on_twin);
+    }
+    let ids: Vec<DocumentId> = phone.docs.keys().copied().collect();
+
+    // Both connections get as far as the upload of every case, which they hold back; then both go at once.
+    let mut on_first = phone.connect(first.port).await;
+    on_first.hold_uploads = true;
+    let mut on_other = twin.connect(other.port).await;
+    on_other.hold_uploads = true;
+    phone.run_until_held(&mut on_first, ids.len()).await;
+    twin.run_until_held(&mut on_other, ids.len()).await;
+    let all_acked = |d: &Device| ids.iter().all(|id| d.is_acked(id, &d.docs[id]));
+    tokio::join!(
+        async {
+            phone.release(&mut on_first).await;
+            phone
+                .run_until(&mut on_first, Duration::from_secs(30), all_acked)
+                .await;
+        },
+        async {
+            twin.release(&mut on_other).await;
+            twin.run_until(&mut on_other, Duration::from_secs(30), all_acked)
+                .await;
+        },
+    );
+    assert_eq!(phone.error_on_this_connection(), None);
+    assert_eq!(twin.error_on_this_connection(), None);
+
+    // The store holds each case once, with everything both connections brought.
+    for id in &ids {
+        let stored = first
+            .state
+            .store
+            .load_document(id)
+            .await
+            .expect("store")
+            .expect("stored");
+        let mut expected = phone.docs[id].clone();
+        expected.merge(&mut twin.docs[id].clone()).expect("merges");
+        let loaded = Automerge::load(&stored.bytes).expect("loads");
+        assert_eq!(loaded.get_heads(), expected.get_heads());
+    }
     if let Some(second) = second {
         second.stop().await;
     }
