@@ -1,7 +1,7 @@
 // The side-by-side benchmark (issue 13): the same 1,000 case documents uploaded to the stock
 // @automerge/automerge-repo-sync-server by a stock automerge-repo client, and to Tovholder by `tov`, on SQLite
-// and on PostgreSQL; then a fresh device downloads all of them from each. Prints one table with each system's
-// figures and the ratios stock / Tovholder.
+// and on PostgreSQL; then each server is restarted and a fresh device downloads all of them from it. Prints one
+// table with each system's figures and the ratios stock / Tovholder.
 //
 //   scripts/bench-side [--cases 1000] [--runs 3] [--only stock,sqlite,postgres]
 //
@@ -21,6 +21,9 @@
 //   disk with exactly the heads it was built with (read back with automerge). The stock server writes its files
 //   without fsync; Tovholder commits with SQLite's synchronous=FULL or PostgreSQL's commit.
 // - The wall time is the harness's, from its go to the phase's end, for both systems alike.
+// - Each server is restarted between the upload and the fresh download, so the download reads every document
+//   from the server's storage, as a phone's first sync does on a server that has not had the caseload in memory
+//   since (both servers drop idle documents).
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, openSync } from "node:fs";
@@ -156,9 +159,10 @@ function measure(pid, clientPid, proxy) {
 
 /**
  * Runs a client that speaks the phase protocol (`ready PHASE` … `done PHASE`, each answered by a line), and
- * measures each phase named in `timed`; `ended[PHASE]`, if given, decides itself when that phase is over.
+ * measures each phase named in `timed` on the server `server()` returns; `before[PHASE]`, if given, runs before
+ * that phase is measured and begins; `ended[PHASE]`, if given, decides itself when that phase is over.
  */
-async function drive(command, argv, env, pid, proxy, timed, ended = {}) {
+async function drive(command, argv, env, server, proxy, timed, ended = {}, before = {}) {
   const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise((resolve, reject) =>
     child.on("exit", (code) => (code === 0 || code === null ? resolve() : reject(new Error(`${command} exited with ${code}`)))),
@@ -168,7 +172,8 @@ async function drive(command, argv, env, pid, proxy, timed, ended = {}) {
   for await (const line of createInterface({ input: child.stdout })) {
     const [word, phase] = line.split(" ");
     if (word === "ready") {
-      finish = timed.includes(phase) ? measure(pid, child.pid, proxy) : null;
+      if (before[phase]) await before[phase]();
+      finish = timed.includes(phase) ? measure(server().pid, child.pid, proxy) : null;
       child.stdin.write("\n");
       if (ended[phase]) {
         await ended[phase]();
@@ -227,28 +232,42 @@ function storedHeads(dir) {
   }
 }
 
-async function stock() {
-  const dir = mkdtempSync(path.join(work, "stock-"));
-  const dataDir = path.join(dir, "data");
-  const port = await freePort();
+/** Starts the stock server on `port` with its storage in `dir`/data, and waits until it listens. */
+async function startStock(dir, port) {
   const server = spawn(process.execPath, [path.join(here, "node_modules/@automerge/automerge-repo-sync-server/src/index.js")], {
     cwd: dir,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+    env: { ...process.env, PORT: String(port), DATA_DIR: path.join(dir, "data") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let listening = false;
   server.stdout.on("data", (data) => (listening ||= data.toString().includes("Listening")));
   await waitFor("the stock sync server", () => listening);
+  return server;
+}
+
+async function stopped(server) {
+  const exited = new Promise((resolve) => server.on("exit", resolve));
+  server.kill("SIGTERM");
+  await exited;
+}
+
+async function stock() {
+  const dir = mkdtempSync(path.join(work, "stock-"));
+  const port = await freePort();
+  let server = await startStock(dir, port);
   const proxy = await countingProxy(port);
   const url = `ws://127.0.0.1:${proxy.port}`;
   const ids = path.join(dir, "ids.json");
   const client = (mode) => [path.join(here, "stock-client.mjs"), mode, url, DOCUMENTS, ids];
-  const upload = await drive(process.execPath, client("upload"), {}, server.pid, proxy, ["upload"], {
-    upload: () => allStored(dataDir, JSON.parse(readFileSync(ids, "utf8"))),
+  const upload = await drive(process.execPath, client("upload"), {}, () => server, proxy, ["upload"], {
+    upload: () => allStored(path.join(dir, "data"), JSON.parse(readFileSync(ids, "utf8"))),
   });
-  const download = await drive(process.execPath, client("download"), {}, server.pid, proxy, ["fresh-download"]);
-  const rss = peakRssMiB(server.pid);
-  server.kill("SIGTERM");
+  let rss = peakRssMiB(server.pid);
+  await stopped(server);
+  server = await startStock(dir, port);
+  const download = await drive(process.execPath, client("download"), {}, () => server, proxy, ["fresh-download"]);
+  rss = Math.max(rss, peakRssMiB(server.pid));
+  await stopped(server);
   proxy.close();
   return { upload: upload.upload, download: download["fresh-download"], rss };
 }
@@ -262,29 +281,40 @@ async function tovholder(backend) {
   if (backend === "postgres") psql(`CREATE DATABASE "${database}"`);
   const port = await freePort();
   const log = openSync(path.join(dir, "tovholder.log"), "w");
-  // Only one demo case: the fresh phone's caseload is then (almost) exactly the uploaded cases.
-  const server = spawn(TOVHOLDER, ["serve", "--demo", "--demo-scale", "1", "--database-url", url, "--listen", `127.0.0.1:${port}`], {
-    env: {
-      ...process.env,
-      TOVHOLDER_DEMO_PASSWORD: PASSWORD,
-      TOVHOLDER_JWT_SECRET: "side-by-side-signing-secret-of-at-least-32-bytes",
-      // Both phones log in from 127.0.0.1; the throttle of public routes is not what is measured.
-      TOVHOLDER_PUBLIC_REQUESTS_PER_MINUTE: "0",
-    },
-    stdio: ["ignore", log, log],
-  });
-  try {
+  const start = async () => {
+    // Only one demo case: the fresh phone's caseload is then (almost) exactly the uploaded cases.
+    const started = spawn(TOVHOLDER, ["serve", "--demo", "--demo-scale", "1", "--database-url", url, "--listen", `127.0.0.1:${port}`], {
+      env: {
+        ...process.env,
+        TOVHOLDER_DEMO_PASSWORD: PASSWORD,
+        TOVHOLDER_JWT_SECRET: "side-by-side-signing-secret-of-at-least-32-bytes",
+        // Both phones log in from 127.0.0.1; the throttle of public routes is not what is measured.
+        TOVHOLDER_PUBLIC_REQUESTS_PER_MINUTE: "0",
+      },
+      stdio: ["ignore", log, log],
+    });
     await waitFor("tovholder", async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok);
+    return started;
+  };
+  let server = await start();
+  try {
     const proxy = await countingProxy(port);
     const bench = ["bench", "--server", `http://127.0.0.1:${proxy.port}`, "--devices", "1", "--cases-from", CONTENTS];
     bench.push("--fresh-device", "--pause", "--dir", path.join(dir, "phones"));
-    const phases = await drive(TOV, bench, { TOV_PASSWORD: PASSWORD }, server.pid, proxy, ["upload", "fresh-download"]);
-    const rss = peakRssMiB(server.pid);
+    let rss = 0;
+    const restart = async () => {
+      rss = peakRssMiB(server.pid);
+      await stopped(server);
+      server = await start();
+    };
+    const phases = await drive(TOV, bench, { TOV_PASSWORD: PASSWORD }, () => server, proxy, ["upload", "fresh-download"], {}, {
+      "fresh-download": restart,
+    });
+    rss = Math.max(rss, peakRssMiB(server.pid));
     proxy.close();
     return { upload: phases.upload, download: phases["fresh-download"], rss };
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.on("exit", resolve));
+    await stopped(server);
     if (backend === "postgres") psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
 }
@@ -339,7 +369,7 @@ const rows = [
   ["server CPU, upload", "uploadCpu", (v) => `${v.toFixed(2)} s`],
   ["bytes on the wire, upload", "uploadBytes", (v) => `${(v / 1e6).toFixed(2)} MB`],
   ["client CPU, upload", "uploadClientCpu", (v) => `${v.toFixed(2)} s`],
-  ["fresh device downloads all", "download", (v) => `${v.toFixed(2)} s`],
+  ["fresh device downloads all (server restarted)", "download", (v) => `${v.toFixed(2)} s`],
   ["server CPU, download", "downloadCpu", (v) => `${v.toFixed(2)} s`],
   ["bytes on the wire, download", "downloadBytes", (v) => `${(v / 1e6).toFixed(2)} MB`],
   ["client CPU, download", "downloadClientCpu", (v) => `${v.toFixed(2)} s`],
