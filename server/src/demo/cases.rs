@@ -55,7 +55,7 @@ const CASELOADS: &[Caseload] = &[
 /// A generated case, ready to commit.
 struct Prepared {
     doc_id: DocumentId,
-    /// The whole case (`Automerge::save`), stored as its snapshot.
+    /// The whole case ([`snapshot_of`]), stored as its snapshot.
     document: Vec<u8>,
     hashes: Vec<String>,
     actors: Vec<String>,

@@ -60,7 +60,7 @@ pub struct DocumentCommit<'a> {
     /// Raw automerge changes (`Change::raw_bytes`), in causal order; stored one row each. Empty when `document`
     /// holds them instead.
     pub changes: &'a [Vec<u8>],
-    /// For a commit that creates the case only: the whole document as committed (`Automerge::save`), stored as
+    /// For a commit that creates the case only: the whole document as committed ([`snapshot_of`]), stored as
     /// the case's snapshot instead of a row per change. A new case then loads as one chunk, which automerge reads
     /// several times faster than the changes it holds, and a device's new case costs one row.
     pub document: Option<&'a [u8]>,
@@ -119,8 +119,8 @@ const DOCUMENTS_PER_LOAD: usize = 100;
 /// The bytes a new case is stored as ([`DocumentCommit::document`]): the document's changes, and never the
 /// changes automerge holds back until their dependencies arrive (`Automerge::save` keeps those by default), which
 /// no write rule has checked and no commit numbered, and which a device could otherwise have stored with its new
-/// case. Not deflated: a
-/// new case is a few kilobytes, and deflating it was most of the cost of saving it (perf, `scripts/perf-sync`).
+/// case. Not deflated: a new case is a few kilobytes, and deflating it was most of the cost of saving it (perf,
+/// `scripts/perf-sync`); as change rows its changes were not deflated either.
 pub fn snapshot_of(doc: &automerge::Automerge) -> Vec<u8> {
     doc.save_with_options(automerge::SaveOptions {
         deflate: false,
@@ -248,10 +248,10 @@ impl Store {
     /// which. The documents must be distinct.
     ///
     /// For each commit: takes its tenant's next sequence number, creates the case (and its assignments) if asked,
-    /// appends the changes (or stores the new case's whole document as its snapshot), records the new heads, replaces the document's projection rows and appends its
-    /// access-log rows. On PostgreSQL it also sends a [`Notice`] per commit, delivered when the transaction commits.
-    /// Rows of the same kind go in one multi-row statement for the whole group, so a group of fifty new cases costs
-    /// about as many statements as one.
+    /// appends the changes (or stores the new case's whole document as its snapshot), records the new heads,
+    /// replaces the document's projection rows and appends its access-log rows. On PostgreSQL it also sends a
+    /// [`Notice`] per commit, delivered when the transaction commits. Rows of the same kind go in one multi-row
+    /// statement for the whole group, so a group of fifty new cases costs about as many statements as one.
     pub async fn commit_documents(&self, commits: &[DocumentCommit<'_>]) -> Result<Vec<i64>, StoreError> {
         for commit in commits {
             if commit.document.is_none() && commit.changes.len() != commit.change_hashes.len() {
