@@ -290,18 +290,28 @@ impl Connection {
     /// lock may itself be waiting for one of the documents those commits hold, and neither would ever go on. So
     /// when the lock is taken, this connection's commits in flight come back first (their Acks are among the
     /// effects returned), and only then does it wait.
+    ///
+    /// With `missing` (the store called the id unused), a document this process does not hold is not loaded
+    /// ([`super::documents::Documents::open_unloaded`]).
     pub(super) async fn lock_document(
         &mut self,
         doc: DocumentId,
+        missing: bool,
     ) -> Result<(DocGuard, Vec<ServerEffect>), ConnectionError> {
+        let documents = self.service.documents.clone();
         if !self.in_flight.is_empty() {
-            if let Some(guard) = self.service.documents.try_open(doc).await? {
+            let ready = if missing {
+                documents.try_open_unloaded(doc)
+            } else {
+                documents.try_open(doc).await?
+            };
+            if let Some(guard) = ready {
                 return Ok((guard, Vec::new()));
             }
             let settled = self.settle_in_flight().await;
-            return Ok((self.service.documents.open(doc).await?, settled));
+            return Ok((documents.open_as(doc, missing).await?, settled));
         }
-        Ok((self.service.documents.open(doc).await?, Vec::new()))
+        Ok((documents.open_as(doc, missing).await?, Vec::new()))
     }
 
     /// Before `doc` is opened for the device: if the Welcome of a new install listed it, it and the next listed

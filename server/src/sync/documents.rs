@@ -121,6 +121,34 @@ impl Documents {
         self.loaded(&slot, id, guard).await
     }
 
+    /// Locks `id` for writing as [`Self::open`] does, but without asking the store for a document this process
+    /// does not hold (the slot stays empty): for an id the store called unused a moment ago, which a device is
+    /// about to create. A case created in this process meanwhile is in its slot; one another process created
+    /// meanwhile fails the creation's commit as already existing, which `sync/receive.rs` `created_elsewhere`
+    /// answers. So a new case costs no store round trip before its merge.
+    pub async fn open_unloaded(&self, id: DocumentId) -> DocGuard {
+        let slot = self.slot(id);
+        let guard = slot.doc.clone().write_owned().await;
+        slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+        guard
+    }
+
+    /// [`Self::open_unloaded`] with `missing`, else [`Self::open`].
+    pub async fn open_as(&self, id: DocumentId, missing: bool) -> Result<DocGuard, OpenError> {
+        if missing {
+            return Ok(self.open_unloaded(id).await);
+        }
+        self.open(id).await
+    }
+
+    /// [`Self::open_unloaded`] if nobody holds the lock right now; `None` if someone does.
+    pub fn try_open_unloaded(&self, id: DocumentId) -> Option<DocGuard> {
+        let slot = self.slot(id);
+        let guard = slot.doc.clone().try_write_owned().ok()?;
+        slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
+        Some(guard)
+    }
+
     /// Locks `id` for writing if nobody holds its lock right now (loading it as [`Self::open`] does); `None` if
     /// someone does.
     pub async fn try_open(&self, id: DocumentId) -> Result<Option<DocGuard>, OpenError> {

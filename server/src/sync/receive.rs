@@ -45,7 +45,7 @@ impl Connection {
             return self.receive_unseen(doc_id, message).await;
         }
         self.preload_with(doc_id).await;
-        let (guard, mut effects) = self.lock_document(doc_id).await?;
+        let (guard, mut effects) = self.lock_document(doc_id, access == Access::Missing).await?;
         effects.extend(self.receive_locked(doc_id, message, access, guard).await?);
         Ok(effects)
     }
@@ -60,9 +60,11 @@ impl Connection {
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
         if access == Access::Missing && guard.is_some() {
             drop(guard);
-            // Someone created a case under this id since the store was asked (the device itself, on another
-            // connection; or anyone else): ask again. If it is still missing to the store, another connection is
-            // creating it right now, and to this device it is a case it may not see.
+            // A connection of this process created a case under this id since the store was asked (the device
+            // itself, on another connection; or anyone else): ask again. If it is still missing to the store, another
+            // connection is creating it right now, and to this device it is a case it may not see. (A case another
+            // process created meanwhile is not looked up here: the creation's commit finds the id taken,
+            // `created_elsewhere`.)
             let fresh = self
                 .service
                 .store

@@ -159,7 +159,8 @@ impl Store {
         Ok(merged)
     }
 
-    /// Records the heads of the server's Ack.
+    /// Records the heads of one Ack (the link records them in batches, [`Self::record_acks`]; tests one by one).
+    #[cfg(test)]
     pub async fn set_acked(&self, id: &DocumentId, heads: &[ChangeHash]) -> Result<(), StoreError> {
         self.record_acks(&[AckRecord {
             doc: *id,
