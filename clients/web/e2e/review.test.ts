@@ -191,6 +191,8 @@ it("the lead's review shows a case's follow-ups, extensions, punch card and coor
   const held = page.locator(".follow-up-list > li", { hasText: "Syntetisk: netværksmødet" });
   await held.locator("button.mark-done").click();
   await held.locator("textarea[name=done-note]").fill("Syntetisk: søsteren hjælper med flytningen");
+  await signalDropsAndReturns(page);
+  await expect.poll(() => held.locator("textarea[name=done-note]").inputValue()).toBe("Syntetisk: søsteren hjælper med flytningen");
   await held.locator("button.confirm-done").click();
   await expect.poll(() => held.getAttribute("data-done")).toBe("true");
 
@@ -199,6 +201,11 @@ it("the lead's review shows a case's follow-ups, extensions, punch card and coor
   await addCoordination(page, "housing", "Syntetisk: vicevært", "Syntetisk: hører til en anden borger");
   const mistake = page.locator(".coordination-list > li", { hasText: "Syntetisk: vicevært" });
   await mistake.locator("button.mark-in-error").click();
+  await mistake.locator("input[name=in-error-reason]").fill("Syntetisk: forkert");
+  // The signal drops and comes back while the worker types: the case page is rebuilt, and the reason stays open with
+  // what was typed (a re-render used to close it, and with a sync message arriving at that moment this test failed).
+  await signalDropsAndReturns(page);
+  await expect.poll(() => mistake.locator("input[name=in-error-reason]").inputValue()).toBe("Syntetisk: forkert");
   await mistake.locator("input[name=in-error-reason]").fill("Syntetisk: forkert sag");
   await mistake.locator("button.confirm-in-error").click();
   await expect.poll(() => mistake.getAttribute("data-in-error")).toBe("true");
@@ -236,3 +243,11 @@ it("the lead's review shows a case's follow-ups, extensions, punch card and coor
   await shot(lea, "review-11-case-entries");
   await context.close();
 });
+
+/** The phone's signal drops and comes back: the app re-renders the page on screen. */
+async function signalDropsAndReturns(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    window.dispatchEvent(new Event("offline"));
+    window.dispatchEvent(new Event("online"));
+  });
+}

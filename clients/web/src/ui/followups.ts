@@ -12,6 +12,7 @@ import { documentIdText, newUuid } from "../sync/ids";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
 import { inErrorControl, struck } from "./inerror";
+import { inPlaceForm } from "./inplace";
 import { codeLabel, formatDate, pick, t } from "./i18n";
 
 function status(followUp: FollowUp, overdue: boolean): HTMLElement {
@@ -41,16 +42,21 @@ export function followUpBody(f: FollowUp, overdue: boolean): (HTMLElement | null
 function doneControl(app: Running, docId: string, id: string, error: HTMLElement, flash: (message: string) => void): HTMLElement {
   const box = h("div", { class: "done-control" });
   const note = h("textarea", { name: "done-note", rows: 2, "aria-label": t("doneNote"), placeholder: t("doneNote") });
+  const form = inPlaceForm(`${docId}/follow_up/${id}/done`, note);
   const confirm = async () => {
     const now = caseNow(app, docId);
     if (!now) return;
-    if (await saveEdit(app, docId, completeFollowUp(now, id, note.value), "complete follow-up", error)) flash(t("saved_follow_up_done"));
+    if (await saveEdit(app, docId, completeFollowUp(now, id, note.value), "complete follow-up", error)) {
+      form.close();
+      flash(t("saved_follow_up_done"));
+    }
   };
   const open = () => {
+    form.open();
     box.replaceChildren(note, h("button", { type: "button", class: "confirm-done primary", onclick: confirm }, t("markDone")));
-    note.focus();
   };
-  box.replaceChildren(h("button", { type: "button", class: "mark-done", onclick: open }, t("markDone")));
+  if (form.isOpen()) open();
+  else box.replaceChildren(h("button", { type: "button", class: "mark-done", onclick: open }, t("markDone")));
   return box;
 }
 

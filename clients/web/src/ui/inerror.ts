@@ -10,13 +10,16 @@ import type { ErrorMark } from "../case/model";
 import { h } from "./dom";
 import { caseNow, saveEdit } from "./edits";
 import { t } from "./i18n";
+import { inPlaceForm } from "./inplace";
 
 /** The control under one entry: a button that opens the reason, then marks the entry. */
 export function inErrorControl(app: Running, docId: string, entry: EntryKind, id: string): HTMLElement {
   const box = h("div", { class: "in-error-control" });
   const error = h("p", { class: "error", role: "alert" });
   const reason = h("input", { name: "in-error-reason", autocomplete: "off", "aria-label": t("inErrorReason"), placeholder: t("inErrorReason") });
+  const form = inPlaceForm(`${docId}/${entry}/${id}/in-error`, reason);
   const ask = () => {
+    form.open();
     box.replaceChildren(
       reason,
       h(
@@ -28,18 +31,22 @@ export function inErrorControl(app: Running, docId: string, entry: EntryKind, id
             const now = caseNow(app, docId);
             if (!now) return;
             const mark = { by: app.session.user.id, at_ms: Date.now(), reason: reason.value.trim() };
-            await saveEdit(app, docId, markInError(now, entry, id, mark), "mark entry in error", error);
+            if (await saveEdit(app, docId, markInError(now, entry, id, mark), "mark entry in error", error)) form.close();
           },
         },
         t("markInError"),
       ),
-      h("button", { type: "button", onclick: closed }, t("cancel")),
+      h("button", { type: "button", onclick: cancel }, t("cancel")),
       error,
     );
-    reason.focus();
   };
   const closed = () => box.replaceChildren(h("button", { type: "button", class: "mark-in-error", onclick: ask }, t("markInErrorOpen")));
-  closed();
+  const cancel = () => {
+    form.close();
+    closed();
+  };
+  if (form.isOpen()) ask();
+  else closed();
   return box;
 }
 
