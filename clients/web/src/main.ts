@@ -8,6 +8,7 @@ import "./style.css";
 import type { Running } from "./app/session";
 import { casePage } from "./ui/casepage";
 import { forgetCheckinLinks } from "./ui/checkinlink";
+import { forgetInPlaceForms } from "./ui/inplace";
 import { caseloadScreen } from "./ui/caseload";
 import { contactForm } from "./ui/contactform";
 import { endCourseForm, extendCourseForm, startCourseForm } from "./ui/courses";
@@ -84,6 +85,7 @@ function lock() {
   app?.store.close();
   app = null;
   forgetCheckinLinks();
+  forgetInPlaceForms();
   location.hash = "#/";
   render();
 }

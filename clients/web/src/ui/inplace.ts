@@ -26,3 +26,8 @@ export function inPlaceForm(key: string, field: HTMLInputElement | HTMLTextAreaE
     },
   };
 }
+
+/** Forgets every open form and what was typed in it: on locking, so nothing typed outlives the session. */
+export function forgetInPlaceForms(): void {
+  open.clear();
+}
