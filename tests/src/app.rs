@@ -337,6 +337,21 @@ impl Served {
             .expect("a database url")
     }
 
+    /// A second server process on the same database, as another one behind a load balancer would be: on PostgreSQL
+    /// only, `None` on SQLite (an embedded database belongs to one process).
+    pub async fn second_process(&self) -> Option<Served> {
+        match self.settings.backend {
+            Backend::Postgres => Some(
+                TestApp::builder(Backend::Postgres)
+                    .on_database(&self.database_url())
+                    .build()
+                    .await
+                    .serve(),
+            ),
+            Backend::Sqlite => None,
+        }
+    }
+
     /// Logs a demo user in on a new device, over TCP.
     pub async fn device(&self, tenant: &str, username: &str) -> Device {
         crate::http::login(self.port, tenant, username, DEMO_PASSWORD).await

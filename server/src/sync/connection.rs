@@ -18,7 +18,7 @@ use std::time::Instant;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use sync_core::DocumentId;
 use sync_core::protocol::{
-    ErrorCode, Frame, Lost, ManifestEntry, Resolved, ServerEffect, ServerSession, Visible, encode,
+    Access, ErrorCode, Frame, Lost, ManifestEntry, Resolved, ServerEffect, ServerSession, Visible, encode,
 };
 use tokio::sync::oneshot::error::RecvError;
 
@@ -28,7 +28,7 @@ use super::hub::{HubEvent, Listener, Missed, Subscription};
 use super::receive::InFlight;
 use crate::ids::DeviceId;
 use crate::metrics::ConnectionGauge;
-use crate::store::{Reach, StoreError, Viewer};
+use crate::store::{Reach, Store, StoreError, Viewer};
 use crate::{authz, clock};
 
 /// Who is on the other end, as the upgrade authenticated them.
@@ -36,6 +36,13 @@ pub struct Peer {
     pub device_id: DeviceId,
     pub viewer: Viewer,
     pub tenant_slug: String,
+}
+
+impl Peer {
+    /// What the store says this device may do with `doc` now.
+    pub(super) async fn access(&self, store: &Store, doc: DocumentId) -> Result<Access, StoreError> {
+        store.access(&self.viewer, &self.device_id, &doc).await
+    }
 }
 
 /// The state of one connection.
@@ -496,16 +503,17 @@ impl Connection {
         doc: DocumentId,
         message: Option<automerge::sync::Message>,
     ) -> Result<Vec<ServerEffect>, ConnectionError> {
-        let (store, viewer, device_id) = (&self.service.store, &self.peer.viewer, &self.peer.device_id);
         let access = match self.access_event {
             // Checking because of an event: the device's other connections handling it share the answer.
             Some((event_doc, seq)) if event_doc == doc && message.is_none() => {
                 self.service
                     .shared_access
-                    .answer(device_id, doc, seq, || store.access(viewer, device_id, &doc))
+                    .answer(&self.peer.device_id, doc, seq, || {
+                        self.peer.access(&self.service.store, doc)
+                    })
                     .await?
             }
-            _ => store.access(viewer, device_id, &doc).await?,
+            _ => self.peer.access(&self.service.store, doc).await?,
         };
         Ok(self.session.access(doc, access, message))
     }

@@ -65,11 +65,7 @@ impl Connection {
             // connection is creating it right now, and to this device it is a case it may not see. (A case another
             // process created meanwhile is not looked up here: the creation's commit finds the id taken,
             // `created_elsewhere`.)
-            let fresh = self
-                .service
-                .store
-                .access(&self.peer.viewer, &self.peer.device_id, &doc_id)
-                .await?;
+            let fresh = self.peer.access(&self.service.store, doc_id).await?;
             if fresh != Access::Missing {
                 return Ok(self.session.access(doc_id, fresh, Some(message)));
             }
@@ -413,11 +409,7 @@ impl Connection {
     /// (as in [`Connection::receive_unseen`]).
     async fn created_elsewhere(&mut self, mut attempt: Attempt) -> Result<Finished, ConnectionError> {
         let doc_id = attempt.doc_id;
-        let access = self
-            .service
-            .store
-            .access(&self.peer.viewer, &self.peer.device_id, &doc_id)
-            .await?;
+        let access = self.peer.access(&self.service.store, doc_id).await?;
         if access != Access::Write {
             let refusal = Refusal {
                 reason: RefusalReason::NotFound,

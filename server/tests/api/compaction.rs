@@ -3,10 +3,9 @@
 
 use std::time::Duration;
 
-use automerge::Automerge;
 use server::compaction;
 
-use crate::fixtures::{World, Writer, ors};
+use crate::fixtures::{World, Writer, load_stored, ors};
 use crate::helpers::Backend;
 
 both_backends!(
@@ -47,12 +46,7 @@ async fn compaction_folds_many_commits_into_a_snapshot_with_the_same_heads(backe
 
     assert_eq!(store.change_row_count(&case.doc_id).await.expect("store"), 0);
     assert_eq!(store.change_row_count(&quiet.doc_id).await.expect("store"), 5);
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
-    let loaded = Automerge::load(&stored.bytes).expect("loads");
+    let (stored, loaded) = load_stored(store, &case.doc_id).await;
     assert_eq!(loaded.get_heads(), case.doc.heads());
     assert_eq!(
         stored.seq,
@@ -75,12 +69,7 @@ async fn a_copy_cached_before_compaction_still_catches_up(backend: Backend) {
     let world = World::new(backend).await;
     let store = world.store();
     let mut case = busy_case(&world, 1, 5).await;
-    let cached_at = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
-    let mut cached = Automerge::load(&cached_at.bytes).expect("loads");
+    let (cached_at, mut cached) = load_stored(store, &case.doc_id).await;
 
     case.add_contact(100, None, None, true);
     case.commit(store).await;
@@ -108,15 +97,8 @@ async fn a_copy_cached_before_compaction_still_catches_up(backend: Backend) {
             .await
             .expect("store")
     );
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
-    assert_eq!(
-        Automerge::load(&stored.bytes).expect("loads").get_heads(),
-        case.doc.heads()
-    );
+    let (_, stored) = load_stored(store, &case.doc_id).await;
+    assert_eq!(stored.get_heads(), case.doc.heads());
 }
 
 async fn the_compactor_task_compacts_until_it_is_shut_down(backend: Backend) {

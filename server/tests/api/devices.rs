@@ -9,7 +9,7 @@ use server::store::AuditFilter;
 use sync_core::protocol::{ClientEffect, ErrorCode};
 use tests::device::Device;
 
-use crate::helpers::{Backend, Served, TestApp, find_tenant};
+use crate::helpers::{Backend, Served, find_tenant};
 
 both_backends!(
     revoking_a_device_closes_its_live_sync_connection_and_refuses_its_token,
@@ -23,14 +23,11 @@ async fn a_revocation_closes_connections_on_another_process() {
     if crate::helpers::skip_postgres() {
         return;
     }
-    let first = TestApp::spawn(Backend::Postgres).await;
-    let url = first.database_url().to_owned();
-    let first = first.serve();
-    let second = TestApp::builder(Backend::Postgres)
-        .on_database(&url)
-        .build()
+    let first = Served::start(Backend::Postgres).await;
+    let second = first
+        .second_process()
         .await
-        .serve();
+        .expect("PostgreSQL serves two processes");
     let mut anna = second.device("hoeje-taastrup", "anna").await;
     let mut connection = anna.connect(second.port).await;
     anna.run_until(&mut connection, Duration::from_secs(20), Device::in_sync)

@@ -5,7 +5,7 @@ use automerge::Automerge;
 use server::store::{DocumentCommit, Heads, Quarantined, StoreError};
 use sync_core::DocumentId;
 
-use crate::fixtures::{NOW, World, Writer, heads_hex, ors, projection_of, srs};
+use crate::fixtures::{NOW, World, Writer, heads_hex, load_stored, ors, projection_of, srs};
 use crate::helpers::Backend;
 
 both_backends!(
@@ -27,11 +27,7 @@ async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
     case.add_contact(1, Some(ors([50, 50, 50, 50])), Some(srs([95, 95, 95, 95])), true);
     let first = case.create(store, &[&world.anna]).await;
 
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
+    let (stored, loaded) = load_stored(store, &case.doc_id).await;
     assert_eq!(
         (stored.seq, stored.tenant_id.as_str()),
         (first, world.north.id.as_str())
@@ -40,22 +36,14 @@ async fn a_committed_document_loads_back_with_its_heads(backend: Backend) {
         stored.team_id.as_ref().map(|id| id.as_str()),
         Some(world.nord.id.as_str())
     );
-    let loaded = Automerge::load(&stored.bytes).expect("loads");
     assert_eq!(loaded.get_heads(), case.doc.heads());
 
     // A second commit: the whole document still loads, and a copy cached at the first catches up.
     case.add_contact(2, Some(ors([60, 60, 60, 60])), None, true);
     let second = case.commit(store).await;
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
+    let (stored, stored_doc) = load_stored(store, &case.doc_id).await;
     assert_eq!(stored.seq, second);
-    assert_eq!(
-        Automerge::load(&stored.bytes).expect("loads").get_heads(),
-        case.doc.heads()
-    );
+    assert_eq!(stored_doc.get_heads(), case.doc.heads());
     let mut cached = loaded;
     let chunks = store.changes_after(&case.doc_id, first).await.expect("store");
     assert!(
@@ -86,16 +74,9 @@ async fn a_case_created_whole_is_one_snapshot_that_later_commits_add_to(backend:
     case.add_contact(2, Some(ors([60, 60, 60, 60])), None, true);
     let first = case.create_whole(store, &[&world.anna]).await;
     assert_eq!(store.change_row_count(&case.doc_id).await.expect("store"), 0);
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
+    let (stored, stored_doc) = load_stored(store, &case.doc_id).await;
     assert_eq!(stored.seq, first);
-    assert_eq!(
-        Automerge::load(&stored.bytes).expect("loads").get_heads(),
-        case.doc.heads()
-    );
+    assert_eq!(stored_doc.get_heads(), case.doc.heads());
     // A copy that has nothing gets the snapshot as the first commit's one chunk.
     let chunks = store.changes_after(&case.doc_id, 0).await.expect("store");
     assert_eq!(chunks.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [first]);
@@ -107,23 +88,16 @@ async fn a_case_created_whole_is_one_snapshot_that_later_commits_add_to(backend:
     case.add_contact(3, Some(ors([70, 70, 70, 70])), None, true);
     let second = case.commit(store).await;
     assert!(store.change_row_count(&case.doc_id).await.expect("store") > 0);
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
+    let (stored, stored_doc) = load_stored(store, &case.doc_id).await;
     assert_eq!(stored.seq, second);
-    assert_eq!(
-        Automerge::load(&stored.bytes).expect("loads").get_heads(),
-        case.doc.heads()
-    );
+    assert_eq!(stored_doc.get_heads(), case.doc.heads());
     for (_, bytes) in store.changes_after(&case.doc_id, first).await.expect("store") {
         cached.load_incremental(&bytes).expect("applies");
     }
     assert_eq!(cached.get_heads(), case.doc.heads());
 
     // Compaction replaces the creation's snapshot and folds the later rows in.
-    let snapshot = Automerge::load(&stored.bytes).expect("loads").save();
+    let snapshot = stored_doc.save();
     assert!(
         store
             .compact_document(&case.doc_id, &snapshot, second, NOW)
@@ -131,15 +105,8 @@ async fn a_case_created_whole_is_one_snapshot_that_later_commits_add_to(backend:
             .expect("store")
     );
     assert_eq!(store.change_row_count(&case.doc_id).await.expect("store"), 0);
-    let compacted = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
-    assert_eq!(
-        Automerge::load(&compacted.bytes).expect("loads").get_heads(),
-        case.doc.heads()
-    );
+    let (_, compacted) = load_stored(store, &case.doc_id).await;
+    assert_eq!(compacted.get_heads(), case.doc.heads());
 
     // A whole document only ever creates a case.
     let mut other = Writer::new(2, &world.north, &world.nord, &world.anna);
@@ -372,11 +339,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
     let store = world.store();
     let mut case = Writer::new(1, &world.north, &world.nord, &world.anna);
     case.create(store, &[&world.anna]).await;
-    let stored = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
+    let (stored, _) = load_stored(store, &case.doc_id).await;
 
     // Another process commits a contact.
     case.add_contact(7, None, None, false);
@@ -410,11 +373,7 @@ async fn a_commit_from_an_out_of_date_copy_is_refused_as_stale(backend: Backend)
         before,
         "no number used"
     );
-    let current = store
-        .load_document(&case.doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
+    let (current, _) = load_stored(store, &case.doc_id).await;
     let fresh = DocumentCommit {
         base_seq: Some(current.seq),
         ..commit
@@ -467,16 +426,9 @@ async fn a_group_commit_stores_every_document_or_none(backend: Backend) {
         "each tenant's next numbers, in the group's order"
     );
     for (writer, seq) in writers.iter().zip(&seqs) {
-        let stored = store
-            .load_document(&writer.doc_id)
-            .await
-            .expect("store")
-            .expect("stored");
+        let (stored, stored_doc) = load_stored(store, &writer.doc_id).await;
         assert_eq!(stored.seq, *seq);
-        assert_eq!(
-            Automerge::load(&stored.bytes).expect("loads").get_heads(),
-            writer.doc.heads()
-        );
+        assert_eq!(stored_doc.get_heads(), writer.doc.heads());
     }
     let projection = store.projection_rows(&changed.doc_id).await.expect("store");
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Fixtures for the document-store tests: a small world of tenants, teams and users (no demo), and case
 //! documents written with sync-core's edits and committed the way the sync endpoint commits them.
 
-use automerge::{ActorId, ChangeHash};
+use automerge::{ActorId, Automerge, ChangeHash};
 use axum::http::StatusCode;
 use secrecy::SecretString;
 use server::auth::password;
@@ -9,7 +9,8 @@ use server::clock::now_ms;
 use server::ids::{TeamId, TenantId, UserId};
 use server::projection::Projection;
 use server::store::{
-    AuditFilter, AuditRow, DocumentCommit, Heads, NewUser, Role, Store, Team, Tenant, User, Viewer, actors_of,
+    AuditFilter, AuditRow, DocumentCommit, Heads, NewUser, Role, Store, StoredDocument, Team, Tenant, User,
+    Viewer, actors_of,
 };
 use sync_core::DocumentId;
 use sync_core::case::ffb::Ffb;
@@ -375,4 +376,11 @@ fn course() -> Course {
         extensions: vec![],
         entered_in_error: None,
     }
+}
+
+/// The store's copy of a case, which must exist: its row (sequence, tenant, team) and the document loaded from it.
+pub async fn load_stored(store: &Store, doc_id: &DocumentId) -> (StoredDocument, Automerge) {
+    let stored = store.load_document(doc_id).await.expect("store").expect("stored");
+    let doc = Automerge::load(&stored.bytes).expect("loads");
+    (stored, doc)
 }

@@ -1,13 +1,13 @@
 //! The projection tables hold exactly what a rebuild from the stored documents gives, row by row, and each
 //! commit replaces a document's rows rather than adding to them.
 
-use automerge::{ActorId, Automerge};
+use automerge::ActorId;
 use server::projection::Projection;
 use sync_core::DocumentId;
 use sync_core::case::{CaseDocument, EntryRef, ErrorMark, conflicts, read_case};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 
-use crate::fixtures::{NOW, World, Writer, goal, ors, srs, uuid};
+use crate::fixtures::{NOW, World, Writer, goal, load_stored, ors, srs, uuid};
 use crate::helpers::Backend;
 
 both_backends!(
@@ -17,13 +17,7 @@ both_backends!(
 
 /// The projection rebuilt from what the store holds: load, hydrate, project.
 async fn rebuilt(world: &World, doc_id: &DocumentId) -> Projection {
-    let stored = world
-        .store()
-        .load_document(doc_id)
-        .await
-        .expect("store")
-        .expect("stored");
-    let doc = Automerge::load(&stored.bytes).expect("loads");
+    let (_, doc) = load_stored(world.store(), doc_id).await;
     let case = read_case(&doc).expect("hydrates");
     Projection::of(&doc_id.to_string(), &case, &conflicts::list(&doc), &RuleSet::v1())
 }

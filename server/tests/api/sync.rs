@@ -389,17 +389,7 @@ async fn an_invalid_change_is_quarantined_and_other_documents_carry_on(backend: 
 async fn live_changes_reach_a_connected_teammate(backend: Backend) {
     let first = Served::start(backend).await;
     // On PostgreSQL the teammate is connected to a second server process sharing the database.
-    let second_database_url = first.database_url();
-    let second = match backend {
-        Backend::Postgres => Some(
-            TestApp::builder(Backend::Postgres)
-                .on_database(&second_database_url)
-                .build()
-                .await
-                .serve(),
-        ),
-        Backend::Sqlite => None,
-    };
+    let second = first.second_process().await;
     let other = second.as_ref().unwrap_or(&first);
     let team = first.team_of("hoeje-taastrup", "anna").await;
     let mut anna = first.device("hoeje-taastrup", "anna").await;
@@ -444,16 +434,7 @@ async fn live_changes_reach_a_connected_teammate(backend: Backend) {
 async fn a_case_uploaded_on_two_connections_at_once_is_acknowledged_on_both(backend: Backend) {
     const CASES: u128 = 24;
     let first = Served::start(backend).await;
-    let second = match backend {
-        Backend::Postgres => Some(
-            TestApp::builder(Backend::Postgres)
-                .on_database(&first.database_url())
-                .build()
-                .await
-                .serve(),
-        ),
-        Backend::Sqlite => None,
-    };
+    let second = first.second_process().await;
     let other = second.as_ref().unwrap_or(&first);
     let team = first.team_of("hoeje-taastrup", "anna").await;
     let mut phone = first.device("hoeje-taastrup", "anna").await;

@@ -12,7 +12,7 @@ export function inPlaceForm(key: string, field: HTMLInputElement | HTMLTextAreaE
     if (open.has(key)) open.set(key, field.value);
   });
   return {
-    /** Whether the form was open when the page was last built. */
+    /** Whether the form is open now (an open form stays open across re-renders until closed). */
     isOpen: () => open.has(key),
     /** Opens it (again), with what was typed, and puts the cursor in it once it is on the page. */
     open: () => {
