@@ -37,6 +37,9 @@ pub struct Device {
     /// Frame bytes sent and received, across connections (for benchmarks).
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Ask the server what it holds before uploading even a document it never acknowledged, as a client without
+    /// the shortcut of docs/PROTOCOL.md §5.2 does; by default such a document goes up whole, as `tov` sends it.
+    pub asks_first: bool,
 }
 
 /// An open connection of a [`Device`].
@@ -64,6 +67,7 @@ impl Device {
             connection_start: 0,
             bytes_sent: 0,
             bytes_received: 0,
+            asks_first: false,
         }
     }
 
@@ -111,7 +115,9 @@ impl Device {
             hold_uploads: false,
             held: Vec::new(),
         };
-        let effects = connection.session.start(self.cursor, self.manifest());
+        let manifest = self.manifest();
+        let effects = connection.session.start(self.cursor, manifest.clone());
+        self.upload_whole_if_new(&mut connection, manifest.iter().map(|entry| entry.doc));
         self.try_apply(&mut connection, effects).await?;
         Ok(connection)
     }
@@ -244,9 +250,20 @@ impl Device {
 
     /// A local edit while connected is sent at once.
     pub async fn edited(&mut self, connection: &mut Connection, doc: DocumentId) {
+        self.upload_whole_if_new(connection, [doc]);
         let effects = connection.session.local_change(doc, &mut self.docs);
         if let Err(error) = self.try_apply(connection, effects).await {
             panic!("{error}");
+        }
+    }
+
+    /// Tells the session which of `docs` the server never acknowledged, so their first sync message carries them
+    /// whole, as `tov` does.
+    fn upload_whole_if_new(&self, connection: &mut Connection, docs: impl IntoIterator<Item = DocumentId>) {
+        for doc in docs {
+            if !self.asks_first && !self.acked.contains_key(&doc) {
+                connection.session.never_acknowledged(doc);
+            }
         }
     }
 

@@ -222,35 +222,40 @@ async fn a_case_of_another_tenant_looks_exactly_like_a_missing_one(backend: Back
     );
 
     // With a copy of his own to push, every frame he gets for the case is the frame he gets for the same copy
-    // under an id nobody uses: an invitation to upload, then the refusal a new case of another municipality gets.
+    // under an id nobody uses, whether his phone asks first (an invitation to upload, then the refusal a new case
+    // of another municipality gets) or sends the copy whole at once (that refusal).
     let mut fork = doc.fork();
     fork.set_actor(ActorId::random());
     add_contact(&mut fork, 77);
-    let fresh = DocumentId::from_uuid(Uuid::new_v4());
-    let mut mads = server.device("holstebro", "mads").await;
-    mads.docs.insert(id, fork.clone());
-    mads.docs.insert(fresh, fork);
-    let mut connection = mads.connect(server.port).await;
-    mads.run_until(&mut connection, Duration::from_secs(20), |d| {
-        d.refused(&id) && d.refused(&fresh)
-    })
-    .await;
-    let seen_for_case = frames_for(&mads.received, id);
-    assert_eq!(seen_for_case, frames_for(&mads.received, fresh));
-    assert!(
-        matches!(seen_for_case.first(), Some(Frame::Sync { .. })),
-        "heads are met with an invitation: {seen_for_case:?}"
-    );
-    assert!(
-        matches!(
-            seen_for_case.last(),
-            Some(Frame::Refused {
-                reason: RefusalReason::WriteForbidden,
-                ..
-            })
-        ),
-        "{seen_for_case:?}"
-    );
+    for asks_first in [true, false] {
+        let fresh = DocumentId::from_uuid(Uuid::new_v4());
+        let mut mads = server.device("holstebro", "mads").await;
+        mads.asks_first = asks_first;
+        mads.docs.insert(id, fork.clone());
+        mads.docs.insert(fresh, fork.clone());
+        let mut connection = mads.connect(server.port).await;
+        mads.run_until(&mut connection, Duration::from_secs(20), |d| {
+            d.refused(&id) && d.refused(&fresh)
+        })
+        .await;
+        let seen_for_case = frames_for(&mads.received, id);
+        assert_eq!(seen_for_case, frames_for(&mads.received, fresh));
+        assert_eq!(
+            matches!(seen_for_case.first(), Some(Frame::Sync { .. })),
+            asks_first,
+            "heads are met with an invitation: {seen_for_case:?}"
+        );
+        assert!(
+            matches!(
+                seen_for_case.last(),
+                Some(Frame::Refused {
+                    reason: RefusalReason::WriteForbidden,
+                    ..
+                })
+            ),
+            "{seen_for_case:?}"
+        );
+    }
     // Nothing of the foreign copy reached the case.
     assert_eq!(server.stored(id).await.get_heads(), doc.get_heads());
     server.stop().await;
@@ -274,24 +279,33 @@ async fn a_case_of_another_team_is_answered_like_a_fresh_id_until_a_valid_upload
     assert!(!mads.docs.contains_key(&hidden));
     let before = server.stored(hidden).await.get_heads();
 
+    // Asked first, the id gets an invitation to upload as a fresh one would; sent whole at once, the copy gets the
+    // refusal at once. Either way the upload is refused.
     let (_, copy) = new_case_in("holstebro", &team, 9);
-    let mut mads = server.device("holstebro", "mads").await;
-    mads.docs.insert(hidden, copy);
-    let mut connection = mads.connect(server.port).await;
-    mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&hidden))
-        .await;
-    let seen = frames_for(&mads.received, hidden);
-    assert!(matches!(seen.first(), Some(Frame::Sync { .. })), "{seen:?}");
-    assert!(
-        matches!(
-            seen.last(),
-            Some(Frame::Refused {
-                reason: RefusalReason::NotFound,
-                ..
-            })
-        ),
-        "{seen:?}"
-    );
+    for asks_first in [true, false] {
+        let mut mads = server.device("holstebro", "mads").await;
+        mads.asks_first = asks_first;
+        mads.docs.insert(hidden, copy.clone());
+        let mut connection = mads.connect(server.port).await;
+        mads.run_until(&mut connection, Duration::from_secs(20), |d| d.refused(&hidden))
+            .await;
+        let seen = frames_for(&mads.received, hidden);
+        assert_eq!(
+            matches!(seen.first(), Some(Frame::Sync { .. })),
+            asks_first,
+            "{seen:?}"
+        );
+        assert!(
+            matches!(
+                seen.last(),
+                Some(Frame::Refused {
+                    reason: RefusalReason::NotFound,
+                    ..
+                })
+            ),
+            "{seen:?}"
+        );
+    }
     assert_eq!(
         server.stored(hidden).await.get_heads(),
         before,

@@ -6,7 +6,7 @@
 //! documents between connections, so one hostile client must not be able to take it down this way.
 //! [`vet`] rejects such messages; everything automerge itself produces passes.
 
-use automerge::sync::Message;
+use automerge::sync::{Message, State, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 
 use super::limits::Limits;
@@ -107,6 +107,23 @@ pub fn knows_all(doc: &Automerge, heads: &[ChangeHash]) -> bool {
     heads
         .iter()
         .all(|hash| doc.get_change_meta_by_hash(hash).is_some())
+}
+
+/// A sync state as if the peer had already said "I have nothing" (automerge's first message from an empty document,
+/// received): the next message generated from it carries the whole document at once. For a document the peer has
+/// never held, that saves the round trip in which the peer would say so (docs/PROTOCOL.md §5.2). The state does not
+/// depend on the document it is for: receiving a message without heads or changes reads nothing of it.
+pub fn peer_has_nothing() -> State {
+    let mut empty = Automerge::new();
+    let mut state = State::new();
+    if let Some(nothing) = Automerge::new().generate_sync_message(&mut State::new())
+        && empty.receive_sync_message(&mut state, nothing).is_err()
+    {
+        // Unreachable (a message without changes applies nothing that could fail); a fresh state is the protocol's
+        // ordinary start.
+        state = State::new();
+    }
+    state
 }
 
 #[cfg(test)]

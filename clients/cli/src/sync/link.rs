@@ -120,8 +120,12 @@ impl<'a> Link<'a> {
         };
         let mut manifest = Vec::with_capacity(offered.len());
         for stored in offered {
-            if let Some(acked) = stored.acked {
-                link.acked.insert(stored.id, acked);
+            match stored.acked {
+                Some(acked) => {
+                    link.acked.insert(stored.id, acked);
+                }
+                // Made on this device and never acknowledged: uploaded whole at once.
+                None => link.session.never_acknowledged(stored.id),
             }
             manifest.push(ManifestEntry {
                 doc: stored.id,
@@ -198,6 +202,9 @@ impl<'a> Link<'a> {
         let mut effects = Vec::new();
         for stored in self.store.pending().await? {
             let id = stored.id;
+            if stored.acked.is_none() {
+                self.session.never_acknowledged(id);
+            }
             let current = self.docs.get(&id).map(Automerge::get_heads);
             if self.refused.contains(&id) || current.as_ref() == Some(&stored.heads) {
                 continue;

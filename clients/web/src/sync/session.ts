@@ -27,6 +27,18 @@ export interface SessionOptions {
 
 const sorted = (heads: string[]) => [...heads].sort();
 
+/**
+ * A sync state as if the server had already said "I have nothing" (the first message of an empty document,
+ * received): the next message generated from it carries the whole document (PROTOCOL.md §5.2). The state does not
+ * depend on the document it is for.
+ */
+function serverHasNothing(): Automerge.SyncState {
+  const [, nothing] = Automerge.generateSyncMessage(Automerge.init(), Automerge.initSyncState());
+  if (!nothing) return Automerge.initSyncState();
+  const [, state] = Automerge.receiveSyncMessage(Automerge.init(), Automerge.initSyncState(), nothing);
+  return state;
+}
+
 export class SyncSession {
   private welcomed = false;
   private closed = false;
@@ -35,6 +47,8 @@ export class SyncSession {
   private readonly notFound = new Set<string>();
   /** Documents the Welcome listed that are not yet held at the listed heads. */
   private readonly catchingUp = new Map<string, string[]>();
+  /** Documents already synced on this connection at least once, so that only their first message goes up whole. */
+  private readonly started = new Set<string>();
   private caughtUpCursor: bigint | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
@@ -160,6 +174,7 @@ export class SyncSession {
     if (this.notFound.has(id)) return;
     const problem = vetSyncMessage(message);
     if (problem) return this.violation(`sync message refused: ${problem}`);
+    this.started.add(id);
     const next = await this.repo.update(id, (current) => {
       const state = this.states.get(id) ?? Automerge.initSyncState();
       const [doc, nextState] = Automerge.receiveSyncMessage(current ?? Automerge.init(), state, message);
@@ -199,10 +214,22 @@ export class SyncSession {
     if (this.notFound.has(id) || this.closed) return;
     const doc = this.repo.get(id);
     if (!doc) return;
-    const state = fresh ? Automerge.initSyncState() : (this.states.get(id) ?? Automerge.initSyncState());
+    const state = fresh ? this.freshState(id) : (this.states.get(id) ?? this.freshState(id));
     const [nextState, message] = Automerge.generateSyncMessage(doc, state);
     this.states.set(id, nextState);
     if (message) this.send({ type: "Sync", doc: fromHex(id), message });
+  }
+
+  /**
+   * The state a document's sync starts from on this connection. A document the server never acknowledged (made on
+   * this device) goes up whole in its first message instead of asking first what the server holds (PROTOCOL.md
+   * §5.2); a restart after a refusal, or one the Welcome listed, asks.
+   */
+  private freshState(id: string): Automerge.SyncState {
+    const first = !this.started.has(id);
+    this.started.add(id);
+    const neverAcked = this.repo.ackedHeads(id).length === 0 && !this.catchingUp.has(id);
+    return first && neverAcked ? serverHasNothing() : Automerge.initSyncState();
   }
 
   /** The cursor is persisted only once nothing is catching up, so a broken connection repeats the catch-up. */

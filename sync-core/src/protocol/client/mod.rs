@@ -17,7 +17,7 @@ use crate::ids::DocumentId;
 use crate::protocol::codec::decode;
 use crate::protocol::frame::{Frame, ManifestEntry, RefusalReason};
 use crate::protocol::limits::Limits;
-use crate::protocol::sync_message::{knows_all, normalized, vet};
+use crate::protocol::sync_message::{knows_all, normalized, peer_has_nothing, vet};
 
 pub use boundary::{ClientDocs, ClientEffect, ClientError};
 
@@ -39,6 +39,8 @@ pub struct ClientSession {
     /// Documents to upload as soon as the Welcome arrives.
     to_upload: BTreeSet<DocumentId>,
     states: BTreeMap<DocumentId, sync::State>,
+    /// Documents the server has never acknowledged, whose first sync message carries them whole.
+    never_acked: BTreeSet<DocumentId>,
     /// Welcome documents whose server heads the device does not hold yet; the cursor waits for them.
     catching_up: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// The cursor of a CaughtUp that arrived before `catching_up` emptied.
@@ -61,6 +63,7 @@ impl ClientSession {
             phase: Phase::Idle,
             to_upload: BTreeSet::new(),
             states: BTreeMap::new(),
+            never_acked: BTreeSet::new(),
             catching_up: BTreeMap::new(),
             pending_cursor: None,
             in_sync: false,
@@ -95,6 +98,16 @@ impl ClientSession {
             manifest,
         };
         vec![ClientEffect::Send(hello)]
+    }
+
+    /// The server has never acknowledged `doc` (the device created it, and no Ack for it came back): the first sync
+    /// message of this connection for it carries the whole document, instead of first asking what the server holds,
+    /// which would cost a round trip and two messages per new case (docs/PROTOCOL.md §5.2). When the server has it
+    /// after all (its Ack was lost), the upload brings it nothing new and is acknowledged, as any other.
+    pub fn never_acknowledged(&mut self, doc: DocumentId) {
+        if !self.states.contains_key(&doc) {
+            self.never_acked.insert(doc);
+        }
     }
 
     pub fn is_open(&self) -> bool {
@@ -168,6 +181,7 @@ impl ClientSession {
         // A manifest document not lent yet is still loading: it is uploaded when handed in (see `start`).
         to_sync.retain(|doc| docs.get(doc).is_some());
         for entry in changed {
+            self.never_acked.remove(&entry.doc);
             // A document already holding the server's heads costs nothing: that is what makes a
             // reconnect O(what changed) even when the cursor is old.
             if docs
@@ -197,6 +211,8 @@ impl ClientSession {
                 });
             }
         };
+        // The server sent it: it holds it.
+        self.never_acked.remove(&doc_id);
         let doc = docs.get_or_create(doc_id);
         let state = self.states.entry(doc_id).or_default();
         let heads_before = doc.get_heads();
@@ -250,8 +266,15 @@ impl ClientSession {
     }
 
     fn sync(&mut self, doc_id: DocumentId, docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
+        let whole = self.never_acked.remove(&doc_id);
+        let state = self.states.entry(doc_id).or_insert_with(|| {
+            if whole {
+                peer_has_nothing()
+            } else {
+                sync::State::new()
+            }
+        });
         let doc = docs.get_or_create(doc_id);
-        let state = self.states.entry(doc_id).or_default();
         match doc.generate_sync_message(state) {
             Some(message) => vec![ClientEffect::Send(Frame::Sync {
                 doc: doc_id,
@@ -279,6 +302,7 @@ impl ClientSession {
 
     fn forget(&mut self, doc: &DocumentId) {
         self.states.remove(doc);
+        self.never_acked.remove(doc);
         self.catching_up.remove(doc);
         self.to_upload.remove(doc);
         self.acked.remove(doc);
@@ -313,6 +337,40 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_document_the_server_never_acknowledged_goes_up_whole_in_its_first_message() {
+        let (new, known) = (DocumentId::from_bytes([1; 16]), DocumentId::from_bytes([2; 16]));
+        let mut docs = BTreeMap::from([(new, doc_with(1)), (known, doc_with(2))]);
+        let manifest = [new, known].map(|doc| ManifestEntry {
+            doc,
+            heads: docs[&doc].get_heads(),
+        });
+        let mut session = ClientSession::new("test".into(), "device".into());
+        session.start(Some(0), manifest.to_vec());
+        session.never_acknowledged(new);
+
+        let welcome = encode(&Frame::Welcome {
+            cursor: 1,
+            changed: Vec::new(),
+        });
+        let mut first = BTreeMap::new();
+        for effect in session.handle_frame(&welcome, &mut docs) {
+            if let ClientEffect::Send(Frame::Sync { doc, message }) = effect {
+                first.insert(doc, sync::Message::decode(&message).expect("decodes"));
+            }
+        }
+        assert!(
+            first[&known].changes.is_empty(),
+            "a document the server may hold asks first"
+        );
+        // A server that holds nothing has the new document from that one message.
+        let mut server = Automerge::new();
+        server
+            .receive_sync_message(&mut sync::State::new(), first[&new].clone())
+            .expect("applies");
+        assert_eq!(server.get_heads(), docs[&new].get_heads());
     }
 
     #[test]
