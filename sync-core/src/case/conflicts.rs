@@ -48,7 +48,41 @@ pub const MAX_DEPTH: usize = 16;
 /// Every conflicted field of the document, in document order. Concurrent values that are all equal (two phones
 /// writing the same value) are no disagreement and are not listed.
 pub fn list(doc: &Automerge) -> Vec<Conflict> {
+    if !marks_any(doc) {
+        return Vec::new();
+    }
     list_read(&ObjectReader::new(doc))
+}
+
+/// Whether automerge marks any key or list item that [`list_read`] visits as holding concurrent values. It walks
+/// the same objects to the same depth but reads no value and builds no path, so the common answer for a case,
+/// none, costs a fraction of [`list_read`] (a phone checks every case it receives); only a document with a mark
+/// is read in full, where identical concurrent values are told apart from real conflicts.
+fn marks_any(doc: &Automerge) -> bool {
+    let mut pending: Vec<(ObjId, usize)> = vec![(ROOT, 0)];
+    while let Some((obj, depth)) = pending.pop() {
+        // (value is an object, its id, marked) for each key or item; text reads as neither, as in `ObjectReader`.
+        let entries: Box<dyn Iterator<Item = (bool, ObjId, bool)>> = match doc.object_type(&obj) {
+            Ok(ObjType::Map | ObjType::Table) => Box::new(doc.map_range(&obj, ..).map(|item| {
+                let object = matches!(item.value, automerge::ValueRef::Object(_));
+                (object, item.id(), item.conflict)
+            })),
+            Ok(ObjType::List) => Box::new(doc.list_range(&obj, ..).map(|item| {
+                let object = matches!(item.value, automerge::ValueRef::Object(_));
+                (object, item.id(), item.conflict)
+            })),
+            _ => continue,
+        };
+        for (object, id, marked) in entries {
+            if marked {
+                return true;
+            }
+            if object && depth + 1 < MAX_DEPTH {
+                pending.push((id, depth + 1));
+            }
+        }
+    }
+    false
 }
 
 /// [`list`] through a reader that may already have read the document's objects (see [`super::reader`]): each
@@ -325,6 +359,34 @@ mod tests {
         values.sort_by_key(|value| value.to_string());
         assert_eq!(values, [&Json::from("anna"), &Json::from("bo")]);
         assert!(found[0].values.iter().all(|v| v.actor.len() == 32));
+    }
+
+    #[test]
+    fn the_quick_walk_marks_what_the_full_read_visits() {
+        // Concurrent values at every depth from 1 to one past the bound: the walk marks those the full read would
+        // visit (and lists), and no others.
+        for depth in 1..=MAX_DEPTH + 1 {
+            let mut base = Automerge::new();
+            let mut tx = base.transaction();
+            let mut obj = ROOT;
+            for _ in 1..depth {
+                obj = tx.put_object(&obj, "in", ObjType::Map).expect("put");
+            }
+            tx.put(&obj, "field", "base").expect("put");
+            tx.commit();
+            let mut left = base.fork().with_actor(ActorId::from([2; 16].as_slice()));
+            let mut right = base.fork().with_actor(ActorId::from([3; 16].as_slice()));
+            for (doc, value) in [(&mut left, "left"), (&mut right, "right")] {
+                let mut tx = doc.transaction();
+                tx.put(&obj, "field", value).expect("put");
+                tx.commit();
+            }
+            left.merge(&mut right).expect("merge");
+            let listed = !list_read(&ObjectReader::new(&left)).is_empty();
+            assert_eq!(marks_any(&left), listed, "depth {depth}");
+            assert_eq!(listed, depth <= MAX_DEPTH, "depth {depth}");
+            assert!(!marks_any(&base), "depth {depth}: nothing concurrent");
+        }
     }
 
     #[test]
