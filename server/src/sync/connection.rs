@@ -24,6 +24,7 @@ use tokio::sync::oneshot::error::RecvError;
 
 use super::SyncService;
 use super::documents::{DocGuard, DocReadGuard};
+use super::group_commit::Prepared;
 use super::hub::{HubEvent, Listener, Missed, Subscription};
 use super::receive::InFlight;
 use crate::ids::DeviceId;
@@ -61,6 +62,9 @@ pub(super) struct Connection {
     /// Commits handed to the committer and not yet durable, oldest first (a connection's commits all go to its
     /// tenant's lane, which answers in order).
     pub(super) in_flight: VecDeque<InFlight>,
+    /// Commits of frames checked since the last hand-in, whose receipts are in `in_flight` (or awaited by a retry):
+    /// handed in together once no further frame is waiting ([`Self::hand_in_commits`]).
+    pub(super) unsubmitted: Vec<Prepared>,
     /// Other connections' events that may concern this one.
     events: Subscription,
     /// The documents this connection has told the hub it watches.
@@ -110,6 +114,7 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         reads,
         frame_received: Instant::now(),
         in_flight: VecDeque::new(),
+        unsubmitted: Vec::new(),
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
@@ -181,6 +186,11 @@ impl Connection {
                     }
                     Err(Missed::Closed) => false,
                 },
+                // Nothing else is waiting: the commits of the frames just checked go to the lane together.
+                () = std::future::ready(()), if !self.unsubmitted.is_empty() => {
+                    self.hand_in_commits().await;
+                    true
+                }
             };
             if !keep_going || self.session.is_closed() {
                 break;
@@ -282,6 +292,7 @@ impl Connection {
     /// Waits for every commit in flight, oldest first, and returns what the session says to each (Acks); on a
     /// failed commit, the session's closing frames instead, after the others are seen through.
     pub(super) async fn settle_in_flight(&mut self) -> Vec<ServerEffect> {
+        self.hand_in_commits().await;
         let mut effects = Vec::new();
         while let Some(mut in_flight) = self.in_flight.pop_front() {
             let result = (&mut in_flight.receipt).await;
@@ -289,6 +300,14 @@ impl Connection {
             effects.extend(self.or_close(done));
         }
         effects
+    }
+
+    /// Hands the commits kept since the last hand-in to the committer, together, so they can share a transaction.
+    pub(super) async fn hand_in_commits(&mut self) {
+        if !self.unsubmitted.is_empty() {
+            let prepared = std::mem::take(&mut self.unsubmitted);
+            self.service.committer.hand_in(prepared).await;
+        }
     }
 
     /// Locks `doc` for writing, with the effects of the commits this connection had to settle first.

@@ -1,9 +1,12 @@
 //! Group commit: the commits that connections hand in while the store is busy with earlier ones share one
 //! transaction, and so one fsync (`Store::commit_documents`).
 //!
-//! A connection hands its commit to a lane ([`Committer::submit`]) and gets its sequence number back when the
+//! A connection hands its commit to a lane ([`Committer::hand_in`]) and gets its sequence number back when the
 //! transaction holding it is durable; it sends the device's Ack only then. A lane takes whatever is waiting, up to
-//! [`MAX_GROUP`] commits, so a lone commit goes at once and a crowd shares the cost: nothing waits for a timer.
+//! [`MAX_GROUP`] commits, so a lone commit goes at once and a crowd shares the cost: nothing waits for a timer. A
+//! connection that checks a burst of the device's frames keeps their commits ([`Committer::prepare`]) until no
+//! further frame is waiting and hands them in together ([`Committer::hand_in`]): handed in one by one as each was
+//! checked, one phone's upload went in transactions of two cases, each an fsync.
 //! SQLite has one writer, so one lane; PostgreSQL gets a few, a tenant always in the same one (a tenant's commits
 //! take its sequence row lock one after the other anyway).
 //!
@@ -100,19 +103,32 @@ impl Committer {
         Committer { lanes }
     }
 
-    /// Queues `order` in its tenant's lane; the receipt resolves when it is durable (or failed). Waits only when
-    /// the lane is full.
-    pub async fn submit(&self, order: CommitOrder) -> CommitReceipt {
+    /// `order` with its receipt, to be handed in later with others ([`Self::hand_in`]); the receipt resolves once
+    /// it is handed in and durable (or failed).
+    pub fn prepare(&self, order: CommitOrder) -> (Prepared, CommitReceipt) {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         order.tenant_id.hash(&mut hasher);
         let lane = usize::try_from(hasher.finish()).unwrap_or(0) % self.lanes.len();
-        // A lane's task ends only when the committer is dropped, so the submit fails only at shutdown; a receipt
-        // whose sender is gone then resolves as failed.
-        self.lanes[lane]
-            .submit(order)
-            .await
-            .unwrap_or_else(|_| oneshot::channel().1)
+        let (answer, receipt) = oneshot::channel();
+        (Prepared { lane, order, answer }, receipt)
     }
+
+    /// Queues prepared commits in their lanes, in order, one right after the other, so a lane finds them waiting
+    /// together. Waits only when a lane is full.
+    pub async fn hand_in(&self, prepared: Vec<Prepared>) {
+        for Prepared { lane, order, answer } in prepared {
+            // A lane's task ends only when the committer is dropped, so this fails only at shutdown: the answer's
+            // sender is dropped with the order, and the receipt resolves as failed.
+            let _ = self.lanes[lane].submit_with(order, answer).await;
+        }
+    }
+}
+
+/// A commit prepared for [`Committer::hand_in`]; its receipt is already with the connection.
+pub struct Prepared {
+    lane: usize,
+    order: CommitOrder,
+    answer: oneshot::Sender<Result<i64, StoreError>>,
 }
 
 /// Commits a group in one transaction, or, if that fails, each on its own.

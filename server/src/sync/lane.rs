@@ -56,10 +56,17 @@ impl<T: Send + 'static, R: Send + 'static> Lane<T, R> {
     /// will come, so the caller can go on meanwhile; `Err` gives the item back when the lane's task is gone.
     pub async fn submit(&self, item: T) -> Result<oneshot::Receiver<R>, T> {
         let (answer, written) = oneshot::channel();
-        match self.queue.send((item, answer)).await {
-            Ok(()) => Ok(written),
-            Err(mpsc::error::SendError((item, _))) => Err(item),
-        }
+        self.submit_with(item, answer).await?;
+        Ok(written)
+    }
+
+    /// Hands in `item` to be answered on `answer` (made earlier, so the caller could hold the receiving end while
+    /// it gathered more writes to hand in together); `Err` gives the item back when the lane's task is gone.
+    pub async fn submit_with(&self, item: T, answer: oneshot::Sender<R>) -> Result<(), T> {
+        self.queue
+            .send((item, answer))
+            .await
+            .map_err(|mpsc::error::SendError((item, _))| item)
     }
 }
 

@@ -29,6 +29,11 @@ use crate::ids::{TeamId, UserId};
 use crate::projection::Projection;
 use crate::store::{Heads, Quarantined, Reach, StoreError, actors_of, snapshot_of};
 
+/// A connection keeps the commits of the frames it checks in a burst and hands them in together once no further
+/// frame is waiting, or when this many wait: so the first of a long burst is not held back behind the checks of all
+/// the others (about a millisecond each).
+const HAND_IN_AT: usize = 32;
+
 impl Connection {
     pub(super) async fn receive(
         &mut self,
@@ -233,6 +238,7 @@ impl Connection {
                 self.in_flight.push_back(in_flight);
                 return Ok(Vec::new());
             }
+            self.hand_in_commits().await;
             let result = (&mut in_flight.receipt).await;
             match self.finish(in_flight, result).await? {
                 Finished::Answered(effects) => return Ok(effects),
@@ -333,7 +339,12 @@ impl Connection {
         let team_id = order.team_id.clone();
         let reach = order.reach();
         let holding_recorded = order.held_as_committed;
-        let receipt = self.service.committer.submit(order).await;
+        // Handed in with the commits of the frames waiting behind this one (`Connection::hand_in_commits`).
+        let (prepared, receipt) = self.service.committer.prepare(order);
+        self.unsubmitted.push(prepared);
+        if self.unsubmitted.len() >= HAND_IN_AT {
+            self.hand_in_commits().await;
+        }
         Ok(Submitted::InFlight(Box::new(InFlight {
             attempt,
             case,
