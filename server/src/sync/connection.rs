@@ -176,6 +176,12 @@ impl Connection {
                         false
                     }
                 },
+                // No further frame is waiting: the commits of the frames just checked go to the lane together
+                // (before other connections' events, which must not hold them back).
+                () = std::future::ready(()), if !self.unsubmitted.is_empty() => {
+                    self.hand_in_commits().await;
+                    true
+                }
                 event = self.events.recv() => match event {
                     Ok(event) => self.on_event(event).await,
                     // This connection fell behind: offer every document it may see again.
@@ -186,11 +192,6 @@ impl Connection {
                     }
                     Err(Missed::Closed) => false,
                 },
-                // Nothing else is waiting: the commits of the frames just checked go to the lane together.
-                () = std::future::ready(()), if !self.unsubmitted.is_empty() => {
-                    self.hand_in_commits().await;
-                    true
-                }
             };
             if !keep_going || self.session.is_closed() {
                 break;
