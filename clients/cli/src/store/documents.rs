@@ -6,10 +6,11 @@
 //! chunks, which automerge reads as a document followed by changes. Each chunk is sealed on its own under the data
 //! key ([`super::seal`]), so an append encrypts only what it adds.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use automerge::{ActorId, Automerge, ChangeHash};
-use sqlx::{Row, Sqlite, Transaction};
+use automerge::{ActorId, Automerge, ChangeHash, SaveOptions};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use sync_core::DocumentId;
 use sync_core::protocol::sync_message::knows_all;
 
@@ -19,6 +20,11 @@ use crate::keys::DataKey;
 
 /// How many chunks a document may grow to before its next write compacts it into one.
 pub const COMPACT_AFTER: i64 = 32;
+
+/// How many documents one statement reads or writes: a fresh device's first sync receives its whole caseload, and
+/// a statement each was a round trip each to SQLite's worker thread (most of that sync's time on the phone). Four
+/// parameters a row stay far below SQLite's limit of 32,766.
+const ROWS_PER_STATEMENT: usize = 100;
 
 /// A document's bookkeeping, without its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +94,24 @@ fn open_chunks(key: &DataKey, id: &str, rows: &[(i64, Vec<u8>)]) -> Result<Vec<u
     Ok(bytes)
 }
 
+/// A new document's first chunk: its whole save, not deflated (a case is a few kilobytes, and deflating it was a
+/// tenth of the phone's work in a fresh device's first sync; compaction deflates it later with the rest).
+fn first_chunk(doc: &Automerge) -> Vec<u8> {
+    doc.save_with_options(SaveOptions {
+        deflate: false,
+        retain_orphans: true,
+    })
+}
+
+/// Binds `ids` as the list of an `IN (` the query ends with, and closes it.
+fn push_id_list(query: &mut QueryBuilder<Sqlite>, ids: &[DocumentId]) {
+    let mut listed = query.separated(", ");
+    for id in ids {
+        listed.push_bind(id.to_string());
+    }
+    query.push(")");
+}
+
 /// Loads concatenated chunks as a document for `actor`.
 pub fn load_automerge(bytes: &[u8], actor: ActorId) -> Result<Automerge, StoreError> {
     Automerge::load(bytes)
@@ -121,6 +145,21 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(stored_doc).transpose()
+    }
+
+    /// The bookkeeping of those of `ids` the store holds, a hundred to a statement.
+    pub async fn documents_among(&self, ids: &[DocumentId]) -> Result<Vec<StoredDoc>, StoreError> {
+        let mut found = Vec::new();
+        for batch in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT doc_id, heads, acked_heads FROM documents WHERE doc_id IN (",
+            );
+            push_id_list(&mut query, batch);
+            for row in query.build().fetch_all(&self.pool).await? {
+                found.push(stored_doc(&row)?);
+            }
+        }
+        Ok(found)
     }
 
     /// The document's saved bytes (its chunks, concatenated), if the store has it.
@@ -171,21 +210,31 @@ impl Store {
     }
 
     /// Records the heads of many Acks in one transaction (one fsync, where one per Ack made an upload of a thousand
-    /// cases wait for a thousand), and drops the refusals of the documents they settle.
+    /// cases wait for a thousand), a hundred to a statement, and drops the refusals of the documents they settle.
+    /// Of two Acks of one document the later counts, as it would written one after the other.
     pub async fn record_acks(&self, acks: &[AckRecord]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut latest: HashMap<DocumentId, &AckRecord> = HashMap::new();
         for ack in acks {
-            sqlx::query("UPDATE documents SET acked_heads = ? WHERE doc_id = ?")
-                .bind(encode_heads(&ack.heads))
-                .bind(ack.doc.to_string())
-                .execute(&mut *tx)
-                .await?;
-            if ack.clears_refusals {
-                sqlx::query("DELETE FROM refusals WHERE doc_id = ?")
-                    .bind(ack.doc.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            latest.insert(ack.doc, ack);
+        }
+        let latest: Vec<&AckRecord> = latest.into_values().collect();
+        let settled: Vec<DocumentId> = acks.iter().filter(|a| a.clears_refusals).map(|a| a.doc).collect();
+        let mut tx = self.pool.begin().await?;
+        for batch in latest.chunks(ROWS_PER_STATEMENT) {
+            // SQLite names the columns of a VALUES list column1, column2.
+            let mut query =
+                QueryBuilder::<Sqlite>::new("UPDATE documents SET acked_heads = acks.column2 FROM (");
+            query.push_values(batch, |mut row, ack| {
+                row.push_bind(ack.doc.to_string())
+                    .push_bind(encode_heads(&ack.heads));
+            });
+            query.push(") AS acks WHERE documents.doc_id = acks.column1");
+            query.build().execute(&mut *tx).await?;
+        }
+        for batch in settled.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new("DELETE FROM refusals WHERE doc_id IN (");
+            push_id_list(&mut query, batch);
+            query.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -224,18 +273,58 @@ impl WriteTx {
         doc: &mut Automerge,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let (stored_heads, merged) = match self.load(id).await? {
-            Some((bytes, heads)) if !knows_all(doc, &heads) => {
+        let merged = self.save_synced_all([(id, doc)], now_ms).await?;
+        Ok(!merged.is_empty())
+    }
+
+    /// [`Self::save_synced`] for many documents: the store's heads of all of them are read together and the new
+    /// ones written together, a hundred to a statement. Returns the documents a local edit was merged into.
+    pub async fn save_synced_all<'d>(
+        &mut self,
+        docs: impl IntoIterator<Item = (&'d DocumentId, &'d mut Automerge)>,
+        now_ms: i64,
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        let docs: Vec<(&DocumentId, &mut Automerge)> = docs.into_iter().collect();
+        let ids: Vec<DocumentId> = docs.iter().map(|(id, _)| **id).collect();
+        let stored = self.heads_among(&ids).await?;
+        let mut merged = Vec::new();
+        let mut new = Vec::new();
+        for (id, doc) in docs {
+            let Some(heads) = stored.get(id) else {
+                new.push((*id, &*doc));
+                continue;
+            };
+            if !knows_all(doc, heads) {
+                let bytes = self.chunk_bytes(&id.to_string()).await?;
                 let mut stored = load_automerge(&bytes, doc.get_actor().clone())?;
                 doc.merge(&mut stored)
                     .map_err(|e| StoreError::Damaged(format!("merging the stored document: {e}")))?;
-                (heads, true)
+                merged.push(*id);
             }
-            Some((_, heads)) => (heads, false),
-            None => (Vec::new(), false),
-        };
-        self.append(id, doc, &stored_heads, now_ms).await?;
+            self.append(id, doc, heads, now_ms).await?;
+        }
+        self.insert_new(&new, now_ms).await?;
         Ok(merged)
+    }
+
+    /// The stored heads of those of `ids` the store holds.
+    async fn heads_among(
+        &mut self,
+        ids: &[DocumentId],
+    ) -> Result<HashMap<DocumentId, Vec<ChangeHash>>, StoreError> {
+        let mut found = HashMap::new();
+        for batch in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("SELECT doc_id, heads FROM documents WHERE doc_id IN (");
+            push_id_list(&mut query, batch);
+            for row in query.build().fetch_all(&mut *self.tx).await? {
+                found.insert(
+                    parse_id(row.try_get("doc_id")?)?,
+                    decode_heads(row.try_get("heads")?)?,
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// The document's bytes and stored heads.
@@ -245,16 +334,49 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         let Some(heads) = heads else { return Ok(None) };
-        let id = id.to_string();
-        let chunks: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
-                .bind(&id)
-                .fetch_all(&mut *self.tx)
-                .await?;
         Ok(Some((
-            open_chunks(&self.key, &id, &chunks)?,
+            self.chunk_bytes(&id.to_string()).await?,
             decode_heads(&heads)?,
         )))
+    }
+
+    /// A stored document's chunks, opened and concatenated.
+    async fn chunk_bytes(&mut self, id: &str) -> Result<Vec<u8>, StoreError> {
+        let chunks: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
+                .bind(id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+        open_chunks(&self.key, id, &chunks)
+    }
+
+    /// Stores documents the store does not have, each as its [`first_chunk`].
+    async fn insert_new(&mut self, docs: &[(DocumentId, &Automerge)], now_ms: i64) -> Result<(), StoreError> {
+        for batch in docs.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<(String, Vec<u8>, Vec<u8>)> = batch
+                .iter()
+                .map(|(id, doc)| {
+                    let id = id.to_string();
+                    let sealed = self.key.seal(&chunk_aad(&id, 0), &first_chunk(doc));
+                    (id, encode_heads(&doc.get_heads()), sealed)
+                })
+                .collect();
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO documents (doc_id, heads, chunks, updated_ms) ");
+            query.push_values(&rows, |mut row, (id, heads, _)| {
+                row.push_bind(id)
+                    .push_bind(heads)
+                    .push_bind(1i64)
+                    .push_bind(now_ms);
+            });
+            query.build().execute(&mut *self.tx).await?;
+            let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO document_chunks (doc_id, seq, bytes) ");
+            query.push_values(&rows, |mut row, (id, _, sealed)| {
+                row.push_bind(id).push_bind(0i64).push_bind(sealed);
+            });
+            query.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
     }
 
     /// Appends what `doc` has beyond `stored_heads` (the heads the store holds, all known to `doc`), creating the
@@ -273,13 +395,7 @@ impl WriteTx {
             .fetch_optional(&mut *self.tx)
             .await?;
         let Some(chunks) = chunks else {
-            sqlx::query("INSERT INTO documents (doc_id, heads, chunks, updated_ms) VALUES (?, ?, 1, ?)")
-                .bind(&id_text)
-                .bind(&heads)
-                .bind(now_ms)
-                .execute(&mut *self.tx)
-                .await?;
-            return self.put_chunk(&id_text, 0, &doc.save()).await;
+            return self.insert_new(&[(*id, doc)], now_ms).await;
         };
         let changes = doc.save_after(stored_heads);
         if changes.is_empty() {

@@ -103,6 +103,90 @@ async fn a_synced_write_merges_a_local_edit_made_meanwhile() {
     assert_eq!(stored.get_heads(), synced.get_heads());
 }
 
+#[tokio::test]
+async fn many_received_documents_are_persisted_together() {
+    let (_dir, store) = store().await;
+    // More new documents than one statement writes, and one the store holds that a local edit changed meanwhile.
+    let mut received: std::collections::BTreeMap<DocumentId, Automerge> = (0..250u8)
+        .map(|n| {
+            let mut doc = Automerge::new().with_actor(actor(1));
+            put(&mut doc, "n", i64::from(n));
+            (DocumentId::from_bytes([n; 16]), doc)
+        })
+        .collect();
+    let edited = DocumentId::from_bytes([7; 16]);
+    write(&store, &edited, &received[&edited]).await;
+    let mut local = store
+        .load(&edited, actor(2))
+        .await
+        .expect("reads")
+        .expect("present");
+    put(&mut local, "local", 1);
+    write(&store, &edited, &local).await;
+
+    let mut tx = store.begin_write().await.expect("begins");
+    let merged = tx.save_synced_all(received.iter_mut(), 2).await.expect("saves");
+    tx.commit().await.expect("commits");
+
+    assert_eq!(merged, [edited]);
+    assert_eq!(store.documents().await.expect("lists").len(), 250);
+    for (id, doc) in &received {
+        let stored = store.load(id, actor(1)).await.expect("reads").expect("present");
+        assert_eq!(stored.get_heads(), doc.get_heads(), "{id}");
+    }
+    let stored = store
+        .load(&edited, actor(1))
+        .await
+        .expect("reads")
+        .expect("present");
+    assert!(
+        stored.get(ROOT, "local").expect("reads").is_some(),
+        "the local edit kept"
+    );
+}
+
+#[tokio::test]
+async fn acks_are_recorded_together_and_of_two_for_one_document_the_later_counts() {
+    let (_dir, store) = store().await;
+    let mut acks = Vec::new();
+    let mut docs = Vec::new();
+    for n in 0..150u8 {
+        let id = DocumentId::from_bytes([n; 16]);
+        let mut doc = Automerge::new().with_actor(actor(1));
+        put(&mut doc, "n", 1);
+        write(&store, &id, &doc).await;
+        acks.push(AckRecord {
+            doc: id,
+            heads: doc.get_heads(),
+            clears_refusals: n == 3,
+        });
+        docs.push((id, doc));
+    }
+    // Document 0 changed after its first Ack and was acknowledged again in the same burst.
+    let (first, ref mut doc) = docs[0];
+    put(doc, "n", 2);
+    write(&store, &first, doc).await;
+    acks.push(AckRecord {
+        doc: first,
+        heads: doc.get_heads(),
+        clears_refusals: false,
+    });
+    store
+        .add_refusal(&RefusalNote {
+            doc: docs[3].0,
+            reason: "invalid".into(),
+            message: "refused before".into(),
+            at_ms: 1,
+        })
+        .await
+        .expect("notes");
+
+    store.record_acks(&acks).await.expect("records");
+
+    assert_eq!(store.pending().await.expect("lists"), []);
+    assert_eq!(store.refusals().await.expect("lists"), []);
+}
+
 /// Whether any of the store's files (database, WAL, shared memory) holds `needle` in its raw bytes.
 fn on_disk(path: &Path, needle: &str) -> bool {
     ["", "-wal", "-shm"].iter().any(|suffix| {

@@ -29,7 +29,7 @@ use sync_core::protocol::{
 use super::report::{purge_code, refusal_code};
 use super::{SyncError, SyncEvent, SyncReport};
 use crate::device::Device;
-use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store};
+use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store, StoredDoc};
 use crate::time::now_ms;
 
 /// The session and the documents of one connection.
@@ -120,12 +120,9 @@ impl<'a> Link<'a> {
         };
         let mut manifest = Vec::with_capacity(offered.len());
         for stored in offered {
-            match stored.acked {
-                Some(acked) => {
-                    link.acked.insert(stored.id, acked);
-                }
-                // Made on this device and never acknowledged: uploaded whole at once.
-                None => link.session.never_acknowledged(stored.id),
+            link.mark_if_never_acknowledged(&stored);
+            if let Some(acked) = stored.acked {
+                link.acked.insert(stored.id, acked);
             }
             manifest.push(ManifestEntry {
                 doc: stored.id,
@@ -137,20 +134,27 @@ impl<'a> Link<'a> {
         Ok((link, frames))
     }
 
-    /// Loads a document from the store into the connection, if the store has it and it is not loaded yet.
-    async fn load(&mut self, id: DocumentId) -> Result<(), SyncError> {
-        if self.docs.contains_key(&id) {
+    /// Loads the documents of `ids` the store has into the connection, those not loaded yet; the rest are arriving.
+    /// Which the store has is asked in one statement per hundred: a fresh device's Welcome lists its whole caseload.
+    async fn load(&mut self, ids: impl IntoIterator<Item = DocumentId>) -> Result<(), SyncError> {
+        // A document known to be arriving was not in the store when the connection asked; one another tov command
+        // has stored meanwhile is merged when the received one is persisted (`WriteTx::save_synced_all`).
+        let wanted: Vec<DocumentId> = ids
+            .into_iter()
+            .filter(|id| !self.docs.contains_key(id) && !self.arriving.contains(id))
+            .collect();
+        if wanted.is_empty() {
             return Ok(());
         }
-        let Some(stored) = self.store.document(&id).await? else {
-            self.arriving.insert(id);
-            return Ok(());
-        };
-        if let Some(doc) = self.store.load(&id, self.actor.clone()).await? {
-            self.docs.insert(id, doc);
-        }
-        if let Some(acked) = stored.acked {
-            self.acked.insert(id, acked);
+        self.arriving.extend(wanted.iter().copied());
+        for stored in self.store.documents_among(&wanted).await? {
+            self.arriving.remove(&stored.id);
+            if let Some(doc) = self.store.load(&stored.id, self.actor.clone()).await? {
+                self.docs.insert(stored.id, doc);
+            }
+            if let Some(acked) = stored.acked {
+                self.acked.insert(stored.id, acked);
+            }
         }
         Ok(())
     }
@@ -182,12 +186,8 @@ impl<'a> Link<'a> {
     pub(crate) async fn receive(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, SyncError> {
         // An undecodable frame is left to the session, which fails the connection for it.
         match decode(bytes, &Limits::default()) {
-            Ok(Frame::Welcome { changed, .. }) => {
-                for entry in changed {
-                    self.load(entry.doc).await?;
-                }
-            }
-            Ok(Frame::Sync { doc, .. }) => self.load(doc).await?,
+            Ok(Frame::Welcome { changed, .. }) => self.load(changed.iter().map(|entry| entry.doc)).await?,
+            Ok(Frame::Sync { doc, .. }) => self.load([doc]).await?,
             _ => {}
         }
         let effects = self.session.handle_frame(bytes, &mut self.docs);
@@ -202,9 +202,7 @@ impl<'a> Link<'a> {
         let mut effects = Vec::new();
         for stored in self.store.pending().await? {
             let id = stored.id;
-            if stored.acked.is_none() {
-                self.session.never_acknowledged(id);
-            }
+            self.mark_if_never_acknowledged(&stored);
             let current = self.docs.get(&id).map(Automerge::get_heads);
             if self.refused.contains(&id) || current.as_ref() == Some(&stored.heads) {
                 continue;
@@ -216,12 +214,24 @@ impl<'a> Link<'a> {
                             .map_err(|e| SyncError::Network(format!("merging a local edit: {e}")))?;
                     }
                 }
-                None => self.load(id).await?,
+                None => {
+                    // In the store, so not arriving whatever the server listed.
+                    self.arriving.remove(&id);
+                    self.load([id]).await?;
+                }
             }
             self.offered.insert(id);
             effects.extend(self.session.local_change(id, &mut self.docs));
         }
         self.apply(effects).await
+    }
+
+    /// A document made on this device that the server never acknowledged goes up whole in its first message
+    /// (docs/PROTOCOL.md §5.2); one the server acknowledged starts from its heads.
+    fn mark_if_never_acknowledged(&mut self, stored: &StoredDoc) {
+        if stored.acked.is_none() {
+            self.session.never_acknowledged(stored.id);
+        }
     }
 
     /// Carries out effects in order; returns the encoded frames to send now (frames after a received document wait
@@ -320,15 +330,9 @@ impl<'a> Link<'a> {
             return Ok(Vec::new());
         }
         let unsaved = std::mem::take(&mut self.unsaved);
-        let mut merged = Vec::new();
         let mut tx = self.store.begin_write().await?;
-        for &doc in &unsaved {
-            if let Some(document) = self.docs.get_mut(&doc)
-                && tx.save_synced(&doc, document, now_ms()).await?
-            {
-                merged.push(doc);
-            }
-        }
+        let received = self.docs.iter_mut().filter(|(id, _)| unsaved.contains(id));
+        let merged = tx.save_synced_all(received, now_ms()).await?;
         tx.commit().await?;
         for &doc in &unsaved {
             let new = self.arriving.remove(&doc);
