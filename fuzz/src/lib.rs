@@ -77,7 +77,9 @@ pub fn session(data: &[u8]) {
                 | ServerEffect::Hold { .. }
                 | ServerEffect::Purged { .. }
                 | ServerEffect::Forget { .. } => {}
-                ServerEffect::ResolveHello { .. } => queue.extend(session.welcome(world.resolved())),
+                ServerEffect::ResolveHello { manifest, .. } => {
+                    queue.extend(session.welcome(world.resolved(&manifest)));
+                }
                 ServerEffect::CheckAccess { doc, message } => {
                     queue.extend(session.access(doc, world.access_of(doc), message));
                 }

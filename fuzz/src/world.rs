@@ -11,7 +11,8 @@ use sync_core::case::ffb::Ffb;
 use sync_core::case::{Approval, Case, CaseDocument, Citizen, Course, Goal, NewContact, read_case};
 use sync_core::fit::{Instrument, RaterKind, Rating, RuleSet};
 use sync_core::protocol::{
-    Access, Frame, Holding, Limits, Lost, PurgeReason, RateLimit, Resolved, ServerSession, Visible, encode,
+    Access, Frame, Holding, Limits, Lost, ManifestEntry, PurgeReason, RateLimit, Resolved, ServerSession,
+    Visible, encode,
 };
 use uuid::Uuid;
 
@@ -101,13 +102,14 @@ impl World {
             manifest: Vec::new(),
         };
         session.handle_frame(&encode(&hello), 1);
-        session.welcome(self.resolved());
+        session.welcome(self.resolved(&[]));
         session
     }
 
-    /// What the store tells a Hello: the world's case is the device's to change, and the device holds one case it
-    /// may no longer see (told to purge it at a Hello before, its grace open).
-    pub fn resolved(&self) -> Resolved {
+    /// What the store tells a Hello with `manifest`: the world's case is the device's to change, the device holds one
+    /// case it may no longer see (told to purge it at a Hello before, its grace open), and the manifest's ids no
+    /// case has are missing.
+    pub fn resolved(&self, manifest: &[ManifestEntry]) -> Resolved {
         Resolved {
             cursor: 1,
             changed: Vec::new(),
@@ -120,6 +122,11 @@ impl World {
                 doc: DocumentId::from_bytes([LOST_BYTE; 16]),
                 holding: holding(true, Some(1)),
             }],
+            missing: manifest
+                .iter()
+                .map(|entry| entry.doc)
+                .filter(|doc| self.access_of(*doc) == Access::Missing)
+                .collect(),
         }
     }
 

@@ -12,7 +12,9 @@ use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// Used when `RUST_LOG` is unset. sqlx logs each statement at info; only slow ones (warn) are worth seeing.
-const DEFAULT_FILTER: &str = "info,sqlx=warn";
+/// automerge opens an info span in every load of a document (`#[instrument]`), a few percent of an upload's
+/// server CPU with nothing ever written; its warnings and errors still are.
+const DEFAULT_FILTER: &str = "info,sqlx=warn,automerge=warn";
 
 /// Installs the global subscriber. Call once, from `main`.
 pub fn init() {

@@ -354,7 +354,7 @@ mod session {
     use automerge::transaction::Transactable;
     use sync_core::DocumentId;
     use sync_core::protocol::{
-        ErrorCode, Frame, Limits, RateLimit, Resolved, ServerEffect, ServerSession, encode,
+        Access, ErrorCode, Frame, Limits, RateLimit, Resolved, ServerEffect, ServerSession, encode,
     };
 
     fn session(rate: RateLimit) -> ServerSession {
@@ -445,6 +445,31 @@ mod session {
         );
         assert!(server.is_closed());
         assert!(server.handle_frame(&sync, 10_000).is_empty());
+    }
+
+    #[test]
+    fn a_document_the_hello_found_missing_is_taken_as_a_creation_without_asking_the_store() {
+        let mut server = session(RateLimit::default());
+        server.handle_frame(&hello("device-0"), 0);
+        server.welcome(Resolved {
+            missing: vec![DocumentId::from_bytes([1; 16])],
+            ..Resolved::default()
+        });
+        assert!(matches!(
+            server.handle_frame(&sync_frame(), 1)[..],
+            [ServerEffect::ReceiveSync {
+                access: Access::Missing,
+                ..
+            }]
+        ));
+        // Without the Hello's word the store is asked, as for an id of a case the device may not see.
+        let mut server = session(RateLimit::default());
+        server.handle_frame(&hello("device-0"), 0);
+        server.welcome(Resolved::default());
+        assert!(matches!(
+            server.handle_frame(&sync_frame(), 1)[..],
+            [ServerEffect::CheckAccess { .. }]
+        ));
     }
 
     #[test]

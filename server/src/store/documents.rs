@@ -166,6 +166,27 @@ impl Store {
         Ok(self.load_documents(std::slice::from_ref(doc_id)).await?.pop())
     }
 
+    /// Those of `doc_ids` that no case has the id of (in any tenant), one statement per hundred: the ids a Hello's
+    /// manifest offers that the device is about to create. Does not check access.
+    pub async fn unused_ids(&self, doc_ids: &[DocumentId]) -> Result<Vec<DocumentId>, StoreError> {
+        let mut used = std::collections::HashSet::with_capacity(doc_ids.len());
+        for chunk in doc_ids.chunks(DOCUMENTS_PER_LOAD) {
+            let ids: Vec<String> = chunk.iter().map(DocumentId::to_string).collect();
+            let rows: Vec<String> = on_pool!(self, |pool| {
+                let mut query = sqlx::QueryBuilder::new("SELECT doc_id FROM cases WHERE doc_id IN (");
+                push_ids(&mut query, &ids);
+                query.push(")");
+                query.build_query_scalar().fetch_all(pool).await?
+            });
+            used.extend(rows);
+        }
+        Ok(doc_ids
+            .iter()
+            .filter(|id| !used.contains(&id.to_string()))
+            .copied()
+            .collect())
+    }
+
     /// Those of `doc_ids` that exist, in no particular order. Does not check access.
     ///
     /// One statement per hundred documents reads their case rows with their snapshots and changes: a document is

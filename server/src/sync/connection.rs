@@ -427,6 +427,19 @@ impl Connection {
             .into_iter()
             .map(|(doc, holding)| Lost { doc, holding })
             .collect::<Vec<_>>();
+        // The manifest's documents the device neither may see nor lost: those no case has the id of are about to be
+        // created (the rest belong to cases it may not see, and are asked about one by one, as any such id).
+        let known: std::collections::HashSet<DocumentId> = visible
+            .iter()
+            .map(|case| case.doc)
+            .chain(lost.iter().map(|lost| lost.doc))
+            .collect();
+        let unknown: Vec<DocumentId> = manifest
+            .iter()
+            .map(|entry| entry.doc)
+            .filter(|doc| !known.contains(doc))
+            .collect();
+        let missing = store.unused_ids(&unknown).await?;
         // From here on the hub routes this connection the events of the documents it may see (or syncs, or lost),
         // and of its team and user; the tenant's other events no longer.
         self.watch(
@@ -453,6 +466,7 @@ impl Connection {
             changed,
             visible,
             lost,
+            missing,
         }))
     }
 

@@ -131,7 +131,7 @@ impl Server {
     }
 
     /// What the store reads for a Hello of device `i` with `cursor`.
-    fn resolve(&self, i: usize, cursor: Option<u64>) -> Resolved {
+    fn resolve(&self, i: usize, cursor: Option<u64>, manifest: &[ManifestEntry]) -> Resolved {
         let visible: Vec<Visible> = self
             .docs
             .iter()
@@ -164,11 +164,17 @@ impl Server {
                 _ => None,
             })
             .collect();
+        let missing = manifest
+            .iter()
+            .map(|entry| entry.doc)
+            .filter(|doc| self.access_of(i, doc) == Access::Missing)
+            .collect();
         Resolved {
             cursor: self.seq,
             changed,
             visible,
             lost,
+            missing,
         }
     }
 }
@@ -186,12 +192,12 @@ impl Network {
                     link.server_closed = true;
                     link.to_server.clear();
                 }
-                ServerEffect::ResolveHello { cursor, .. } => {
+                ServerEffect::ResolveHello { cursor, manifest, .. } => {
                     let more = if self.server.revoked.contains(&i) {
                         link.server
                             .close(ErrorCode::Revoked, "this device was revoked".into())
                     } else {
-                        link.server.welcome(self.server.resolve(i, cursor))
+                        link.server.welcome(self.server.resolve(i, cursor, &manifest))
                     };
                     self.server_effects(i, more);
                 }

@@ -105,6 +105,10 @@ pub struct Resolved {
     pub visible: Vec<Visible>,
     /// Every document the device holds that it may no longer see.
     pub lost: Vec<Lost>,
+    /// The manifest's documents no case has the id of: the device is about to create them, and their sync messages
+    /// are taken as creations without asking the store again ([`Access::Missing`], as after a
+    /// [`ServerEffect::CheckAccess`]); the I/O layer finds out if someone created one meanwhile when it opens it.
+    pub missing: Vec<DocumentId>,
 }
 
 /// Why a device lost sight of a document: the store's reason for one it held (an ended course, say), else an
@@ -164,6 +168,7 @@ impl ServerSession {
             changed,
             visible,
             lost,
+            missing,
         } = resolved;
         self.welcome_cursor = cursor;
         let manifest = std::mem::take(&mut self.manifest);
@@ -171,6 +176,9 @@ impl ServerSession {
         for entry in visible {
             self.sight.insert(entry.doc, Sight::of(entry.writable));
             heads.insert(entry.doc, entry.heads);
+        }
+        for doc in missing {
+            self.sight.entry(doc).or_insert(Sight::Creating);
         }
         // The device will hold what the Welcome lists and the visible documents it brought: recorded before
         // anything is sent, so a purge later knows to reach this device.
