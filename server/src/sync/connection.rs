@@ -410,7 +410,7 @@ impl Connection {
                 (now, everything, Vec::new())
             }
         };
-        let mut visible = Vec::with_capacity(everything.len());
+        let mut visible = Vec::with_capacity(everything.len() + changed.len());
         for case in everything.iter().chain(changed.iter()) {
             visible.push(Visible {
                 doc: case.doc_id,
