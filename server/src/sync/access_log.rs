@@ -5,6 +5,8 @@
 //! The calls sit where the sync code already decides these things (the Welcome, a push, a commit), one line
 //! each, so the sync code stays as it is; the log's own rules live in [`crate::audit`].
 
+use std::collections::HashSet;
+
 use sync_core::DocumentId;
 use sync_core::protocol::{ManifestEntry, Visible};
 
@@ -31,11 +33,13 @@ impl Connection {
         manifest: &[ManifestEntry],
         visible: &[Visible],
     ) {
+        // A set, not a search of `visible` per manifest entry: a lead's reconnect may bring thousands of each.
+        let visible: HashSet<DocumentId> = visible.iter().map(|case| case.doc).collect();
         let offered = changed.iter().map(|entry| entry.doc).chain(
             manifest
                 .iter()
                 .map(|entry| entry.doc)
-                .filter(|doc| visible.iter().any(|case| case.doc == *doc)),
+                .filter(|doc| visible.contains(doc)),
         );
         self.log_reads(offered.collect()).await;
     }
