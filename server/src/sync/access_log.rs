@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use sync_core::DocumentId;
-use sync_core::protocol::{ManifestEntry, Visible};
+use sync_core::protocol::ManifestEntry;
 
 use super::connection::{Connection, Peer};
 use crate::audit::Actor;
@@ -31,10 +31,9 @@ impl Connection {
         &mut self,
         changed: &[ManifestEntry],
         manifest: &[ManifestEntry],
-        visible: &[Visible],
+        visible: &HashSet<DocumentId>,
     ) {
-        // A set, not a search of `visible` per manifest entry: a lead's reconnect may bring thousands of each.
-        let visible: HashSet<DocumentId> = visible.iter().map(|case| case.doc).collect();
+        // A set, not a search of the visible cases per manifest entry: a lead's reconnect may bring thousands of each.
         let offered = changed.iter().map(|entry| entry.doc).chain(
             manifest
                 .iter()

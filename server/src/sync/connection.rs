@@ -435,15 +435,12 @@ impl Connection {
             .collect::<Vec<_>>();
         // The manifest's documents the device neither may see nor lost: those no case has the id of are about to be
         // created (the rest belong to cases it may not see, and are asked about one by one, as any such id).
-        let known: std::collections::HashSet<DocumentId> = visible
-            .iter()
-            .map(|case| case.doc)
-            .chain(lost.iter().map(|lost| lost.doc))
-            .collect();
+        let visible_ids: HashSet<DocumentId> = visible.iter().map(|case| case.doc).collect();
+        let lost_ids: HashSet<DocumentId> = lost.iter().map(|lost| lost.doc).collect();
         let unknown: Vec<DocumentId> = manifest
             .iter()
             .map(|entry| entry.doc)
-            .filter(|doc| !known.contains(doc))
+            .filter(|doc| !visible_ids.contains(doc) && !lost_ids.contains(doc))
             .collect();
         let missing = store.unused_ids(&unknown).await?;
         // From here on the hub routes this connection the events of the documents it may see (or syncs, or lost),
@@ -458,7 +455,7 @@ impl Connection {
             self.to_preload = changed.iter().map(|entry| entry.doc).collect();
         }
         self.events.resolved();
-        self.log_welcome(&changed, &manifest, &visible).await;
+        self.log_welcome(&changed, &manifest, &visible_ids).await;
         self.gauge.ready();
         tracing::debug!(
             connection.id = self.id,

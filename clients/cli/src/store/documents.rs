@@ -83,7 +83,11 @@ fn stored_doc(row: &sqlx::sqlite::SqliteRow) -> Result<StoredDoc, StoreError> {
 }
 
 /// Opens a document's sealed chunks (`seq`, bytes) and concatenates them.
-fn open_chunks(key: &DataKey, id: &str, rows: &[(i64, Vec<u8>)]) -> Result<Vec<u8>, StoreError> {
+fn open_chunks<'a>(
+    key: &DataKey,
+    id: &str,
+    rows: impl IntoIterator<Item = &'a (i64, Vec<u8>)>,
+) -> Result<Vec<u8>, StoreError> {
     let mut bytes = Vec::new();
     for (seq, sealed) in rows {
         let chunk = key
@@ -111,6 +115,18 @@ fn push_id_list(query: &mut QueryBuilder<Sqlite>, ids: &[DocumentId]) {
     }
     query.push(")");
 }
+
+/// The statement that reads the bookkeeping ([`stored_doc`]) of those of `ids` the store holds; callers pass at
+/// most [`ROWS_PER_STATEMENT`] ids.
+fn bookkeeping_among(ids: &[DocumentId]) -> QueryBuilder<Sqlite> {
+    let mut query =
+        QueryBuilder::<Sqlite>::new("SELECT doc_id, heads, acked_heads FROM documents WHERE doc_id IN (");
+    push_id_list(&mut query, ids);
+    query
+}
+
+/// A document's sealed chunks, in order, for [`open_chunks`].
+const CHUNKS_OF_DOCUMENT: &str = "SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq";
 
 /// Loads concatenated chunks as a document for `actor`.
 pub fn load_automerge(bytes: &[u8], actor: ActorId) -> Result<Automerge, StoreError> {
@@ -151,11 +167,7 @@ impl Store {
     pub async fn documents_among(&self, ids: &[DocumentId]) -> Result<Vec<StoredDoc>, StoreError> {
         let mut found = Vec::new();
         for batch in ids.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT doc_id, heads, acked_heads FROM documents WHERE doc_id IN (",
-            );
-            push_id_list(&mut query, batch);
-            for row in query.build().fetch_all(&self.pool).await? {
+            for row in bookkeeping_among(batch).build().fetch_all(&self.pool).await? {
                 found.push(stored_doc(&row)?);
             }
         }
@@ -165,11 +177,10 @@ impl Store {
     /// The document's saved bytes (its chunks, concatenated), if the store has it.
     pub async fn load_bytes(&self, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
         let id = id.to_string();
-        let chunks: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
-                .bind(&id)
-                .fetch_all(&self.pool)
-                .await?;
+        let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(CHUNKS_OF_DOCUMENT)
+            .bind(&id)
+            .fetch_all(&self.pool)
+            .await?;
         if chunks.is_empty() {
             return Ok(None);
         }
@@ -181,6 +192,35 @@ impl Store {
             .await?
             .map(|bytes| load_automerge(&bytes, actor))
             .transpose()
+    }
+
+    /// Those of `ids` the store holds, loaded for `actor`: their chunks read a hundred documents to a statement.
+    pub async fn load_among(
+        &self,
+        ids: &[DocumentId],
+        actor: &ActorId,
+    ) -> Result<Vec<(DocumentId, Automerge)>, StoreError> {
+        let mut loaded = Vec::new();
+        for batch in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT doc_id, seq, bytes FROM document_chunks WHERE doc_id IN (",
+            );
+            push_id_list(&mut query, batch);
+            query.push(" ORDER BY doc_id, seq");
+            let rows: Vec<(String, (i64, Vec<u8>))> = query
+                .build_query_as::<(String, i64, Vec<u8>)>()
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(id, seq, bytes)| (id, (seq, bytes)))
+                .collect();
+            for document in rows.chunk_by(|a, b| a.0 == b.0) {
+                let id = &document[0].0;
+                let bytes = open_chunks(&self.key, id, document.iter().map(|(_, chunk)| chunk))?;
+                loaded.push((parse_id(id)?, load_automerge(&bytes, actor.clone())?));
+            }
+        }
+        Ok(loaded)
     }
 
     /// Persists a document that received changes through sync. If another tov process wrote changes to the store
@@ -314,14 +354,9 @@ impl WriteTx {
     ) -> Result<HashMap<DocumentId, Vec<ChangeHash>>, StoreError> {
         let mut found = HashMap::new();
         for batch in ids.chunks(ROWS_PER_STATEMENT) {
-            let mut query =
-                QueryBuilder::<Sqlite>::new("SELECT doc_id, heads FROM documents WHERE doc_id IN (");
-            push_id_list(&mut query, batch);
-            for row in query.build().fetch_all(&mut *self.tx).await? {
-                found.insert(
-                    parse_id(row.try_get("doc_id")?)?,
-                    decode_heads(row.try_get("heads")?)?,
-                );
+            for row in bookkeeping_among(batch).build().fetch_all(&mut *self.tx).await? {
+                let stored = stored_doc(&row)?;
+                found.insert(stored.id, stored.heads);
             }
         }
         Ok(found)
@@ -342,11 +377,10 @@ impl WriteTx {
 
     /// A stored document's chunks, opened and concatenated.
     async fn chunk_bytes(&mut self, id: &str) -> Result<Vec<u8>, StoreError> {
-        let chunks: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT seq, bytes FROM document_chunks WHERE doc_id = ? ORDER BY seq")
-                .bind(id)
-                .fetch_all(&mut *self.tx)
-                .await?;
+        let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(CHUNKS_OF_DOCUMENT)
+            .bind(id)
+            .fetch_all(&mut *self.tx)
+            .await?;
         open_chunks(&self.key, id, &chunks)
     }
 

@@ -64,6 +64,33 @@ async fn a_document_written_in_many_chunks_loads_whole_and_is_compacted() {
 }
 
 #[tokio::test]
+async fn many_documents_load_together_each_from_all_its_chunks() {
+    let (_dir, store) = store().await;
+    // More documents than one statement reads, each written in a few chunks.
+    let mut written = std::collections::BTreeMap::new();
+    for n in 0..150u8 {
+        let id = DocumentId::from_bytes([n; 16]);
+        let mut doc = Automerge::new().with_actor(actor(1));
+        for i in 0..=i64::from(n % 3) {
+            put(&mut doc, "n", i);
+            write(&store, &id, &doc).await;
+        }
+        written.insert(id, doc);
+    }
+    let absent = DocumentId::from_bytes([200; 16]);
+    let mut ids: Vec<DocumentId> = written.keys().copied().collect();
+    ids.push(absent);
+
+    let loaded = store.load_among(&ids, &actor(2)).await.expect("reads");
+
+    assert_eq!(loaded.len(), written.len(), "the absent one is left out");
+    for (id, doc) in &loaded {
+        assert_eq!(doc.get_heads(), written[id].get_heads(), "{id}");
+        assert_eq!(doc.get_actor(), &actor(2));
+    }
+}
+
+#[tokio::test]
 async fn a_document_is_pending_until_an_ack_covers_its_heads() {
     let (_dir, store) = store().await;
     let id = DocumentId::from_bytes([2; 16]);

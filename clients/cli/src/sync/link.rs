@@ -147,15 +147,16 @@ impl<'a> Link<'a> {
             return Ok(());
         }
         self.arriving.extend(wanted.iter().copied());
-        for stored in self.store.documents_among(&wanted).await? {
+        let found = self.store.documents_among(&wanted).await?;
+        let found_ids: Vec<DocumentId> = found.iter().map(|stored| stored.id).collect();
+        for stored in found {
             self.arriving.remove(&stored.id);
-            if let Some(doc) = self.store.load(&stored.id, self.actor.clone()).await? {
-                self.docs.insert(stored.id, doc);
-            }
             if let Some(acked) = stored.acked {
                 self.acked.insert(stored.id, acked);
             }
         }
+        self.docs
+            .extend(self.store.load_among(&found_ids, &self.actor).await?);
         Ok(())
     }
 
@@ -168,16 +169,16 @@ impl<'a> Link<'a> {
     /// Welcome is in (those loaded before it go up with it); returns the frames to send. A document a frame of the
     /// server had the link load already was offered then.
     pub(crate) async fn upload_next(&mut self, count: usize) -> Result<Vec<Vec<u8>>, SyncError> {
+        let take = count.min(self.to_load.len());
+        let ids: Vec<DocumentId> = self
+            .to_load
+            .drain(..take)
+            .filter(|id| !self.docs.contains_key(id))
+            .collect();
         let mut effects = Vec::new();
-        for _ in 0..count {
-            let Some(id) = self.to_load.pop_front() else { break };
-            if self.docs.contains_key(&id) {
-                continue;
-            }
-            if let Some(doc) = self.store.load(&id, self.actor.clone()).await? {
-                self.docs.insert(id, doc);
-                effects.extend(self.session.local_change(id, &mut self.docs));
-            }
+        for (id, doc) in self.store.load_among(&ids, &self.actor).await? {
+            self.docs.insert(id, doc);
+            effects.extend(self.session.local_change(id, &mut self.docs));
         }
         self.apply(effects).await
     }
