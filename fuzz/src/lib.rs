@@ -196,7 +196,7 @@ fn apply(
     });
     let incoming = Incoming {
         doc,
-        bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+        bytes: received.new_changes.bytes(),
     };
     match check_write(&world.viewer, world::TENANT, existing, &incoming) {
         Ok((case, found)) => {

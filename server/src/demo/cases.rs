@@ -190,7 +190,7 @@ fn prepare(spec: &CaseSpec) -> Result<Prepared, DemoError> {
     Ok(Prepared {
         document: snapshot_of(doc),
         hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
-        actors: actors_of(&changes),
+        actors: actors_of(changes.iter().map(automerge::Change::actor_id)),
         heads: Heads::new(doc.get_heads()),
         projection,
         holders: spec.holders.iter().map(|h| h.user_id.clone()).collect(),

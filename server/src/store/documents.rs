@@ -128,11 +128,12 @@ pub fn snapshot_of(doc: &automerge::Automerge) -> Vec<u8> {
     })
 }
 
-/// The distinct hex actor ids of `changes`, in first-seen order: what [`DocumentCommit::actors`] holds.
-pub fn actors_of(changes: &[automerge::Change]) -> Vec<String> {
+/// The distinct hex ids of the actors of some changes (`Change::actor_id` of each), in first-seen order: what
+/// [`DocumentCommit::actors`] holds.
+pub fn actors_of<'a>(of_changes: impl IntoIterator<Item = &'a automerge::ActorId>) -> Vec<String> {
     let mut actors: Vec<String> = Vec::new();
-    for change in changes {
-        let actor = change.actor_id().to_hex_string();
+    for actor in of_changes {
+        let actor = actor.to_hex_string();
         if !actors.contains(&actor) {
             actors.push(actor);
         }

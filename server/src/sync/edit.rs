@@ -58,7 +58,7 @@ impl SyncService {
             let projection = Projection::of(&doc_text, &case, &conflicts::list(case_doc.automerge()), &rules);
             let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
             let hashes: Vec<String> = changes.iter().map(|c| c.hash().to_string()).collect();
-            let actors = actors_of(&changes);
+            let actors = actors_of(changes.iter().map(Change::actor_id));
             let heads = Heads::new(case_doc.heads());
             let commit = DocumentCommit {
                 doc_id: &doc_id,

@@ -13,7 +13,9 @@ use sync_core::DocumentId;
 use sync_core::case::{Case, Conflict, read_case};
 use sync_core::fit::RuleSet;
 use sync_core::protocol::sync_message::knows_all;
-use sync_core::protocol::{Access, ErrorCode, Received, RefusalReason, ServerEffect, SessionError};
+use sync_core::protocol::{
+    Access, ErrorCode, NewChanges, Received, RefusalReason, ServerEffect, SessionError,
+};
 use tokio::sync::oneshot::error::RecvError;
 
 use super::accept::{
@@ -154,7 +156,7 @@ impl Connection {
             guard,
             creating,
             read_only,
-            new_bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+            new_bytes: received.new_changes.bytes(),
             received,
             device_heads,
             reloaded: false,
@@ -207,7 +209,7 @@ impl Connection {
         }
         let incoming = Incoming {
             doc: &scratch,
-            bytes: received.new_changes.iter().map(|c| c.raw_bytes().len()).sum(),
+            bytes: received.new_changes.bytes(),
         };
         let verdict =
             check_write(&self.peer.viewer, &self.peer.tenant_slug, None, &incoming).and_then(|(case, _)| {
@@ -535,11 +537,15 @@ impl Connection {
             changes: if creating {
                 Vec::new()
             } else {
-                changes.iter().map(|c| c.raw_bytes().to_vec()).collect()
+                changes
+                    .changes()?
+                    .iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect()
             },
             document: creating.then(|| snapshot_of(&loaded.doc)),
-            change_hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
-            actors: actors_of(changes),
+            change_hashes: changes.hashes().iter().map(ChangeHash::to_string).collect(),
+            actors: actors_of(changes.actors()),
             heads: Heads::new(heads),
             projection,
             now_ms: clock::now_ms(),
@@ -564,11 +570,16 @@ impl Connection {
         // The new "before" of the write rules: the case as the other process committed it.
         let committed = read_case(&doc).ok();
         let received = &mut attempt.received;
-        received
+        let unstored: Vec<Change> = received
             .new_changes
-            .retain(|change| !knows_all(&doc, &[change.hash()]));
-        attempt.new_bytes = received.new_changes.iter().map(|c| c.raw_bytes().len()).sum();
-        doc.apply_changes(received.new_changes.iter().cloned())?;
+            .changes()?
+            .iter()
+            .filter(|change| !knows_all(&doc, &[change.hash()]))
+            .cloned()
+            .collect();
+        doc.apply_changes(unstored.iter().cloned())?;
+        received.new_changes = NewChanges::from(unstored);
+        attempt.new_bytes = received.new_changes.bytes();
         let loaded = attempt.guard.as_mut().ok_or(ConnectionError::CorruptId)?;
         loaded.doc = doc;
         loaded.tenant_id = stored.tenant_id;
@@ -615,10 +626,9 @@ impl Connection {
         &mut self,
         doc_id: DocumentId,
         refusal: &Refusal,
-        changes: &[Change],
+        changes: &NewChanges,
     ) -> Result<(), ConnectionError> {
-        let bytes: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
-        self.store_quarantine(doc_id, refusal, &bytes).await
+        self.store_quarantine(doc_id, refusal, &changes.encoded()).await
     }
 
     async fn store_quarantine(

@@ -267,7 +267,7 @@ impl Writer {
             assign: assign.to_vec(),
             raw: changes.iter().map(|c| c.raw_bytes().to_vec()).collect(),
             hashes: changes.iter().map(|c| c.hash().to_string()).collect(),
-            actors: actors_of(&changes),
+            actors: actors_of(changes.iter().map(automerge::Change::actor_id)),
             heads: Heads::new(doc.get_heads()),
             projection: projection_of(&self.doc_id.to_string(), doc),
         }

@@ -12,17 +12,20 @@
 //! - operations the case schema has no use for (counters, marks, tables, floats, bytes, timestamps) and deletes
 //!   without a predecessor.
 //!
-//! A document chunk is loaded into a scratch document (under `catch_unwind`: loading rebuilds and verifies its
-//! changes, where a broken one panics) so that its changes get the same checks. A message that is one whole
-//! document hands that loaded document on ([`Checked::document`]): a server holding nothing of it takes it as it
-//! is, since loading it was most of the cost of receiving it.
+//! A document chunk gets the same checks without rebuilding its changes (which was a sixth of the server's work
+//! on an upload of new cases): the operation kinds are read from its action and value columns
+//! ([`check_document_columns`], with automerge's own column decoder), and the size of each change from the
+//! change metadata of the document loaded in a scratch document (under `catch_unwind`: loading rebuilds and
+//! verifies its changes, where a broken one panics). A message that is one whole document hands that loaded
+//! document on ([`Checked::document`]): a server holding nothing of it takes it as it is, since loading it was
+//! most of the cost of receiving it.
 //!
 //! The size of the whole document is bounded by [`check_document_size`], which the server calls with the bytes it
 //! stores. What passes here is then applied under `catch_unwind` (see `protocol::server`), as the last line of
 //! defence against panics nobody has found yet.
 
 use automerge::legacy::OpType;
-use automerge::{Automerge, Change, ObjType, ScalarValue};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ObjType, ScalarValue};
 
 use crate::validation::{Problem, ValidationError};
 
@@ -43,14 +46,32 @@ const CHUNK_TYPE_DOCUMENT: u8 = 0;
 const CHUNK_TYPE_CHANGE: u8 = 1;
 /// The bit of a column specification that says the column is deflated.
 const COLUMN_DEFLATED: u64 = 0b1000;
+/// The operation columns of a document chunk that say what each operation does and what type its value has
+/// (automerge's `op_set2/columns.rs`: column id 4 as integers, column id 5 as value metadata), without the
+/// deflate bit.
+const ACTION_COLUMN: u64 = (4 << 4) | 2;
+const VALUE_META_COLUMN: u64 = (5 << 4) | 6;
 
-/// What [`check`] passed: the changes, in the order they came; and when the data was exactly one whole document
-/// (as automerge sends a document the other side lacks), that document as the check loaded it, so a server that
-/// holds nothing of it can take it as it is instead of loading it a second time.
+/// What [`check`] passed: the hash of every change the data carries, loose or inside a document, in the order they
+/// came; and when the data was exactly one whole document (as automerge sends a document the other side lacks),
+/// that document as the check loaded it, so a server that holds nothing of it can take it as it is instead of
+/// loading it a second time.
 #[derive(Debug, Default)]
 pub struct Checked {
-    pub changes: Vec<Change>,
-    pub document: Option<Automerge>,
+    pub hashes: Vec<ChangeHash>,
+    pub document: Option<WholeDocument>,
+}
+
+/// A whole document a device sent, loaded and checked.
+#[derive(Debug)]
+pub struct WholeDocument {
+    pub doc: Automerge,
+    /// Its changes' hashes and actors, in causal order: what a server records of them.
+    pub changes: Vec<(ChangeHash, ActorId)>,
+    /// The document chunk as it came: automerge loads it as it loads the changes it holds.
+    pub chunk: Vec<u8>,
+    /// The chunk's size with its columns inflated: what the bound on a document's bytes counts of it.
+    pub inflated_bytes: usize,
 }
 
 /// Splits `chunks` (a sync message's change data) into changes and checks each; see the module documentation.
@@ -75,19 +96,24 @@ fn check_unguarded(chunks: &[&[u8]]) -> Result<Checked, ValidationError> {
             let (chunk_type, chunk, after) = split_chunk(rest)?;
             rest = after;
             if chunk_type == CHUNK_TYPE_DOCUMENT {
-                inflate_budget = check_inflation(&chunk[header_len(chunk)..], inflate_budget)?;
-                let (document, changes) = load_document(chunk)?;
-                for change in changes {
-                    check_change(&change)?;
-                    checked.changes.push(change);
-                }
-                documents.push(document);
+                let header = header_len(chunk);
+                let columns = check_document_columns(&chunk[header..], inflate_budget)?;
+                inflate_budget -= columns.inflated;
+                let doc = load_document(chunk)?;
+                let changes = check_document_changes(&doc)?;
+                checked.hashes.extend(changes.iter().map(|(hash, _)| *hash));
+                documents.push(WholeDocument {
+                    doc,
+                    changes,
+                    chunk: chunk.to_vec(),
+                    inflated_bytes: chunk.len() - columns.deflated_bytes + to_usize(columns.inflated),
+                });
                 continue;
             }
             let change = Change::try_from(chunk)
                 .map_err(|_| refused(Problem::Malformed, "a change does not decode"))?;
             check_change(&change)?;
-            checked.changes.push(change);
+            checked.hashes.push(change.hash());
             loose_changes += 1;
         }
     }
@@ -97,24 +123,44 @@ fn check_unguarded(chunks: &[&[u8]]) -> Result<Checked, ValidationError> {
     Ok(checked)
 }
 
-/// A saved document and its changes, read in a scratch document where a panic cannot reach anyone.
-fn load_document(chunk: &[u8]) -> Result<(Automerge, Vec<Change>), ValidationError> {
-    let loaded = std::panic::catch_unwind(|| {
-        let doc = Automerge::load(chunk).ok()?;
-        let changes = doc.get_changes(&[]);
-        Some((doc, changes))
-    });
-    match loaded {
-        Ok(Some(loaded)) => Ok(loaded),
+/// A saved document, loaded in a scratch document where a panic cannot reach anyone.
+fn load_document(chunk: &[u8]) -> Result<Automerge, ValidationError> {
+    match std::panic::catch_unwind(|| Automerge::load(chunk).ok()) {
+        Ok(Some(doc)) => Ok(doc),
         Ok(None) => Err(refused(Problem::Malformed, "a document does not load")),
         Err(_) => Err(refused(Problem::Malformed, "a document could not be read")),
     }
 }
 
-/// Inflates the deflated columns of a document chunk's `payload`, at most `budget` bytes in all, and returns
-/// what is left of the budget. The layout is automerge's: actors, heads, the change and the operation column
-/// metadata (a count, then each column's specification and length), then the columns' data in that order.
-fn check_inflation(payload: &[u8], budget: u64) -> Result<u64, ValidationError> {
+/// The hash and actor of each change of a loaded document, each change within [`MAX_CHANGE_OPS`]: read from the
+/// change metadata, without rebuilding the changes.
+fn check_document_changes(doc: &Automerge) -> Result<Vec<(ChangeHash, ActorId)>, ValidationError> {
+    doc.get_changes_meta(&[])
+        .into_iter()
+        .map(|change| {
+            // A change's operations are numbered `start_op..=max_op`.
+            if (change.max_op + 1).saturating_sub(change.start_op) > MAX_CHANGE_OPS as u64 {
+                return Err(too_many_operations());
+            }
+            Ok((change.hash, change.actor.into_owned()))
+        })
+        .collect()
+}
+
+/// What [`check_document_columns`] found of a document's columns.
+#[derive(Debug)]
+struct DocumentColumns {
+    /// The bytes its deflated columns take, and inflate to.
+    deflated_bytes: usize,
+    inflated: u64,
+}
+
+/// Checks a document chunk's `payload` before automerge reads it: its deflated columns inflate to at most `budget`
+/// bytes in all, and its operations are of the kinds the case schema uses ([`allowed_action`],
+/// [`allowed_value_type`]), read from the action and value metadata columns with automerge's own column decoder.
+/// The layout is automerge's: actors, heads, the change and the operation column metadata (a count, then each
+/// column's specification and length), then the columns' data in that order.
+fn check_document_columns(payload: &[u8], budget: u64) -> Result<DocumentColumns, ValidationError> {
     use std::io::Read;
     let malformed = || refused(Problem::Malformed, "a document chunk is malformed");
     let mut at = 0;
@@ -137,64 +183,141 @@ fn check_inflation(payload: &[u8], budget: u64) -> Result<u64, ValidationError> 
     }
     let heads = number(&mut at)?;
     skip(&mut at, heads.checked_mul(32).ok_or_else(malformed)?)?;
+    // Change columns, then operation columns: (is an operation column, specification, length).
     let mut columns = Vec::new();
-    for _ in 0..2 {
+    for is_operation in [false, true] {
         for _ in 0..number(&mut at)? {
             let spec = number(&mut at)?;
             let len = number(&mut at)?;
-            columns.push((spec & COLUMN_DEFLATED != 0, len));
+            columns.push((is_operation, spec, len));
         }
     }
-    let mut left = budget;
-    for (deflated, len) in columns {
+    let mut found = DocumentColumns {
+        deflated_bytes: 0,
+        inflated: 0,
+    };
+    for (is_operation, spec, len) in columns {
         let start = at;
         skip(&mut at, len)?;
-        if deflated {
-            let mut inflated =
-                flate2::read::DeflateDecoder::new(&payload[start..at]).take(left.saturating_add(1));
-            let size = std::io::copy(&mut inflated, &mut std::io::sink()).map_err(|_| malformed())?;
+        let stored = &payload[start..at];
+        let kind = is_operation.then_some(spec & !COLUMN_DEFLATED);
+        let checked = matches!(kind, Some(ACTION_COLUMN | VALUE_META_COLUMN));
+        let inflated;
+        let data = if spec & COLUMN_DEFLATED == 0 {
+            stored
+        } else {
+            let left = budget - found.inflated;
+            let mut reader = flate2::read::DeflateDecoder::new(stored).take(left.saturating_add(1));
+            let mut buffer = Vec::new();
+            let size = if checked {
+                reader.read_to_end(&mut buffer).map_err(|_| malformed())? as u64
+            } else {
+                std::io::copy(&mut reader, &mut std::io::sink()).map_err(|_| malformed())?
+            };
             if size > left {
                 return Err(refused(
                     Problem::TooLarge,
                     &format!("compressed data inflates to more than {MAX_INFLATED_BYTES} bytes"),
                 ));
             }
-            left -= size;
+            found.deflated_bytes += stored.len();
+            found.inflated += size;
+            inflated = buffer;
+            &inflated
+        };
+        match kind {
+            Some(ACTION_COLUMN) => check_codes(data, allowed_action)?,
+            Some(VALUE_META_COLUMN) => check_codes(data, allowed_value_type)?,
+            _ => {}
         }
     }
-    Ok(left)
+    Ok(found)
 }
 
-/// The operations of one change.
+/// Every value of an RLE column of unsigned integers passes `allowed`.
+fn check_codes(column: &[u8], allowed: fn(u64) -> bool) -> Result<(), ValidationError> {
+    let column = hexane::Column::<u64>::load(column)
+        .map_err(|_| refused(Problem::Malformed, "a document column is malformed"))?;
+    if column.iter().all(allowed) {
+        Ok(())
+    } else {
+        Err(not_in_schema())
+    }
+}
+
+/// The operation kinds the case schema uses, by automerge's action numbers (`op_set2/types.rs`): make a map (0),
+/// put (1), make a list (2), delete (3), make a text (4). Not increments (5), tables (6) or marks (7).
+fn allowed_action(action: u64) -> bool {
+    action <= 4
+}
+
+/// The value types the case schema uses, by the low four bits of automerge's value metadata (`op_set2/meta.rs`):
+/// null (0), false (1), true (2), unsigned (3) and signed (4) integers, strings (6). Not floats (5), bytes (7),
+/// counters (8), timestamps (9) or types automerge does not know.
+fn allowed_value_type(meta: u64) -> bool {
+    matches!(meta & 0b1111, 0..=4 | 6)
+}
+
+/// The operations of one change: the same kinds as in a document ([`allowed_action`], [`allowed_value_type`]), and
+/// every delete names what it deletes.
 pub fn check_change(change: &Change) -> Result<(), ValidationError> {
     if change.len() > MAX_CHANGE_OPS {
-        return Err(refused(
-            Problem::TooLarge,
-            &format!("a change holds more than {MAX_CHANGE_OPS} operations"),
-        ));
+        return Err(too_many_operations());
     }
     for op in change.decode().operations {
-        match op.action {
+        let (action, value_type) = match &op.action {
+            OpType::Make(ObjType::Map) => (0, 0),
+            OpType::Put(value) => (1, value_type(value)),
+            OpType::Make(ObjType::List) => (2, 0),
             OpType::Delete if op.pred.is_empty() => {
                 return Err(refused(Problem::Malformed, "a delete must name what it deletes"));
             }
-            OpType::Delete => {}
-            OpType::Make(ObjType::Map | ObjType::List | ObjType::Text) => {}
-            OpType::Put(ScalarValue::Str(_) | ScalarValue::Int(_) | ScalarValue::Uint(_))
-            | OpType::Put(ScalarValue::Boolean(_) | ScalarValue::Null) => {}
-            OpType::Make(ObjType::Table)
-            | OpType::Increment(_)
-            | OpType::MarkBegin(_)
-            | OpType::MarkEnd(_)
-            | OpType::Put(_) => {
-                return Err(refused(
-                    Problem::UnknownField,
-                    "an operation the case schema does not use (counters, marks, tables or such values)",
-                ));
-            }
+            OpType::Delete => (3, 0),
+            OpType::Make(ObjType::Text) => (4, 0),
+            OpType::Increment(_) => (5, 0),
+            OpType::Make(ObjType::Table) => (6, 0),
+            OpType::MarkBegin(_) | OpType::MarkEnd(_) => (7, 0),
+        };
+        if !allowed_action(action) || !allowed_value_type(value_type) {
+            return Err(not_in_schema());
         }
     }
     Ok(())
+}
+
+/// The type code automerge's value metadata gives `value` (`op_set2/meta.rs`).
+fn value_type(value: &ScalarValue) -> u64 {
+    match value {
+        ScalarValue::Null => 0,
+        ScalarValue::Boolean(false) => 1,
+        ScalarValue::Boolean(true) => 2,
+        ScalarValue::Uint(_) => 3,
+        ScalarValue::Int(_) => 4,
+        ScalarValue::F64(_) => 5,
+        ScalarValue::Str(_) => 6,
+        ScalarValue::Bytes(_) => 7,
+        ScalarValue::Counter(_) => 8,
+        ScalarValue::Timestamp(_) => 9,
+        ScalarValue::Unknown { type_code, .. } => u64::from(*type_code),
+    }
+}
+
+fn too_many_operations() -> ValidationError {
+    refused(
+        Problem::TooLarge,
+        &format!("a change holds more than {MAX_CHANGE_OPS} operations"),
+    )
+}
+
+fn not_in_schema() -> ValidationError {
+    refused(
+        Problem::UnknownField,
+        "an operation the case schema does not use (counters, marks, tables or such values)",
+    )
+}
+
+fn to_usize(bytes: u64) -> usize {
+    usize::try_from(bytes).unwrap_or(usize::MAX)
 }
 
 /// A document that would hold `stored_bytes + added_bytes` of changes must stay within [`MAX_DOCUMENT_BYTES`].
@@ -286,21 +409,68 @@ mod tests {
         });
         let bytes = bytes_of(&doc);
         let checked = check([bytes.as_slice()]).expect("valid");
-        assert_eq!(checked.changes.len(), 1);
+        assert_eq!(checked.hashes, doc.get_heads());
         assert!(checked.document.is_none(), "a change is no whole document");
+        // The same as a saved document.
+        let checked = check([doc.save().as_slice()]).expect("valid");
+        assert_eq!(checked.hashes, doc.get_heads());
     }
 
+    /// Every operation kind and value type the schema does not use is refused, as a change and inside a saved
+    /// document (read from its columns), also where a later change hides it.
     #[test]
-    fn a_counter_a_float_or_a_mark_is_refused() {
-        for doc in [
-            doc_with(|tx| tx.put(ROOT, "n", ScalarValue::counter(1)).expect("put")),
-            doc_with(|tx| tx.put(ROOT, "n", 1.5_f64).expect("put")),
-            doc_with(|tx| {
-                tx.put_object(ROOT, "t", ObjType::Table).expect("put");
-            }),
+    fn a_counter_a_float_a_table_or_a_mark_is_refused_in_changes_and_documents() {
+        let hidden = |value: ScalarValue| {
+            doc_with(move |tx| {
+                tx.put(ROOT, "n", value).expect("put");
+                tx.put(ROOT, "n", "overwritten").expect("put");
+            })
+        };
+        let mark = doc_with(|tx| {
+            let text = tx.put_object(ROOT, "t", ObjType::Text).expect("put");
+            tx.splice_text(&text, 0, 0, "Synthetic").expect("splice");
+            let bold = automerge::marks::Mark::new("bold".into(), true, 0, 4);
+            tx.mark(&text, bold, automerge::marks::ExpandMark::None)
+                .expect("mark");
+        });
+        for (what, doc) in [
+            (
+                "a counter",
+                doc_with(|tx| tx.put(ROOT, "n", ScalarValue::counter(1)).expect("put")),
+            ),
+            ("a float", doc_with(|tx| tx.put(ROOT, "n", 1.5_f64).expect("put"))),
+            (
+                "bytes",
+                doc_with(|tx| tx.put(ROOT, "n", vec![1_u8, 2]).expect("put")),
+            ),
+            (
+                "a timestamp",
+                doc_with(|tx| tx.put(ROOT, "n", ScalarValue::Timestamp(1)).expect("put")),
+            ),
+            (
+                "a table",
+                doc_with(|tx| {
+                    tx.put_object(ROOT, "t", ObjType::Table).expect("put");
+                }),
+            ),
+            ("a hidden float", hidden(ScalarValue::F64(1.5))),
+            // Enough values of varied sizes that automerge deflates the value metadata column of the document.
+            (
+                "a float among many values",
+                doc_with(|tx| {
+                    for n in 0..2_000_usize {
+                        tx.put(ROOT, format!("k{n}"), "x".repeat(n % 97)).expect("put");
+                    }
+                    tx.put(ROOT, "n", 1.5_f64).expect("put");
+                }),
+            ),
+            ("a hidden counter", hidden(ScalarValue::counter(1))),
+            ("a mark", mark),
         ] {
-            let error = check([bytes_of(&doc).as_slice()]).expect_err("refused");
-            assert_eq!(error.problem, Problem::UnknownField);
+            for (form, bytes) in [("change", bytes_of(&doc)), ("document", doc.save())] {
+                let error = check([bytes.as_slice()]).expect_err(&format!("{what} as a {form}"));
+                assert_eq!(error.problem, Problem::UnknownField, "{what} as a {form}");
+            }
         }
     }
 
@@ -326,15 +496,27 @@ mod tests {
     #[test]
     fn a_saved_document_passes_with_its_changes_checked() {
         let doc = doc_with(|tx| tx.put(ROOT, "a", "x".repeat(1_000)).expect("put"));
-        let checked = check([doc.save().as_slice()]).expect("a document");
-        assert_eq!(checked.changes.len(), 1);
-        let loaded = checked.document.expect("one whole document is handed on");
-        assert_eq!(loaded.get_heads(), doc.get_heads());
+        let saved = doc.save();
+        let checked = check([saved.as_slice()]).expect("a document");
+        assert_eq!(checked.hashes, doc.get_heads());
+        let whole = checked.document.expect("one whole document is handed on");
+        assert_eq!(whole.doc.get_heads(), doc.get_heads());
+        assert_eq!(
+            whole.changes,
+            [(doc.get_heads()[0], ActorId::from([1; 16].as_slice()))]
+        );
+        assert_eq!(whole.chunk, saved);
+        assert!(
+            whole.inflated_bytes > saved.len(),
+            "a thousand x's deflate: {} bytes inflated, {} stored",
+            whole.inflated_bytes,
+            saved.len()
+        );
         // A document with a change beside it is not one whole document.
         let mut both = doc.save();
         both.extend_from_slice(bytes_of(&doc_with(|tx| tx.put(ROOT, "b", 1_i64).expect("put"))).as_slice());
         let checked = check([both.as_slice()]).expect("a document and a change");
-        assert_eq!((checked.changes.len(), checked.document.is_none()), (2, true));
+        assert_eq!((checked.hashes.len(), checked.document.is_none()), (2, true));
         let counter = doc_with(|tx| tx.put(ROOT, "n", ScalarValue::counter(1)).expect("put"));
         assert_eq!(
             check([counter.save().as_slice()]).expect_err("a counter").problem,
@@ -351,9 +533,9 @@ mod tests {
         });
         let saved = doc.save();
         let payload = &saved[header_len(&saved)..];
-        assert!(check_inflation(payload, MAX_INFLATED_BYTES).is_ok());
+        assert!(check_document_columns(payload, MAX_INFLATED_BYTES).is_ok());
         assert_eq!(
-            check_inflation(payload, 1_000).expect_err("over").problem,
+            check_document_columns(payload, 1_000).expect_err("over").problem,
             Problem::TooLarge
         );
     }
@@ -376,10 +558,12 @@ mod tests {
             tx.splice_text(&text, 0, 0, &"x".repeat(MAX_CHANGE_OPS))
                 .expect("splice");
         });
-        assert_eq!(
-            check([bytes_of(&doc).as_slice()]).expect_err("big").problem,
-            Problem::TooLarge
-        );
+        for bytes in [bytes_of(&doc), doc.save()] {
+            assert_eq!(
+                check([bytes.as_slice()]).expect_err("big").problem,
+                Problem::TooLarge
+            );
+        }
     }
 
     #[test]

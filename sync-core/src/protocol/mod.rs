@@ -33,8 +33,8 @@ pub use codec::{decode, encode};
 pub use frame::{ErrorCode, Frame, FrameType, ManifestEntry, PurgeReason, RefusalReason};
 pub use limits::{Limits, RateLimit, RateLimiter};
 pub use server::{
-    Access, DEFAULT_GRACE_MS, Held, Holding, Lost, Received, Resolved, ServerEffect, ServerSession,
-    SessionError, Visible,
+    Access, DEFAULT_GRACE_MS, Held, Holding, Lost, NewChanges, Received, Resolved, ServerEffect,
+    ServerSession, SessionError, Visible,
 };
 pub use sync_message::SyncMessageError;
 pub use wire::DecodeError;

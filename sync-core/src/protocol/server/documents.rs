@@ -18,8 +18,9 @@ use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{Automerge, ChangeHash};
 
+use super::new_changes::NewChanges;
 use super::{Phase, ServerEffect, ServerSession, SessionError};
 use crate::case::changes;
 use crate::ids::DocumentId;
@@ -32,7 +33,7 @@ pub struct Received {
     pub heads_before: Vec<ChangeHash>,
     pub heads_after: Vec<ChangeHash>,
     /// The changes this message added; empty when it brought nothing new.
-    pub new_changes: Vec<Change>,
+    pub new_changes: NewChanges,
 }
 
 /// This peer's side of one document.
@@ -88,30 +89,36 @@ impl ServerSession {
                 }
             }
         }
-        peer.last_new = checked.changes.iter().map(Change::hash).collect();
+        peer.last_new = std::mem::take(&mut checked.hashes);
         let heads_before = doc.get_heads();
         // A whole document the server holds nothing of (a new case) was loaded by the check: take it as it is.
         // The server keeps no document without changes (a creation that brought none is dropped), so no heads
         // means nothing is held, not even changes waiting for their dependencies.
         let whole = checked.document.take().filter(|_| heads_before.is_empty());
+        // What a quarantine keeps if automerge panics on them.
+        let raw: Vec<u8> = message.changes.iter().flatten().copied().collect();
         // The last line of defence: a panic inside automerge stays here instead of unwinding through the server's
         // worker thread with the shared document half changed. Rebuilding the new changes is part of it, since
-        // that is where a broken operation shows (automerge 0.12's "MissingOps"); a whole document's changes were
-        // rebuilt by the check, from nothing, as here.
+        // that is where a broken operation shows (automerge 0.12's "MissingOps"); a whole document was loaded by the
+        // check, which rebuilt its changes there.
         let state = &mut peer.state;
         let applied = panic::catch_unwind(AssertUnwindSafe(|| {
-            let taken_whole = whole.is_some();
-            match whole {
-                Some(whole) => receive_whole(doc, state, message, whole)?,
-                None => doc.receive_sync_message(state, message)?,
-            }
+            let taken_whole = match whole {
+                Some(whole) => {
+                    let (loaded, new_changes) = NewChanges::whole(whole);
+                    receive_whole(doc, state, message, loaded)?;
+                    Some(new_changes)
+                }
+                None => {
+                    doc.receive_sync_message(state, message)?;
+                    None
+                }
+            };
             let heads_after = doc.get_heads();
-            let new_changes = if heads_after == heads_before {
-                Vec::new()
-            } else if taken_whole {
-                checked.changes.clone()
-            } else {
-                doc.get_changes(&heads_before)
+            let new_changes = match taken_whole {
+                _ if heads_after == heads_before => NewChanges::default(),
+                Some(new_changes) => new_changes,
+                None => NewChanges::from(doc.get_changes(&heads_before)),
             };
             Ok::<_, automerge::AutomergeError>((heads_after, new_changes))
         }));
@@ -123,16 +130,9 @@ impl ServerSession {
                     source: Box::new(source),
                 });
             }
-            Err(_) => {
-                let raw = checked
-                    .changes
-                    .iter()
-                    .flat_map(|c| c.raw_bytes().to_vec())
-                    .collect();
-                return Err(SessionError::Panicked { raw });
-            }
+            Err(_) => return Err(SessionError::Panicked { raw }),
         };
-        peer.last_new = new_changes.iter().map(Change::hash).collect();
+        peer.last_new = new_changes.hashes();
         Ok(Received {
             heads_before,
             heads_after,
@@ -340,17 +340,19 @@ mod tests {
         let (server, state, upload) = new_document_offered();
         let checked = changes::check(upload.changes.iter()).expect("passes");
         let whole = checked.document.expect("automerge sends a new document whole");
+        let hashes = checked.hashes;
 
         let (mut received, mut received_state) = (server.clone(), state.clone());
         received
             .receive_sync_message(&mut received_state, upload.clone())
             .expect("receive");
         let (mut taken, mut taken_state) = (server, state);
-        receive_whole(&mut taken, &mut taken_state, upload, whole).expect("take");
+        receive_whole(&mut taken, &mut taken_state, upload, whole.doc).expect("take");
 
         assert_eq!(taken.get_heads(), received.get_heads());
         assert_eq!(taken_state, received_state);
-        assert_eq!(checked.changes, received.get_changes(&[]));
+        let received_hashes: Vec<ChangeHash> = received.get_changes(&[]).iter().map(|c| c.hash()).collect();
+        assert_eq!(hashes, received_hashes);
         // And the server answers the same: its new heads go out.
         let answer = |doc: &mut Automerge, state: &mut sync::State| {
             doc.generate_sync_message(state).map(sync::Message::encode)

@@ -17,6 +17,7 @@
 //! rollback, [`doc_rolled_back`](ServerSession::doc_rolled_back).
 
 mod documents;
+mod new_changes;
 pub mod sight;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use crate::validation::ValidationError;
 
 use documents::PeerDoc;
 pub use documents::Received;
+pub use new_changes::NewChanges;
 use sight::Sight;
 pub use sight::{Access, DEFAULT_GRACE_MS, Held, Holding, Lost, Resolved, Visible};
 
