@@ -6,7 +6,8 @@
 //! (`map_range`, `list_range`, which also mark the keys with concurrent values), the first time it is asked for,
 //! and answers the shape check ([`super::shape`]), autosurgeon's `get` (as an [`autosurgeon::ReadDoc`]) and the
 //! conflict list ([`super::conflicts`]) from that. The values are the ones `get` returns: the value every replica
-//! shows for the key. Only a key with concurrent values is read again, with `get_all`.
+//! shows for the key. Only a key with concurrent values is read again, with `get_all`. A text is likewise read
+//! once (`text`) for the shape check's bound and for autosurgeon.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ impl Object {
 pub struct ObjectReader<'a> {
     doc: &'a Automerge,
     objects: RefCell<HashMap<ObjId, Rc<Object>>>,
+    texts: RefCell<HashMap<ObjId, Rc<str>>>,
 }
 
 impl<'a> ObjectReader<'a> {
@@ -75,7 +77,20 @@ impl<'a> ObjectReader<'a> {
         Self {
             doc,
             objects: RefCell::new(HashMap::new()),
+            texts: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The text `obj` holds, as automerge's `text` renders it (anything that is no character shows as U+FFFC),
+    /// read the first time it is asked for: the shape check bounds it and autosurgeon reads it, a note once for
+    /// both.
+    pub fn text(&self, obj: &ObjId) -> Result<Rc<str>, AutomergeError> {
+        if let Some(text) = self.texts.borrow().get(obj) {
+            return Ok(text.clone());
+        }
+        let text: Rc<str> = am::ReadDoc::text(self.doc, obj)?.into();
+        self.texts.borrow_mut().insert(obj.clone(), text.clone());
+        Ok(text)
     }
 
     pub fn doc(&self) -> &'a Automerge {
@@ -176,7 +191,7 @@ impl autosurgeon::ReadDoc for ObjectReader<'_> {
     }
 
     fn text<O: AsRef<ObjId>>(&self, obj: O) -> Result<String, AutomergeError> {
-        am::ReadDoc::text(self.doc, obj)
+        ObjectReader::text(self, obj.as_ref()).map(|text| String::from(&*text))
     }
 
     fn parents<O: AsRef<ObjId>>(&self, obj: O) -> Result<Self::Parents<'_>, AutomergeError> {

@@ -30,6 +30,9 @@ const LINE_BYTES: usize = MAX_LINE_CHARS * 4;
 /// A free text, in UTF-8 bytes (automerge counts text in bytes here, see the workspace's `utf8-indexing`).
 const TEXT_BYTES: usize = MAX_TEXT_CHARS * 4;
 
+/// What automerge's `text` shows for an item of a text that is no character.
+const OBJECT_REPLACEMENT: char = '\u{fffc}';
+
 /// What one value must be.
 #[derive(Debug)]
 pub enum Shape {
@@ -236,7 +239,6 @@ pub fn check_shape(doc: &Automerge, root: &'static Shape) -> Result<(), Validati
 /// Checks the document `reader` reads against `root`, reading each object once (see [`super::reader`]); the
 /// caller then reads the case through the same reader.
 pub fn check_read(reader: &ObjectReader<'_>, root: &'static Shape) -> Result<(), ValidationError> {
-    let doc = reader.doc();
     // Each entry is an object still to look inside: its id, what it must hold, and its path. Only objects whose
     // type matched their shape are pushed (`check_value`), so a record's object is a map and a list's a list.
     let mut pending: Vec<(ObjId, &'static Shape, String)> = vec![(ROOT, root, String::new())];
@@ -256,7 +258,7 @@ pub fn check_read(reader: &ObjectReader<'_>, root: &'static Shape) -> Result<(),
                     .ok_or_else(|| unknown_field(&join(&path, key)))?;
                 let child = join(&path, key);
                 let prop = || Prop::Map(key.clone());
-                check_entry(doc, &obj, prop, entry, &variant.shape, &child, &mut pending)?;
+                check_entry(reader, &obj, prop, entry, &variant.shape, &child, &mut pending)?;
             }
             // Read before counting (a count is a seek of its own): the document's size is bounded before its
             // shape is checked (`changes::check_document_size`), and so is what one object can hold.
@@ -271,7 +273,7 @@ pub fn check_read(reader: &ObjectReader<'_>, root: &'static Shape) -> Result<(),
                     }
                     let child = join(&path, key);
                     check_entry(
-                        doc,
+                        reader,
                         &obj,
                         || Prop::Map(key.clone()),
                         entry,
@@ -288,7 +290,15 @@ pub fn check_read(reader: &ObjectReader<'_>, root: &'static Shape) -> Result<(),
                 }
                 for (index, entry) in object.items().iter().enumerate() {
                     let child = format!("{path}[{index}]");
-                    check_entry(doc, &obj, || Prop::Seq(index), entry, item, &child, &mut pending)?;
+                    check_entry(
+                        reader,
+                        &obj,
+                        || Prop::Seq(index),
+                        entry,
+                        item,
+                        &child,
+                        &mut pending,
+                    )?;
                 }
             }
             // Scalars and texts are checked where they are found, in `check_value`.
@@ -323,7 +333,7 @@ fn check_record(
             continue;
         };
         let prop = || Prop::Map(field.name.to_owned());
-        check_entry(reader.doc(), obj, prop, entry, &field.shape, &child, pending)?;
+        check_entry(reader, obj, prop, entry, &field.shape, &child, pending)?;
     }
     Ok(())
 }
@@ -331,7 +341,7 @@ fn check_record(
 /// Checks one key of an object as [`ObjectReader`] read it: its one value, or every concurrent one if it has
 /// several (`prop` names the key for reading them all).
 fn check_entry(
-    doc: &Automerge,
+    reader: &ObjectReader<'_>,
     obj: &ObjId,
     prop: impl FnOnce() -> Prop,
     entry: &Entry,
@@ -340,32 +350,33 @@ fn check_entry(
     pending: &mut Vec<(ObjId, &'static Shape, String)>,
 ) -> Result<(), ValidationError> {
     if entry.conflict {
-        return each_value(doc, obj, prop(), shape, path, pending);
+        return each_value(reader, obj, prop(), shape, path, pending);
     }
-    check_value(doc, &entry.value, || entry.id.clone(), shape, path, pending)
+    check_value(reader, &entry.value, || entry.id.clone(), shape, path, pending)
 }
 
 /// Checks every concurrent value at `prop` of `obj`.
 fn each_value(
-    doc: &Automerge,
+    reader: &ObjectReader<'_>,
     obj: &ObjId,
     prop: Prop,
     shape: &'static Shape,
     path: &str,
     pending: &mut Vec<(ObjId, &'static Shape, String)>,
 ) -> Result<(), ValidationError> {
-    let values = doc
+    let values = reader
+        .doc()
         .get_all(obj, prop)
         .map_err(|_| wrong(path, "cannot be read"))?;
     for (value, id) in values {
-        check_value(doc, &value, || id, shape, path, pending)?;
+        check_value(reader, &value, || id, shape, path, pending)?;
     }
     Ok(())
 }
 
 /// Checks one value; `id` names it when it is an object (asked only then: making the id costs a lookup).
 fn check_value(
-    doc: &Automerge,
+    reader: &ObjectReader<'_>,
     value: &Value<'_>,
     id: impl FnOnce() -> ObjId,
     shape: &'static Shape,
@@ -374,7 +385,7 @@ fn check_value(
 ) -> Result<(), ValidationError> {
     match (shape, value) {
         (Shape::Nullable(_), Value::Scalar(s)) if matches!(s.as_ref(), ScalarValue::Null) => Ok(()),
-        (Shape::Nullable(inner), _) => check_value(doc, value, id, inner, path, pending),
+        (Shape::Nullable(inner), _) => check_value(reader, value, id, inner, path, pending),
         (Shape::Str(max), Value::Scalar(s)) => match s.as_ref() {
             ScalarValue::Str(text) if text.len() <= *max => Ok(()),
             ScalarValue::Str(_) => Err(too_long(path, *max)),
@@ -395,14 +406,20 @@ fn check_value(
         },
         (Shape::Text(max), Value::Object(ObjType::Text)) => {
             let id = id();
-            if doc.length(&id) > *max {
+            // Read whole (the document's size is bounded before its shape is checked) and kept for autosurgeon.
+            let text = reader.text(&id).map_err(|_| wrong(path, "cannot be read"))?;
+            if text.len() > *max {
                 return Err(too_long(path, *max));
             }
-            // Text may hold block markers (maps inside the text); the schema has none. (`spans` would hydrate a
-            // block, recursively, before it could be refused; the items are looked at one by one instead.)
-            if doc
-                .list_range(&id, ..)
-                .any(|item| !matches!(item.value, automerge::ValueRef::Scalar(_)))
+            // Text may hold block markers (maps inside the text); the schema has none. automerge shows anything
+            // that is no character as U+FFFC, which a person may also have pasted, so only a text showing one has
+            // its items looked at one by one (`spans` would hydrate a block, recursively, before it could be
+            // refused). Walking every character of every note was a tenth of the check.
+            if text.contains(OBJECT_REPLACEMENT)
+                && reader
+                    .doc()
+                    .list_range(&id, ..)
+                    .any(|item| !matches!(item.value, automerge::ValueRef::Scalar(_)))
             {
                 return Err(wrong(path, "must be plain text"));
             }
@@ -590,6 +607,38 @@ mod tests {
             tx.put(&workers, "not an id!", "Anna").expect("put");
         });
         assert_eq!(check(&doc).expect_err("bad key").field, "workers");
+    }
+
+    /// A text holds characters only: a typed U+FFFC (which automerge also shows for anything else in a text) is
+    /// a character, a map inside the text is refused, and so is a text over its bound.
+    #[test]
+    fn a_text_holds_characters_only() {
+        let own_goal = |doc: &Automerge| {
+            let plan = doc.get(ROOT, "plan").expect("get").expect("plan").1;
+            doc.get(&plan, "own_goal").expect("get").expect("own_goal").1
+        };
+        let mut doc = case_doc();
+        let text = own_goal(&doc);
+        edit(&mut doc, |tx| {
+            tx.splice_text(&text, 0, 0, "Pasted \u{fffc} image")
+                .expect("splice")
+        });
+        assert_eq!(check(&doc), Ok(()));
+        edit(&mut doc, |tx| {
+            tx.insert_object(&text, 3, ObjType::Map).expect("a block");
+        });
+        let error = check(&doc).expect_err("a map in a text");
+        assert_eq!(
+            (error.field.as_str(), error.problem),
+            ("plan.own_goal", Problem::Malformed)
+        );
+        let mut doc = case_doc();
+        let text = own_goal(&doc);
+        edit(&mut doc, |tx| {
+            tx.splice_text(&text, 0, 0, &"x".repeat(TEXT_BYTES + 1))
+                .expect("splice")
+        });
+        assert_eq!(check(&doc).expect_err("long").problem, Problem::TooLong);
     }
 
     #[test]
