@@ -1,8 +1,8 @@
 // The benchmark's case documents, built by the web app's own case module (clients/web/src/case), so the stock
 // server and Tovholder receive what a phone really writes, not one-change toys.
 //
-// Each case is opened in a team (`openedBy` + `writeNewCase`, one change) and then gets two home visits with ORS
-// and SRS (`putContact`, one change each), exactly as the web app's new-case and contact forms do, with the forms
+// Each case is opened in a team (`openedBy` + `writeNewCase`, one change) and then gets two home visits with ORS,
+// SRS and a visit note (some 400 characters unless run.mjs says otherwise; `putContact`, one change each), exactly as the web app's new-case and contact forms do, with the forms
 // sync-core would choose (`forms`) and the whole case validated before each change (`validateCase`). Everything is
 // deterministic: citizens, times, contact ids, automerge actors and change times come from the case's number, so
 // two runs upload the same bytes.
@@ -41,11 +41,33 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 const fixedUuid = (c: number, entry: number) =>
   `${hex(c, 8)}-${hex(entry, 4)}-4000-8000-${hex(c * 16 + entry, 12)}`;
 
+/** Sentences of a synthetic visit note, in Danish as the workers write them; no real person's words. */
+const NOTE_SENTENCES = [
+  "Borgeren tog imod besøget og havde ryddet op i stuen siden sidst.",
+  "Vi gennemgik ugens aftaler og ringede sammen til lægen om en ny tid.",
+  "Borgeren fortæller, at søvnen er blevet bedre, men at indkøb stadig er svære.",
+  "Vi øvede at åbne posten og lagde regningerne i den nye mappe.",
+  "Næste gang går vi sammen til biblioteket, som borgeren selv foreslog.",
+  "Borgeren var træt i dag, og vi holdt besøget kort efter aftale.",
+  "Mødet med jobcentret er flyttet; borgeren skriver selv til dem i morgen.",
+  "Vi talte om målet om at lave mad to gange om ugen, og hvad der står i vejen.",
+];
+
+/**
+ * A visit note of `sentences` of the sentences, starting at a place given by the case and the visit: six are some
+ * 400 characters, as a worker writes after a home visit (notes are automerge text, an operation per character, so
+ * their length is part of what a case costs to send and check). None gives the short note of earlier figures.
+ */
+function visitNote(n: number, k: number, sentences: number): string {
+  if (sentences === 0) return "Benchmark visit";
+  return Array.from({ length: sentences }, (_, i) => NOTE_SENTENCES[(n * 3 + k + i) % NOTE_SENTENCES.length]).join(" ");
+}
+
 function rating(instrument: Rating["instrument"], items: number[]): Rating {
   return { instrument, entry: { items: { items } }, rater: "citizen" };
 }
 
-function visit(c: Case, n: number, k: number): Contact {
+function visit(c: Case, n: number, k: number, sentences: number): Contact {
   const start_ms = FIRST_VISIT_MS + n * 60_000 + k * WEEK_MS;
   const { outcome, session } = forms(c.citizen.birth_year, "home_visit", new Date(start_ms).getUTCFullYear());
   return {
@@ -54,7 +76,7 @@ function visit(c: Case, n: number, k: number): Contact {
     duration_minutes: 45,
     course: null,
     workers: [WORKER.id],
-    notes: "Benchmark visit",
+    notes: visitNote(n, k, sentences),
     goals: [],
     // Millimetres, as the paper form is measured: 5.0 cm is 50.
     ors: rating(outcome, [50, 55, 60, 55]),
@@ -63,7 +85,7 @@ function visit(c: Case, n: number, k: number): Contact {
   };
 }
 
-function buildOne(n: number): BuiltCase {
+function buildOne(n: number, sentences: number): BuiltCase {
   const citizen = { display_name: `Bench citizen ${n}`, reference: `bench-${hex(n, 32)}`, birth_year: 1980 };
   const opened = openedBy(TENANT, TEAM, citizen, WORKER);
   if ("problem" in opened) throw new Error(`case ${n} refused: ${opened.field} ${opened.problem}`);
@@ -73,7 +95,7 @@ function buildOne(n: number): BuiltCase {
   doc = Automerge.change(doc, { message: "create case", time: CHANGE_TIME_S }, (d) => writeNewCase(d, c));
   for (const k of [0, 1]) {
     const id = fixedUuid(n, k + 1);
-    const contact = visit(c, n, k);
+    const contact = visit(c, n, k, sentences);
     const next = { ...c, contacts: { ...c.contacts, [id]: contact } };
     const invalid = validateCase(next);
     if (invalid) throw new Error(`contact of case ${n} refused: ${invalid.field} ${invalid.problem}`);
@@ -85,7 +107,7 @@ function buildOne(n: number): BuiltCase {
   return { document: Automerge.save(doc), heads: Automerge.getHeads(doc), content };
 }
 
-/** The first `count` benchmark cases. */
-export function build(count: number): BuiltCase[] {
-  return Array.from({ length: count }, (_, n) => buildOne(n));
+/** The first `count` benchmark cases, their visit notes of `sentences` sentences each (see `visitNote`). */
+export function build(count: number, sentences: number): BuiltCase[] {
+  return Array.from({ length: count }, (_, n) => buildOne(n, sentences));
 }

@@ -3,7 +3,10 @@
 // and on PostgreSQL; then each server is restarted and a fresh device downloads all of them from it. Prints one
 // table with each system's figures and the ratios stock / Tovholder.
 //
-//   scripts/bench-side [--cases 1000] [--runs 3] [--only stock,sqlite,postgres]
+//   scripts/bench-side [--cases 1000] [--runs 3] [--notes 6] [--only stock,sqlite,postgres]
+//
+// --notes N gives each visit a note of N synthetic sentences (6, the default, is some 400 characters, as workers
+// write them); --notes 0 gives the short note of the figures before 2026-12-06 ("Benchmark visit").
 //
 // Why it is built this way:
 // - The content is the web app's: cases.ts builds every case with clients/web/src/case (bundled here by esbuild).
@@ -51,6 +54,7 @@ const option = (name, fallback) => {
 };
 const CASES = option("--cases", 1000);
 const RUNS = option("--runs", 1);
+const NOTE_SENTENCES = option("--notes", 6);
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : ["stock", "sqlite", "postgres"];
 
 // ---- the cases -------------------------------------------------------------------------------------------
@@ -67,7 +71,7 @@ await esbuild({
   logLevel: "warning",
 });
 const { build } = await import(path.join(here, ".build", "cases.mjs"));
-const built = build(CASES);
+const built = build(CASES, NOTE_SENTENCES);
 const DOCUMENTS = path.join(work, "documents.json");
 const CONTENTS = path.join(work, "cases.json");
 writeFileSync(DOCUMENTS, JSON.stringify(built.map((c) => ({ document: Buffer.from(c.document).toString("base64"), heads: c.heads }))));
@@ -378,7 +382,8 @@ const rows = [
 // The ratios are stock / Tovholder when the stock server was measured (first column), so > 1 favours Tovholder.
 const ratios = ONLY.includes("stock") ? systems.slice(1).map(([name], n) => [`stock / ${name.split(", ")[1]}`, figures[n + 1]]) : [];
 console.log();
-console.log(`${CASES} cases (a case and two contacts with ORS and SRS: 3 changes each), median of ${RUNS} run(s)`);
+const notes = NOTE_SENTENCES > 0 ? `visit notes of ${NOTE_SENTENCES} sentences` : "short visit notes";
+console.log(`${CASES} cases (a case and two contacts with ORS, SRS and ${notes}: 3 changes each), median of ${RUNS} run(s)`);
 console.log();
 console.log(`| figure | ${[...systems.map(([name]) => name), ...ratios.map(([name]) => name)].join(" | ")} |`);
 console.log(`|---|${[...systems, ...ratios].map(() => "---|").join("")}`);
