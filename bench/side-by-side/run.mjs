@@ -7,6 +7,8 @@
 //
 // --notes N gives each visit a note of N synthetic sentences (6, the default, is some 400 characters, as workers
 // write them); --notes 0 gives the short note of the figures before 2026-12-06 ("Benchmark visit").
+// --write-cases FILE only writes the cases' JSON content to FILE (what `tov bench --cases-from` and
+// `scripts/perf-sync --cases-from` read) and stops.
 //
 // Why it is built this way:
 // - The content is the web app's: cases.ts builds every case with clients/web/src/case (bundled here by esbuild).
@@ -76,6 +78,12 @@ const DOCUMENTS = path.join(work, "documents.json");
 const CONTENTS = path.join(work, "cases.json");
 writeFileSync(DOCUMENTS, JSON.stringify(built.map((c) => ({ document: Buffer.from(c.document).toString("base64"), heads: c.heads }))));
 writeFileSync(CONTENTS, JSON.stringify(built.map((c) => c.content)));
+if (args.includes("--write-cases")) {
+  writeFileSync(args[args.indexOf("--write-cases") + 1], readFileSync(CONTENTS));
+  rmSync(work, { recursive: true, force: true });
+  console.error(`side-by-side: ${CASES} cases written`);
+  process.exit(0);
+}
 const floorBytes = syncFloor(built);
 console.error(`side-by-side: ${CASES} cases built (${sum(built.map((c) => c.document.length))} bytes saved), in ${work}`);
 
