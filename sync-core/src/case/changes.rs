@@ -24,6 +24,8 @@
 //! stores. What passes here is then applied under `catch_unwind` (see `protocol::server`), as the last line of
 //! defence against panics nobody has found yet.
 
+use std::borrow::Cow;
+
 use automerge::legacy::OpType;
 use automerge::{ActorId, Automerge, Change, ChangeHash, ObjType, ScalarValue};
 
@@ -66,11 +68,17 @@ pub struct Checked {
 #[derive(Debug)]
 pub struct WholeDocument {
     pub doc: Automerge,
-    /// Its changes' hashes and actors, in causal order: what a server records of them.
+    pub chunk: DocumentChunk,
+}
+
+/// A document chunk as a device sent it, with what a server records and bounds of its changes.
+#[derive(Debug, Clone)]
+pub struct DocumentChunk {
+    /// The chunk's bytes: automerge loads them as it loads the changes they hold.
+    pub bytes: Vec<u8>,
+    /// Its changes' hashes and actors, in causal order.
     pub changes: Vec<(ChangeHash, ActorId)>,
-    /// The document chunk as it came: automerge loads it as it loads the changes it holds.
-    pub chunk: Vec<u8>,
-    /// The chunk's size with its columns inflated: what the bound on a document's bytes counts of it.
+    /// Its size with its columns inflated: what the bound on a document's bytes counts of it.
     pub inflated_bytes: usize,
 }
 
@@ -87,7 +95,9 @@ pub fn check<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<Checked, 
 
 fn check_unguarded(chunks: &[&[u8]]) -> Result<Checked, ValidationError> {
     let mut checked = Checked::default();
-    let mut documents = Vec::new();
+    // Only a message of one document and nothing else hands its document on, so only the first is kept.
+    let mut first_document = None;
+    let mut documents = 0;
     let mut loose_changes = 0;
     let mut inflate_budget = MAX_INFLATED_BYTES;
     for &data in chunks {
@@ -102,12 +112,17 @@ fn check_unguarded(chunks: &[&[u8]]) -> Result<Checked, ValidationError> {
                 let doc = load_document(chunk)?;
                 let changes = check_document_changes(&doc)?;
                 checked.hashes.extend(changes.iter().map(|(hash, _)| *hash));
-                documents.push(WholeDocument {
-                    doc,
-                    changes,
-                    chunk: chunk.to_vec(),
-                    inflated_bytes: chunk.len() - columns.deflated_bytes + to_usize(columns.inflated),
-                });
+                documents += 1;
+                if documents == 1 {
+                    first_document = Some(WholeDocument {
+                        doc,
+                        chunk: DocumentChunk {
+                            bytes: chunk.to_vec(),
+                            changes,
+                            inflated_bytes: chunk.len() - columns.deflated_bytes + to_usize(columns.inflated),
+                        },
+                    });
+                }
                 continue;
             }
             let change = Change::try_from(chunk)
@@ -117,8 +132,8 @@ fn check_unguarded(chunks: &[&[u8]]) -> Result<Checked, ValidationError> {
             loose_changes += 1;
         }
     }
-    if documents.len() == 1 && loose_changes == 0 {
-        checked.document = documents.pop();
+    if documents == 1 && loose_changes == 0 {
+        checked.document = first_document;
     }
     Ok(checked)
 }
@@ -202,9 +217,8 @@ fn check_document_columns(payload: &[u8], budget: u64) -> Result<DocumentColumns
         let stored = &payload[start..at];
         let kind = is_operation.then_some(spec & !COLUMN_DEFLATED);
         let checked = matches!(kind, Some(ACTION_COLUMN | VALUE_META_COLUMN));
-        let inflated;
-        let data = if spec & COLUMN_DEFLATED == 0 {
-            stored
+        let data: Cow<[u8]> = if spec & COLUMN_DEFLATED == 0 {
+            Cow::Borrowed(stored)
         } else {
             let left = budget - found.inflated;
             let mut reader = flate2::read::DeflateDecoder::new(stored).take(left.saturating_add(1));
@@ -222,12 +236,11 @@ fn check_document_columns(payload: &[u8], budget: u64) -> Result<DocumentColumns
             }
             found.deflated_bytes += stored.len();
             found.inflated += size;
-            inflated = buffer;
-            &inflated
+            Cow::Owned(buffer)
         };
         match kind {
-            Some(ACTION_COLUMN) => check_codes(data, allowed_action)?,
-            Some(VALUE_META_COLUMN) => check_codes(data, allowed_value_type)?,
+            Some(ACTION_COLUMN) => check_codes(&data, allowed_action)?,
+            Some(VALUE_META_COLUMN) => check_codes(&data, allowed_value_type)?,
             _ => {}
         }
     }
@@ -502,14 +515,14 @@ mod tests {
         let whole = checked.document.expect("one whole document is handed on");
         assert_eq!(whole.doc.get_heads(), doc.get_heads());
         assert_eq!(
-            whole.changes,
+            whole.chunk.changes,
             [(doc.get_heads()[0], ActorId::from([1; 16].as_slice()))]
         );
-        assert_eq!(whole.chunk, saved);
+        assert_eq!(whole.chunk.bytes, saved);
         assert!(
-            whole.inflated_bytes > saved.len(),
+            whole.chunk.inflated_bytes > saved.len(),
             "a thousand x's deflate: {} bytes inflated, {} stored",
-            whole.inflated_bytes,
+            whole.chunk.inflated_bytes,
             saved.len()
         );
         // A document with a change beside it is not one whole document.

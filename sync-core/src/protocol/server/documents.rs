@@ -95,34 +95,31 @@ impl ServerSession {
         // The server keeps no document without changes (a creation that brought none is dropped), so no heads
         // means nothing is held, not even changes waiting for their dependencies.
         let whole = checked.document.take().filter(|_| heads_before.is_empty());
-        // What a quarantine keeps if automerge panics on them.
-        let raw: Vec<u8> = message.changes.iter().flatten().copied().collect();
+        let (whole_doc, whole_changes) = whole.map(NewChanges::whole).unzip();
+        // What a quarantine keeps if automerge panics on the changes: a whole document's chunk, or else a copy of
+        // the message's changes, which automerge consumes.
+        let raw: Vec<u8> = match whole_changes {
+            Some(_) => Vec::new(),
+            None => message.changes.iter().flatten().copied().collect(),
+        };
         // The last line of defence: a panic inside automerge stays here instead of unwinding through the server's
         // worker thread with the shared document half changed. Rebuilding the new changes is part of it, since
         // that is where a broken operation shows (automerge 0.12's "MissingOps"); a whole document was loaded by the
         // check, which rebuilt its changes there.
         let state = &mut peer.state;
         let applied = panic::catch_unwind(AssertUnwindSafe(|| {
-            let taken_whole = match whole {
-                Some(whole) => {
-                    let (loaded, new_changes) = NewChanges::whole(whole);
-                    receive_whole(doc, state, message, loaded)?;
-                    Some(new_changes)
-                }
-                None => {
-                    doc.receive_sync_message(state, message)?;
-                    None
-                }
-            };
+            match whole_doc {
+                Some(loaded) => receive_whole(doc, state, message, loaded)?,
+                None => doc.receive_sync_message(state, message)?,
+            }
             let heads_after = doc.get_heads();
-            let new_changes = match taken_whole {
-                _ if heads_after == heads_before => NewChanges::default(),
-                Some(new_changes) => new_changes,
-                None => NewChanges::from(doc.get_changes(&heads_before)),
+            let rebuilt = match whole_changes {
+                None if heads_after != heads_before => doc.get_changes(&heads_before),
+                _ => Vec::new(),
             };
-            Ok::<_, automerge::AutomergeError>((heads_after, new_changes))
+            Ok::<_, automerge::AutomergeError>((heads_after, rebuilt))
         }));
-        let (heads_after, new_changes) = match applied {
+        let (heads_after, rebuilt) = match applied {
             Ok(Ok(applied)) => applied,
             Ok(Err(source)) => {
                 return Err(SessionError::Sync {
@@ -130,7 +127,15 @@ impl ServerSession {
                     source: Box::new(source),
                 });
             }
-            Err(_) => return Err(SessionError::Panicked { raw }),
+            Err(_) => {
+                let raw = whole_changes.map_or(raw, |whole| whole.encoded().into_owned());
+                return Err(SessionError::Panicked { raw });
+            }
+        };
+        let new_changes = match whole_changes {
+            _ if heads_after == heads_before => NewChanges::default(),
+            Some(whole) => whole,
+            None => NewChanges::from(rebuilt),
         };
         peer.last_new = new_changes.hashes();
         Ok(Received {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use automerge::{ActorId, Automerge, AutomergeError, Change, ChangeHash};
 
-use crate::case::changes::WholeDocument;
+use crate::case::changes::{DocumentChunk, WholeDocument};
 
 /// The changes one sync message added; empty when it brought nothing new.
 #[derive(Debug, Clone, Default)]
@@ -21,14 +21,7 @@ pub struct NewChanges(Added);
 #[derive(Debug, Clone)]
 enum Added {
     Changes(Vec<Change>),
-    Document {
-        /// The document chunk as the device sent it.
-        chunk: Vec<u8>,
-        /// Its changes' hashes and actors, in causal order.
-        changes: Vec<(ChangeHash, ActorId)>,
-        /// Its size with its columns inflated.
-        bytes: usize,
-    },
+    Document(DocumentChunk),
 }
 
 impl Default for Added {
@@ -46,18 +39,7 @@ impl From<Vec<Change>> for NewChanges {
 impl NewChanges {
     /// A whole document taken as it came; its loaded `doc` goes to the server's document.
     pub(super) fn whole(document: WholeDocument) -> (Automerge, Self) {
-        let WholeDocument {
-            doc,
-            changes,
-            chunk,
-            inflated_bytes,
-        } = document;
-        let added = Added::Document {
-            chunk,
-            changes,
-            bytes: inflated_bytes,
-        };
-        (doc, Self(added))
+        (document.doc, Self(Added::Document(document.chunk)))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -68,7 +50,7 @@ impl NewChanges {
     pub fn len(&self) -> usize {
         match &self.0 {
             Added::Changes(changes) => changes.len(),
-            Added::Document { changes, .. } => changes.len(),
+            Added::Document(chunk) => chunk.changes.len(),
         }
     }
 
@@ -76,7 +58,7 @@ impl NewChanges {
     pub fn hashes(&self) -> Vec<ChangeHash> {
         match &self.0 {
             Added::Changes(changes) => changes.iter().map(Change::hash).collect(),
-            Added::Document { changes, .. } => changes.iter().map(|(hash, _)| *hash).collect(),
+            Added::Document(chunk) => chunk.changes.iter().map(|(hash, _)| *hash).collect(),
         }
     }
 
@@ -84,7 +66,7 @@ impl NewChanges {
     pub fn actors(&self) -> Vec<&ActorId> {
         match &self.0 {
             Added::Changes(changes) => changes.iter().map(Change::actor_id).collect(),
-            Added::Document { changes, .. } => changes.iter().map(|(_, actor)| actor).collect(),
+            Added::Document(chunk) => chunk.changes.iter().map(|(_, actor)| actor).collect(),
         }
     }
 
@@ -93,7 +75,7 @@ impl NewChanges {
     pub fn bytes(&self) -> usize {
         match &self.0 {
             Added::Changes(changes) => changes.iter().map(|c| c.raw_bytes().len()).sum(),
-            Added::Document { bytes, .. } => *bytes,
+            Added::Document(chunk) => chunk.inflated_bytes,
         }
     }
 
@@ -102,7 +84,7 @@ impl NewChanges {
     pub fn encoded(&self) -> Cow<'_, [u8]> {
         match &self.0 {
             Added::Changes(changes) => changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect(),
-            Added::Document { chunk, .. } => Cow::Borrowed(chunk),
+            Added::Document(chunk) => Cow::Borrowed(&chunk.bytes),
         }
     }
 
@@ -110,7 +92,7 @@ impl NewChanges {
     pub fn changes(&self) -> Result<Cow<'_, [Change]>, AutomergeError> {
         match &self.0 {
             Added::Changes(changes) => Ok(Cow::Borrowed(changes)),
-            Added::Document { chunk, .. } => Ok(Cow::Owned(Automerge::load(chunk)?.get_changes(&[]))),
+            Added::Document(chunk) => Ok(Cow::Owned(Automerge::load(&chunk.bytes)?.get_changes(&[]))),
         }
     }
 }
