@@ -448,6 +448,123 @@ mod session {
     }
 
     #[test]
+    fn a_new_document_uploaded_from_its_saved_bytes_is_taken_whole_and_answered_without_it() {
+        use std::collections::BTreeMap;
+
+        use automerge::{ActorId, Automerge};
+        use sync_core::protocol::{ClientEffect, ClientSession, ManifestEntry};
+
+        let doc_id = DocumentId::from_bytes([1; 16]);
+        let mut phone = Automerge::new().with_actor(ActorId::from([9; 16].as_slice()));
+        for value in ["opened", "visited"] {
+            let mut tx = phone.transaction();
+            tx.put(automerge::ROOT, "k", value).expect("put");
+            tx.commit();
+        }
+        let heads = phone.get_heads();
+        // The device lends no document at all.
+        let mut lent: BTreeMap<DocumentId, Automerge> = BTreeMap::new();
+        let mut client = ClientSession::new("test".into(), "device-0".into());
+        let manifest = vec![ManifestEntry {
+            doc: doc_id,
+            heads: heads.clone(),
+        }];
+        client.start(None, manifest);
+        client.never_acknowledged(doc_id);
+        assert!(!client.may_upload_saved(&doc_id), "not before the Welcome");
+        let welcome = encode(&Frame::Welcome {
+            cursor: 1,
+            changed: Vec::new(),
+        });
+        assert!(client.handle_frame(&welcome, &mut lent).is_empty());
+        assert!(client.may_upload_saved(&doc_id));
+        let upload = client.upload_saved(doc_id, heads.clone(), phone.save());
+        let [ClientEffect::Send(frame @ Frame::Sync { .. })] = upload.as_slice() else {
+            panic!("one Sync frame: {upload:?}")
+        };
+        assert!(!client.may_upload_saved(&doc_id), "uploaded once");
+
+        let mut server = session(RateLimit::default());
+        server.handle_frame(&hello("device-0"), 0);
+        server.welcome(Resolved {
+            missing: vec![doc_id],
+            ..Resolved::default()
+        });
+        let effects = server.handle_frame(&encode(frame), 1);
+        let [ServerEffect::ReceiveSync { message, .. }] = effects.as_slice() else {
+            panic!("a creation: {effects:?}")
+        };
+        let mut stored = Automerge::new();
+        let received = server
+            .receive_sync(doc_id, &mut stored, message.clone())
+            .expect("taken");
+        assert_eq!(stored.get_heads(), heads);
+        assert_eq!(
+            received.new_changes.len(),
+            2,
+            "both changes, from the one document"
+        );
+        let answers = server.committed(doc_id, &stored, true);
+        let frames: Vec<&Frame> = answers
+            .iter()
+            .filter_map(|effect| match effect {
+                ServerEffect::Send(frame) => Some(frame),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(frames[..], [Frame::Ack { .. }, Frame::Sync { .. }]),
+            "an Ack and the server's answer: {answers:?}"
+        );
+        for frame in frames {
+            let bytes = encode(frame);
+            if matches!(frame, Frame::Sync { .. }) {
+                assert!(!client.needs_document(&doc_id, &bytes));
+            }
+            let effects = client.handle_frame(&bytes, &mut lent);
+            assert!(
+                effects
+                    .iter()
+                    .all(|effect| matches!(effect, ClientEffect::Acknowledged { .. })),
+                "nothing to send or persist: {effects:?}"
+            );
+        }
+        assert!(lent.is_empty(), "no document was needed");
+        assert_eq!(client.acked_heads(&doc_id), Some(heads.as_slice()));
+
+        // An answer that brings the server's own changes needs the document.
+        let mut server_side = stored.fork();
+        let mut tx = server_side.transaction();
+        tx.put(automerge::ROOT, "server", 1).expect("put");
+        tx.commit();
+        let mut client = ClientSession::new("test".into(), "device-0".into());
+        client.start(Some(1), Vec::new());
+        client.handle_frame(&welcome, &mut lent);
+        client.never_acknowledged(doc_id);
+        client.upload_saved(doc_id, heads, phone.save());
+        let mut state = State::new();
+        let answer = server_side.generate_sync_message(&mut state).expect("a message");
+        let answer = encode(&Frame::Sync {
+            doc: doc_id,
+            message: answer.encode(),
+        });
+        assert!(client.needs_document(&doc_id, &answer));
+
+        // A document the server acknowledged (with the Welcome, as for a manifest document it holds) is not
+        // uploaded whole any more.
+        let mut client = ClientSession::new("test".into(), "device-0".into());
+        client.start(Some(1), Vec::new());
+        client.never_acknowledged(doc_id);
+        client.handle_frame(&welcome, &mut lent);
+        let ack = encode(&Frame::Ack {
+            doc: doc_id,
+            heads: stored.get_heads(),
+        });
+        client.handle_frame(&ack, &mut lent);
+        assert!(!client.may_upload_saved(&doc_id));
+    }
+
+    #[test]
     fn a_document_the_hello_found_missing_is_taken_as_a_creation_without_asking_the_store() {
         let mut server = session(RateLimit::default());
         server.handle_frame(&hello("device-0"), 0);

@@ -295,7 +295,15 @@ async fn a_plaintext_profile_of_an_older_tov_is_encrypted_at_the_next_login_keep
     .expect("copies");
     std::fs::write(dir.path().join("token"), "an-old-plaintext-token").expect("writes");
     std::fs::write(dir.path().join("refresh"), "an-old-plaintext-refresh").expect("writes");
-    plaintext_store(&dir.path().join("store.db"), &case, &bytes, &doc.get_heads()).await;
+    // An older tov kept a new case's save uncompressed, the citizen's name readable in it.
+    let uncompressed = doc.save_nocompress();
+    plaintext_store(
+        &dir.path().join("store.db"),
+        &case,
+        &uncompressed,
+        &doc.get_heads(),
+    )
+    .await;
     assert!(
         !files_holding(dir.path(), "Gammel Borger").is_empty(),
         "the older store is plaintext"

@@ -91,6 +91,31 @@ fn check_bloom(encoded: &[u8]) -> Result<(), SyncMessageError> {
     Ok(())
 }
 
+/// The first sync message for a document the peer has never held, built from the document's saved bytes (`saved`,
+/// a document chunk as `Automerge::save` writes it, with heads `heads`) without loading it.
+///
+/// automerge, sending a whole document to a peer that has nothing (from [`peer_has_nothing`]), offers with it a
+/// bloom filter of every change in it, and naming its changes means rebuilding them: most of the work of loading a
+/// document. This message offers none (`have` empty), which asks the peer to send only what is needed (`need`),
+/// here nothing; so the peer takes the document and answers with its heads alone ([`confirms_whole_document`]).
+/// The rest (version, capabilities) is what automerge puts in a first message. docs/PROTOCOL.md §5.2.
+pub fn whole_document(heads: Vec<ChangeHash>, saved: Vec<u8>) -> Message {
+    let mut first = Automerge::new()
+        .generate_sync_message(&mut State::new())
+        .expect("a first message always goes out");
+    first.heads = normalized(heads);
+    first.need = Vec::new();
+    first.have = Vec::new();
+    first.changes = saved.into();
+    first
+}
+
+/// Whether the peer's answer to [`whole_document`] (sent with heads `sent`) says only that it holds them: no changes,
+/// nothing needed, and exactly those heads. Anything else needs the document itself to answer.
+pub fn confirms_whole_document(answer: &Message, sent: &[ChangeHash]) -> bool {
+    answer.heads == sent && answer.need.is_empty() && answer.changes.is_empty()
+}
+
 /// Heads in the canonical order automerge keeps them in (ascending, without duplicates).
 pub fn normalized(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     heads.sort_unstable();

@@ -5,6 +5,11 @@
 //! [`COMPACT_AFTER`] chunks the next write replaces them with one full, compressed save. Loading concatenates the
 //! chunks, which automerge reads as a document followed by changes. Each chunk is sealed on its own under the data
 //! key ([`super::seal`]), so an append encrypts only what it adds.
+//!
+//! A document the server has never acknowledged (a case made on this device, not uploaded yet) is kept as one
+//! compressed save instead, rewritten at each edit: that save is what its upload sends, as it is, without loading
+//! the document ([`Store::saved_among`]; a new case is a few kilobytes, and loading it was most of a phone's work
+//! in uploading it).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -86,25 +91,40 @@ fn stored_doc(row: &sqlx::sqlite::SqliteRow) -> Result<StoredDoc, StoreError> {
 fn open_chunks<'a>(
     key: &DataKey,
     id: &str,
-    rows: impl IntoIterator<Item = &'a (i64, Vec<u8>)>,
+    rows: impl IntoIterator<Item = (i64, &'a [u8])>,
 ) -> Result<Vec<u8>, StoreError> {
     let mut bytes = Vec::new();
     for (seq, sealed) in rows {
         let chunk = key
-            .open(&chunk_aad(id, *seq), sealed)
+            .open(&chunk_aad(id, seq), sealed)
             .map_err(|_| StoreError::Damaged(format!("chunk {seq} of document {id} does not decrypt")))?;
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
 }
 
-/// A new document's first chunk: its whole save, not deflated (a case is a few kilobytes, and deflating it was a
-/// tenth of the phone's work in a fresh device's first sync; compaction deflates it later with the rest).
-fn first_chunk(doc: &Automerge) -> Vec<u8> {
+/// A received document's first chunk: its whole save, not deflated (a case is a few kilobytes, and deflating it
+/// was a tenth of the phone's work in a fresh device's first sync; compaction deflates it later with the rest).
+fn received_chunk(doc: &Automerge) -> Vec<u8> {
     doc.save_with_options(SaveOptions {
         deflate: false,
         retain_orphans: true,
     })
+}
+
+/// A document made on this device is kept as `Automerge::save` writes it, which is what its upload sends.
+fn own_chunk(doc: &Automerge) -> Vec<u8> {
+    doc.save()
+}
+
+/// A document's chunks as [`Store::saved_among`] reads them, opened and concatenated.
+#[derive(Debug)]
+pub struct SavedDoc {
+    pub id: DocumentId,
+    pub heads: Vec<ChangeHash>,
+    /// Whether `bytes` is one chunk, a whole save: a document the server has never acknowledged always is.
+    pub one_save: bool,
+    pub bytes: Vec<u8>,
 }
 
 /// Binds `ids` as the list of an `IN (` the query ends with, and closes it.
@@ -184,7 +204,12 @@ impl Store {
         if chunks.is_empty() {
             return Ok(None);
         }
-        open_chunks(&self.key, &id, &chunks).map(Some)
+        open_chunks(
+            &self.key,
+            &id,
+            chunks.iter().map(|(seq, sealed)| (*seq, sealed.as_slice())),
+        )
+        .map(Some)
     }
 
     pub async fn load(&self, id: &DocumentId, actor: ActorId) -> Result<Option<Automerge>, StoreError> {
@@ -194,33 +219,46 @@ impl Store {
             .transpose()
     }
 
-    /// Those of `ids` the store holds, loaded for `actor`: their chunks read a hundred documents to a statement.
+    /// Those of `ids` the store holds, loaded for `actor`.
     pub async fn load_among(
         &self,
         ids: &[DocumentId],
         actor: &ActorId,
     ) -> Result<Vec<(DocumentId, Automerge)>, StoreError> {
-        let mut loaded = Vec::new();
+        self.saved_among(ids)
+            .await?
+            .into_iter()
+            .map(|saved| Ok((saved.id, load_automerge(&saved.bytes, actor.clone())?)))
+            .collect()
+    }
+
+    /// The saved bytes and heads of those of `ids` the store holds, in id order: their chunks read a hundred
+    /// documents to a statement.
+    pub async fn saved_among(&self, ids: &[DocumentId]) -> Result<Vec<SavedDoc>, StoreError> {
+        let mut saved = Vec::new();
         for batch in ids.chunks(ROWS_PER_STATEMENT) {
             let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT doc_id, seq, bytes FROM document_chunks WHERE doc_id IN (",
+                "SELECT doc_id, heads, seq, bytes FROM document_chunks JOIN documents USING (doc_id) \
+                 WHERE doc_id IN (",
             );
             push_id_list(&mut query, batch);
             query.push(" ORDER BY doc_id, seq");
-            let rows: Vec<(String, (i64, Vec<u8>))> = query
-                .build_query_as::<(String, i64, Vec<u8>)>()
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .map(|(id, seq, bytes)| (id, (seq, bytes)))
-                .collect();
+            let rows: Vec<(String, Vec<u8>, i64, Vec<u8>)> =
+                query.build_query_as().fetch_all(&self.pool).await?;
             for document in rows.chunk_by(|a, b| a.0 == b.0) {
-                let id = &document[0].0;
-                let bytes = open_chunks(&self.key, id, document.iter().map(|(_, chunk)| chunk))?;
-                loaded.push((parse_id(id)?, load_automerge(&bytes, actor.clone())?));
+                let (id, heads, _, _) = &document[0];
+                let chunks = document
+                    .iter()
+                    .map(|(_, _, seq, sealed)| (*seq, sealed.as_slice()));
+                saved.push(SavedDoc {
+                    id: parse_id(id)?,
+                    heads: decode_heads(heads)?,
+                    one_save: document.len() == 1,
+                    bytes: open_chunks(&self.key, id, chunks)?,
+                });
             }
         }
-        Ok(loaded)
+        Ok(saved)
     }
 
     /// Persists a document that received changes through sync. If another tov process wrote changes to the store
@@ -343,7 +381,7 @@ impl WriteTx {
             }
             self.append(id, doc, heads, now_ms).await?;
         }
-        self.insert_new(&new, now_ms).await?;
+        self.insert_new(&new, received_chunk, now_ms).await?;
         Ok(merged)
     }
 
@@ -381,17 +419,26 @@ impl WriteTx {
             .bind(id)
             .fetch_all(&mut *self.tx)
             .await?;
-        open_chunks(&self.key, id, &chunks)
+        open_chunks(
+            &self.key,
+            id,
+            chunks.iter().map(|(seq, sealed)| (*seq, sealed.as_slice())),
+        )
     }
 
-    /// Stores documents the store does not have, each as its [`first_chunk`].
-    async fn insert_new(&mut self, docs: &[(DocumentId, &Automerge)], now_ms: i64) -> Result<(), StoreError> {
+    /// Stores documents the store does not have, each as one chunk, `save` of it.
+    async fn insert_new(
+        &mut self,
+        docs: &[(DocumentId, &Automerge)],
+        save: fn(&Automerge) -> Vec<u8>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         for batch in docs.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<(String, Vec<u8>, Vec<u8>)> = batch
                 .iter()
                 .map(|(id, doc)| {
                     let id = id.to_string();
-                    let sealed = self.key.seal(&chunk_aad(&id, 0), &first_chunk(doc));
+                    let sealed = self.key.seal(&chunk_aad(&id, 0), &save(doc));
                     (id, encode_heads(&doc.get_heads()), sealed)
                 })
                 .collect();
@@ -414,7 +461,8 @@ impl WriteTx {
     }
 
     /// Appends what `doc` has beyond `stored_heads` (the heads the store holds, all known to `doc`), creating the
-    /// document if the store does not have it, and compacting it when it has grown to many chunks.
+    /// document if the store does not have it (a document made on this device), and compacting it when it has grown
+    /// to many chunks or the server has never acknowledged it (see the module documentation).
     pub async fn append(
         &mut self,
         id: &DocumentId,
@@ -424,23 +472,24 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         let id_text = id.to_string();
         let heads = encode_heads(&doc.get_heads());
-        let chunks: Option<i64> = sqlx::query_scalar("SELECT chunks FROM documents WHERE doc_id = ?")
-            .bind(&id_text)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let Some(chunks) = chunks else {
-            return self.insert_new(&[(*id, doc)], now_ms).await;
+        let row: Option<(i64, bool)> =
+            sqlx::query_as("SELECT chunks, acked_heads IS NULL FROM documents WHERE doc_id = ?")
+                .bind(&id_text)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let Some((chunks, never_acknowledged)) = row else {
+            return self.insert_new(&[(*id, doc)], own_chunk, now_ms).await;
         };
         let changes = doc.save_after(stored_heads);
         if changes.is_empty() {
             return Ok(());
         }
-        let chunks = if chunks + 1 > COMPACT_AFTER {
+        let chunks = if never_acknowledged || chunks + 1 > COMPACT_AFTER {
             sqlx::query("DELETE FROM document_chunks WHERE doc_id = ?")
                 .bind(&id_text)
                 .execute(&mut *self.tx)
                 .await?;
-            self.put_chunk(&id_text, 0, &doc.save()).await?;
+            self.put_chunk(&id_text, 0, &own_chunk(doc)).await?;
             1
         } else {
             let next: i64 =

@@ -52,6 +52,8 @@ async fn a_document_written_in_many_chunks_loads_whole_and_is_compacted() {
     for i in 0..(2 * COMPACT_AFTER) {
         put(&mut doc, "n", i);
         write(&store, &id, &doc).await;
+        // Acknowledged, so the next write appends (a document never acknowledged is kept as one save).
+        store.set_acked(&id, &doc.get_heads()).await.expect("acks");
     }
     let loaded = store.load(&id, actor(1)).await.expect("reads").expect("present");
     assert_eq!(loaded.get_heads(), doc.get_heads());
@@ -74,6 +76,7 @@ async fn many_documents_load_together_each_from_all_its_chunks() {
         for i in 0..=i64::from(n % 3) {
             put(&mut doc, "n", i);
             write(&store, &id, &doc).await;
+            store.set_acked(&id, &doc.get_heads()).await.expect("acks");
         }
         written.insert(id, doc);
     }
@@ -88,6 +91,44 @@ async fn many_documents_load_together_each_from_all_its_chunks() {
         assert_eq!(doc.get_heads(), written[id].get_heads(), "{id}");
         assert_eq!(doc.get_actor(), &actor(2));
     }
+}
+
+#[tokio::test]
+async fn a_document_never_acknowledged_is_kept_as_the_one_save_its_upload_sends() {
+    let (_dir, store) = store().await;
+    let id = DocumentId::from_bytes([3; 16]);
+    let mut doc = Automerge::new().with_actor(actor(1));
+    for i in 0..3 {
+        put(&mut doc, "n", i);
+        write(&store, &id, &doc).await;
+    }
+    let [saved] = store
+        .saved_among(&[id])
+        .await
+        .expect("reads")
+        .try_into()
+        .expect("one");
+    assert_eq!((saved.id, saved.one_save), (id, true));
+    assert_eq!(saved.heads, doc.get_heads());
+    assert_eq!(
+        saved.bytes,
+        doc.save(),
+        "what automerge sends of a whole document"
+    );
+
+    // Once acknowledged, an edit appends only what it adds.
+    store.set_acked(&id, &doc.get_heads()).await.expect("acks");
+    put(&mut doc, "n", 3);
+    write(&store, &id, &doc).await;
+    let [saved] = store
+        .saved_among(&[id])
+        .await
+        .expect("reads")
+        .try_into()
+        .expect("one");
+    assert!(!saved.one_save);
+    let loaded = store.load(&id, actor(2)).await.expect("reads").expect("present");
+    assert_eq!(loaded.get_heads(), doc.get_heads());
 }
 
 #[tokio::test]

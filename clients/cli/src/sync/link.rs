@@ -5,6 +5,9 @@
 //! frame arrives (the frame is decoded once more here, before the session sees it, to know which), and the
 //! manifest's a few at a time while the connection runs ([`Link::upload_next`]), so the server works on the first
 //! uploads while the rest load. So a reconnect with 2,000 documents on the device and 5 changed touches 5 of them.
+//! A document the server has never acknowledged is not loaded at all to be uploaded: the store keeps it as one
+//! save, which goes up as it is ([`ClientSession::upload_saved`]); it is loaded only if the server's answer brings
+//! more than "I hold it" (or refuses it).
 //!
 //! Effects are carried out in the order the session gives them, which matters: a document that received changes
 //! is persisted before the reply that announces its new heads is sent, and before the cursor is recorded, so a
@@ -29,7 +32,7 @@ use sync_core::protocol::{
 use super::report::{purge_code, refusal_code};
 use super::{SyncError, SyncEvent, SyncReport};
 use crate::device::Device;
-use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store, StoredDoc};
+use crate::store::{AckRecord, PurgeNote, PurgeOutcome, RefusalNote, Store, StoredDoc, load_automerge};
 use crate::time::now_ms;
 
 /// The session and the documents of one connection.
@@ -57,6 +60,9 @@ pub(crate) struct Link<'a> {
     arriving: BTreeSet<DocumentId>,
     /// Manifest documents not loaded yet, in manifest order: [`Self::upload_next`] loads and offers them.
     to_load: VecDeque<DocumentId>,
+    /// Documents uploaded from their saved bytes without being loaded, with their heads, until an Ack covers them
+    /// (or they are loaded after all, and `docs` has them).
+    uploaded_saved: BTreeMap<DocumentId, Vec<ChangeHash>>,
     in_sync: bool,
     /// The document that kept the last [`Self::is_complete`] from completing: the next check starts there. Acks
     /// come back in about the order the documents were offered, which is the order of `docs`, so starting from
@@ -109,6 +115,7 @@ impl<'a> Link<'a> {
             refused: BTreeSet::new(),
             arriving: BTreeSet::new(),
             to_load: offered.iter().map(|d| d.id).collect(),
+            uploaded_saved: BTreeMap::new(),
             in_sync: false,
             unsettled_from: Cell::new(None),
             catch_up_total: 0,
@@ -151,6 +158,7 @@ impl<'a> Link<'a> {
         let found_ids: Vec<DocumentId> = found.iter().map(|stored| stored.id).collect();
         for stored in found {
             self.arriving.remove(&stored.id);
+            self.uploaded_saved.remove(&stored.id);
             if let Some(acked) = stored.acked {
                 self.acked.insert(stored.id, acked);
             }
@@ -160,14 +168,15 @@ impl<'a> Link<'a> {
         Ok(())
     }
 
-    /// Whether manifest documents are still to be loaded and offered ([`Self::upload_next`]).
+    /// Whether manifest documents are still to be offered ([`Self::upload_next`]): once the Welcome is in, when
+    /// the session knows which the server lacks and may go up without loading.
     pub(crate) fn has_unloaded(&self) -> bool {
-        !self.to_load.is_empty()
+        self.session.is_open() && !self.to_load.is_empty()
     }
 
-    /// Loads up to `count` more manifest documents and hands them to the session, which uploads them once the
-    /// Welcome is in (those loaded before it go up with it); returns the frames to send. A document a frame of the
-    /// server had the link load already was offered then.
+    /// Offers up to `count` more manifest documents; returns the frames to send. One the server has never
+    /// acknowledged goes up from its saved bytes; the others are loaded and handed to the session. A document a
+    /// frame of the server had the link load already was offered then.
     pub(crate) async fn upload_next(&mut self, count: usize) -> Result<Vec<Vec<u8>>, SyncError> {
         let take = count.min(self.to_load.len());
         let ids: Vec<DocumentId> = self
@@ -176,8 +185,15 @@ impl<'a> Link<'a> {
             .filter(|id| !self.docs.contains_key(id))
             .collect();
         let mut effects = Vec::new();
-        for (id, doc) in self.store.load_among(&ids, &self.actor).await? {
-            self.docs.insert(id, doc);
+        for saved in self.store.saved_among(&ids).await? {
+            let id = saved.id;
+            if saved.one_save && self.session.may_upload_saved(&id) {
+                self.uploaded_saved.insert(id, saved.heads.clone());
+                effects.extend(self.session.upload_saved(id, saved.heads, saved.bytes));
+                continue;
+            }
+            self.docs
+                .insert(id, load_automerge(&saved.bytes, self.actor.clone())?);
             effects.extend(self.session.local_change(id, &mut self.docs));
         }
         self.apply(effects).await
@@ -188,7 +204,13 @@ impl<'a> Link<'a> {
         // An undecodable frame is left to the session, which fails the connection for it.
         match decode(bytes, &Limits::default()) {
             Ok(Frame::Welcome { changed, .. }) => self.load(changed.iter().map(|entry| entry.doc)).await?,
-            Ok(Frame::Sync { doc, .. }) => self.load([doc]).await?,
+            Ok(Frame::Sync { doc, .. }) if self.session.needs_document(&doc, bytes) => {
+                self.load([doc]).await?
+            }
+            // A refused document is synced afresh, so one uploaded unloaded is needed now.
+            Ok(Frame::Refused { doc, .. }) if self.uploaded_saved.contains_key(&doc) => {
+                self.load([doc]).await?
+            }
             _ => {}
         }
         let effects = self.session.handle_frame(bytes, &mut self.docs);
@@ -263,7 +285,13 @@ impl<'a> Link<'a> {
                     }
                 }
                 ClientEffect::Acknowledged { doc, heads } => {
-                    let covered = self.docs.get(&doc).is_some_and(|d| d.get_heads() == heads);
+                    let covered = match self.docs.get(&doc) {
+                        Some(loaded) => loaded.get_heads() == heads,
+                        None => self.uploaded_saved.get(&doc) == Some(&heads),
+                    };
+                    if covered {
+                        self.uploaded_saved.remove(&doc);
+                    }
                     let settles = covered && self.offered.remove(&doc);
                     self.acked.insert(doc, heads.clone());
                     self.unrecorded.push(AckRecord {
@@ -379,6 +407,7 @@ impl<'a> Link<'a> {
             self.store.delete(&doc).await?;
         }
         self.docs.remove(&doc);
+        self.uploaded_saved.remove(&doc);
         self.acked.remove(&doc);
         self.offered.remove(&doc);
         let note = PurgeNote {
@@ -399,7 +428,11 @@ impl<'a> Link<'a> {
 
     /// Caught up with the Welcome, and every document in play acknowledged at its heads or refused.
     pub(crate) fn is_complete(&self) -> bool {
-        if !self.in_sync || !self.to_load.is_empty() || !self.unsaved.is_empty() {
+        if !self.in_sync
+            || !self.to_load.is_empty()
+            || !self.unsaved.is_empty()
+            || !self.uploaded_saved.is_empty()
+        {
             return false;
         }
         // From where the last check stopped to the end, then from the start: every document, once.

@@ -17,7 +17,9 @@ use crate::ids::DocumentId;
 use crate::protocol::codec::decode;
 use crate::protocol::frame::{Frame, ManifestEntry, RefusalReason};
 use crate::protocol::limits::Limits;
-use crate::protocol::sync_message::{knows_all, normalized, peer_has_nothing, vet};
+use crate::protocol::sync_message::{
+    confirms_whole_document, knows_all, normalized, peer_has_nothing, vet, whole_document,
+};
 
 pub use boundary::{ClientDocs, ClientEffect, ClientError};
 
@@ -41,6 +43,9 @@ pub struct ClientSession {
     states: BTreeMap<DocumentId, sync::State>,
     /// Documents the server has never acknowledged, whose first sync message carries them whole.
     never_acked: BTreeSet<DocumentId>,
+    /// Documents uploaded from their saved bytes without being lent ([`Self::upload_saved`]), with the heads sent:
+    /// the server's answer that it holds them needs no document.
+    saved_uploads: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// Welcome documents whose server heads the device does not hold yet; the cursor waits for them.
     catching_up: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// The cursor of a CaughtUp that arrived before `catching_up` emptied.
@@ -64,6 +69,7 @@ impl ClientSession {
             to_upload: BTreeSet::new(),
             states: BTreeMap::new(),
             never_acked: BTreeSet::new(),
+            saved_uploads: BTreeMap::new(),
             catching_up: BTreeMap::new(),
             pending_cursor: None,
             in_sync: false,
@@ -110,6 +116,50 @@ impl ClientSession {
         }
     }
 
+    /// Whether [`Self::upload_saved`] may upload `doc` now: the session is open, the server has never acknowledged
+    /// the document, and nothing of it was sent in this connection.
+    pub fn may_upload_saved(&self, doc: &DocumentId) -> bool {
+        self.phase == Phase::Open && self.never_acked.contains(doc) && !self.states.contains_key(doc)
+    }
+
+    /// Uploads a document the server has never acknowledged from its saved bytes (`saved`, a document chunk as
+    /// `Automerge::save` writes it, whose heads are `heads`) without the document being lent: loading a new case
+    /// was most of a phone's work in uploading it, and the message needs none of it
+    /// ([`whole_document`], docs/PROTOCOL.md §5.2). Call it only where [`Self::may_upload_saved`] says so; the
+    /// document is lent as any other for every frame about it except the server's answer that it holds those heads
+    /// ([`Self::needs_document`]).
+    pub fn upload_saved(
+        &mut self,
+        doc: DocumentId,
+        heads: Vec<ChangeHash>,
+        saved: Vec<u8>,
+    ) -> Vec<ClientEffect> {
+        if !self.may_upload_saved(&doc) {
+            return Vec::new();
+        }
+        self.never_acked.remove(&doc);
+        let message = whole_document(heads, saved);
+        self.saved_uploads.insert(doc, message.heads.clone());
+        vec![ClientEffect::Send(Frame::Sync {
+            doc,
+            message: message.encode(),
+        })]
+    }
+
+    /// Whether handling the server's Sync frame `bytes` needs `doc` lent through [`ClientDocs`]: every one does,
+    /// except the answer to an upload from saved bytes that says the server holds what was sent.
+    pub fn needs_document(&self, doc: &DocumentId, bytes: &[u8]) -> bool {
+        let Some(sent) = self.saved_uploads.get(doc) else {
+            return true;
+        };
+        match decode(bytes, &self.limits) {
+            Ok(Frame::Sync { message, .. }) => {
+                !vet(&message, &self.limits).is_ok_and(|answer| confirms_whole_document(&answer, sent))
+            }
+            _ => true,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.phase == Phase::Open
     }
@@ -141,6 +191,9 @@ impl ClientSession {
             (Phase::AwaitingWelcome, Frame::Welcome { changed, .. }) => self.on_welcome(changed, docs),
             (Phase::Open, Frame::Sync { doc, message }) => self.on_sync(doc, &message, docs),
             (Phase::Open, Frame::Ack { doc, heads }) => {
+                // Acknowledged now: a first message need not carry it whole (an Ack the server sends with the
+                // Welcome, for a document the manifest names at heads it holds, may come before it is uploaded).
+                self.never_acked.remove(&doc);
                 self.acked.insert(doc, heads.clone());
                 vec![ClientEffect::Acknowledged { doc, heads }]
             }
@@ -213,6 +266,12 @@ impl ClientSession {
         };
         // The server sent it: it holds it.
         self.never_acked.remove(&doc_id);
+        if let Some(sent) = self.saved_uploads.remove(&doc_id)
+            && docs.get(&doc_id).is_none()
+            && confirms_whole_document(&message, &sent)
+        {
+            return Vec::new();
+        }
         let doc = docs.get_or_create(doc_id);
         let state = self.states.entry(doc_id).or_default();
         let heads_before = doc.get_heads();
@@ -251,6 +310,7 @@ impl ClientSession {
         docs: &mut impl ClientDocs,
     ) -> Vec<ClientEffect> {
         self.states.remove(&doc);
+        self.saved_uploads.remove(&doc);
         let mut out = vec![ClientEffect::Refused { doc, reason, message }];
         match reason {
             // Nothing to sync, now or later in this connection; the cursor must not wait for it.
@@ -303,6 +363,7 @@ impl ClientSession {
     fn forget(&mut self, doc: &DocumentId) {
         self.states.remove(doc);
         self.never_acked.remove(doc);
+        self.saved_uploads.remove(doc);
         self.catching_up.remove(doc);
         self.to_upload.remove(doc);
         self.acked.remove(doc);
