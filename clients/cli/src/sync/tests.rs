@@ -255,6 +255,81 @@ async fn the_manifest_documents_go_up_as_they_load_and_the_sync_waits_for_every_
 }
 
 #[tokio::test]
+async fn a_new_case_goes_up_as_its_stored_save_and_one_acknowledged_with_the_welcome_from_its_heads() {
+    use automerge::sync::{Message, State, SyncDoc};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let device = device(dir.path()).await;
+    let new = new_case(&device, "Case 0").await;
+    // The server holds this one already (its Ack was lost): it acknowledges it with the Welcome.
+    let held = new_case(&device, "Case 1").await;
+    let (mut link, _hello) = Link::open(&device, "d", false, false).await.expect("opens");
+    assert!(!link.has_unloaded(), "nothing is offered before the Welcome");
+    link.receive(&encode(&Frame::Welcome {
+        cursor: 7,
+        changed: Vec::new(),
+    }))
+    .await
+    .expect("welcome");
+    acknowledge(&mut link, &device, held).await;
+    link.receive(&encode(&Frame::CaughtUp { cursor: 7 }))
+        .await
+        .expect("caught up");
+
+    let saved = device
+        .store()
+        .load_bytes(&new)
+        .await
+        .expect("reads")
+        .expect("present");
+    let mut sent = Vec::new();
+    while link.has_unloaded() {
+        for bytes in link.upload_next(UPLOAD_BATCH).await.expect("offers") {
+            if let Ok(Frame::Sync { doc, message }) = decode(&bytes, &Limits::default()) {
+                sent.push((doc, Message::decode(&message).expect("a sync message")));
+            }
+        }
+    }
+    sent.sort_by_key(|(doc, _)| *doc);
+    let mut expected = vec![new, held];
+    expected.sort();
+    assert_eq!(sent.iter().map(|(doc, _)| *doc).collect::<Vec<_>>(), expected);
+    for (doc, message) in &sent {
+        if *doc == new {
+            // As stored, without a bloom filter.
+            assert!(message.have.is_empty());
+            assert_eq!(message.changes.iter().collect::<Vec<_>>(), vec![saved.as_slice()]);
+        } else {
+            // Acknowledged already: synced from its heads, not whole.
+            assert!(message.changes.is_empty());
+        }
+    }
+    assert!(!link.is_complete(), "the new case is not acknowledged yet");
+    acknowledge(&mut link, &device, new).await;
+    assert!(link.is_complete());
+
+    // The server's answer that it holds what was sent needs no reply.
+    let stored = device
+        .store()
+        .load(&new, automerge::ActorId::random())
+        .await
+        .expect("reads")
+        .expect("present");
+    let answer = stored
+        .generate_sync_message(&mut State::new())
+        .expect("a message");
+    let frames = link
+        .receive(&encode(&Frame::Sync {
+            doc: new,
+            message: answer.encode(),
+        }))
+        .await
+        .expect("answer");
+    assert!(frames.is_empty(), "{} frames", frames.len());
+    assert!(link.is_complete());
+}
+
+#[tokio::test]
 async fn acks_are_recorded_together_and_before_a_purge_reads_what_is_pending() {
     let dir = tempfile::tempdir().expect("temp dir");
     let device = device(dir.path()).await;
