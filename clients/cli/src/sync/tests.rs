@@ -330,6 +330,65 @@ async fn a_new_case_goes_up_as_its_stored_save_and_one_acknowledged_with_the_wel
 }
 
 #[tokio::test]
+async fn a_received_case_whose_ack_was_lost_goes_up_as_its_save_and_settles_with_the_ack() {
+    use automerge::sync::Message;
+    use automerge::transaction::Transactable;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let device = device(dir.path()).await;
+    // Received in an earlier connection, which was cut before the server's Ack: stored, never acknowledged, and
+    // not listed by the next Welcome (nothing changed since the cursor).
+    let received = DocumentId::from_bytes([5; 16]);
+    let mut doc = automerge::Automerge::new();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(automerge::ROOT, "n", 1).map(|_| ()))
+        .expect("edit");
+    device
+        .store()
+        .save_synced(&received, &mut doc, 1)
+        .await
+        .expect("stores");
+    device.store().set_cursor(7).await.expect("stores");
+    let saved = device
+        .store()
+        .load_bytes(&received)
+        .await
+        .expect("reads")
+        .expect("present");
+
+    let (mut link, _hello) = Link::open(&device, "d", false, false).await.expect("opens");
+    link.receive(&encode(&Frame::Welcome {
+        cursor: 7,
+        changed: Vec::new(),
+    }))
+    .await
+    .expect("welcome");
+    link.receive(&encode(&Frame::CaughtUp { cursor: 7 }))
+        .await
+        .expect("caught up");
+    let frames = link.upload_next(UPLOAD_BATCH).await.expect("offers");
+    let [bytes] = frames.as_slice() else {
+        panic!("one frame: {}", frames.len())
+    };
+    let Ok(Frame::Sync { doc, message }) = decode(bytes, &Limits::default()) else {
+        panic!("a Sync frame")
+    };
+    let message = Message::decode(&message).expect("a sync message");
+    assert_eq!(doc, received);
+    assert_eq!(message.changes.iter().collect::<Vec<_>>(), vec![saved.as_slice()]);
+    assert!(!link.is_complete(), "it waits for the Ack");
+    acknowledge(&mut link, &device, received).await;
+    assert!(link.is_complete());
+    link.record_acks().await.expect("records");
+    let stored = device
+        .store()
+        .document(&received)
+        .await
+        .expect("reads")
+        .expect("present");
+    assert!(!stored.is_pending());
+}
+
+#[tokio::test]
 async fn acks_are_recorded_together_and_before_a_purge_reads_what_is_pending() {
     let dir = tempfile::tempdir().expect("temp dir");
     let device = device(dir.path()).await;
