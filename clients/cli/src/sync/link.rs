@@ -204,7 +204,7 @@ impl<'a> Link<'a> {
         // An undecodable frame is left to the session, which fails the connection for it.
         match decode(bytes, &Limits::default()) {
             Ok(Frame::Welcome { changed, .. }) => self.load(changed.iter().map(|entry| entry.doc)).await?,
-            Ok(Frame::Sync { doc, .. }) if self.session.needs_document(&doc, bytes) => {
+            Ok(Frame::Sync { doc, message }) if self.session.needs_document(&doc, &message) => {
                 self.load([doc]).await?
             }
             // A refused document is synced afresh, so one uploaded unloaded is needed now.

@@ -146,18 +146,14 @@ impl ClientSession {
         })]
     }
 
-    /// Whether handling the server's Sync frame `bytes` needs `doc` lent through [`ClientDocs`]: every one does,
-    /// except the answer to an upload from saved bytes that says the server holds what was sent.
-    pub fn needs_document(&self, doc: &DocumentId, bytes: &[u8]) -> bool {
+    /// Whether handling the server's Sync frame for `doc`, whose sync message is `message`, needs `doc` lent
+    /// through [`ClientDocs`]: every one does, except the answer to an upload from saved bytes that says the
+    /// server holds what was sent.
+    pub fn needs_document(&self, doc: &DocumentId, message: &[u8]) -> bool {
         let Some(sent) = self.saved_uploads.get(doc) else {
             return true;
         };
-        match decode(bytes, &self.limits) {
-            Ok(Frame::Sync { message, .. }) => {
-                !vet(&message, &self.limits).is_ok_and(|answer| confirms_whole_document(&answer, sent))
-            }
-            _ => true,
-        }
+        !vet(message, &self.limits).is_ok_and(|answer| confirms_whole_document(&answer, sent))
     }
 
     pub fn is_open(&self) -> bool {
