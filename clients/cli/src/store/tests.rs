@@ -9,7 +9,7 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ROOT, ReadDoc};
 use sync_core::DocumentId;
 
-use super::documents::COMPACT_AFTER;
+use super::documents::{COMPACT_AFTER, SavedDoc};
 use super::*;
 use crate::keys::DataKey;
 
@@ -21,6 +21,17 @@ fn put(doc: &mut Automerge, key: &str, value: i64) {
     let mut tx = doc.transaction();
     tx.put(ROOT, key, value).expect("put");
     tx.commit();
+}
+
+/// The store's one saved form of `id`, as an upload reads it.
+async fn saved_doc(store: &Store, id: DocumentId) -> SavedDoc {
+    let [saved] = store
+        .saved_among(&[id])
+        .await
+        .expect("reads")
+        .try_into()
+        .expect("one");
+    saved
 }
 
 async fn store() -> (tempfile::TempDir, Store) {
@@ -102,12 +113,7 @@ async fn a_document_never_acknowledged_is_kept_as_the_one_save_its_upload_sends(
         put(&mut doc, "n", i);
         write(&store, &id, &doc).await;
     }
-    let [saved] = store
-        .saved_among(&[id])
-        .await
-        .expect("reads")
-        .try_into()
-        .expect("one");
+    let saved = saved_doc(&store, id).await;
     assert_eq!((saved.id, saved.one_save), (id, true));
     assert_eq!(saved.heads, doc.get_heads());
     assert_eq!(
@@ -120,12 +126,7 @@ async fn a_document_never_acknowledged_is_kept_as_the_one_save_its_upload_sends(
     store.set_acked(&id, &doc.get_heads()).await.expect("acks");
     put(&mut doc, "n", 3);
     write(&store, &id, &doc).await;
-    let [saved] = store
-        .saved_among(&[id])
-        .await
-        .expect("reads")
-        .try_into()
-        .expect("one");
+    let saved = saved_doc(&store, id).await;
     assert!(!saved.one_save);
     let loaded = store.load(&id, actor(2)).await.expect("reads").expect("present");
     assert_eq!(loaded.get_heads(), doc.get_heads());

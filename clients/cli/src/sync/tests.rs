@@ -59,15 +59,33 @@ async fn open_link(device: &Device, force: bool) -> Link<'_> {
     link
 }
 
-/// The documents the frames sync, in order.
-fn synced(frames: &[Vec<u8>]) -> Vec<DocumentId> {
+/// The sync messages among the frames, in order, with their documents.
+fn sync_messages(frames: &[Vec<u8>]) -> Vec<(DocumentId, automerge::sync::Message)> {
     frames
         .iter()
         .filter_map(|bytes| match decode(bytes, &Limits::default()) {
-            Ok(Frame::Sync { doc, .. }) => Some(doc),
+            Ok(Frame::Sync { doc, message }) => Some((
+                doc,
+                automerge::sync::Message::decode(&message).expect("a sync message"),
+            )),
             _ => None,
         })
         .collect()
+}
+
+/// The documents the frames sync, in order.
+fn synced(frames: &[Vec<u8>]) -> Vec<DocumentId> {
+    sync_messages(frames).into_iter().map(|(doc, _)| doc).collect()
+}
+
+/// The bytes the store holds for `doc`, as an upload from its save reads them.
+async fn stored_bytes(device: &Device, doc: &DocumentId) -> Vec<u8> {
+    device
+        .store()
+        .load_bytes(doc)
+        .await
+        .expect("reads")
+        .expect("present")
 }
 
 async fn stored_heads(device: &Device, doc: &DocumentId) -> Vec<automerge::ChangeHash> {
@@ -256,7 +274,7 @@ async fn the_manifest_documents_go_up_as_they_load_and_the_sync_waits_for_every_
 
 #[tokio::test]
 async fn a_new_case_goes_up_as_its_stored_save_and_one_acknowledged_with_the_welcome_from_its_heads() {
-    use automerge::sync::{Message, State, SyncDoc};
+    use automerge::sync::{State, SyncDoc};
 
     let dir = tempfile::tempdir().expect("temp dir");
     let device = device(dir.path()).await;
@@ -276,19 +294,12 @@ async fn a_new_case_goes_up_as_its_stored_save_and_one_acknowledged_with_the_wel
         .await
         .expect("caught up");
 
-    let saved = device
-        .store()
-        .load_bytes(&new)
-        .await
-        .expect("reads")
-        .expect("present");
+    let saved = stored_bytes(&device, &new).await;
     let mut sent = Vec::new();
     while link.has_unloaded() {
-        for bytes in link.upload_next(UPLOAD_BATCH).await.expect("offers") {
-            if let Ok(Frame::Sync { doc, message }) = decode(&bytes, &Limits::default()) {
-                sent.push((doc, Message::decode(&message).expect("a sync message")));
-            }
-        }
+        sent.extend(sync_messages(
+            &link.upload_next(UPLOAD_BATCH).await.expect("offers"),
+        ));
     }
     sent.sort_by_key(|(doc, _)| *doc);
     let mut expected = vec![new, held];
@@ -331,7 +342,6 @@ async fn a_new_case_goes_up_as_its_stored_save_and_one_acknowledged_with_the_wel
 
 #[tokio::test]
 async fn a_received_case_whose_ack_was_lost_goes_up_as_its_save_and_settles_with_the_ack() {
-    use automerge::sync::Message;
     use automerge::transaction::Transactable;
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -348,12 +358,7 @@ async fn a_received_case_whose_ack_was_lost_goes_up_as_its_save_and_settles_with
         .await
         .expect("stores");
     device.store().set_cursor(7).await.expect("stores");
-    let saved = device
-        .store()
-        .load_bytes(&received)
-        .await
-        .expect("reads")
-        .expect("present");
+    let saved = stored_bytes(&device, &received).await;
 
     let (mut link, _hello) = Link::open(&device, "d", false, false).await.expect("opens");
     link.receive(&encode(&Frame::Welcome {
@@ -366,13 +371,8 @@ async fn a_received_case_whose_ack_was_lost_goes_up_as_its_save_and_settles_with
         .await
         .expect("caught up");
     let frames = link.upload_next(UPLOAD_BATCH).await.expect("offers");
-    let [bytes] = frames.as_slice() else {
-        panic!("one frame: {}", frames.len())
-    };
-    let Ok(Frame::Sync { doc, message }) = decode(bytes, &Limits::default()) else {
-        panic!("a Sync frame")
-    };
-    let message = Message::decode(&message).expect("a sync message");
+    assert_eq!(frames.len(), 1, "one frame");
+    let [(doc, message)] = sync_messages(&frames).try_into().expect("a Sync frame");
     assert_eq!(doc, received);
     assert_eq!(message.changes.iter().collect::<Vec<_>>(), vec![saved.as_slice()]);
     assert!(!link.is_complete(), "it waits for the Ack");
