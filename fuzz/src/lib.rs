@@ -88,6 +88,20 @@ pub fn session(data: &[u8]) {
                     queue.extend(session.offer(doc, entry));
                 }
                 ServerEffect::ReceiveSync { doc, message, access } => {
+                    // As the server: a document the device holds nothing of goes out as stored, and the answer that
+                    // it holds it is taken without the document.
+                    if let Some(effects) = session.receive_saved_confirmation(doc, &message) {
+                        queue.extend(effects);
+                        continue;
+                    }
+                    if session.wants_saved(doc, &message) {
+                        let stored = docs.entry(doc).or_insert_with(|| world.stored(doc));
+                        if !stored.get_heads().is_empty() {
+                            let (heads, saved) = (stored.get_heads(), stored.save());
+                            queue.extend(session.send_saved(doc, message, heads, saved));
+                            continue;
+                        }
+                    }
                     // A document the device may not see is applied to a scratch copy only, as the server does.
                     let mut scratch = automerge::Automerge::new();
                     let entry = match access {

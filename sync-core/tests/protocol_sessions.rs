@@ -224,6 +224,75 @@ fn a_live_change_from_one_client_reaches_another() {
     );
 }
 
+#[test]
+fn a_fresh_device_gets_each_document_as_stored_and_its_answer_is_acknowledged_without_it() {
+    let mut net = Network::new(8, 3);
+    let docs = create_docs(&mut net, 0, 3);
+    net.connect(0);
+    net.deliver_all();
+    let first_of_doc0 = net.log.len();
+
+    // A new install: every document goes out whole with its heads and no bloom filter, and the device's answer
+    // that it holds those heads is acknowledged.
+    net.connect(1);
+    net.deliver_all();
+    for doc in &docs {
+        let heads = net.server.docs[doc].get_heads();
+        assert_eq!(net.client(1).docs[doc].get_heads(), heads);
+        assert_eq!(net.client(1).acked.get(doc), Some(&heads));
+        let to_device: Vec<automerge::sync::Message> = net.log[first_of_doc0..]
+            .iter()
+            .filter_map(|(i, direction, frame)| match (i, direction, frame) {
+                (1, Direction::ToClient, Frame::Sync { doc: sent, message }) if sent == doc => {
+                    Some(automerge::sync::Message::decode(message).expect("a sync message"))
+                }
+                _ => None,
+            })
+            .collect();
+        let [whole] = to_device.as_slice() else {
+            panic!("one Sync frame for the document: {}", to_device.len())
+        };
+        assert!(whole.have.is_empty() && whole.need.is_empty());
+        assert_eq!(whole.heads, heads);
+        assert!(!whole.changes.is_empty());
+    }
+    assert!(has_effect(&net, 1, |e| *e == ClientEffect::InSync));
+
+    // The sync state left behind is automerge's: a change made elsewhere afterwards reaches the device, and the
+    // device's own change reaches the others.
+    net.edit(0, docs[0], put("n", 10));
+    net.deliver_all();
+    assert_eq!(int(&net.client(1).docs[&docs[0]], "n"), Some(10));
+    net.edit(1, docs[1], put("n", 11));
+    net.deliver_all();
+    assert_eq!(int(&net.client(0).docs[&docs[1]], "n"), Some(11));
+
+    // A change made before the device's answer arrives: the answer no longer confirms what is current, and the
+    // ordinary way brings the device the rest.
+    net.connect(2);
+    let sent_whole = |net: &Network| {
+        net.log.iter().any(|(i, direction, frame)| {
+            matches!((i, direction, frame), (2, Direction::ToClient, Frame::Sync { doc, .. }) if *doc == docs[2])
+        })
+    };
+    while !sent_whole(&net) {
+        assert!(net.step(), "the document goes out");
+    }
+    net.server_edit(docs[2], put("n", 12));
+    net.deliver_all();
+    let server_heads = net.server.docs[&docs[2]].get_heads();
+    let to_device = net
+        .log
+        .iter()
+        .filter(|(i, direction, frame)| {
+            matches!((i, direction, frame), (2, Direction::ToClient, Frame::Sync { doc, .. }) if *doc == docs[2])
+        })
+        .count();
+    assert!(to_device >= 2, "the change went out after the stored document");
+    assert_eq!(int(&net.client(2).docs[&docs[2]], "n"), Some(12));
+    assert_eq!(net.client(2).acked.get(&docs[2]), Some(&server_heads));
+}
+
 /// Three devices editing four documents while frames interleave at random and connections drop. With
 /// `refusals`, some edits mark a document invalid and the same device corrects it a few frames later, so
 /// refusals, quarantines and rollbacks of the shared document happen in every order.

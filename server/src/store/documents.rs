@@ -30,6 +30,9 @@ pub struct StoredDocument {
     /// The snapshot, then every later change, concatenated: loadable with `automerge::Automerge::load`. Empty
     /// for a case row that has had no commit yet.
     pub bytes: Vec<u8>,
+    /// The heads of the document these bytes load to (none for a case row without commits), read in the same
+    /// statement.
+    pub heads: Heads,
     /// The sequence number of the last commit these bytes include (0 when none): pass it to
     /// [`Store::changes_after`] to catch up later.
     pub seq: i64,
@@ -192,16 +195,23 @@ impl Store {
     ///
     /// One statement per hundred documents reads their case rows with their snapshots and changes: a document is
     /// loaded whenever a connection needs one that is not in memory, a fresh device's first sync loads its whole
-    /// caseload (`sync::documents` `Documents::preload` a batch at a time), and each statement is a round trip (on
+    /// caseload (`sync::connection` `Connection::stored_document` reads it a batch at a time, to send as stored), and each statement is a round trip (on
     /// SQLite, a hand-off to sqlx's worker thread and back).
     pub async fn load_documents(&self, doc_ids: &[DocumentId]) -> Result<Vec<StoredDocument>, StoreError> {
-        type Row = (String, TenantId, Option<TeamId>, Option<i64>, Option<Vec<u8>>);
+        type Row = (
+            String,
+            TenantId,
+            Option<TeamId>,
+            String,
+            Option<i64>,
+            Option<Vec<u8>>,
+        );
         let mut found = Vec::with_capacity(doc_ids.len());
         for chunk in doc_ids.chunks(DOCUMENTS_PER_LOAD) {
             let ids: Vec<String> = chunk.iter().map(DocumentId::to_string).collect();
             let rows: Vec<Row> = on_pool!(self, |pool| {
                 let mut query = sqlx::QueryBuilder::new(
-                    "SELECT c.doc_id, c.tenant_id, c.team_id, x.seq, x.bytes FROM cases c LEFT JOIN (",
+                    "SELECT c.doc_id, c.tenant_id, c.team_id, c.heads, x.seq, x.bytes FROM cases c LEFT JOIN (",
                 );
                 push_chunks(&mut query, &ids, 0);
                 query.push(") x ON x.doc_id = c.doc_id WHERE c.doc_id IN (");
@@ -212,7 +222,7 @@ impl Store {
             });
             // Rows come a document at a time: one row per chunk, in load order.
             let mut current: Option<(String, StoredDocument)> = None;
-            for (doc_id, tenant_id, team_id, seq, bytes) in rows {
+            for (doc_id, tenant_id, team_id, heads, seq, bytes) in rows {
                 if current.as_ref().is_none_or(|(id, _)| *id != doc_id) {
                     found.extend(current.take().map(|(_, doc)| doc));
                     let doc = StoredDocument {
@@ -220,6 +230,7 @@ impl Store {
                         tenant_id,
                         team_id,
                         bytes: Vec::new(),
+                        heads: Heads::decode(&heads)?,
                         seq: 0,
                     };
                     current = Some((doc_id, doc));

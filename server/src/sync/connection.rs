@@ -11,7 +11,7 @@
 //! first waits for the commits in flight. At shutdown it finishes what it is doing and waits for its commits,
 //! then closes.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,7 +29,7 @@ use super::hub::{HubEvent, Listener, Missed, Subscription};
 use super::receive::InFlight;
 use crate::ids::DeviceId;
 use crate::metrics::ConnectionGauge;
-use crate::store::{Reach, Store, StoreError, Viewer};
+use crate::store::{Reach, Store, StoreError, StoredDocument, Viewer};
 use crate::{authz, clock};
 
 /// Who is on the other end, as the upgrade authenticated them.
@@ -73,14 +73,18 @@ pub(super) struct Connection {
     /// connections share the store's answer (`shared_access.rs`).
     access_event: Option<(DocumentId, i64)>,
     /// For a device without a cursor (a new install), the documents its Welcome listed that it has not asked for
-    /// yet: it is about to ask for every one, so they are loaded a batch at a time ([`Connection::preload_with`]).
-    /// A device with a cursor may already hold many of those listed (another of its user's devices uploaded them):
-    /// they are loaded one by one as it asks, for loaded ahead they would only take memory.
-    to_preload: BTreeSet<DocumentId>,
+    /// yet: it is about to ask for every one, so the store's bytes of them are read a batch at a time
+    /// ([`Connection::stored_document`]). A device with a cursor may already hold many of those listed (another of
+    /// its user's devices uploaded them): they are read one by one as it asks, for read ahead they would only take
+    /// memory.
+    to_read_ahead: BTreeSet<DocumentId>,
+    /// Documents read ahead and not asked for yet.
+    read_ahead: HashMap<DocumentId, StoredDocument>,
 }
 
-/// Documents loaded in one go when a device asks for one the Welcome listed ([`Connection::preload_with`]).
-const PRELOAD_BATCH: usize = 64;
+/// Documents read in one statement when a new install asks for one its Welcome listed
+/// ([`Connection::stored_document`]).
+const READ_AHEAD_BATCH: usize = 64;
 
 /// Commits one connection keeps in flight before it waits for the oldest: enough that one device's upload fills
 /// the next group while one commits (a crowd of devices fills a group of `group_commit::MAX_GROUP` together).
@@ -105,7 +109,8 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
         events,
         watched: HashSet::new(),
         access_event: None,
-        to_preload: BTreeSet::new(),
+        to_read_ahead: BTreeSet::new(),
+        read_ahead: HashMap::new(),
         gauge: service.metrics.connection_opened(),
         service,
         peer,
@@ -341,23 +346,41 @@ impl Connection {
         Ok((documents.open_as(doc, missing).await?, Vec::new()))
     }
 
-    /// Before `doc` is opened for the device: if the Welcome of a new install listed it, it and the next listed
-    /// documents the device has not asked for yet are loaded together. The device asks for them in id order, the
-    /// order they are taken in here, so a new install's caseload is loaded in batches of [`PRELOAD_BATCH`].
-    pub(super) async fn preload_with(&mut self, doc: DocumentId) {
-        if !self.to_preload.remove(&doc) {
-            return;
+    /// The store's bytes of `doc`, for a device that holds nothing of it. If the Welcome of a new install listed it,
+    /// it and the next listed documents the device has not asked for yet are read together: the device asks for
+    /// them in id order, the order they are taken in here, so a new install's caseload is read in batches of
+    /// [`READ_AHEAD_BATCH`]. Any other document is read alone.
+    pub(super) async fn stored_document(
+        &mut self,
+        doc: DocumentId,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        if let Some(stored) = self.read_ahead.remove(&doc) {
+            return Ok(Some(stored));
+        }
+        if !self.to_read_ahead.remove(&doc) {
+            return self.service.store.load_document(&doc).await;
         }
         let mut batch = vec![doc];
-        while batch.len() < PRELOAD_BATCH
-            && let Some(next) = self.to_preload.pop_first()
+        while batch.len() < READ_AHEAD_BATCH
+            && let Some(next) = self.to_read_ahead.pop_first()
         {
             batch.push(next);
         }
-        // Only ahead of time: whatever did not load here is loaded, or its failure reported, when it is opened.
-        if let Err(error) = self.service.documents.preload(&batch).await {
-            tracing::debug!(connection.id = self.id, %error, "preloading documents failed");
+        let mut asked = None;
+        for stored in self.service.store.load_documents(&batch).await? {
+            if stored.doc_id == doc {
+                asked = Some(stored);
+            } else {
+                self.read_ahead.insert(stored.doc_id, stored);
+            }
         }
+        Ok(asked)
+    }
+
+    /// A document the device syncs the ordinary way (it holds some of it) is not sent from the bytes read ahead.
+    pub(super) fn not_read_ahead(&mut self, doc: DocumentId) {
+        self.to_read_ahead.remove(&doc);
+        self.read_ahead.remove(&doc);
     }
 
     /// Locks `doc` for reading, beside other connections, under the same rule as [`Self::lock_document`].
@@ -452,7 +475,7 @@ impl Connection {
                 .chain(lost.iter().map(|lost| lost.doc)),
         );
         if cursor.is_none() {
-            self.to_preload = changed.iter().map(|entry| entry.doc).collect();
+            self.to_read_ahead = changed.iter().map(|entry| entry.doc).collect();
         }
         self.events.resolved();
         self.log_welcome(&changed, &manifest, &visible_ids).await;

@@ -267,40 +267,6 @@ impl Documents {
         };
         Ok(Some(loaded_from(stored)?))
     }
-
-    /// Loads those of `ids` this process does not hold, with one statement for the lot (`Store::load_documents`),
-    /// so that the connection that will open them one after the other finds them in memory: a fresh device's first
-    /// sync asks for its whole caseload, and one load each was a round trip each. Skips any document a connection
-    /// holds or waits for right now. A document that does not load is left for [`Self::open`] to report.
-    pub async fn preload(&self, ids: &[DocumentId]) -> Result<(), OpenError> {
-        let mut empty = Vec::new();
-        for &id in ids {
-            let slot = self.slot(id);
-            if let Ok(guard) = slot.doc.clone().try_write_owned()
-                && guard.is_none()
-            {
-                empty.push((id, slot, guard));
-            }
-        }
-        if empty.is_empty() {
-            return Ok(());
-        }
-        let wanted: Vec<DocumentId> = empty.iter().map(|(id, ..)| *id).collect();
-        let mut stored: HashMap<DocumentId, StoredDocument> = self
-            .store
-            .load_documents(&wanted)
-            .await?
-            .into_iter()
-            .map(|doc| (doc.doc_id, doc))
-            .collect();
-        for (id, slot, mut guard) in empty {
-            if let Some(doc) = stored.remove(&id) {
-                *guard = loaded_from(doc).ok();
-            }
-            slot.last_used_ms.store(clock::now_ms(), Ordering::Relaxed);
-        }
-        Ok(())
-    }
 }
 
 /// A stored document as this process holds it.

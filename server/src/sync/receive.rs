@@ -51,7 +51,19 @@ impl Connection {
             // since the store was asked (see `receive_unseen`), and needs no document.
             return self.receive_unseen(doc_id, message).await;
         }
-        self.preload_with(doc_id).await;
+        // A device that holds nothing of the document gets it as the store saved it, and its answer that it holds
+        // it now is acknowledged; neither needs the document loaded (sync-core's `protocol::server::saved`).
+        if let Some(effects) = self.session.receive_saved_confirmation(doc_id, &message) {
+            return Ok(effects);
+        }
+        if self.session.wants_saved(doc_id, &message)
+            && let Some(stored) = self.stored_document(doc_id).await?
+            && !stored.bytes.is_empty()
+        {
+            let heads = stored.heads.into_vec();
+            return Ok(self.session.send_saved(doc_id, message, heads, stored.bytes));
+        }
+        self.not_read_ahead(doc_id);
         let (guard, mut effects) = self.lock_document(doc_id, access == Access::Missing).await?;
         effects.extend(self.receive_locked(doc_id, message, access, guard).await?);
         Ok(effects)

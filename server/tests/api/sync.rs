@@ -29,6 +29,7 @@ both_backends!(
     an_oversized_frame_gets_a_clear_error_before_the_close,
     documents_leave_memory_when_idle,
     documents_leave_memory_with_their_last_watcher,
+    a_new_install_gets_its_caseload_as_stored_without_the_server_loading_a_case,
     a_busy_minute_holds_no_more_documents_than_configured,
     a_grant_above_the_limit_waits_for_a_leads_approval,
     an_unassigned_case_is_purged_only_after_the_devices_last_changes_arrive,
@@ -638,6 +639,56 @@ async fn documents_leave_memory_with_their_last_watcher(backend: Backend) {
     tokio::time::timeout(wait, emptied)
         .await
         .expect("nobody watches a case any more: none stays in memory");
+    server.stop().await;
+}
+
+async fn a_new_install_gets_its_caseload_as_stored_without_the_server_loading_a_case(backend: Backend) {
+    let server = Served::start(backend).await;
+    let team = server.team_of("hoeje-taastrup", "anna").await;
+    let documents = &server.state.sync.documents;
+    let wait = Duration::from_secs(20);
+    let mut anna = server.device("hoeje-taastrup", "anna").await;
+    let ids: Vec<DocumentId> = (0..3)
+        .map(|n| {
+            let (id, doc) = new_case(&team, 800 + n);
+            anna.docs.insert(id, doc);
+            id
+        })
+        .collect();
+    anna.sync(server.port).await;
+    // One case also has a change stored after its snapshot: it goes out as the two, which automerge loads as one.
+    add_contact(anna.docs.get_mut(&ids[0]).expect("doc"), 810);
+    anna.sync(server.port).await;
+    let emptied = async {
+        while documents.held_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(wait, emptied)
+        .await
+        .expect("anna's cases leave memory once she disconnects");
+
+    // Her new phone holds nothing: it gets every case it may see (the demo's too), acknowledged at its heads.
+    let mut phone = server.device("hoeje-taastrup", "anna").await;
+    let mut connection = phone.connect(server.port).await;
+    phone
+        .run_until(&mut connection, wait, |device| device.settled())
+        .await;
+    assert_eq!(documents.held_count(), 0, "no case was loaded to send it");
+    drop(connection);
+    for id in &ids {
+        let heads = anna.docs[id].get_heads();
+        assert_eq!(phone.docs[id].get_heads(), heads);
+        assert_eq!(phone.acked.get(id), Some(&heads));
+    }
+    assert!(phone.docs.len() > ids.len(), "the demo's cases came too");
+    // Each went out as stored, with its heads and without a bloom filter of its changes.
+    for frame in &phone.received {
+        if let Frame::Sync { message, .. } = frame {
+            let message = automerge::sync::Message::decode(message).expect("a sync message");
+            assert!(message.have.is_empty() && !message.changes.is_empty());
+        }
+    }
     server.stop().await;
 }
 

@@ -247,6 +247,19 @@ impl Network {
             return self.receive_hidden(i, doc_id, message);
         }
         let Some(link) = &mut self.links[i] else { return };
+        // As the real server: a document the device holds nothing of goes out as stored, and the device's answer
+        // that it holds it is acknowledged, both without the document.
+        if let Some(effects) = link.server.receive_saved_confirmation(doc_id, &message) {
+            return self.server_effects(i, effects);
+        }
+        if let Some(doc) = self.server.docs.get(&doc_id)
+            && link.server.wants_saved(doc_id, &message)
+        {
+            let effects = link
+                .server
+                .send_saved(doc_id, message, doc.get_heads(), doc.save());
+            return self.server_effects(i, effects);
+        }
         let existed = self.server.docs.contains_key(&doc_id);
         let offers_content = !message.heads.is_empty();
         let doc = self.server.docs.entry(doc_id).or_default();

@@ -48,6 +48,9 @@ pub(super) struct PeerDoc {
     /// still receives the server's changes, but its own are ignored until it makes a new one, instead of
     /// being re-sent and refused in a loop.
     pub(super) quarantine: Option<BTreeSet<ChangeHash>>,
+    /// The heads of the stored document sent whole from its saved bytes ([`ServerSession::send_saved`]), until the
+    /// device's answer.
+    pub(super) saved_sent: Option<Vec<ChangeHash>>,
 }
 
 impl ServerSession {
@@ -62,6 +65,8 @@ impl ServerSession {
             return Err(SessionError::NotOpen);
         }
         let peer = self.peers.entry(doc_id).or_default();
+        // Any message taken with the document ends the wait for an answer to a document sent from its saved bytes.
+        peer.saved_sent = None;
         if let Some(refused) = &peer.quarantine {
             // A head the server has neither seen nor refused is a new edit on the device (a correction,
             // say): lift the quarantine and sync afresh so the device uploads again.
@@ -227,6 +232,7 @@ impl ServerSession {
             acked: std::mem::take(&mut peer.acked),
             last_new: Vec::new(),
             quarantine: Some(refused),
+            saved_sent: None,
         };
         self.emit(Frame::Refused {
             doc: doc_id,

@@ -18,6 +18,7 @@
 
 mod documents;
 mod new_changes;
+mod saved;
 pub mod sight;
 
 use std::collections::BTreeMap;
