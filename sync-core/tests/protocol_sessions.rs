@@ -225,7 +225,7 @@ fn a_live_change_from_one_client_reaches_another() {
 }
 
 #[test]
-fn a_fresh_device_gets_each_document_as_stored_and_its_answer_is_acknowledged_without_it() {
+fn a_fresh_device_gets_each_document_as_stored_and_both_sides_settle_it_without_loading_it() {
     let mut net = Network::new(8, 3);
     let docs = create_docs(&mut net, 0, 3);
     net.connect(0);
@@ -255,6 +255,12 @@ fn a_fresh_device_gets_each_document_as_stored_and_its_answer_is_acknowledged_wi
         assert!(whole.have.is_empty() && whole.need.is_empty());
         assert_eq!(whole.heads, heads);
         assert!(!whole.changes.is_empty());
+        // And the device handed it on as it came, without loading it.
+        assert!(has_effect(
+            &net,
+            1,
+            |e| matches!(e, ClientEffect::ReceivedWhole { doc: got, .. } if got == doc)
+        ));
     }
     assert!(has_effect(&net, 1, |e| *e == ClientEffect::InSync));
 

@@ -78,6 +78,10 @@ fn effect(effect: &ClientEffect) -> Value {
         }),
         ClientEffect::Send(other) => panic!("a client never sends {:?}", other.frame_type()),
         ClientEffect::DocumentChanged { doc } => json!({"document_changed": id(doc)}),
+        // Only a session that asked for it hands documents on unloaded (`receive_unloaded`); these do not.
+        ClientEffect::ReceivedWhole { doc, heads: at, .. } => {
+            json!({"received_whole": id(doc), "heads": heads(at)})
+        }
         ClientEffect::Acknowledged { doc, heads: acked } => {
             json!({"acknowledged": id(doc), "heads": heads(acked)})
         }

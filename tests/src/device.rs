@@ -301,6 +301,10 @@ impl Device {
                     self.acked.insert(*doc, heads.clone());
                 }
                 ClientEffect::CursorAdvanced(cursor) => self.cursor = Some(*cursor),
+                ClientEffect::ReceivedWhole { doc, saved, .. } => {
+                    let loaded = Automerge::load(saved).map_err(|e| format!("a whole document: {e}"))?;
+                    self.docs.insert(*doc, loaded);
+                }
                 ClientEffect::Purge { doc, .. } => {
                     self.docs.remove(doc);
                 }

@@ -6,7 +6,7 @@
 //! documents between connections, so one hostile client must not be able to take it down this way.
 //! [`vet`] rejects such messages; everything automerge itself produces passes.
 
-use automerge::sync::{Message, State, SyncDoc};
+use automerge::sync::{BloomFilter, Have, Message, State, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 
 use super::limits::Limits;
@@ -116,6 +116,49 @@ pub fn confirms_whole_document(answer: &Message, sent: &[ChangeHash]) -> bool {
     answer.heads == sent && answer.need.is_empty() && answer.changes.is_empty()
 }
 
+/// The reply to `message`, a whole document sent to a peer that held nothing of it, from that peer once it holds
+/// it, with `state` (the state that sent "I have nothing") left as automerge would leave it on receiving the
+/// document and generating the reply: without loading the document. The reply is automerge's own: the heads
+/// received, nothing needed, and nothing had beyond them (an empty bloom filter since those heads).
+pub fn holding_now(state: &mut State, message: &Message) -> Message {
+    let heads = message.heads.clone();
+    // The flags (capabilities, read-only) are read by automerge itself, from the message without heads or changes,
+    // which applies nothing; the rest is what receiving the document sets.
+    let flags_only = Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: Vec::<Vec<u8>>::new().into(),
+        ..message.clone()
+    };
+    let _ = Automerge::new().receive_sync_message(state, flags_only);
+    state.shared_heads.clone_from(&heads);
+    state.their_heads = Some(heads.clone());
+    state.their_need = Some(message.need.clone());
+    state.their_have = Some(message.have.clone());
+    // The version and flags of a message without changes to this peer, as automerge picks them from its
+    // capabilities (a state that knows nothing else, so the empty document stands in).
+    let mut capabilities_only = State::new();
+    capabilities_only
+        .their_capabilities
+        .clone_from(&state.their_capabilities);
+    capabilities_only.read_only = state.read_only;
+    let mut reply = Automerge::new()
+        .generate_sync_message(&mut capabilities_only)
+        .expect("a first message always goes out");
+    reply.heads.clone_from(&heads);
+    reply.need = Vec::new();
+    reply.have = vec![Have {
+        last_sync: heads.clone(),
+        bloom: BloomFilter::from_hashes(std::iter::empty::<ChangeHash>()),
+    }];
+    state.have_responded = true;
+    state.in_flight = true;
+    state.last_sent_heads = heads;
+    state.sent_hashes.clear();
+    reply
+}
+
 /// Heads in the canonical order automerge keeps them in (ascending, without duplicates).
 pub fn normalized(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     heads.sort_unstable();
@@ -197,6 +240,38 @@ mod tests {
             Err(SyncMessageError::BadBloom)
         );
         assert_eq!(check_bloom(&[1, 8, 7, 0]), Ok(()));
+    }
+
+    #[test]
+    fn holding_a_whole_document_now_answers_and_leaves_the_state_as_receiving_it_would() {
+        let server = doc_with_changes();
+        let (mut server_state, mut client_state) = (State::new(), State::new());
+        let client = Automerge::new();
+        let nothing = client.generate_sync_message(&mut client_state).expect("first");
+        let mut server_side = server.clone();
+        server_side
+            .receive_sync_message(&mut server_state, nothing)
+            .expect("receive");
+        // automerge's own whole document, and this server's (the saved bytes, no bloom filter).
+        let own = server_side
+            .generate_sync_message(&mut server_state)
+            .expect("whole");
+        let saved = whole_document(server.get_heads(), server.save());
+        for whole in [own, saved] {
+            let (mut received, mut received_state) = (client.clone(), client_state.clone());
+            received
+                .receive_sync_message(&mut received_state, whole.clone())
+                .expect("receive");
+            assert_eq!(received.get_heads(), server.get_heads());
+            let expected = received
+                .generate_sync_message(&mut received_state)
+                .expect("a reply");
+
+            let mut state = client_state.clone();
+            let reply = holding_now(&mut state, &whole);
+            assert_eq!(reply.encode(), expected.encode());
+            assert_eq!(state, received_state);
+        }
     }
 
     #[test]

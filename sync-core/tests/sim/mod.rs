@@ -156,6 +156,8 @@ impl Network {
             server_closed: false,
         });
         let mut session = ClientSession::new("sim/1".into(), client.device.clone());
+        // As `tov`: a document received whole is handed on as it came.
+        session.receive_unloaded();
         let effects = session.start(client.cursor, client.manifest());
         client.session = Some(session);
         self.client_effects(i, effects);
@@ -337,6 +339,11 @@ impl Network {
                 }
                 ClientEffect::Acknowledged { doc, heads } => {
                     client.acked.insert(*doc, heads.clone());
+                }
+                ClientEffect::ReceivedWhole { doc, heads, saved } => {
+                    let loaded = Automerge::load(saved).expect("a document the server sent whole loads");
+                    assert_eq!(&loaded.get_heads(), heads, "the heads it came with are its own");
+                    client.docs.insert(*doc, loaded);
                 }
                 ClientEffect::CursorAdvanced(cursor) => client.cursor = Some(*cursor),
                 // Both clients keep a purged document that still holds unacknowledged changes (PROTOCOL.md §10).

@@ -9,7 +9,8 @@
 //! A document the server has never acknowledged (a case made on this device, not uploaded yet) is kept as one
 //! compressed save instead, rewritten at each edit: that save is what its upload sends, as it is, without loading
 //! the document ([`Store::saved_among`]; a new case is a few kilobytes, and loading it was most of a phone's work
-//! in uploading it).
+//! in uploading it). A document the server sent whole is stored as the bytes that came, in one chunk, without
+//! loading it ([`WriteTx::insert_received_whole`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -433,18 +434,51 @@ impl WriteTx {
         save: fn(&Automerge) -> Vec<u8>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        for batch in docs.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<(String, Vec<u8>, Vec<u8>)> = batch
-                .iter()
-                .map(|(id, doc)| {
-                    let id = id.to_string();
-                    let sealed = self.key.seal(&chunk_aad(&id, 0), &save(doc));
-                    (id, encode_heads(&doc.get_heads()), sealed)
-                })
-                .collect();
+        let rows: Vec<(String, Vec<u8>, Vec<u8>)> = docs
+            .iter()
+            .map(|(id, doc)| {
+                let id = id.to_string();
+                let sealed = self.key.seal(&chunk_aad(&id, 0), &save(doc));
+                (id, encode_heads(&doc.get_heads()), sealed)
+            })
+            .collect();
+        self.insert_rows(&rows, now_ms).await
+    }
+
+    /// Stores documents the server sent whole, each as it came (`saved`, which automerge loads, at `heads`) in one
+    /// chunk, without loading them: loading each was most of a phone's work in a fresh download. Returns those the
+    /// store holds already (another tov command stored one meanwhile), which are not written: the caller merges them
+    /// the ordinary way ([`Self::save_synced_all`]).
+    pub async fn insert_received_whole(
+        &mut self,
+        docs: &[(DocumentId, Vec<ChangeHash>, Vec<u8>)],
+        now_ms: i64,
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        let ids: Vec<DocumentId> = docs.iter().map(|(id, ..)| *id).collect();
+        let stored = self.heads_among(&ids).await?;
+        let rows: Vec<(String, Vec<u8>, Vec<u8>)> = docs
+            .iter()
+            .filter(|(id, ..)| !stored.contains_key(id))
+            .map(|(id, heads, saved)| {
+                let id = id.to_string();
+                let sealed = self.key.seal(&chunk_aad(&id, 0), saved);
+                (id, encode_heads(heads), sealed)
+            })
+            .collect();
+        self.insert_rows(&rows, now_ms).await?;
+        Ok(ids.into_iter().filter(|id| stored.contains_key(id)).collect())
+    }
+
+    /// Inserts documents of one sealed chunk each: (id, encoded heads, sealed chunk).
+    async fn insert_rows(
+        &mut self,
+        rows: &[(String, Vec<u8>, Vec<u8>)],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        for batch in rows.chunks(ROWS_PER_STATEMENT) {
             let mut query =
                 QueryBuilder::<Sqlite>::new("INSERT INTO documents (doc_id, heads, chunks, updated_ms) ");
-            query.push_values(&rows, |mut row, (id, heads, _)| {
+            query.push_values(batch, |mut row, (id, heads, _)| {
                 row.push_bind(id)
                     .push_bind(heads)
                     .push_bind(1i64)
@@ -452,7 +486,7 @@ impl WriteTx {
             });
             query.build().execute(&mut *self.tx).await?;
             let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO document_chunks (doc_id, seq, bytes) ");
-            query.push_values(&rows, |mut row, (id, _, sealed)| {
+            query.push_values(batch, |mut row, (id, _, sealed)| {
                 row.push_bind(id).push_bind(0i64).push_bind(sealed);
             });
             query.build().execute(&mut *self.tx).await?;

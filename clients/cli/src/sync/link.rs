@@ -7,7 +7,8 @@
 //! uploads while the rest load. So a reconnect with 2,000 documents on the device and 5 changed touches 5 of them.
 //! A document the server has never acknowledged is not loaded at all to be uploaded: the store keeps it as one
 //! save, which goes up as it is ([`ClientSession::upload_saved`]); it is loaded only if the server's answer brings
-//! more than "I hold it" (or refuses it).
+//! more than "I hold it" (or refuses it). Likewise a case the device holds nothing of, which the server sends whole,
+//! is stored as the bytes that came ([`ClientEffect::ReceivedWhole`]) and loaded only for a frame that follows.
 //!
 //! Effects are carried out in the order the session gives them, which matters: a document that received changes
 //! is persisted before the reply that announces its new heads is sent, and before the cursor is recorded, so a
@@ -50,6 +51,12 @@ pub(crate) struct Link<'a> {
     unrecorded: Vec<AckRecord>,
     /// Documents that received changes and are not persisted yet ([`Self::persist_received`]).
     unsaved: BTreeSet<DocumentId>,
+    /// Documents the server sent whole, not loaded, with their heads and bytes, not persisted yet
+    /// ([`Self::persist_received`]).
+    unsaved_whole: BTreeMap<DocumentId, (Vec<ChangeHash>, Vec<u8>)>,
+    /// Documents received whole without being loaded, with their heads, until an Ack covers them (or they are
+    /// loaded after all, and `docs` has them).
+    received_whole: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// Frames to send once `unsaved` is persisted, in order.
     held: Vec<Vec<u8>>,
     /// Documents the device offered: its own changes are waiting for an Ack.
@@ -110,6 +117,8 @@ impl<'a> Link<'a> {
             acked: BTreeMap::new(),
             unrecorded: Vec::new(),
             unsaved: BTreeSet::new(),
+            unsaved_whole: BTreeMap::new(),
+            received_whole: BTreeMap::new(),
             held: Vec::new(),
             offered: offered.iter().map(|d| d.id).collect(),
             refused: BTreeSet::new(),
@@ -136,6 +145,10 @@ impl<'a> Link<'a> {
                 heads: stored.heads,
             });
         }
+        // A case received whole goes to the store as it came, unless `--watch` names its citizen, which reads it.
+        if !describe {
+            link.session.receive_unloaded();
+        }
         let effects = link.session.start(cursor, manifest);
         let frames = link.apply(effects).await?;
         Ok((link, frames))
@@ -159,6 +172,7 @@ impl<'a> Link<'a> {
         for stored in found {
             self.arriving.remove(&stored.id);
             self.uploaded_saved.remove(&stored.id);
+            self.received_whole.remove(&stored.id);
             if let Some(acked) = stored.acked {
                 self.acked.insert(stored.id, acked);
             }
@@ -202,9 +216,14 @@ impl<'a> Link<'a> {
     /// Handles one binary message from the server; returns the frames to send, in order.
     pub(crate) async fn receive(&mut self, bytes: &[u8]) -> Result<Vec<Vec<u8>>, SyncError> {
         // An undecodable frame is left to the session, which fails the connection for it.
+        let mut frames = Vec::new();
         match decode(bytes, &Limits::default()) {
             Ok(Frame::Welcome { changed, .. }) => self.load(changed.iter().map(|entry| entry.doc)).await?,
             Ok(Frame::Sync { doc, message }) if self.session.needs_document(&doc, &message) => {
+                // One received whole and not stored yet is stored first, and loaded from the store.
+                if self.unsaved_whole.contains_key(&doc) {
+                    frames = self.persist_received().await?;
+                }
                 self.load([doc]).await?
             }
             // A refused document is synced afresh, so one uploaded unloaded is needed now.
@@ -217,7 +236,8 @@ impl<'a> Link<'a> {
         if self.catch_up_total == 0 {
             self.catch_up_total = self.session.catching_up();
         }
-        self.apply(effects).await
+        frames.extend(self.apply(effects).await?);
+        Ok(frames)
     }
 
     /// Offers the documents other tov commands changed in the store since they were loaded (`--watch`).
@@ -267,6 +287,7 @@ impl<'a> Link<'a> {
                 effect,
                 ClientEffect::Send(_)
                     | ClientEffect::DocumentChanged { .. }
+                    | ClientEffect::ReceivedWhole { .. }
                     | ClientEffect::Acknowledged { .. }
             ) {
                 // Everything else may read or change what the received documents change (a purge deletes one, the
@@ -274,23 +295,34 @@ impl<'a> Link<'a> {
                 frames.extend(self.persist_received().await?);
             }
             match effect {
-                ClientEffect::Send(frame) if self.unsaved.is_empty() => frames.push(encode(&frame)),
+                ClientEffect::Send(frame) if !self.has_unsaved() => frames.push(encode(&frame)),
                 ClientEffect::Send(frame) => self.held.push(encode(&frame)),
                 ClientEffect::DocumentChanged { doc } => {
                     if self.docs.contains_key(&doc) {
                         self.unsaved.insert(doc);
                     }
-                    if self.unsaved.len() >= MAX_UNSAVED {
+                    if self.unsaved.len() + self.unsaved_whole.len() >= MAX_UNSAVED {
+                        frames.extend(self.persist_received().await?);
+                    }
+                }
+                ClientEffect::ReceivedWhole { doc, heads, saved } => {
+                    self.received_whole.insert(doc, heads.clone());
+                    self.unsaved_whole.insert(doc, (heads, saved));
+                    if self.unsaved.len() + self.unsaved_whole.len() >= MAX_UNSAVED {
                         frames.extend(self.persist_received().await?);
                     }
                 }
                 ClientEffect::Acknowledged { doc, heads } => {
                     let covered = match self.docs.get(&doc) {
                         Some(loaded) => loaded.get_heads() == heads,
-                        None => self.uploaded_saved.get(&doc) == Some(&heads),
+                        None => {
+                            self.uploaded_saved.get(&doc) == Some(&heads)
+                                || self.received_whole.get(&doc) == Some(&heads)
+                        }
                     };
                     if covered {
                         self.uploaded_saved.remove(&doc);
+                        self.received_whole.remove(&doc);
                     }
                     let settles = covered && self.offered.remove(&doc);
                     self.acked.insert(doc, heads.clone());
@@ -343,7 +375,12 @@ impl<'a> Link<'a> {
     /// Whether Acks wait to be recorded ([`Self::record_acks`]) or received documents to be persisted
     /// ([`Self::persist_received`]).
     pub(crate) fn has_unwritten(&self) -> bool {
-        !self.unrecorded.is_empty() || !self.unsaved.is_empty()
+        !self.unrecorded.is_empty() || self.has_unsaved()
+    }
+
+    /// Whether received documents wait to be persisted (and the frames after them with them).
+    fn has_unsaved(&self) -> bool {
+        !self.unsaved.is_empty() || !self.unsaved_whole.is_empty()
     }
 
     /// Persists the received documents and records the Acks that wait; returns the frames that waited for them.
@@ -355,14 +392,35 @@ impl<'a> Link<'a> {
     /// Persists the documents that received changes since the last call, in one transaction, and returns the frames
     /// held back for them (with those of any local edits merged in meanwhile, which go up too).
     pub(crate) async fn persist_received(&mut self) -> Result<Vec<Vec<u8>>, SyncError> {
-        if self.unsaved.is_empty() {
+        if !self.has_unsaved() {
             return Ok(Vec::new());
         }
-        let unsaved = std::mem::take(&mut self.unsaved);
+        let mut unsaved = std::mem::take(&mut self.unsaved);
+        let whole: Vec<(DocumentId, Vec<ChangeHash>, Vec<u8>)> = std::mem::take(&mut self.unsaved_whole)
+            .into_iter()
+            .map(|(doc, (heads, saved))| (doc, heads, saved))
+            .collect();
         let mut tx = self.store.begin_write().await?;
+        let now = now_ms();
+        // One another tov command stored meanwhile is loaded and merged with it, as any received document.
+        let held = tx.insert_received_whole(&whole, now).await?;
+        for (doc, _, saved) in whole.iter().filter(|(doc, ..)| held.contains(doc)) {
+            self.docs.insert(*doc, load_automerge(saved, self.actor.clone())?);
+            self.received_whole.remove(doc);
+            unsaved.insert(*doc);
+        }
         let received = self.docs.iter_mut().filter(|(id, _)| unsaved.contains(id));
-        let merged = tx.save_synced_all(received, now_ms()).await?;
+        let merged = tx.save_synced_all(received, now).await?;
         tx.commit().await?;
+        for (doc, ..) in whole.iter().filter(|(doc, ..)| !held.contains(doc)) {
+            // In the store now: a later frame that needs it loads it from there.
+            let new = self.arriving.remove(doc);
+            self.event(SyncEvent::Received {
+                doc: *doc,
+                new,
+                citizen: None,
+            });
+        }
         for &doc in &unsaved {
             let new = self.arriving.remove(&doc);
             let citizen = self
@@ -408,6 +466,7 @@ impl<'a> Link<'a> {
         }
         self.docs.remove(&doc);
         self.uploaded_saved.remove(&doc);
+        self.received_whole.remove(&doc);
         self.acked.remove(&doc);
         self.offered.remove(&doc);
         let note = PurgeNote {
@@ -430,8 +489,9 @@ impl<'a> Link<'a> {
     pub(crate) fn is_complete(&self) -> bool {
         if !self.in_sync
             || !self.to_load.is_empty()
-            || !self.unsaved.is_empty()
+            || self.has_unsaved()
             || !self.uploaded_saved.is_empty()
+            || !self.received_whole.is_empty()
         {
             return false;
         }

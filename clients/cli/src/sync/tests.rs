@@ -473,3 +473,125 @@ async fn a_received_document_is_persisted_before_its_reply_goes_out_and_before_t
     assert_eq!(device.store().cursor().await.expect("reads"), Some(7));
     assert!(!link.has_unwritten());
 }
+
+#[tokio::test]
+async fn a_case_the_server_sends_whole_is_stored_as_it_came_and_loaded_only_for_what_follows() {
+    use automerge::transaction::Transactable;
+    use sync_core::protocol::ManifestEntry;
+    use sync_core::protocol::sync_message::whole_document;
+
+    // The server's case: made on another phone, with a change after its save, as the server stores it.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let other = device(elsewhere.path()).await;
+    let doc = new_case(&other, "Case 0").await;
+    let mut server = other
+        .store()
+        .load(&doc, automerge::ActorId::random())
+        .await
+        .expect("reads")
+        .expect("present");
+    let mut saved = server.save();
+    server
+        .transact::<_, _, automerge::AutomergeError>(|tx| tx.put(automerge::ROOT, "x", 1).map(|_| ()))
+        .expect("edit");
+    saved.extend(server.save_after(&automerge::Automerge::load(&saved).expect("loads").get_heads()));
+    let heads = server.get_heads();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let phone = device(dir.path()).await;
+    let (mut link, _hello) = Link::open(&phone, "d", false, false).await.expect("opens");
+    let frames = link
+        .receive(&encode(&Frame::Welcome {
+            cursor: 9,
+            changed: vec![ManifestEntry {
+                doc,
+                heads: heads.clone(),
+            }],
+        }))
+        .await
+        .expect("welcome");
+    let [(asked, nothing)] = sync_messages(&frames).try_into().expect("one Sync frame");
+    assert_eq!(asked, doc);
+    assert!(
+        nothing.heads.is_empty() && nothing.changes.is_empty(),
+        "I have nothing"
+    );
+
+    let frames = link
+        .receive(&encode(&Frame::Sync {
+            doc,
+            message: whole_document(heads.clone(), saved.clone()).encode(),
+        }))
+        .await
+        .expect("the whole case");
+    assert!(frames.is_empty(), "the answer waits until the case is stored");
+    let frames = link.write_pending().await.expect("stores");
+    let [(_, answer)] = sync_messages(&frames).try_into().expect("the answer");
+    assert_eq!(answer.heads, heads);
+    assert!(answer.need.is_empty() && answer.changes.is_empty());
+    assert_eq!(stored_bytes(&phone, &doc).await, saved, "stored as it came");
+    assert_eq!(stored_heads(&phone, &doc).await, heads);
+    link.receive(&encode(&Frame::CaughtUp { cursor: 9 }))
+        .await
+        .expect("caught up");
+    assert!(!link.is_complete(), "it waits for the Ack of what it holds");
+    acknowledge(&mut link, &phone, doc).await;
+    assert!(link.is_complete());
+
+    // A change that follows needs the case: it is loaded from the store and takes the change.
+    let before = server.get_heads();
+    server
+        .transact::<_, _, automerge::AutomergeError>(|tx| tx.put(automerge::ROOT, "x", 2).map(|_| ()))
+        .expect("edit");
+    let mut push = whole_document(server.get_heads(), server.save_after(&before));
+    push.have = vec![automerge::sync::Have {
+        last_sync: before,
+        bloom: automerge::sync::BloomFilter::from_hashes(std::iter::empty::<automerge::ChangeHash>()),
+    }];
+    link.receive(&encode(&Frame::Sync {
+        doc,
+        message: push.clone().encode(),
+    }))
+    .await
+    .expect("the change");
+    link.write_pending().await.expect("stores");
+    assert_eq!(stored_heads(&phone, &doc).await, server.get_heads());
+
+    // On another new phone the change comes before the whole case is stored: the case is stored first, and the
+    // answer that waited for it goes out with what follows.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let phone = device(dir.path()).await;
+    let (mut link, _hello) = Link::open(&phone, "d", false, false).await.expect("opens");
+    link.receive(&encode(&Frame::Welcome {
+        cursor: 9,
+        changed: vec![ManifestEntry {
+            doc,
+            heads: heads.clone(),
+        }],
+    }))
+    .await
+    .expect("welcome");
+    let whole = link
+        .receive(&encode(&Frame::Sync {
+            doc,
+            message: whole_document(heads.clone(), saved).encode(),
+        }))
+        .await
+        .expect("the whole case");
+    assert!(whole.is_empty());
+    let frames = link
+        .receive(&encode(&Frame::Sync {
+            doc,
+            message: push.encode(),
+        }))
+        .await
+        .expect("the change");
+    let answered = sync_messages(&frames);
+    assert_eq!(
+        answered.first().map(|(_, m)| &m.heads),
+        Some(&heads),
+        "the answer to the whole case first"
+    );
+    link.write_pending().await.expect("stores");
+    assert_eq!(stored_heads(&phone, &doc).await, server.get_heads());
+}

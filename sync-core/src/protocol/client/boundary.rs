@@ -20,6 +20,14 @@ pub enum ClientEffect {
     Send(Frame),
     /// The document received changes from the server: persist it.
     DocumentChanged { doc: DocumentId },
+    /// The server sent a document the device held nothing of whole, and it was not lent
+    /// ([`ClientSession::receive_unloaded`](super::ClientSession::receive_unloaded)): persist `saved` as the
+    /// document (automerge loads it), whose heads are `heads`, before the frames after this effect go out.
+    ReceivedWhole {
+        doc: DocumentId,
+        heads: Vec<ChangeHash>,
+        saved: Vec<u8>,
+    },
     /// The server durably holds the document at these heads: every local change that is one of them or
     /// an ancestor of one is acknowledged and need not be kept as pending any more.
     Acknowledged { doc: DocumentId, heads: Vec<ChangeHash> },

@@ -10,15 +10,15 @@ mod boundary;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::ChangeHash;
 use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ChangeHash};
 
 use crate::ids::DocumentId;
 use crate::protocol::codec::decode;
 use crate::protocol::frame::{Frame, ManifestEntry, RefusalReason};
 use crate::protocol::limits::Limits;
 use crate::protocol::sync_message::{
-    confirms_whole_document, knows_all, normalized, peer_has_nothing, vet, whole_document,
+    confirms_whole_document, holding_now, knows_all, normalized, peer_has_nothing, vet, whole_document,
 };
 
 pub use boundary::{ClientDocs, ClientEffect, ClientError};
@@ -46,6 +46,11 @@ pub struct ClientSession {
     /// Documents uploaded from their saved bytes without being lent ([`Self::upload_saved`]), with the heads sent:
     /// the server's answer that it holds them needs no document.
     saved_uploads: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    /// Whether the I/O layer stores a document received whole without loading it ([`Self::receive_unloaded`]).
+    receives_unloaded: bool,
+    /// Welcome documents the device holds nothing of, whose first message went out without a document lent: the
+    /// server's first answer, if it brings the whole document, needs none either ([`ClientEffect::ReceivedWhole`]).
+    unheld: BTreeSet<DocumentId>,
     /// Welcome documents whose server heads the device does not hold yet; the cursor waits for them.
     catching_up: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// The cursor of a CaughtUp that arrived before `catching_up` emptied.
@@ -70,6 +75,8 @@ impl ClientSession {
             states: BTreeMap::new(),
             never_acked: BTreeSet::new(),
             saved_uploads: BTreeMap::new(),
+            receives_unloaded: false,
+            unheld: BTreeSet::new(),
             catching_up: BTreeMap::new(),
             pending_cursor: None,
             in_sync: false,
@@ -122,6 +129,14 @@ impl ClientSession {
         self.phase == Phase::Open && self.never_acked.contains(doc) && !self.states.contains_key(doc)
     }
 
+    /// Has the session hand on a Welcome document the device holds nothing of, when the server sends it whole, as the
+    /// bytes that came ([`ClientEffect::ReceivedWhole`]) instead of receiving it into a document: loading it was most
+    /// of a phone's work in a fresh download, and storing it needs none of it. Such a document is not lent for its
+    /// first message or for that answer ([`Self::needs_document`]); it is for anything later.
+    pub fn receive_unloaded(&mut self) {
+        self.receives_unloaded = true;
+    }
+
     /// Uploads a document the server has never acknowledged from its saved bytes (`saved`, a document chunk as
     /// `Automerge::save` writes it, whose heads are `heads`) without the document being lent: loading a new case
     /// was most of a phone's work in uploading it, and the message needs none of it
@@ -148,12 +163,31 @@ impl ClientSession {
 
     /// Whether handling the server's Sync frame for `doc`, whose sync message is `message`, needs `doc` lent
     /// through [`ClientDocs`]: every one does, except the answer to an upload from saved bytes that says the
-    /// server holds what was sent.
+    /// server holds what was sent, and the whole document sent to a device that holds nothing of it
+    /// ([`Self::receive_unloaded`]).
     pub fn needs_document(&self, doc: &DocumentId, message: &[u8]) -> bool {
+        let Ok(message) = vet(message, &self.limits) else {
+            return true;
+        };
+        if self.unheld.contains(doc) {
+            return !self.arrives_whole(doc, &message);
+        }
         let Some(sent) = self.saved_uploads.get(doc) else {
             return true;
         };
-        !vet(message, &self.limits).is_ok_and(|answer| confirms_whole_document(&answer, sent))
+        !confirms_whole_document(&message, sent)
+    }
+
+    /// Whether the server's first answer for an unheld document brings all of it: changes, heads that cover what the
+    /// Welcome listed, nothing needed. The server answers "I have nothing" with every change it has, so the changes
+    /// are the whole document at those heads.
+    fn arrives_whole(&self, doc: &DocumentId, message: &sync::Message) -> bool {
+        !message.changes.is_empty()
+            && message.need.is_empty()
+            && self
+                .catching_up
+                .get(doc)
+                .is_some_and(|listed| listed.iter().all(|head| message.heads.contains(head)))
     }
 
     pub fn is_open(&self) -> bool {
@@ -240,6 +274,9 @@ impl ClientSession {
                 continue;
             }
             to_sync.insert(entry.doc);
+            if self.receives_unloaded && docs.get(&entry.doc).is_none() {
+                self.unheld.insert(entry.doc);
+            }
             self.catching_up.insert(entry.doc, entry.heads);
         }
         to_sync.into_iter().flat_map(|doc| self.sync(doc, docs)).collect()
@@ -262,6 +299,14 @@ impl ClientSession {
         };
         // The server sent it: it holds it.
         self.never_acked.remove(&doc_id);
+        if self.unheld.contains(&doc_id)
+            && docs.get(&doc_id).is_none()
+            && self.arrives_whole(&doc_id, &message)
+        {
+            self.unheld.remove(&doc_id);
+            return self.received_whole(doc_id, message);
+        }
+        self.unheld.remove(&doc_id);
         if let Some(sent) = self.saved_uploads.remove(&doc_id)
             && docs.get(&doc_id).is_none()
             && confirms_whole_document(&message, &sent)
@@ -298,6 +343,26 @@ impl ClientSession {
         out
     }
 
+    /// Hands on an unheld document the server sent whole ([`Self::receive_unloaded`]), and answers as automerge
+    /// would from the document: with its heads, nothing needed, and nothing had beyond them.
+    fn received_whole(&mut self, doc: DocumentId, message: sync::Message) -> Vec<ClientEffect> {
+        let heads = message.heads.clone();
+        let saved: Vec<u8> = message.changes.iter().flatten().copied().collect();
+        let mut state = self.states.remove(&doc).unwrap_or_default();
+        let reply = holding_now(&mut state, &message);
+        self.states.insert(doc, state);
+        let mut out = vec![
+            ClientEffect::ReceivedWhole { doc, heads, saved },
+            ClientEffect::Send(Frame::Sync {
+                doc,
+                message: reply.encode(),
+            }),
+        ];
+        self.catching_up.remove(&doc);
+        out.extend(self.release_cursor());
+        out
+    }
+
     fn on_refused(
         &mut self,
         doc: DocumentId,
@@ -322,6 +387,20 @@ impl ClientSession {
     }
 
     fn sync(&mut self, doc_id: DocumentId, docs: &mut impl ClientDocs) -> Vec<ClientEffect> {
+        if self.unheld.contains(&doc_id) && docs.get(&doc_id).is_none() {
+            // "I have nothing", from an empty document that need not exist.
+            let state = self.states.entry(doc_id).or_default();
+            return Automerge::new()
+                .generate_sync_message(state)
+                .map(|message| {
+                    ClientEffect::Send(Frame::Sync {
+                        doc: doc_id,
+                        message: message.encode(),
+                    })
+                })
+                .into_iter()
+                .collect();
+        }
         let whole = self.never_acked.remove(&doc_id);
         let state = self.states.entry(doc_id).or_insert_with(|| {
             if whole {
@@ -358,6 +437,7 @@ impl ClientSession {
 
     fn forget(&mut self, doc: &DocumentId) {
         self.states.remove(doc);
+        self.unheld.remove(doc);
         self.never_acked.remove(doc);
         self.saved_uploads.remove(doc);
         self.catching_up.remove(doc);
