@@ -63,7 +63,8 @@ pub struct DocumentCommit<'a> {
     /// Raw automerge changes (`Change::raw_bytes`), in causal order; stored one row each. Empty when `document`
     /// holds them instead.
     pub changes: &'a [Vec<u8>],
-    /// For a commit that creates the case only: the whole document as committed ([`snapshot_of`]), stored as
+    /// For a commit that creates the case only: the whole document as committed (the document chunk a device sent
+    /// it whole in, or else [`snapshot_of`]), stored as
     /// the case's snapshot instead of a row per change. A new case then loads as one chunk, which automerge reads
     /// several times faster than the changes it holds, and a device's new case costs one row.
     pub document: Option<&'a [u8]>,
@@ -119,7 +120,8 @@ where
 /// Documents [`Store::load_documents`] reads in one statement: with their chunks, a few hundred rows.
 const DOCUMENTS_PER_LOAD: usize = 100;
 
-/// The bytes a new case is stored as ([`DocumentCommit::document`]): the document's changes, and never the
+/// The bytes a new case is stored as ([`DocumentCommit::document`]) when it did not come as one document chunk,
+/// which is stored as it came: the document's changes, and never the
 /// changes automerge holds back until their dependencies arrive (`Automerge::save` keeps those by default), which
 /// no write rule has checked and no commit numbered, and which a device could otherwise have stored with its new
 /// case. Not deflated: a new case is a few kilobytes, and deflating it was most of the cost of saving it (perf,

@@ -555,7 +555,14 @@ impl Connection {
                     .map(|c| c.raw_bytes().to_vec())
                     .collect()
             },
-            document: creating.then(|| snapshot_of(&loaded.doc)),
+            // As the device sent it when it came whole (the document is exactly that chunk, which loaded and was
+            // checked): saving it again was server work, and undid the device's deflate of its columns, which every
+            // device that downloads the case whole then paid in bytes (docs/PROTOCOL.md §6).
+            document: creating.then(|| {
+                changes
+                    .document_chunk()
+                    .map_or_else(|| snapshot_of(&loaded.doc), <[u8]>::to_vec)
+            }),
             change_hashes: changes.hashes().iter().map(ChangeHash::to_string).collect(),
             actors: actors_of(changes.actors()),
             heads: Heads::new(heads),

@@ -656,6 +656,15 @@ async fn a_new_install_gets_its_caseload_as_stored_without_the_server_loading_a_
         })
         .collect();
     anna.sync(server.port).await;
+    // A new case that came as one whole document is stored as the device sent it (deflated as automerge saves).
+    let stored = server
+        .state
+        .store
+        .load_document(&ids[1])
+        .await
+        .expect("reads")
+        .expect("stored");
+    assert_eq!(stored.bytes, anna.docs[&ids[1]].save());
     // One case also has a change stored after its snapshot: it goes out as the two, which automerge loads as one.
     add_contact(anna.docs.get_mut(&ids[0]).expect("doc"), 810);
     anna.sync(server.port).await;

@@ -88,6 +88,14 @@ impl NewChanges {
         }
     }
 
+    /// A whole document's chunk as it came (automerge loads it as the document it is), or `None` for changes.
+    pub fn document_chunk(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Added::Changes(_) => None,
+            Added::Document(chunk) => Some(&chunk.bytes),
+        }
+    }
+
     /// The changes themselves; a whole document's are rebuilt from its chunk (which loaded before, in the check).
     pub fn changes(&self) -> Result<Cow<'_, [Change]>, AutomergeError> {
         match &self.0 {
