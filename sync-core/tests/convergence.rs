@@ -310,3 +310,38 @@ proptest! {
         run(seed, devices, ops);
     }
 }
+
+/// Found by the property above: two workers change scores of one ORS offline (one the last item, the other the
+/// last three). Written as a list diff, each change was a delete and an insert, and the merge had five items,
+/// which the server refused as an invalid case. Written in place, it keeps four, with a conflict on the item both
+/// changed.
+#[test]
+fn two_workers_changing_scores_of_one_rating_offline_keep_four_items() {
+    use Op::*;
+    run(
+        0,
+        3,
+        vec![
+            AddContact { device: 2, kind: 0 },
+            Connect { device: 2 },
+            AddContact { device: 2, kind: 0 },
+            SetOrs {
+                device: 2,
+                contact: 1,
+                items: [0, 0, 0, 0],
+            },
+            Connect { device: 0 },
+            Deliver { steps: 15 },
+            SetOrs {
+                device: 2,
+                contact: 1,
+                items: [0, 0, 0, 1],
+            },
+            SetOrs {
+                device: 0,
+                contact: 1,
+                items: [0, 31, 38, 11],
+            },
+        ],
+    );
+}

@@ -41,7 +41,10 @@ pub enum Entry {
     /// The four item scores in millimetres, in the instrument's item order. 0 is a real score ("as bad as it
     /// gets"), never a stand-in for a missing item. A `Vec` rather than an array so a wrong count still hydrates.
     #[autosurgeon(rename = "items")]
-    Items { items: Vec<i64> },
+    Items {
+        #[autosurgeon(reconcile = "reconcile_items")]
+        items: Vec<i64>,
+    },
     /// A transcription from a paper form that kept only the total. It counts as a total everywhere, but the item
     /// alerts cannot look at it, so it is flagged wherever it is shown.
     #[autosurgeon(rename = "paper_total")]
@@ -50,6 +53,28 @@ pub enum Entry {
     /// "we chose not to ask" is never confused with "we forgot" or with a score of 0.
     #[autosurgeon(rename = "skipped")]
     Skipped,
+}
+
+/// Writes item scores in place, index by index, and only those that changed. autosurgeon diffs a list of numbers
+/// by value, so a changed score became a delete and an insert: two workers changing scores of one rating offline
+/// then merged into five items, which the server refuses (found by the convergence property test). In place, a
+/// score both changed is a conflict on that item, which a person resolves.
+fn reconcile_items<R: autosurgeon::Reconciler>(items: &[i64], mut reconciler: R) -> Result<(), R::Error> {
+    use autosurgeon::reconcile::SeqReconciler;
+    let mut seq = reconciler.seq()?;
+    let stored = seq.len()?;
+    for (index, &item) in items.iter().enumerate() {
+        if index >= stored {
+            seq.insert(index, item)?;
+        } else if !matches!(seq.get(index)?, Some(automerge::Value::Scalar(value)) if *value == automerge::ScalarValue::Int(item))
+        {
+            seq.set(index, item)?;
+        }
+    }
+    for index in (items.len()..stored).rev() {
+        seq.delete(index)?;
+    }
+    Ok(())
 }
 
 /// One rating on one instrument, as stored on a contact.
