@@ -116,14 +116,11 @@ pub fn confirms_whole_document(answer: &Message, sent: &[ChangeHash]) -> bool {
     answer.heads == sent && answer.need.is_empty() && answer.changes.is_empty()
 }
 
-/// The reply to `message`, a whole document sent to a peer that held nothing of it, from that peer once it holds
-/// it, with `state` (the state that sent "I have nothing") left as automerge would leave it on receiving the
-/// document and generating the reply: without loading the document. The reply is automerge's own: the heads
-/// received, nothing needed, and nothing had beyond them (an empty bloom filter since those heads).
-pub fn holding_now(state: &mut State, message: &Message) -> Message {
-    let heads = message.heads.clone();
-    // The flags (capabilities, read-only) are read by automerge itself, from the message without heads or changes,
-    // which applies nothing; the rest is what receiving the document sets.
+/// Leaves `state` as automerge's `receive_sync_message` leaves it on receiving `message` at a document that holds
+/// exactly the message's heads (and so every change this side sent), without that document: every head known and
+/// shared, nothing sent that the peer lacks. The flags (capabilities, read-only) are read by automerge itself, from
+/// the message without heads or changes, which applies nothing. The heads last sent are the caller's to set.
+pub fn received_at_its_heads(state: &mut State, message: &Message) {
     let flags_only = Message {
         heads: Vec::new(),
         need: Vec::new(),
@@ -131,11 +128,22 @@ pub fn holding_now(state: &mut State, message: &Message) -> Message {
         changes: Vec::<Vec<u8>>::new().into(),
         ..message.clone()
     };
+    // Without heads or changes, nothing is applied: this cannot fail.
     let _ = Automerge::new().receive_sync_message(state, flags_only);
-    state.shared_heads.clone_from(&heads);
-    state.their_heads = Some(heads.clone());
+    state.shared_heads.clone_from(&message.heads);
+    state.their_heads = Some(message.heads.clone());
     state.their_need = Some(message.need.clone());
     state.their_have = Some(message.have.clone());
+    state.sent_hashes.clear();
+}
+
+/// The reply to `message`, a whole document sent to a peer that held nothing of it, from that peer once it holds
+/// it, with `state` (the state that sent "I have nothing") left as automerge would leave it on receiving the
+/// document and generating the reply: without loading the document. The reply is automerge's own: the heads
+/// received, nothing needed, and nothing had beyond them (an empty bloom filter since those heads).
+pub fn holding_now(state: &mut State, message: &Message) -> Message {
+    let heads = message.heads.clone();
+    received_at_its_heads(state, message);
     // The version and flags of a message without changes to this peer, as automerge picks them from its
     // capabilities (a state that knows nothing else, so the empty document stands in).
     let mut capabilities_only = State::new();
@@ -155,7 +163,6 @@ pub fn holding_now(state: &mut State, message: &Message) -> Message {
     state.have_responded = true;
     state.in_flight = true;
     state.last_sent_heads = heads;
-    state.sent_hashes.clear();
     reply
 }
 

@@ -166,16 +166,14 @@ impl ClientSession {
     /// server holds what was sent, and the whole document sent to a device that holds nothing of it
     /// ([`Self::receive_unloaded`]).
     pub fn needs_document(&self, doc: &DocumentId, message: &[u8]) -> bool {
-        let Ok(message) = vet(message, &self.limits) else {
-            return true;
-        };
+        // Only those two are decoded here: every other Sync frame needs its document.
         if self.unheld.contains(doc) {
-            return !self.arrives_whole(doc, &message);
+            return !vet(message, &self.limits).is_ok_and(|message| self.arrives_whole(doc, &message));
         }
         let Some(sent) = self.saved_uploads.get(doc) else {
             return true;
         };
-        !confirms_whole_document(&message, sent)
+        !vet(message, &self.limits).is_ok_and(|answer| confirms_whole_document(&answer, sent))
     }
 
     /// Whether the server's first answer for an unheld document brings all of it: changes, heads that cover what the
@@ -299,14 +297,11 @@ impl ClientSession {
         };
         // The server sent it: it holds it.
         self.never_acked.remove(&doc_id);
-        if self.unheld.contains(&doc_id)
-            && docs.get(&doc_id).is_none()
-            && self.arrives_whole(&doc_id, &message)
+        // Only the server's first message for an unheld document may be taken without it.
+        if self.unheld.remove(&doc_id) && docs.get(&doc_id).is_none() && self.arrives_whole(&doc_id, &message)
         {
-            self.unheld.remove(&doc_id);
             return self.received_whole(doc_id, message);
         }
-        self.unheld.remove(&doc_id);
         if let Some(sent) = self.saved_uploads.remove(&doc_id)
             && docs.get(&doc_id).is_none()
             && confirms_whole_document(&message, &sent)

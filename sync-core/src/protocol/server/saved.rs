@@ -18,7 +18,7 @@ use super::sight::Sight;
 use super::{Phase, ServerEffect, ServerSession};
 use crate::ids::DocumentId;
 use crate::protocol::frame::Frame;
-use crate::protocol::sync_message::{confirms_whole_document, whole_document};
+use crate::protocol::sync_message::{confirms_whole_document, received_at_its_heads, whole_document};
 
 impl ServerSession {
     /// Whether the device's `message` for `doc` says it holds nothing of a document it may see, on a connection that
@@ -95,7 +95,9 @@ impl ServerSession {
             return None;
         }
         let sent = peer.saved_sent.take()?;
-        confirmed(&mut peer.state, message, &sent);
+        // As automerge leaves the state on receiving it: the answer holds exactly the heads last sent.
+        received_at_its_heads(&mut peer.state, message);
+        peer.state.last_sent_heads.clone_from(&sent);
         if peer.acked == sent {
             return Some(Vec::new());
         }
@@ -114,25 +116,4 @@ fn holds_nothing(message: &sync::Message) -> bool {
         && message.changes.is_empty()
         && message.need.is_empty()
         && message.have.iter().all(|have| have.last_sync.is_empty())
-}
-
-/// Leaves `state` as automerge's `receive_sync_message` would on receiving `answer`, which holds exactly `sent`,
-/// the heads of the document last sent: nothing to apply, every head known and shared, nothing sent that the peer
-/// lacks. The flags (capabilities, read-only) are read by automerge itself, from the answer without its heads.
-fn confirmed(state: &mut sync::State, answer: &sync::Message, sent: &[ChangeHash]) {
-    let flags_only = sync::Message {
-        heads: Vec::new(),
-        need: Vec::new(),
-        have: Vec::new(),
-        changes: Vec::<Vec<u8>>::new().into(),
-        ..answer.clone()
-    };
-    // Without heads or changes, nothing is applied: this cannot fail.
-    let _ = Automerge::new().receive_sync_message(state, flags_only);
-    state.shared_heads = sent.to_vec();
-    state.last_sent_heads = sent.to_vec();
-    state.their_heads = Some(sent.to_vec());
-    state.their_need = Some(Vec::new());
-    state.their_have = Some(answer.have.clone());
-    state.sent_hashes.clear();
 }
