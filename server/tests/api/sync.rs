@@ -603,6 +603,18 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
 
 /// A case stays in memory while a connection watches it, and leaves when the last one closes, without waiting
 /// for the idle eviction.
+/// Waits until the server holds no document in memory, at most `wait`; fails with `why` if it still does.
+async fn until_none_held(documents: &server::sync::Documents, wait: Duration, why: &str) {
+    let emptied = async {
+        while documents.held_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    if tokio::time::timeout(wait, emptied).await.is_err() {
+        panic!("{why}: {} documents held", documents.held_count());
+    }
+}
+
 async fn documents_leave_memory_with_their_last_watcher(backend: Backend) {
     let server = Served::start(backend).await;
     let team = server.team_of("hoeje-taastrup", "anna").await;
@@ -631,14 +643,12 @@ async fn documents_leave_memory_with_their_last_watcher(backend: Backend) {
         "watched cases stay in memory"
     );
     drop(bo_live);
-    let emptied = async {
-        while documents.held_count() > 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(wait, emptied)
-        .await
-        .expect("nobody watches a case any more: none stays in memory");
+    until_none_held(
+        documents,
+        wait,
+        "nobody watches a case any more: none stays in memory",
+    )
+    .await;
     server.stop().await;
 }
 
@@ -668,14 +678,7 @@ async fn a_new_install_gets_its_caseload_as_stored_without_the_server_loading_a_
     // One case also has a change stored after its snapshot: it goes out as the two, which automerge loads as one.
     add_contact(anna.docs.get_mut(&ids[0]).expect("doc"), 810);
     anna.sync(server.port).await;
-    let emptied = async {
-        while documents.held_count() > 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(wait, emptied)
-        .await
-        .expect("anna's cases leave memory once she disconnects");
+    until_none_held(documents, wait, "anna's cases leave memory once she disconnects").await;
 
     // Her new phone holds nothing: it gets every case it may see (the demo's too), acknowledged at its heads.
     let mut phone = server.device("hoeje-taastrup", "anna").await;
