@@ -85,10 +85,32 @@ fn marks_any(doc: &Automerge) -> bool {
     false
 }
 
+/// [`marks_any`] through a reader, which has read (or reads now) the objects [`list_read`] visits: the common answer,
+/// none, without the paths and values [`list_read`] builds.
+fn reader_marks_any(reader: &ObjectReader<'_>) -> bool {
+    let mut pending: Vec<(ObjId, usize)> = vec![(ROOT, 0)];
+    while let Some((obj, depth)) = pending.pop() {
+        let object = reader.object(&obj);
+        let entries = object.entries().iter().map(|(_, entry)| entry);
+        for entry in entries.chain(object.items()) {
+            if entry.conflict {
+                return true;
+            }
+            if matches!(entry.value, Value::Object(_)) && depth + 1 < MAX_DEPTH {
+                pending.push((entry.id.clone(), depth + 1));
+            }
+        }
+    }
+    false
+}
+
 /// [`list`] through a reader that may already have read the document's objects (see [`super::reader`]): each
 /// object is read once, and only the keys automerge marks as having concurrent values are read again, for all
 /// their values.
 pub fn list_read(reader: &ObjectReader<'_>) -> Vec<Conflict> {
+    if !reader_marks_any(reader) {
+        return Vec::new();
+    }
     let doc = reader.doc();
     let mut found = Vec::new();
     // An explicit stack of objects still to visit, with their paths; children are pushed in reverse so they are

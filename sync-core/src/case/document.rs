@@ -136,18 +136,18 @@ impl CaseDocument {
 
 /// Reads the typed case from any automerge document (the server validates documents it did not create).
 pub fn read_case(doc: &Automerge) -> Result<Case, CaseError> {
-    autosurgeon::hydrate(&ObjectReader::new(doc)).map_err(|e| CaseError::Unreadable(e.to_string()))
+    autosurgeon::hydrate(&ObjectReader::read_all(doc)).map_err(|e| CaseError::Unreadable(e.to_string()))
 }
 
 /// Checks the document's shape, reads and validates: what the server runs before accepting merged changes. The
 /// shape comes first, so nothing reads a document holding keys, types or sizes the schema does not define.
 pub fn read_valid_case(doc: &Automerge) -> Result<Case, CaseError> {
-    read_valid(&ObjectReader::new(doc))
+    read_valid(&ObjectReader::read_all(doc))
 }
 
 /// [`read_valid_case`], and the document's conflicts ([`super::conflicts::list`]), from one reading of it.
 pub fn read_valid_case_and_conflicts(doc: &Automerge) -> Result<(Case, Vec<Conflict>), CaseError> {
-    let reader = ObjectReader::new(doc);
+    let reader = ObjectReader::read_all(doc);
     let case = read_valid(&reader)?;
     Ok((case, conflicts::list_read(&reader)))
 }
