@@ -11,6 +11,8 @@
 // It returns, per case, the saved automerge document (what the stock client uploads) and the case's JSON content
 // as the web app reads it back (`readCase`; what `tov bench --cases-from` rebuilds through sync-core's edits).
 
+import { createHash } from "node:crypto";
+
 import * as Automerge from "@automerge/automerge";
 import { openedBy, writeNewCase } from "../../clients/web/src/case/create";
 import { putContact, readCase, type Case, type Contact } from "../../clients/web/src/case/model";
@@ -37,9 +39,16 @@ export interface BuiltCase {
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
-/** A UUID-shaped id that is the same in every run: the case's number and the entry's. */
-const fixedUuid = (c: number, entry: number) =>
-  `${hex(c, 8)}-${hex(entry, 4)}-4000-8000-${hex(c * 16 + entry, 12)}`;
+/**
+ * A version 4 UUID that is the same in every run, from the case's number and the entry's. Its other digits look as
+ * random as a phone's ids (a hash of the two numbers): ids of mostly zeros deflate in automerge's saved columns,
+ * which made these documents some 7 % smaller than the same cases with a phone's random ids.
+ */
+const fixedUuid = (c: number, entry: number) => {
+  const digits = createHash("sha256").update(`tovholder-bench/${c}/${entry}`).digest("hex");
+  const variant = ((parseInt(digits[16], 16) & 0x3) | 0x8).toString(16);
+  return `${digits.slice(0, 8)}-${digits.slice(8, 12)}-4${digits.slice(13, 16)}-${variant}${digits.slice(17, 20)}-${digits.slice(20, 32)}`;
+};
 
 /** Sentences of a synthetic visit note, in Danish as the workers write them; no real person's words. */
 const NOTE_SENTENCES = [
