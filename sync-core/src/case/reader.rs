@@ -171,8 +171,9 @@ impl<'a> ObjectReader<'a> {
     /// its column readers along the document instead of seeking afresh for each object as `map_range` does: that
     /// seek was most of the cost of reading a case of many small objects). For a caller that reads the whole
     /// document anyway, as the server's check does; the document's size is bounded before (`changes::check`),
-    /// and so is what this holds. An object the pass did not show (an empty one, a text, a value that lost a
-    /// conflict) is read when asked for, as [`Self::new`]'s are.
+    /// and so is what this holds. An empty object or a text that a shown value names is known from that value;
+    /// any other object the pass did not show (a value that lost a conflict) is read when asked for, as
+    /// [`Self::new`]'s are.
     pub fn read_all(doc: &'a Automerge) -> Self {
         let mut objects: HashMap<ObjId, Object> = HashMap::new();
         // Objects that showed an item of a kind other than their own: automerge never shows one, but should it,
