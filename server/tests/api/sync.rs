@@ -601,8 +601,6 @@ async fn documents_leave_memory_when_idle(backend: Backend) {
     server.stop().await;
 }
 
-/// A case stays in memory while a connection watches it, and leaves when the last one closes, without waiting
-/// for the idle eviction.
 /// Waits until the server holds no document in memory, at most `wait`; fails with `why` if it still does.
 async fn until_none_held(documents: &server::sync::Documents, wait: Duration, why: &str) {
     let emptied = async {
@@ -615,6 +613,8 @@ async fn until_none_held(documents: &server::sync::Documents, wait: Duration, wh
     }
 }
 
+/// A case stays in memory while a connection watches it, and leaves when the last one closes, without waiting
+/// for the idle eviction.
 async fn documents_leave_memory_with_their_last_watcher(backend: Backend) {
     let server = Served::start(backend).await;
     let team = server.team_of("hoeje-taastrup", "anna").await;
