@@ -509,3 +509,54 @@ fn a_follow_up_once_done_stays_done() {
         Err(CaseError::NotFound { .. })
     ));
 }
+
+/// The operation counter of the value at `key` in `obj`.
+fn counter_at(doc: &automerge::Automerge, obj: &automerge::ObjId, key: &str) -> u64 {
+    use automerge::ReadDoc;
+    match doc.get(obj, key).expect("read").expect("present").1 {
+        automerge::ObjId::Id(counter, _, _) => counter,
+        automerge::ObjId::Root => panic!("{key} is the root"),
+    }
+}
+
+/// A new contact is written as the web app's automerge writes a new object: its fields in key order, then the fields
+/// of its ratings, breadth first. The saved document's columns hold operations by object and key, so operation ids
+/// that follow that order encode as one run; written in declaration order, depth first, a case with two visits saved
+/// some 5 % larger than the web app's.
+#[test]
+fn a_new_contact_is_written_in_key_order_and_breadth_first() {
+    use automerge::ReadDoc;
+    let mut doc = CaseDocument::create(actor(1), &new_case(), NOW).expect("valid case");
+    let mut visit = contact("home_visit");
+    visit.ors = Some(ors([50, 55, 60, 55]));
+    doc.add_contact(uuid(30), visit, NOW).expect("contact");
+    let am = doc.automerge();
+    let contacts = am
+        .get(automerge::ROOT, "contacts")
+        .expect("read")
+        .expect("contacts")
+        .1;
+    let contact = am
+        .get(&contacts, uuid(30).to_string())
+        .expect("read")
+        .expect("contact")
+        .1;
+
+    let keys: Vec<String> = am.keys(&contact).collect();
+    let counters: Vec<u64> = keys.iter().map(|key| counter_at(am, &contact, key)).collect();
+    assert!(
+        counters.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "the contact's fields {keys:?} were written in the order {counters:?}"
+    );
+    let rating = am.get(&contact, "ors").expect("read").expect("ors").1;
+    let last_field = *counters.last().expect("fields");
+    let first_of_rating = counter_at(am, &rating, "entry");
+    assert!(
+        first_of_rating > last_field,
+        "the rating's fields follow all of the contact's: {first_of_rating} after {last_field}"
+    );
+    assert_eq!(
+        doc.read().expect("read").contacts[&uuid(30).to_string()].ors,
+        Some(ors([50, 55, 60, 55]))
+    );
+}

@@ -35,13 +35,17 @@ pub struct Case {
     /// Assigned workers: user id → display name. Informational: the server's assignment table decides access.
     pub workers: BTreeMap<String, String>,
     pub plan: Plan,
+    #[autosurgeon(reconcile = "new_entries_whole")]
     pub courses: BTreeMap<String, Course>,
+    #[autosurgeon(reconcile = "new_entries_whole")]
     pub contacts: BTreeMap<String, Contact>,
+    #[autosurgeon(reconcile = "new_entries_whole")]
     pub follow_ups: BTreeMap<String, FollowUp>,
+    #[autosurgeon(reconcile = "new_entries_whole")]
     pub outcomes: BTreeMap<String, OutcomeEvent>,
     /// The tovholder's coordination with the network around the citizen (a network meeting with the job centre,
     /// psychiatry, housing): who took part and what was agreed. Absent in documents written before it existed.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", reconcile = "new_entries_whole")]
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub coordination: BTreeMap<String, Coordination>,
 }
@@ -67,6 +71,7 @@ pub struct Plan {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub own_goal: Text,
     /// Goals, sub-goals and stepping-stone goals, flat, linked by `parent`.
+    #[autosurgeon(reconcile = "new_entries_whole")]
     pub goals: BTreeMap<String, Goal>,
     /// Each goal's position among its siblings, lower first; a goal without one follows, in the order it was created
     /// (see [`super::goals`]). Absent in documents written before goals could be re-ordered.
@@ -316,6 +321,50 @@ fn none_unwritten<T: Reconcile, R: autosurgeon::Reconciler>(
     match value {
         Some(value) => value.reconcile(reconciler),
         None => Ok(()),
+    }
+}
+
+/// Writes a map of entries (contacts, goals, courses, ...) as autosurgeon writes any map, except that an entry the
+/// document does not hold yet is written whole: automerge's batch creation writes its fields in key order, then
+/// their objects' fields, breadth first, as the web app's automerge writes a new object. Field by field in
+/// declaration order, depth first (autosurgeon's way for a field it reconciles), a contact's operation ids jump back
+/// and forth along the saved document, whose columns hold operations by object and key: a case with two visits
+/// saved 5 % larger than the same case written by the web app, and every upload carried that. Only for maps whose
+/// values are objects (batch creation makes objects). Entries the case no longer holds are deleted, in key order.
+fn new_entries_whole<V: Reconcile, R: autosurgeon::Reconciler>(
+    entries: &BTreeMap<String, V>,
+    mut reconciler: R,
+) -> Result<(), R::Error> {
+    use autosurgeon::reconcile::MapReconciler;
+    let mut map = reconciler.map()?;
+    let held: std::collections::BTreeSet<String> = map.entries().map(|(key, _)| key.into_owned()).collect();
+    for (key, value) in entries {
+        if held.contains(key) {
+            map.put(key, value)?;
+        } else {
+            map.put(key, NewEntry(value))?;
+        }
+    }
+    for gone in held.iter().filter(|key| !entries.contains_key(*key)) {
+        map.delete(gone)?;
+    }
+    Ok(())
+}
+
+/// An entry [`new_entries_whole`] writes whole. autosurgeon's map `put` creates an object in one batch when the
+/// value carries a key the document's entry lacks (it would replace an entry of another identity that way); this
+/// key only says "new", and the document has none for it.
+struct NewEntry<'a, V>(&'a V);
+
+impl<V: Reconcile> Reconcile for NewEntry<'_, V> {
+    type Key<'k> = ();
+
+    fn reconcile<R: autosurgeon::Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
+        self.0.reconcile(reconciler)
+    }
+
+    fn key(&self) -> autosurgeon::reconcile::LoadKey<()> {
+        autosurgeon::reconcile::LoadKey::Found(())
     }
 }
 
