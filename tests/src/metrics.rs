@@ -62,6 +62,28 @@ pub async fn scrape(port: u16) -> Result<Scrape, String> {
     Ok(Scrape::parse(&body))
 }
 
+/// Waits until the server on `127.0.0.1:port` holds no case document in memory (its `tovholder_documents_held`
+/// gauge at 0: the idle eviction has let every one go, a minute after its last use); panics after `timeout`.
+pub async fn until_no_document_held(port: u16, timeout: std::time::Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let held = scrape(port)
+            .await
+            .expect("the server's /metrics")
+            .value("tovholder_documents_held")
+            .unwrap_or(f64::NAN);
+        if held == 0.0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "documents still held after {} s: {held}",
+            timeout.as_secs()
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Scrape;

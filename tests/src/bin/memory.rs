@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tests::cases::new_cases;
 use tests::database::{Backend, TestDatabase};
 use tests::http::login;
-use tests::metrics::scrape;
+use tests::metrics::until_no_document_held;
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
 const FIRST: usize = 1_000;
@@ -156,22 +156,7 @@ async fn upload(port: u16, team: &str, n: usize) {
 /// `since` (the end of the last upload), at least [`SETTLE`] after the last document left; the resident memory
 /// then.
 async fn evicted(port: u16, server: &ServerProcess, since: Instant) -> u64 {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let held = scrape(port)
-            .await
-            .expect("the server's /metrics")
-            .value("tovholder_documents_held")
-            .unwrap_or(f64::NAN);
-        if held == 0.0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "documents still held after 300 s: {held}"
-        );
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
+    until_no_document_held(port, Duration::from_secs(300)).await;
     tokio::time::sleep(SETTLE.max(REST.saturating_sub(since.elapsed()))).await;
     server.rss_kib()
 }

@@ -3,7 +3,9 @@
 //! shared with a teammate (named as an assigned worker); 10,000 connections (100 per worker), caught up and idle.
 //! Then 200 phones (two per worker, logged in as their own devices and connected) record at once: half a visit on
 //! a case they share with a teammate, half a new case shared with a teammate. Measured: the server's memory per
-//! idle connection, each phone's time from sending its change to the durable Ack, and the time until each
+//! idle connection (read with no document held, before and with the connections: the caseloads the connections
+//! bring into memory as they catch up are a cache, shared by every connection watching a case and let go after an
+//! idle minute; the figure with them loaded is printed beside it), each phone's time from sending its change to the durable Ack, and the time until each
 //! teammate connection holding the case receives the change (the live push; the listening connections do not
 //! answer it), from the phone's send and from the phone's Ack (the fan-out alone, after the commit).
 
@@ -20,7 +22,7 @@ use tests::cases::{NOW, TENANT, add_visit, new_cases, visit};
 use tests::database::{Backend, TestDatabase};
 use tests::device::Device;
 use tests::http::login;
-use tests::metrics::scrape;
+use tests::metrics::{scrape, until_no_document_held};
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
@@ -29,6 +31,10 @@ const TEAMS: usize = 10;
 const PER_TEAM: usize = 10;
 /// Connections opened at once while the idle ones connect.
 const CONNECTING: usize = 100;
+/// The longest wait for the server to let go of every document (the idle eviction comes after a minute).
+const EVICTION: Duration = Duration::from_secs(180);
+/// Time for the allocator to give freed pages back (jemalloc's decay is about a second) before memory is read.
+const SETTLE: Duration = Duration::from_secs(3);
 /// How long the idle connections listen for pushes after the phones send.
 const LISTEN: Duration = Duration::from_secs(30);
 
@@ -69,6 +75,8 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         phones.push((n % workers.len(), device, connection));
     }
 
+    until_no_document_held(port, EVICTION).await;
+    tokio::time::sleep(SETTLE).await;
     let rss_before = server.rss_kib();
     let per_worker = connections / workers.len();
     let mut idle = Vec::new();
@@ -92,13 +100,16 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         });
         idle.extend(join_all(connecting).await);
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_idle = server.rss_kib();
+    tokio::time::sleep(SETTLE).await;
+    let rss_loaded = server.rss_kib();
     eprintln!(
-        "{} idle connections in {:.0} s",
+        "{} idle connections in {:.0} s; waiting for the idle eviction",
         idle.len(),
         clock.elapsed().as_secs_f64()
     );
+    until_no_document_held(port, EVICTION).await;
+    tokio::time::sleep(SETTLE).await;
+    let rss_idle = server.rss_kib();
 
     // Everyone listens; then the phones record at once.
     let until = tokio::time::Instant::now() + LISTEN;
@@ -194,19 +205,22 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         .quantile("tovholder_commit_seconds", 0.99)
         .unwrap_or(f64::NAN);
     let idle_count = workers.len() * per_worker;
-    let per_connection = rss_idle.saturating_sub(rss_before) as f64 / idle_count.max(1) as f64;
+    let per_connection = |rss: u64| rss.saturating_sub(rss_before) as f64 / idle_count.max(1) as f64;
     acks.sort();
     pushes.sort();
     pushes_after_ack.sort();
     println!(
-        "\n| idle connections | server RSS before / with them | per idle connection | recording phones | Ack p50 / p99 / max | server commit p99 ≤ | teammate pushes received | push p50 / p99 / max | push after the writer's Ack p50 / p99 / max |"
+        "\n| idle connections | server RSS before / with them (documents loaded) / with them at rest | per idle connection at rest (documents loaded) | recording phones | Ack p50 / p99 / max | server commit p99 ≤ | teammate pushes received | push p50 / p99 / max | push after the writer's Ack p50 / p99 / max |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {idle_count} ({} workers, {cases} held cases) | {} / {} MiB | {per_connection:.1} KiB | {active} ({failed} without Ack) | {} / {} / {} ms | {:.0} ms | {} of {expected} | {} / {} / {} ms | {} / {} / {} ms |",
+        "| {idle_count} ({} workers, {cases} held cases) | {} / ({}) / {} MiB | {:.1} KiB ({:.1}) | {active} ({failed} without Ack) | {} / {} / {} ms | {:.0} ms | {} of {expected} | {} / {} / {} ms | {} / {} / {} ms |",
         workers.len(),
         rss_before / 1024,
+        rss_loaded / 1024,
         rss_idle / 1024,
+        per_connection(rss_idle),
+        per_connection(rss_loaded),
         millis(&acks, 50),
         millis(&acks, 99),
         millis(&acks, 100),
