@@ -123,10 +123,8 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
     };
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync connected");
     connection.run().await;
-    // Every commit handed in is seen through: its Ack sent if the socket is still there, its document unlocked
-    // (or rolled back if it failed).
-    let effects = connection.settle_in_flight().await;
-    connection.carry_out(effects).await;
+    // Boxed as `run`'s handlers are, so that this task's future stays the size of a waiting connection.
+    Box::pin(connection.see_commits_through()).await;
     tracing::info!(device.id = %connection.peer.device_id, connection.id = connection.id, "sync disconnected");
     // The documents no other connection watches leave memory now, not after the idle minute.
     let Connection {
@@ -139,69 +137,102 @@ pub async fn serve(socket: WebSocket, service: Arc<SyncService>, peer: Peer) {
     service.documents.drop_unused(service.hub.unwatched(watched));
 }
 
+/// What woke a connection: the one thing it handles next.
+enum Wake {
+    Shutdown,
+    /// The oldest commit in flight came back.
+    Receipt(Result<Result<i64, StoreError>, RecvError>),
+    /// The socket's next message, or its end.
+    Socket(Option<Result<Message, axum::Error>>),
+    /// No further frame is waiting and commits are checked: hand them in.
+    HandIn,
+    Event(Result<HubEvent, Missed>),
+}
+
 impl Connection {
     async fn run(&mut self) {
         let shutdown = self.service.shutdown.clone();
         loop {
-            let keep_going = tokio::select! {
+            let wake = tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => {
-                    self.say_goodbye(close_code::AWAY, "server shutting down").await;
-                    false
-                }
+                _ = shutdown.cancelled() => Wake::Shutdown,
                 // A commit that came back goes first: its Ack should not wait behind the device's next frames.
-                result = oldest_receipt(&mut self.in_flight) => {
-                    match self.in_flight.pop_front() {
-                        Some(in_flight) => {
-                            let effects = self.complete(in_flight, result).await;
-                            let effects = self.or_close(effects);
-                            self.carry_out(effects).await
-                        }
-                        None => true,
-                    }
-                }
-                message = self.socket.recv() => match message {
-                    Some(Ok(Message::Binary(bytes))) => {
-                        self.frame_received = Instant::now();
-                        self.service.metrics.frame_in(bytes.len());
-                        let effects = self.session.handle_frame(&bytes, clock::now_ms().max(0) as u64);
-                        self.carry_out(effects).await
-                    }
-                    Some(Ok(Message::Text(_))) => {
-                        let effects = self.session.close(
-                            ErrorCode::UnexpectedFrame,
-                            "frames are binary WebSocket messages".into(),
-                        );
-                        self.carry_out(effects).await
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
-                    Some(Ok(Message::Close(_))) | None => false,
-                    Some(Err(error)) => {
-                        tracing::debug!(connection.id = self.id, %error, "sync socket error");
-                        false
-                    }
-                },
+                result = oldest_receipt(&mut self.in_flight) => Wake::Receipt(result),
+                message = self.socket.recv() => Wake::Socket(message),
                 // No further frame is waiting: the commits of the frames just checked go to the lane together
                 // (before other connections' events, which must not hold them back).
-                () = std::future::ready(()), if !self.unsubmitted.is_empty() => {
-                    self.hand_in_commits().await;
-                    true
-                }
-                event = self.events.recv() => match event {
-                    Ok(event) => self.on_event(event).await,
-                    // This connection fell behind: offer every document it may see again.
-                    Err(Missed::Lagged) => {
-                        tracing::warn!(connection.id = self.id, "sync connection lagged behind events");
-                        let effects = self.session.offer_all();
-                        self.carry_out(effects).await
-                    }
-                    Err(Missed::Closed) => false,
-                },
+                () = std::future::ready(()), if !self.unsubmitted.is_empty() => Wake::HandIn,
+                event = self.events.recv() => Wake::Event(event),
             };
+            // Boxed: a task's future is as large as the largest state it can be in, and handling a frame (merging,
+            // checking, committing) takes far more than waiting does. Inline, every idle connection of a
+            // municipality would carry some 11 KiB of handler state it is not using; boxed, it is allocated while
+            // the handler runs.
+            let keep_going = Box::pin(self.handle(wake)).await;
             if !keep_going || self.session.is_closed() {
                 break;
             }
         }
+    }
+
+    /// Handles what woke the connection. Returns false once the connection is over.
+    async fn handle(&mut self, wake: Wake) -> bool {
+        match wake {
+            Wake::Shutdown => {
+                self.say_goodbye(close_code::AWAY, "server shutting down").await;
+                false
+            }
+            Wake::Receipt(result) => match self.in_flight.pop_front() {
+                Some(in_flight) => {
+                    let effects = self.complete(in_flight, result).await;
+                    let effects = self.or_close(effects);
+                    self.carry_out(effects).await
+                }
+                None => true,
+            },
+            Wake::Socket(message) => match message {
+                Some(Ok(Message::Binary(bytes))) => {
+                    self.frame_received = Instant::now();
+                    self.service.metrics.frame_in(bytes.len());
+                    let effects = self.session.handle_frame(&bytes, clock::now_ms().max(0) as u64);
+                    self.carry_out(effects).await
+                }
+                Some(Ok(Message::Text(_))) => {
+                    let effects = self.session.close(
+                        ErrorCode::UnexpectedFrame,
+                        "frames are binary WebSocket messages".into(),
+                    );
+                    self.carry_out(effects).await
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
+                Some(Ok(Message::Close(_))) | None => false,
+                Some(Err(error)) => {
+                    tracing::debug!(connection.id = self.id, %error, "sync socket error");
+                    false
+                }
+            },
+            Wake::HandIn => {
+                self.hand_in_commits().await;
+                true
+            }
+            Wake::Event(event) => match event {
+                Ok(event) => self.on_event(event).await,
+                // This connection fell behind: offer every document it may see again.
+                Err(Missed::Lagged) => {
+                    tracing::warn!(connection.id = self.id, "sync connection lagged behind events");
+                    let effects = self.session.offer_all();
+                    self.carry_out(effects).await
+                }
+                Err(Missed::Closed) => false,
+            },
+        }
+    }
+
+    /// Sees every commit in flight through: its Ack sent if the socket is still there, its document unlocked (or
+    /// rolled back if it failed).
+    async fn see_commits_through(&mut self) {
+        let effects = self.settle_in_flight().await;
+        self.carry_out(effects).await;
     }
 
     /// Carries out effects, and the effects those produce, in order. Returns false once the connection is over.
