@@ -13,7 +13,8 @@ use server::store::Store;
 
 /// jemalloc instead of glibc's malloc: its background thread returns the pages of evicted documents to the system,
 /// so the server's memory comes back after a burst (BENCHMARKS.md, "Memory that comes back"). Its options (freed
-/// pages back after about a second) are compiled in: `.cargo/config.toml`.
+/// pages back after about a second) are compiled in: `.cargo/config.toml`. Built unprefixed (the workspace's
+/// `Cargo.toml`), it serves the C code's `malloc` as well: SQLite's page caches come back the same way.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
