@@ -118,6 +118,12 @@ impl ServerProcess {
         self.proc_status_kib("VmRSS:")
     }
 
+    /// The process's resident memory in two parts, in KiB: anonymous (its heap and stacks) and file-backed (mostly
+    /// the binary's code, paged in as paths run for the first time; shared and clean, the kernel drops it at need).
+    pub fn rss_parts_kib(&self) -> (u64, u64) {
+        (self.proc_status_kib("RssAnon:"), self.proc_status_kib("RssFile:"))
+    }
+
     /// The process's peak resident memory so far, in KiB.
     pub fn peak_rss_kib(&self) -> u64 {
         self.proc_status_kib("VmHWM:")
