@@ -529,6 +529,8 @@ fn a_new_contact_is_written_in_key_order_and_breadth_first() {
     let mut doc = CaseDocument::create(actor(1), &new_case(), NOW).expect("valid case");
     let mut visit = contact("home_visit");
     visit.ors = Some(ors([50, 55, 60, 55]));
+    // Written whole, the note goes in as one text: letters of more than one byte must come out as they went in.
+    visit.notes = "Borgeren fortæller, at søvnen er bedre; næste gang går vi på biblioteket.".into();
     doc.add_contact(uuid(30), visit, NOW).expect("contact");
     let am = doc.automerge();
     let contacts = am
@@ -555,8 +557,11 @@ fn a_new_contact_is_written_in_key_order_and_breadth_first() {
         first_of_rating > last_field,
         "the rating's fields follow all of the contact's: {first_of_rating} after {last_field}"
     );
+    let read = doc.read().expect("read");
+    let written = &read.contacts[&uuid(30).to_string()];
+    assert_eq!(written.ors, Some(ors([50, 55, 60, 55])));
     assert_eq!(
-        doc.read().expect("read").contacts[&uuid(30).to_string()].ors,
-        Some(ors([50, 55, 60, 55]))
+        written.notes.as_str(),
+        "Borgeren fortæller, at søvnen er bedre; næste gang går vi på biblioteket."
     );
 }
