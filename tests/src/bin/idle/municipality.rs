@@ -3,11 +3,12 @@
 //! shared with a teammate (named as an assigned worker); 10,000 connections (100 per worker), caught up and idle.
 //! Then 200 phones (two per worker, logged in as their own devices and connected) record at once: half a visit on
 //! a case they share with a teammate, half a new case shared with a teammate. Measured: the server's memory per
-//! idle connection (read with no document held, before and with the connections: the caseloads the connections
-//! bring into memory as they catch up are a cache, shared by every connection watching a case and let go after an
-//! idle minute; the figure with them loaded is printed beside it), each phone's time from sending its change to the durable Ack, and the time until each
-//! teammate connection holding the case receives the change (the live push; the listening connections do not
-//! answer it), from the phone's send and from the phone's Ack (the fan-out alone, after the commit).
+//! idle connection, read with no document held before and with the connections (documents are a cache shared by
+//! every connection watching a case and let go after an idle minute: memory they hold is no connection's; the
+//! reading right after the connections caught up is printed beside it), each phone's time from sending its change
+//! to the durable Ack, and the time until each teammate connection holding the case receives the change (the live
+//! push; the listening connections do not answer it), from the phone's send and from the phone's Ack (the fan-out
+//! alone, after the commit).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
