@@ -30,6 +30,21 @@ impl Scrape {
             .and_then(|value| value.trim().parse().ok())
     }
 
+    /// The sum of every sample of `name`, whatever its labels (`name{…} value` and `name value`).
+    pub fn sum(&self, name: &str) -> f64 {
+        self.text
+            .lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix(name)?;
+                let value = match rest.strip_prefix('{') {
+                    Some(labelled) => labelled.split_once("} ")?.1,
+                    None => rest.strip_prefix(' ')?,
+                };
+                value.trim().parse::<f64>().ok()
+            })
+            .sum()
+    }
+
     /// The histogram `name`'s `q` quantile as the upper bound of the first bucket holding that share of the
     /// observations (a bound, not an interpolation: honest about the buckets' resolution); `None` without any.
     pub fn quantile(&self, name: &str, q: f64) -> Option<f64> {
@@ -95,7 +110,8 @@ mod tests {
         x_seconds_bucket{le=\"+Inf\"} 100\n\
         x_seconds_sum 0.15\n\
         x_seconds_count 100\n\
-        c_total{direction=\"in\"} 7\n";
+        c_total{direction=\"in\"} 7\n\
+        c_total{direction=\"out\"} 5\n";
 
     #[test]
     fn samples_quantiles_and_means_read_as_served() {
@@ -106,5 +122,8 @@ mod tests {
         assert_eq!(scrape.quantile("x_seconds", 0.99), Some(0.004));
         assert_eq!(scrape.mean("x_seconds"), Some(0.0015));
         assert_eq!(scrape.quantile("nothing", 0.5), None);
+        assert_eq!(scrape.sum("c_total"), 12.0);
+        assert_eq!(scrape.sum("x_seconds_count"), 100.0);
+        assert_eq!(scrape.sum("x_seconds"), 0.0);
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! 1. started, with the demo data, at rest;
 //! 2. after one device uploaded 1,000 new cases (each durably acknowledged), at once and 3 s after it left;
-//! 3. at rest after the server let go of every document (its `documents_held` gauge at 0), 90 s after the upload;
+//! 3. at rest after the server let go of every document (its `documents_held` gauge at 0) and its pools closed the
+//!    database connections they opened for the upload (`tovholder_db_pool_connections` no more than at 1), 30 s
+//!    after that and at least 90 s after the upload;
 //! 4. after devices uploaded `--touch` more new cases (100,000 by default), in batches of 2,000 per device;
 //! 5. at rest after those were evicted too.
 //!
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 use tests::cases::new_cases;
 use tests::database::{Backend, TestDatabase};
 use tests::http::login;
-use tests::metrics::until_no_document_held;
+use tests::metrics::{scrape, until_no_document_held};
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
 const FIRST: usize = 1_000;
@@ -70,6 +72,7 @@ async fn main() {
     tokio::time::sleep(SETTLE).await;
     let started = server.rss_kib();
     let started_parts = server.rss_parts_kib();
+    let pooled_at_start = pooled_connections(port).await;
     eprintln!("started: {:.1} MiB", started as f64 / MIB);
 
     let mut anna = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
@@ -93,7 +96,7 @@ async fn main() {
         LEFT.as_secs(),
         left_first as f64 / MIB
     );
-    let evicted_first = evicted(port, &server, uploaded).await;
+    let evicted_first = evicted(port, &server, uploaded, pooled_at_start).await;
     let evicted_parts = server.rss_parts_kib();
     eprintln!("idle again: {:.1} MiB", evicted_first as f64 / MIB);
 
@@ -112,7 +115,7 @@ async fn main() {
     let after_touch = server.rss_kib();
     let peak = server.peak_rss_kib();
     let evicted_touch = if touch > 0 {
-        evicted(port, &server, Instant::now()).await
+        evicted(port, &server, Instant::now(), pooled_at_start).await
     } else {
         evicted_first
     };
@@ -163,11 +166,32 @@ async fn upload(port: u16, team: &str, n: usize) {
     assert!(device.settled(), "every case acknowledged");
 }
 
-/// Waits until the server holds no document in memory (its `documents_held` gauge) and [`REST`] has passed since
-/// `since` (the end of the last upload), at least [`SETTLE`] after the last document left; the resident memory
-/// then.
-async fn evicted(port: u16, server: &ServerProcess, since: Instant) -> u64 {
+/// Waits until the server is at rest again: it holds no document in memory (its `documents_held` gauge) and its
+/// database pools hold no more connections than `pooled_at_start` (each closes a connection idle for a minute, and
+/// with it what the connection keeps: statements, buffers, SQLite's page cache); then [`SETTLE`], and at least
+/// [`REST`] after `since` (the end of the last upload). The resident memory then.
+async fn evicted(port: u16, server: &ServerProcess, since: Instant, pooled_at_start: f64) -> u64 {
     until_no_document_held(port, Duration::from_secs(300)).await;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let pooled = pooled_connections(port).await;
+        if pooled <= pooled_at_start {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pooled} pooled database connections after 300 s, {pooled_at_start} at start"
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
     tokio::time::sleep(SETTLE.max(REST.saturating_sub(since.elapsed()))).await;
     server.rss_kib()
+}
+
+/// The database connections the server's pools hold, busy or idle (`tovholder_db_pool_connections`).
+async fn pooled_connections(port: u16) -> f64 {
+    scrape(port)
+        .await
+        .expect("the server's /metrics")
+        .sum("tovholder_db_pool_connections")
 }
