@@ -30,8 +30,9 @@ impl Scrape {
             .and_then(|value| value.trim().parse().ok())
     }
 
-    /// The sum of every sample of `name`, whatever its labels (`name{…} value` and `name value`).
-    pub fn sum(&self, name: &str) -> f64 {
+    /// The sum of every sample of `name`, whatever its labels (`name{…} value` and `name value`); `None` when the
+    /// scrape has none.
+    pub fn sum(&self, name: &str) -> Option<f64> {
         self.text
             .lines()
             .filter_map(|line| {
@@ -42,7 +43,7 @@ impl Scrape {
                 };
                 value.trim().parse::<f64>().ok()
             })
-            .sum()
+            .reduce(|total, value| total + value)
     }
 
     /// The histogram `name`'s `q` quantile as the upper bound of the first bucket holding that share of the
@@ -77,26 +78,28 @@ pub async fn scrape(port: u16) -> Result<Scrape, String> {
     Ok(Scrape::parse(&body))
 }
 
-/// Waits until the server on `127.0.0.1:port` holds no case document in memory (its `tovholder_documents_held`
-/// gauge at 0: the idle eviction has let every one go, a minute after its last use); panics after `timeout`.
-pub async fn until_no_document_held(port: u16, timeout: std::time::Duration) {
+/// Waits until the samples of `name` on the server on `127.0.0.1:port` sum to at most `limit` (a missing sample never
+/// does), scraping every 5 s; panics after `timeout`.
+pub async fn until_at_most(port: u16, name: &str, limit: f64, timeout: std::time::Duration) {
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        let held = scrape(port)
-            .await
-            .expect("the server's /metrics")
-            .value("tovholder_documents_held")
-            .unwrap_or(f64::NAN);
-        if held == 0.0 {
+        let now = scrape(port).await.expect("the server's /metrics").sum(name);
+        if now.is_some_and(|value| value <= limit) {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "documents still held after {} s: {held}",
+            "{name} still {now:?} after {} s (waiting for at most {limit})",
             timeout.as_secs()
         );
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
+}
+
+/// Waits until the server on `127.0.0.1:port` holds no case document in memory (its `tovholder_documents_held`
+/// gauge at 0: the idle eviction has let every one go, a minute after its last use); panics after `timeout`.
+pub async fn until_no_document_held(port: u16, timeout: std::time::Duration) {
+    until_at_most(port, "tovholder_documents_held", 0.0, timeout).await;
 }
 
 #[cfg(test)]
@@ -122,8 +125,8 @@ mod tests {
         assert_eq!(scrape.quantile("x_seconds", 0.99), Some(0.004));
         assert_eq!(scrape.mean("x_seconds"), Some(0.0015));
         assert_eq!(scrape.quantile("nothing", 0.5), None);
-        assert_eq!(scrape.sum("c_total"), 12.0);
-        assert_eq!(scrape.sum("x_seconds_count"), 100.0);
-        assert_eq!(scrape.sum("x_seconds"), 0.0);
+        assert_eq!(scrape.sum("c_total"), Some(12.0));
+        assert_eq!(scrape.sum("x_seconds_count"), Some(100.0));
+        assert_eq!(scrape.sum("x_seconds"), None);
     }
 }

@@ -24,12 +24,14 @@ use std::time::{Duration, Instant};
 use tests::cases::new_cases;
 use tests::database::{Backend, TestDatabase};
 use tests::http::login;
-use tests::metrics::{scrape, until_no_document_held};
+use tests::metrics::{scrape, until_at_most, until_no_document_held};
 use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
 
 const FIRST: usize = 1_000;
 const BATCH: usize = 2_000;
 const MIB: f64 = 1024.0;
+/// The database connections the server's pools hold, busy or idle.
+const POOLED: &str = "tovholder_db_pool_connections";
 /// How long after an uploading device left the second reading is taken: its connection has closed, and the
 /// allocator has had its decay time (about a second) to hand back what the connection used.
 const LEFT: Duration = Duration::from_secs(3);
@@ -72,7 +74,11 @@ async fn main() {
     tokio::time::sleep(SETTLE).await;
     let started = server.rss_kib();
     let started_parts = server.rss_parts_kib();
-    let pooled_at_start = pooled_connections(port).await;
+    let pooled_at_start = scrape(port)
+        .await
+        .expect("the server's /metrics")
+        .sum(POOLED)
+        .expect("the pools' connections");
     eprintln!("started: {:.1} MiB", started as f64 / MIB);
 
     let mut anna = login(port, "hoeje-taastrup", "anna", DEMO_PASSWORD).await;
@@ -171,27 +177,9 @@ async fn upload(port: u16, team: &str, n: usize) {
 /// with it what the connection keeps: statements, buffers, SQLite's page cache); then [`SETTLE`], and at least
 /// [`REST`] after `since` (the end of the last upload). The resident memory then.
 async fn evicted(port: u16, server: &ServerProcess, since: Instant, pooled_at_start: f64) -> u64 {
-    until_no_document_held(port, Duration::from_secs(300)).await;
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let pooled = pooled_connections(port).await;
-        if pooled <= pooled_at_start {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{pooled} pooled database connections after 300 s, {pooled_at_start} at start"
-        );
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
+    let timeout = Duration::from_secs(300);
+    until_no_document_held(port, timeout).await;
+    until_at_most(port, POOLED, pooled_at_start, timeout).await;
     tokio::time::sleep(SETTLE.max(REST.saturating_sub(since.elapsed()))).await;
     server.rss_kib()
-}
-
-/// The database connections the server's pools hold, busy or idle (`tovholder_db_pool_connections`).
-async fn pooled_connections(port: u16) -> f64 {
-    scrape(port)
-        .await
-        .expect("the server's /metrics")
-        .sum("tovholder_db_pool_connections")
 }
