@@ -16,6 +16,7 @@
 //! - [`projection`]: the relational rows (contacts, FIT scores, goals, courses, alerts, conflicts) of a case.
 //! - [`compaction`]: the background task that folds committed changes into snapshots.
 //! - [`demo`]: the synthetic demo municipalities, their users and case documents.
+//! - [`thread_caches`]: when the runtime's workers hand the allocator's per-thread caches back.
 
 pub mod api;
 pub mod app;
@@ -39,5 +40,6 @@ pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod thread_caches;
 pub mod throttle;
 pub mod web;

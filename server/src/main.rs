@@ -10,22 +10,51 @@ use server::audit::{self, Verification};
 use server::config::{AuditCommand, Cli, Command, ServeConfig, UsersCommand};
 use server::operations;
 use server::store::Store;
+use server::thread_caches;
+use tikv_jemalloc_ctl::{Access, AsName};
 
 /// jemalloc instead of glibc's malloc: its background thread returns the pages of evicted documents to the system,
 /// so the server's memory comes back after a burst (BENCHMARKS.md, "Memory that comes back"). Its options (freed
 /// pages back after about a second) are compiled in: `.cargo/config.toml`. Built unprefixed (the workspace's
-/// `Cargo.toml`), it serves the C code's `malloc` as well: SQLite's page caches come back the same way.
+/// `Cargo.toml`), it serves the C code's `malloc` as well: SQLite's page caches come back the same way. What the
+/// runtime's workers cache per thread is handed back as they go idle ([`flush_thread_cache`]).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     server::telemetry::init();
-    match cli.command {
-        Command::Serve(config) => serve(*config).await,
-        Command::Audit(AuditCommand::Verify { database_url }) => verify(database_url.expose_secret()).await,
-        Command::Users(command) => users(command).await,
+    // What `#[tokio::main]` builds, plus the hook that hands a worker's allocator cache back when it goes idle.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(|| {
+            if thread_caches::take_release() {
+                flush_thread_cache();
+            }
+        })
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(config) => serve(*config).await,
+            Command::Audit(AuditCommand::Verify { database_url }) => {
+                verify(database_url.expose_secret()).await
+            }
+            Command::Users(command) => users(command).await,
+        }
+    })
+}
+
+/// Hands the calling thread's jemalloc cache back to the shared arenas (`server/src/thread_caches.rs` says when).
+/// Turning the cache off flushes it and turning it on again starts an empty one; jemalloc's `thread.tcache.flush`
+/// does the first half alone, but it takes no value, and the safe interface of `tikv-jemalloc-ctl` writes only
+/// values (the workspace forbids unsafe code). If the second write fails, the thread goes on without a cache, which
+/// is slower, never wrong.
+fn flush_thread_cache() {
+    let enabled = b"thread.tcache.enabled\0".name();
+    let flushed = Access::<bool>::write(enabled, false).and_then(|()| Access::<bool>::write(enabled, true));
+    if let Err(error) = flushed {
+        tracing::debug!(%error, "cannot flush the thread's allocator cache");
     }
 }
 

@@ -145,6 +145,8 @@ async fn evict_idle(documents: Arc<Documents>, shutdown: CancellationToken) {
             _ = tick.tick() => {
                 let held = documents.evict_idle(idle_ms);
                 tracing::debug!(documents.held = held, "evicted idle documents");
+                // What this sweep and the connections since the last one freed is cached per worker thread.
+                crate::thread_caches::release();
             }
         }
     }
