@@ -59,45 +59,56 @@ pub fn list(doc: &Automerge) -> Vec<Conflict> {
 /// none, costs a fraction of [`list_read`] (a phone checks every case it receives); only a document with a mark
 /// is read in full, where identical concurrent values are told apart from real conflicts.
 fn marks_any(doc: &Automerge) -> bool {
-    let mut pending: Vec<(ObjId, usize)> = vec![(ROOT, 0)];
-    while let Some((obj, depth)) = pending.pop() {
-        // (value is an object, its id, marked) for each key or item; text reads as neither, as in `ObjectReader`.
-        let entries: Box<dyn Iterator<Item = (bool, ObjId, bool)>> = match doc.object_type(&obj) {
-            Ok(ObjType::Map | ObjType::Table) => Box::new(doc.map_range(&obj, ..).map(|item| {
+    any_marked(|obj| -> Box<dyn Iterator<Item = MarkedEntry> + '_> {
+        // Text reads as neither map nor list, as in `ObjectReader`.
+        match doc.object_type(obj) {
+            Ok(ObjType::Map | ObjType::Table) => Box::new(doc.map_range(obj, ..).map(|item| {
                 let object = matches!(item.value, automerge::ValueRef::Object(_));
                 (object, item.id(), item.conflict)
             })),
-            Ok(ObjType::List) => Box::new(doc.list_range(&obj, ..).map(|item| {
+            Ok(ObjType::List) => Box::new(doc.list_range(obj, ..).map(|item| {
                 let object = matches!(item.value, automerge::ValueRef::Object(_));
                 (object, item.id(), item.conflict)
             })),
-            _ => continue,
-        };
-        for (object, id, marked) in entries {
-            if marked {
-                return true;
-            }
-            if object && depth + 1 < MAX_DEPTH {
-                pending.push((id, depth + 1));
-            }
+            _ => Box::new(std::iter::empty()),
         }
-    }
-    false
+    })
 }
 
 /// [`marks_any`] through a reader, which has read (or reads now) the objects [`list_read`] visits: the common answer,
 /// none, without the paths and values [`list_read`] builds.
 fn reader_marks_any(reader: &ObjectReader<'_>) -> bool {
+    any_marked(|obj| {
+        let object = reader.object(obj);
+        let entries = object.entries().iter().map(|(_, entry)| entry);
+        entries
+            .chain(object.items())
+            .map(|entry| {
+                (
+                    matches!(entry.value, Value::Object(_)),
+                    entry.id.clone(),
+                    entry.conflict,
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+}
+
+/// A key or list item as [`any_marked`] sees it: whether its value is an object, its id, and whether automerge marks
+/// it as holding concurrent values.
+type MarkedEntry = (bool, ObjId, bool);
+
+/// The walk behind [`marks_any`] and [`reader_marks_any`]: from the root, down to [`MAX_DEPTH`] with its own stack,
+/// whether any entry `entries` lists for an object is marked.
+fn any_marked<I: IntoIterator<Item = MarkedEntry>>(mut entries: impl FnMut(&ObjId) -> I) -> bool {
     let mut pending: Vec<(ObjId, usize)> = vec![(ROOT, 0)];
     while let Some((obj, depth)) = pending.pop() {
-        let object = reader.object(&obj);
-        let entries = object.entries().iter().map(|(_, entry)| entry);
-        for entry in entries.chain(object.items()) {
-            if entry.conflict {
+        for (object, id, marked) in entries(&obj) {
+            if marked {
                 return true;
             }
-            if matches!(entry.value, Value::Object(_)) && depth + 1 < MAX_DEPTH {
-                pending.push((entry.id.clone(), depth + 1));
+            if object && depth + 1 < MAX_DEPTH {
+                pending.push((id, depth + 1));
             }
         }
     }
