@@ -170,8 +170,9 @@ impl Hub {
     }
 
     /// Publishes a commit this process made (`seq` is its sequence) and remembers it, so that its notice coming
-    /// back from the store is skipped ([`Hub::is_own_commit`]).
-    pub fn publish_own_commit(&self, event: HubEvent) {
+    /// back from the store is skipped ([`Hub::is_own_commit`]). Returns how many connections besides the committing
+    /// one it reached.
+    pub fn publish_own_commit(&self, event: HubEvent) -> usize {
         if let (Some(own), HubEvent::Changed { doc, seq, .. }) = (&self.own_commits, &event) {
             let mut own = own.lock().unwrap_or_else(PoisonError::into_inner);
             if own.known.insert((*doc, *seq)) {
@@ -183,7 +184,7 @@ impl Hub {
                 }
             }
         }
-        self.publish(event);
+        self.publish(event)
     }
 
     /// Whether the notice of `doc` at `seq` is of a commit this process published itself; forgets it.
@@ -239,7 +240,8 @@ impl Hub {
     }
 
     /// Hands `event` to every connection it may concern (the connection that caused it included: it skips its own).
-    pub fn publish(&self, event: HubEvent) {
+    /// Returns how many it reached besides the one that caused it.
+    pub fn publish(&self, event: HubEvent) -> usize {
         let routes = self.lock();
         let mut to: HashSet<u64> = HashSet::new();
         match &event {
@@ -280,14 +282,23 @@ impl Hub {
                     .map(|(id, _)| *id),
             ),
         }
+        let origin = match &event {
+            HubEvent::Changed { origin, .. } | HubEvent::RolledBack { origin, .. } => Some(*origin),
+            HubEvent::DeviceRevoked { .. } => None,
+        };
+        let mut others = 0;
         for id in to {
             let Some(route) = routes.connections.get(&id) else {
                 continue;
             };
+            if Some(id) != origin {
+                others += 1;
+            }
             if route.sender.try_send(event.clone()).is_err() {
                 route.lagged.store(true, Ordering::Release);
             }
         }
+        others
     }
 
     /// How many connections listen for events now.
@@ -414,13 +425,15 @@ async fn on_case(
         return;
     }
     match documents.refresh(doc, seq).await {
-        Ok(_) => hub.publish(HubEvent::Changed {
-            doc,
-            seq,
-            origin: 0,
-            tenant,
-            reach,
-        }),
+        Ok(_) => {
+            hub.publish(HubEvent::Changed {
+                doc,
+                seq,
+                origin: 0,
+                tenant,
+                reach,
+            });
+        }
         Err(error) => {
             tracing::error!(case.id = %doc, %error, "cannot refresh a document after a notification")
         }

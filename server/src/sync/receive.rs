@@ -399,14 +399,21 @@ impl Connection {
                 loaded.case = Some(case);
                 tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = attempt.received.new_changes.len(), "committed");
                 let effects = self.session.committed(doc_id, &loaded.doc, holding_recorded);
+                let created = attempt.creating;
                 drop(attempt);
-                self.service.hub.publish_own_commit(HubEvent::Changed {
+                let told_others = self.service.hub.publish_own_commit(HubEvent::Changed {
                     doc: doc_id,
                     seq,
                     origin: self.id,
                     tenant: self.peer.viewer.tenant_id.clone(),
                     reach,
                 });
+                // A case this device just created, which no other connection here was told of, is needed by
+                // nobody here for now: the device holds it whole, and its next change loads it again. So a phone
+                // uploading its caseload does not keep a thousand documents in memory for the idle minute.
+                if created && told_others == 0 {
+                    self.service.documents.drop_unused([doc_id]);
+                }
                 return Ok(Finished::Answered(effects));
             }
             Ok(Err(StoreError::Stale)) if attempt.number < ATTEMPTS => {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use tests::metrics::Scrape;
 
 use crate::helpers::{Backend, TestApp};
-use crate::sync::new_case;
+use crate::sync::{add_contact, new_case};
 
 both_backends!(
     the_figures_are_read_only_with_the_scrape_token,
@@ -39,16 +39,23 @@ async fn the_figures_are_read_only_with_the_scrape_token(backend: Backend) {
         device.settled()
     })
     .await;
+    // Changed again, the case is loaded and held (a device's own new case is not kept once committed).
+    add_contact(anna.docs.get_mut(&id).expect("doc"), 2);
+    anna.edited(&mut connection, id).await;
+    anna.run_until(&mut connection, std::time::Duration::from_secs(20), |device| {
+        device.settled()
+    })
+    .await;
 
     let scrape = server.call("GET", "/metrics", TOKEN, None).await;
     assert_eq!(scrape.status, StatusCode::OK);
     let text = scrape.body.as_str().expect("text, not JSON");
     let figures = Scrape::parse(text);
     let sample = |name: &str| figures.value(name);
-    assert_eq!(sample("tovholder_commits_total"), Some(1.0), "{text}");
-    assert_eq!(sample("tovholder_commit_seconds_count"), Some(1.0));
+    assert_eq!(sample("tovholder_commits_total"), Some(2.0), "{text}");
+    assert_eq!(sample("tovholder_commit_seconds_count"), Some(2.0));
     assert!(sample("tovholder_commit_seconds_sum").is_some_and(|s| s > 0.0));
-    assert_eq!(sample("tovholder_commit_batch_documents_count"), Some(1.0));
+    assert_eq!(sample("tovholder_commit_batch_documents_count"), Some(2.0));
     assert_eq!(sample(r#"tovholder_sync_connections{state="ready"}"#), Some(1.0));
     assert_eq!(sample(r#"tovholder_sync_connections{state="hello"}"#), Some(0.0));
     assert!(sample(r#"tovholder_sync_frames_total{direction="in"}"#).is_some_and(|n| n >= 2.0));
