@@ -224,8 +224,9 @@ impl Documents {
     }
 
     /// Drops those of `ids` that nobody holds, waits for or is about to lock: documents no connection watches any
-    /// more (its last watcher closed), which the idle eviction would drop only a minute later. An uploading device's
-    /// cases thus leave memory when it disconnects; a case a teammate's connection still watches stays.
+    /// more (its last watcher closed), or a case just created that no other connection was told of, which the idle
+    /// eviction would drop only a minute later. An uploading device's new cases thus leave memory as they are
+    /// committed, the rest of what it used when it disconnects; a case a teammate's connection watches stays.
     pub fn drop_unused(&self, ids: impl IntoIterator<Item = DocumentId>) {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for id in ids {
