@@ -28,8 +28,9 @@ thread_local! {
 /// away. Call it from within the runtime.
 pub fn release() {
     RELEASES.fetch_add(1, Ordering::Relaxed);
-    // A parked worker wakes when a spawned task finds no idle worker searching for work; it then parks again,
-    // through the hook. One empty task per worker is enough to reach each of them and costs one poll each.
+    // tokio wakes a parked worker when a spawn leaves work queued and no worker is searching for it; the woken
+    // worker parks again through the hook. One empty task per worker wakes the parked ones as a rule (tokio makes no
+    // promise of it), at one poll each; a worker this misses flushes at its next park after work.
     let workers = tokio::runtime::Handle::current().metrics().num_workers();
     for _ in 0..workers {
         tokio::spawn(async {});
