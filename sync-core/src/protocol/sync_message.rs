@@ -97,7 +97,8 @@ fn check_bloom(encoded: &[u8]) -> Result<(), SyncMessageError> {
 /// automerge, sending a whole document to a peer that has nothing (from [`peer_has_nothing`]), offers with it a
 /// bloom filter of every change in it, and naming its changes means rebuilding them: most of the work of loading a
 /// document. This message offers none (`have` empty), which asks the peer to send only what is needed (`need`),
-/// here nothing; so the peer takes the document and answers with its heads alone ([`confirms_whole_document`]).
+/// here nothing; so the peer takes the document, and a Tovholder server that then holds exactly these heads answers
+/// with its Ack alone (an older one, or a peer holding the same heads, with its heads alone: [`confirms_whole_document`]).
 /// The rest (version, capabilities) is what automerge puts in a first message. docs/PROTOCOL.md §5.2.
 pub fn whole_document(heads: Vec<ChangeHash>, saved: Vec<u8>) -> Message {
     let mut first = Automerge::new()
@@ -114,6 +115,14 @@ pub fn whole_document(heads: Vec<ChangeHash>, saved: Vec<u8>) -> Message {
 /// nothing needed, and exactly those heads. Anything else needs the document itself to answer.
 pub fn confirms_whole_document(answer: &Message, sent: &[ChangeHash]) -> bool {
     answer.heads == sent && answer.need.is_empty() && answer.changes.is_empty()
+}
+
+/// Whether the peer's last message (received into `state`) was shaped as [`whole_document`]: it needs nothing and
+/// offers nothing. automerge's own messages offer a bloom filter whenever they need nothing, so only a peer that
+/// keeps no sync state for the document sends this; such a peer waits for no answer (docs/PROTOCOL.md §5.2).
+pub fn offered_nothing(state: &State) -> bool {
+    state.their_need.as_ref().is_some_and(Vec::is_empty)
+        && state.their_have.as_ref().is_some_and(Vec::is_empty)
 }
 
 /// Leaves `state` as automerge's `receive_sync_message` leaves it on receiving `message` at a document that holds

@@ -222,6 +222,11 @@ impl ClientSession {
                 // Acknowledged now: a first message need not carry it whole (an Ack the server sends with the
                 // Welcome, for a document the manifest names at heads it holds, may come before it is uploaded).
                 self.never_acked.remove(&doc);
+                // An upload from saved bytes that the server holds just as sent is confirmed by its Ack alone; the
+                // server sends no answer besides (docs/PROTOCOL.md §5.2).
+                if self.saved_uploads.get(&doc).is_some_and(|sent| *sent == heads) {
+                    self.saved_uploads.remove(&doc);
+                }
                 self.acked.insert(doc, heads.clone());
                 vec![ClientEffect::Acknowledged { doc, heads }]
             }
