@@ -11,7 +11,7 @@
 //! for the next connection's task to be scheduled.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use automerge::Automerge;
@@ -58,6 +58,9 @@ pub type DocReadGuard = OwnedRwLockReadGuard<Option<Loaded>>;
 struct Slot {
     doc: Arc<RwLock<Option<Loaded>>>,
     last_used_ms: AtomicI64,
+    /// [`Documents::drop_unused`] found the document in use: whoever only caught it up meanwhile
+    /// ([`Documents::refresh`]) drops it as it lets go, and whoever opens it again keeps it.
+    leave_when_free: AtomicBool,
 }
 
 impl Slot {
@@ -202,12 +205,27 @@ impl Documents {
 
     /// Brings a held document up to date with commits made by other processes. A document this process does not
     /// hold needs nothing: it is loaded fresh when next opened. Returns whether anything was applied.
+    ///
+    /// A notice of this process's own commit can come while the committing connection still holds the document;
+    /// the refresh then waits for its lock, and holds the document when the connection, done, drops it as unused
+    /// (a case it just created, say). The refresh drops it then, as it lets go.
     pub async fn refresh(&self, id: DocumentId, seq: i64) -> Result<bool, OpenError> {
         let Some(slot) = self.held(id) else {
             return Ok(false);
         };
-        let mut guard = slot.doc.clone().write_owned().await;
-        catch_up(&self.store, id, &mut guard, seq).await
+        let caught_up = {
+            let mut guard = slot.doc.clone().write_owned().await;
+            catch_up(&self.store, id, &mut guard, seq).await
+        };
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        drop(slot);
+        if slots
+            .get(&id)
+            .is_some_and(|slot| slot.leave_when_free.load(Ordering::Relaxed) && !slot.in_use())
+        {
+            slots.remove(&id);
+        }
+        caught_up
     }
 
     /// Like [`Self::refresh`], on a document already locked.
@@ -226,12 +244,17 @@ impl Documents {
     /// Drops those of `ids` that nobody holds, waits for or is about to lock: documents no connection watches any
     /// more (its last watcher closed), or a case just created that no other connection was told of, which the idle
     /// eviction would drop only a minute later. An uploading device's new cases thus leave memory as they are
-    /// committed, the rest of what it used when it disconnects; a case a teammate's connection watches stays.
+    /// committed, the rest of what it used when it disconnects; a case a teammate's connection watches stays. One
+    /// that is only being caught up right now ([`Self::refresh`]) goes when that is done.
     pub fn drop_unused(&self, ids: impl IntoIterator<Item = DocumentId>) {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for id in ids {
-            if slots.get(&id).is_some_and(|slot| !slot.in_use()) {
-                slots.remove(&id);
+            match slots.get(&id) {
+                Some(slot) if slot.in_use() => slot.leave_when_free.store(true, Ordering::Relaxed),
+                Some(_) => {
+                    slots.remove(&id);
+                }
+                None => {}
             }
         }
     }
@@ -246,15 +269,16 @@ impl Documents {
         if slots.len() >= self.max_held && !slots.contains_key(&id) {
             evict_least_recently_used(&mut slots, self.max_held - self.max_held / 10);
         }
-        slots
-            .entry(id)
-            .or_insert_with(|| {
-                Arc::new(Slot {
-                    doc: Arc::new(RwLock::new(None)),
-                    last_used_ms: AtomicI64::new(clock::now_ms()),
-                })
+        let slot = slots.entry(id).or_insert_with(|| {
+            Arc::new(Slot {
+                doc: Arc::new(RwLock::new(None)),
+                last_used_ms: AtomicI64::new(clock::now_ms()),
+                leave_when_free: AtomicBool::new(false),
             })
-            .clone()
+        });
+        // Opened again: wanted after all.
+        slot.leave_when_free.store(false, Ordering::Relaxed);
+        slot.clone()
     }
 
     fn held(&self, id: DocumentId) -> Option<Arc<Slot>> {

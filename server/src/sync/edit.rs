@@ -86,8 +86,9 @@ impl SyncService {
                     loaded.seq = seq;
                     loaded.stored_bytes += raw.iter().map(Vec::len).sum::<usize>();
                     loaded.case = Some(case);
+                    self.hub.remember_own_commit(doc_id, seq);
                     drop(guard);
-                    self.hub.publish_own_commit(HubEvent::Changed {
+                    self.hub.publish(HubEvent::Changed {
                         doc: doc_id,
                         seq,
                         origin: 0,

@@ -169,14 +169,14 @@ impl Hub {
         }
     }
 
-    /// Publishes a commit this process made (`seq` is its sequence) and remembers it, so that its notice coming
-    /// back from the store is skipped ([`Hub::is_own_commit`]). Returns how many connections besides the committing
-    /// one it reached.
-    pub fn publish_own_commit(&self, event: HubEvent) -> usize {
-        if let (Some(own), HubEvent::Changed { doc, seq, .. }) = (&self.own_commits, &event) {
+    /// Remembers a commit this process made (`seq` is its sequence), so that its notice coming back from the store
+    /// is skipped ([`Hub::is_own_commit`]). Call it while still holding the document's lock: a notice that comes
+    /// back sooner waits for that lock in [`Documents::refresh`] and then finds the commit remembered.
+    pub fn remember_own_commit(&self, doc: DocumentId, seq: i64) {
+        if let Some(own) = &self.own_commits {
             let mut own = own.lock().unwrap_or_else(PoisonError::into_inner);
-            if own.known.insert((*doc, *seq)) {
-                own.order.push_back((*doc, *seq));
+            if own.known.insert((doc, seq)) {
+                own.order.push_back((doc, seq));
             }
             while own.order.len() > OWN_COMMITS {
                 if let Some(oldest) = own.order.pop_front() {
@@ -184,7 +184,6 @@ impl Hub {
                 }
             }
         }
-        self.publish(event)
     }
 
     /// Whether the notice of `doc` at `seq` is of a commit this process published itself; forgets it.
@@ -425,6 +424,10 @@ async fn on_case(
         return;
     }
     match documents.refresh(doc, seq).await {
+        // The notice of a commit of this process can come before the committing connection let go of the
+        // document's lock; the refresh waited for that lock, and the commit is remembered by now. Publishing it
+        // again would wake every watcher for nothing and keep the case in memory for the idle minute.
+        Ok(_) if hub.is_own_commit(doc, seq) => {}
         Ok(_) => {
             hub.publish(HubEvent::Changed {
                 doc,
@@ -556,29 +559,22 @@ mod tests {
 
     #[test]
     fn a_process_skips_the_notices_of_its_own_commits_once() {
-        let tenant = TenantId::new_random();
         let doc = DocumentId::from_uuid(uuid::Uuid::new_v4());
         let hub = Hub::with_notices();
-        hub.publish_own_commit(changed(doc, &tenant, Reach::Holders));
+        hub.remember_own_commit(doc, 1);
         assert!(hub.is_own_commit(doc, 1), "its own commit");
         assert!(!hub.is_own_commit(doc, 1), "remembered for one notice");
         assert!(!hub.is_own_commit(doc, 2), "another commit of the document");
 
         // Only the last OWN_COMMITS are remembered.
         for seq in 1..=(OWN_COMMITS as i64 + 1) {
-            hub.publish_own_commit(HubEvent::Changed {
-                doc,
-                seq,
-                origin: 0,
-                tenant: tenant.clone(),
-                reach: Reach::Holders,
-            });
+            hub.remember_own_commit(doc, seq);
         }
         assert!(!hub.is_own_commit(doc, 1), "forgotten");
         assert!(hub.is_own_commit(doc, OWN_COMMITS as i64 + 1));
 
         let single = Hub::default();
-        single.publish_own_commit(changed(doc, &tenant, Reach::Holders));
+        single.remember_own_commit(doc, 1);
         assert!(
             !single.is_own_commit(doc, 1),
             "a process without notices remembers nothing"

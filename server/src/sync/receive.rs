@@ -400,8 +400,9 @@ impl Connection {
                 tracing::info!(connection.id = self.id, case.id = %doc_id, seq, changes = attempt.received.new_changes.len(), "committed");
                 let effects = self.session.committed(doc_id, &loaded.doc, holding_recorded);
                 let created = attempt.creating;
+                self.service.hub.remember_own_commit(doc_id, seq);
                 drop(attempt);
-                let told_others = self.service.hub.publish_own_commit(HubEvent::Changed {
+                let told_others = self.service.hub.publish(HubEvent::Changed {
                     doc: doc_id,
                     seq,
                     origin: self.id,
