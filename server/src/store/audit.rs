@@ -421,7 +421,7 @@ async fn insert_rows(tx: &mut Tx, rows: &[ChainedRow<'_>]) -> Result<(), StoreEr
                     .push_bind(row.chain)
                     .push_bind(row.seq);
             });
-            query.build().execute(&mut *conn).await?;
+            query.build().persistent(false).execute(&mut *conn).await?;
         }
     });
     Ok(())

@@ -182,7 +182,11 @@ impl Store {
                 let mut query = sqlx::QueryBuilder::new("SELECT doc_id FROM cases WHERE doc_id IN (");
                 push_ids(&mut query, &ids);
                 query.push(")");
-                query.build_query_scalar().fetch_all(pool).await?
+                query
+                    .build_query_scalar()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await?
             });
             used.extend(rows);
         }
@@ -220,7 +224,7 @@ impl Store {
                 push_ids(&mut query, &ids);
                 // A case row without commits comes back once, without a chunk.
                 query.push(") ORDER BY c.doc_id, x.seq, x.idx");
-                query.build_query_as().fetch_all(pool).await?
+                query.build_query_as().persistent(false).fetch_all(pool).await?
             });
             // Rows come a document at a time: one row per chunk, in load order.
             let mut current: Option<(String, StoredDocument)> = None;
@@ -263,7 +267,7 @@ impl Store {
             let mut query = sqlx::QueryBuilder::new("SELECT seq, idx, bytes FROM (");
             push_chunks(&mut query, &ids, seq);
             query.push(") x ORDER BY seq, idx");
-            query.build_query_as().fetch_all(pool).await?
+            query.build_query_as().persistent(false).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(|(seq, _, bytes)| (seq, bytes)).collect())
     }
@@ -538,7 +542,7 @@ impl Tx {
                         .push_bind(change.commit.user_id)
                         .push_bind(change.commit.now_ms);
                 });
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
         });
         Ok(())
@@ -568,7 +572,7 @@ impl Tx {
                         .push_bind(*seq)
                         .push_bind(*now_ms);
                 });
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
         });
         Ok(())
@@ -601,7 +605,7 @@ impl Tx {
                         .push_bind(*seq);
                 });
                 query.push(" ON CONFLICT (device_id, doc_id) DO UPDATE SET held_seq = excluded.held_seq");
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
         });
         Ok(())
@@ -633,7 +637,7 @@ impl Tx {
                         .push_bind(commit.now_ms);
                 });
                 query.push(" ON CONFLICT (tenant_id, actor) DO NOTHING");
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
         });
         Ok(())
@@ -676,7 +680,11 @@ impl Tx {
                     ids.push_bind(*doc_id);
                 }
                 query.push(") GROUP BY doc_id) AS last_commits GROUP BY doc_id");
-                query.build_query_as().fetch_all(&mut *conn).await?
+                query
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut *conn)
+                    .await?
             });
             last.extend(rows);
         }
@@ -704,7 +712,11 @@ impl Tx {
                     ids.push_bind(*team);
                 }
                 query.push(")");
-                query.build_query_as().fetch_all(&mut *conn).await?
+                query
+                    .build_query_as()
+                    .persistent(false)
+                    .fetch_all(&mut *conn)
+                    .await?
             });
             let misplaced = created.iter().any(|(commit, _)| {
                 commit.team_id.is_some_and(|team| {
@@ -744,7 +756,7 @@ impl Tx {
                         .push_bind(*seq)
                         .push_bind(heads);
                 });
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
             // Only users of the case's tenant are assigned; the VALUES columns have their default names in both
             // databases (column1, column2, …).
@@ -763,7 +775,7 @@ impl Tx {
                     ") AS v, users u WHERE u.id = v.column2 AND u.tenant_id = v.column4 \
                      ON CONFLICT (case_id, user_id) WHERE unassigned_at IS NULL DO NOTHING",
                 );
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
         });
         Ok(())
@@ -796,7 +808,12 @@ impl Tx {
                         .push_bind(heads);
                 });
                 query.push(") AS v WHERE cases.doc_id = v.column1 AND cases.tenant_id = v.column2");
-                query.build().execute(&mut *conn).await?.rows_affected()
+                query
+                    .build()
+                    .persistent(false)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
             });
             if usize::try_from(updated).ok() != Some(chunk.len()) {
                 return Err(StoreError::NotFound("case"));

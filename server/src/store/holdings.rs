@@ -53,7 +53,7 @@ impl Store {
                     " ON CONFLICT (device_id, doc_id) DO UPDATE \
                      SET writable = excluded.writable, purged_at = NULL, purge_cursor = NULL",
                 );
-                query.build().execute(&mut *conn).await?;
+                query.build().persistent(false).execute(&mut *conn).await?;
             }
         });
         tx.commit().await

@@ -19,6 +19,12 @@
 //!
 //! Queries use sqlx's runtime functions rather than the compile-time checked `query!` macros, which check against
 //! one database at a time and would need two sets of offline data for every query.
+//!
+//! A statement built to fit its rows (`QueryBuilder`: a multi-row `INSERT`, an `IN (…)` list) is not kept
+//! prepared (`persistent(false)`): each row count is another statement, and sqlx keeps up to 100 prepared per
+//! pooled connection. SQLite's prepared form of a many-row `INSERT` is tens of KiB, so after an upload of 1,000
+//! cases the pool held some 12 MiB of statements no later batch would use again (BENCHMARKS.md, "Memory after
+//! 1,000 cases on SQLite"). Statements of fixed text stay prepared.
 
 // The one module that writes SQL: server/clippy.toml forbids sqlx::query* everywhere else.
 #![allow(clippy::disallowed_methods)]

@@ -54,7 +54,7 @@ macro_rules! insert_rows {
                 $b.push_bind(*doc).push_bind(*tenant);
                 $push
             });
-            query.build().execute(&mut *$conn).await?;
+            query.build().persistent(false).execute(&mut *$conn).await?;
         }
     };
 }
@@ -90,7 +90,7 @@ impl Tx {
                         ids.push_bind(*doc);
                     }
                     query.push(")");
-                    query.build().execute(&mut *conn).await?;
+                    query.build().persistent(false).execute(&mut *conn).await?;
                 }
             }
             insert_rows!(
