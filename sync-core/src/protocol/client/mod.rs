@@ -221,12 +221,9 @@ impl ClientSession {
             (Phase::Open, Frame::Ack { doc, heads }) => {
                 // Acknowledged now: a first message need not carry it whole (an Ack the server sends with the
                 // Welcome, for a document the manifest names at heads it holds, may come before it is uploaded).
+                // An upload from saved bytes stays in `saved_uploads`: a server holding just what was sent answers
+                // with this Ack alone, but an older one sends its heads after it, which needs no document either.
                 self.never_acked.remove(&doc);
-                // An upload from saved bytes that the server holds just as sent is confirmed by its Ack alone; the
-                // server sends no answer besides (docs/PROTOCOL.md §5.2).
-                if self.saved_uploads.get(&doc).is_some_and(|sent| *sent == heads) {
-                    self.saved_uploads.remove(&doc);
-                }
                 self.acked.insert(doc, heads.clone());
                 vec![ClientEffect::Acknowledged { doc, heads }]
             }
