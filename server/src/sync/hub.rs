@@ -73,7 +73,7 @@ pub struct Hub {
     own_commits: Option<Mutex<OwnCommits>>,
 }
 
-/// The last [`OWN_COMMITS`] commits this process made and published, by document and sequence: the notice each
+/// The last [`OWN_COMMITS`] commits this process made, by document and sequence: the notice each
 /// sends through PostgreSQL comes back to this process's own listener, which skips it instead of catching the
 /// document up and waking every connection that watches it a second time (for a new case, each of them would ask
 /// the store again whether it may see it).
@@ -186,7 +186,8 @@ impl Hub {
         }
     }
 
-    /// Whether the notice of `doc` at `seq` is of a commit this process published itself; forgets it.
+    /// Whether the notice of `doc` at `seq` is of a commit this process made ([`Hub::remember_own_commit`]);
+    /// forgets it.
     fn is_own_commit(&self, doc: DocumentId, seq: i64) -> bool {
         self.own_commits.as_ref().is_some_and(|own| {
             own.lock()
