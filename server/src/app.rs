@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::serve::ListenerExt;
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 use secrecy::SecretString;
@@ -267,7 +268,15 @@ impl Application {
         );
         // With each connection's peer address, for the throttle of the public routes.
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
+        // Frames are small and a device waits on each answer. With Nagle's algorithm a second small write (an
+        // Ack after a sync reply, a second push to an idle phone) waits for the first to be acknowledged, which a
+        // peer with nothing to send delays by up to 40 ms; every connection sends its frames at once instead.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
+            }
+        });
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 // Sync connections are upgraded out of the HTTP server's sight: tell them separately.

@@ -281,6 +281,8 @@ impl Device {
         connection: &mut Connection,
         effects: Vec<ClientEffect>,
     ) -> Result<(), String> {
+        // Frames go out in one write at the end, as `tov` sends them (`send_all`).
+        let mut unflushed = false;
         for effect in effects {
             match &effect {
                 ClientEffect::Send(frame) if connection.hold_uploads && carries_changes(frame) => {
@@ -292,9 +294,10 @@ impl Device {
                     self.bytes_sent += bytes.len() as u64;
                     connection
                         .socket
-                        .send(Message::Binary(bytes.into()))
+                        .feed(Message::Binary(bytes.into()))
                         .await
                         .map_err(|e| format!("send failed: {e}"))?;
+                    unflushed = true;
                     continue;
                 }
                 ClientEffect::Acknowledged { doc, heads } => {
@@ -311,6 +314,13 @@ impl Device {
                 _ => {}
             }
             self.effects.push(effect);
+        }
+        if unflushed {
+            connection
+                .socket
+                .flush()
+                .await
+                .map_err(|e| format!("send failed: {e}"))?;
         }
         Ok(())
     }
@@ -332,7 +342,8 @@ pub async fn open_socket(
         )
     })?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", value);
-    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    // Nagle's algorithm off, as `tov` and browsers do.
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
     Ok(socket)
 }
 

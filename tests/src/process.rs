@@ -138,22 +138,28 @@ impl ServerProcess {
             .unwrap_or(0)
     }
 
-    /// CPU time the process used so far (user + system, from /proc/PID/stat), in seconds.
+    /// CPU time the process used so far (user + system), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // The fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the
-        // 12th and 13th of them, in clock ticks of 1/100 s on Linux.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |n: usize| fields.get(n).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        (ticks(11) + ticks(12)) / 100.0
+        cpu_seconds_of(self.pid())
     }
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+}
+
+/// CPU time process `pid` used so far (user + system, from /proc/PID/stat), in seconds; the benchmarks read their
+/// own with `std::process::id()`.
+pub fn cpu_seconds_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th
+    // and 13th of them, in clock ticks of 1/100 s on Linux.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |n: usize| fields.get(n).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 impl Drop for ServerProcess {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use futures_util::SinkExt;
 use sync_core::DocumentId;
 use sync_core::protocol::{
     Access, ErrorCode, Frame, Lost, ManifestEntry, Resolved, ServerEffect, ServerSession, Visible, encode,
@@ -259,7 +260,15 @@ impl Connection {
                 ServerEffect::Send(frame) => {
                     let bytes = encode(&frame);
                     self.service.metrics.frame_out(bytes.len());
-                    if self.socket.send(Message::Binary(bytes.into())).await.is_err() {
+                    let message = Message::Binary(bytes.into());
+                    // Frames that follow one another here (a sync reply and its Ack, the Welcome's answers) go
+                    // out in one write: the last of them flushes, before anything else is awaited.
+                    let sent = if matches!(queue.front(), Some(ServerEffect::Send(_))) {
+                        self.socket.feed(message).await
+                    } else {
+                        self.socket.send(message).await
+                    };
+                    if sent.is_err() {
                         return false;
                     }
                     continue;

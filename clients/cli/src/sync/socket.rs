@@ -53,7 +53,9 @@ pub(crate) async fn connect(
     } else {
         Connector::Plain
     };
-    let connecting = connect_async_tls_with_config(request, None, false, Some(connector));
+    // `true`: Nagle's algorithm off, so a frame goes out at once rather than after the server acknowledged the
+    // one before (the server does the same).
+    let connecting = connect_async_tls_with_config(request, None, true, Some(connector));
     match tokio::time::timeout(timeout, connecting).await {
         Err(_) => Err(SyncError::Timeout(timeout)),
         Ok(Ok((socket, _response))) => Ok(socket),

@@ -8,7 +8,8 @@
 //! reading right after the connections caught up is printed beside it), each phone's time from sending its change
 //! to the durable Ack, and the time until each teammate connection holding the case receives the change (the live
 //! push; the listening connections do not answer it), from the phone's send and from the phone's Ack (the fan-out
-//! alone, after the commit).
+//! alone, after the commit), and the CPU time the server and this harness each used during the burst (they share
+//! the machine's cores).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -24,7 +25,7 @@ use tests::database::{Backend, TestDatabase};
 use tests::device::Device;
 use tests::http::login;
 use tests::metrics::{scrape, until_no_document_held};
-use tests::process::{DEMO_PASSWORD, ServerProcess, free_port};
+use tests::process::{DEMO_PASSWORD, ServerProcess, cpu_seconds_of, free_port};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
@@ -112,7 +113,9 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
     tokio::time::sleep(SETTLE).await;
     let rss_idle = server.rss_kib();
 
-    // Everyone listens; then the phones record at once.
+    // Everyone listens; then the phones record at once. The CPU both processes use until the listening ends is
+    // the burst's (both are idle otherwise): how the two cores were shared between the server and this harness.
+    let cpu_before = (server.cpu_seconds(), cpu_seconds_of(std::process::id()));
     let until = tokio::time::Instant::now() + LISTEN;
     // The listeners only note when each push arrives and do not answer it: 10,000 phones applying and answering
     // pushes in this one process, on the server's two cores, would make the harness the bottleneck it measures.
@@ -201,6 +204,8 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
         }
     }
 
+    let server_cpu = server.cpu_seconds() - cpu_before.0;
+    let harness_cpu = cpu_seconds_of(std::process::id()) - cpu_before.1;
     let figures = scrape(port).await.expect("the server's /metrics");
     let server_p99 = figures
         .quantile("tovholder_commit_seconds", 0.99)
@@ -211,11 +216,11 @@ pub async fn run(connections: usize, active: usize, backend: Backend) {
     pushes.sort();
     pushes_after_ack.sort();
     println!(
-        "\n| idle connections | server RSS before / with them (documents loaded) / with them at rest | per idle connection at rest (documents loaded) | recording phones | Ack p50 / p99 / max | server commit p99 ≤ | teammate pushes received | push p50 / p99 / max | push after the writer's Ack p50 / p99 / max |"
+        "\n| idle connections | server RSS before / with them (documents loaded) / with them at rest | per idle connection at rest (documents loaded) | recording phones | Ack p50 / p99 / max | server commit p99 ≤ | teammate pushes received | push p50 / p99 / max | push after the writer's Ack p50 / p99 / max | CPU during the burst, server / harness |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {idle_count} ({} workers, {cases} held cases) | {} / ({}) / {} MiB | {:.1} KiB ({:.1}) | {active} ({failed} without Ack) | {} / {} / {} ms | {:.0} ms | {} of {expected} | {} / {} / {} ms | {} / {} / {} ms |",
+        "| {idle_count} ({} workers, {cases} held cases) | {} / ({}) / {} MiB | {:.1} KiB ({:.1}) | {active} ({failed} without Ack) | {} / {} / {} ms | {:.0} ms | {} of {expected} | {} / {} / {} ms | {} / {} / {} ms | {server_cpu:.2} / {harness_cpu:.2} s |",
         workers.len(),
         rss_before / 1024,
         rss_loaded / 1024,
