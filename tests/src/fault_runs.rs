@@ -373,7 +373,9 @@ pub async fn kill_loop(url: &str, port: u16, run: &KillRun) -> Result<KillReport
         report.acknowledged_heads = check_acknowledged(&phones, &verifier.docs)
             .map_err(|error| format!("after kill {}: {error}", round + 1))?;
         eprintln!(
-            "kill {:>2}: {committed:>5} of {commits} commits stored before it; {} acknowledged heads all stored",
+            // The phones also send what an earlier kill left unacknowledged, so more than the round's own
+            // commits may be stored before it.
+            "kill {:>2}: {committed:>5} commits before it ({commits} new this round); {} acknowledged heads all stored",
             round + 1,
             report.acknowledged_heads
         );

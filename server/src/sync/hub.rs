@@ -73,10 +73,10 @@ pub struct Hub {
     own_commits: Option<Mutex<OwnCommits>>,
 }
 
-/// The last [`OWN_COMMITS`] commits this process made, by document and sequence: the notice each
-/// sends through PostgreSQL comes back to this process's own listener, which skips it instead of catching the
-/// document up and waking every connection that watches it a second time (for a new case, each of them would ask
-/// the store again whether it may see it).
+/// The last [`OWN_COMMITS`] commits this process made, by document and sequence: the notice each sends through
+/// PostgreSQL comes back to this process's own listener, which skips it instead of catching the document up and
+/// waking every connection that watches it a second time (for a new case, each of them would ask the store again
+/// whether it may see it).
 #[derive(Default)]
 struct OwnCommits {
     known: HashSet<(DocumentId, i64)>,

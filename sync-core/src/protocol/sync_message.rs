@@ -97,8 +97,9 @@ fn check_bloom(encoded: &[u8]) -> Result<(), SyncMessageError> {
 /// automerge, sending a whole document to a peer that has nothing (from [`peer_has_nothing`]), offers with it a
 /// bloom filter of every change in it, and naming its changes means rebuilding them: most of the work of loading a
 /// document. This message offers none (`have` empty), which asks the peer to send only what is needed (`need`),
-/// here nothing; so the peer takes the document, and a Tovholder server that then holds exactly these heads answers
-/// with its Ack alone (an older one, or a peer holding the same heads, with its heads alone: [`confirms_whole_document`]).
+/// here nothing; so the peer takes the document, and a Tovholder server that then holds exactly these heads
+/// answers with its Ack alone (an older one, or a peer holding the same heads, with its heads alone:
+/// [`confirms_whole_document`]).
 /// The rest (version, capabilities) is what automerge puts in a first message. docs/PROTOCOL.md §5.2.
 pub fn whole_document(heads: Vec<ChangeHash>, saved: Vec<u8>) -> Message {
     let mut first = Automerge::new()
